@@ -1,0 +1,92 @@
+/* Femora case file: YAML -> validated FmCase.  The contract is documented in
+ * docs/case-file.md.  Every error names the case file, the item (a dotted
+ * path such as "materials.implant.E" or "load_cases[0].loads[1].pressure")
+ * and what is wrong, for example
+ *   "cases/x.yaml: materials.implant.nu: must be in (-1, 0.5) (got 0.5)". */
+#ifndef FEMORA_CASE_H
+#define FEMORA_CASE_H
+
+#include "mesh.h"
+
+#define FM_PATH_MAX 4096
+
+typedef struct {
+  char group[FM_NAME_MAX]; /* volume physical-group name */
+  double E, nu;
+} FmMaterial;
+
+typedef struct {
+  char group[FM_NAME_MAX]; /* physical group of dimension 0, 1 or 2 */
+  int mask;                /* bit i set: component i (x=0,y=1,z=2) prescribed */
+  double value[3];         /* prescribed displacement per component */
+} FmConstraint;
+
+typedef enum {
+  FM_LOAD_TOTAL_FORCE, /* total force spread as uniform traction over group */
+  FM_LOAD_PRESSURE,    /* pressure along the inward normal of the group */
+  FM_LOAD_TRACTION,    /* traction vector (force per area) */
+  FM_LOAD_BODY_FORCE   /* force per volume on every element (no group) */
+} FmLoadKind;
+
+typedef struct {
+  FmLoadKind kind;
+  char group[FM_NAME_MAX]; /* "" for body force */
+  double v[3];             /* force / traction / body force; pressure in v[0] */
+} FmLoad;
+
+typedef struct {
+  char name[FM_NAME_MAX];
+  int nloads;
+  FmLoad *loads;
+} FmLoadCase;
+
+typedef struct {
+  char name[FM_NAME_MAX];
+  double x[3];
+} FmProbe;
+
+typedef struct {
+  char path[FM_PATH_MAX]; /* case file as given */
+  char dir[FM_PATH_MAX];  /* directory of the case file ("." if none) */
+  char title[256];
+
+  /* mesh: either file or geo (+ parameters); paths resolved against dir */
+  char mesh_file[FM_PATH_MAX]; /* "" when geo is used */
+  char geo_file[FM_PATH_MAX];  /* "" when file is used */
+  int nparams;
+  char (*param_name)[FM_NAME_MAX];
+  double *param_value;
+  int order; /* 1 or 2 (default 2) */
+
+  int nmaterials;
+  FmMaterial *materials;
+  int nconstraints;
+  FmConstraint *constraints;
+  int nload_cases;
+  FmLoadCase *load_cases;
+  int nprobes;
+  FmProbe *probes;
+
+  int vtu; /* output.vtu, default 1 */
+
+  /* solver: {backend: cpu, rtol: 1e-8, max_it: 10000} */
+  char backend[32]; /* "cpu" default; "cuda", "auto" reserved */
+  double rtol;
+  int max_it;
+} FmCase;
+
+/* Parse and validate a case file (syntax, types, ranges, finite numbers,
+ * required items, duplicate names).  Group names are checked against a mesh
+ * later by fm_case_check_mesh. */
+int fm_case_read(const char *path, FmCase *c);
+
+/* Check the case against a mesh: every group named in materials, constraints
+ * and loads exists with a suitable dimension (materials: 3; constraints:
+ * 0..2; surface loads: 2), every volume group with elements has a material,
+ * and every element gets exactly one material.  Fills elem_material[nelem]
+ * with the material index of each element. */
+int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material);
+
+void fm_case_free(FmCase *c);
+
+#endif

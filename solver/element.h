@@ -1,0 +1,340 @@
+/* Element math for Femora, written once for the CPU and the GPU.
+ *
+ * Everything here is a static inline function marked FM_HD, which means
+ * __host__ __device__ under nvcc and nothing under a C compiler.  No libc
+ * beyond math.h; data are plain arrays so that the same indexing serves a CPU
+ * loop and one GPU thread.
+ *
+ * Conventions
+ *  - Tetrahedra in natural coordinates (r, s, t): L0 = 1-r-s-t, L1 = r,
+ *    L2 = s, L3 = t.  Node order is Gmsh's (see mesh.h).
+ *  - Element DOFs interleaved: dof 3*a + i is component i of node a.
+ *  - Voigt order for strain and stress: xx, yy, zz, xy, yz, xz; strains use
+ *    engineering shear (gamma = 2 eps).
+ *  - Quadrature: TET4 one point (exact for its constant B); TET10 the
+ *    4-point rule of degree 2 (exact stiffness for straight-edged TET10,
+ *    exact consistent body force); triangles the 6-point degree-4 rule of
+ *    Dunavant (1985, IJNME 21:1129), exact consistent loads on TRI6 faces
+ *    with straight edges.
+ */
+#ifndef FEMORA_ELEMENT_H
+#define FEMORA_ELEMENT_H
+
+#include <math.h>
+
+#ifdef __CUDACC__
+#define FM_HD __host__ __device__ static inline
+#else
+#define FM_HD static inline
+#endif
+
+#define FM_TET_MAX_NPE 10
+#define FM_TET_MAX_QP 4
+#define FM_TRI_QP 6
+
+/* Mid-edge node k (4..9) of a TET10 lies between corners fm_tet10_edge[k-4]. */
+#define FM_TET10_EDGES {{0, 1}, {1, 2}, {2, 0}, {3, 0}, {3, 2}, {3, 1}}
+#define FM_TRI6_EDGES {{0, 1}, {1, 2}, {2, 0}}
+
+/* Number of quadrature points for an element with npe nodes. */
+FM_HD int fm_tet_nqp(int npe) { return npe == 4 ? 1 : 4; }
+
+/* Quadrature point q (natural coordinates) and weight (reference volume 1/6). */
+FM_HD void fm_tet_qp(int npe, int q, double xi[3], double *w) {
+  if (npe == 4) {
+    xi[0] = xi[1] = xi[2] = 0.25;
+    *w = 1.0 / 6.0;
+    return;
+  }
+  const double a = 0.5854101966249685, b = 0.1381966011250105;
+  /* point q has barycentric coordinate a at corner q, b elsewhere */
+  const double L[4] = {q == 0 ? a : b, q == 1 ? a : b, q == 2 ? a : b,
+                       q == 3 ? a : b};
+  xi[0] = L[1];
+  xi[1] = L[2];
+  xi[2] = L[3];
+  *w = 1.0 / 24.0;
+}
+
+/* Shape functions N[npe] and their natural derivatives dN[npe][3]. */
+FM_HD void fm_tet_shape(int npe, const double xi[3], double *N, double *dN) {
+  const double L[4] = {1.0 - xi[0] - xi[1] - xi[2], xi[0], xi[1], xi[2]};
+  /* dL_i / d(r,s,t) */
+  const double dL[4][3] = {{-1, -1, -1}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  if (npe == 4) {
+    for (int a = 0; a < 4; a++) {
+      if (N) N[a] = L[a];
+      if (dN)
+        for (int j = 0; j < 3; j++) dN[3 * a + j] = dL[a][j];
+    }
+    return;
+  }
+  const int E[6][2] = FM_TET10_EDGES;
+  for (int a = 0; a < 4; a++) {
+    if (N) N[a] = L[a] * (2.0 * L[a] - 1.0);
+    if (dN)
+      for (int j = 0; j < 3; j++) dN[3 * a + j] = (4.0 * L[a] - 1.0) * dL[a][j];
+  }
+  for (int k = 0; k < 6; k++) {
+    const int i = E[k][0], m = E[k][1];
+    if (N) N[4 + k] = 4.0 * L[i] * L[m];
+    if (dN)
+      for (int j = 0; j < 3; j++)
+        dN[3 * (4 + k) + j] = 4.0 * (dL[i][j] * L[m] + L[i] * dL[m][j]);
+  }
+}
+
+/* Jacobian J = dx/dxi from coordinates xe[npe][3]; returns det J and fills
+ * dNdx[npe][3] with the physical derivatives (when det J != 0). */
+FM_HD double fm_tet_gradients(int npe, const double *xe, const double *dN,
+                              double *dNdx) {
+  double J[3][3] = {{0}};
+  for (int a = 0; a < npe; a++)
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++) J[i][j] += xe[3 * a + i] * dN[3 * a + j];
+  const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
+                     J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
+                     J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+  if (det == 0.0) return det;
+  const double id = 1.0 / det;
+  double Ji[3][3];
+  Ji[0][0] = (J[1][1] * J[2][2] - J[1][2] * J[2][1]) * id;
+  Ji[0][1] = (J[0][2] * J[2][1] - J[0][1] * J[2][2]) * id;
+  Ji[0][2] = (J[0][1] * J[1][2] - J[0][2] * J[1][1]) * id;
+  Ji[1][0] = (J[1][2] * J[2][0] - J[1][0] * J[2][2]) * id;
+  Ji[1][1] = (J[0][0] * J[2][2] - J[0][2] * J[2][0]) * id;
+  Ji[1][2] = (J[0][2] * J[1][0] - J[0][0] * J[1][2]) * id;
+  Ji[2][0] = (J[1][0] * J[2][1] - J[1][1] * J[2][0]) * id;
+  Ji[2][1] = (J[0][1] * J[2][0] - J[0][0] * J[2][1]) * id;
+  Ji[2][2] = (J[0][0] * J[1][1] - J[0][1] * J[1][0]) * id;
+  /* dN/dx_k = sum_j dN/dxi_j * dxi_j/dx_k = dN/dxi_j * Ji[j][k] */
+  if (dNdx)
+    for (int a = 0; a < npe; a++)
+      for (int k = 0; k < 3; k++)
+        dNdx[3 * a + k] = dN[3 * a + 0] * Ji[0][k] + dN[3 * a + 1] * Ji[1][k] +
+                          dN[3 * a + 2] * Ji[2][k];
+  return det;
+}
+
+/* Lame constants from Young's modulus and Poisson's ratio. */
+FM_HD void fm_lame(double E, double nu, double *lambda, double *mu) {
+  *lambda = E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu));
+  *mu = E / (2.0 * (1.0 + nu));
+}
+
+/* Element stiffness Ke[3npe][3npe] (row-major, interleaved DOFs) of an
+ * isotropic linear elastic tetrahedron.  Returns the smallest det J over the
+ * quadrature points (<= 0 means inverted or degenerate; Ke then invalid). */
+FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
+                              double *Ke) {
+  double lambda, mu;
+  fm_lame(E, nu, &lambda, &mu);
+  const int n = 3 * npe;
+  for (int i = 0; i < n * n; i++) Ke[i] = 0.0;
+  double mindet = 1e300;
+  double dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE];
+  for (int q = 0; q < fm_tet_nqp(npe); q++) {
+    double xi[3], w;
+    fm_tet_qp(npe, q, xi, &w);
+    fm_tet_shape(npe, xi, 0, dN);
+    const double det = fm_tet_gradients(npe, xe, dN, G);
+    if (det < mindet) mindet = det;
+    if (det <= 0.0) return det;
+    const double f = w * det;
+    /* K_ab,ij = lambda Ga_i Gb_j + mu Ga_j Gb_i + mu delta_ij (Ga . Gb) */
+    for (int a = 0; a < npe; a++)
+      for (int b = 0; b < npe; b++) {
+        const double *Ga = G + 3 * a, *Gb = G + 3 * b;
+        const double dot = Ga[0] * Gb[0] + Ga[1] * Gb[1] + Ga[2] * Gb[2];
+        for (int i = 0; i < 3; i++)
+          for (int j = 0; j < 3; j++) {
+            double v = lambda * Ga[i] * Gb[j] + mu * Ga[j] * Gb[i];
+            if (i == j) v += mu * dot;
+            Ke[(3 * a + i) * n + 3 * b + j] += f * v;
+          }
+      }
+  }
+  return mindet;
+}
+
+/* Strain (Voigt, engineering shear) from physical gradients and element
+ * displacements ue[3npe]. */
+FM_HD void fm_strain(int npe, const double *dNdx, const double *ue,
+                     double eps[6]) {
+  double g[3][3] = {{0}}; /* g[i][j] = du_i/dx_j */
+  for (int a = 0; a < npe; a++)
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++) g[i][j] += ue[3 * a + i] * dNdx[3 * a + j];
+  eps[0] = g[0][0];
+  eps[1] = g[1][1];
+  eps[2] = g[2][2];
+  eps[3] = g[0][1] + g[1][0];
+  eps[4] = g[1][2] + g[2][1];
+  eps[5] = g[0][2] + g[2][0];
+}
+
+/* Isotropic Hooke's law: sigma = D eps (Voigt). */
+FM_HD void fm_hooke(double E, double nu, const double eps[6], double sig[6]) {
+  double lambda, mu;
+  fm_lame(E, nu, &lambda, &mu);
+  const double tr = eps[0] + eps[1] + eps[2];
+  for (int i = 0; i < 3; i++) sig[i] = lambda * tr + 2.0 * mu * eps[i];
+  for (int i = 3; i < 6; i++) sig[i] = mu * eps[i];
+}
+
+/* Internal force contribution fe[3npe] += B^T sigma w det at one point. */
+FM_HD void fm_add_internal_force(int npe, const double *dNdx,
+                                 const double sig[6], double wdet,
+                                 double *fe) {
+  for (int a = 0; a < npe; a++) {
+    const double *g = dNdx + 3 * a;
+    fe[3 * a + 0] += wdet * (sig[0] * g[0] + sig[3] * g[1] + sig[5] * g[2]);
+    fe[3 * a + 1] += wdet * (sig[3] * g[0] + sig[1] * g[1] + sig[4] * g[2]);
+    fe[3 * a + 2] += wdet * (sig[5] * g[0] + sig[4] * g[1] + sig[2] * g[2]);
+  }
+}
+
+/* von Mises equivalent stress of a Voigt stress. */
+FM_HD double fm_von_mises(const double s[6]) {
+  const double a = s[0] - s[1], b = s[1] - s[2], c = s[2] - s[0];
+  return sqrt(0.5 * (a * a + b * b + c * c) +
+              3.0 * (s[3] * s[3] + s[4] * s[4] + s[5] * s[5]));
+}
+
+/* Principal stresses p[0] >= p[1] >= p[2] of a Voigt stress (closed form,
+ * trigonometric solution of the characteristic cubic). */
+FM_HD void fm_principal(const double s[6], double p[3]) {
+  const double m = (s[0] + s[1] + s[2]) / 3.0;
+  const double a = s[0] - m, b = s[1] - m, c = s[2] - m;
+  const double xy = s[3], yz = s[4], xz = s[5];
+  const double q2 = (a * a + b * b + c * c) / 6.0 +
+                    (xy * xy + yz * yz + xz * xz) / 3.0; /* J2 / 3 */
+  if (q2 <= 1e-300) {
+    p[0] = p[1] = p[2] = m;
+    return;
+  }
+  const double det = a * (b * c - yz * yz) - xy * (xy * c - yz * xz) +
+                     xz * (xy * yz - b * xz); /* J3 */
+  const double q = sqrt(q2);
+  double r = det / (2.0 * q2 * q);
+  if (r > 1.0) r = 1.0;
+  if (r < -1.0) r = -1.0;
+  const double phi = acos(r) / 3.0;
+  const double twopi3 = 2.0943951023931957;
+  p[0] = m + 2.0 * q * cos(phi);
+  p[2] = m + 2.0 * q * cos(phi + twopi3);
+  p[1] = 3.0 * m - p[0] - p[2];
+}
+
+/* ---- triangles (faces) ---- */
+
+/* Dunavant degree-4 rule, 6 points, weights sum to 1/2 (reference area). */
+FM_HD void fm_tri_qp(int q, double xi[2], double *w) {
+  const double a1 = 0.445948490915965, b1 = 0.108103018168070;
+  const double w1 = 0.223381589678011 * 0.5;
+  const double a2 = 0.091576213509771, b2 = 0.816847572980459;
+  const double w2 = 0.109951743655322 * 0.5;
+  /* barycentric (l0, l1, l2); xi = (l1, l2) */
+  double l[3];
+  if (q < 3) {
+    l[0] = l[1] = l[2] = a1;
+    l[q] = b1;
+    *w = w1;
+  } else {
+    l[0] = l[1] = l[2] = a2;
+    l[q - 3] = b2;
+    *w = w2;
+  }
+  xi[0] = l[1];
+  xi[1] = l[2];
+}
+
+/* Triangle shape functions N[npe] and natural derivatives dN[npe][2]. */
+FM_HD void fm_tri_shape(int npe, const double xi[2], double *N, double *dN) {
+  const double L[3] = {1.0 - xi[0] - xi[1], xi[0], xi[1]};
+  const double dL[3][2] = {{-1, -1}, {1, 0}, {0, 1}};
+  if (npe == 3) {
+    for (int a = 0; a < 3; a++) {
+      N[a] = L[a];
+      dN[2 * a] = dL[a][0];
+      dN[2 * a + 1] = dL[a][1];
+    }
+    return;
+  }
+  const int E[3][2] = FM_TRI6_EDGES;
+  for (int a = 0; a < 3; a++) {
+    N[a] = L[a] * (2.0 * L[a] - 1.0);
+    for (int j = 0; j < 2; j++) dN[2 * a + j] = (4.0 * L[a] - 1.0) * dL[a][j];
+  }
+  for (int k = 0; k < 3; k++) {
+    const int i = E[k][0], m = E[k][1];
+    N[3 + k] = 4.0 * L[i] * L[m];
+    for (int j = 0; j < 2; j++)
+      dN[2 * (3 + k) + j] = 4.0 * (dL[i][j] * L[m] + L[i] * dL[m][j]);
+  }
+}
+
+/* At face quadrature point q: shape values N and the area vector
+ * nA = (dx/dxi0 x dx/dxi1) * w, whose length is the area weight and whose
+ * direction is the normal given by the node order (right-hand rule). */
+FM_HD void fm_tri_point(int npe, const double *xe, int q, double *N,
+                        double nA[3]) {
+  double xi[2], w, dN[12];
+  fm_tri_qp(q, xi, &w);
+  fm_tri_shape(npe, xi, N, dN);
+  double t0[3] = {0, 0, 0}, t1[3] = {0, 0, 0};
+  for (int a = 0; a < npe; a++)
+    for (int i = 0; i < 3; i++) {
+      t0[i] += xe[3 * a + i] * dN[2 * a];
+      t1[i] += xe[3 * a + i] * dN[2 * a + 1];
+    }
+  nA[0] = (t0[1] * t1[2] - t0[2] * t1[1]) * w;
+  nA[1] = (t0[2] * t1[0] - t0[0] * t1[2]) * w;
+  nA[2] = (t0[0] * t1[1] - t0[1] * t1[0]) * w;
+}
+
+/* Area of a triangle face. */
+FM_HD double fm_tri_area(int npe, const double *xe) {
+  double N[6], nA[3], A = 0.0;
+  for (int q = 0; q < FM_TRI_QP; q++) {
+    fm_tri_point(npe, xe, q, N, nA);
+    A += sqrt(nA[0] * nA[0] + nA[1] * nA[1] + nA[2] * nA[2]);
+  }
+  return A;
+}
+
+/* Consistent nodal forces fe[3npe] of a face load: a constant traction t
+ * (force per area) plus a pressure p acting along -n, where n is the unit
+ * normal given by the node order. */
+FM_HD void fm_tri_load(int npe, const double *xe, const double t[3], double p,
+                       double *fe) {
+  double N[6], nA[3];
+  for (int i = 0; i < 3 * npe; i++) fe[i] = 0.0;
+  for (int q = 0; q < FM_TRI_QP; q++) {
+    fm_tri_point(npe, xe, q, N, nA);
+    const double dA = sqrt(nA[0] * nA[0] + nA[1] * nA[1] + nA[2] * nA[2]);
+    for (int a = 0; a < npe; a++)
+      for (int i = 0; i < 3; i++)
+        fe[3 * a + i] += N[a] * (t[i] * dA - p * nA[i]);
+  }
+}
+
+/* Consistent nodal forces of a body force b (force per volume). Returns the
+ * element volume. */
+FM_HD double fm_tet_body_load(int npe, const double *xe, const double b[3],
+                              double *fe) {
+  double N[FM_TET_MAX_NPE], dN[3 * FM_TET_MAX_NPE], vol = 0.0;
+  for (int i = 0; i < 3 * npe; i++) fe[i] = 0.0;
+  for (int q = 0; q < 4; q++) { /* degree 2: exact for N * const det */
+    double xi[3], w;
+    fm_tet_qp(10, q, xi, &w);
+    fm_tet_shape(npe, xi, N, dN);
+    const double det = fm_tet_gradients(npe, xe, dN, 0);
+    vol += w * det;
+    for (int a = 0; a < npe; a++)
+      for (int i = 0; i < 3; i++) fe[3 * a + i] += N[a] * b[i] * w * det;
+  }
+  return vol;
+}
+
+#endif
