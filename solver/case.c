@@ -1,0 +1,1 @@
+/* case reader: being written */

@@ -1,0 +1,1 @@
+/* Gmsh API meshing: being written */

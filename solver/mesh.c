@@ -1,0 +1,1 @@
+/* MSH 4.1 reader: being written */
