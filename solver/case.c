@@ -1,1 +1,1001 @@
-/* case reader: being written */
+/* Femora case file reader: YAML (libyaml document API) -> validated FmCase.
+ * The format is documented in docs/case-file.md.
+ *
+ * Every error is one line "<case path>:<line>: <item path>: <fault>", where
+ * <line> is 1-based and left out where no line applies (missing sections,
+ * checks against the mesh), and the item path is dotted and indexed, e.g.
+ * "load_cases[0].loads[2].total_force". */
+#include "case.h"
+
+#include "error.h"
+
+#include <yaml.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ITEM_MAX 1024 /* item-path buffers */
+#define SHOW_MAX 40   /* characters of a user value shown in a message */
+
+typedef struct {
+  const char *path;     /* case file, for messages */
+  yaml_document_t *doc; /* loaded document */
+} Ctx;
+
+/* ------------------------------------------------------------------------ */
+/* small helpers                                                            */
+
+static yaml_node_t *node_at(Ctx *x, int id) {
+  return yaml_document_get_node(x->doc, id);
+}
+
+static const char *sval(const yaml_node_t *n) {
+  return (const char *)n->data.scalar.value;
+}
+
+static size_t slen(const yaml_node_t *n) { return n->data.scalar.length; }
+
+static int is_quoted(const yaml_node_t *n) {
+  return n->type == YAML_SCALAR_NODE &&
+         (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+          n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
+/* A plain scalar that YAML reads as null: empty, ~, null, Null, NULL. */
+static int is_null(const yaml_node_t *n) {
+  if (n->type != YAML_SCALAR_NODE) return 0;
+  if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
+      n->data.scalar.style != YAML_ANY_SCALAR_STYLE)
+    return 0;
+  const char *s = sval(n);
+  return slen(n) == 0 || !strcmp(s, "~") || !strcmp(s, "null") ||
+         !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static unsigned long line_of(const yaml_node_t *n) {
+  return (unsigned long)n->start_mark.line + 1;
+}
+
+/* What a node is, for "(got ...)" in messages. */
+static const char *describe(const yaml_node_t *n, char *buf, size_t cap) {
+  switch (n->type) {
+  case YAML_MAPPING_NODE: return "a map";
+  case YAML_SEQUENCE_NODE: return "a list";
+  case YAML_SCALAR_NODE: {
+    if (is_null(n)) return slen(n) ? "null" : "nothing";
+    int len = slen(n) > SHOW_MAX ? SHOW_MAX : (int)slen(n);
+    snprintf(buf, cap, "%s'%.*s%s'", is_quoted(n) ? "quoted string " : "", len,
+             sval(n), slen(n) > SHOW_MAX ? "..." : "");
+    return buf;
+  }
+  default: return "nothing";
+  }
+}
+
+/* Raw scalar text (shortened), for range errors such as "(got -5)". */
+static const char *raw(const yaml_node_t *n, char *buf, size_t cap) {
+  int len = slen(n) > SHOW_MAX ? SHOW_MAX : (int)slen(n);
+  snprintf(buf, cap, "%.*s%s", len, sval(n), slen(n) > SHOW_MAX ? "..." : "");
+  return buf;
+}
+
+static int err(Ctx *x, const yaml_node_t *n, const char *item, const char *fmt,
+               ...) FM_PRINTF(4, 5);
+static int err(Ctx *x, const yaml_node_t *n, const char *item, const char *fmt,
+               ...) {
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const char *sep = item[0] ? ": " : "";
+  if (n)
+    return fm_error("%s:%lu: %s%s%s", x->path, line_of(n), item, sep, msg);
+  return fm_error("%s: %s%s%s", x->path, item, sep, msg);
+}
+
+/* Copy at most cap-1 bytes with termination (no truncation warnings). */
+static void copy_str(char *dst, size_t cap, const char *src, size_t len) {
+  if (len >= cap) len = cap - 1;
+  memcpy(dst, src, len);
+  dst[len] = 0;
+}
+
+/* Item paths: parent.key and parent[i]. */
+static void item_key(char *out, const char *parent, const char *key,
+                     size_t keylen) {
+  size_t pl = strlen(parent);
+  if (pl > ITEM_MAX / 2) pl = ITEM_MAX / 2;
+  if (keylen > 200) keylen = 200;
+  memcpy(out, parent, pl);
+  if (pl) out[pl++] = '.';
+  memcpy(out + pl, key, keylen);
+  out[pl + keylen] = 0;
+}
+
+static void item_index(char *out, const char *parent, long i) {
+  size_t pl = strlen(parent);
+  if (pl > ITEM_MAX / 2) pl = ITEM_MAX / 2;
+  memcpy(out, parent, pl);
+  snprintf(out + pl, ITEM_MAX - pl, "[%ld]", i);
+}
+
+/* ------------------------------------------------------------------------ */
+/* typed values                                                             */
+
+static int ieq(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+  return *a == *b;
+}
+
+static int get_number(Ctx *x, const yaml_node_t *n, const char *item,
+                      double *v) {
+  char b[96];
+  if (n->type != YAML_SCALAR_NODE || is_null(n))
+    return err(x, n, item, "must be a number (got %s)", describe(n, b, sizeof b));
+  const char *s = sval(n);
+  if (strlen(s) != slen(n))
+    return err(x, n, item, "must be a number (got a string with a NUL byte)");
+  char *end;
+  double d = strtod(s, &end);
+  int full = end != s && !*end && !isspace((unsigned char)s[0]);
+  if (ieq(s, ".inf") || ieq(s, "+.inf") || ieq(s, "-.inf") || ieq(s, ".nan") ||
+      (full && !isfinite(d)))
+    return err(x, n, item, "must be a finite number (got %s)",
+               is_quoted(n) ? describe(n, b, sizeof b) : raw(n, b, sizeof b));
+  if (is_quoted(n))
+    return err(x, n, item, "must be a number, not a quoted string (got %s)",
+               describe(n, b, sizeof b));
+  if (!full)
+    return err(x, n, item, "must be a number (got %s)", describe(n, b, sizeof b));
+  *v = d;
+  return 0;
+}
+
+static int get_integer(Ctx *x, const yaml_node_t *n, const char *item, int *v) {
+  char b[96];
+  double d;
+  FM_CALL(get_number(x, n, item, &d));
+  if (d != floor(d))
+    return err(x, n, item, "must be an integer (got %s)", raw(n, b, sizeof b));
+  if (d > INT_MAX || d < INT_MIN)
+    return err(x, n, item, "integer out of range (got %s)", raw(n, b, sizeof b));
+  *v = (int)d;
+  return 0;
+}
+
+static int get_bool(Ctx *x, const yaml_node_t *n, const char *item, int *v) {
+  static const char *const t[] = {"true", "True", "TRUE", "yes", "Yes",
+                                  "YES",  "on",   "On",   "ON"};
+  static const char *const f[] = {"false", "False", "FALSE", "no", "No",
+                                  "NO",    "off",   "Off",   "OFF"};
+  char b[96];
+  if (n->type == YAML_SCALAR_NODE && !is_quoted(n)) {
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+      if (!strcmp(sval(n), t[i])) { *v = 1; return 0; }
+      if (!strcmp(sval(n), f[i])) { *v = 0; return 0; }
+    }
+  }
+  return err(x, n, item, "must be true or false (got %s)",
+             describe(n, b, sizeof b));
+}
+
+/* A string scalar into dst[cap].  Null reads as "" (an error unless
+ * allow_empty). */
+static int get_string(Ctx *x, const yaml_node_t *n, const char *item,
+                      char *dst, size_t cap, int allow_empty) {
+  char b[96];
+  if (n->type != YAML_SCALAR_NODE)
+    return err(x, n, item, "must be a string (got %s)", describe(n, b, sizeof b));
+  size_t len = is_null(n) ? 0 : slen(n);
+  if (len && memchr(sval(n), 0, len))
+    return err(x, n, item, "must not contain a NUL character");
+  if (len == 0 && !allow_empty)
+    return err(x, n, item, "must be a non-empty string (got %s)",
+               describe(n, b, sizeof b));
+  if (len >= cap)
+    return err(x, n, item, "too long (%zu characters, at most %zu)", len,
+               cap - 1);
+  copy_str(dst, cap, len ? sval(n) : "", len);
+  return 0;
+}
+
+/* A name (material, group, load case, probe, parameter). */
+static int get_name(Ctx *x, const yaml_node_t *n, const char *item,
+                    char dst[FM_NAME_MAX]) {
+  return get_string(x, n, item, dst, FM_NAME_MAX, 0);
+}
+
+static int get_vec3(Ctx *x, const yaml_node_t *n, const char *item,
+                    double v[3]) {
+  char b[96], it[ITEM_MAX];
+  if (n->type != YAML_SEQUENCE_NODE)
+    return err(x, n, item, "must be a list of 3 numbers [x, y, z] (got %s)",
+               describe(n, b, sizeof b));
+  long cnt = (long)(n->data.sequence.items.top - n->data.sequence.items.start);
+  if (cnt != 3)
+    return err(x, n, item, "must be a list of 3 numbers [x, y, z] (got %ld)",
+               cnt);
+  for (int i = 0; i < 3; i++) {
+    item_index(it, item, i);
+    FM_CALL(get_number(x, node_at(x, n->data.sequence.items.start[i]), it, &v[i]));
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* maps and lists                                                           */
+
+static long map_size(const yaml_node_t *n) {
+  return (long)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+}
+
+static long seq_size(const yaml_node_t *n) {
+  return (long)(n->data.sequence.items.top - n->data.sequence.items.start);
+}
+
+static int keq(const yaml_node_t *k, const char *s) {
+  size_t l = strlen(s);
+  return k->type == YAML_SCALAR_NODE && slen(k) == l && !memcmp(sval(k), s, l);
+}
+
+/* Levenshtein distance, capped (short strings only). */
+static int edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 30 || lb > 30) return 99;
+  int d[32][32];
+  for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                 tolower((unsigned char)b[j - 1]));
+      if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+      d[i][j] = c;
+    }
+  return d[la][lb];
+}
+
+/* n must be a map (null counts as an empty map when null_ok); its keys are
+ * strings, unique and, when allowed != NULL, among allowed (NULL-terminated).
+ * what names the expected content for the type error. */
+static int check_map(Ctx *x, const yaml_node_t *n, const char *item,
+                     const char *const *allowed, const char *what) {
+  char b[96], it[ITEM_MAX];
+  if (n->type != YAML_MAPPING_NODE)
+    return err(x, n, item, "must be %s (got %s)", what, describe(n, b, sizeof b));
+  yaml_node_pair_t *p0 = n->data.mapping.pairs.start;
+  long np = map_size(n);
+  for (long i = 0; i < np; i++) {
+    yaml_node_t *k = node_at(x, p0[i].key);
+    if (k->type != YAML_SCALAR_NODE)
+      return err(x, k, item, "keys must be strings (got %s as a key)",
+                 describe(k, b, sizeof b));
+    if (memchr(sval(k), 0, slen(k)))
+      return err(x, k, item, "keys must not contain a NUL character");
+    item_key(it, item, sval(k), slen(k));
+    for (long j = 0; j < i; j++) {
+      yaml_node_t *kj = node_at(x, p0[j].key);
+      if (slen(kj) == slen(k) && !memcmp(sval(kj), sval(k), slen(k)))
+        return err(x, k, it, "duplicate key (first given at line %lu)",
+                   line_of(kj));
+    }
+    if (!allowed) continue;
+    int known = 0;
+    for (const char *const *a = allowed; *a && !known; a++) known = keq(k, *a);
+    if (known) continue;
+    const char *guess = NULL;
+    for (const char *const *a = allowed; *a && !guess; a++) {
+      /* trivial slips only: case, or 1-2 edits of a word of 2+ letters */
+      size_t la = strlen(*a), lk = slen(k);
+      if (ieq(sval(k), *a) ||
+          (la >= 2 && lk >= 2 &&
+           edit_distance(sval(k), *a) <= (la > 3 ? 2 : 1)))
+        guess = *a;
+    }
+    char list[512];
+    size_t off = 0;
+    list[0] = 0;
+    for (const char *const *a = allowed; *a; a++)
+      off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+                              a == allowed ? "" : ", ", *a);
+    if (guess)
+      return err(x, k, it, "unknown key; did you mean '%s'? (known keys: %s)",
+                 guess, list);
+    return err(x, k, it, "unknown key (known keys: %s)", list);
+  }
+  return 0;
+}
+
+/* Value of key in a checked map, or NULL. */
+static yaml_node_t *map_get(Ctx *x, const yaml_node_t *n, const char *key) {
+  yaml_node_pair_t *p0 = n->data.mapping.pairs.start;
+  for (long i = 0; i < map_size(n); i++)
+    if (keq(node_at(x, p0[i].key), key)) return node_at(x, p0[i].value);
+  return NULL;
+}
+
+/* Required key: error on the map's line when missing. */
+static int map_need(Ctx *x, const yaml_node_t *n, const char *item,
+                    const char *key, yaml_node_t **v) {
+  char it[ITEM_MAX];
+  *v = map_get(x, n, key);
+  if (*v) return 0;
+  item_key(it, item, key, strlen(key));
+  return err(x, n, it, "missing (required)");
+}
+
+/* n must be a list; empty only when empty_ok. */
+static int check_seq(Ctx *x, const yaml_node_t *n, const char *item,
+                     const char *what, int empty_ok) {
+  char b[96];
+  if (n->type != YAML_SEQUENCE_NODE)
+    return err(x, n, item, "must be a list of %s (got %s)", what,
+               describe(n, b, sizeof b));
+  if (!empty_ok && seq_size(n) == 0)
+    return err(x, n, item, "must not be empty (needs at least one of %s)", what);
+  return 0;
+}
+
+static yaml_node_t *seq_at(Ctx *x, const yaml_node_t *n, long i) {
+  return node_at(x, n->data.sequence.items.start[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* sections                                                                 */
+
+/* Resolve file against the case directory into out[FM_PATH_MAX]. */
+static int resolve(Ctx *x, const FmCase *c, const yaml_node_t *n,
+                   const char *item, const char *file, char *out) {
+  size_t lf = strlen(file), ld = strlen(c->dir);
+  if (file[0] == '/' || !strcmp(c->dir, ".")) {
+    copy_str(out, FM_PATH_MAX, file, lf);
+    return 0;
+  }
+  int slash = ld > 0 && c->dir[ld - 1] == '/';
+  if (ld + !slash + lf >= FM_PATH_MAX)
+    return err(x, n, item, "path too long after prefixing the case directory");
+  memcpy(out, c->dir, ld);
+  if (!slash) out[ld++] = '/';
+  memcpy(out + ld, file, lf + 1);
+  return 0;
+}
+
+static int read_mesh(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"file", "geo", "order", "parameters", NULL};
+  char it[ITEM_MAX], name[FM_PATH_MAX], b[96];
+  FM_CALL(check_map(x, n, "mesh", keys, "a map {file: ...} or {geo: ...}"));
+  yaml_node_t *file = map_get(x, n, "file"), *geo = map_get(x, n, "geo");
+  yaml_node_t *order = map_get(x, n, "order"), *par = map_get(x, n, "parameters");
+  if (file && geo)
+    return err(x, n, "mesh", "give either file or geo, not both");
+  if (!file && !geo)
+    return err(x, n, "mesh",
+               "needs file (a Gmsh .msh mesh) or geo (a Gmsh geometry script)");
+  if (file) {
+    FM_CALL(get_string(x, file, "mesh.file", name, sizeof name, 0));
+    FM_CALL(resolve(x, c, file, "mesh.file", name, c->mesh_file));
+  } else {
+    FM_CALL(get_string(x, geo, "mesh.geo", name, sizeof name, 0));
+    FM_CALL(resolve(x, c, geo, "mesh.geo", name, c->geo_file));
+  }
+  if (order) {
+    FM_CALL(get_integer(x, order, "mesh.order", &c->order));
+    if (c->order != 1 && c->order != 2)
+      return err(x, order, "mesh.order", "must be 1 (TET4) or 2 (TET10) (got %s)",
+                 raw(order, b, sizeof b));
+  }
+  if (par) {
+    if (file)
+      return err(x, par, "mesh.parameters", "only allowed with mesh.geo");
+    if (is_null(par)) return 0;
+    FM_CALL(check_map(x, par, "mesh.parameters", NULL,
+                      "a map of parameter names to numbers"));
+    long np = map_size(par);
+    c->param_name = fm_calloc((size_t)np, sizeof *c->param_name);
+    c->param_value = fm_calloc((size_t)np, sizeof *c->param_value);
+    if (!c->param_name || !c->param_value) return 1;
+    for (long i = 0; i < np; i++) {
+      yaml_node_t *k = node_at(x, par->data.mapping.pairs.start[i].key);
+      yaml_node_t *v = node_at(x, par->data.mapping.pairs.start[i].value);
+      item_key(it, "mesh.parameters", sval(k), slen(k));
+      FM_CALL(get_name(x, k, it, c->param_name[i]));
+      FM_CALL(get_number(x, v, it, &c->param_value[i]));
+      c->nparams = (int)i + 1;
+    }
+  }
+  return 0;
+}
+
+static int read_materials(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"E", "nu", NULL};
+  char it[ITEM_MAX], ik[ITEM_MAX], b[96];
+  FM_CALL(check_map(x, n, "materials", NULL,
+                    "a map from volume group names to {E: ..., nu: ...}"));
+  long nm = map_size(n);
+  if (nm == 0)
+    return err(x, n, "materials", "must not be empty (needs one material per "
+                                  "volume physical group)");
+  FM_ALLOC(c->materials, nm);
+  for (long i = 0; i < nm; i++) {
+    yaml_node_t *k = node_at(x, n->data.mapping.pairs.start[i].key);
+    yaml_node_t *v = node_at(x, n->data.mapping.pairs.start[i].value);
+    FmMaterial *mt = &c->materials[i];
+    item_key(it, "materials", sval(k), slen(k));
+    FM_CALL(get_name(x, k, it, mt->group));
+    FM_CALL(check_map(x, v, it, keys, "a map {E: ..., nu: ...}"));
+    yaml_node_t *e, *nu;
+    FM_CALL(map_need(x, v, it, "E", &e));
+    FM_CALL(map_need(x, v, it, "nu", &nu));
+    item_key(ik, it, "E", 1);
+    FM_CALL(get_number(x, e, ik, &mt->E));
+    if (!(mt->E > 0))
+      return err(x, e, ik, "must be > 0 (got %s)", raw(e, b, sizeof b));
+    item_key(ik, it, "nu", 2);
+    FM_CALL(get_number(x, nu, ik, &mt->nu));
+    if (!(mt->nu > -1 && mt->nu < 0.5))
+      return err(x, nu, ik, "must be in (-1, 0.5) (got %s)", raw(nu, b, sizeof b));
+    c->nmaterials = (int)i + 1;
+  }
+  return 0;
+}
+
+/* Component letter x/y/z -> 0/1/2, or -1. */
+static int component(const yaml_node_t *n) {
+  if (n->type != YAML_SCALAR_NODE || slen(n) != 1) return -1;
+  switch (sval(n)[0]) {
+  case 'x': return 0;
+  case 'y': return 1;
+  case 'z': return 2;
+  default: return -1;
+  }
+}
+
+static int read_fix(Ctx *x, const yaml_node_t *n, const char *item, int *mask) {
+  char it[ITEM_MAX], b[96];
+  *mask = 0;
+  if (n->type == YAML_SCALAR_NODE && keq(n, "all")) {
+    *mask = 7;
+    return 0;
+  }
+  if (n->type == YAML_SCALAR_NODE && !is_null(n) && component(n) >= 0) {
+    *mask = 1 << component(n);
+    return 0;
+  }
+  if (n->type != YAML_SEQUENCE_NODE)
+    return err(x, n, item, "must be a list of components among x, y, z, or all "
+                           "(got %s)", describe(n, b, sizeof b));
+  if (seq_size(n) == 0)
+    return err(x, n, item, "must not be empty (list components among x, y, z, "
+                           "or write all)");
+  for (long i = 0; i < seq_size(n); i++) {
+    yaml_node_t *s = seq_at(x, n, i);
+    item_index(it, item, i);
+    int bit;
+    if (s->type == YAML_SCALAR_NODE && keq(s, "all")) bit = 7;
+    else if (component(s) >= 0) bit = 1 << component(s);
+    else
+      return err(x, s, it, "must be x, y, z or all (got %s)",
+                 describe(s, b, sizeof b));
+    if (*mask & bit)
+      return err(x, s, it, "component listed twice");
+    *mask |= bit;
+  }
+  return 0;
+}
+
+static int read_constraints(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"group", "fix", "displacement", NULL};
+  static const char *const comps[] = {"x", "y", "z", NULL};
+  char it[ITEM_MAX], ik[ITEM_MAX], ic[ITEM_MAX];
+  FM_CALL(check_seq(x, n, "constraints", "constraints {group: ..., fix: ...}", 0));
+  long nc = seq_size(n);
+  FM_ALLOC(c->constraints, nc);
+  for (long i = 0; i < nc; i++) {
+    yaml_node_t *m = seq_at(x, n, i), *g, *fix, *disp;
+    FmConstraint *k = &c->constraints[i];
+    item_index(it, "constraints", i);
+    FM_CALL(check_map(x, m, it, keys, "a map {group: ..., fix: [...], "
+                                      "displacement: {...}}"));
+    FM_CALL(map_need(x, m, it, "group", &g));
+    item_key(ik, it, "group", 5);
+    FM_CALL(get_name(x, g, ik, k->group));
+    fix = map_get(x, m, "fix");
+    disp = map_get(x, m, "displacement");
+    if (!fix && !disp)
+      return err(x, m, it, "needs fix and/or displacement");
+    int fmask = 0;
+    if (fix) {
+      item_key(ik, it, "fix", 3);
+      FM_CALL(read_fix(x, fix, ik, &fmask));
+    }
+    k->mask = fmask;
+    if (disp) {
+      item_key(ik, it, "displacement", 12);
+      FM_CALL(check_map(x, disp, ik, comps, "a map of components x, y, z to "
+                                            "displacements"));
+      if (map_size(disp) == 0)
+        return err(x, disp, ik, "must not be empty (give some of x, y, z)");
+      for (int d = 0; d < 3; d++) {
+        yaml_node_t *v = map_get(x, disp, comps[d]);
+        if (!v) continue;
+        item_key(ic, ik, comps[d], 1);
+        if (fmask & (1 << d))
+          return err(x, v, ic, "component %s is both fixed and displaced",
+                     comps[d]);
+        FM_CALL(get_number(x, v, ic, &k->value[d]));
+        k->mask |= 1 << d;
+      }
+    }
+    c->nconstraints = (int)i + 1;
+  }
+  return 0;
+}
+
+static int read_load(Ctx *x, const yaml_node_t *n, const char *item, FmLoad *l) {
+  static const char *const keys[] = {"group",    "total_force", "pressure",
+                                     "traction", "body_force",  NULL};
+  static const char *const kinds[] = {"total_force", "pressure", "traction",
+                                      "body_force"};
+  static const FmLoadKind kind_of[] = {FM_LOAD_TOTAL_FORCE, FM_LOAD_PRESSURE,
+                                       FM_LOAD_TRACTION, FM_LOAD_BODY_FORCE};
+  char ik[ITEM_MAX];
+  FM_CALL(check_map(x, n, item, keys, "a map such as {group: ..., pressure: ...}"));
+  int which = -1, other = -1;
+  for (int k = 0; k < 4; k++)
+    if (map_get(x, n, kinds[k])) {
+      if (which < 0) which = k;
+      else if (other < 0) other = k;
+    }
+  if (which < 0)
+    return err(x, n, item, "needs one of total_force, pressure, traction, "
+                           "body_force");
+  if (other >= 0)
+    return err(x, n, item, "needs exactly one of total_force, pressure, "
+                           "traction, body_force (got %s and %s)",
+               kinds[which], kinds[other]);
+  yaml_node_t *v = map_get(x, n, kinds[which]), *g = map_get(x, n, "group");
+  l->kind = kind_of[which];
+  item_key(ik, item, kinds[which], strlen(kinds[which]));
+  if (l->kind == FM_LOAD_PRESSURE) FM_CALL(get_number(x, v, ik, &l->v[0]));
+  else FM_CALL(get_vec3(x, v, ik, l->v));
+  item_key(ik, item, "group", 5);
+  if (l->kind == FM_LOAD_BODY_FORCE) {
+    if (g)
+      return err(x, g, ik, "not allowed with body_force (it acts on every "
+                           "element)");
+  } else {
+    if (!g) return err(x, n, ik, "missing (required for %s)", kinds[which]);
+    FM_CALL(get_name(x, g, ik, l->group));
+  }
+  return 0;
+}
+
+static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"name", "loads", NULL};
+  char it[ITEM_MAX], ik[ITEM_MAX], il[ITEM_MAX];
+  FM_CALL(check_seq(x, n, "load_cases", "load cases {name: ..., loads: [...]}", 0));
+  long nl = seq_size(n);
+  FM_ALLOC(c->load_cases, nl);
+  c->nload_cases = (int)nl; /* loads arrays start NULL; fm_case_free copes */
+  for (long i = 0; i < nl; i++) {
+    yaml_node_t *m = seq_at(x, n, i), *name, *loads;
+    FmLoadCase *lc = &c->load_cases[i];
+    item_index(it, "load_cases", i);
+    FM_CALL(check_map(x, m, it, keys, "a map {name: ..., loads: [...]}"));
+    FM_CALL(map_need(x, m, it, "name", &name));
+    FM_CALL(map_need(x, m, it, "loads", &loads));
+    item_key(ik, it, "name", 4);
+    FM_CALL(get_name(x, name, ik, lc->name));
+    for (long j = 0; j < i; j++)
+      if (!strcmp(c->load_cases[j].name, lc->name))
+        return err(x, name, ik, "duplicate load case name '%s' (also "
+                                "load_cases[%ld].name)", lc->name, j);
+    item_key(ik, it, "loads", 5);
+    FM_CALL(check_seq(x, loads, ik, "loads", 0));
+    FM_ALLOC(lc->loads, seq_size(loads));
+    for (long j = 0; j < seq_size(loads); j++) {
+      item_index(il, ik, j);
+      FM_CALL(read_load(x, seq_at(x, loads, j), il, &lc->loads[j]));
+      lc->nloads = (int)j + 1;
+    }
+  }
+  return 0;
+}
+
+static int read_probes(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"name", "point", NULL};
+  char it[ITEM_MAX], ik[ITEM_MAX];
+  if (is_null(n)) return 0;
+  FM_CALL(check_seq(x, n, "probes", "probes {name: ..., point: [x, y, z]}", 1));
+  long np = seq_size(n);
+  if (np == 0) return 0;
+  FM_ALLOC(c->probes, np);
+  for (long i = 0; i < np; i++) {
+    yaml_node_t *m = seq_at(x, n, i), *name, *pt;
+    FmProbe *p = &c->probes[i];
+    item_index(it, "probes", i);
+    FM_CALL(check_map(x, m, it, keys, "a map {name: ..., point: [x, y, z]}"));
+    FM_CALL(map_need(x, m, it, "name", &name));
+    FM_CALL(map_need(x, m, it, "point", &pt));
+    item_key(ik, it, "name", 4);
+    FM_CALL(get_name(x, name, ik, p->name));
+    for (long j = 0; j < i; j++)
+      if (!strcmp(c->probes[j].name, p->name))
+        return err(x, name, ik, "duplicate probe name '%s' (also "
+                                "probes[%ld].name)", p->name, j);
+    item_key(ik, it, "point", 5);
+    FM_CALL(get_vec3(x, pt, ik, p->x));
+    c->nprobes = (int)i + 1;
+  }
+  return 0;
+}
+
+static int read_output(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"vtu", NULL};
+  if (is_null(n)) return 0;
+  FM_CALL(check_map(x, n, "output", keys, "a map {vtu: true|false}"));
+  yaml_node_t *v = map_get(x, n, "vtu");
+  if (v) FM_CALL(get_bool(x, v, "output.vtu", &c->vtu));
+  return 0;
+}
+
+static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"backend", "rtol", "max_it", NULL};
+  char b[96];
+  if (is_null(n)) return 0;
+  FM_CALL(check_map(x, n, "solver", keys,
+                    "a map {backend: ..., rtol: ..., max_it: ...}"));
+  yaml_node_t *v;
+  if ((v = map_get(x, n, "backend"))) {
+    FM_CALL(get_string(x, v, "solver.backend", c->backend, sizeof c->backend, 0));
+    if (strcmp(c->backend, "cpu") && strcmp(c->backend, "cuda") &&
+        strcmp(c->backend, "auto"))
+      return err(x, v, "solver.backend", "must be cpu, cuda or auto (got %s)",
+                 describe(v, b, sizeof b));
+  }
+  if ((v = map_get(x, n, "rtol"))) {
+    FM_CALL(get_number(x, v, "solver.rtol", &c->rtol));
+    if (!(c->rtol > 0 && c->rtol < 1))
+      return err(x, v, "solver.rtol", "must be in (0, 1) (got %s)",
+                 raw(v, b, sizeof b));
+  }
+  if ((v = map_get(x, n, "max_it"))) {
+    FM_CALL(get_integer(x, v, "solver.max_it", &c->max_it));
+    if (c->max_it < 1)
+      return err(x, v, "solver.max_it", "must be >= 1 (got %s)",
+                 raw(v, b, sizeof b));
+  }
+  return 0;
+}
+
+static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
+  static const char *const keys[] = {"title",      "mesh",   "materials",
+                                     "constraints", "load_cases", "probes",
+                                     "output",      "solver", NULL};
+  char b[96];
+  if (root->type != YAML_MAPPING_NODE)
+    return err(x, root, "top level", "must be a map of sections (mesh, "
+                                     "materials, constraints, load_cases, ...) "
+                                     "(got %s)", describe(root, b, sizeof b));
+  FM_CALL(check_map(x, root, "", keys, "a map"));
+  yaml_node_t *v;
+  if ((v = map_get(x, root, "title")))
+    FM_CALL(get_string(x, v, "title", c->title, sizeof c->title, 1));
+  static const char *const required[] = {"mesh", "materials", "constraints",
+                                         "load_cases"};
+  for (int i = 0; i < 4; i++)
+    if (!map_get(x, root, required[i]))
+      return err(x, NULL, required[i], "missing (required section)");
+  FM_CALL(read_mesh(x, map_get(x, root, "mesh"), c));
+  FM_CALL(read_materials(x, map_get(x, root, "materials"), c));
+  FM_CALL(read_constraints(x, map_get(x, root, "constraints"), c));
+  FM_CALL(read_load_cases(x, map_get(x, root, "load_cases"), c));
+  if ((v = map_get(x, root, "probes"))) FM_CALL(read_probes(x, v, c));
+  if ((v = map_get(x, root, "output"))) FM_CALL(read_output(x, v, c));
+  if ((v = map_get(x, root, "solver"))) FM_CALL(read_solver(x, v, c));
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* reading                                                                  */
+
+static int yaml_fail(const char *path, const yaml_parser_t *p) {
+  const char *prob = p->problem ? p->problem : "unknown error";
+  switch (p->error) {
+  case YAML_MEMORY_ERROR:
+    return fm_error("%s: out of memory while parsing YAML", path);
+  case YAML_READER_ERROR:
+    if (p->problem_value != -1)
+      return fm_error("%s: YAML read error: %s (#%X at byte offset %zu)", path,
+                      prob, (unsigned)p->problem_value, p->problem_offset);
+    return fm_error("%s: YAML read error: %s (at byte offset %zu)", path, prob,
+                    p->problem_offset);
+  default:
+    if (p->context)
+      return fm_error("%s:%lu: YAML syntax error: %s (%s at line %lu)", path,
+                      (unsigned long)p->problem_mark.line + 1, prob, p->context,
+                      (unsigned long)p->context_mark.line + 1);
+    return fm_error("%s:%lu: YAML syntax error: %s", path,
+                    (unsigned long)p->problem_mark.line + 1, prob);
+  }
+}
+
+static void set_dir(FmCase *c) {
+  const char *slash = strrchr(c->path, '/');
+  if (!slash) {
+    strcpy(c->dir, ".");
+    return;
+  }
+  size_t len = (size_t)(slash - c->path);
+  while (len > 0 && c->path[len - 1] == '/') len--;
+  if (len == 0) {
+    strcpy(c->dir, "/");
+    return;
+  }
+  copy_str(c->dir, sizeof c->dir, c->path, len);
+}
+
+int fm_case_read(const char *path, FmCase *c) {
+  memset(c, 0, sizeof *c);
+  if (!path || !path[0]) return fm_error("case file: no path given");
+  size_t plen = strlen(path);
+  if (plen >= FM_PATH_MAX)
+    return fm_error("%.200s...: case file path too long", path);
+  memcpy(c->path, path, plen + 1);
+  set_dir(c);
+  c->order = 2;
+  c->vtu = 1;
+  strcpy(c->backend, "cpu");
+  c->rtol = 1e-8;
+  c->max_it = 10000;
+
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    char why[256];
+    snprintf(why, sizeof why, "%s", strerror(errno));
+    fm_case_free(c);
+    return fm_error("%s: cannot open case file (%s)", path, why);
+  }
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  int ierr = 0;
+  if (!yaml_parser_initialize(&parser)) {
+    fclose(f);
+    fm_case_free(c);
+    return fm_error("%s: out of memory initialising the YAML parser", path);
+  }
+  yaml_parser_set_input_file(&parser, f);
+  if (!yaml_parser_load(&parser, &doc)) {
+    ierr = yaml_fail(path, &parser);
+  } else {
+    Ctx x = {path, &doc};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root) {
+      ierr = fm_error("%s: empty case file (needs mesh, materials, "
+                      "constraints and load_cases)", path);
+    } else {
+      ierr = read_root(&x, root, c);
+      if (!ierr) {
+        /* a second document is an error (so is a syntax error after the
+         * first one) */
+        yaml_document_t doc2;
+        if (!yaml_parser_load(&parser, &doc2)) {
+          ierr = yaml_fail(path, &parser);
+        } else {
+          yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
+          if (r2)
+            ierr = fm_error("%s:%lu: only one YAML document is allowed (a "
+                            "second one starts here)",
+                            path, line_of(r2));
+          yaml_document_delete(&doc2);
+        }
+      }
+    }
+    yaml_document_delete(&doc);
+  }
+  yaml_parser_delete(&parser);
+  fclose(f);
+  if (ierr) {
+    char keep[FM_PATH_MAX];
+    memcpy(keep, c->path, sizeof keep);
+    fm_case_free(c);
+    memcpy(c->path, keep, sizeof keep);
+  }
+  return ierr;
+}
+
+void fm_case_free(FmCase *c) {
+  if (!c) return;
+  free(c->param_name);
+  free(c->param_value);
+  free(c->materials);
+  free(c->constraints);
+  if (c->load_cases)
+    for (int i = 0; i < c->nload_cases; i++) free(c->load_cases[i].loads);
+  free(c->load_cases);
+  free(c->probes);
+  memset(c, 0, sizeof *c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* checks against a mesh                                                    */
+
+static int find_group(const FmMesh *m, const char *name, int dmin, int dmax) {
+  for (int g = 0; g < m->ngroups; g++)
+    if (m->groups[g].dim >= dmin && m->groups[g].dim <= dmax &&
+        m->groups[g].name[0] && !strcmp(m->groups[g].name, name))
+      return g;
+  return -1;
+}
+
+/* "a, b, c" of the named groups of dimension dmin..dmax (or "none"). */
+static const char *group_list(const FmMesh *m, int dmin, int dmax, char *buf,
+                              size_t cap) {
+  size_t off = 0;
+  int n = 0;
+  buf[0] = 0;
+  for (int g = 0; g < m->ngroups; g++) {
+    const FmGroup *gr = &m->groups[g];
+    if (gr->dim < dmin || gr->dim > dmax || !gr->name[0]) continue;
+    if (off + strlen(gr->name) + 8 >= cap) {
+      snprintf(buf + off, cap - off, ", ...");
+      return buf;
+    }
+    off += (size_t)snprintf(buf + off, cap - off, "%s%s", n ? ", " : "",
+                            gr->name);
+    n++;
+  }
+  return n ? buf : "none";
+}
+
+static void group_label(const FmMesh *m, int g, char *buf, size_t cap) {
+  if (m->groups[g].name[0]) snprintf(buf, cap, "'%s'", m->groups[g].name);
+  else snprintf(buf, cap, "with physical tag %d (unnamed)", m->groups[g].tag);
+}
+
+static const char *load_kind_name(FmLoadKind k) {
+  switch (k) {
+  case FM_LOAD_TOTAL_FORCE: return "total_force";
+  case FM_LOAD_PRESSURE: return "pressure";
+  case FM_LOAD_TRACTION: return "traction";
+  default: return "body_force";
+  }
+}
+
+int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
+  const char *mf = m->file[0] ? m->file : "(mesh)";
+  const char *cf = c->path[0] ? c->path : "(case)";
+  char list[1024], l1[300], l2[300];
+
+  for (int i = 0; i < c->nmaterials; i++) {
+    const char *name = c->materials[i].group;
+    if (find_group(m, name, 3, 3) >= 0) continue;
+    int other = find_group(m, name, 0, 2);
+    if (other >= 0)
+      return fm_error("%s: materials.%s: physical group '%s' in %s has "
+                      "dimension %d; a material needs a volume (dimension 3) "
+                      "group (volume groups: %s)",
+                      cf, name, name, mf, m->groups[other].dim,
+                      group_list(m, 3, 3, list, sizeof list));
+    return fm_error("%s: materials.%s: no volume physical group named '%s' in "
+                    "%s (volume groups: %s)",
+                    cf, name, name, mf, group_list(m, 3, 3, list, sizeof list));
+  }
+
+  for (int i = 0; i < c->nconstraints; i++) {
+    const char *name = c->constraints[i].group;
+    if (find_group(m, name, 0, 2) >= 0) continue;
+    if (find_group(m, name, 3, 3) >= 0)
+      return fm_error("%s: constraints[%d].group: '%s' is a volume (dimension "
+                      "3) physical group in %s; a constraint needs a group of "
+                      "dimension 0, 1 or 2",
+                      cf, i, name, mf);
+    return fm_error("%s: constraints[%d].group: no physical group named '%s' "
+                    "of dimension 0, 1 or 2 in %s (groups: %s)",
+                    cf, i, name, mf, group_list(m, 0, 2, list, sizeof list));
+  }
+
+  for (int i = 0; i < c->nload_cases; i++) {
+    const FmLoadCase *lc = &c->load_cases[i];
+    for (int j = 0; j < lc->nloads; j++) {
+      const FmLoad *l = &lc->loads[j];
+      if (l->kind == FM_LOAD_BODY_FORCE) continue;
+      if (find_group(m, l->group, 2, 2) >= 0) continue;
+      int other = find_group(m, l->group, 0, 3);
+      if (other >= 0)
+        return fm_error("%s: load_cases[%d].loads[%d].group: '%s' is a "
+                        "physical group of dimension %d in %s; %s needs a "
+                        "surface (dimension 2) group",
+                        cf, i, j, l->group, m->groups[other].dim, mf,
+                        load_kind_name(l->kind));
+      return fm_error("%s: load_cases[%d].loads[%d].group: no surface "
+                      "(dimension 2) physical group named '%s' in %s (surface "
+                      "groups: %s)",
+                      cf, i, j, l->group, mf,
+                      group_list(m, 2, 2, list, sizeof list));
+    }
+  }
+
+  /* material of each volume group (-1: none) */
+  int *gmat = fm_calloc((size_t)m->ngroups, sizeof *gmat);
+  if (!gmat) return 1;
+  for (int g = 0; g < m->ngroups; g++) {
+    gmat[g] = -1;
+    if (m->groups[g].dim != 3 || !m->groups[g].name[0]) continue;
+    for (int i = 0; i < c->nmaterials && gmat[g] < 0; i++)
+      if (!strcmp(c->materials[i].group, m->groups[g].name)) gmat[g] = i;
+  }
+  int ierr = 0;
+  for (int e = 0; e < m->nelem && !ierr; e++) {
+    long tag = m->elem_tag ? m->elem_tag[e] : (long)e + 1;
+    int ent = m->elem_entity ? m->elem_entity[e] : -1;
+    if (ent < 0 || ent >= m->nentities) {
+      ierr = fm_error("%s: element %ld has no valid volume entity (index %d)",
+                      mf, tag, ent);
+      break;
+    }
+    const FmEntity *en = &m->entities[ent];
+    int mat = -1, g_mat = -1, nvol = 0, first_vol = -1;
+    for (int k = 0; k < en->ngroups; k++) {
+      int g = en->groups[k];
+      if (g < 0 || g >= m->ngroups) {
+        ierr = fm_error("%s: entity %d of dimension %d refers to physical "
+                        "group index %d out of range",
+                        mf, en->tag, en->dim, g);
+        break;
+      }
+      if (m->groups[g].dim != 3) continue;
+      nvol++;
+      if (first_vol < 0) first_vol = g;
+      if (gmat[g] < 0 || gmat[g] == mat) continue;
+      if (mat >= 0) {
+        group_label(m, g_mat, l1, sizeof l1);
+        group_label(m, g, l2, sizeof l2);
+        ierr = fm_error("%s: element %ld is in volume groups %s and %s, which "
+                        "both have a material in %s; each element needs "
+                        "exactly one",
+                        mf, tag, l1, l2, cf);
+        break;
+      }
+      mat = gmat[g];
+      g_mat = g;
+    }
+    if (ierr) break;
+    if (mat < 0) {
+      if (nvol == 0) {
+        ierr = fm_error("%s: element %ld is in no volume physical group, so "
+                        "it gets no material from %s",
+                        mf, tag, cf);
+      } else {
+        /* name all the element's volume groups (none has a material) */
+        size_t off = 0;
+        list[0] = 0;
+        for (int k = 0; k < en->ngroups; k++) {
+          int g = en->groups[k];
+          if (m->groups[g].dim != 3) continue;
+          group_label(m, g, l1, sizeof l1);
+          if (off + strlen(l1) + 8 >= sizeof list) break;
+          off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+                                  off ? ", " : "", l1);
+        }
+        ierr = fm_error("%s: volume group%s %s %s no material in %s (element "
+                        "%ld; add it under materials)",
+                        mf, nvol > 1 ? "s" : "", list, nvol > 1 ? "have" : "has",
+                        cf, tag);
+      }
+      break;
+    }
+    if (elem_material) elem_material[e] = mat;
+  }
+  free(gmat);
+  return ierr;
+}

@@ -1,1 +1,552 @@
-/* Gmsh API meshing: being written */
+/* Mesh a Gmsh geometry script (.geo) through the Gmsh C API (Gmsh 4.8).
+ *
+ * How parameters reach the script.  Gmsh 4.8's C API has no parser access
+ * (gmshParserSetNumber came later), and "-setnumber name value" passed to
+ * gmshInitialize is kept in a process-wide table that gmshFinalize does not
+ * clear, so a value would leak into every later call.  We therefore use
+ * ONELAB: a script declares
+ *     DefineConstant[ h = {3.0, Name "Parameters/h"} ];
+ * and when the parser meets it, it takes the value of the ONELAB number
+ * "Parameters/h" if one exists.  So: scan the script text for the
+ * DefineConstant entries (identifier -> ONELAB Name), clear the ONELAB
+ * database (it also survives gmshFinalize), set each requested parameter
+ * under its Name, then gmshOpen the script.
+ *
+ * Each call runs one whole Gmsh session (initialize ... finalize), so the
+ * function can be called repeatedly.  It must not be called while the
+ * caller itself holds an initialized Gmsh session. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "geometry.h"
+
+#include <errno.h>
+#include <gmshc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+
+int fm_geometry_available(void) { return 1; }
+
+/* ------------------------------------------------------------------ */
+/* DefineConstant scanner                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+  char name[128];    /* identifier in the script */
+  char onelab[256];  /* its Name attribute ("" when none) */
+} GeoDecl;
+
+typedef struct {
+  int n, cap;
+  GeoDecl *d;
+} GeoDecls;
+
+typedef struct {
+  const char *s;
+  size_t i, n;
+} Lex;
+
+enum { T_END, T_IDENT, T_STRING, T_PUNCT, T_OTHER };
+
+typedef struct {
+  int kind;
+  char text[256];  /* identifier or string contents (truncated) */
+  char c;          /* punctuation character */
+} Tok;
+
+static int is_ident0(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static int is_ident1(int c) { return is_ident0(c) || (c >= '0' && c <= '9'); }
+
+/* Next token, skipping white space and // and C comments. */
+static Tok lex_next(Lex *L) {
+  Tok t = {T_END, "", 0};
+  const char *s = L->s;
+  for (;;) {
+    while (L->i < L->n && (s[L->i] == ' ' || s[L->i] == '\t' || s[L->i] == '\n' ||
+                           s[L->i] == '\r' || s[L->i] == '\f' || s[L->i] == '\v'))
+      L->i++;
+    if (L->i + 1 < L->n && s[L->i] == '/' && s[L->i + 1] == '/') {
+      while (L->i < L->n && s[L->i] != '\n') L->i++;
+      continue;
+    }
+    if (L->i + 1 < L->n && s[L->i] == '/' && s[L->i + 1] == '*') {
+      L->i += 2;
+      while (L->i + 1 < L->n && !(s[L->i] == '*' && s[L->i + 1] == '/')) L->i++;
+      L->i = L->i + 2 <= L->n ? L->i + 2 : L->n;
+      continue;
+    }
+    break;
+  }
+  if (L->i >= L->n) return t;
+  int c = (unsigned char)s[L->i];
+  if (is_ident0(c)) {
+    size_t k = 0;
+    while (L->i < L->n && is_ident1((unsigned char)s[L->i])) {
+      if (k + 1 < sizeof t.text) t.text[k++] = s[L->i];
+      L->i++;
+    }
+    t.text[k] = 0;
+    t.kind = T_IDENT;
+  } else if (c == '"') {
+    size_t k = 0;
+    L->i++;
+    while (L->i < L->n && s[L->i] != '"') {
+      if (s[L->i] == '\\' && L->i + 1 < L->n) L->i++;
+      if (k + 1 < sizeof t.text) t.text[k++] = s[L->i];
+      L->i++;
+    }
+    if (L->i < L->n) L->i++;
+    t.text[k] = 0;
+    t.kind = T_STRING;
+  } else if (strchr("[](){},;=", c)) {
+    t.kind = T_PUNCT;
+    t.c = (char)c;
+    L->i++;
+  } else {
+    t.kind = T_OTHER;
+    t.c = (char)c;
+    L->i++;
+  }
+  return t;
+}
+
+static int decls_add(GeoDecls *D, const char *name, const char *onelab) {
+  for (int k = 0; k < D->n; k++)
+    if (!strcmp(D->d[k].name, name)) {
+      if (!D->d[k].onelab[0] && onelab[0])
+        snprintf(D->d[k].onelab, sizeof D->d[k].onelab, "%s", onelab);
+      return 0;
+    }
+  if (D->n == D->cap) {
+    int cap = D->cap ? 2 * D->cap : 8;
+    GeoDecl *p = fm_realloc(D->d, (size_t)cap, sizeof *p);
+    if (!p) return 1;
+    D->d = p;
+    D->cap = cap;
+  }
+  GeoDecl *g = &D->d[D->n++];
+  snprintf(g->name, sizeof g->name, "%s", name);
+  snprintf(g->onelab, sizeof g->onelab, "%s", onelab);
+  return 0;
+}
+
+/* Parse the entries of one DefineConstant[ ... ] (the '[' already read):
+ *   ident = expr | ident = { expr, attr, ..., Name "X", ... } | ident[] = ...
+ * separated by commas at bracket depth 0, up to the closing ']'. */
+static int scan_define_constant(Lex *L, GeoDecls *D) {
+  for (;;) {
+    Tok t = lex_next(L);
+    if (t.kind == T_END) return 0;
+    if (t.kind == T_PUNCT && t.c == ']') return 0;
+    if (t.kind == T_PUNCT && t.c == ',') continue;
+    if (t.kind != T_IDENT) continue; /* tolerate anything odd */
+    char name[128];
+    snprintf(name, sizeof name, "%.127s", t.text);
+    char onelab[256] = "";
+    /* walk the rest of the entry to ',' or ']' at depth 0 */
+    int depth = 0, brace = 0, after_name = 0, end = 0;
+    for (;;) {
+      Tok u = lex_next(L);
+      if (u.kind == T_END) {
+        end = 1;
+        break;
+      }
+      if (u.kind == T_PUNCT) {
+        if (u.c == '(' || u.c == '[' || u.c == '{') {
+          depth++;
+          if (u.c == '{') brace++;
+        } else if (u.c == ')' || u.c == ']' || u.c == '}') {
+          if (depth == 0 && u.c == ']') {
+            end = 1;
+            break;
+          }
+          depth--;
+          if (u.c == '}') brace--;
+        } else if (u.c == ',' && depth == 0) {
+          break;
+        }
+        after_name = 0;
+        continue;
+      }
+      if (u.kind == T_IDENT && brace > 0 && !strcmp(u.text, "Name")) {
+        after_name = 1;
+        continue;
+      }
+      if (u.kind == T_STRING && after_name && !onelab[0])
+        snprintf(onelab, sizeof onelab, "%s", u.text);
+      after_name = 0;
+    }
+    if (decls_add(D, name, onelab)) return 1;
+    if (end) return 0;
+  }
+}
+
+static int scan_declarations(const char *text, size_t n, GeoDecls *D) {
+  Lex L = {text, 0, n};
+  Tok prev = {T_END, "", 0};
+  for (;;) {
+    Tok t = lex_next(&L);
+    if (t.kind == T_END) return 0;
+    if (t.kind == T_PUNCT && t.c == '[' && prev.kind == T_IDENT &&
+        !strcmp(prev.text, "DefineConstant")) {
+      if (scan_define_constant(&L, D)) return 1;
+      prev.kind = T_END;
+      continue;
+    }
+    prev = t;
+  }
+}
+
+static int read_text(const char *path, char **text, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return fm_error("%s: cannot open geometry script: %s", path, strerror(errno));
+  size_t cap = 1 << 16, len = 0;
+  char *buf = fm_calloc(cap + 1, 1);
+  if (!buf) {
+    fclose(f);
+    return 1;
+  }
+  for (;;) {
+    size_t got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (len < cap) break;
+    char *p = fm_realloc(buf, 2 * cap + 1, 1);
+    if (!p) {
+      free(buf);
+      fclose(f);
+      return 1;
+    }
+    buf = p;
+    cap *= 2;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(buf);
+    return fm_error("%s: cannot read geometry script", path);
+  }
+  buf[len] = 0;
+  *text = buf;
+  *n = len;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Gmsh helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Gmsh's last error message, copied into buf ("" when none). */
+static const char *gmsh_last_error(char *buf, size_t size) {
+  char *msg = NULL;
+  int ierr = 0;
+  buf[0] = 0;
+  gmshLoggerGetLastError(&msg, &ierr);
+  if (msg) {
+    snprintf(buf, size, "%s", msg);
+    gmshFree(msg);
+  }
+  return buf;
+}
+
+/* Record "<geo>: <what>: <gmsh's last error>" and return 1. */
+static int gmsh_fail(const char *geo, const char *what) {
+  char msg[1024];
+  gmsh_last_error(msg, sizeof msg);
+  if (msg[0]) return fm_error("%s: %s: %s", geo, what, msg);
+  return fm_error("%s: %s", geo, what);
+}
+
+static int set_option(const char *geo, const char *name, double value) {
+  int ierr = 0;
+  gmshOptionSetNumber(name, value, &ierr);
+  if (ierr) return fm_error("%s: cannot set Gmsh option %s = %g", geo, name, value);
+  return 0;
+}
+
+/* Smallest Jacobian determinant of the TET10 elements (Gmsh type 11),
+ * sampled at the corners, the edge midpoints and the centroid, relative to
+ * the element's straight-sided (corner) determinant sign.  *nbad counts the
+ * elements with a non-positive determinant at any sample point. */
+static int check_tet10_jacobians(const char *geo, size_t *nbad, size_t *ntotal) {
+  static const double P[11][3] = {
+      {0, 0, 0},     {1, 0, 0},     {0, 1, 0},     {0, 0, 1},
+      {.5, 0, 0},    {.5, .5, 0},   {0, .5, 0},    {0, 0, .5},
+      {0, .5, .5},   {.5, 0, .5},   {.25, .25, .25}};
+  double loc[33];
+  for (int k = 0; k < 11; k++)
+    for (int d = 0; d < 3; d++) loc[3 * k + d] = P[k][d];
+  int ierr = 0;
+  *nbad = 0;
+  *ntotal = 0;
+  size_t *tags = NULL, ntags = 0, *nodes = NULL, nnodes = 0;
+  gmshModelMeshGetElementsByType(11, &tags, &ntags, &nodes, &nnodes, -1, 0, 1, &ierr);
+  gmshFree(tags);
+  gmshFree(nodes);
+  if (ierr) return gmsh_fail(geo, "cannot list the TET10 elements");
+  if (!ntags) return 0;
+  size_t ntasks = ntags / 20000 + 1;
+  for (size_t task = 0; task < ntasks; task++) {
+    double *jac = NULL, *det = NULL, *xyz = NULL;
+    size_t njac = 0, ndet = 0, nxyz = 0;
+    gmshModelMeshGetJacobians(11, loc, 33, &jac, &njac, &det, &ndet, &xyz, &nxyz, -1,
+                              task, ntasks, &ierr);
+    gmshFree(jac);
+    gmshFree(xyz);
+    if (ierr) {
+      gmshFree(det);
+      return gmsh_fail(geo, "cannot evaluate the TET10 Jacobians");
+    }
+    for (size_t e = 0; e < ndet / 11; e++) {
+      const double *dd = det + 11 * e;
+      double lo = dd[0], hi = dd[0];
+      for (int k = 1; k < 11; k++) {
+        if (dd[k] < lo) lo = dd[k];
+        if (dd[k] > hi) hi = dd[k];
+      }
+      /* invalid: sign change inside, or a (near) zero anywhere */
+      if (lo <= 1e-12 * fabs(hi) || hi <= 0) (*nbad)++;
+    }
+    *ntotal += ndet / 11;
+    gmshFree(det);
+  }
+  return 0;
+}
+
+/* The mesh must consist of tetrahedra (and triangles, lines, points) only,
+ * every meshed volume must be in a Physical Volume (with Mesh.SaveAll 0 the
+ * elements of volumes outside every physical group are not written), and
+ * there must be volume elements at all. */
+static int check_mesh(const char *geo) {
+  int ierr = 0;
+  int *types = NULL;
+  size_t ntypes = 0;
+  gmshModelMeshGetElementTypes(&types, &ntypes, 3, -1, &ierr);
+  if (ierr) {
+    gmshFree(types);
+    return gmsh_fail(geo, "cannot query the mesh");
+  }
+  int bad = 0;
+  for (size_t i = 0; i < ntypes; i++)
+    if (types[i] != 4 && types[i] != 11) bad = types[i];
+  int ntet = (int)ntypes;
+  gmshFree(types);
+  if (bad)
+    return fm_error("%s: the mesh contains volume elements of Gmsh type %d; femora "
+                    "handles tetrahedra only (remove Recombine/Transfinite/Extrude "
+                    "Layers from the script)",
+                    geo, bad);
+  if (!ntet) return fm_error("%s: meshing produced no volume (3D) elements", geo);
+
+  types = NULL;
+  ntypes = 0;
+  gmshModelMeshGetElementTypes(&types, &ntypes, 2, -1, &ierr);
+  bad = 0;
+  for (size_t i = 0; i < ntypes; i++)
+    if (types[i] != 2 && types[i] != 9) bad = types[i];
+  gmshFree(types);
+  if (bad)
+    return fm_error("%s: the mesh contains surface elements of Gmsh type %d; femora "
+                    "handles triangles only",
+                    geo, bad);
+
+  int *groups = NULL;
+  size_t ngroups = 0;
+  gmshModelGetPhysicalGroups(&groups, &ngroups, 3, &ierr);
+  gmshFree(groups);
+  if (ierr) return gmsh_fail(geo, "cannot list the physical groups");
+  if (ngroups == 0)
+    return fm_error("%s: the script defines no Physical Volume; name the material "
+                    "regions with Physical Volume(\"name\") = {...}",
+                    geo);
+
+  int *ents = NULL;
+  size_t nents = 0;
+  gmshModelGetEntities(&ents, &nents, 3, &ierr);
+  if (ierr) {
+    gmshFree(ents);
+    return gmsh_fail(geo, "cannot list the volumes");
+  }
+  int orphan = 0;
+  for (size_t i = 0; i + 1 < nents && !orphan; i += 2) {
+    int tag = ents[i + 1];
+    int *etypes = NULL;
+    size_t netypes = 0;
+    gmshModelMeshGetElementTypes(&etypes, &netypes, 3, tag, &ierr);
+    gmshFree(etypes);
+    if (!netypes) continue;
+    int *ptags = NULL;
+    size_t nptags = 0;
+    gmshModelGetPhysicalGroupsForEntity(3, tag, &ptags, &nptags, &ierr);
+    gmshFree(ptags);
+    if (!nptags) orphan = tag;
+  }
+  gmshFree(ents);
+  if (orphan)
+    return fm_error("%s: volume %d is meshed but belongs to no Physical Volume; its "
+                    "elements would not be written",
+                    geo, orphan);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The session                                                         */
+/* ------------------------------------------------------------------ */
+
+static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
+                        const char (*names)[128], const double *values, int order,
+                        const char *tmp_msh) {
+  int ierr = 0;
+  FM_CALL(set_option(geo, "General.Terminal", 0));
+  FM_CALL(set_option(geo, "General.Verbosity", 2));
+
+  /* ONELAB survives gmshFinalize: forget every earlier call's values */
+  gmshOnelabClear("", &ierr);
+  if (ierr) return gmsh_fail(geo, "cannot clear the ONELAB parameters");
+  for (int p = 0; p < nparams; p++) {
+    for (int k = 0; k < D->n; k++)
+      if (!strcmp(D->d[k].name, names[p])) {
+        double v = values[p];
+        gmshOnelabSetNumber(D->d[k].onelab, &v, 1, &ierr);
+        if (ierr) return fm_error("%s: parameter '%s': cannot set it", geo, names[p]);
+      }
+  }
+
+  gmshOpen(geo, &ierr);
+  if (ierr) return gmsh_fail(geo, "cannot read the script");
+
+  /* the values the script actually used must be ours (a ReadOnly Name or a
+   * second definition would otherwise silently keep the default) */
+  for (int p = 0; p < nparams; p++)
+    for (int k = 0; k < D->n; k++)
+      if (!strcmp(D->d[k].name, names[p])) {
+        double *got = NULL;
+        size_t ngot = 0;
+        gmshOnelabGetNumber(D->d[k].onelab, &got, &ngot, &ierr);
+        int same = !ierr && ngot >= 1 && got[0] == values[p];
+        double g0 = ngot ? got[0] : NAN;
+        gmshFree(got);
+        if (!same)
+          return fm_error("%s: parameter '%s' = %g was not taken by the script (it "
+                          "used %g; is its DefineConstant ReadOnly?)",
+                          geo, names[p], values[p], g0);
+      }
+
+  gmshModelMeshGenerate(3, &ierr);
+  if (ierr) return gmsh_fail(geo, "meshing failed");
+  FM_CALL(check_mesh(geo));
+
+  if (order == 2) {
+    FM_CALL(set_option(geo, "Mesh.SecondOrderIncomplete", 1));
+    gmshModelMeshSetOrder(2, &ierr);
+    if (ierr) return gmsh_fail(geo, "cannot make the mesh second order");
+    size_t nbad = 0, ntot = 0;
+    FM_CALL(check_tet10_jacobians(geo, &nbad, &ntot));
+    if (nbad) {
+      /* curved (geometry-following) mid nodes folded some elements: try
+       * Gmsh's high-order optimizer, then fall back to straight sides */
+      gmshModelMeshOptimize("HighOrder", 1, 0, NULL, 0, &ierr);
+      FM_CALL(check_tet10_jacobians(geo, &nbad, &ntot));
+      if (ierr || nbad) {
+        FM_CALL(set_option(geo, "Mesh.SecondOrderLinear", 1));
+        gmshModelMeshSetOrder(1, &ierr);
+        if (!ierr) gmshModelMeshSetOrder(2, &ierr);
+        if (ierr) return gmsh_fail(geo, "cannot make the mesh second order");
+        FM_CALL(check_tet10_jacobians(geo, &nbad, &ntot));
+        if (nbad)
+          return fm_error("%s: %zu of %zu second-order tetrahedra have a non-positive "
+                          "Jacobian",
+                          geo, nbad, ntot);
+      }
+    }
+  }
+
+  FM_CALL(set_option(geo, "Mesh.MshFileVersion", 4.1));
+  FM_CALL(set_option(geo, "Mesh.Binary", 1));
+  FM_CALL(set_option(geo, "Mesh.SaveAll", 0));
+  FM_CALL(set_option(geo, "Mesh.SaveParametric", 0));
+  gmshWrite(tmp_msh, &ierr);
+  if (ierr) return gmsh_fail(tmp_msh, "cannot write the mesh");
+  return 0;
+}
+
+int fm_geometry_mesh(const char *geo_path, int nparams, const char (*names)[128],
+                     const double *values, int order, const char *out_msh) {
+  if (!geo_path || !out_msh) return fm_error("fm_geometry_mesh: no script or output path");
+  if (order != 1 && order != 2)
+    return fm_error("%s: element order must be 1 or 2 (got %d)", geo_path, order);
+  if (nparams < 0 || (nparams > 0 && (!names || !values)))
+    return fm_error("%s: bad parameter list", geo_path);
+
+  char *text = NULL;
+  size_t ntext = 0;
+  FM_CALL(read_text(geo_path, &text, &ntext));
+  GeoDecls D = {0, 0, NULL};
+  int rc = scan_declarations(text, ntext, &D);
+  free(text);
+  if (rc) {
+    free(D.d);
+    return 1;
+  }
+
+  /* every parameter must be declared with a Name, and finite */
+  for (int p = 0; p < nparams && !rc; p++) {
+    int k;
+    for (k = 0; k < D.n; k++)
+      if (!strcmp(D.d[k].name, names[p])) break;
+    if (k == D.n) {
+      char list[1024] = "";
+      size_t len = 0;
+      for (int j = 0; j < D.n && len < sizeof list; j++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "",
+                                D.d[j].name);
+      rc = fm_error("%s: parameter '%s' is not declared in the script (declared: %s)",
+                    geo_path, names[p], D.n ? list : "none");
+    } else if (!D.d[k].onelab[0]) {
+      rc = fm_error("%s: parameter '%s' is declared without a Name attribute, so it "
+                    "cannot be set; declare it as DefineConstant[ %s = {value, Name "
+                    "\"Parameters/%s\"} ]",
+                    geo_path, names[p], names[p], names[p]);
+    } else if (!isfinite(values[p])) {
+      rc = fm_error("%s: parameter '%s' must be a finite number", geo_path, names[p]);
+    }
+  }
+  if (rc) {
+    free(D.d);
+    return rc;
+  }
+
+  /* temporary name in the output's directory; it must end in .msh, Gmsh
+   * picks the format from the extension */
+  size_t tlen = strlen(out_msh) + 64;
+  char *tmp = fm_calloc(tlen, 1);
+  if (!tmp) {
+    free(D.d);
+    return 1;
+  }
+  snprintf(tmp, tlen, "%s.%ld.tmp.msh", out_msh, (long)getpid());
+
+  int ierr = 0;
+  char *argv[] = {"femora", NULL};
+  gmshInitialize(1, argv, 0, &ierr);
+  if (ierr) {
+    rc = fm_error("%s: cannot initialize Gmsh", geo_path);
+  } else {
+    rc = mesh_session(geo_path, &D, nparams, names, values, order, tmp);
+    gmshOnelabClear("", &ierr);
+    gmshFinalize(&ierr);
+  }
+  free(D.d);
+
+  if (!rc && rename(tmp, out_msh) != 0)
+    rc = fm_error("%s: cannot rename %s to it: %s", out_msh, tmp, strerror(errno));
+  if (rc) remove(tmp);
+  free(tmp);
+  return rc;
+}

@@ -1,0 +1,44 @@
+/* The small interface every solver backend fills (CPU/MPI through PETSc
+ * today; CUDA next).  The CPU backend is the reference for the others.
+ *
+ * Life cycle: create -> assemble (matrix, prescribed displacements) -> setup
+ * (preconditioner) -> solve (one call per load case, same matrix) -> destroy.
+ * Vectors cross the interface in the model's node numbering, 3 values per
+ * node, full length on every rank. */
+#ifndef FEMORA_BACKEND_H
+#define FEMORA_BACKEND_H
+
+#include <mpi.h>
+
+#include "model.h"
+
+typedef struct {
+  int iterations;
+  double residual; /* ||f - K u|| / ||f|| on the free DOFs (true residual) */
+} FmSolveInfo;
+
+typedef struct FmBackend FmBackend;
+struct FmBackend {
+  const char *name;
+  MPI_Comm comm;
+  const FmModel *md;
+  void *data;
+  int (*assemble)(FmBackend *be);
+  int (*setup)(FmBackend *be);
+  /* f: load vector (full, every rank).  u: displacement (full, every rank),
+   * prescribed values included. lc names the load case in messages. */
+  int (*solve)(FmBackend *be, int lc, const double *f, double *u,
+               FmSolveInfo *info);
+  void (*destroy)(FmBackend *be);
+};
+
+/* Create the backend named name ("cpu"; "auto" picks the best available).
+ * Errors name the backend and why it is unavailable. */
+int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
+                      FmBackend *be);
+void fm_backend_destroy(FmBackend *be);
+
+/* Per-backend constructors. */
+int fm_backend_create_petsc(FmBackend *be);
+
+#endif

@@ -1,0 +1,298 @@
+/* CPU/MPI backend: PETSc matrix assembled in parallel (each rank assembles
+ * the elements it owns), CG preconditioned by GAMG with the rigid-body
+ * near-null space.  Every PETSc option passes through (-ksp_type, -pc_type,
+ * -mat_type aijcusparse for a CUDA-enabled PETSc, ...). */
+#include <math.h>
+#include <petscksp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "element.h"
+#include "error.h"
+#include "partition.h"
+
+typedef struct {
+  int rank, size;
+  int nnodes, nown, start; /* owned nodes are [start, start + nown) */
+  int *perm;               /* model node -> PETSc node */
+  int *part;               /* owner rank of every model node */
+  Mat A;
+  KSP ksp;
+  Vec b, x, r, lift, xall;
+  VecScatter toall;
+  PetscReal diag;
+  PetscInt ndir_loc;
+  PetscInt *dir_row; /* owned prescribed rows (PETSc numbering) */
+  PetscScalar *dir_val;
+  double t_assemble, t_setup;
+} PetscData;
+
+/* Turn a PETSc error code into one Femora error line. */
+static int petsc_fail(PetscErrorCode ierr, const char *what) {
+  const char *text = NULL;
+  PetscErrorMessage(ierr, &text, NULL);
+  return fm_error("PETSc: %s failed: %s (error %d)", what,
+                  text ? text : "unknown error", (int)ierr);
+}
+#define PCALL(call, what)                                                      \
+  do {                                                                         \
+    PetscErrorCode pe_ = (call);                                               \
+    if (pe_) return petsc_fail(pe_, what);                                     \
+  } while (0)
+
+static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
+  const FmModel *md = be->md;
+  const FmMesh *m = &md->mesh;
+  const int npe = m->npe, nn = m->nnodes;
+  PetscFunctionBeginUser;
+  /* node -> element adjacency */
+  int *nptr = NULL, *nel = NULL;
+  PetscCall(PetscCalloc1(nn + 1, &nptr));
+  PetscCall(PetscMalloc1((size_t)m->nelem * npe + 1, &nel));
+  for (size_t k = 0; k < (size_t)m->nelem * npe; k++) nptr[m->conn[k] + 1]++;
+  for (int i = 0; i < nn; i++) nptr[i + 1] += nptr[i];
+  {
+    int *fill;
+    PetscCall(PetscMalloc1(nn, &fill));
+    memcpy(fill, nptr, sizeof(int) * nn);
+    for (int e = 0; e < m->nelem; e++)
+      for (int a = 0; a < npe; a++) nel[fill[m->conn[(size_t)e * npe + a]]++] = e;
+    PetscCall(PetscFree(fill));
+  }
+  /* block preallocation for owned rows */
+  PetscInt *dnz, *onz;
+  int *mark;
+  PetscCall(PetscCalloc1(d->nown + 1, &dnz));
+  PetscCall(PetscCalloc1(d->nown + 1, &onz));
+  PetscCall(PetscMalloc1(nn, &mark));
+  for (int i = 0; i < nn; i++) mark[i] = -1;
+  for (int i = 0; i < nn; i++) {
+    if (d->part[i] != d->rank) continue;
+    const int row = d->perm[i] - d->start;
+    for (int k = nptr[i]; k < nptr[i + 1]; k++) {
+      const int *c = m->conn + (size_t)nel[k] * npe;
+      for (int a = 0; a < npe; a++) {
+        const int j = c[a];
+        if (mark[j] == i) continue;
+        mark[j] = i;
+        if (d->part[j] == d->rank) dnz[row]++;
+        else onz[row]++;
+      }
+    }
+  }
+  PetscCall(PetscFree(mark));
+  PetscCall(MatCreate(be->comm, &d->A));
+  PetscCall(MatSetSizes(d->A, 3 * d->nown, 3 * d->nown, 3 * (PetscInt)nn,
+                        3 * (PetscInt)nn));
+  PetscCall(MatSetBlockSize(d->A, 3));
+  PetscCall(MatSetType(d->A, MATAIJ));
+  PetscCall(MatSetFromOptions(d->A));
+  PetscCall(MatXAIJSetPreallocation(d->A, 3, dnz, onz, NULL, NULL));
+  PetscCall(MatSetOption(d->A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+  PetscCall(PetscFree(dnz));
+  PetscCall(PetscFree(onz));
+  PetscCall(PetscFree(nptr));
+  PetscCall(PetscFree(nel));
+
+  double xe[3 * FM_TET_MAX_NPE], Ke[900];
+  PetscInt idx[FM_TET_MAX_NPE];
+  for (int e = 0; e < m->nelem; e++) {
+    const int *c = m->conn + (size_t)e * npe;
+    if (d->part[c[0]] != d->rank) continue;
+    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+    for (int a = 0; a < npe; a++) {
+      idx[a] = d->perm[c[a]];
+      for (int i = 0; i < 3; i++) xe[3 * a + i] = m->x[3 * c[a] + i];
+    }
+    fm_tet_stiffness(npe, xe, mat->E, mat->nu, Ke);
+    PetscCall(MatSetValuesBlocked(d->A, npe, idx, npe, idx, Ke, ADD_VALUES));
+  }
+  PetscCall(MatAssemblyBegin(d->A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(d->A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatSetOption(d->A, MAT_SYMMETRIC, PETSC_TRUE));
+  PetscCall(MatSetOption(d->A, MAT_SPD, PETSC_TRUE));
+
+  /* prescribed displacements: lift = A g, then zero rows and columns */
+  PetscCall(MatCreateVecs(d->A, &d->x, &d->b));
+  PetscCall(VecDuplicate(d->b, &d->lift));
+  PetscCall(VecDuplicate(d->b, &d->r));
+  PetscInt nloc = 0;
+  for (int k = 0; k < md->ndir; k++) nloc += d->part[md->dir_dof[k] / 3] == d->rank;
+  PetscCall(PetscMalloc1(nloc + 1, &d->dir_row));
+  PetscCall(PetscMalloc1(nloc + 1, &d->dir_val));
+  d->ndir_loc = 0;
+  for (int k = 0; k < md->ndir; k++) {
+    const int node = md->dir_dof[k] / 3, comp = md->dir_dof[k] % 3;
+    if (d->part[node] != d->rank) continue;
+    d->dir_row[d->ndir_loc] = 3 * (PetscInt)d->perm[node] + comp;
+    d->dir_val[d->ndir_loc++] = md->dir_val[k];
+  }
+  PetscCall(VecSet(d->x, 0.0));
+  PetscCall(VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(d->x));
+  PetscCall(VecAssemblyEnd(d->x));
+  PetscCall(MatMult(d->A, d->x, d->lift));
+  /* diagonal scale for the prescribed rows: mean |diag| keeps GAMG happy */
+  PetscCall(MatGetDiagonal(d->A, d->r));
+  PetscCall(VecAbs(d->r));
+  PetscScalar sum;
+  PetscCall(VecSum(d->r, &sum));
+  d->diag = PetscRealPart(sum) / (3.0 * nn);
+  if (!(d->diag > 0)) d->diag = 1.0;
+  PetscCall(MatZeroRowsColumns(d->A, d->ndir_loc, d->dir_row, d->diag, NULL, NULL));
+
+  /* rigid-body near-null space from the coordinates */
+  Vec coords;
+  PetscCall(VecCreate(be->comm, &coords));
+  PetscCall(VecSetSizes(coords, 3 * d->nown, PETSC_DECIDE));
+  PetscCall(VecSetBlockSize(coords, 3));
+  PetscCall(VecSetFromOptions(coords));
+  PetscScalar *cx;
+  PetscCall(VecGetArray(coords, &cx));
+  for (int i = 0; i < nn; i++)
+    if (d->part[i] == d->rank)
+      for (int k = 0; k < 3; k++) cx[3 * (d->perm[i] - d->start) + k] = m->x[3 * i + k];
+  PetscCall(VecRestoreArray(coords, &cx));
+  MatNullSpace nsp;
+  PetscCall(MatNullSpaceCreateRigidBody(coords, &nsp));
+  PetscCall(MatSetNearNullSpace(d->A, nsp));
+  PetscCall(MatNullSpaceDestroy(&nsp));
+  PetscCall(VecDestroy(&coords));
+
+  PetscCall(VecScatterCreateToAll(d->x, &d->toall, &d->xall));
+  PetscFunctionReturn(0);
+}
+
+static int petsc_assemble(FmBackend *be) {
+  PetscData *d = be->data;
+  const FmMesh *m = &be->md->mesh;
+  MPI_Comm_rank(be->comm, &d->rank);
+  MPI_Comm_size(be->comm, &d->size);
+  d->nnodes = m->nnodes;
+  d->perm = fm_calloc(m->nnodes, sizeof(int));
+  d->part = fm_calloc(m->nnodes, sizeof(int));
+  if (!d->perm || !d->part) return 1;
+  FM_CALL(fm_partition_rcb(m->nnodes, m->x, d->size, d->part));
+  int *count = fm_calloc(d->size + 1, sizeof(int));
+  if (!count) return 1;
+  for (int i = 0; i < m->nnodes; i++) count[d->part[i] + 1]++;
+  for (int p = 0; p < d->size; p++) count[p + 1] += count[p];
+  d->start = count[d->rank];
+  d->nown = count[d->rank + 1] - count[d->rank];
+  for (int i = 0; i < m->nnodes; i++) d->perm[i] = count[d->part[i]]++;
+  free(count);
+  PCALL(assemble_matrix(be, d), "matrix assembly");
+  return 0;
+}
+
+static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
+  PC pc;
+  PetscFunctionBeginUser;
+  PetscCall(KSPCreate(be->comm, &d->ksp));
+  PetscCall(KSPSetOperators(d->ksp, d->A, d->A));
+  PetscCall(KSPSetType(d->ksp, KSPCG));
+  PetscCall(KSPGetPC(d->ksp, &pc));
+  PetscCall(PCSetType(pc, PCGAMG));
+  PetscCall(KSPSetNormType(d->ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetTolerances(d->ksp, be->md->cs.rtol, 1e-300, PETSC_DEFAULT,
+                             be->md->cs.max_it));
+  PetscCall(KSPSetFromOptions(d->ksp));
+  PetscCall(KSPSetUp(d->ksp));
+  PetscFunctionReturn(0);
+}
+
+static int petsc_setup(FmBackend *be) {
+  PCALL(setup_ksp(be, be->data), "preconditioner setup");
+  return 0;
+}
+
+static PetscErrorCode solve_one(FmBackend *be, PetscData *d, const double *f,
+                                double *u, FmSolveInfo *info,
+                                KSPConvergedReason *reason) {
+  const FmModel *md = be->md;
+  PetscScalar *bb;
+  const PetscScalar *lf;
+  PetscFunctionBeginUser;
+  PetscCall(VecGetArray(d->b, &bb));
+  PetscCall(VecGetArrayRead(d->lift, &lf));
+  for (int i = 0; i < d->nnodes; i++) {
+    if (d->part[i] != d->rank) continue;
+    const int r = 3 * (d->perm[i] - d->start);
+    for (int k = 0; k < 3; k++) bb[r + k] = f[3 * i + k] - lf[r + k];
+  }
+  for (PetscInt k = 0; k < d->ndir_loc; k++)
+    bb[d->dir_row[k] - 3 * d->start] = d->diag * d->dir_val[k];
+  PetscCall(VecRestoreArrayRead(d->lift, &lf));
+  PetscCall(VecRestoreArray(d->b, &bb));
+  PetscCall(VecSet(d->x, 0.0));
+  PetscCall(KSPSolve(d->ksp, d->b, d->x));
+  PetscCall(KSPGetConvergedReason(d->ksp, reason));
+  PetscInt its;
+  PetscCall(KSPGetIterationNumber(d->ksp, &its));
+  info->iterations = (int)its;
+  /* true relative residual */
+  PetscReal bn, rn;
+  PetscCall(MatMult(d->A, d->x, d->r));
+  PetscCall(VecAYPX(d->r, -1.0, d->b));
+  PetscCall(VecNorm(d->r, NORM_2, &rn));
+  PetscCall(VecNorm(d->b, NORM_2, &bn));
+  info->residual = bn > 0 ? rn / bn : rn;
+  /* everyone gets the whole solution in model numbering */
+  PetscCall(VecScatterBegin(d->toall, d->x, d->xall, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(d->toall, d->x, d->xall, INSERT_VALUES, SCATTER_FORWARD));
+  const PetscScalar *xa;
+  PetscCall(VecGetArrayRead(d->xall, &xa));
+  for (int i = 0; i < d->nnodes; i++)
+    for (int k = 0; k < 3; k++) u[3 * i + k] = xa[3 * d->perm[i] + k];
+  PetscCall(VecRestoreArrayRead(d->xall, &xa));
+  for (int k = 0; k < md->ndir; k++) u[md->dir_dof[k]] = md->dir_val[k];
+  PetscFunctionReturn(0);
+}
+
+static int petsc_solve(FmBackend *be, int lc, const double *f, double *u,
+                       FmSolveInfo *info) {
+  PetscData *d = be->data;
+  KSPConvergedReason reason;
+  PCALL(solve_one(be, d, f, u, info, &reason), "solve");
+  if (reason < 0 || !isfinite(info->residual))
+    return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
+                    "iterations, relative residual %.3g (%s)",
+                    be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
+                    info->iterations, info->residual,
+                    KSPConvergedReasons[reason]);
+  return 0;
+}
+
+static void petsc_destroy(FmBackend *be) {
+  PetscData *d = be->data;
+  if (!d) return;
+  KSPDestroy(&d->ksp);
+  MatDestroy(&d->A);
+  VecDestroy(&d->b);
+  VecDestroy(&d->x);
+  VecDestroy(&d->r);
+  VecDestroy(&d->lift);
+  VecDestroy(&d->xall);
+  VecScatterDestroy(&d->toall);
+  PetscFree(d->dir_row);
+  PetscFree(d->dir_val);
+  free(d->perm);
+  free(d->part);
+  free(d);
+  be->data = NULL;
+}
+
+int fm_backend_create_petsc(FmBackend *be) {
+  PetscBool init = PETSC_FALSE;
+  PetscInitialized(&init);
+  if (!init) return fm_error("backend cpu: PETSc is not initialized");
+  be->name = "cpu";
+  be->data = fm_calloc(1, sizeof(PetscData));
+  if (!be->data) return 1;
+  be->assemble = petsc_assemble;
+  be->setup = petsc_setup;
+  be->solve = petsc_solve;
+  be->destroy = petsc_destroy;
+  return 0;
+}

@@ -1,0 +1,172 @@
+/* femora: command-line interface.
+ *
+ *   femora run CASE.yaml [-o OUTDIR] [--np N] [--backend cpu|cuda|auto]
+ *                        [--quiet] [-- PETSc options...]
+ *   femora --version | help
+ *
+ * Also runnable as `mpirun -np N femora run ...`.  On error: exit status 1
+ * and one line on stderr naming the file, the item and the fault. */
+#include <petscsys.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "run.h"
+
+static void usage(FILE *fp) {
+  fprintf(fp,
+          "usage: femora run CASE.yaml [-o OUTDIR] [--np N] [--backend "
+          "cpu|cuda|auto] [--quiet] [-- PETSc options...]\n"
+          "       femora --version\n"
+          "\n"
+          "  -o OUTDIR     results directory (default: ./<case name>.out)\n"
+          "  --np N        run on N MPI ranks (relaunches through mpiexec)\n"
+          "  --backend B   solver backend (default: the case's solver.backend, "
+          "else cpu)\n"
+          "  --quiet       no progress lines\n"
+          "  -- ...        options passed to PETSc untouched, e.g. -ksp_monitor "
+          "-log_view\n"
+          "\n"
+          "Outputs: OUTDIR/summary.json, one VTU per load case, femora.log.\n"
+          "Documentation: docs/cli.md and docs/case-file.md.\n");
+}
+
+static int under_mpi(void) {
+  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") ||
+         getenv("PMIX_RANK");
+}
+
+/* femora run ... --np N: start N ranks of this very program through mpiexec.
+ * Running as root needs OpenMPI's explicit consent; more ranks than cores
+ * need --oversubscribe. */
+static int relaunch(int np, int argc, char **argv) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    fprintf(stderr, "femora: error: --np: cannot find the femora executable\n");
+    return 1;
+  }
+  self[n] = 0;
+  char npbuf[32];
+  snprintf(npbuf, sizeof npbuf, "%d", np);
+  char **args = calloc(argc + 8, sizeof(char *));
+  if (!args) return 1;
+  int k = 0;
+  args[k++] = "mpiexec";
+  args[k++] = "--oversubscribe";
+  args[k++] = "-n";
+  args[k++] = npbuf;
+  args[k++] = self;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--np")) {
+      i++;
+      continue;
+    }
+    if (!strcmp(argv[i], "--")) {
+      for (; i < argc; i++) args[k++] = argv[i];
+      break;
+    }
+    args[k++] = argv[i];
+  }
+  args[k] = NULL;
+  if (geteuid() == 0) {
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
+  }
+  fflush(stdout);
+  execvp("mpiexec", args);
+  fprintf(stderr, "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
+                  "installed? scripts/setup installs it)\n", np);
+  free(args);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "--help")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+    printf("femora %s\n", FEMORA_VERSION);
+    return 0;
+  }
+  if (strcmp(argv[1], "run") != 0) {
+    fprintf(stderr, "femora: error: unknown command '%s' (try: femora help)\n",
+            argv[1]);
+    return 2;
+  }
+  const char *case_path = NULL, *outdir = NULL, *backend = NULL;
+  int np = 0, quiet = 0, petsc_first = argc;
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--")) {
+      petsc_first = i + 1;
+      break;
+    } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+      outdir = argv[++i];
+    } else if (!strcmp(argv[i], "--np") && i + 1 < argc) {
+      char *end;
+      np = (int)strtol(argv[++i], &end, 10);
+      if (*end || np < 1) {
+        fprintf(stderr, "femora: error: --np: expected a positive integer, "
+                        "got '%s'\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
+      backend = argv[++i];
+    } else if (!strcmp(argv[i], "--quiet")) {
+      quiet = 1;
+    } else if (argv[i][0] == '-') {
+      fprintf(stderr, "femora: error: unknown option '%s' (PETSc options go "
+                      "after --)\n", argv[i]);
+      return 2;
+    } else if (!case_path) {
+      case_path = argv[i];
+    } else {
+      fprintf(stderr, "femora: error: more than one case file given ('%s')\n",
+              argv[i]);
+      return 2;
+    }
+  }
+  if (!case_path) {
+    usage(stderr);
+    return 2;
+  }
+  if (np > 1 && !under_mpi()) return relaunch(np, argc, argv);
+
+  char defout[4200];
+  if (!outdir) {
+    const char *base = strrchr(case_path, '/');
+    base = base ? base + 1 : case_path;
+    snprintf(defout, sizeof defout, "%s", base);
+    char *dot = strrchr(defout, '.');
+    if (dot && dot != defout) *dot = 0;
+    strncat(defout, ".out", sizeof defout - strlen(defout) - 1);
+    outdir = defout;
+  }
+
+  /* PETSc sees only the options after "--" */
+  int pargc = 1 + (argc - petsc_first);
+  char **pargv = calloc(pargc + 1, sizeof(char *));
+  if (!pargv) return 1;
+  pargv[0] = argv[0];
+  for (int i = petsc_first; i < argc; i++) pargv[1 + i - petsc_first] = argv[i];
+  if (PetscInitialize(&pargc, &pargv, NULL, NULL)) {
+    fprintf(stderr, "femora: error: PETSc failed to initialize\n");
+    return 1;
+  }
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  int rank;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+
+  FmRunOptions opt = {outdir, backend, quiet};
+  FmRun run;
+  const int ierr = fm_run(PETSC_COMM_WORLD, case_path, &opt, &run);
+  if (ierr && rank == 0) fprintf(stderr, "femora: error: %s\n", fm_error_message());
+  fm_run_free(&run);
+  PetscFinalize();
+  free(pargv);
+  return ierr ? 1 : 0;
+}

@@ -1,0 +1,31 @@
+/* Result files: ParaView VTU per load case and summary.json.  Files are
+ * written under a temporary name and renamed into place by the caller
+ * (fm_commit_file), so a failed run never leaves a partial result. */
+#ifndef FEMORA_OUTPUT_H
+#define FEMORA_OUTPUT_H
+
+#include <stdio.h>
+
+#include "recover.h"
+
+/* Open path + ".tmp" for writing. */
+FILE *fm_open_tmp(const char *path);
+/* Close the temporary file of path (on a write error: remove it and record
+ * an error naming the path). */
+int fm_close_tmp(FILE *fp, const char *path);
+/* Rename path + ".tmp" to path. */
+int fm_rename_tmp(const char *path);
+/* Remove path + ".tmp" (a failed run leaves no partial result). */
+void fm_discard_tmp(const char *path);
+
+/* Write one load case as VTU (binary, base64) to path + ".tmp": node copies
+ * per material as points; displacement, stress (xx yy zz xy yz xz), von
+ * Mises, principal stresses as point data; material id as cell data. */
+int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
+                     const char *title, const char *path);
+
+/* JSON helpers: write a string with escapes, a number (null when not finite). */
+void fm_json_string(FILE *fp, const char *s);
+void fm_json_number(FILE *fp, double v);
+
+#endif

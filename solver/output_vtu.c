@@ -1,0 +1,198 @@
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "output.h"
+
+FILE *fm_open_tmp(const char *path) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *fp = fopen(tmp, "wb");
+  if (!fp) fm_error("%s: cannot write: %s", tmp, strerror(errno));
+  return fp;
+}
+
+int fm_close_tmp(FILE *fp, const char *path) {
+  const int bad = ferror(fp);
+  if (fclose(fp) != 0 || bad) {
+    fm_discard_tmp(path);
+    return fm_error("%s: write failed (disk full?)", path);
+  }
+  return 0;
+}
+
+int fm_rename_tmp(const char *path) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  if (rename(tmp, path) != 0) {
+    remove(tmp);
+    return fm_error("%s: cannot rename into place: %s", path, strerror(errno));
+  }
+  return 0;
+}
+
+void fm_discard_tmp(const char *path) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  remove(tmp);
+}
+
+void fm_json_string(FILE *fp, const char *s) {
+  fputc('"', fp);
+  for (; *s; s++) {
+    const unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') fprintf(fp, "\\%c", ch);
+    else if (ch < 0x20) fprintf(fp, "\\u%04x", ch);
+    else fputc(ch, fp);
+  }
+  fputc('"', fp);
+}
+
+void fm_json_number(FILE *fp, double v) {
+  if (isfinite(v)) fprintf(fp, "%.10g", v);
+  else fputs("null", fp);
+}
+
+/* ---- base64 (RFC 4648) for VTK binary data arrays ---- */
+typedef struct {
+  FILE *fp;
+  unsigned char buf[3];
+  int n;
+} B64;
+
+static void b64_put(B64 *b, const void *data, size_t len) {
+  static const char tab[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++) {
+    b->buf[b->n++] = p[i];
+    if (b->n == 3) {
+      const unsigned v = (b->buf[0] << 16) | (b->buf[1] << 8) | b->buf[2];
+      fputc(tab[(v >> 18) & 63], b->fp);
+      fputc(tab[(v >> 12) & 63], b->fp);
+      fputc(tab[(v >> 6) & 63], b->fp);
+      fputc(tab[v & 63], b->fp);
+      b->n = 0;
+    }
+  }
+}
+
+static void b64_end(B64 *b) {
+  static const char tab[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (b->n == 0) return;
+  unsigned char c[3] = {b->buf[0], b->n > 1 ? b->buf[1] : 0, 0};
+  const unsigned v = (c[0] << 16) | (c[1] << 8) | c[2];
+  fputc(tab[(v >> 18) & 63], b->fp);
+  fputc(tab[(v >> 12) & 63], b->fp);
+  fputc(b->n > 1 ? tab[(v >> 6) & 63] : '=', b->fp);
+  fputc('=', b->fp);
+  b->n = 0;
+}
+
+static void array_begin(FILE *fp, const char *type, const char *name, int ncomp,
+                        const char *extra, B64 *b, uint64_t nbytes) {
+  fprintf(fp, "        <DataArray type=\"%s\" Name=\"%s\" NumberOfComponents=\"%d\"%s format=\"binary\">\n          ",
+          type, name, ncomp, extra ? extra : "");
+  b->fp = fp;
+  b->n = 0;
+  b64_put(b, &nbytes, sizeof nbytes);
+}
+
+static void array_end(FILE *fp, B64 *b) {
+  b64_end(b);
+  fputs("\n        </DataArray>\n", fp);
+}
+
+/* Write ncopy x ncomp doubles given by get(i, k). */
+static void write_doubles(FILE *fp, const char *name, int ncomp, const char *extra,
+                          size_t n, const double *data) {
+  B64 b;
+  array_begin(fp, "Float64", name, ncomp, extra, &b, (uint64_t)n * ncomp * 8);
+  b64_put(&b, data, n * ncomp * sizeof(double));
+  array_end(fp, &b);
+}
+
+int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
+                     const char *title, const char *path) {
+  const FmMesh *m = &md->mesh;
+  const int npe = m->npe;
+  const size_t nc = post->ncopy;
+  FILE *fp = fm_open_tmp(path);
+  if (!fp) return 1;
+  fprintf(fp, "<?xml version=\"1.0\"?>\n<!-- Femora: ");
+  for (const char *s = title; *s; s++)
+    if (*s != '-' && *s != '<' && *s != '>') fputc(*s, fp);
+  fprintf(fp, " -->\n<VTKFile type=\"UnstructuredGrid\" version=\"1.0\" "
+              "byte_order=\"LittleEndian\" header_type=\"UInt64\">\n"
+              "  <UnstructuredGrid>\n"
+              "    <Piece NumberOfPoints=\"%zu\" NumberOfCells=\"%d\">\n",
+          nc, m->nelem);
+  double *buf = malloc(sizeof(double) * 6 * (nc ? nc : 1));
+  if (!buf) {
+    fclose(fp);
+    fm_discard_tmp(path);
+    return fm_error("%s: out of memory writing VTU", path);
+  }
+  B64 b;
+  fputs("      <Points>\n", fp);
+  for (size_t i = 0; i < nc; i++)
+    memcpy(buf + 3 * i, m->x + 3 * (size_t)post->copy_node[i], 3 * sizeof(double));
+  write_doubles(fp, "Points", 3, NULL, nc, buf);
+  fputs("      </Points>\n      <Cells>\n", fp);
+  /* connectivity, VTK node order (quadratic tetra swaps Gmsh's 8 and 9) */
+  array_begin(fp, "Int64", "connectivity", 1, NULL, &b,
+              (uint64_t)m->nelem * npe * 8);
+  static const int g2v[10] = {0, 1, 2, 3, 4, 5, 6, 7, 9, 8};
+  for (int e = 0; e < m->nelem; e++)
+    for (int a = 0; a < npe; a++) {
+      const int64_t v = post->elem_copy[(size_t)e * npe + g2v[a]];
+      b64_put(&b, &v, 8);
+    }
+  array_end(fp, &b);
+  array_begin(fp, "Int64", "offsets", 1, NULL, &b, (uint64_t)m->nelem * 8);
+  for (int e = 0; e < m->nelem; e++) {
+    const int64_t v = (int64_t)(e + 1) * npe;
+    b64_put(&b, &v, 8);
+  }
+  array_end(fp, &b);
+  array_begin(fp, "UInt8", "types", 1, NULL, &b, (uint64_t)m->nelem);
+  const uint8_t type = npe == 4 ? 10 : 24;
+  for (int e = 0; e < m->nelem; e++) b64_put(&b, &type, 1);
+  array_end(fp, &b);
+  fputs("      </Cells>\n", fp);
+
+  fputs("      <PointData Vectors=\"displacement\" Scalars=\"von_mises\">\n", fp);
+  for (size_t i = 0; i < nc; i++)
+    memcpy(buf + 3 * i, res->u + 3 * (size_t)post->copy_node[i], 3 * sizeof(double));
+  write_doubles(fp, "displacement", 3, NULL, nc, buf);
+  write_doubles(fp, "stress", 6,
+                " ComponentName0=\"XX\" ComponentName1=\"YY\" ComponentName2=\"ZZ\""
+                " ComponentName3=\"XY\" ComponentName4=\"YZ\" ComponentName5=\"XZ\"",
+                nc, res->stress);
+  write_doubles(fp, "von_mises", 1, NULL, nc, res->vm);
+  write_doubles(fp, "principal", 3,
+                " ComponentName0=\"max\" ComponentName1=\"mid\" ComponentName2=\"min\"",
+                nc, res->princ);
+  array_begin(fp, "Int32", "node", 1, NULL, &b, (uint64_t)nc * 4);
+  for (size_t i = 0; i < nc; i++) {
+    const int32_t v = m->node_tag ? (int32_t)m->node_tag[post->copy_node[i]]
+                                  : post->copy_node[i] + 1;
+    b64_put(&b, &v, 4);
+  }
+  array_end(fp, &b);
+  fputs("      </PointData>\n      <CellData Scalars=\"material\">\n", fp);
+  array_begin(fp, "Int32", "material", 1, NULL, &b, (uint64_t)m->nelem * 4);
+  for (int e = 0; e < m->nelem; e++) {
+    const int32_t v = md->elem_mat[e];
+    b64_put(&b, &v, 4);
+  }
+  array_end(fp, &b);
+  fputs("      </CellData>\n    </Piece>\n  </UnstructuredGrid>\n</VTKFile>\n", fp);
+  free(buf);
+  return fm_close_tmp(fp, path);
+}

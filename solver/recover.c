@@ -1,0 +1,280 @@
+#include "recover.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "element.h"
+#include "error.h"
+
+int fm_post_init(const FmModel *md, FmPost *post) {
+  const FmMesh *m = &md->mesh;
+  const int nmat = md->cs.nmaterials, npe = m->npe;
+  memset(post, 0, sizeof *post);
+  /* copies: for each material, each node it touches */
+  int *idx = NULL;
+  FM_ALLOC(idx, m->nnodes);
+  FM_ALLOC(post->elem_copy, (size_t)m->nelem * npe);
+  int ncopy = 0;
+  for (int mat = 0; mat < nmat; mat++) {
+    for (int i = 0; i < m->nnodes; i++) idx[i] = -1;
+    for (int e = 0; e < m->nelem; e++) {
+      if (md->elem_mat[e] != mat) continue;
+      for (int a = 0; a < npe; a++) {
+        const int n = m->conn[(size_t)e * npe + a];
+        if (idx[n] < 0) idx[n] = ncopy++;
+        post->elem_copy[(size_t)e * npe + a] = idx[n];
+      }
+    }
+  }
+  post->ncopy = ncopy;
+  post->copy_node = fm_calloc(ncopy, sizeof(int));
+  post->copy_mat = fm_calloc(ncopy, sizeof(int));
+  if (!post->copy_node || !post->copy_mat) {
+    free(idx);
+    return 1;
+  }
+  for (int e = 0; e < m->nelem; e++)
+    for (int a = 0; a < npe; a++) {
+      const int c = post->elem_copy[(size_t)e * npe + a];
+      post->copy_node[c] = m->conn[(size_t)e * npe + a];
+      post->copy_mat[c] = md->elem_mat[e];
+    }
+  free(idx);
+
+  /* probes */
+  const int np = md->cs.nprobes;
+  FM_ALLOC(post->probe_elem, np);
+  FM_ALLOC(post->probe_xi, 3 * np);
+  for (int p = 0; p < np; p++) {
+    const double *X = md->cs.probes[p].x;
+    int found = -1;
+    double best = -1e300, bestxi[3] = {0, 0, 0};
+    for (int e = 0; e < m->nelem && found < 0; e++) {
+      const int *c = m->conn + (size_t)e * npe;
+      double lo[3] = {1e300, 1e300, 1e300}, hi[3] = {-1e300, -1e300, -1e300};
+      for (int a = 0; a < npe; a++)
+        for (int k = 0; k < 3; k++) {
+          const double v = m->x[3 * c[a] + k];
+          if (v < lo[k]) lo[k] = v;
+          if (v > hi[k]) hi[k] = v;
+        }
+      double h = 0.0;
+      for (int k = 0; k < 3; k++) h = fmax(h, hi[k] - lo[k]);
+      const double tol = 1e-9 * h;
+      if (X[0] < lo[0] - tol || X[0] > hi[0] + tol || X[1] < lo[1] - tol ||
+          X[1] > hi[1] + tol || X[2] < lo[2] - tol || X[2] > hi[2] + tol)
+        continue;
+      /* Newton on x(xi) = X starting from the centroid (exact in one step
+       * for straight-edged elements) */
+      double xe[3 * FM_TET_MAX_NPE], xi[3] = {0.25, 0.25, 0.25};
+      for (int a = 0; a < npe; a++)
+        for (int k = 0; k < 3; k++) xe[3 * a + k] = m->x[3 * c[a] + k];
+      for (int it = 0; it < 20; it++) {
+        double N[FM_TET_MAX_NPE], dN[3 * FM_TET_MAX_NPE], x[3] = {0, 0, 0},
+                                                     J[3][3] = {{0}};
+        fm_tet_shape(npe, xi, N, dN);
+        for (int a = 0; a < npe; a++)
+          for (int i = 0; i < 3; i++) {
+            x[i] += N[a] * xe[3 * a + i];
+            for (int j = 0; j < 3; j++) J[i][j] += xe[3 * a + i] * dN[3 * a + j];
+          }
+        double r[3] = {X[0] - x[0], X[1] - x[1], X[2] - x[2]};
+        const double det =
+            J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
+            J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
+            J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+        if (det == 0.0) break;
+        /* Cramer's rule */
+        double dx[3];
+        for (int col = 0; col < 3; col++) {
+          double M[3][3];
+          memcpy(M, J, sizeof M);
+          for (int i = 0; i < 3; i++) M[i][col] = r[i];
+          dx[col] = (M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
+                     M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+                     M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0])) /
+                    det;
+        }
+        for (int k = 0; k < 3; k++) xi[k] += dx[k];
+        if (fabs(dx[0]) + fabs(dx[1]) + fabs(dx[2]) < 1e-14) break;
+      }
+      const double L0 = 1.0 - xi[0] - xi[1] - xi[2];
+      const double minL = fmin(fmin(L0, xi[0]), fmin(xi[1], xi[2]));
+      if (minL > best) {
+        best = minL;
+        memcpy(bestxi, xi, sizeof bestxi);
+        if (minL >= -1e-9) found = e;
+      }
+    }
+    if (found < 0)
+      return fm_error("%s: probes[%d] '%s': point (%g, %g, %g) is outside "
+                      "the mesh",
+                      md->cs.path, p, md->cs.probes[p].name, X[0], X[1], X[2]);
+    post->probe_elem[p] = found;
+    memcpy(post->probe_xi + 3 * p, bestxi, sizeof bestxi);
+  }
+  return 0;
+}
+
+void fm_post_free(FmPost *post) {
+  free(post->copy_node);
+  free(post->copy_mat);
+  free(post->elem_copy);
+  free(post->probe_elem);
+  free(post->probe_xi);
+  memset(post, 0, sizeof *post);
+}
+
+int fm_recover(const FmModel *md, const FmPost *post, double *u,
+               const double *f, FmResult *res) {
+  const FmMesh *m = &md->mesh;
+  const int npe = m->npe, nq = fm_tet_nqp(npe), nmat = md->cs.nmaterials;
+  memset(res, 0, sizeof *res);
+  res->u = u;
+  FM_ALLOC(res->stress, 6 * (size_t)post->ncopy);
+  FM_ALLOC(res->vm, post->ncopy);
+  FM_ALLOC(res->princ, 3 * (size_t)post->ncopy);
+  FM_ALLOC(res->groups, nmat);
+  FM_ALLOC(res->reaction, md->cs.nconstraints);
+  FM_ALLOC(res->probes, md->cs.nprobes);
+  double *fint = NULL, *count = NULL;
+  FM_ALLOC(fint, 3 * (size_t)m->nnodes);
+  count = fm_calloc(post->ncopy, sizeof(double));
+  if (!count) {
+    free(fint);
+    return 1;
+  }
+
+  /* Element loop: stresses at integration points, extrapolated to the
+   * element's nodes, accumulated per copy; internal forces. */
+  const double qa = 0.5854101966249685, qb = 0.1381966011250105;
+  const int edges[6][2] = FM_TET10_EDGES;
+  for (int e = 0; e < m->nelem; e++) {
+    const int *c = m->conn + (size_t)e * npe;
+    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+    double xe[3 * FM_TET_MAX_NPE], ue[3 * FM_TET_MAX_NPE],
+        fe[3 * FM_TET_MAX_NPE] = {0};
+    for (int a = 0; a < npe; a++)
+      for (int i = 0; i < 3; i++) {
+        xe[3 * a + i] = m->x[3 * c[a] + i];
+        ue[3 * a + i] = u[3 * c[a] + i];
+      }
+    double sq[FM_TET_MAX_QP][6];
+    for (int q = 0; q < nq; q++) {
+      double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE], eps[6];
+      fm_tet_qp(npe, q, xi, &w);
+      fm_tet_shape(npe, xi, 0, dN);
+      const double det = fm_tet_gradients(npe, xe, dN, G);
+      fm_strain(npe, G, ue, eps);
+      fm_hooke(mat->E, mat->nu, eps, sq[q]);
+      fm_add_internal_force(npe, G, sq[q], w * det, fe);
+    }
+    for (int a = 0; a < npe; a++)
+      for (int i = 0; i < 3; i++) fint[3 * c[a] + i] += fe[3 * a + i];
+    double sn[FM_TET_MAX_NPE][6];
+    if (npe == 4) {
+      for (int a = 0; a < 4; a++) memcpy(sn[a], sq[0], sizeof sn[a]);
+    } else {
+      /* linear field through the 4 Gauss points: corner value
+       * s_q = (g_q - b * sum g) / (a - b); mid nodes average their corners */
+      for (int k = 0; k < 6; k++) {
+        const double S = sq[0][k] + sq[1][k] + sq[2][k] + sq[3][k];
+        for (int a = 0; a < 4; a++) sn[a][k] = (sq[a][k] - qb * S) / (qa - qb);
+        for (int j = 0; j < 6; j++)
+          sn[4 + j][k] = 0.5 * (sn[edges[j][0]][k] + sn[edges[j][1]][k]);
+      }
+    }
+    for (int a = 0; a < npe; a++) {
+      const int cp = post->elem_copy[(size_t)e * npe + a];
+      for (int k = 0; k < 6; k++) res->stress[6 * (size_t)cp + k] += sn[a][k];
+      count[cp] += 1.0;
+    }
+  }
+  for (int cp = 0; cp < post->ncopy; cp++) {
+    for (int k = 0; k < 6; k++) res->stress[6 * (size_t)cp + k] /= count[cp];
+    res->vm[cp] = fm_von_mises(res->stress + 6 * (size_t)cp);
+    fm_principal(res->stress + 6 * (size_t)cp, res->princ + 3 * (size_t)cp);
+  }
+  free(count);
+
+  /* displacement and group summaries */
+  for (int i = 0; i < m->nnodes; i++) {
+    const double *v = u + 3 * i;
+    const double d = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    if (d > res->max_displacement) res->max_displacement = d;
+  }
+  for (int g = 0; g < nmat; g++) {
+    res->groups[g].max_von_mises = -1.0;
+    res->groups[g].max_principal = -INFINITY;
+    res->groups[g].min_principal = INFINITY;
+  }
+  for (int cp = 0; cp < post->ncopy; cp++) {
+    FmGroupStats *gs = &res->groups[post->copy_mat[cp]];
+    if (res->vm[cp] > gs->max_von_mises) {
+      gs->max_von_mises = res->vm[cp];
+      memcpy(gs->where_von_mises, m->x + 3 * post->copy_node[cp],
+             sizeof gs->where_von_mises);
+    }
+    if (res->princ[3 * cp] > gs->max_principal) gs->max_principal = res->princ[3 * cp];
+    if (res->princ[3 * cp + 2] < gs->min_principal)
+      gs->min_principal = res->princ[3 * cp + 2];
+  }
+
+  /* reactions: internal minus external force on prescribed DOFs */
+  for (int i = 0; i < 3 * m->nnodes; i++) res->applied[i % 3] += f[i];
+  double react_abs = 0.0; /* sum of |reaction| over prescribed DOFs */
+  for (int k = 0; k < md->ndir; k++) {
+    const int d = md->dir_dof[k];
+    res->reaction_sum[d % 3] += fint[d] - f[d];
+    react_abs += fabs(fint[d] - f[d]);
+  }
+  int ierr = 0;
+  for (int k = 0; k < md->cs.nconstraints && !ierr; k++) {
+    int n = 0, *nodes = NULL;
+    ierr = fm_model_constraint_nodes(md, k, &n, &nodes);
+    for (int i = 0; i < n && !ierr; i++)
+      for (int comp = 0; comp < 3; comp++)
+        if (md->cs.constraints[k].mask & (1 << comp))
+          res->reaction[k][comp] += fint[3 * nodes[i] + comp] - f[3 * nodes[i] + comp];
+    free(nodes);
+  }
+  free(fint);
+  if (ierr) return ierr;
+  double na = 0, ns = 0;
+  for (int i = 0; i < 3; i++) {
+    na += res->applied[i] * res->applied[i];
+    const double s = res->applied[i] + res->reaction_sum[i];
+    ns += s * s;
+  }
+  const double scale = fmax(sqrt(na), react_abs);
+  res->imbalance = scale > 0 ? sqrt(ns) / scale : 0.0;
+
+  /* probes: shape-function interpolation of the recovered nodal fields of
+   * the containing element's material */
+  for (int p = 0; p < md->cs.nprobes; p++) {
+    const int e = post->probe_elem[p];
+    double N[FM_TET_MAX_NPE];
+    fm_tet_shape(npe, post->probe_xi + 3 * p, N, 0);
+    FmProbeValue *pv = &res->probes[p];
+    for (int a = 0; a < npe; a++) {
+      const int node = m->conn[(size_t)e * npe + a];
+      const int cp = post->elem_copy[(size_t)e * npe + a];
+      for (int i = 0; i < 3; i++) pv->displacement[i] += N[a] * u[3 * node + i];
+      for (int k = 0; k < 6; k++) pv->stress[k] += N[a] * res->stress[6 * (size_t)cp + k];
+    }
+    pv->von_mises = fm_von_mises(pv->stress);
+  }
+  return 0;
+}
+
+void fm_result_free(FmResult *res) {
+  free(res->u);
+  free(res->stress);
+  free(res->vm);
+  free(res->princ);
+  free(res->groups);
+  free(res->reaction);
+  free(res->probes);
+  memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,58 @@
+/* Post-processing of a solved load case: stresses at integration points
+ * recovered to nodes per material (never averaged across a material
+ * interface), von Mises and principal stresses, reactions on constrained
+ * groups with the equilibrium check, group summaries and probes. */
+#ifndef FEMORA_RECOVER_H
+#define FEMORA_RECOVER_H
+
+#include "model.h"
+
+/* Node copies: one per (node, material) pair, so that each material keeps
+ * its own nodal stress on an interface. */
+typedef struct {
+  int ncopy;
+  int *copy_node; /* model node of each copy */
+  int *copy_mat;  /* material of each copy */
+  int *elem_copy; /* nelem * npe: copy used by each element node */
+  /* probes located once: element and natural coordinates */
+  int *probe_elem;
+  double *probe_xi; /* 3 per probe */
+} FmPost;
+
+typedef struct {
+  double max_von_mises, max_principal, min_principal;
+  double where_von_mises[3]; /* location of the maximum von Mises stress */
+} FmGroupStats;
+
+typedef struct {
+  double displacement[3];
+  double stress[6]; /* xx yy zz xy yz xz */
+  double von_mises;
+} FmProbeValue;
+
+typedef struct {
+  double *u;      /* 3 * nnodes */
+  double *stress; /* 6 * ncopy */
+  double *vm;     /* ncopy */
+  double *princ;  /* 3 * ncopy, descending */
+  double max_displacement;
+  FmGroupStats *groups;   /* per material */
+  double (*reaction)[3];  /* per constraint */
+  double applied[3];      /* sum of applied forces */
+  double reaction_sum[3]; /* sum of reactions over all prescribed DOFs */
+  double imbalance; /* |applied + reactions| / max(|applied|, sum |reaction|) */
+  FmProbeValue *probes;
+} FmResult;
+
+/* Build node copies and locate probes (error names a probe outside the
+ * mesh). */
+int fm_post_init(const FmModel *md, FmPost *post);
+void fm_post_free(FmPost *post);
+
+/* Recover everything for displacement u (taken over by the result) and load
+ * vector f. */
+int fm_recover(const FmModel *md, const FmPost *post, double *u,
+               const double *f, FmResult *res);
+void fm_result_free(FmResult *res);
+
+#endif

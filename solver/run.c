@@ -1,0 +1,364 @@
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "geometry.h"
+#include "output.h"
+
+/* ---- logging: progress lines on stdout (rank 0) and in OUTDIR/femora.log */
+typedef struct {
+  int rank, quiet;
+  FILE *log;
+} Log;
+
+static void logf_(Log *L, const char *fmt, ...) FM_PRINTF(2, 3);
+static void logf_(Log *L, const char *fmt, ...) {
+  if (L->rank != 0) return;
+  va_list ap;
+  if (!L->quiet) {
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+  }
+  if (L->log) {
+    va_start(ap, fmt);
+    vfprintf(L->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', L->log);
+    fflush(L->log);
+  }
+}
+
+/* Make every rank agree on failure; the message of the lowest failing rank
+ * is broadcast so that rank 0 can print it. */
+static int sync_error(MPI_Comm comm, int ierr) {
+  int rank, size, who, me;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  me = ierr ? rank : size;
+  MPI_Allreduce(&me, &who, 1, MPI_INT, MPI_MIN, comm);
+  if (who == size) return 0;
+  char msg[2048];
+  snprintf(msg, sizeof msg, "%s", fm_error_message());
+  MPI_Bcast(msg, sizeof msg, MPI_CHAR, who, comm);
+  fm_error("%s", msg);
+  return 1;
+}
+
+static int make_dir(const char *dir) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+      *p = '/';
+    }
+  if (mkdir(buf, 0777) && errno != EEXIST)
+    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+  return 0;
+}
+
+/* Output file name for a load case: its name with unsafe characters
+ * replaced. */
+static void vtu_path(const char *outdir, const char *lcname, char *out, size_t n) {
+  char safe[FM_NAME_MAX];
+  size_t i = 0;
+  for (; lcname[i] && i < sizeof safe - 1; i++) {
+    const char ch = lcname[i];
+    safe[i] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+               (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
+                  ? ch
+                  : '_';
+  }
+  safe[i] = 0;
+  snprintf(out, n, "%s/%s.vtu", outdir, safe);
+}
+
+static int run_pipeline(MPI_Comm comm, const char *case_path,
+                        const FmRunOptions *opt, FmRun *run, Log *L,
+                        double t0) {
+  int rank, ierr;
+  MPI_Comm_rank(comm, &rank);
+  FmModel *md = &run->md;
+  const char *outdir = opt->outdir;
+
+  /* case and mesh */
+  ierr = fm_case_read(case_path, &md->cs);
+  FM_CALL(sync_error(comm, ierr));
+  if (opt->backend && opt->backend[0])
+    snprintf(md->cs.backend, sizeof md->cs.backend, "%s", opt->backend);
+  logf_(L, "femora %s: %s", FEMORA_VERSION, md->cs.title[0] ? md->cs.title : case_path);
+  char msh[4200];
+  if (md->cs.geo_file[0]) {
+    if (!outdir)
+      return fm_error("%s: mesh.geo needs an output directory for the mesh",
+                      case_path);
+    snprintf(msh, sizeof msh, "%s/mesh.msh", outdir);
+    ierr = 0;
+    if (rank == 0) {
+      logf_(L, "meshing %s through the Gmsh API", md->cs.geo_file);
+      ierr = fm_geometry_mesh(md->cs.geo_file, md->cs.nparams,
+                              (const char(*)[128])md->cs.param_name,
+                              md->cs.param_value, md->cs.order, msh);
+    }
+    FM_CALL(sync_error(comm, ierr));
+  } else {
+    snprintf(msh, sizeof msh, "%s", md->cs.mesh_file);
+  }
+  ierr = fm_model_build(md, msh);
+  if (!ierr) ierr = fm_post_init(md, &run->post);
+  FM_CALL(sync_error(comm, ierr));
+  const double t1 = MPI_Wtime();
+  run->t.mesh = t1 - t0;
+  logf_(L, "mesh: %s: %d nodes, %d TET%d elements, %d DOFs (%.2f s)", msh,
+        md->mesh.nnodes, md->mesh.nelem, md->mesh.npe, 3 * md->mesh.nnodes,
+        run->t.mesh);
+
+  /* assemble and set up */
+  FmBackend be;
+  ierr = fm_backend_create(md->cs.backend, comm, md, &be);
+  FM_CALL(sync_error(comm, ierr));
+  ierr = be.assemble(&be);
+  ierr = sync_error(comm, ierr);
+  const double t2 = MPI_Wtime();
+  run->t.assembly = t2 - t1;
+  if (!ierr) {
+    logf_(L, "assembly: %s backend, %d rank%s (%.2f s)", be.name, run->ranks,
+          run->ranks > 1 ? "s" : "", run->t.assembly);
+    ierr = sync_error(comm, be.setup(&be));
+  }
+  const double t3 = MPI_Wtime();
+  run->t.setup = t3 - t2;
+  if (!ierr) logf_(L, "setup: preconditioner (%.2f s)", run->t.setup);
+
+  /* solve every load case with the same operator */
+  run->nlc = md->cs.nload_cases;
+  run->res = fm_calloc(run->nlc, sizeof *run->res);
+  run->info = fm_calloc(run->nlc, sizeof *run->info);
+  if (!run->res || !run->info) ierr = 1;
+  double *f = NULL;
+  if (!ierr) {
+    f = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
+    if (!f) ierr = 1;
+  }
+  for (int lc = 0; lc < run->nlc && !ierr; lc++) {
+    double *u = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
+    if (!u) { ierr = 1; break; }
+    ierr = fm_model_load_vector(md, lc, f);
+    ierr = sync_error(comm, ierr);
+    const double ts = MPI_Wtime();
+    if (!ierr) ierr = sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
+    const double te = MPI_Wtime();
+    run->t.solve += te - ts;
+    if (ierr) { free(u); break; }
+    if (rank == 0) {
+      ierr = fm_recover(md, &run->post, u, f, &run->res[lc]);
+    } else {
+      run->res[lc].u = u;
+    }
+    ierr = sync_error(comm, ierr);
+    run->t.recovery += MPI_Wtime() - te;
+    if (ierr) break;
+    const FmResult *r = &run->res[lc];
+    logf_(L, "solve '%s': %d iterations, relative residual %.2e (%.2f s); "
+             "max displacement %.6g",
+          md->cs.load_cases[lc].name, run->info[lc].iterations,
+          run->info[lc].residual, te - ts, r->max_displacement);
+    if (rank == 0) {
+      logf_(L, "  equilibrium: applied (%.6g, %.6g, %.6g), reactions (%.6g, "
+               "%.6g, %.6g), imbalance %.2e%s",
+            r->applied[0], r->applied[1], r->applied[2], r->reaction_sum[0],
+            r->reaction_sum[1], r->reaction_sum[2], r->imbalance,
+            r->imbalance > 1e-6 ? "  WARNING: larger than 1e-6" : "");
+      for (int g = 0; g < md->cs.nmaterials; g++)
+        logf_(L, "  %-10s max von Mises %.6g at (%.4g, %.4g, %.4g), principal "
+                 "[%.6g, %.6g]",
+              md->cs.materials[g].group, r->groups[g].max_von_mises,
+              r->groups[g].where_von_mises[0], r->groups[g].where_von_mises[1],
+              r->groups[g].where_von_mises[2], r->groups[g].min_principal,
+              r->groups[g].max_principal);
+    }
+  }
+  free(f);
+  fm_backend_destroy(&be);
+  FM_CALL(ierr);
+
+  /* peak memory over the ranks */
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double mb = ru.ru_maxrss / 1024.0;
+  MPI_Allreduce(&mb, &run->peak_mb, 1, MPI_DOUBLE, MPI_MAX, comm);
+
+  /* outputs: everything to temporary names, renamed only when all written */
+  const double t4 = MPI_Wtime();
+  ierr = 0;
+  if (rank == 0 && outdir) {
+    char path[4200];
+    int nwritten = 0;
+    for (int lc = 0; lc < run->nlc && md->cs.vtu && !ierr; lc++) {
+      vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
+      ierr = fm_write_vtu_tmp(md, &run->post, &run->res[lc],
+                              md->cs.load_cases[lc].name, path);
+      if (!ierr) nwritten++;
+    }
+    run->t.output = MPI_Wtime() - t4;
+    run->t.total = MPI_Wtime() - t0;
+    snprintf(path, sizeof path, "%s/summary.json", outdir);
+    if (!ierr) ierr = fm_write_summary_tmp(run, path);
+    if (!ierr) {
+      for (int lc = 0; lc < nwritten && !ierr; lc++) {
+        vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
+        ierr = fm_rename_tmp(path);
+      }
+      snprintf(path, sizeof path, "%s/summary.json", outdir);
+      if (!ierr) ierr = fm_rename_tmp(path);
+    } else {
+      for (int lc = 0; lc < nwritten; lc++) {
+        vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
+        fm_discard_tmp(path);
+      }
+    }
+  }
+  FM_CALL(sync_error(comm, ierr));
+  run->t.output = MPI_Wtime() - t4;
+  run->t.total = MPI_Wtime() - t0;
+  logf_(L, "timings: mesh %.2f s, assembly %.2f s, setup %.2f s, solve %.2f s, "
+           "recovery %.2f s, output %.2f s, total %.2f s; peak memory %.0f MB "
+           "per rank",
+        run->t.mesh, run->t.assembly, run->t.setup, run->t.solve,
+        run->t.recovery, run->t.output, run->t.total, run->peak_mb);
+  if (outdir) logf_(L, "results: %s", outdir);
+  return 0;
+}
+
+int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
+           FmRun *run) {
+  memset(run, 0, sizeof *run);
+  const double t0 = MPI_Wtime();
+  int rank, ierr = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &run->ranks);
+  Log L = {rank, opt->quiet, NULL};
+  if (opt->outdir) {
+    if (rank == 0) ierr = make_dir(opt->outdir);
+    FM_CALL(sync_error(comm, ierr));
+    if (rank == 0) {
+      char path[4200];
+      snprintf(path, sizeof path, "%s/femora.log", opt->outdir);
+      L.log = fopen(path, "w");
+    }
+  }
+  ierr = run_pipeline(comm, case_path, opt, run, &L, t0);
+  if (ierr && L.log) fprintf(L.log, "error: %s\n", fm_error_message());
+  if (L.log) fclose(L.log);
+  return ierr;
+}
+
+void fm_run_free(FmRun *run) {
+  for (int lc = 0; run->res && lc < run->nlc; lc++) fm_result_free(&run->res[lc]);
+  free(run->res);
+  free(run->info);
+  fm_post_free(&run->post);
+  fm_model_free(&run->md);
+  memset(run, 0, sizeof *run);
+}
+
+/* ---- summary.json ---- */
+static void vec3(FILE *fp, const double v[3]) {
+  fputc('[', fp);
+  for (int i = 0; i < 3; i++) {
+    if (i) fputs(", ", fp);
+    fm_json_number(fp, v[i]);
+  }
+  fputc(']', fp);
+}
+
+int fm_write_summary_tmp(const FmRun *run, const char *path) {
+  const FmModel *md = &run->md;
+  FILE *fp = fm_open_tmp(path);
+  if (!fp) return 1;
+  fprintf(fp, "{\n  \"femora\": \"%s\",\n  \"title\": ", FEMORA_VERSION);
+  fm_json_string(fp, md->cs.title);
+  fprintf(fp, ",\n  \"case\": ");
+  fm_json_string(fp, md->cs.path);
+  fprintf(fp, ",\n  \"dofs\": %d, \"nodes\": %d, \"elements\": %d, \"order\": %d, "
+              "\"ranks\": %d, \"backend\": ",
+          3 * md->mesh.nnodes, md->mesh.nnodes, md->mesh.nelem, md->mesh.order,
+          run->ranks);
+  fm_json_string(fp, md->cs.backend);
+  fputs(",\n  \"load_cases\": [", fp);
+  static const char *comp[6] = {"xx", "yy", "zz", "xy", "yz", "xz"};
+  for (int lc = 0; lc < run->nlc; lc++) {
+    const FmResult *r = &run->res[lc];
+    fputs(lc ? ",\n    {" : "\n    {", fp);
+    fputs("\"name\": ", fp);
+    fm_json_string(fp, md->cs.load_cases[lc].name);
+    fprintf(fp, ", \"iterations\": %d, \"residual\": ", run->info[lc].iterations);
+    fm_json_number(fp, run->info[lc].residual);
+    fputs(",\n     \"max_displacement\": ", fp);
+    fm_json_number(fp, r->max_displacement);
+    fputs(",\n     \"groups\": {", fp);
+    for (int g = 0; g < md->cs.nmaterials; g++) {
+      fputs(g ? ",\n       " : "\n       ", fp);
+      fm_json_string(fp, md->cs.materials[g].group);
+      fputs(": {\"max_von_mises\": ", fp);
+      fm_json_number(fp, r->groups[g].max_von_mises);
+      fputs(", \"max_principal\": ", fp);
+      fm_json_number(fp, r->groups[g].max_principal);
+      fputs(", \"min_principal\": ", fp);
+      fm_json_number(fp, r->groups[g].min_principal);
+      fputs(", \"max_von_mises_at\": ", fp);
+      vec3(fp, r->groups[g].where_von_mises);
+      fputc('}', fp);
+    }
+    fputs("},\n     \"reactions\": {", fp);
+    for (int k = 0; k < md->cs.nconstraints; k++) {
+      fputs(k ? ",\n       " : "\n       ", fp);
+      fm_json_string(fp, md->cs.constraints[k].group);
+      fputs(": ", fp);
+      vec3(fp, r->reaction[k]);
+    }
+    fputs("},\n     \"applied_force\": ", fp);
+    vec3(fp, r->applied);
+    fputs(", \"equilibrium_imbalance\": ", fp);
+    fm_json_number(fp, r->imbalance);
+    fputs(",\n     \"probes\": [", fp);
+    for (int p = 0; p < md->cs.nprobes; p++) {
+      const FmProbeValue *pv = &r->probes[p];
+      fputs(p ? ",\n       {" : "\n       {", fp);
+      fputs("\"name\": ", fp);
+      fm_json_string(fp, md->cs.probes[p].name);
+      fputs(", \"point\": ", fp);
+      vec3(fp, md->cs.probes[p].x);
+      fputs(", \"displacement\": ", fp);
+      vec3(fp, pv->displacement);
+      fputs(",\n        \"stress\": {", fp);
+      for (int k = 0; k < 6; k++) {
+        fprintf(fp, "%s\"%s\": ", k ? ", " : "", comp[k]);
+        fm_json_number(fp, pv->stress[k]);
+      }
+      fputs("}, \"von_mises\": ", fp);
+      fm_json_number(fp, pv->von_mises);
+      fputc('}', fp);
+    }
+    fputs("]}", fp);
+  }
+  fprintf(fp, "\n  ],\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
+              "\"setup\": %.4f, \"solve\": %.4f, \"recovery\": %.4f, "
+              "\"output\": %.4f, \"total\": %.4f},\n  \"peak_memory_mb\": %.1f\n}\n",
+          run->t.mesh, run->t.assembly, run->t.setup, run->t.solve,
+          run->t.recovery, run->t.output, run->t.total, run->peak_mb);
+  return fm_close_tmp(fp, path);
+}

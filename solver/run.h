@@ -1,0 +1,43 @@
+/* The pipeline: case -> mesh -> assemble -> setup -> solve every load case
+ * -> recover -> outputs.  Each phase is timed and logged. */
+#ifndef FEMORA_RUN_H
+#define FEMORA_RUN_H
+
+#include <mpi.h>
+
+#include "backend.h"
+#include "recover.h"
+
+typedef struct {
+  const char *outdir;  /* results directory (created); NULL: write nothing */
+  const char *backend; /* overrides the case's solver.backend when set */
+  int quiet;           /* no progress lines on stdout */
+} FmRunOptions;
+
+typedef struct {
+  double mesh, assembly, setup, solve, recovery, output, total;
+} FmTimings;
+
+typedef struct {
+  FmModel md;
+  FmPost post;
+  int nlc;
+  FmResult *res;     /* per load case (rank 0 only; others hold u alone) */
+  FmSolveInfo *info; /* per load case */
+  FmTimings t;
+  int ranks;
+  double peak_mb; /* largest resident set over the ranks */
+} FmRun;
+
+/* Run a case.  Collective over comm; on error every rank returns non-zero
+ * with the same message, and no result file is left in outdir. */
+int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
+           FmRun *run);
+void fm_run_free(FmRun *run);
+
+/* Write summary.json for a finished run (path + ".tmp"; renamed by fm_run). */
+int fm_write_summary_tmp(const FmRun *run, const char *path);
+
+#define FEMORA_VERSION "0.1.0"
+
+#endif

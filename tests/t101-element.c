@@ -1,0 +1,173 @@
+/* Element math: shape functions, stiffness symmetry and rigid-body modes,
+ * consistent face and body loads, stress invariants. */
+#include "element.h"
+#include "test_util.h"
+
+/* a distorted straight-edged TET10: corners, then mid-edge nodes */
+static void make_tet(int npe, double *xe) {
+  const double c[4][3] = {{0.1, -0.2, 0.05}, {2.3, 0.1, -0.3}, {0.4, 1.7, 0.2}, {0.3, 0.5, 1.9}};
+  const int E[6][2] = FM_TET10_EDGES;
+  for (int a = 0; a < 4; a++)
+    for (int i = 0; i < 3; i++) xe[3 * a + i] = c[a][i];
+  if (npe == 10)
+    for (int k = 0; k < 6; k++)
+      for (int i = 0; i < 3; i++)
+        xe[3 * (4 + k) + i] = 0.5 * (c[E[k][0]][i] + c[E[k][1]][i]);
+}
+
+static void shape_tests(int npe) {
+  /* Kronecker property at the nodes, partition of unity, derivative sums */
+  const double nodes[10][3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1},
+                               {.5, 0, 0}, {.5, .5, 0}, {0, .5, 0}, {0, 0, .5},
+                               {0, .5, .5}, {.5, 0, .5}};
+  double N[10], dN[30];
+  for (int b = 0; b < npe; b++) {
+    fm_tet_shape(npe, nodes[b], N, dN);
+    for (int a = 0; a < npe; a++)
+      CHECK(fabs(N[a] - (a == b)) < 1e-14, "npe %d N_%d(node %d) = %g", npe, a, b, N[a]);
+  }
+  const double xi[3] = {0.21, 0.17, 0.33};
+  fm_tet_shape(npe, xi, N, dN);
+  double s = 0, ds[3] = {0, 0, 0};
+  for (int a = 0; a < npe; a++) {
+    s += N[a];
+    for (int j = 0; j < 3; j++) ds[j] += dN[3 * a + j];
+  }
+  CHECK(fabs(s - 1) < 1e-14, "sum N = %g", s);
+  for (int j = 0; j < 3; j++) CHECK(fabs(ds[j]) < 1e-13, "sum dN/dxi_%d = %g", j, ds[j]);
+  /* derivatives against central finite differences */
+  for (int j = 0; j < 3; j++) {
+    double xp[3] = {xi[0], xi[1], xi[2]}, xm[3] = {xi[0], xi[1], xi[2]}, Np[10], Nm[10];
+    xp[j] += 1e-6;
+    xm[j] -= 1e-6;
+    fm_tet_shape(npe, xp, Np, 0);
+    fm_tet_shape(npe, xm, Nm, 0);
+    for (int a = 0; a < npe; a++)
+      CHECK(fabs((Np[a] - Nm[a]) / 2e-6 - dN[3 * a + j]) < 1e-8, "dN_%d/dxi_%d", a, j);
+  }
+  /* quadrature integrates the reference volume */
+  double vol = 0;
+  for (int q = 0; q < fm_tet_nqp(npe); q++) {
+    double x[3], w;
+    fm_tet_qp(npe, q, x, &w);
+    vol += w;
+  }
+  CHECK(fabs(vol - 1.0 / 6.0) < 1e-15, "quadrature weights sum %g", vol);
+}
+
+static void stiffness_tests(int npe) {
+  double xe[30], K[900];
+  make_tet(npe, xe);
+  const int n = 3 * npe;
+  const double E = 110000, nu = 0.34;
+  const double det = fm_tet_stiffness(npe, xe, E, nu, K);
+  CHECK(det > 0, "det J = %g", det);
+  double kmax = 0;
+  for (int i = 0; i < n * n; i++) kmax = fmax(kmax, fabs(K[i]));
+  for (int i = 0; i < n; i++) {
+    CHECK(K[i * n + i] > 0, "K[%d][%d] = %g not positive", i, i, K[i * n + i]);
+    for (int j = 0; j < n; j++)
+      CHECK(fabs(K[i * n + j] - K[j * n + i]) <= 1e-13 * kmax, "K not symmetric at %d,%d", i, j);
+  }
+  /* six rigid-body modes are in the kernel */
+  for (int mode = 0; mode < 6; mode++) {
+    double r[30], Kr;
+    for (int a = 0; a < npe; a++) {
+      const double x = xe[3 * a], y = xe[3 * a + 1], z = xe[3 * a + 2];
+      double v[3] = {0, 0, 0};
+      if (mode < 3) v[mode] = 1;
+      if (mode == 3) { v[1] = -z; v[2] = y; }
+      if (mode == 4) { v[0] = z; v[2] = -x; }
+      if (mode == 5) { v[0] = -y; v[1] = x; }
+      for (int i = 0; i < 3; i++) r[3 * a + i] = v[i];
+    }
+    for (int i = 0; i < n; i++) {
+      Kr = 0;
+      for (int j = 0; j < n; j++) Kr += K[i * n + j] * r[j];
+      CHECK(fabs(Kr) <= 1e-10 * kmax, "mode %d: (K r)_%d = %g", mode, i, Kr);
+    }
+  }
+  /* ... and nothing else: a pure strain mode has positive energy */
+  double s[30], e = 0;
+  for (int a = 0; a < npe; a++)
+    for (int i = 0; i < 3; i++) s[3 * a + i] = (i == 0) ? xe[3 * a] : 0.0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) e += s[i] * K[i * n + j] * s[j];
+  /* energy of u = (x, 0, 0): eps_xx = 1, sigma_xx = lambda + 2 mu; e = V (lambda + 2mu) */
+  double lambda, mu, fe[30];
+  fm_lame(E, nu, &lambda, &mu);
+  const double b0[3] = {0, 0, 0};
+  const double V = fm_tet_body_load(npe, xe, b0, fe);
+  CHECK_CLOSE(e, V * (lambda + 2 * mu), 1e-12, 0);
+  /* an inverted element (two corners swapped) reports det J <= 0 */
+  double xinv[12];
+  for (int i = 0; i < 12; i++) xinv[i] = xe[i];
+  for (int i = 0; i < 3; i++) {
+    const double t = xinv[i];
+    xinv[i] = xinv[3 + i];
+    xinv[3 + i] = t;
+  }
+  CHECK(fm_tet_stiffness(4, xinv, E, nu, K) <= 0, "inverted TET4 not detected");
+}
+
+static void load_tests(void) {
+  /* uniform traction on a straight TRI6: corners get 0, mid nodes 1/3 of
+   * the total; on a TRI3 each node 1/3 */
+  const double tri[6][3] = {{0, 0, 0}, {3, 0, 0}, {0, 2, 0}, {1.5, 0, 0}, {1.5, 1, 0}, {0, 1, 0}};
+  double fe[18], t[3] = {1, -2, 0.5};
+  const double A = 3.0;
+  CHECK_CLOSE(fm_tri_area(6, &tri[0][0]), A, 1e-14, 0);
+  fm_tri_load(6, &tri[0][0], t, 0.0, fe);
+  for (int a = 0; a < 6; a++)
+    for (int i = 0; i < 3; i++)
+      CHECK_CLOSE(fe[3 * a + i], a < 3 ? 0.0 : t[i] * A / 3.0, 1e-13, 1.0);
+  fm_tri_load(3, &tri[0][0], t, 0.0, fe);
+  for (int a = 0; a < 3; a++)
+    for (int i = 0; i < 3; i++) CHECK_CLOSE(fe[3 * a + i], t[i] * A / 3.0, 1e-13, 1e-12);
+  /* pressure acts against the node-order normal (+z here): total -p A z */
+  const double zero[3] = {0, 0, 0};
+  fm_tri_load(6, &tri[0][0], zero, 2.0, fe);
+  double fz = 0;
+  for (int a = 0; a < 6; a++) fz += fe[3 * a + 2];
+  CHECK_CLOSE(fz, -2.0 * A, 1e-13, 0);
+  /* body force on a straight TET10: corners -1/20, mid nodes 1/5 of total */
+  double xe[30], fb[30];
+  make_tet(10, xe);
+  const double b[3] = {0, 0, -9.81};
+  const double V = fm_tet_body_load(10, xe, b, fb);
+  for (int a = 0; a < 10; a++)
+    CHECK_CLOSE(fb[3 * a + 2], b[2] * V * (a < 4 ? -0.05 : 0.2), 1e-12, 0);
+}
+
+static void stress_tests(void) {
+  /* principal stresses and von Mises of a known tensor */
+  const double s[6] = {50, -20, 10, 30, 0, 0};
+  double p[3];
+  fm_principal(s, p);
+  const double c = 15, r = sqrt(35 * 35 + 30 * 30);
+  CHECK_CLOSE(p[0], c + r, 1e-12, 1);
+  CHECK_CLOSE(p[1], 10, 1e-12, 1);
+  CHECK_CLOSE(p[2], c - r, 1e-12, 1);
+  const double vm = sqrt(0.5 * ((p[0] - p[1]) * (p[0] - p[1]) + (p[1] - p[2]) * (p[1] - p[2]) +
+                                (p[2] - p[0]) * (p[2] - p[0])));
+  CHECK_CLOSE(fm_von_mises(s), vm, 1e-12, 0);
+  const double uni[6] = {100, 0, 0, 0, 0, 0};
+  CHECK_CLOSE(fm_von_mises(uni), 100, 1e-14, 0);
+  const double hyd[6] = {-7, -7, -7, 0, 0, 0};
+  fm_principal(hyd, p);
+  CHECK(p[0] == -7 && p[2] == -7, "hydrostatic principal %g %g", p[0], p[2]);
+  const double shear[6] = {0, 0, 0, 0, 0, 40};
+  fm_principal(shear, p);
+  CHECK_CLOSE(p[0], 40, 1e-12, 1);
+  CHECK_CLOSE(p[2], -40, 1e-12, 1);
+}
+
+int main(void) {
+  shape_tests(4);
+  shape_tests(10);
+  stiffness_tests(4);
+  stiffness_tests(10);
+  load_tests();
+  stress_tests();
+  TEST_END();
+}

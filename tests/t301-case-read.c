@@ -1,0 +1,307 @@
+/* Case reader: the documented example parses to the right values; the geo
+ * variant; defaults; resolution of mesh paths against the case directory. */
+#define _POSIX_C_SOURCE 200809L
+#include "case.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fails = 0;
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      fails++;                                                                 \
+    }                                                                          \
+  } while (0)
+#define CHECK_STR(a, b)                                                        \
+  do {                                                                         \
+    if (strcmp((a), (b))) {                                                    \
+      fprintf(stderr, "%s:%d: '%s' != '%s'\n", __FILE__, __LINE__, (a), (b));  \
+      fails++;                                                                 \
+    }                                                                          \
+  } while (0)
+#define CHECK_NUM(a, b) CHECK(fabs((a) - (double)(b)) <= 1e-12 * (1 + fabs((double)(b))))
+
+static char tmpdir[256];
+
+static void write_file(const char *name, const char *text) {
+  FILE *f = fopen(name, "w");
+  if (!f || fputs(text, f) < 0 || fclose(f)) {
+    fprintf(stderr, "cannot write %s\n", name);
+    exit(1);
+  }
+}
+
+static int read_ok(const char *path, FmCase *c) {
+  if (fm_case_read(path, c)) {
+    fprintf(stderr, "fm_case_read(%s) failed: %s\n", path, fm_error_message());
+    fails++;
+    return 0;
+  }
+  return 1;
+}
+
+static void test_example(void) {
+  const char *src = getenv("FEMORA_SOURCE_DIR");
+  if (!src) src = ".";
+  char path[4096], expect[4096];
+  snprintf(path, sizeof path, "%s/cases/test/segmental-walking.yaml", src);
+  FmCase c;
+  if (!read_ok(path, &c)) return;
+  CHECK_STR(c.path, path);
+  snprintf(expect, sizeof expect, "%s/cases/test", src);
+  CHECK_STR(c.dir, expect);
+  CHECK_STR(c.title, "Segmental femoral implant, walking");
+  snprintf(expect, sizeof expect, "%s/cases/test/segmental.msh", src);
+  CHECK_STR(c.mesh_file, expect);
+  CHECK_STR(c.geo_file, "");
+  CHECK(c.nparams == 0);
+  CHECK(c.order == 2);
+
+  CHECK(c.nmaterials == 3);
+  if (c.nmaterials == 3) {
+    CHECK_STR(c.materials[0].group, "implant");
+    CHECK_NUM(c.materials[0].E, 110000);
+    CHECK_NUM(c.materials[0].nu, 0.34);
+    CHECK_STR(c.materials[1].group, "bone");
+    CHECK_NUM(c.materials[1].E, 17000);
+    CHECK_NUM(c.materials[1].nu, 0.3);
+    CHECK_STR(c.materials[2].group, "cement");
+    CHECK_NUM(c.materials[2].E, 2500);
+    CHECK_NUM(c.materials[2].nu, 0.35);
+  }
+
+  CHECK(c.nconstraints == 2);
+  if (c.nconstraints == 2) {
+    CHECK_STR(c.constraints[0].group, "distal");
+    CHECK(c.constraints[0].mask == 7);
+    CHECK(c.constraints[0].value[0] == 0 && c.constraints[0].value[1] == 0 &&
+          c.constraints[0].value[2] == 0);
+    CHECK_STR(c.constraints[1].group, "sym");
+    CHECK(c.constraints[1].mask == 2);
+    CHECK(c.constraints[1].value[1] == 0);
+  }
+
+  CHECK(c.nload_cases == 1);
+  if (c.nload_cases == 1) {
+    FmLoadCase *lc = &c.load_cases[0];
+    CHECK_STR(lc->name, "walking");
+    CHECK(lc->nloads == 4);
+    if (lc->nloads == 4) {
+      CHECK(lc->loads[0].kind == FM_LOAD_TOTAL_FORCE);
+      CHECK_STR(lc->loads[0].group, "proximal");
+      CHECK_NUM(lc->loads[0].v[0], 300);
+      CHECK_NUM(lc->loads[0].v[1], 0);
+      CHECK_NUM(lc->loads[0].v[2], -2000);
+      CHECK(lc->loads[1].kind == FM_LOAD_PRESSURE);
+      CHECK_STR(lc->loads[1].group, "head");
+      CHECK_NUM(lc->loads[1].v[0], 1.5);
+      CHECK(lc->loads[2].kind == FM_LOAD_TRACTION);
+      CHECK_STR(lc->loads[2].group, "lateral");
+      CHECK_NUM(lc->loads[2].v[0], 0);
+      CHECK_NUM(lc->loads[2].v[1], 0.2);
+      CHECK_NUM(lc->loads[2].v[2], 0);
+      CHECK(lc->loads[3].kind == FM_LOAD_BODY_FORCE);
+      CHECK_STR(lc->loads[3].group, "");
+      CHECK_NUM(lc->loads[3].v[2], -9.81e-6);
+    }
+  }
+
+  CHECK(c.nprobes == 1);
+  if (c.nprobes == 1) {
+    CHECK_STR(c.probes[0].name, "tip");
+    CHECK_NUM(c.probes[0].x[0], 12);
+    CHECK_NUM(c.probes[0].x[1], 0);
+    CHECK_NUM(c.probes[0].x[2], 160);
+  }
+  CHECK(c.vtu == 1);
+  CHECK_STR(c.backend, "cpu");
+  CHECK_NUM(c.rtol, 1e-8);
+  CHECK(c.max_it == 10000);
+  fm_case_free(&c);
+  fm_case_free(&c); /* second free is harmless */
+  CHECK(c.materials == NULL && c.nmaterials == 0);
+}
+
+#define BASE_TAIL                                                              \
+  "materials:\n  m: {E: 1, nu: 0}\n"                                           \
+  "constraints:\n  - {group: a, fix: all}\n"                                   \
+  "load_cases:\n  - name: one\n    loads:\n      - {body_force: [0, 0, 1]}\n"
+
+static void test_geo_and_options(void) {
+  write_file("geo.yaml",
+             "title: \"geo variant\"\n"
+             "mesh: {geo: segmental.geo, parameters: {h: 2.0, extension: 10},"
+             " order: 1}\n" BASE_TAIL
+             "load_cases:\n" /* replaced below: keep BASE_TAIL valid */);
+  /* the file above has load_cases twice: must be rejected as duplicate */
+  FmCase c;
+  CHECK(fm_case_read("geo.yaml", &c) != 0);
+  CHECK(strstr(fm_error_message(), "duplicate") != NULL);
+  fm_case_free(&c);
+
+  write_file("geo.yaml",
+             "title: \"geo variant\"\n"
+             "mesh: {geo: segmental.geo, parameters: {h: 2.0, extension: 10},"
+             " order: 1}\n" BASE_TAIL
+             "solver: {backend: cuda, rtol: 1e-6, max_it: 500}\n"
+             "output: {vtu: false}\n"
+             "probes: []\n");
+  if (!read_ok("geo.yaml", &c)) return;
+  CHECK_STR(c.title, "geo variant");
+  CHECK_STR(c.dir, ".");
+  CHECK_STR(c.mesh_file, "");
+  CHECK_STR(c.geo_file, "segmental.geo");
+  CHECK(c.order == 1);
+  CHECK(c.nparams == 2);
+  if (c.nparams == 2) {
+    CHECK_STR(c.param_name[0], "h");
+    CHECK_NUM(c.param_value[0], 2.0);
+    CHECK_STR(c.param_name[1], "extension");
+    CHECK_NUM(c.param_value[1], 10);
+  }
+  CHECK_STR(c.backend, "cuda");
+  CHECK_NUM(c.rtol, 1e-6);
+  CHECK(c.max_it == 500);
+  CHECK(c.vtu == 0);
+  CHECK(c.nprobes == 0);
+  fm_case_free(&c);
+}
+
+static void test_defaults(void) {
+  write_file("min.yaml", "mesh: {file: m.msh}\n" BASE_TAIL);
+  FmCase c;
+  if (!read_ok("min.yaml", &c)) return;
+  CHECK_STR(c.title, "");
+  CHECK_STR(c.mesh_file, "m.msh");
+  CHECK(c.order == 2);
+  CHECK(c.nparams == 0 && c.param_name == NULL);
+  CHECK(c.nprobes == 0 && c.probes == NULL);
+  CHECK(c.vtu == 1);
+  CHECK_STR(c.backend, "cpu");
+  CHECK_NUM(c.rtol, 1e-8);
+  CHECK(c.max_it == 10000);
+  CHECK(c.nconstraints == 1 && c.constraints[0].mask == 7);
+  fm_case_free(&c);
+
+  /* constraint variants; empty optional sections */
+  write_file("var.yaml",
+             "mesh:\n  file: m.msh\n"
+             "materials:\n  m: {E: 1.5e5, nu: -0.2}\n"
+             "constraints:\n"
+             "  - group: a\n    fix: [x]\n    displacement: {y: 0.5, z: -1}\n"
+             "  - {group: b, fix: z}\n"
+             "  - {group: c, fix: [all]}\n"
+             "load_cases:\n"
+             "  - {name: one, loads: [{group: s, pressure: -2}]}\n"
+             "  - {name: two, loads: [{group: s, traction: [1, 2, 3]}]}\n"
+             "probes:\n"
+             "output:\n"
+             "solver:\n");
+  if (!read_ok("var.yaml", &c)) return;
+  CHECK(c.nconstraints == 3);
+  if (c.nconstraints == 3) {
+    CHECK(c.constraints[0].mask == 7);
+    CHECK_NUM(c.constraints[0].value[0], 0);
+    CHECK_NUM(c.constraints[0].value[1], 0.5);
+    CHECK_NUM(c.constraints[0].value[2], -1);
+    CHECK(c.constraints[1].mask == 4);
+    CHECK(c.constraints[2].mask == 7);
+  }
+  CHECK_NUM(c.materials[0].E, 1.5e5);
+  CHECK_NUM(c.materials[0].nu, -0.2);
+  CHECK(c.nload_cases == 2);
+  if (c.nload_cases == 2) {
+    CHECK_STR(c.load_cases[1].name, "two");
+    CHECK(c.load_cases[0].loads[0].kind == FM_LOAD_PRESSURE);
+    CHECK_NUM(c.load_cases[0].loads[0].v[0], -2);
+    CHECK(c.load_cases[1].loads[0].kind == FM_LOAD_TRACTION);
+  }
+  CHECK(c.nprobes == 0 && c.vtu == 1 && c.max_it == 10000);
+  fm_case_free(&c);
+}
+
+static void test_paths(void) {
+  FmCase c;
+  if (mkdir("sub", 0700)) {
+    fprintf(stderr, "mkdir sub failed\n");
+    fails++;
+    return;
+  }
+  write_file("sub/case.yaml", "mesh: {file: m.msh}\n" BASE_TAIL);
+  write_file("sub/abs.yaml", "mesh: {file: /data/meshes/m.msh}\n" BASE_TAIL);
+  write_file("sub/geo.yaml", "mesh: {geo: ../g.geo}\n" BASE_TAIL);
+
+  if (read_ok("sub/case.yaml", &c)) {
+    CHECK_STR(c.dir, "sub");
+    CHECK_STR(c.mesh_file, "sub/m.msh");
+    fm_case_free(&c);
+  }
+  if (read_ok("./sub//case.yaml", &c)) {
+    CHECK_STR(c.dir, "./sub");
+    CHECK_STR(c.mesh_file, "./sub/m.msh");
+    fm_case_free(&c);
+  }
+  if (read_ok("sub/abs.yaml", &c)) {
+    CHECK_STR(c.mesh_file, "/data/meshes/m.msh");
+    fm_case_free(&c);
+  }
+  if (read_ok("sub/geo.yaml", &c)) {
+    CHECK_STR(c.geo_file, "sub/../g.geo");
+    fm_case_free(&c);
+  }
+  char abs[512];
+  snprintf(abs, sizeof abs, "%s/sub/case.yaml", tmpdir);
+  if (read_ok(abs, &c)) {
+    char expect[600];
+    snprintf(expect, sizeof expect, "%s/sub/m.msh", tmpdir);
+    CHECK_STR(c.mesh_file, expect);
+    snprintf(expect, sizeof expect, "%s/sub", tmpdir);
+    CHECK_STR(c.dir, expect);
+    fm_case_free(&c);
+  }
+  remove("sub/case.yaml");
+  remove("sub/abs.yaml");
+  remove("sub/geo.yaml");
+  rmdir("sub");
+}
+
+int main(void) {
+  FmCase z;
+  memset(&z, 0, sizeof z);
+  fm_case_free(&z); /* zeroed struct */
+
+  test_example();
+
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/femora-t301-XXXXXX");
+  if (!mkdtemp(tmpdir)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd) || chdir(tmpdir)) {
+    perror("chdir");
+    return 1;
+  }
+  test_geo_and_options();
+  test_defaults();
+  test_paths();
+  remove("geo.yaml");
+  remove("min.yaml");
+  remove("var.yaml");
+  if (chdir(cwd)) perror("chdir back");
+  rmdir(tmpdir);
+
+  if (fails) {
+    fprintf(stderr, "t301-case-read: %d check(s) failed\n", fails);
+    return 1;
+  }
+  return 0;
+}
