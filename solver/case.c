@@ -221,8 +221,8 @@ static int get_vec3(Ctx *x, const yaml_node_t *n, const char *item,
                describe(n, b, sizeof b));
   long cnt = (long)(n->data.sequence.items.top - n->data.sequence.items.start);
   if (cnt != 3)
-    return err(x, n, item, "must be a list of 3 numbers [x, y, z] (got %ld)",
-               cnt);
+    return err(x, n, item, "must be a list of 3 numbers [x, y, z] (got %ld "
+                           "item%s)", cnt, cnt == 1 ? "" : "s");
   for (int i = 0; i < 3; i++) {
     item_index(it, item, i);
     FM_CALL(get_number(x, node_at(x, n->data.sequence.items.start[i]), it, &v[i]));
@@ -341,7 +341,7 @@ static int check_seq(Ctx *x, const yaml_node_t *n, const char *item,
     return err(x, n, item, "must be a list of %s (got %s)", what,
                describe(n, b, sizeof b));
   if (!empty_ok && seq_size(n) == 0)
-    return err(x, n, item, "must not be empty (needs at least one of %s)", what);
+    return err(x, n, item, "must not be empty");
   return 0;
 }
 

@@ -667,7 +667,7 @@ static int kind_reserve(Kind *k, long long more) {
 static int rd_elements(Rd *r) {
   if (r->have_elements) return rd_fail(r, "second $Elements section");
   if (!r->have_nodes)
-    return rd_fail(r, "$Elements comes before $Nodes (not supported)");
+    return rd_fail(r, "no $Nodes section before $Elements");
   if (r->have_partitioned)
     return fm_error("%s: $PartitionedEntities: partitioned meshes are not "
                     "supported; save the mesh without partitions",
