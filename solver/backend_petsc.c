@@ -186,14 +186,125 @@ static int petsc_assemble(FmBackend *be) {
   return 0;
 }
 
+/* p-multigrid for TET10: the fine level is smoothed by Chebyshev-Jacobi; the
+ * coarse level is the linear (TET4) field on the corner nodes, reached by the
+ * exact embedding P (corner -> itself, mid node -> mean of its edge's two
+ * corners), with the Galerkin operator P^T A P and GAMG (rigid-body
+ * near-null space) on it.  Prescribed coarse DOFs are left out of the
+ * interpolation so that the correction vanishes on prescribed DOFs.
+ * Switch off with -femora_pmg 0 (then GAMG works on the TET10 matrix). */
+static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
+  const FmModel *md = be->md;
+  const FmMesh *m = &md->mesh;
+  const int nn = m->nnodes;
+  static const int E[6][2] = FM_TET10_EDGES;
+  PetscFunctionBeginUser;
+  int *ends, *cid;
+  char *fixed;
+  PetscCall(PetscMalloc1(2 * (size_t)nn, &ends));
+  PetscCall(PetscMalloc1(nn, &cid));
+  PetscCall(PetscCalloc1(3 * (size_t)nn, &fixed));
+  for (int i = 0; i < 2 * nn; i++) ends[i] = -1;
+  for (int e = 0; e < m->nelem; e++) {
+    const int *c = m->conn + (size_t)e * 10;
+    for (int k = 0; k < 6; k++) {
+      ends[2 * c[4 + k]] = c[E[k][0]];
+      ends[2 * c[4 + k] + 1] = c[E[k][1]];
+    }
+  }
+  for (int k = 0; k < md->ndir; k++) fixed[md->dir_dof[k]] = 1;
+  /* coarse numbering follows the PETSc node order, so that each rank owns a
+   * contiguous block of corner nodes */
+  int *iperm, *ccount;
+  PetscCall(PetscMalloc1(nn, &iperm));
+  PetscCall(PetscCalloc1(d->size + 1, &ccount));
+  for (int i = 0; i < nn; i++) iperm[d->perm[i]] = i;
+  int nc = 0;
+  for (int k = 0; k < nn; k++) {
+    const int i = iperm[k];
+    cid[i] = ends[2 * i] < 0 ? nc++ : -1;
+    if (ends[2 * i] < 0) ccount[d->part[i] + 1]++;
+  }
+  for (int r = 0; r < d->size; r++) ccount[r + 1] += ccount[r];
+  const PetscInt ncown = ccount[d->rank + 1] - ccount[d->rank];
+  Mat P, Ac;
+  PetscCall(MatCreateAIJ(be->comm, 3 * d->nown, 3 * ncown, 3 * (PetscInt)nn,
+                         3 * (PetscInt)nc, 2, NULL, 2, NULL, &P));
+  PetscCall(MatSetOption(P, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
+  Vec coords;
+  PetscScalar *cx;
+  PetscCall(VecCreateMPI(be->comm, 3 * ncown, PETSC_DETERMINE, &coords));
+  PetscCall(VecSetBlockSize(coords, 3));
+  PetscCall(VecGetArray(coords, &cx));
+  const PetscInt cstart = ccount[d->rank];
+  for (int i = 0; i < nn; i++) {
+    if (d->part[i] != d->rank) continue;
+    for (int k = 0; k < 3; k++) {
+      const PetscInt row = 3 * (PetscInt)d->perm[i] + k;
+      if (cid[i] >= 0) {
+        PetscCall(MatSetValue(P, row, 3 * (PetscInt)cid[i] + k, 1.0, INSERT_VALUES));
+        cx[3 * (cid[i] - cstart) + k] = m->x[3 * i + k];
+      } else if (!fixed[3 * i + k]) {
+        for (int s = 0; s < 2; s++) {
+          const int a = ends[2 * i + s];
+          if (!fixed[3 * a + k])
+            PetscCall(MatSetValue(P, row, 3 * (PetscInt)cid[a] + k, 0.5, INSERT_VALUES));
+        }
+      }
+    }
+  }
+  PetscCall(VecRestoreArray(coords, &cx));
+  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatPtAP(d->A, P, MAT_INITIAL_MATRIX, 2.0, &Ac));
+  PetscCall(MatSetBlockSize(Ac, 3));
+  PetscCall(MatSetOption(Ac, MAT_SYMMETRIC, PETSC_TRUE));
+  MatNullSpace nsp;
+  PetscCall(MatNullSpaceCreateRigidBody(coords, &nsp));
+  PetscCall(MatSetNearNullSpace(Ac, nsp));
+  PetscCall(MatNullSpaceDestroy(&nsp));
+  PetscCall(VecDestroy(&coords));
+
+  KSP kc, ks;
+  PC pcc, pcs;
+  PetscCall(PCSetType(pc, PCMG));
+  PetscCall(PCMGSetLevels(pc, 2, NULL));
+  PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_NONE));
+  PetscCall(PCMGSetInterpolation(pc, 1, P));
+  PetscCall(PCMGGetCoarseSolve(pc, &kc));
+  PetscCall(KSPSetOperators(kc, Ac, Ac));
+  PetscCall(KSPSetType(kc, KSPPREONLY));
+  PetscCall(KSPGetPC(kc, &pcc));
+  PetscCall(PCSetType(pcc, PCGAMG));
+  PetscCall(PCMGGetSmoother(pc, 1, &ks));
+  PetscCall(KSPSetOperators(ks, d->A, d->A));
+  PetscCall(KSPSetType(ks, KSPCHEBYSHEV));
+  PetscCall(KSPChebyshevEstEigSet(ks, 0.0, 0.2, 0.0, 1.1));
+  PetscCall(KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 2));
+  PetscCall(KSPGetPC(ks, &pcs));
+  PetscCall(PCSetType(pcs, PCJACOBI));
+  PetscCall(MatDestroy(&P));
+  PetscCall(MatDestroy(&Ac));
+  PetscCall(PetscFree(ends));
+  PetscCall(PetscFree(cid));
+  PetscCall(PetscFree(fixed));
+  PetscCall(PetscFree(iperm));
+  PetscCall(PetscFree(ccount));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PC pc;
+  PetscBool pmg = PETSC_TRUE;
   PetscFunctionBeginUser;
   PetscCall(KSPCreate(be->comm, &d->ksp));
   PetscCall(KSPSetOperators(d->ksp, d->A, d->A));
   PetscCall(KSPSetType(d->ksp, KSPCG));
   PetscCall(KSPGetPC(d->ksp, &pc));
-  PetscCall(PCSetType(pc, PCGAMG));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-femora_pmg", &pmg, NULL));
+  if (pmg && be->md->mesh.npe == 10) PetscCall(setup_pmg(be, d, pc));
+  else PetscCall(PCSetType(pc, PCGAMG));
+  PetscCall(KSPSetInitialGuessNonzero(d->ksp, PETSC_TRUE));
   PetscCall(KSPSetNormType(d->ksp, KSP_NORM_UNPRECONDITIONED));
   PetscCall(KSPSetTolerances(d->ksp, be->md->cs.rtol, 1e-300, PETSC_DEFAULT,
                              be->md->cs.max_it));
@@ -225,7 +336,12 @@ static PetscErrorCode solve_one(FmBackend *be, PetscData *d, const double *f,
     bb[d->dir_row[k] - 3 * d->start] = d->diag * d->dir_val[k];
   PetscCall(VecRestoreArrayRead(d->lift, &lf));
   PetscCall(VecRestoreArray(d->b, &bb));
+  /* start from the prescribed values: the residual on prescribed DOFs is
+   * then zero and stays zero */
   PetscCall(VecSet(d->x, 0.0));
+  PetscCall(VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(d->x));
+  PetscCall(VecAssemblyEnd(d->x));
   PetscCall(KSPSolve(d->ksp, d->b, d->x));
   PetscCall(KSPGetConvergedReason(d->ksp, reason));
   PetscInt its;
