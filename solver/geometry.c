@@ -401,7 +401,7 @@ static int check_mesh(const char *geo) {
 
 static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
                         const char (*names)[128], const double *values, int order,
-                        const char *tmp_msh) {
+                        const char *tmp_msh, const char *out_msh) {
   int ierr = 0;
   FM_CALL(set_option(geo, "General.Terminal", 0));
   FM_CALL(set_option(geo, "General.Verbosity", 2));
@@ -472,7 +472,11 @@ static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
   FM_CALL(set_option(geo, "Mesh.SaveAll", 0));
   FM_CALL(set_option(geo, "Mesh.SaveParametric", 0));
   gmshWrite(tmp_msh, &ierr);
-  if (ierr) return gmsh_fail(tmp_msh, "cannot write the mesh");
+  if (ierr) {
+    char msg[1024];
+    return fm_error("%s: cannot write the mesh of %s: %s", out_msh, geo,
+                    gmsh_last_error(msg, sizeof msg));
+  }
   return 0;
 }
 
@@ -538,7 +542,7 @@ int fm_geometry_mesh(const char *geo_path, int nparams, const char (*names)[128]
   if (ierr) {
     rc = fm_error("%s: cannot initialize Gmsh", geo_path);
   } else {
-    rc = mesh_session(geo_path, &D, nparams, names, values, order, tmp);
+    rc = mesh_session(geo_path, &D, nparams, names, values, order, tmp, out_msh);
     gmshOnelabClear("", &ierr);
     gmshFinalize(&ierr);
   }
