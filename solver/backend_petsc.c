@@ -280,7 +280,7 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscCall(KSPSetOperators(ks, d->A, d->A));
   PetscCall(KSPSetType(ks, KSPCHEBYSHEV));
   PetscCall(KSPChebyshevEstEigSet(ks, 0.0, 0.2, 0.0, 1.1));
-  PetscCall(KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 2));
+  PetscCall(KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
   PetscCall(KSPGetPC(ks, &pcs));
   PetscCall(PCSetType(pcs, PCJACOBI));
   PetscCall(MatDestroy(&P));

@@ -664,6 +664,24 @@ static int kind_reserve(Kind *k, long long more) {
   return 0;
 }
 
+/* Element `tag` (first of block `block`, -1 when the block is empty) has
+ * type `type`, which Femora does not read. */
+static int unsupported_type(const Rd *r, long long tag, long long block,
+                            int type) {
+  const ElemType *info = elem_type_info(type);
+  const char *name = info ? info->name : "unknown";
+  const char *need = info && info->dim < 3
+                         ? "Femora needs TET4 or TET10 volumes with TRI3/TRI6 "
+                           "faces, LINE2/LINE3 curves and points"
+                         : "Femora needs TET4 or TET10";
+  if (tag >= 0)
+    return fm_error("%s: element %lld: unsupported element type %d (%s); %s",
+                    r->file, tag, type, name, need);
+  return fm_error("%s: $Elements: element block %lld: unsupported element "
+                  "type %d (%s); %s",
+                  r->file, block, type, name, need);
+}
+
 static int rd_elements(Rd *r) {
   if (r->have_elements) return rd_fail(r, "second $Elements section");
   if (!r->have_nodes)
@@ -678,7 +696,8 @@ static int rd_elements(Rd *r) {
   FM_CALL(rd_count(r, &nelem, 16, 4, "number of elements"));
   FM_CALL(rd_size(r, &mintag, "minimum element tag"));
   FM_CALL(rd_size(r, &maxtag, "maximum element tag"));
-  long long total = 0;
+  long long total = 0, pend_tag = -1, pend_block = 0;
+  int pend_type = 0; /* first unsupported face or line type seen */
   for (long long b = 0; b < nblocks; b++) {
     int dim, etag, type, order;
     long long n;
@@ -694,21 +713,26 @@ static int rd_elements(Rd *r) {
     const int kind = supported_kind(type, &order);
     if (kind < 0) {
       const ElemType *info = elem_type_info(type);
-      const char *need =
-          info && info->dim < 3
-              ? "Femora needs TET4 or TET10 volumes with TRI3/TRI6 faces, "
-                "LINE2/LINE3 curves and points"
-              : "Femora needs TET4 or TET10";
-      if (n > 0) {
-        long long t;
-        FM_CALL(rd_size(r, &t, "element tag"));
-        return fm_error("%s: element %lld: unsupported element type %d (%s); "
-                        "%s",
-                        r->file, t, type, info ? info->name : "unknown", need);
+      long long t = -1;
+      if (n > 0) FM_CALL(rd_size(r, &t, "element tag"));
+      if (info && info->dim < 3) {
+        /* a quadrangle face: go on, in case a volume block (hexahedra,
+         * prisms...) follows, which is the more useful thing to report */
+        if (!pend_type) {
+          pend_type = type;
+          pend_tag = t;
+          pend_block = b + 1;
+        }
+        for (long long i = 0; i < n * (1 + info->npe) - (n > 0); i++) {
+          long long skip;
+          FM_CALL(rd_size(r, &skip, i % (1 + info->npe) == info->npe
+                                        ? "element tag"
+                                        : "node tag"));
+        }
+        total += n;
+        continue;
       }
-      return rd_fail(r, "element block %lld: unsupported element type %d (%s); "
-                        "%s",
-                     b + 1, type, info ? info->name : "unknown", need);
+      return unsupported_type(r, t, b + 1, type);
     }
     const ElemType *info = elem_type_info(type);
     if (dim != info->dim)
@@ -764,6 +788,7 @@ static int rd_elements(Rd *r) {
     }
     total += n;
   }
+  if (pend_type) return unsupported_type(r, pend_tag, pend_block, pend_type);
   if (total != nelem)
     return rd_fail(r,
                    "the blocks hold %lld elements, the header announced %lld",

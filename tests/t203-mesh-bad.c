@@ -239,6 +239,20 @@ static void test_cases(void) {
        "$Elements\n1 1 1 7\n2 1 3 1\n7 1 2 3 4\n$EndElements\n");
   expect_fail("quad", b, "element 7: unsupported element type 3 (4-node quadrangle)",
               NULL);
+  /* a hexahedral mesh has quadrangle faces first: the hexahedra are named */
+  make(b, sizeof b, 0, 0, 0, 0,
+       "$Elements\n3 4 1 9\n2 1 3 2\n7 1 2 3 4\n8 2 3 4 5\n2 1 2 1\n6 1 2 "
+       "3\n3 1 5 1\n9 1 2 3 4 5 1 2 3\n$EndElements\n");
+  expect_fail("hexquad", b, "element 9: unsupported element type 5 (hexahedron)",
+              NULL);
+  make(b, sizeof b, 0, 0, 0, 0,
+       "$Elements\n2 3 1 9\n2 1 3 2\n7 1 2 3 4\n8 2 3 4 5\n3 1 4 1\n9 1 2 3 "
+       "4\n$EndElements\n");
+  expect_fail("quadtet", b, "element 7: unsupported element type 3", NULL);
+  make(b, sizeof b, 0, 0, 0, 0,
+       "$Elements\n2 3 1 9\n2 1 3 0\n3 1 5 1\n9 1 2 3 4 5 1 2 "
+       "3\n$EndElements\n");
+  expect_fail("emptyquad", b, "element 9: unsupported element type 5", NULL);
   make(b, sizeof b, 0, 0, 0, 0,
        "$Elements\n1 1 1 7\n3 1 777 1\n7 1 2 3 4\n$EndElements\n");
   expect_fail("type777", b, "element 7: unsupported element type 777 (unknown)",
