@@ -60,56 +60,120 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
       for (int a = 0; a < npe; a++) nel[fill[m->conn[(size_t)e * npe + a]]++] = e;
     PetscCall(PetscFree(fill));
   }
-  /* block preallocation for owned rows */
-  PetscInt *dnz, *onz;
-  int *mark;
-  PetscCall(PetscCalloc1(d->nown + 1, &dnz));
-  PetscCall(PetscCalloc1(d->nown + 1, &onz));
+  /* Each rank builds the rows of the nodes it owns, with no communication:
+   * it computes every element touching an owned node (elements on a rank
+   * boundary are computed by both ranks) and keeps only its own rows.
+   * Block sparsity: the sorted neighbour nodes of each owned node. */
+  const int nown = d->nown;
+  int *iperm, *mark;
+  PetscInt *bptr;
+  PetscCall(PetscMalloc1(nn, &iperm));
   PetscCall(PetscMalloc1(nn, &mark));
-  for (int i = 0; i < nn; i++) mark[i] = -1;
+  PetscCall(PetscCalloc1(nown + 1, &bptr));
   for (int i = 0; i < nn; i++) {
-    if (d->part[i] != d->rank) continue;
-    const int row = d->perm[i] - d->start;
-    for (int k = nptr[i]; k < nptr[i + 1]; k++) {
-      const int *c = m->conn + (size_t)nel[k] * npe;
+    iperm[d->perm[i]] = i;
+    mark[i] = -1;
+  }
+  for (int r = 0; r < nown; r++) {
+    const int i = iperm[d->start + r];
+    PetscInt deg = 0;
+    for (int k = nptr[i]; k < nptr[i + 1]; k++)
       for (int a = 0; a < npe; a++) {
-        const int j = c[a];
-        if (mark[j] == i) continue;
-        mark[j] = i;
-        if (d->part[j] == d->rank) dnz[row]++;
-        else onz[row]++;
+        const int j = m->conn[(size_t)nel[k] * npe + a];
+        if (mark[j] != i) {
+          mark[j] = i;
+          deg++;
+        }
+      }
+    bptr[r + 1] = bptr[r] + deg;
+  }
+  PetscInt *bcol;
+  PetscCall(PetscMalloc1(bptr[nown] + 1, &bcol));
+  for (int i = 0; i < nn; i++) mark[i] = -1;
+  for (int r = 0; r < nown; r++) {
+    const int i = iperm[d->start + r];
+    PetscInt n = bptr[r];
+    for (int k = nptr[i]; k < nptr[i + 1]; k++)
+      for (int a = 0; a < npe; a++) {
+        const int j = m->conn[(size_t)nel[k] * npe + a];
+        if (mark[j] != i) {
+          mark[j] = i;
+          bcol[n++] = d->perm[j];
+        }
+      }
+    PetscCall(PetscSortInt(n - bptr[r], bcol + bptr[r]));
+  }
+  /* scalar CSR: row 3r+c holds the 3 columns of every neighbour block */
+  const PetscInt nrow = 3 * (PetscInt)nown;
+  PetscInt *ia, *ja;
+  PetscScalar *va;
+  PetscCall(PetscMalloc1(nrow + 1, &ia));
+  PetscCall(PetscMalloc1(9 * bptr[nown] + 1, &ja));
+  PetscCall(PetscCalloc1(9 * bptr[nown] + 1, &va));
+  ia[0] = 0;
+  for (int r = 0; r < nown; r++)
+    for (int c = 0; c < 3; c++) {
+      const PetscInt row = 3 * r + c, deg = bptr[r + 1] - bptr[r];
+      ia[row + 1] = ia[row] + 3 * deg;
+      for (PetscInt k = 0; k < deg; k++)
+        for (int cc = 0; cc < 3; cc++) ja[ia[row] + 3 * k + cc] = 3 * bcol[bptr[r] + k] + cc;
+    }
+  char *done;
+  PetscCall(PetscCalloc1(m->nelem, &done));
+  double xe[3 * FM_TET_MAX_NPE], Ke[900];
+  for (int r = 0; r < nown; r++) {
+    const int i = iperm[d->start + r];
+    for (int k = nptr[i]; k < nptr[i + 1]; k++) {
+      const int e = nel[k];
+      if (done[e]) continue;
+      done[e] = 1;
+      const int *c = m->conn + (size_t)e * npe;
+      const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+      for (int a = 0; a < npe; a++)
+        for (int q = 0; q < 3; q++) xe[3 * a + q] = m->x[3 * c[a] + q];
+      fm_tet_stiffness(npe, xe, mat->E, mat->nu, Ke);
+      for (int a = 0; a < npe; a++) {
+        if (d->part[c[a]] != d->rank) continue;
+        const PetscInt ra = d->perm[c[a]] - d->start;
+        const PetscInt *cols = bcol + bptr[ra];
+        const PetscInt deg = bptr[ra + 1] - bptr[ra];
+        for (int b = 0; b < npe; b++) {
+          /* binary search of node b in row a's sorted neighbours */
+          const PetscInt want = d->perm[c[b]];
+          PetscInt lo = 0, hi = deg - 1;
+          while (lo < hi) {
+            const PetscInt mid = (lo + hi) / 2;
+            if (cols[mid] < want) lo = mid + 1;
+            else hi = mid;
+          }
+          for (int p = 0; p < 3; p++) {
+            PetscScalar *dst = va + ia[3 * ra + p] + 3 * lo;
+            const double *src = Ke + (size_t)(3 * a + p) * 3 * npe + 3 * b;
+            dst[0] += src[0];
+            dst[1] += src[1];
+            dst[2] += src[2];
+          }
+        }
       }
     }
   }
+  PetscCall(PetscFree(done));
+  PetscCall(PetscFree(nptr));
+  PetscCall(PetscFree(nel));
+  PetscCall(PetscFree(iperm));
   PetscCall(PetscFree(mark));
+  PetscCall(PetscFree(bptr));
+  PetscCall(PetscFree(bcol));
   PetscCall(MatCreate(be->comm, &d->A));
-  PetscCall(MatSetSizes(d->A, 3 * d->nown, 3 * d->nown, 3 * (PetscInt)nn,
-                        3 * (PetscInt)nn));
+  PetscCall(MatSetSizes(d->A, nrow, nrow, 3 * (PetscInt)nn, 3 * (PetscInt)nn));
   PetscCall(MatSetBlockSize(d->A, 3));
   PetscCall(MatSetType(d->A, MATAIJ));
   PetscCall(MatSetFromOptions(d->A));
-  PetscCall(MatXAIJSetPreallocation(d->A, 3, dnz, onz, NULL, NULL));
-  PetscCall(MatSetOption(d->A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
-  PetscCall(PetscFree(dnz));
-  PetscCall(PetscFree(onz));
-  PetscCall(PetscFree(nptr));
-  PetscCall(PetscFree(nel));
-
-  double xe[3 * FM_TET_MAX_NPE], Ke[900];
-  PetscInt idx[FM_TET_MAX_NPE];
-  for (int e = 0; e < m->nelem; e++) {
-    const int *c = m->conn + (size_t)e * npe;
-    if (d->part[c[0]] != d->rank) continue;
-    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
-    for (int a = 0; a < npe; a++) {
-      idx[a] = d->perm[c[a]];
-      for (int i = 0; i < 3; i++) xe[3 * a + i] = m->x[3 * c[a] + i];
-    }
-    fm_tet_stiffness(npe, xe, mat->E, mat->nu, Ke);
-    PetscCall(MatSetValuesBlocked(d->A, npe, idx, npe, idx, Ke, ADD_VALUES));
-  }
-  PetscCall(MatAssemblyBegin(d->A, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(d->A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatSeqAIJSetPreallocationCSR(d->A, ia, ja, va));
+  PetscCall(MatMPIAIJSetPreallocationCSR(d->A, ia, ja, va));
+  PetscCall(PetscFree(ia));
+  PetscCall(PetscFree(ja));
+  PetscCall(PetscFree(va));
   PetscCall(MatSetOption(d->A, MAT_SYMMETRIC, PETSC_TRUE));
   PetscCall(MatSetOption(d->A, MAT_SPD, PETSC_TRUE));
 
