@@ -270,53 +270,88 @@ static int set_option(const char *geo, const char *name, double value) {
   return 0;
 }
 
-/* Smallest Jacobian determinant of the TET10 elements (Gmsh type 11),
- * sampled at the corners, the edge midpoints and the centroid, relative to
- * the element's straight-sided (corner) determinant sign.  *nbad counts the
- * elements with a non-positive determinant at any sample point. */
+/* Jacobian determinant of a TET10 (Gmsh node order: corners 0-3, then
+ * mid-edge nodes 4:(0,1) 5:(1,2) 6:(2,0) 7:(3,0) 8:(3,2) 9:(3,1)) at the
+ * reference point (u, v, w). */
+static double tet10_det(const double *x[10], double u, double v, double w) {
+  static const int E[6][2] = {{0, 1}, {1, 2}, {2, 0}, {3, 0}, {3, 2}, {3, 1}};
+  static const double dL[4][3] = {{-1, -1, -1}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  const double L[4] = {1 - u - v - w, u, v, w};
+  double J[3][3] = {{0}};
+  for (int k = 0; k < 10; k++) {
+    double g[3];
+    if (k < 4) {
+      for (int d = 0; d < 3; d++) g[d] = (4 * L[k] - 1) * dL[k][d];
+    } else {
+      int i = E[k - 4][0], j = E[k - 4][1];
+      for (int d = 0; d < 3; d++) g[d] = 4 * (L[j] * dL[i][d] + L[i] * dL[j][d]);
+    }
+    for (int r = 0; r < 3; r++)
+      for (int c = 0; c < 3; c++) J[r][c] += x[k][r] * g[c];
+  }
+  return J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
+         J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
+         J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+}
+
+/* Count the TET10 elements (Gmsh type 11) whose Jacobian determinant is not
+ * positive at one of 11 sample points (corners, edge midpoints, centroid). */
 static int check_tet10_jacobians(const char *geo, size_t *nbad, size_t *ntotal) {
   static const double P[11][3] = {
       {0, 0, 0},     {1, 0, 0},     {0, 1, 0},     {0, 0, 1},
       {.5, 0, 0},    {.5, .5, 0},   {0, .5, 0},    {0, 0, .5},
       {0, .5, .5},   {.5, 0, .5},   {.25, .25, .25}};
-  double loc[33];
-  for (int k = 0; k < 11; k++)
-    for (int d = 0; d < 3; d++) loc[3 * k + d] = P[k][d];
   int ierr = 0;
   *nbad = 0;
   *ntotal = 0;
-  size_t *tags = NULL, ntags = 0, *nodes = NULL, nnodes = 0;
-  gmshModelMeshGetElementsByType(11, &tags, &ntags, &nodes, &nnodes, -1, 0, 1, &ierr);
-  gmshFree(tags);
-  gmshFree(nodes);
-  if (ierr) return gmsh_fail(geo, "cannot list the TET10 elements");
-  if (!ntags) return 0;
-  size_t ntasks = ntags / 20000 + 1;
-  for (size_t task = 0; task < ntasks; task++) {
-    double *jac = NULL, *det = NULL, *xyz = NULL;
-    size_t njac = 0, ndet = 0, nxyz = 0;
-    gmshModelMeshGetJacobians(11, loc, 33, &jac, &njac, &det, &ndet, &xyz, &nxyz, -1,
-                              task, ntasks, &ierr);
-    gmshFree(jac);
-    gmshFree(xyz);
-    if (ierr) {
-      gmshFree(det);
-      return gmsh_fail(geo, "cannot evaluate the TET10 Jacobians");
-    }
-    for (size_t e = 0; e < ndet / 11; e++) {
-      const double *dd = det + 11 * e;
-      double lo = dd[0], hi = dd[0];
-      for (int k = 1; k < 11; k++) {
-        if (dd[k] < lo) lo = dd[k];
-        if (dd[k] > hi) hi = dd[k];
+  size_t *ntag = NULL, nn = 0, nxyz = 0, npar = 0;
+  double *xyz = NULL, *par = NULL;
+  gmshModelMeshGetNodes(&ntag, &nn, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr);
+  gmshFree(par);
+  size_t *etag = NULL, ne = 0, *conn = NULL, nconn = 0;
+  if (!ierr) gmshModelMeshGetElementsByType(11, &etag, &ne, &conn, &nconn, -1, 0, 1, &ierr);
+  gmshFree(etag);
+  size_t maxtag = 0;
+  for (size_t i = 0; i < nn; i++)
+    if (ntag[i] > maxtag) maxtag = ntag[i];
+  size_t *where = ierr ? NULL : fm_calloc(maxtag + 1, sizeof *where);
+  int rc = 0;
+  if (ierr) {
+    rc = gmsh_fail(geo, "cannot read back the second-order mesh");
+  } else if (!where) {
+    rc = 1;
+  } else {
+    for (size_t i = 0; i < nn; i++) where[ntag[i]] = i + 1;
+    for (size_t e = 0; e < nconn / 10; e++) {
+      const double *x[10];
+      int missing = 0;
+      for (int k = 0; k < 10; k++) {
+        size_t t = conn[10 * e + k];
+        if (t > maxtag || !where[t]) {
+          missing = 1;
+          break;
+        }
+        x[k] = xyz + 3 * (where[t] - 1);
       }
-      /* invalid: sign change inside, or a (near) zero anywhere */
-      if (lo <= 1e-12 * fabs(hi) || hi <= 0) (*nbad)++;
+      if (missing) {
+        rc = fm_error("%s: a second-order tetrahedron refers to a missing node", geo);
+        break;
+      }
+      double lo = 0, hi = 0;
+      for (int p = 0; p < 11; p++) {
+        double d = tet10_det(x, P[p][0], P[p][1], P[p][2]);
+        if (p == 0 || d < lo) lo = d;
+        if (p == 0 || d > hi) hi = d;
+      }
+      if (hi <= 0 || lo <= 1e-12 * hi) (*nbad)++;
+      (*ntotal)++;
     }
-    *ntotal += ndet / 11;
-    gmshFree(det);
   }
-  return 0;
+  free(where);
+  gmshFree(ntag);
+  gmshFree(xyz);
+  gmshFree(conn);
+  return rc;
 }
 
 /* The mesh must consist of tetrahedra (and triangles, lines, points) only,

@@ -1,8 +1,9 @@
 /* Two-material bar in tension: the exact solution is piecewise linear, so
  * TET4 and TET10 reproduce it to solver precision (tolerance 1e-6).
  * u(L1+L2) = F L1/(E1 A) + F L2/(E2 A); sigma_xx = F/A in both materials;
- * lateral strain differs per material (recovered per material, never
- * averaged across the interface). */
+ * nu/E is the same in both materials, so the lateral strain -nu sigma/E is
+ * too and the state is exactly uniaxial (otherwise the interface restrains
+ * the contraction and the 1D answer is not exact). */
 #include "run_util.h"
 
 int main(int argc, char **argv) {
@@ -16,9 +17,9 @@ int main(int argc, char **argv) {
   const int pl = probe_index(&run, "left_mid"), pr = probe_index(&run, "right_mid");
   CHECK_CLOSE(r->probes[pl].displacement[0], F * 25 / (E1 * area), 1e-6, 0);
   CHECK_CLOSE(r->probes[pr].displacement[0], F * L1 / (E1 * area) + F * 25 / (E2 * area), 1e-6, 0);
-  /* lateral contraction u_y = -nu sigma/E * y differs per material */
+  /* lateral contraction u_y = -nu sigma/E * y */
   CHECK_CLOSE(r->probes[pl].displacement[1], -0.3 * 10 / E1 * 3, 1e-6, 0);
-  CHECK_CLOSE(r->probes[pr].displacement[1], -0.3 * 10 / E2 * 7, 1e-6, 0);
+  CHECK_CLOSE(r->probes[pr].displacement[1], -0.105 * 10 / E2 * 7, 1e-6, 0);
   for (int g = 0; g < run.md.cs.nmaterials; g++) {
     CHECK_CLOSE(r->groups[g].max_principal, F / area, 1e-6, 0);
     CHECK_CLOSE(r->groups[g].max_von_mises, F / area, 1e-6, 0);
