@@ -250,7 +250,8 @@ static int petsc_assemble(FmBackend *be) {
   return 0;
 }
 
-/* p-multigrid for TET10: the fine level is smoothed by Chebyshev-Jacobi; the
+/* p-multigrid for TET10: the fine level is smoothed by Chebyshev with 3x3
+ * point-block Jacobi; the
  * coarse level is the linear (TET4) field on the corner nodes, reached by the
  * exact embedding P (corner -> itself, mid node -> mean of its edge's two
  * corners), with the Galerkin operator P^T A P and GAMG (rigid-body
@@ -346,7 +347,7 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscCall(KSPChebyshevEstEigSet(ks, 0.0, 0.2, 0.0, 1.1));
   PetscCall(KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
   PetscCall(KSPGetPC(ks, &pcs));
-  PetscCall(PCSetType(pcs, PCJACOBI));
+  PetscCall(PCSetType(pcs, PCPBJACOBI)); /* 3x3 node blocks */
   PetscCall(MatDestroy(&P));
   PetscCall(MatDestroy(&Ac));
   PetscCall(PetscFree(ends));
