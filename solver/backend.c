@@ -11,10 +11,11 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
   be->md = md;
   if (!name || !name[0] || !strcmp(name, "cpu") || !strcmp(name, "auto"))
     return fm_backend_create_petsc(be);
+  if (!strcmp(name, "ref")) return fm_backend_create_ref(be);
   if (!strcmp(name, "cuda"))
     return fm_error("backend cuda: this build of femora has no CUDA backend "
                     "(use --backend cpu)");
-  return fm_error("backend '%s': unknown (choose cpu, cuda or auto)", name);
+  return fm_error("backend '%s': unknown (choose cpu, ref, cuda or auto)", name);
 }
 
 void fm_backend_destroy(FmBackend *be) {

@@ -32,13 +32,15 @@ struct FmBackend {
   void (*destroy)(FmBackend *be);
 };
 
-/* Create the backend named name ("cpu"; "auto" picks the best available).
+/* Create the backend named name: "cpu" (PETSc), "ref" (plain C reference),
+ * "cuda" (not in this build), "auto" (the best available).
  * Errors name the backend and why it is unavailable. */
 int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
                       FmBackend *be);
 void fm_backend_destroy(FmBackend *be);
 
 /* Per-backend constructors. */
-int fm_backend_create_petsc(FmBackend *be);
+int fm_backend_create_petsc(FmBackend *be); /* "cpu": PETSc, MPI */
+int fm_backend_create_ref(FmBackend *be);   /* "ref": plain C, 1 rank */
 
 #endif

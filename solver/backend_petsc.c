@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "csr.h"
 #include "element.h"
 #include "error.h"
 #include "partition.h"
@@ -44,126 +45,40 @@ static int petsc_fail(PetscErrorCode ierr, const char *what) {
 static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   const FmModel *md = be->md;
   const FmMesh *m = &md->mesh;
-  const int npe = m->npe, nn = m->nnodes;
+  const int nn = m->nnodes;
   PetscFunctionBeginUser;
-  /* node -> element adjacency */
-  int *nptr = NULL, *nel = NULL;
-  PetscCall(PetscCalloc1(nn + 1, &nptr));
-  PetscCall(PetscMalloc1((size_t)m->nelem * npe + 1, &nel));
-  for (size_t k = 0; k < (size_t)m->nelem * npe; k++) nptr[m->conn[k] + 1]++;
-  for (int i = 0; i < nn; i++) nptr[i + 1] += nptr[i];
-  {
-    int *fill;
-    PetscCall(PetscMalloc1(nn, &fill));
-    memcpy(fill, nptr, sizeof(int) * nn);
-    for (int e = 0; e < m->nelem; e++)
-      for (int a = 0; a < npe; a++) nel[fill[m->conn[(size_t)e * npe + a]]++] = e;
-    PetscCall(PetscFree(fill));
-  }
-  /* Each rank builds the rows of the nodes it owns, with no communication:
-   * it computes every element touching an owned node (elements on a rank
-   * boundary are computed by both ranks) and keeps only its own rows.
-   * Block sparsity: the sorted neighbour nodes of each owned node. */
+  /* Each rank builds the rows of the nodes it owns, with no communication
+   * (elements on a rank boundary are computed by both ranks). */
   const int nown = d->nown;
-  int *iperm, *mark;
-  PetscInt *bptr;
-  PetscCall(PetscMalloc1(nn, &iperm));
-  PetscCall(PetscMalloc1(nn, &mark));
-  PetscCall(PetscCalloc1(nown + 1, &bptr));
-  for (int i = 0; i < nn; i++) {
-    iperm[d->perm[i]] = i;
-    mark[i] = -1;
+  int *rows;
+  FmBlockCsr B;
+  PetscCall(PetscMalloc1(nown + 1, &rows));
+  for (int i = 0; i < nn; i++)
+    if (d->part[i] == d->rank) rows[d->perm[i] - d->start] = i;
+  if (fm_csr_assemble(md, nown, rows, d->perm, &B)) {
+    PetscCall(PetscFree(rows));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM, "%s", fm_error_message());
   }
-  for (int r = 0; r < nown; r++) {
-    const int i = iperm[d->start + r];
-    PetscInt deg = 0;
-    for (int k = nptr[i]; k < nptr[i + 1]; k++)
-      for (int a = 0; a < npe; a++) {
-        const int j = m->conn[(size_t)nel[k] * npe + a];
-        if (mark[j] != i) {
-          mark[j] = i;
-          deg++;
-        }
-      }
-    bptr[r + 1] = bptr[r] + deg;
-  }
-  PetscInt *bcol;
-  PetscCall(PetscMalloc1(bptr[nown] + 1, &bcol));
-  for (int i = 0; i < nn; i++) mark[i] = -1;
-  for (int r = 0; r < nown; r++) {
-    const int i = iperm[d->start + r];
-    PetscInt n = bptr[r];
-    for (int k = nptr[i]; k < nptr[i + 1]; k++)
-      for (int a = 0; a < npe; a++) {
-        const int j = m->conn[(size_t)nel[k] * npe + a];
-        if (mark[j] != i) {
-          mark[j] = i;
-          bcol[n++] = d->perm[j];
-        }
-      }
-    PetscCall(PetscSortInt(n - bptr[r], bcol + bptr[r]));
-  }
-  /* scalar CSR: row 3r+c holds the 3 columns of every neighbour block */
+  PetscCall(PetscFree(rows));
+  /* scalar CSR: row 3r+p holds the 3 columns of every neighbour block */
   const PetscInt nrow = 3 * (PetscInt)nown;
   PetscInt *ia, *ja;
   PetscScalar *va;
   PetscCall(PetscMalloc1(nrow + 1, &ia));
-  PetscCall(PetscMalloc1(9 * bptr[nown] + 1, &ja));
-  PetscCall(PetscCalloc1(9 * bptr[nown] + 1, &va));
+  PetscCall(PetscMalloc1(9 * B.ptr[nown] + 1, &ja));
+  PetscCall(PetscMalloc1(9 * B.ptr[nown] + 1, &va));
   ia[0] = 0;
   for (int r = 0; r < nown; r++)
-    for (int c = 0; c < 3; c++) {
-      const PetscInt row = 3 * r + c, deg = bptr[r + 1] - bptr[r];
+    for (int p = 0; p < 3; p++) {
+      const PetscInt row = 3 * r + p, deg = (PetscInt)(B.ptr[r + 1] - B.ptr[r]);
       ia[row + 1] = ia[row] + 3 * deg;
       for (PetscInt k = 0; k < deg; k++)
-        for (int cc = 0; cc < 3; cc++) ja[ia[row] + 3 * k + cc] = 3 * bcol[bptr[r] + k] + cc;
-    }
-  char *done;
-  PetscCall(PetscCalloc1(m->nelem, &done));
-  double xe[3 * FM_TET_MAX_NPE], Ke[900];
-  for (int r = 0; r < nown; r++) {
-    const int i = iperm[d->start + r];
-    for (int k = nptr[i]; k < nptr[i + 1]; k++) {
-      const int e = nel[k];
-      if (done[e]) continue;
-      done[e] = 1;
-      const int *c = m->conn + (size_t)e * npe;
-      const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
-      for (int a = 0; a < npe; a++)
-        for (int q = 0; q < 3; q++) xe[3 * a + q] = m->x[3 * c[a] + q];
-      fm_tet_stiffness(npe, xe, mat->E, mat->nu, Ke);
-      for (int a = 0; a < npe; a++) {
-        if (d->part[c[a]] != d->rank) continue;
-        const PetscInt ra = d->perm[c[a]] - d->start;
-        const PetscInt *cols = bcol + bptr[ra];
-        const PetscInt deg = bptr[ra + 1] - bptr[ra];
-        for (int b = 0; b < npe; b++) {
-          /* binary search of node b in row a's sorted neighbours */
-          const PetscInt want = d->perm[c[b]];
-          PetscInt lo = 0, hi = deg - 1;
-          while (lo < hi) {
-            const PetscInt mid = (lo + hi) / 2;
-            if (cols[mid] < want) lo = mid + 1;
-            else hi = mid;
-          }
-          for (int p = 0; p < 3; p++) {
-            PetscScalar *dst = va + ia[3 * ra + p] + 3 * lo;
-            const double *src = Ke + (size_t)(3 * a + p) * 3 * npe + 3 * b;
-            dst[0] += src[0];
-            dst[1] += src[1];
-            dst[2] += src[2];
-          }
+        for (int q = 0; q < 3; q++) {
+          ja[ia[row] + 3 * k + q] = 3 * (PetscInt)B.col[B.ptr[r] + k] + q;
+          va[ia[row] + 3 * k + q] = B.val[9 * (B.ptr[r] + k) + 3 * p + q];
         }
-      }
     }
-  }
-  PetscCall(PetscFree(done));
-  PetscCall(PetscFree(nptr));
-  PetscCall(PetscFree(nel));
-  PetscCall(PetscFree(iperm));
-  PetscCall(PetscFree(mark));
-  PetscCall(PetscFree(bptr));
-  PetscCall(PetscFree(bcol));
+  fm_csr_free(&B);
   PetscCall(MatCreate(be->comm, &d->A));
   PetscCall(MatSetSizes(d->A, nrow, nrow, 3 * (PetscInt)nn, 3 * (PetscInt)nn));
   PetscCall(MatSetBlockSize(d->A, 3));

@@ -658,8 +658,8 @@ static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
   if ((v = map_get(x, n, "backend"))) {
     FM_CALL(get_string(x, v, "solver.backend", c->backend, sizeof c->backend, 0));
     if (strcmp(c->backend, "cpu") && strcmp(c->backend, "cuda") &&
-        strcmp(c->backend, "auto"))
-      return err(x, v, "solver.backend", "must be cpu, cuda or auto (got %s)",
+        strcmp(c->backend, "auto") && strcmp(c->backend, "ref"))
+      return err(x, v, "solver.backend", "must be cpu, ref, cuda or auto (got %s)",
                  describe(v, b, sizeof b));
   }
   if ((v = map_get(x, n, "rtol"))) {

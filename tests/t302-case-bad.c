@@ -185,7 +185,7 @@ static const Bad bad[] = {
     {GOOD "solver: {max_it: 0}\n", "solver.max_it", "must be >= 1", 10},
     {GOOD "solver: {max_it: 10.5}\n", "solver.max_it", "integer", 10},
     {GOOD "solver: {max_it: 1e10}\n", "solver.max_it", "out of range", 10},
-    {GOOD "solver: {backend: gpu}\n", "solver.backend", "cpu, cuda or auto", 10},
+    {GOOD "solver: {backend: gpu}\n", "solver.backend", "cpu, ref, cuda or auto", 10},
     {GOOD "solver: {rtol: .NaN}\n", "solver.rtol", "finite", 10},
 };
 

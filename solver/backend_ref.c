@@ -1,0 +1,200 @@
+/* Reference backend, plain C on one process: the block CSR from csr.c,
+ * prescribed DOFs eliminated symmetrically, CG preconditioned by 3x3
+ * point-block Jacobi.  Slow on big models; it exists as the simple reference
+ * every other backend (the GPU one first) is checked against, and to run
+ * small models in a build without PETSc. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "csr.h"
+#include "error.h"
+
+typedef struct {
+  FmBlockCsr A;
+  double *lift;  /* K g: the prescribed values' effect on the free DOFs */
+  double *dinv;  /* 9 per node: inverse of the diagonal block */
+  char *fixed;   /* per DOF */
+  double diag;   /* value on the diagonal of prescribed rows */
+} RefData;
+
+/* inverse of a 3x3 matrix (row-major); returns 0 if singular */
+static int inv3(const double *a, double *o) {
+  const double det = a[0] * (a[4] * a[8] - a[5] * a[7]) -
+                     a[1] * (a[3] * a[8] - a[5] * a[6]) +
+                     a[2] * (a[3] * a[7] - a[4] * a[6]);
+  if (!(fabs(det) > 0)) return 0;
+  o[0] = (a[4] * a[8] - a[5] * a[7]) / det;
+  o[1] = (a[2] * a[7] - a[1] * a[8]) / det;
+  o[2] = (a[1] * a[5] - a[2] * a[4]) / det;
+  o[3] = (a[5] * a[6] - a[3] * a[8]) / det;
+  o[4] = (a[0] * a[8] - a[2] * a[6]) / det;
+  o[5] = (a[2] * a[3] - a[0] * a[5]) / det;
+  o[6] = (a[3] * a[7] - a[4] * a[6]) / det;
+  o[7] = (a[1] * a[6] - a[0] * a[7]) / det;
+  o[8] = (a[0] * a[4] - a[1] * a[3]) / det;
+  return 1;
+}
+
+static int ref_assemble(FmBackend *be) {
+  RefData *d = be->data;
+  const FmModel *md = be->md;
+  const int nn = md->mesh.nnodes;
+  int size;
+  MPI_Comm_size(be->comm, &size);
+  if (size > 1)
+    return fm_error("backend ref: runs on one rank only (got %d); use "
+                    "--backend cpu for MPI runs",
+                    size);
+  int *ids = fm_calloc(nn, sizeof(int));
+  if (!ids) return 1;
+  for (int i = 0; i < nn; i++) ids[i] = i;
+  const int ierr = fm_csr_assemble(md, nn, ids, ids, &d->A);
+  free(ids);
+  FM_CALL(ierr);
+  d->lift = fm_calloc(3 * (size_t)nn, sizeof(double));
+  d->fixed = fm_calloc(3 * (size_t)nn, 1);
+  double *g = fm_calloc(3 * (size_t)nn, sizeof(double));
+  if (!d->lift || !d->fixed || !g) {
+    free(g);
+    return 1;
+  }
+  for (int k = 0; k < md->ndir; k++) {
+    d->fixed[md->dir_dof[k]] = 1;
+    g[md->dir_dof[k]] = md->dir_val[k];
+  }
+  fm_csr_matvec(&d->A, g, d->lift);
+  free(g);
+  double sum = 0;
+  for (int r = 0; r < nn; r++) {
+    const double *b = d->A.val + 9 * fm_csr_find(&d->A, r, r);
+    sum += fabs(b[0]) + fabs(b[4]) + fabs(b[8]);
+  }
+  d->diag = sum > 0 ? sum / (3.0 * nn) : 1.0;
+  /* eliminate prescribed rows and columns symmetrically */
+  for (int r = 0; r < nn; r++)
+    for (int64_t k = d->A.ptr[r]; k < d->A.ptr[r + 1]; k++) {
+      const int c = d->A.col[k];
+      double *b = d->A.val + 9 * k;
+      for (int p = 0; p < 3; p++)
+        for (int q = 0; q < 3; q++)
+          if (d->fixed[3 * r + p] || d->fixed[3 * c + q])
+            b[3 * p + q] = (r == c && p == q) ? d->diag : 0.0;
+    }
+  return 0;
+}
+
+static int ref_setup(FmBackend *be) {
+  RefData *d = be->data;
+  const int nn = be->md->mesh.nnodes;
+  d->dinv = fm_calloc(9 * (size_t)nn, sizeof(double));
+  if (!d->dinv) return 1;
+  for (int r = 0; r < nn; r++)
+    if (!inv3(d->A.val + 9 * fm_csr_find(&d->A, r, r), d->dinv + 9 * (size_t)r))
+      return fm_error("backend ref: singular diagonal block at node %d", r + 1);
+  return 0;
+}
+
+static void apply_pc(const RefData *d, int nn, const double *r, double *z) {
+  for (int i = 0; i < nn; i++) {
+    const double *m = d->dinv + 9 * (size_t)i, *v = r + 3 * (size_t)i;
+    for (int p = 0; p < 3; p++)
+      z[3 * i + p] = m[3 * p] * v[0] + m[3 * p + 1] * v[1] + m[3 * p + 2] * v[2];
+  }
+}
+
+static double dot(size_t n, const double *a, const double *b) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+static int ref_solve(FmBackend *be, int lc, const double *f, double *u,
+                     FmSolveInfo *info) {
+  RefData *d = be->data;
+  const FmModel *md = be->md;
+  const int nn = md->mesh.nnodes;
+  const size_t n = 3 * (size_t)nn;
+  double *b = fm_calloc(n, sizeof(double)), *r = fm_calloc(n, sizeof(double)),
+         *z = fm_calloc(n, sizeof(double)), *p = fm_calloc(n, sizeof(double)),
+         *q = fm_calloc(n, sizeof(double));
+  int ierr = 0;
+  if (!b || !r || !z || !p || !q) {
+    ierr = 1;
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++) {
+    b[i] = f[i] - d->lift[i];
+    u[i] = 0.0;
+  }
+  for (int k = 0; k < md->ndir; k++) {
+    b[md->dir_dof[k]] = d->diag * md->dir_val[k];
+    u[md->dir_dof[k]] = md->dir_val[k];
+  }
+  /* preconditioned CG on the true residual */
+  fm_csr_matvec(&d->A, u, q);
+  for (size_t i = 0; i < n; i++) r[i] = b[i] - q[i];
+  const double bn = sqrt(dot(n, b, b));
+  double rn = sqrt(dot(n, r, r));
+  apply_pc(d, nn, r, z);
+  memcpy(p, z, n * sizeof(double));
+  double rz = dot(n, r, z);
+  int it = 0;
+  const double tol = md->cs.rtol * (bn > 0 ? bn : 1.0);
+  while (rn > tol && it < md->cs.max_it) {
+    fm_csr_matvec(&d->A, p, q);
+    const double pq = dot(n, p, q);
+    if (!(pq > 0)) break; /* not positive definite */
+    const double alpha = rz / pq;
+    for (size_t i = 0; i < n; i++) {
+      u[i] += alpha * p[i];
+      r[i] -= alpha * q[i];
+    }
+    rn = sqrt(dot(n, r, r));
+    apply_pc(d, nn, r, z);
+    const double rz1 = dot(n, r, z), beta = rz1 / rz;
+    rz = rz1;
+    for (size_t i = 0; i < n; i++) p[i] = z[i] + beta * p[i];
+    it++;
+  }
+  /* report the true residual */
+  fm_csr_matvec(&d->A, u, q);
+  for (size_t i = 0; i < n; i++) r[i] = b[i] - q[i];
+  info->iterations = it;
+  info->residual = sqrt(dot(n, r, r)) / (bn > 0 ? bn : 1.0);
+  if (!(info->residual <= md->cs.rtol * 10) || !isfinite(info->residual))
+    ierr = fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
+                    "iterations, relative residual %.3g (backend ref)",
+                    md->cs.path, lc, md->cs.load_cases[lc].name, it,
+                    info->residual);
+out:
+  free(b);
+  free(r);
+  free(z);
+  free(p);
+  free(q);
+  return ierr;
+}
+
+static void ref_destroy(FmBackend *be) {
+  RefData *d = be->data;
+  if (!d) return;
+  fm_csr_free(&d->A);
+  free(d->lift);
+  free(d->dinv);
+  free(d->fixed);
+  free(d);
+  be->data = NULL;
+}
+
+int fm_backend_create_ref(FmBackend *be) {
+  be->name = "ref";
+  be->data = fm_calloc(1, sizeof(RefData));
+  if (!be->data) return 1;
+  be->assemble = ref_assemble;
+  be->setup = ref_setup;
+  be->solve = ref_solve;
+  be->destroy = ref_destroy;
+  return 0;
+}
