@@ -9,12 +9,40 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
   memset(be, 0, sizeof *be);
   be->comm = comm;
   be->md = md;
-  if (!name || !name[0] || !strcmp(name, "cpu") || !strcmp(name, "auto"))
+  if (!name || !name[0]) name = "cpu";
+  if (!strcmp(name, "auto")) {
+    /* the GPU when this build has one and a device is present, else the
+     * CPU backend, else the reference */
+#ifdef FEMORA_HAVE_CUDA
+    if (fm_cuda_device_count() > 0) return fm_backend_create_cuda(be);
+#endif
+#ifdef FEMORA_HAVE_PETSC
     return fm_backend_create_petsc(be);
+#else
+    return fm_backend_create_ref(be);
+#endif
+  }
+  if (!strcmp(name, "cpu")) {
+#ifdef FEMORA_HAVE_PETSC
+    return fm_backend_create_petsc(be);
+#else
+    return fm_error("backend cpu: this build of femora has no PETSc (built "
+                    "with FEMORA_WITH_PETSC=OFF); use --backend ref or cuda");
+#endif
+  }
   if (!strcmp(name, "ref")) return fm_backend_create_ref(be);
-  if (!strcmp(name, "cuda"))
+  if (!strcmp(name, "cuda")) {
+#ifdef FEMORA_HAVE_CUDA
+    if (fm_cuda_device_count() <= 0)
+      return fm_error("backend cuda: no CUDA device is available (no GPU or "
+                      "no driver); use --backend cpu or auto");
+    return fm_backend_create_cuda(be);
+#else
     return fm_error("backend cuda: this build of femora has no CUDA backend "
-                    "(use --backend cpu)");
+                    "(the CUDA toolkit was not found at build time); use "
+                    "--backend cpu");
+#endif
+  }
   return fm_error("backend '%s': unknown (choose cpu, ref, cuda or auto)", name);
 }
 

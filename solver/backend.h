@@ -8,7 +8,7 @@
 #ifndef FEMORA_BACKEND_H
 #define FEMORA_BACKEND_H
 
-#include <mpi.h>
+#include "fmpi.h"
 
 #include "model.h"
 
@@ -42,5 +42,8 @@ void fm_backend_destroy(FmBackend *be);
 /* Per-backend constructors. */
 int fm_backend_create_petsc(FmBackend *be); /* "cpu": PETSc, MPI */
 int fm_backend_create_ref(FmBackend *be);   /* "ref": plain C, 1 rank */
+int fm_backend_create_cuda(FmBackend *be);  /* "cuda": one GPU */
+/* Number of usable CUDA devices (0 without a driver or a GPU). */
+int fm_cuda_device_count(void);
 
 #endif

@@ -6,7 +6,9 @@
  *
  * Also runnable as `mpirun -np N femora run ...`.  On error: exit status 1
  * and one line on stderr naming the file, the item and the fault. */
+#ifdef FEMORA_HAVE_PETSC
 #include <petscsys.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ static void usage(FILE *fp) {
           "Documentation: docs/cli.md and docs/case-file.md.\n");
 }
 
+#ifdef FEMORA_HAVE_MPI
 static int under_mpi(void) {
   return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") ||
          getenv("PMIX_RANK");
@@ -82,6 +85,7 @@ static int relaunch(int np, int argc, char **argv) {
   free(args);
   return 1;
 }
+#endif
 
 int main(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
@@ -134,7 +138,15 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+#ifdef FEMORA_HAVE_MPI
   if (np > 1 && !under_mpi()) return relaunch(np, argc, argv);
+#else
+  if (np > 1) {
+    fprintf(stderr, "femora: error: --np %d: this build has no MPI (built "
+                    "with FEMORA_WITH_PETSC=OFF)\n", np);
+    return 2;
+  }
+#endif
 
   char defout[4200];
   if (!outdir) {
@@ -147,6 +159,7 @@ int main(int argc, char **argv) {
     outdir = defout;
   }
 
+#ifdef FEMORA_HAVE_PETSC
   /* PETSc sees only the options after "--" */
   int pargc = 1 + (argc - petsc_first);
   char **pargv = calloc(pargc + 1, sizeof(char *));
@@ -158,15 +171,26 @@ int main(int argc, char **argv) {
     return 1;
   }
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  const MPI_Comm comm = PETSC_COMM_WORLD;
+#else
+  if (petsc_first < argc) {
+    fprintf(stderr, "femora: error: options after -- go to PETSc, and this "
+                    "build has none ('%s')\n", argv[petsc_first]);
+    return 2;
+  }
+  const MPI_Comm comm = MPI_COMM_WORLD;
+#endif
   int rank;
-  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  MPI_Comm_rank(comm, &rank);
 
   FmRunOptions opt = {outdir, backend, quiet};
   FmRun run;
-  const int ierr = fm_run(PETSC_COMM_WORLD, case_path, &opt, &run);
+  const int ierr = fm_run(comm, case_path, &opt, &run);
   if (ierr && rank == 0) fprintf(stderr, "femora: error: %s\n", fm_error_message());
   fm_run_free(&run);
+#ifdef FEMORA_HAVE_PETSC
   PetscFinalize();
   free(pargv);
+#endif
   return ierr ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 #ifndef FEMORA_RUN_H
 #define FEMORA_RUN_H
 
-#include <mpi.h>
+#include "fmpi.h"
 
 #include "backend.h"
 #include "recover.h"

@@ -3,7 +3,13 @@
 #ifndef FEMORA_TEST_RUN_UTIL_H
 #define FEMORA_TEST_RUN_UTIL_H
 
+#ifdef FEMORA_HAVE_PETSC
 #include <petscsys.h>
+#else
+#define PETSC_COMM_WORLD MPI_COMM_WORLD
+#define PETSC_COMM_SELF MPI_COMM_SELF
+#define PetscFinalize() ((void)0)
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +19,12 @@
 #include "test_util.h"
 
 static inline void test_init(int *argc, char ***argv) {
+#ifdef FEMORA_HAVE_PETSC
   if (PetscInitialize(argc, argv, NULL, NULL)) exit(2);
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+#else
+  (void)argc, (void)argv;
+#endif
 }
 
 /* Path of a file in the source tree. */
