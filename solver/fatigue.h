@@ -3,7 +3,8 @@
  *
  * A self-contained library layer (CPU only, double precision).  The per-node
  * functions are pure: no globals, no allocation, no I/O; they never fail on
- * valid input and never return NaN for a validated material.  Only the
+ * valid input and never return NaN for a checked material (and criterion:
+ * fm_fatigue_check_multiaxial) and finite stresses.  Only the
  * checks (fm_fatigue_material_check, fm_fatigue_check_multiaxial) and
  * fm_fatigue_cycle_states (empty list) record an error with fm_error().
  * The formulas, conventions and sources are in docs/fatigue.md.
@@ -51,8 +52,8 @@ typedef struct {
   double Ne; /* cycle count at which Se is stated (> 0 when Se > 0) */
   double k_surf; /* surface/process factor, 0 < k_surf <= 1 */
   double R;      /* stress ratio of the S-N data: must be -1 */
-  double St; /* fully reversed torsion fatigue limit at Ne, same surface as
-                Se; 0 = unknown (then Crossland cannot be used) */
+  double St;     /* fully reversed torsion fatigue limit at Ne, same surface as
+                    Se; 0 = unknown (then Crossland cannot be used) */
 } FmFatigueMaterial;
 
 /* Mean-stress corrections: equivalent fully reversed amplitude Sar. */
@@ -123,15 +124,15 @@ double fm_signed_von_mises(const double s[6]);
  * +p and -p gives +p). */
 double fm_signed_max_principal(const double s[6]);
 /* Equivalent amplitude (>= 0) and signed mean of a cycle. */
-void fm_fatigue_equivalent(const FmFatigueCycle *c, FmEquivalent eq,
-                           double *Sa, double *Sm);
+void fm_fatigue_equivalent(const FmFatigueCycle *c, FmEquivalent eq, double *Sa,
+                           double *Sm);
 
 /* ---- uniaxial (equivalent-stress) assessment ---- */
 
 /* Equivalent fully reversed amplitude (+inf when the mean reaches Su, or Sy
  * for Soderberg). */
-double fm_fatigue_sar(const FmFatigueMaterial *m, FmMeanCorrection c,
-                      double Sa, double Sm);
+double fm_fatigue_sar(const FmFatigueMaterial *m, FmMeanCorrection c, double Sa,
+                      double Sm);
 /* Fatigue safety factor at design life Nd: the n with
  * Sar(n Sa, n Sm) = fm_fatigue_strength(m, Nd) (closed form); +inf when no
  * scaling reaches it (e.g. zero amplitude and compressive mean). */
@@ -144,13 +145,15 @@ double fm_fatigue_safety(const FmFatigueMaterial *m, FmMeanCorrection c,
  * f = fm_fatigue_strength(m, Nd):
  *   Sines:     alpha = f / (sqrt(3) Su), beta = f / sqrt(3)
  *   Crossland: alpha = 3 lambda - sqrt(3), beta = lambda f, lambda = St/Se. */
-void fm_fatigue_multiaxial_constants(const FmFatigueMaterial *m,
-                                     FmMultiaxial c, double Nd, double *alpha,
-                                     double *beta);
+void fm_fatigue_multiaxial_constants(const FmFatigueMaterial *m, FmMultiaxial c,
+                                     double Nd, double *alpha, double *beta);
 /* Equivalent fully reversed uniaxial amplitude of the cycle under c:
  *   Sines:     vm(sa) / (1 - max(I1(sm), 0) / Su)
  *   Crossland: (sqrt(J2,a) + (3 lambda - sqrt(3)) max(sh_max, 0)) / lambda
- * Its life is fm_fatigue_life(m, Sar). */
+ * Its life is fm_fatigue_life(m, Sar).  Compressive hydrostatic stress gets
+ * no credit (taken as 0).  Crossland needs St and Se: call
+ * fm_fatigue_check_multiaxial() once per material; without them the Crossland
+ * functions return NaN. */
 double fm_fatigue_sar_multiaxial(const FmFatigueMaterial *m, FmMultiaxial c,
                                  const FmFatigueCycle *cy);
 /* Safety factor at Nd: the n for which the cycle scaled by n (all states)
