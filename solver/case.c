@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -677,10 +678,362 @@ static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
   return 0;
 }
 
+
+static int yaml_fail(const char *path, const yaml_parser_t *p);
+
+/* ------------------------------------------------------------------------ */
+/* fatigue (docs/fatigue.md)                                                */
+
+const char *fm_default_fatigue_library(void) {
+  const char *env = getenv("FEMORA_MATERIALS");
+  if (env && env[0]) return env;
+#ifdef FEMORA_SOURCE_DIR
+  return FEMORA_SOURCE_DIR "/materials/fatigue.yaml";
+#else
+  return "materials/fatigue.yaml";
+#endif
+}
+
+/* Number or null (null reads as 0: "unknown"). */
+static int get_number_or_null(Ctx *x, const yaml_node_t *n, const char *item,
+                              double *v) {
+  if (n->type == YAML_SCALAR_NODE && is_null(n) && !is_quoted(n)) {
+    *v = 0.0;
+    return 0;
+  }
+  return get_number(x, n, item, v);
+}
+
+/* The S-N and strength keys of a fatigue map into m (only the keys present
+ * are set).  k_surf: a number here; the library's variant map is handled by
+ * the caller. */
+static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
+                               FmFatigueMaterial *m, int library) {
+  char it[ITEM_MAX], b[96];
+  yaml_node_t *v;
+  static const struct {
+    const char *key;
+    size_t off;
+  } nums[] = {{"Sy", offsetof(FmFatigueMaterial, Sy)},
+              {"Su", offsetof(FmFatigueMaterial, Su)},
+              {"Se", offsetof(FmFatigueMaterial, Se)},
+              {"Ne", offsetof(FmFatigueMaterial, Ne)},
+              {"St", offsetof(FmFatigueMaterial, St)},
+              {"R", offsetof(FmFatigueMaterial, R)}};
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+    if ((v = map_get(x, n, nums[i].key))) {
+      item_key(it, item, nums[i].key, strlen(nums[i].key));
+      FM_CALL(get_number_or_null(x, v, it, (double *)((char *)m + nums[i].off)));
+    }
+  if (!library && (v = map_get(x, n, "k_surf"))) {
+    item_key(it, item, "k_surf", 6);
+    FM_CALL(get_number(x, v, it, &m->k_surf));
+  }
+  if ((v = map_get(x, n, "basquin"))) {
+    static const char *const keys[] = {"Sf", "b", NULL};
+    yaml_node_t *sf, *bb;
+    item_key(it, item, "basquin", 7);
+    FM_CALL(check_map(x, v, it, keys, "a map {Sf: ..., b: ...}"));
+    char it2[ITEM_MAX];
+    FM_CALL(map_need(x, v, it, "Sf", &sf));
+    FM_CALL(map_need(x, v, it, "b", &bb));
+    item_key(it2, it, "Sf", 2);
+    FM_CALL(get_number(x, sf, it2, &m->Sf));
+    item_key(it2, it, "b", 1);
+    FM_CALL(get_number(x, bb, it2, &m->b));
+    m->sn = FM_SN_BASQUIN;
+  }
+  if ((v = map_get(x, n, "sn_table"))) {
+    item_key(it, item, "sn_table", 8);
+    FM_CALL(check_seq(x, v, it, "[cycles, amplitude] pairs", 0));
+    if (seq_size(v) < 2 || seq_size(v) > FM_SN_TABLE_MAX)
+      return err(x, v, it, "must have 2 to %d points (got %ld)", FM_SN_TABLE_MAX,
+                 seq_size(v));
+    for (long i = 0; i < seq_size(v); i++) {
+      yaml_node_t *pt = seq_at(x, v, i);
+      char it2[ITEM_MAX], it3[ITEM_MAX];
+      item_index(it2, it, i);
+      if (pt->type != YAML_SEQUENCE_NODE || seq_size(pt) != 2)
+        return err(x, pt, it2, "must be a pair [cycles, amplitude] (got %s)",
+                   describe(pt, b, sizeof b));
+      item_index(it3, it2, 0);
+      FM_CALL(get_number(x, seq_at(x, pt, 0), it3, &m->sn_N[i]));
+      item_index(it3, it2, 1);
+      FM_CALL(get_number(x, seq_at(x, pt, 1), it3, &m->sn_S[i]));
+    }
+    m->sn_n = (int)seq_size(v);
+    m->sn = FM_SN_TABLE;
+  }
+  return 0;
+}
+
+/* Fill g->m from entry g->library of the library file. */
+static int read_library_entry(const char *libpath, const char *case_item,
+                              FmFatigueGroup *g) {
+  FILE *f = fopen(libpath, "rb");
+  if (!f)
+    return fm_error("%s: cannot open the fatigue material library (%s), "
+                    "needed by %s",
+                    libpath, strerror(errno), case_item);
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  int ierr = 0;
+  if (!yaml_parser_initialize(&parser)) {
+    fclose(f);
+    return fm_error("%s: out of memory initialising the YAML parser", libpath);
+  }
+  yaml_parser_set_input_file(&parser, f);
+  if (!yaml_parser_load(&parser, &doc)) {
+    ierr = yaml_fail(libpath, &parser);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return ierr;
+  }
+  Ctx x = {libpath, &doc};
+  char it[ITEM_MAX];
+  yaml_node_t *root = yaml_document_get_root_node(&doc), *mats = NULL, *e = NULL;
+  if (!root || root->type != YAML_MAPPING_NODE ||
+      !(mats = map_get(&x, root, "materials")) ||
+      mats->type != YAML_MAPPING_NODE) {
+    ierr = fm_error("%s: materials: missing (not a fatigue material library)",
+                    libpath);
+    goto out;
+  }
+  e = map_get(&x, mats, g->library);
+  if (!e || e->type != YAML_MAPPING_NODE) {
+    char list[512];
+    size_t off = 0;
+    list[0] = 0;
+    for (long i = 0; i < map_size(mats) && off < sizeof list - 64; i++) {
+      const yaml_node_t *k = node_at(&x, mats->data.mapping.pairs.start[i].key);
+      off += (size_t)snprintf(list + off, sizeof list - off, "%s%.*s",
+                              i ? ", " : "", (int)slen(k), sval(k));
+    }
+    ierr = fm_error("%s: no material '%s' in the fatigue library %s "
+                    "(entries: %s)",
+                    case_item, g->library, libpath, list);
+    goto out;
+  }
+  snprintf(it, sizeof it, "materials.%s.fatigue", g->library);
+  yaml_node_t *fn = map_get(&x, e, "fatigue");
+  if (!fn || is_null(fn) || fn->type != YAML_MAPPING_NODE) {
+    ierr = fm_error("%s: library material '%s' has no fatigue data in %s "
+                    "(see its 'missing' note); give the values in the case",
+                    case_item, g->library, libpath);
+    goto out;
+  }
+  if ((ierr = read_fatigue_values(&x, fn, it, &g->m, 1))) goto out;
+  yaml_node_t *sn = map_get(&x, fn, "sn");
+  if (sn && sn->type == YAML_SCALAR_NODE && !strcmp(sval(sn), "basquin"))
+    g->m.sn = FM_SN_BASQUIN;
+  else if (sn && sn->type == YAML_SCALAR_NODE && !strcmp(sval(sn), "table"))
+    g->m.sn = FM_SN_TABLE;
+  /* surface / process variant */
+  yaml_node_t *ks = map_get(&x, fn, "k_surf");
+  if (ks && ks->type == YAML_MAPPING_NODE && map_size(ks) > 0) {
+    yaml_node_t *kv = NULL;
+    if (g->surface[0]) kv = map_get(&x, ks, g->surface);
+    else if (map_size(ks) == 1) {
+      const yaml_node_t *k0 = node_at(&x, ks->data.mapping.pairs.start[0].key);
+      copy_str(g->surface, sizeof g->surface, sval(k0), slen(k0));
+      kv = node_at(&x, ks->data.mapping.pairs.start[0].value);
+    }
+    if (!kv) {
+      char list[256];
+      size_t off = 0;
+      list[0] = 0;
+      for (long i = 0; i < map_size(ks) && off < sizeof list - 40; i++) {
+        const yaml_node_t *k = node_at(&x, ks->data.mapping.pairs.start[i].key);
+        off += (size_t)snprintf(list + off, sizeof list - off, "%s%.*s",
+                                i ? ", " : "", (int)slen(k), sval(k));
+      }
+      ierr = fm_error("%s.surface: %s '%s' (library material '%s' has: %s)",
+                      case_item, g->surface[0] ? "unknown surface" : "choose a",
+                      g->surface, g->library, list);
+      goto out;
+    }
+    char it2[ITEM_MAX + 2 * FM_NAME_MAX];
+    snprintf(it2, sizeof it2, "%s.k_surf.%s", it, g->surface);
+    ierr = get_number(&x, kv, it2, &g->m.k_surf);
+  } else if (g->surface[0]) {
+    ierr = fm_error("%s.surface: library material '%s' has no surface "
+                    "variants (k_surf)",
+                    case_item, g->library);
+  }
+out:
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&parser);
+  fclose(f);
+  return ierr;
+}
+
+static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"design_life", "criterion", "equivalent",
+                                     "library_file", "materials", "cycles",
+                                     NULL};
+  static const char *const gkeys[] = {"library", "surface", "Sy", "Su", "Se",
+                                      "Ne", "St", "R", "k_surf", "basquin",
+                                      "sn_table", NULL};
+  static const char *const ckeys[] = {"name", "load_cases", "count", NULL};
+  FmFatigueSpec *F = &c->fatigue;
+  char it[ITEM_MAX], it2[ITEM_MAX], b[96];
+  yaml_node_t *v, *mats, *cyc;
+  FM_CALL(check_map(x, n, "fatigue", keys, "a map"));
+  F->enabled = 1;
+  F->design_life = 1e7;
+  F->corr = FM_MEAN_GOODMAN;
+  F->eq = FM_EQ_SIGNED_VON_MISES;
+  strcpy(F->criterion, "goodman");
+  snprintf(F->library_file, sizeof F->library_file, "%s",
+           fm_default_fatigue_library());
+  if ((v = map_get(x, n, "design_life"))) {
+    FM_CALL(get_number(x, v, "fatigue.design_life", &F->design_life));
+    if (!(F->design_life >= 1))
+      return err(x, v, "fatigue.design_life", "must be >= 1 cycle (got %s)",
+                 raw(v, b, sizeof b));
+  }
+  if ((v = map_get(x, n, "criterion"))) {
+    static const char *const names[] = {"none", "goodman", "gerber",
+                                        "soderberg", "swt", "sines",
+                                        "crossland"};
+    FM_CALL(get_string(x, v, "fatigue.criterion", F->criterion,
+                       sizeof F->criterion, 0));
+    int k = -1;
+    for (int i = 0; i < 7; i++)
+      if (!strcmp(F->criterion, names[i])) k = i;
+    if (k < 0)
+      return err(x, v, "fatigue.criterion",
+                 "must be none, goodman, gerber, soderberg, swt, sines or "
+                 "crossland (got %s)",
+                 describe(v, b, sizeof b));
+    static const FmMeanCorrection corr[] = {FM_MEAN_NONE, FM_MEAN_GOODMAN,
+                                            FM_MEAN_GERBER, FM_MEAN_SODERBERG,
+                                            FM_MEAN_SWT};
+    if (k < 5) F->corr = corr[k];
+    else {
+      F->multiaxial = 1;
+      F->multi = k == 5 ? FM_MULTI_SINES : FM_MULTI_CROSSLAND;
+    }
+  }
+  if ((v = map_get(x, n, "equivalent"))) {
+    char eq[64];
+    FM_CALL(get_string(x, v, "fatigue.equivalent", eq, sizeof eq, 0));
+    if (!strcmp(eq, "signed_von_mises")) F->eq = FM_EQ_SIGNED_VON_MISES;
+    else if (!strcmp(eq, "signed_max_principal"))
+      F->eq = FM_EQ_SIGNED_MAX_PRINCIPAL;
+    else
+      return err(x, v, "fatigue.equivalent",
+                 "must be signed_von_mises or signed_max_principal (got %s)",
+                 describe(v, b, sizeof b));
+  }
+  if ((v = map_get(x, n, "library_file"))) {
+    char file[FM_PATH_MAX];
+    FM_CALL(get_string(x, v, "fatigue.library_file", file, sizeof file, 0));
+    FM_CALL(resolve(x, c, v, "fatigue.library_file", file, F->library_file));
+  }
+  FM_CALL(map_need(x, n, "fatigue", "materials", &mats));
+  FM_CALL(check_map(x, mats, "fatigue.materials", NULL,
+                    "a map of material (volume group) names"));
+  if (map_size(mats) == 0)
+    return err(x, mats, "fatigue.materials", "must not be empty");
+  F->ngroups = (int)map_size(mats);
+  F->groups = fm_calloc(F->ngroups, sizeof *F->groups);
+  if (!F->groups) return 1;
+  for (int i = 0; i < F->ngroups; i++) {
+    const yaml_node_pair_t *pr = &mats->data.mapping.pairs.start[i];
+    const yaml_node_t *k = node_at(x, pr->key);
+    yaml_node_t *gv = node_at(x, pr->value);
+    FmFatigueGroup *g = &F->groups[i];
+    item_key(it, "fatigue.materials", sval(k), slen(k));
+    FM_CALL(get_name(x, k, it, g->group));
+    int known = 0;
+    for (int j = 0; j < c->nmaterials; j++) known |= !strcmp(c->materials[j].group, g->group);
+    if (!known)
+      return err(x, k, it, "not a material of this case (materials: ...)");
+    FM_CALL(check_map(x, gv, it, gkeys, "a map {library: ..., surface: ..., or values}"));
+    g->m.k_surf = 1.0;
+    g->m.R = -1.0;
+    if ((v = map_get(x, gv, "surface"))) {
+      item_key(it2, it, "surface", 7);
+      FM_CALL(get_name(x, v, it2, g->surface));
+    }
+    if ((v = map_get(x, gv, "library"))) {
+      item_key(it2, it, "library", 7);
+      FM_CALL(get_name(x, v, it2, g->library));
+      char where[ITEM_MAX + FM_PATH_MAX];
+      snprintf(where, sizeof where, "%s:%lu: %s", x->path, line_of(v), it);
+      FM_CALL(read_library_entry(F->library_file, where, g));
+    } else if (g->surface[0]) {
+      item_key(it2, it, "surface", 7);
+      return err(x, map_get(x, gv, "surface"), it2,
+                 "needs a library material (library: ...)");
+    }
+    /* values in the case override the library's */
+    FM_CALL(read_fatigue_values(x, gv, it, &g->m, 0));
+    g->m.name = g->group;
+    g->m.source = g->library[0] ? g->library : "case file";
+    char ctx[FM_PATH_MAX + 32];
+    snprintf(ctx, sizeof ctx, "%s", x->path);
+    if (fm_fatigue_material_check(&g->m, ctx)) {
+      /* the check names materials.<name>.fatigue.<item>: say where it is */
+      char msg[2048];
+      snprintf(msg, sizeof msg, "%s", fm_error_message());
+      return fm_error("%s (in fatigue.materials.%s)", msg, g->group);
+    }
+    if (F->multiaxial && fm_fatigue_check_multiaxial(&g->m, F->multi, ctx))
+      return 1;
+  }
+  FM_CALL(map_need(x, n, "fatigue", "cycles", &cyc));
+  FM_CALL(check_seq(x, cyc, "fatigue.cycles", "cycles", 0));
+  F->ncycles = (int)seq_size(cyc);
+  F->cycles = fm_calloc(F->ncycles, sizeof *F->cycles);
+  if (!F->cycles) return 1;
+  for (int i = 0; i < F->ncycles; i++) {
+    yaml_node_t *cn = seq_at(x, cyc, i), *lcs, *cnt, *nm;
+    FmCycleSpec *cy = &F->cycles[i];
+    item_index(it, "fatigue.cycles", i);
+    FM_CALL(check_map(x, cn, it, ckeys, "a map {name, load_cases, count}"));
+    FM_CALL(map_need(x, cn, it, "name", &nm));
+    item_key(it2, it, "name", 4);
+    FM_CALL(get_name(x, nm, it2, cy->name));
+    for (int j = 0; j < i; j++)
+      if (!strcmp(F->cycles[j].name, cy->name))
+        return err(x, nm, it2, "duplicate cycle name '%s'", cy->name);
+    FM_CALL(map_need(x, cn, it, "count", &cnt));
+    item_key(it2, it, "count", 5);
+    FM_CALL(get_number(x, cnt, it2, &cy->count));
+    if (!(cy->count > 0))
+      return err(x, cnt, it2, "must be > 0 cycles (got %s)", raw(cnt, b, sizeof b));
+    FM_CALL(map_need(x, cn, it, "load_cases", &lcs));
+    item_key(it2, it, "load_cases", 10);
+    FM_CALL(check_seq(x, lcs, it2, "load case names (or 'zero')", 0));
+    if (seq_size(lcs) < 2 || seq_size(lcs) > FM_CYCLE_MAX_STATES)
+      return err(x, lcs, it2, "must list 2 to %d states (got %ld)",
+                 FM_CYCLE_MAX_STATES, seq_size(lcs));
+    cy->nstates = (int)seq_size(lcs);
+    for (int j = 0; j < cy->nstates; j++) {
+      char name[FM_NAME_MAX], it3[ITEM_MAX];
+      item_index(it3, it2, j);
+      yaml_node_t *sn = seq_at(x, lcs, j);
+      FM_CALL(get_name(x, sn, it3, name));
+      cy->state[j] = -2;
+      if (!strcmp(name, "zero")) cy->state[j] = -1;
+      for (int l = 0; l < c->nload_cases; l++)
+        if (!strcmp(c->load_cases[l].name, name)) cy->state[j] = l;
+      if (cy->state[j] == -2)
+        return err(x, sn, it3, "no load case named '%s' (use a load case "
+                               "name or 'zero' for the unloaded state)",
+                   name);
+    }
+  }
+  return 0;
+}
+
 static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
   static const char *const keys[] = {"title",      "mesh",   "materials",
                                      "constraints", "load_cases", "probes",
-                                     "output",      "solver", NULL};
+                                     "output",      "solver", "fatigue",
+                                     NULL};
   char b[96];
   if (root->type != YAML_MAPPING_NODE)
     return err(x, root, "top level", "must be a map of sections (mesh, "
@@ -702,6 +1055,8 @@ static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
   if ((v = map_get(x, root, "probes"))) FM_CALL(read_probes(x, v, c));
   if ((v = map_get(x, root, "output"))) FM_CALL(read_output(x, v, c));
   if ((v = map_get(x, root, "solver"))) FM_CALL(read_solver(x, v, c));
+  if ((v = map_get(x, root, "fatigue")) && !is_null(v))
+    FM_CALL(read_fatigue(x, v, c));
   return 0;
 }
 
@@ -823,6 +1178,8 @@ void fm_case_free(FmCase *c) {
     for (int i = 0; i < c->nload_cases; i++) free(c->load_cases[i].loads);
   free(c->load_cases);
   free(c->probes);
+  free(c->fatigue.groups);
+  free(c->fatigue.cycles);
   memset(c, 0, sizeof *c);
 }
 

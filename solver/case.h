@@ -6,6 +6,7 @@
 #ifndef FEMORA_CASE_H
 #define FEMORA_CASE_H
 
+#include "fatigue.h"
 #include "mesh.h"
 
 #define FM_PATH_MAX 4096
@@ -45,6 +46,37 @@ typedef struct {
   double x[3];
 } FmProbe;
 
+/* Fatigue assessment (section `fatigue:`, docs/fatigue.md). */
+#define FM_CYCLE_MAX_STATES 8
+typedef struct {
+  char group[FM_NAME_MAX];   /* material (volume group) assessed */
+  char library[FM_NAME_MAX]; /* library entry used ("" when inline) */
+  char surface[FM_NAME_MAX]; /* k_surf variant of the entry */
+  FmFatigueMaterial m;       /* m.name points at group */
+} FmFatigueGroup;
+
+typedef struct {
+  char name[FM_NAME_MAX];
+  int nstates;
+  int state[FM_CYCLE_MAX_STATES]; /* load case index; -1: the unloaded state */
+  double count;                   /* cycles in the block */
+} FmCycleSpec;
+
+typedef struct {
+  int enabled;
+  double design_life;    /* cycles (default 1e7) */
+  int multiaxial;        /* 1: Sines/Crossland, 0: uniaxial correction */
+  FmMeanCorrection corr; /* criterion when !multiaxial */
+  FmMultiaxial multi;    /* criterion when multiaxial */
+  FmEquivalent eq;       /* scalar equivalent for the uniaxial criteria */
+  char criterion[32];    /* as written */
+  char library_file[FM_PATH_MAX];
+  int ngroups;
+  FmFatigueGroup *groups;
+  int ncycles;
+  FmCycleSpec *cycles;
+} FmFatigueSpec;
+
 typedef struct {
   char path[FM_PATH_MAX]; /* case file as given */
   char dir[FM_PATH_MAX];  /* directory of the case file ("." if none) */
@@ -70,9 +102,11 @@ typedef struct {
   int vtu; /* output.vtu, default 1 */
 
   /* solver: {backend: cpu, rtol: 1e-8, max_it: 10000} */
-  char backend[32]; /* "cpu" default; "cuda", "auto" reserved */
+  char backend[32]; /* "cpu" default; "ref", "cuda", "auto" */
   double rtol;
   int max_it;
+
+  FmFatigueSpec fatigue; /* fatigue.enabled = 0 without the section */
 } FmCase;
 
 /* Parse and validate a case file (syntax, types, ranges, finite numbers,
@@ -88,5 +122,9 @@ int fm_case_read(const char *path, FmCase *c);
 int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material);
 
 void fm_case_free(FmCase *c);
+
+/* Bundled fatigue material library (materials/fatigue.yaml of the source
+ * tree, or $FEMORA_MATERIALS when set). */
+const char *fm_default_fatigue_library(void);
 
 #endif

@@ -20,9 +20,16 @@ void fm_discard_tmp(const char *path);
 
 /* Write one load case as VTU (binary, base64) to path + ".tmp": node copies
  * per material as points; displacement, stress (xx yy zz xy yz xz), von
- * Mises, principal stresses as point data; material id as cell data. */
+ * Mises, principal stresses and the extra fields as point data; material id
+ * as cell data. */
+typedef struct {
+  const char *name;
+  int ncomp;
+  const double *data; /* ncomp per node copy */
+} FmField;
 int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
-                     const char *title, const char *path);
+                     const char *title, const FmField *extra, int nextra,
+                     const char *path);
 
 /* JSON helpers: write a string with escapes, a number (null when not finite). */
 void fm_json_string(FILE *fp, const char *s);

@@ -118,7 +118,8 @@ static void write_doubles(FILE *fp, const char *name, int ncomp, const char *ext
 }
 
 int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
-                     const char *title, const char *path) {
+                     const char *title, const FmField *extra, int nextra,
+                     const char *path) {
   const FmMesh *m = &md->mesh;
   const int npe = m->npe;
   const size_t nc = post->ncopy;
@@ -178,6 +179,8 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
   write_doubles(fp, "principal", 3,
                 " ComponentName0=\"max\" ComponentName1=\"mid\" ComponentName2=\"min\"",
                 nc, res->princ);
+  for (int k = 0; k < nextra; k++)
+    write_doubles(fp, extra[k].name, extra[k].ncomp, NULL, nc, extra[k].data);
   array_begin(fp, "Int32", "node", 1, NULL, &b, (uint64_t)nc * 4);
   for (size_t i = 0; i < nc; i++) {
     const int32_t v = m->node_tag ? (int32_t)m->node_tag[post->copy_node[i]]

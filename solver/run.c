@@ -195,6 +195,36 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
   fm_backend_destroy(&be);
   FM_CALL(ierr);
 
+  /* fatigue: per node and material, over the cycles of the case */
+  if (md->cs.fatigue.enabled) {
+    const double tf = MPI_Wtime();
+    if (rank == 0) {
+      ierr = fm_fatigue_post(md, &run->post, run->res, &run->fatigue);
+      run->has_fatigue = !ierr;
+    }
+    FM_CALL(sync_error(comm, ierr));
+    run->t.recovery += MPI_Wtime() - tf;
+    const FmFatigueSpec *F = &md->cs.fatigue;
+    logf_(L, "fatigue: criterion %s, design life %.3g cycles, %d cycle%s",
+          F->criterion, F->design_life, F->ncycles, F->ncycles > 1 ? "s" : "");
+    for (int g = 0; rank == 0 && g < md->cs.nmaterials; g++) {
+      const FmFatigueGroupStats *gs = &run->fatigue.groups[g];
+      if (!gs->assessed) {
+        logf_(L, "  %-10s not assessed (not under fatigue.materials)",
+              md->cs.materials[g].group);
+        continue;
+      }
+      logf_(L, "  %-10s static safety %.3g at (%.4g, %.4g, %.4g); fatigue "
+               "safety %.3g at (%.4g, %.4g, %.4g); shortest life %.3g cycles; "
+               "damage %.3g%s",
+            md->cs.materials[g].group, gs->min_static, gs->at_static[0],
+            gs->at_static[1], gs->at_static[2], gs->min_fatigue,
+            gs->at_fatigue[0], gs->at_fatigue[1], gs->at_fatigue[2],
+            gs->min_life, gs->max_damage,
+            gs->max_damage >= 1 ? "  (>= 1: fails within the blocks)" : "");
+    }
+  }
+
   /* peak memory over the ranks */
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -210,8 +240,19 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
     for (int lc = 0; lc < run->nlc && md->cs.vtu && !ierr; lc++) {
       vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
       ierr = fm_write_vtu_tmp(md, &run->post, &run->res[lc],
-                              md->cs.load_cases[lc].name, path);
+                              md->cs.load_cases[lc].name, NULL, 0, path);
       if (!ierr) nwritten++;
+    }
+    int fat_written = 0;
+    if (!ierr && md->cs.vtu && run->has_fatigue) {
+      const FmField fields[4] = {{"static_safety", 1, run->fatigue.static_sf},
+                                 {"fatigue_safety", 1, run->fatigue.fatigue_sf},
+                                 {"life", 1, run->fatigue.life},
+                                 {"damage", 1, run->fatigue.damage}};
+      snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
+      ierr = fm_write_vtu_tmp(md, &run->post, &run->res[0], "fatigue", fields,
+                              4, path);
+      fat_written = !ierr;
     }
     run->t.output = MPI_Wtime() - t4;
     run->t.total = MPI_Wtime() - t0;
@@ -222,6 +263,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
         vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
         ierr = fm_rename_tmp(path);
       }
+      snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
+      if (!ierr && fat_written) ierr = fm_rename_tmp(path);
       snprintf(path, sizeof path, "%s/summary.json", outdir);
       if (!ierr) ierr = fm_rename_tmp(path);
     } else {
@@ -229,6 +272,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
         vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
         fm_discard_tmp(path);
       }
+      snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
+      if (fat_written) fm_discard_tmp(path);
     }
   }
   FM_CALL(sync_error(comm, ierr));
@@ -270,6 +315,7 @@ void fm_run_free(FmRun *run) {
   for (int lc = 0; run->res && lc < run->nlc; lc++) fm_result_free(&run->res[lc]);
   free(run->res);
   free(run->info);
+  fm_fatigue_result_free(&run->fatigue);
   fm_post_free(&run->post);
   fm_model_free(&run->md);
   memset(run, 0, sizeof *run);
@@ -355,7 +401,48 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
     }
     fputs("]}", fp);
   }
-  fprintf(fp, "\n  ],\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
+  fputs("\n  ],", fp);
+  if (run->has_fatigue) {
+    const FmFatigueSpec *F = &md->cs.fatigue;
+    fputs("\n  \"fatigue\": {\"criterion\": ", fp);
+    fm_json_string(fp, F->criterion);
+    fputs(", \"design_life\": ", fp);
+    fm_json_number(fp, F->design_life);
+    fputs(",\n    \"cycles\": [", fp);
+    for (int k = 0; k < F->ncycles; k++) {
+      fputs(k ? ", {\"name\": " : "{\"name\": ", fp);
+      fm_json_string(fp, F->cycles[k].name);
+      fputs(", \"count\": ", fp);
+      fm_json_number(fp, F->cycles[k].count);
+      fputc('}', fp);
+    }
+    fputs("],\n    \"groups\": {", fp);
+    int first = 1;
+    for (int g = 0; g < md->cs.nmaterials; g++) {
+      const FmFatigueGroupStats *gs = &run->fatigue.groups[g];
+      if (!gs->assessed) continue;
+      fputs(first ? "\n      " : ",\n      ", fp);
+      first = 0;
+      fm_json_string(fp, md->cs.materials[g].group);
+      fputs(": {\"min_static_safety\": ", fp);
+      fm_json_number(fp, gs->min_static);
+      fputs(", \"min_static_safety_at\": ", fp);
+      vec3(fp, gs->at_static);
+      fputs(", \"min_fatigue_safety\": ", fp);
+      fm_json_number(fp, gs->min_fatigue);
+      fputs(", \"min_fatigue_safety_at\": ", fp);
+      vec3(fp, gs->at_fatigue);
+      fputs(",\n        \"min_life\": ", fp);
+      fm_json_number(fp, gs->min_life); /* null: infinite life */
+      fputs(", \"max_damage\": ", fp);
+      fm_json_number(fp, gs->max_damage);
+      fputs(", \"max_damage_at\": ", fp);
+      vec3(fp, gs->at_damage);
+      fputc('}', fp);
+    }
+    fputs("}},", fp);
+  }
+  fprintf(fp, "\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
               "\"setup\": %.4f, \"solve\": %.4f, \"recovery\": %.4f, "
               "\"output\": %.4f, \"total\": %.4f},\n  \"peak_memory_mb\": %.1f\n}\n",
           run->t.mesh, run->t.assembly, run->t.setup, run->t.solve,

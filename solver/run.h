@@ -6,6 +6,7 @@
 #include "fmpi.h"
 
 #include "backend.h"
+#include "fatigue_post.h"
 #include "recover.h"
 
 typedef struct {
@@ -24,6 +25,8 @@ typedef struct {
   int nlc;
   FmResult *res;     /* per load case (rank 0 only; others hold u alone) */
   FmSolveInfo *info; /* per load case */
+  int has_fatigue;
+  FmFatigueResult fatigue; /* rank 0, when the case has a fatigue section */
   FmTimings t;
   int ranks;
   double peak_mb; /* largest resident set over the ranks */

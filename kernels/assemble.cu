@@ -1,0 +1,222 @@
+/* GPU assembly of the global stiffness (scalar CSR in the block layout of
+ * fm_cuda.h), the symmetric elimination of prescribed DOFs, and the 3x3
+ * point-block Jacobi preconditioner.  The element math is element.h's
+ * fm_tet_stiffness, the same code the CPU runs. */
+#include <climits>
+#include <cmath>
+
+#include "fm_cuda.h"
+
+#include "../solver/element.h"
+
+/* ---- structure ---- */
+
+/* One thread per block row r: scalar row offsets of rows 3r..3r+2 and the
+ * scalar columns 3c+q of every block (r, c). */
+__global__ void expand_kernel(int nn, const int64_t *bptr, const int *bcol,
+                              int *rowptr, int *col) {
+  for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < nn;
+       r += gridDim.x * blockDim.x) {
+    const int64_t b0 = bptr[r];
+    const int len = (int)(bptr[r + 1] - b0);
+    const int s = (int)(9 * b0);
+    for (int p = 0; p < 3; p++) rowptr[3 * r + p] = s + 3 * len * p;
+    if (r == nn - 1) rowptr[3 * nn] = (int)(9 * bptr[nn]);
+    for (int j = 0; j < len; j++) {
+      const int c = bcol[b0 + j];
+      for (int p = 0; p < 3; p++)
+        for (int q = 0; q < 3; q++) col[s + 3 * len * p + 3 * j + q] = 3 * c + q;
+    }
+  }
+}
+
+extern "C" int fm_cuda_expand_structure(FmCudaData *d, const int64_t *bptr,
+                                        const int *bcol) {
+  expand_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(d->nn, bptr, bcol,
+                                                           d->rowptr, d->col);
+  FM_CUDA_CHECK_LAUNCH(expand_kernel);
+  return 0;
+}
+
+/* ---- element stiffness ---- */
+
+/* One thread per element: Ke from fm_tet_stiffness, each 3x3 block added
+ * (atomicAdd on doubles, sm_60+) at the position found by binary search in
+ * the block row's sorted columns.  flag: smallest failing element. */
+template <int NPE>
+__global__ void __launch_bounds__(FM_CUDA_THREADS)
+assemble_kernel(int nelem, const double *x, const int *conn,
+                                const double *Enu, const int *rowptr,
+                                const int *col, double *val, int *flag) {
+  double xe[3 * NPE], Ke[9 * NPE * NPE];
+  int nd[NPE];
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < nelem;
+       e += gridDim.x * blockDim.x) {
+    for (int a = 0; a < NPE; a++) {
+      nd[a] = conn[(size_t)e * NPE + a];
+      for (int i = 0; i < 3; i++) xe[3 * a + i] = x[3 * (size_t)nd[a] + i];
+    }
+    if (!(fm_tet_stiffness(NPE, xe, Enu[2 * (size_t)e], Enu[2 * (size_t)e + 1],
+                           Ke) > 0.0)) {
+      atomicMin(flag, e);
+      continue;
+    }
+    for (int a = 0; a < NPE; a++) {
+      const int s = rowptr[3 * nd[a]];
+      for (int b = 0; b < NPE; b++) {
+        int len;
+        const int j = fm_cuda_find_block(rowptr, col, nd[a], nd[b], &len);
+        if (j < 0) {
+          atomicMin(flag, e);
+          continue;
+        }
+        for (int p = 0; p < 3; p++)
+          for (int q = 0; q < 3; q++)
+            atomicAdd(val + s + 3 * len * p + 3 * j + q,
+                      Ke[(3 * a + p) * 3 * NPE + 3 * b + q]);
+      }
+    }
+  }
+}
+
+static int flag_reset(FmCudaData *d) {
+  const int big = INT_MAX;
+  FM_CUDA_CHECK(cudaMemcpy(d->flag, &big, sizeof big, cudaMemcpyHostToDevice));
+  return 0;
+}
+
+/* the flag as an index, -1 when nothing failed (synchronises) */
+static int flag_read(FmCudaData *d, int *out) {
+  int v;
+  FM_CUDA_CHECK(cudaMemcpy(&v, d->flag, sizeof v, cudaMemcpyDeviceToHost));
+  *out = v == INT_MAX ? -1 : v;
+  return 0;
+}
+
+extern "C" int fm_cuda_assemble_local_bytes(int npe, size_t *bytes) {
+  cudaFuncAttributes attr;
+  if (npe == 4) FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<4>));
+  else FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<10>));
+  *bytes = attr.localSizeBytes;
+  return 0;
+}
+
+extern "C" int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
+                                const double *Enu, int *bad_elem) {
+  FM_CUDA_CHECK(cudaMemset(d->val, 0, sizeof(double) * (size_t)d->nnz));
+  if (flag_reset(d)) return 1;
+  const int nb = fm_cuda_blocks(d->nelem);
+  if (d->npe == 4) {
+    assemble_kernel<4><<<nb, FM_CUDA_THREADS>>>(d->nelem, x, conn, Enu,
+                                                d->rowptr, d->col, d->val,
+                                                d->flag);
+    FM_CUDA_CHECK_LAUNCH(assemble_kernel<4>);
+  } else if (d->npe == 10) {
+    assemble_kernel<10><<<nb, FM_CUDA_THREADS>>>(d->nelem, x, conn, Enu,
+                                                 d->rowptr, d->col, d->val,
+                                                 d->flag);
+    FM_CUDA_CHECK_LAUNCH(assemble_kernel<10>);
+  } else {
+    return fm_error("backend cuda: %d nodes per element not supported "
+                    "(TET4 or TET10)",
+                    d->npe);
+  }
+  return flag_read(d, bad_elem);
+}
+
+/* ---- prescribed DOFs ---- */
+
+/* One thread per scalar row: |A_ii| summed over the grid. */
+__global__ void diag_sum_kernel(int n, const int *rowptr, const int *col,
+                                const double *val, double *part,
+                                unsigned int *count, double *out) {
+  double v[1] = {0.0};
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x) {
+    const int r = i / 3, p = i % 3;
+    int len;
+    const int j = fm_cuda_find_block(rowptr, col, r, r, &len);
+    if (j >= 0) v[0] += fabs(val[rowptr[3 * r] + 3 * len * p + 3 * j + p]);
+  }
+  fm_cuda_grid_sum<1>(v, part, count, out);
+}
+
+extern "C" int fm_cuda_diag_sum(FmCudaData *d) {
+  diag_sum_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
+      d->n, d->rowptr, d->col, d->val, d->part, d->count,
+      d->s + FM_CUDA_S_DIAG);
+  FM_CUDA_CHECK_LAUNCH(diag_sum_kernel);
+  return 0;
+}
+
+/* One thread per scalar row: entries in a fixed row or a fixed column become
+ * 0, the diagonal of a fixed row becomes diag (as backend_ref.c). */
+__global__ void eliminate_kernel(int n, const int *rowptr, const int *col,
+                                 const unsigned char *fixed, double diag,
+                                 double *val) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x) {
+    const bool fi = fixed[i] != 0;
+    for (int k = rowptr[i]; k < rowptr[i + 1]; k++) {
+      const int c = col[k];
+      if (fi || fixed[c]) val[k] = (c == i) ? diag : 0.0;
+    }
+  }
+}
+
+extern "C" int fm_cuda_eliminate(FmCudaData *d) {
+  eliminate_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
+      d->n, d->rowptr, d->col, d->fixed, d->diag, d->val);
+  FM_CUDA_CHECK_LAUNCH(eliminate_kernel);
+  return 0;
+}
+
+/* ---- point-block Jacobi ---- */
+
+/* inverse of a 3x3 matrix (row-major); 0 if singular (backend_ref.c) */
+__device__ static int inv3(const double *a, double *o) {
+  const double det = a[0] * (a[4] * a[8] - a[5] * a[7]) -
+                     a[1] * (a[3] * a[8] - a[5] * a[6]) +
+                     a[2] * (a[3] * a[7] - a[4] * a[6]);
+  if (!(fabs(det) > 0)) return 0;
+  o[0] = (a[4] * a[8] - a[5] * a[7]) / det;
+  o[1] = (a[2] * a[7] - a[1] * a[8]) / det;
+  o[2] = (a[1] * a[5] - a[2] * a[4]) / det;
+  o[3] = (a[5] * a[6] - a[3] * a[8]) / det;
+  o[4] = (a[0] * a[8] - a[2] * a[6]) / det;
+  o[5] = (a[2] * a[3] - a[0] * a[5]) / det;
+  o[6] = (a[3] * a[7] - a[4] * a[6]) / det;
+  o[7] = (a[1] * a[6] - a[0] * a[7]) / det;
+  o[8] = (a[0] * a[4] - a[1] * a[3]) / det;
+  return 1;
+}
+
+/* One thread per node: the diagonal block, inverted. */
+__global__ void block_jacobi_kernel(int nn, const int *rowptr, const int *col,
+                                    const double *val, double *dinv,
+                                    int *flag) {
+  for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < nn;
+       r += gridDim.x * blockDim.x) {
+    int len;
+    const int j = fm_cuda_find_block(rowptr, col, r, r, &len);
+    double a[9], o[9];
+    if (j >= 0) {
+      const int s = rowptr[3 * r];
+      for (int p = 0; p < 3; p++)
+        for (int q = 0; q < 3; q++) a[3 * p + q] = val[s + 3 * len * p + 3 * j + q];
+    }
+    if (j < 0 || !inv3(a, o)) {
+      atomicMin(flag, r);
+      for (int k = 0; k < 9; k++) o[k] = 0.0;
+    }
+    for (int k = 0; k < 9; k++) dinv[9 * (size_t)r + k] = o[k];
+  }
+}
+
+extern "C" int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node) {
+  if (flag_reset(d)) return 1;
+  block_jacobi_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
+      d->nn, d->rowptr, d->col, d->val, d->dinv, d->flag);
+  FM_CUDA_CHECK_LAUNCH(block_jacobi_kernel);
+  return flag_read(d, bad_node);
+}

@@ -1,0 +1,265 @@
+/* The GPU backend's device data and the thin launchers of its kernels.
+ *
+ * Compiled by gcc (solver/backend_cuda.c) and by nvcc (kernels/assemble.cu,
+ * kernels/cg.cu): plain C declarations, extern "C" when included from CUDA C++.  Every launcher
+ * returns 0 on success or, after recording one line with fm_error(), 1.
+ *
+ * Layout on the device (see docs/gpu.md):
+ *  - the stiffness is a scalar CSR, 32-bit row offsets and columns, double
+ *    values, laid out so that block row r of the 3x3 block CSR (csr.h) is the
+ *    three scalar rows 3r, 3r+1, 3r+2, each holding the row's blocks in
+ *    column order (so columns are sorted within every scalar row).  Block j
+ *    of block row r, entry (p, q), lives at
+ *        rowptr[3r] + 3*len*p + 3*j + q,   len = (rowptr[3r+1]-rowptr[3r])/3,
+ *    and the block columns of row r are col[rowptr[3r] + 3*j] / 3.  No
+ *    separate block structure is kept on the device.
+ *  - vectors have 3 values per node in model node numbering (as backend.h).
+ *  - the point-block Jacobi preconditioner stores 9 doubles per node
+ *    (inverse of the 3x3 diagonal block, row-major). */
+#ifndef FEMORA_FM_CUDA_H
+#define FEMORA_FM_CUDA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cuda_runtime_api.h>
+/* only the generic API is used: keep the deprecated one's warnings out */
+#ifndef DISABLE_CUSPARSE_DEPRECATED
+#define DISABLE_CUSPARSE_DEPRECATED
+#endif
+#include <cusparse.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "error.h"
+
+/* Threads per block of every kernel, and the most blocks a grid-stride
+ * kernel with a reduction uses (the size of the partial-sum array). */
+#define FM_CUDA_THREADS 256
+#define FM_CUDA_MAX_BLOCKS 1024
+
+/* Slots of the device scalar array FmCudaData.s */
+enum {
+  FM_CUDA_S_PQ = 0,   /* p . q */
+  FM_CUDA_S_RZ = 1,   /* r . z */
+  FM_CUDA_S_RR = 2,   /* r . r */
+  FM_CUDA_S_BB = 3,   /* b . b */
+  FM_CUDA_S_DIAG = 4, /* sum of |A_ii| */
+  FM_CUDA_S_COUNT = 8
+};
+
+typedef struct {
+  int nn;   /* nodes = block rows */
+  int n;    /* scalar rows = 3 nn */
+  int nnz;  /* scalar nonzeros = 9 * blocks (checked to fit in int) */
+  int npe;  /* nodes per element (4 or 10) */
+  int nelem;
+  double diag; /* value put on the diagonal of prescribed rows */
+
+  /* stiffness, scalar CSR (layout above) */
+  int *rowptr; /* n + 1 */
+  int *col;    /* nnz */
+  double *val; /* nnz */
+
+  /* vectors, n doubles each; dinv 9 per node; fixed 1 byte per DOF */
+  double *b, *x, *r, *z, *p, *q;
+  double *lift; /* K g before elimination */
+  double *g;    /* prescribed values (0 on free DOFs) */
+  double *dinv;
+  unsigned char *fixed;
+
+  /* reductions: partial sums, scalars, the finishing counter, flags */
+  double *part;        /* 3 * FM_CUDA_MAX_BLOCKS */
+  double *s;           /* FM_CUDA_S_COUNT */
+  unsigned int *count; /* blocks done (reset to 0 by the last block) */
+  int *flag;           /* smallest failing element / node, INT_MAX if none */
+
+  /* cuSPARSE */
+  cusparseHandle_t sp;
+  cusparseSpMatDescr_t A;
+  cusparseDnVecDescr_t vin, vout;
+  void *spbuf;
+  size_t spbuf_bytes;
+} FmCudaData;
+
+/* (fm_backend_create_cuda and fm_cuda_device_count: backend.h) */
+
+/* Report a failed CUDA runtime / cuSPARSE call: "cuda: CALL failed: NAME
+ * (DESCRIPTION) at kernels/cg.cu:123".  Returns 1. */
+int fm_cuda_fail(const char *call, const char *name, const char *desc,
+                 const char *file, int line);
+
+#define FM_CUDA_CHECK(call)                                                    \
+  do {                                                                         \
+    const cudaError_t fm_cuda_e_ = (call);                                     \
+    if (fm_cuda_e_ != cudaSuccess)                                             \
+      return fm_cuda_fail(#call, cudaGetErrorName(fm_cuda_e_),                 \
+                          cudaGetErrorString(fm_cuda_e_), __FILE__, __LINE__); \
+  } while (0)
+
+#define FM_CUSPARSE_CHECK(call)                                                \
+  do {                                                                         \
+    const cusparseStatus_t fm_cusparse_e_ = (call);                            \
+    if (fm_cusparse_e_ != CUSPARSE_STATUS_SUCCESS)                             \
+      return fm_cuda_fail(#call, cusparseGetErrorName(fm_cusparse_e_),         \
+                          cusparseGetErrorString(fm_cusparse_e_), __FILE__,    \
+                          __LINE__);                                           \
+  } while (0)
+
+/* After a kernel launch: launch errors at once ("cuda: launch of KERNEL
+ * failed: ..."); with FM_CUDA_DEBUG_SYNC defined, also errors raised while
+ * the kernel ran (otherwise they surface at the next synchronising call). */
+#ifdef FM_CUDA_DEBUG_SYNC
+#define FM_CUDA_DEBUG_SYNC_CALL() FM_CUDA_CHECK(cudaDeviceSynchronize())
+#else
+#define FM_CUDA_DEBUG_SYNC_CALL() ((void)0)
+#endif
+#define FM_CUDA_CHECK_LAUNCH(kernel)                                           \
+  do {                                                                         \
+    const cudaError_t fm_cuda_e_ = cudaGetLastError();                         \
+    if (fm_cuda_e_ != cudaSuccess)                                             \
+      return fm_cuda_fail("launch of " #kernel, cudaGetErrorName(fm_cuda_e_),  \
+                          cudaGetErrorString(fm_cuda_e_), __FILE__, __LINE__); \
+    FM_CUDA_DEBUG_SYNC_CALL();                                                 \
+  } while (0)
+
+/* ---- assembly (kernels/assemble.cu) ---- */
+
+/* Scalar CSR structure from the block structure: bptr[nn+1] (int64) and
+ * bcol[nblocks] on the device; fills d->rowptr and d->col. */
+int fm_cuda_expand_structure(FmCudaData *d, const int64_t *bptr,
+                             const int *bcol);
+
+/* Bytes of local memory one thread of the element kernel needs (for the
+ * memory estimate: the driver reserves it for every resident thread). */
+int fm_cuda_assemble_local_bytes(int npe, size_t *bytes);
+
+/* d->val = sum of the element stiffnesses: one thread per element.
+ * x: 3 coordinates per node, conn: npe per element, Enu: (E, nu) per element
+ * (device arrays).  *bad_elem: index of an element with a non-positive
+ * Jacobian or whose block was not in the structure, -1 if none. */
+int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
+                     const double *Enu, int *bad_elem);
+
+/* sum of |A_ii| into d->s[FM_CUDA_S_DIAG] (device) */
+int fm_cuda_diag_sum(FmCudaData *d);
+
+/* rows and columns of fixed DOFs zeroed, d->diag on their diagonal */
+int fm_cuda_eliminate(FmCudaData *d);
+
+/* d->dinv = inverse of each 3x3 diagonal block; *bad_node: a node whose block
+ * is singular (0-based), -1 if none. */
+int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node);
+
+/* ---- sparse products and CG kernels (kernels/cg.cu) ---- */
+
+/* cuSPARSE handle (first, so that the memory it takes is no longer free) */
+int fm_cuda_sparse_init(FmCudaData *d);
+/* matrix and vector descriptors and the SpMV buffer (after rowptr, col, val,
+ * x, q are allocated) */
+int fm_cuda_sparse_setup(FmCudaData *d);
+/* y = A x (device vectors of length n) */
+int fm_cuda_spmv(FmCudaData *d, const double *x, double *y);
+void fm_cuda_sparse_free(FmCudaData *d);
+
+/* b holds f on entry: b = f - lift on free DOFs, diag * g on fixed ones;
+ * x = g on fixed DOFs, 0 elsewhere. */
+int fm_cuda_cg_prepare(FmCudaData *d);
+/* with q = A x: r = b - q, z = Dinv r, p = z; s[BB], s[RR], s[RZ] */
+int fm_cuda_cg_residual(FmCudaData *d);
+/* s[PQ] = p . q */
+int fm_cuda_cg_dot_pq(FmCudaData *d);
+/* alpha = rz / s[PQ]; unless s[PQ] <= 0: x += alpha p, r -= alpha q,
+ * z = Dinv r; s[RZ] = r . z, s[RR] = r . r */
+int fm_cuda_cg_update(FmCudaData *d, double rz);
+/* p = z + beta p */
+int fm_cuda_cg_direction(FmCudaData *d, double beta);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ---- device helpers shared by the .cu files ---- */
+#ifdef __CUDACC__
+
+/* Grid size for a grid-stride loop over n items (at most
+ * FM_CUDA_MAX_BLOCKS, at least 1). */
+static inline int fm_cuda_blocks(long long n) {
+  long long b = (n + FM_CUDA_THREADS - 1) / FM_CUDA_THREADS;
+  if (b > FM_CUDA_MAX_BLOCKS) b = FM_CUDA_MAX_BLOCKS;
+  return b < 1 ? 1 : (int)b;
+}
+
+/* Sum of v[0..NQ) over one block; the result is valid in thread 0. */
+template <int NQ>
+__device__ inline void fm_cuda_block_sum(double v[NQ]) {
+  __shared__ double sh[NQ][FM_CUDA_THREADS / 32];
+  const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+  for (int k = 0; k < NQ; k++)
+    for (int o = 16; o > 0; o >>= 1)
+      v[k] += __shfl_down_sync(0xffffffffu, v[k], o);
+  __syncthreads(); /* sh may still be read from a previous call */
+  if (lane == 0)
+    for (int k = 0; k < NQ; k++) sh[k][w] = v[k];
+  __syncthreads();
+  if (threadIdx.x == 0)
+    for (int k = 0; k < NQ; k++) {
+      double t = 0.0;
+      for (int i = 0; i < FM_CUDA_THREADS / 32; i++) t += sh[k][i];
+      v[k] = t;
+    }
+}
+
+/* Deterministic grid-wide sums: every block writes its partial sums, and
+ * the last block to finish adds the partials in block order and writes
+ * out[0..NQ).  One launch, no atomics on doubles, the same result on every
+ * run for the same grid.  Every thread of every block must call this, with
+ * blockDim.x == FM_CUDA_THREADS and gridDim.x <= FM_CUDA_MAX_BLOCKS. */
+template <int NQ>
+__device__ inline void fm_cuda_grid_sum(double v[NQ], double *part,
+                                        unsigned int *count, double *out) {
+  __shared__ bool last;
+  fm_cuda_block_sum<NQ>(v);
+  if (threadIdx.x == 0) {
+    for (int k = 0; k < NQ; k++) part[k * FM_CUDA_MAX_BLOCKS + blockIdx.x] = v[k];
+    __threadfence(); /* partials visible before the count says so */
+    last = atomicAdd(count, 1u) == gridDim.x - 1;
+  }
+  __syncthreads();
+  if (!last) return;
+  double t[NQ];
+  for (int k = 0; k < NQ; k++) {
+    t[k] = 0.0;
+    for (int i = threadIdx.x; i < (int)gridDim.x; i += blockDim.x)
+      t[k] += __ldcg(part + k * FM_CUDA_MAX_BLOCKS + i); /* from L2 */
+  }
+  fm_cuda_block_sum<NQ>(t);
+  if (threadIdx.x == 0) {
+    for (int k = 0; k < NQ; k++) out[k] = t[k];
+    *count = 0u; /* ready for the next launch (stream order) */
+  }
+}
+
+/* Position of block column c in block row r, or -1 (binary search on the
+ * scalar row 3r, whose block columns are col[s + 3j] / 3). */
+__device__ inline int fm_cuda_find_block(const int *rowptr, const int *col,
+                                         int r, int c, int *len) {
+  const int s = rowptr[3 * r];
+  const int nb = (rowptr[3 * r + 1] - s) / 3;
+  int lo = 0, hi = nb - 1;
+  const int key = 3 * c;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (col[s + 3 * mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  *len = nb;
+  return (lo <= hi && col[s + 3 * lo] == key) ? lo : -1;
+}
+
+#endif /* __CUDACC__ */
+
+#endif

@@ -1,0 +1,457 @@
+/* GPU backend, host side: one process, one GPU.  The matrix is assembled on
+ * the GPU (kernels/assemble.cu) into a scalar CSR; prescribed DOFs are
+ * eliminated symmetrically exactly as in the reference backend
+ * (backend_ref.c); CG with 3x3 point-block Jacobi runs on the GPU
+ * (kernels/cg.cu, cuSPARSE SpMV).  Only f goes up and only u comes down per
+ * solve, plus three doubles per CG iteration.  Logs nothing; errors through
+ * fm_error.  Design and memory estimate: docs/gpu.md. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "error.h"
+
+#include "../kernels/fm_cuda.h"
+
+typedef struct {
+  FmCudaData d;
+  int device;
+  char device_name[320]; /* "NAME (device K)" */
+} CudaBackend;
+
+/* device arrays that live through assembly only */
+typedef struct {
+  int64_t *bptr;
+  int *bcol;
+  double *x;
+  int *conn;
+  double *Enu;
+} AssemblyTemps;
+
+int fm_cuda_fail(const char *call, const char *name, const char *desc,
+                 const char *file, int line) {
+  /* keep the last two path components: kernels/cg.cu */
+  const char *f = file, *s1 = NULL, *s2 = NULL;
+  for (const char *c = file; *c; c++)
+    if (*c == '/') {
+      s2 = s1;
+      s1 = c;
+    }
+  if (s2) f = s2 + 1;
+  return fm_error("cuda: %s failed: %s (%s) at %s:%d", call, name, desc, f,
+                  line);
+}
+
+int fm_cuda_device_count(void) {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    (void)cudaGetLastError(); /* clear it: not a sticky error */
+    return 0;
+  }
+  return n;
+}
+
+static double gib(double bytes) { return bytes / (1024.0 * 1024.0 * 1024.0); }
+
+/* Device rank % count (one rank today: device 0 of those visible). */
+static int select_device(CudaBackend *cb, int rank) {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    (void)cudaGetLastError();
+    return fm_error("backend cuda: no CUDA device (%s: %s); use --backend cpu",
+                    e != cudaSuccess ? cudaGetErrorName(e) : "cudaSuccess",
+                    e != cudaSuccess ? cudaGetErrorString(e)
+                                     : "no device found");
+  }
+  cb->device = rank % count;
+  FM_CUDA_CHECK(cudaSetDevice(cb->device));
+  struct cudaDeviceProp prop;
+  FM_CUDA_CHECK(cudaGetDeviceProperties(&prop, cb->device));
+  snprintf(cb->device_name, sizeof cb->device_name, "%s (device %d)",
+           prop.name, cb->device);
+  return 0;
+}
+
+static int cmp_int(const void *a, const void *b) {
+  const int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* Block sparsity of the whole model, every node a row: the distinct
+ * neighbour nodes of each node, sorted.  The structure of fm_csr_assemble
+ * (csr.c) for rows = columns = all nodes, without computing any values. */
+static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
+  const int npe = m->npe, nn = m->nnodes;
+  const size_t nconn = (size_t)m->nelem * npe;
+  int ierr = 1;
+  int *nptr = fm_calloc((size_t)nn + 1, sizeof(int));
+  int *nel = fm_calloc(nconn, sizeof(int));
+  int *mark = fm_calloc(nn, sizeof(int));
+  int64_t *ptr = fm_calloc((size_t)nn + 1, sizeof(int64_t));
+  int *col = NULL;
+  if (!nptr || !nel || !mark || !ptr) goto out;
+  /* node -> elements */
+  for (size_t k = 0; k < nconn; k++) nptr[m->conn[k] + 1]++;
+  for (int i = 0; i < nn; i++) nptr[i + 1] += nptr[i];
+  for (int e = 0; e < m->nelem; e++)
+    for (int a = 0; a < npe; a++) {
+      const int j = m->conn[(size_t)e * npe + a];
+      nel[nptr[j]++] = e;
+    }
+  for (int i = nn; i > 0; i--) nptr[i] = nptr[i - 1];
+  nptr[0] = 0;
+  for (int i = 0; i < nn; i++) mark[i] = -1;
+  /* pass 0 counts, pass 1 fills and sorts; mark[j] == 2i + pass: j seen */
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < nn; i++) {
+      int64_t c = ptr[i];
+      for (int k = nptr[i]; k < nptr[i + 1]; k++)
+        for (int a = 0; a < npe; a++) {
+          const int j = m->conn[(size_t)nel[k] * npe + a];
+          if (mark[j] == 2 * i + pass) continue;
+          mark[j] = 2 * i + pass;
+          if (pass) col[c] = j;
+          c++;
+        }
+      if (pass == 0) ptr[i + 1] = c;
+      else qsort(col + ptr[i], (size_t)(c - ptr[i]), sizeof(int), cmp_int);
+    }
+    if (pass == 0) {
+      col = fm_calloc((size_t)ptr[nn], sizeof(int));
+      if (!col) goto out;
+    }
+  }
+  ierr = 0;
+out:
+  free(nptr);
+  free(nel);
+  free(mark);
+  if (ierr) {
+    free(ptr);
+    free(col);
+    ptr = NULL;
+    col = NULL;
+  }
+  *pptr = ptr;
+  *pcol = col;
+  return ierr;
+}
+
+/* GPU memory the model needs at its peak (assembly), in bytes; n DOFs,
+ * nn = n/3 nodes, nnz scalar nonzeros, nb = nnz/9 blocks (docs/gpu.md):
+ *   matrix    12 nnz + 4 (n + 1)         values, columns, row offsets
+ *   vectors   64 n + 24 n + n            b x r z p q lift g; Dinv; flags
+ *   spmv      8 (n + 1)                  cuSPARSE buffer: a guess, its real
+ *                                        size is known after allocation
+ *   small     24 FM_CUDA_MAX_BLOCKS + 128
+ *   plus the larger of the two assembly phases:
+ *   structure 8 (nn + 1) + 4 nb          block row offsets and columns
+ *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
+ *             + local * resident         the element kernel's local memory,
+ *                                        reserved for every resident thread */
+static size_t estimate_bytes(const FmCudaData *d, int64_t nblocks,
+                             size_t local_per_thread, size_t resident) {
+  const size_t n = (size_t)d->n, nn = (size_t)d->nn, nnz = (size_t)d->nnz;
+  const size_t matrix = 12 * nnz + 4 * (n + 1);
+  const size_t vectors = 64 * n + 72 * nn + n;
+  const size_t spmv = 8 * (n + 1);
+  const size_t small = 8 * 3 * FM_CUDA_MAX_BLOCKS + 128;
+  const size_t structure = 8 * (nn + 1) + 4 * (size_t)nblocks;
+  const size_t elements = 24 * nn + (4 * (size_t)d->npe + 16) * d->nelem +
+                          local_per_thread * resident;
+  return matrix + vectors + spmv + small +
+         (structure > elements ? structure : elements);
+}
+
+static int check_memory(CudaBackend *cb, int64_t nblocks) {
+  FmCudaData *d = &cb->d;
+  size_t local = 0, freeb = 0, total = 0;
+  int sms = 0, threads = 0;
+  FM_CALL(fm_cuda_assemble_local_bytes(d->npe, &local));
+  FM_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount,
+                                       cb->device));
+  FM_CUDA_CHECK(cudaDeviceGetAttribute(
+      &threads, cudaDevAttrMaxThreadsPerMultiProcessor, cb->device));
+  FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
+  const size_t need =
+      estimate_bytes(d, nblocks, local, (size_t)sms * (size_t)threads);
+  if (need > freeb)
+    return fm_error("backend cuda: model needs %.2f GiB of GPU memory, %.2f "
+                    "GiB free on %s",
+                    gib((double)need), gib((double)freeb), cb->device_name);
+  return 0;
+}
+
+/* Allocate the long-lived device arrays. */
+static int allocate(FmCudaData *d) {
+  const size_t n = (size_t)d->n, vb = n * sizeof(double);
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->rowptr, (n + 1) * sizeof(int)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->col, (size_t)d->nnz * sizeof(int)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->val, (size_t)d->nnz * sizeof(double)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->b, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->x, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->r, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->z, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->p, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->q, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->lift, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->g, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->dinv, 9 * (size_t)d->nn * sizeof(double)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->fixed, n));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->part,
+                           3 * FM_CUDA_MAX_BLOCKS * sizeof(double)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->s, FM_CUDA_S_COUNT * sizeof(double)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->count, sizeof(unsigned int)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->flag, sizeof(int)));
+  FM_CUDA_CHECK(cudaMemset(d->count, 0, sizeof(unsigned int)));
+  FM_CUDA_CHECK(cudaMemset(d->s, 0, FM_CUDA_S_COUNT * sizeof(double)));
+  return 0;
+}
+
+/* Structure up, expanded to scalar CSR on the device. */
+static int upload_structure(FmCudaData *d, const int64_t *bptr,
+                            const int *bcol, AssemblyTemps *t) {
+  const size_t nb = (size_t)bptr[d->nn];
+  FM_CUDA_CHECK(cudaMalloc((void **)&t->bptr, ((size_t)d->nn + 1) * sizeof(int64_t)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&t->bcol, nb * sizeof(int)));
+  FM_CUDA_CHECK(cudaMemcpy(t->bptr, bptr, ((size_t)d->nn + 1) * sizeof(int64_t),
+                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(cudaMemcpy(t->bcol, bcol, nb * sizeof(int),
+                           cudaMemcpyHostToDevice));
+  FM_CALL(fm_cuda_expand_structure(d, t->bptr, t->bcol));
+  FM_CUDA_CHECK(cudaFree(t->bptr));
+  t->bptr = NULL;
+  FM_CUDA_CHECK(cudaFree(t->bcol));
+  t->bcol = NULL;
+  return 0;
+}
+
+/* Coordinates, connectivity and (E, nu) per element up. */
+static int upload_elements(const FmMesh *m, const double *Enu,
+                           AssemblyTemps *t) {
+  const size_t nx = 3 * (size_t)m->nnodes, ne = (size_t)m->nelem;
+  const size_t nc = ne * (size_t)m->npe;
+  FM_CUDA_CHECK(cudaMalloc((void **)&t->x, nx * sizeof(double)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&t->conn, nc * sizeof(int)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&t->Enu, 2 * ne * sizeof(double)));
+  FM_CUDA_CHECK(cudaMemcpy(t->x, m->x, nx * sizeof(double),
+                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(cudaMemcpy(t->conn, m->conn, nc * sizeof(int),
+                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(cudaMemcpy(t->Enu, Enu, 2 * ne * sizeof(double),
+                           cudaMemcpyHostToDevice));
+  return 0;
+}
+
+/* Element data up; element kernel. */
+static int assemble_elements(const FmModel *md, FmCudaData *d,
+                             AssemblyTemps *t) {
+  const FmMesh *m = &md->mesh;
+  const size_t ne = (size_t)m->nelem;
+  double *Enu = fm_calloc(2 * ne, sizeof(double));
+  if (!Enu) return 1;
+  for (size_t e = 0; e < ne; e++) {
+    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+    Enu[2 * e] = mat->E;
+    Enu[2 * e + 1] = mat->nu;
+  }
+  const int ierr = upload_elements(m, Enu, t);
+  free(Enu);
+  FM_CALL(ierr);
+  int bad = -1;
+  FM_CALL(fm_cuda_assemble(d, t->x, t->conn, t->Enu, &bad));
+  if (bad >= 0)
+    return fm_error("%s: element %ld: non-positive Jacobian or a block "
+                    "missing from the matrix structure in GPU assembly "
+                    "(backend cuda)",
+                    m->file, m->elem_tag ? m->elem_tag[bad] : (long)bad + 1);
+  return 0;
+}
+
+static int upload_prescribed(FmCudaData *d, const double *g,
+                             const unsigned char *fixed) {
+  FM_CUDA_CHECK(cudaMemcpy(d->g, g, (size_t)d->n * sizeof(double),
+                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(
+      cudaMemcpy(d->fixed, fixed, (size_t)d->n, cudaMemcpyHostToDevice));
+  return 0;
+}
+
+/* Prescribed values and flags up; lift = A g and the mean |diagonal| from
+ * the unconstrained matrix; then the elimination (backend_ref.c). */
+static int prescribe(const FmModel *md, FmCudaData *d) {
+  const size_t n = (size_t)d->n;
+  double *g = fm_calloc(n, sizeof(double));
+  unsigned char *fixed = fm_calloc(n, 1);
+  int ierr = 1;
+  if (g && fixed) {
+    for (int k = 0; k < md->ndir; k++) {
+      fixed[md->dir_dof[k]] = 1;
+      g[md->dir_dof[k]] = md->dir_val[k];
+    }
+    ierr = upload_prescribed(d, g, fixed);
+  }
+  free(g);
+  free(fixed);
+  FM_CALL(ierr);
+  FM_CALL(fm_cuda_spmv(d, d->g, d->lift));
+  FM_CALL(fm_cuda_diag_sum(d));
+  double sum;
+  FM_CUDA_CHECK(cudaMemcpy(&sum, d->s + FM_CUDA_S_DIAG, sizeof sum,
+                           cudaMemcpyDeviceToHost));
+  d->diag = sum > 0 ? sum / (double)d->n : 1.0;
+  FM_CALL(fm_cuda_eliminate(d));
+  return 0;
+}
+
+static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
+                           AssemblyTemps *t) {
+  CudaBackend *cb = be->data;
+  FmCudaData *d = &cb->d;
+  FM_CALL(fm_cuda_sparse_init(d)); /* before measuring free memory */
+  FM_CALL(check_memory(cb, bptr[d->nn]));
+  FM_CALL(allocate(d));
+  FM_CALL(upload_structure(d, bptr, bcol, t));
+  FM_CALL(assemble_elements(be->md, d, t));
+  FM_CALL(fm_cuda_sparse_setup(d));
+  FM_CALL(prescribe(be->md, d));
+  return 0;
+}
+
+static int cuda_assemble(FmBackend *be) {
+  CudaBackend *cb = be->data;
+  FmCudaData *d = &cb->d;
+  const FmMesh *m = &be->md->mesh;
+  int rank, size;
+  MPI_Comm_rank(be->comm, &rank);
+  MPI_Comm_size(be->comm, &size);
+  if (size > 1)
+    return fm_error("backend cuda: runs on one rank and one GPU in this "
+                    "version (got %d ranks); use --backend cpu for MPI runs",
+                    size);
+  if (m->npe != 4 && m->npe != 10)
+    return fm_error("backend cuda: %d nodes per element not supported (TET4 "
+                    "or TET10)",
+                    m->npe);
+  if (m->nnodes < 1 || m->nnodes > INT_MAX / 3)
+    return fm_error("backend cuda: %d nodes: this version indexes DOFs with "
+                    "32-bit integers (at most %d nodes)",
+                    m->nnodes, INT_MAX / 3);
+  FM_CALL(select_device(cb, rank));
+  int64_t *bptr = NULL;
+  int *bcol = NULL;
+  FM_CALL(block_structure(m, &bptr, &bcol));
+  const int64_t nblocks = bptr[m->nnodes];
+  if (9 * nblocks > INT_MAX) {
+    free(bptr);
+    free(bcol);
+    return fm_error("backend cuda: the stiffness has %lld nonzeros; this "
+                    "version indexes them with 32-bit integers (at most %d); "
+                    "use --backend cpu",
+                    (long long)(9 * nblocks), INT_MAX);
+  }
+  d->nn = m->nnodes;
+  d->n = 3 * m->nnodes;
+  d->nnz = (int)(9 * nblocks);
+  d->npe = m->npe;
+  d->nelem = m->nelem;
+  AssemblyTemps t;
+  memset(&t, 0, sizeof t);
+  const int ierr = assemble_device(be, bptr, bcol, &t);
+  free(bptr);
+  free(bcol);
+  /* on the way out: errors here would hide the first one */
+  if (t.bptr) cudaFree(t.bptr);
+  if (t.bcol) cudaFree(t.bcol);
+  if (t.x) cudaFree(t.x);
+  if (t.conn) cudaFree(t.conn);
+  if (t.Enu) cudaFree(t.Enu);
+  return ierr;
+}
+
+static int cuda_setup(FmBackend *be) {
+  CudaBackend *cb = be->data;
+  int bad = -1;
+  FM_CALL(fm_cuda_block_jacobi(&cb->d, &bad));
+  if (bad >= 0)
+    return fm_error("backend cuda: singular diagonal block at node %d",
+                    bad + 1);
+  return 0;
+}
+
+/* Preconditioned CG, as backend_ref.c: start from x = g on prescribed DOFs,
+ * iterate while the recurred residual exceeds rtol ||b||, then report the
+ * true residual ||b - A x|| / ||b||. */
+static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
+                      FmSolveInfo *info) {
+  CudaBackend *cb = be->data;
+  FmCudaData *d = &cb->d;
+  const FmModel *md = be->md;
+  const size_t bytes = (size_t)d->n * sizeof(double);
+  double h[FM_CUDA_S_COUNT];
+  FM_CUDA_CHECK(cudaMemcpy(d->b, f, bytes, cudaMemcpyHostToDevice));
+  FM_CALL(fm_cuda_cg_prepare(d));
+  FM_CALL(fm_cuda_spmv(d, d->x, d->q));
+  FM_CALL(fm_cuda_cg_residual(d));
+  FM_CUDA_CHECK(cudaMemcpy(h, d->s, 4 * sizeof(double), cudaMemcpyDeviceToHost));
+  const double bn = sqrt(h[FM_CUDA_S_BB]);
+  double rn = sqrt(h[FM_CUDA_S_RR]), rz = h[FM_CUDA_S_RZ];
+  const double tol = md->cs.rtol * (bn > 0 ? bn : 1.0);
+  int it = 0;
+  while (rn > tol && it < md->cs.max_it) {
+    FM_CALL(fm_cuda_spmv(d, d->p, d->q));
+    FM_CALL(fm_cuda_cg_dot_pq(d));
+    FM_CALL(fm_cuda_cg_update(d, rz));
+    /* pq, rz, rr: the one synchronisation of the iteration */
+    FM_CUDA_CHECK(
+        cudaMemcpy(h, d->s, 3 * sizeof(double), cudaMemcpyDeviceToHost));
+    if (!(h[FM_CUDA_S_PQ] > 0)) break; /* not positive definite */
+    rn = sqrt(h[FM_CUDA_S_RR]);
+    const double rz1 = h[FM_CUDA_S_RZ], beta = rz1 / rz;
+    rz = rz1;
+    FM_CALL(fm_cuda_cg_direction(d, beta));
+    it++;
+  }
+  /* the true residual (overwrites r, z, p: no longer needed) */
+  FM_CALL(fm_cuda_spmv(d, d->x, d->q));
+  FM_CALL(fm_cuda_cg_residual(d));
+  FM_CUDA_CHECK(cudaMemcpy(h, d->s, 4 * sizeof(double), cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(u, d->x, bytes, cudaMemcpyDeviceToHost));
+  info->iterations = it;
+  info->residual = sqrt(h[FM_CUDA_S_RR]) / (bn > 0 ? bn : 1.0);
+  if (!(info->residual <= md->cs.rtol * 10) || !isfinite(info->residual))
+    return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
+                    "iterations, relative residual %.3g (backend cuda)",
+                    md->cs.path, lc, md->cs.load_cases[lc].name, it,
+                    info->residual);
+  return 0;
+}
+
+static void cuda_destroy(FmBackend *be) {
+  CudaBackend *cb = be->data;
+  if (!cb) return;
+  FmCudaData *d = &cb->d;
+  fm_cuda_sparse_free(d);
+  void *p[] = {d->rowptr, d->col, d->val,  d->b,     d->x,    d->r,
+               d->z,      d->p,   d->q,    d->lift,  d->g,    d->dinv,
+               d->fixed,  d->part, d->s,   d->count, d->flag};
+  for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
+    if (p[k]) cudaFree(p[k]); /* errors ignored on the way out */
+  free(cb);
+  be->data = NULL;
+}
+
+int fm_backend_create_cuda(FmBackend *be) {
+  be->name = "cuda";
+  be->data = fm_calloc(1, sizeof(CudaBackend));
+  if (!be->data) return 1;
+  be->assemble = cuda_assemble;
+  be->setup = cuda_setup;
+  be->solve = cuda_solve;
+  be->destroy = cuda_destroy;
+  return 0;
+}

@@ -1,0 +1,101 @@
+#include "fatigue_post.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "element.h"
+#include "error.h"
+
+int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
+                    FmFatigueResult *out) {
+  const FmFatigueSpec *F = &md->cs.fatigue;
+  const int nmat = md->cs.nmaterials, nc = post->ncopy;
+  memset(out, 0, sizeof *out);
+  FM_ALLOC(out->static_sf, nc);
+  FM_ALLOC(out->fatigue_sf, nc);
+  FM_ALLOC(out->life, nc);
+  FM_ALLOC(out->damage, nc);
+  FM_ALLOC(out->groups, nmat);
+  /* fatigue group of each material (-1: not assessed) */
+  int *fg = fm_calloc(nmat, sizeof(int));
+  if (!fg) return 1;
+  for (int m = 0; m < nmat; m++) {
+    fg[m] = -1;
+    for (int g = 0; g < F->ngroups; g++)
+      if (!strcmp(F->groups[g].group, md->cs.materials[m].group)) fg[m] = g;
+    FmFatigueGroupStats *gs = &out->groups[m];
+    gs->assessed = fg[m] >= 0;
+    gs->min_static = gs->min_fatigue = gs->min_life = INFINITY;
+    gs->max_damage = 0.0;
+  }
+  const double zero[6] = {0, 0, 0, 0, 0, 0};
+  for (int cp = 0; cp < nc; cp++) {
+    const int mat = post->copy_mat[cp], g = fg[mat];
+    if (g < 0) {
+      out->static_sf[cp] = out->fatigue_sf[cp] = out->life[cp] =
+          out->damage[cp] = NAN;
+      continue;
+    }
+    const FmFatigueMaterial *fm = &F->groups[g].m;
+    double vmax = 0.0;
+    for (int lc = 0; lc < md->cs.nload_cases; lc++)
+      vmax = fmax(vmax, res[lc].vm[cp]);
+    out->static_sf[cp] = vmax > 0 ? fm->Sy / vmax : INFINITY;
+    double sf = INFINITY, life = INFINITY, dmg = 0.0;
+    for (int k = 0; k < F->ncycles; k++) {
+      const FmCycleSpec *cs = &F->cycles[k];
+      double states[6 * FM_CYCLE_MAX_STATES];
+      for (int j = 0; j < cs->nstates; j++)
+        memcpy(states + 6 * j,
+               cs->state[j] < 0 ? zero : res[cs->state[j]].stress + 6 * (size_t)cp,
+               6 * sizeof(double));
+      FmFatigueCycle cy;
+      FM_CALL(fm_fatigue_cycle_states(states, cs->nstates, &cy));
+      double Sar, f;
+      if (F->multiaxial) {
+        Sar = fm_fatigue_sar_multiaxial(fm, F->multi, &cy);
+        f = fm_fatigue_safety_multiaxial(fm, F->multi, &cy, F->design_life);
+      } else {
+        double Sa, Sm;
+        fm_fatigue_equivalent(&cy, F->eq, &Sa, &Sm);
+        Sar = fm_fatigue_sar(fm, F->corr, Sa, Sm);
+        f = fm_fatigue_safety(fm, F->corr, Sa, Sm, F->design_life);
+      }
+      const double N = fm_fatigue_life(fm, Sar);
+      sf = fmin(sf, f);
+      life = fmin(life, N);
+      dmg += fm_miner_block(cs->count, N);
+    }
+    out->fatigue_sf[cp] = sf;
+    out->life[cp] = life;
+    out->damage[cp] = dmg;
+    FmFatigueGroupStats *gs = &out->groups[mat];
+    const double *x = md->mesh.x + 3 * (size_t)post->copy_node[cp];
+    if (out->static_sf[cp] < gs->min_static) {
+      gs->min_static = out->static_sf[cp];
+      memcpy(gs->at_static, x, sizeof gs->at_static);
+    }
+    if (sf < gs->min_fatigue) {
+      gs->min_fatigue = sf;
+      memcpy(gs->at_fatigue, x, sizeof gs->at_fatigue);
+    }
+    if (life < gs->min_life) gs->min_life = life;
+    if (dmg > gs->max_damage || (dmg == gs->max_damage && gs->at_damage[0] == 0 &&
+                                 gs->at_damage[1] == 0 && gs->at_damage[2] == 0)) {
+      gs->max_damage = dmg;
+      memcpy(gs->at_damage, x, sizeof gs->at_damage);
+    }
+  }
+  free(fg);
+  return 0;
+}
+
+void fm_fatigue_result_free(FmFatigueResult *out) {
+  free(out->static_sf);
+  free(out->fatigue_sf);
+  free(out->life);
+  free(out->damage);
+  free(out->groups);
+  memset(out, 0, sizeof *out);
+}

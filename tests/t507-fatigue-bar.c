@@ -1,0 +1,45 @@
+/* Fatigue through the whole pipeline: a bar in exact uniaxial tension
+ * (400 MPa) cycled to zero; every node's static safety, life, fatigue safety
+ * and damage must equal the closed-form values (1e-6).  Left: inline
+ * Basquin material, Goodman; right: the library's wrought Ti-6Al-4V, whose
+ * endurance limit gives infinite life. */
+#include "run_util.h"
+
+int main(int argc, char **argv) {
+  test_init(&argc, &argv);
+  FmRun run;
+  run_case(PETSC_COMM_WORLD, "cases/verification/fatigue_bar.yaml", "t507.out", &run);
+  CHECK(run.has_fatigue, "no fatigue result");
+  const double Sa = 200, Sm = 200, Nd = 1e7, count = 1e5;
+  /* left: Sf = 1000, b = -0.1, Su = 900, Sy = 800 */
+  const double sar_l = Sa / (1 - Sm / 900);
+  const double N_l = 0.5 * pow(sar_l / 1000, 1 / -0.1);
+  const double Sd_l = 1000 * pow(2 * Nd, -0.1);
+  const double sf_l = 1 / (Sa / Sd_l + Sm / 900);
+  /* right: Su = 860, Sy = 795, Se = 500 at 1e7 */
+  const double sf_r = 1 / (Sa / 500 + Sm / 860);
+  const FmPost *post = &run.post;
+  int nl = 0, nr = 0;
+  for (int cp = 0; cp < post->ncopy; cp++) {
+    const int left = !strcmp(run.md.cs.materials[post->copy_mat[cp]].group, "left");
+    if (left) {
+      nl++;
+      CHECK_CLOSE(run.fatigue.static_sf[cp], 800.0 / 400, 1e-6, 0);
+      CHECK_CLOSE(run.fatigue.life[cp], N_l, 1e-6, 0);
+      CHECK_CLOSE(run.fatigue.fatigue_sf[cp], sf_l, 1e-6, 0);
+      CHECK_CLOSE(run.fatigue.damage[cp], count / N_l, 1e-6, 0);
+    } else {
+      nr++;
+      CHECK_CLOSE(run.fatigue.static_sf[cp], 795.0 / 400, 1e-6, 0);
+      CHECK(isinf(run.fatigue.life[cp]), "right: life %g, expected infinite", run.fatigue.life[cp]);
+      CHECK_CLOSE(run.fatigue.fatigue_sf[cp], sf_r, 1e-6, 0);
+      CHECK(run.fatigue.damage[cp] == 0, "right: damage %g", run.fatigue.damage[cp]);
+    }
+    if (fm_test_failures > 8) break;
+  }
+  CHECK(nl > 0 && nr > 0, "copies: left %d right %d", nl, nr);
+  CHECK_CLOSE(run.fatigue.groups[0].max_damage, count / N_l, 1e-6, 0);
+  fm_run_free(&run);
+  PetscFinalize();
+  TEST_END();
+}

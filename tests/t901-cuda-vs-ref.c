@@ -1,0 +1,66 @@
+/* The CUDA backend agrees with the plain-C reference backend to 1e-6
+ * relative in displacement (max |u_cuda - u_ref| / max |u_ref|), both solved
+ * to rtol 1e-10, on cases whose meshes are committed MSH files (the GPU
+ * machine has no Gmsh): TET4 box, TET10 box with two load cases, and two
+ * materials with a non-zero prescribed displacement.
+ *
+ * Exit 77 (CTest SKIP_RETURN_CODE) when the build has no CUDA backend or the
+ * machine has no CUDA device. */
+#include "run_util.h"
+
+#ifdef FEMORA_HAVE_CUDA
+
+static void compare(const char *case_rel, const char *out1, const char *out2) {
+  FmRun a, b;
+  FmRunOptions oa = {out1, "ref", 1}, ob = {out2, "cuda", 1};
+  if (fm_run(PETSC_COMM_WORLD, src_path(case_rel), &oa, &a)) {
+    fprintf(stderr, "%s (ref): %s\n", case_rel, fm_error_message());
+    exit(1);
+  }
+  if (fm_run(PETSC_COMM_WORLD, src_path(case_rel), &ob, &b)) {
+    fprintf(stderr, "%s (cuda): %s\n", case_rel, fm_error_message());
+    exit(1);
+  }
+  CHECK(a.nlc == b.nlc, "%s: %d and %d load cases", case_rel, a.nlc, b.nlc);
+  for (int lc = 0; lc < a.nlc && lc < b.nlc; lc++) {
+    double dmax = 0, umax = 0;
+    for (int i = 0; i < 3 * a.md.mesh.nnodes; i++) {
+      dmax = fmax(dmax, fabs(a.res[lc].u[i] - b.res[lc].u[i]));
+      umax = fmax(umax, fabs(a.res[lc].u[i]));
+    }
+    CHECK(umax > 0 && dmax <= 1e-6 * umax,
+          "%s: load case %d: cuda differs from ref by %g of %g", case_rel, lc,
+          dmax, umax);
+    CHECK(b.info[lc].residual <= 1e-10 * 10, "%s: cuda residual %g", case_rel,
+          b.info[lc].residual);
+    /* same algorithm, different summation order: a few iterations apart */
+    CHECK(abs(a.info[lc].iterations - b.info[lc].iterations) <=
+              2 + a.info[lc].iterations / 20,
+          "%s: load case %d: %d iterations (cuda) vs %d (ref)", case_rel, lc,
+          b.info[lc].iterations, a.info[lc].iterations);
+  }
+  fm_run_free(&a);
+  fm_run_free(&b);
+}
+
+int main(int argc, char **argv) {
+  if (fm_cuda_device_count() == 0) {
+    printf("skipped: no CUDA device\n");
+    return 77;
+  }
+  test_init(&argc, &argv);
+  compare("cases/test/gpu_box_tet4.yaml", "t901-a.out", "t901-b.out");
+  compare("cases/test/gpu_box_tet10.yaml", "t901-c.out", "t901-d.out");
+  compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
+  PetscFinalize();
+  TEST_END();
+}
+
+#else
+
+int main(void) {
+  printf("skipped: this build has no CUDA backend\n");
+  return 77;
+}
+
+#endif
