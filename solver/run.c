@@ -39,6 +39,13 @@ static void logf_(Log *L, const char *fmt, ...) {
   }
 }
 
+/* Peak resident memory of this process so far, in MB. */
+static double peak_mb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
 /* Make every rank agree on failure; the message of the lowest failing rank
  * is broadcast so that rank 0 can print it. */
 static int sync_error(MPI_Comm comm, int ierr) {
@@ -135,13 +142,17 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
   const double t2 = MPI_Wtime();
   run->t.assembly = t2 - t1;
   if (!ierr) {
-    logf_(L, "assembly: %s backend, %d rank%s (%.2f s)", be.name, run->ranks,
-          run->ranks > 1 ? "s" : "", run->t.assembly);
+    logf_(L, "assembly: %s backend, %d rank%s (%.2f s, peak memory %.0f MB on "
+             "rank 0)",
+          be.name, run->ranks, run->ranks > 1 ? "s" : "", run->t.assembly,
+          peak_mb());
     ierr = sync_error(comm, be.setup(&be));
   }
   const double t3 = MPI_Wtime();
   run->t.setup = t3 - t2;
-  if (!ierr) logf_(L, "setup: preconditioner (%.2f s)", run->t.setup);
+  if (!ierr)
+    logf_(L, "setup: preconditioner (%.2f s, peak memory %.0f MB on rank 0)",
+          run->t.setup, peak_mb());
 
   /* solve every load case with the same operator */
   run->nlc = md->cs.nload_cases;
@@ -226,9 +237,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
   }
 
   /* peak memory over the ranks */
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  double mb = ru.ru_maxrss / 1024.0;
+  double mb = peak_mb();
   MPI_Allreduce(&mb, &run->peak_mb, 1, MPI_DOUBLE, MPI_MAX, comm);
 
   /* outputs: everything to temporary names, renamed only when all written */
