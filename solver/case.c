@@ -1183,6 +1183,202 @@ void fm_case_free(FmCase *c) {
   memset(c, 0, sizeof *c);
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* growth scenario                                                          */
+
+int fm_cdc_boys_p50(double age, double *kg) {
+  /* CDC 2000 growth charts, boys, 50th percentile, body mass at ages 8..18
+   * (shared/REFERENCES.md, marked [V]) */
+  static const double table[11] = {25.75, 28.68, 32.09, 36.07, 40.67, 45.81,
+                                   51.23, 56.49, 61.10, 64.70, 67.29};
+  if (!(age >= 8 && age <= 18) || age != floor(age)) return 1;
+  *kg = table[(int)age - 8];
+  return 0;
+}
+
+/* A number or a list of nages numbers into v[nages]. */
+static int get_per_age(Ctx *x, const yaml_node_t *n, const char *item,
+                       int nages, double *v) {
+  char it[ITEM_MAX];
+  if (n->type == YAML_SCALAR_NODE) {
+    double d;
+    FM_CALL(get_number(x, n, item, &d));
+    for (int i = 0; i < nages; i++) v[i] = d;
+    return 0;
+  }
+  FM_CALL(check_seq(x, n, item, "numbers, one per age", 0));
+  if (seq_size(n) != nages)
+    return err(x, n, item, "must have one value per age (%d), got %ld", nages,
+               seq_size(n));
+  for (int i = 0; i < nages; i++) {
+    item_index(it, item, i);
+    FM_CALL(get_number(x, seq_at(x, n, i), it, &v[i]));
+  }
+  return 0;
+}
+
+static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
+  static const char *const keys[] = {"title", "case", "ages", "body_mass",
+                                     "extension_mm", "extension_parameter",
+                                     "steps_per_day", "activities", NULL};
+  static const char *const akeys[] = {"name", "share", "loads", NULL};
+  static const char *const lkeys[] = {"group", "percent_bw", NULL};
+  char it[ITEM_MAX], it2[ITEM_MAX], it3[ITEM_MAX], b[96], file[FM_PATH_MAX];
+  yaml_node_t *v, *ages, *acts;
+  FM_CALL(check_map(x, root, "", keys, "a map"));
+  if ((v = map_get(x, root, "title")))
+    FM_CALL(get_string(x, v, "title", s->title, sizeof s->title, 1));
+  FM_CALL(map_need(x, root, "", "case", &v));
+  FM_CALL(get_string(x, v, "case", file, sizeof file, 0));
+  /* resolve against the scenario's directory */
+  FmCase tmp;
+  memset(&tmp, 0, sizeof tmp);
+  memcpy(tmp.path, s->path, sizeof tmp.path);
+  set_dir(&tmp);
+  FM_CALL(resolve(x, &tmp, v, "case", file, s->case_path));
+  FM_CALL(map_need(x, root, "", "ages", &ages));
+  FM_CALL(check_seq(x, ages, "ages", "ages in years", 0));
+  s->nages = (int)seq_size(ages);
+  FM_ALLOC(s->age, s->nages);
+  FM_ALLOC(s->mass, s->nages);
+  FM_ALLOC(s->extension, s->nages);
+  FM_ALLOC(s->steps_per_day, s->nages);
+  for (int i = 0; i < s->nages; i++) {
+    item_index(it, "ages", i);
+    FM_CALL(get_number(x, seq_at(x, ages, i), it, &s->age[i]));
+    if (i && !(s->age[i] > s->age[i - 1]))
+      return err(x, seq_at(x, ages, i), it, "ages must increase (got %g after %g)",
+                 s->age[i], s->age[i - 1]);
+  }
+  FM_CALL(map_need(x, root, "", "body_mass", &v));
+  if (v->type == YAML_SCALAR_NODE && !strcmp(sval(v), "cdc_boys_p50")) {
+    strcpy(s->mass_source, "cdc_boys_p50");
+    for (int i = 0; i < s->nages; i++)
+      if (fm_cdc_boys_p50(s->age[i], &s->mass[i]))
+        return err(x, v, "body_mass", "the bundled CDC table covers whole ages 8 "
+                   "to 18; age %g is not in it (give body_mass as a list)",
+                   s->age[i]);
+  } else if (v->type == YAML_SCALAR_NODE && !is_quoted(v) &&
+             (isalpha((unsigned char)sval(v)[0]) || sval(v)[0] == '_')) {
+    return err(x, v, "body_mass", "unknown table %s (bundled: cdc_boys_p50; or "
+               "a list of kg per age)", describe(v, b, sizeof b));
+  } else {
+    strcpy(s->mass_source, "list");
+    FM_CALL(get_per_age(x, v, "body_mass", s->nages, s->mass));
+  }
+  for (int i = 0; i < s->nages; i++)
+    if (!(s->mass[i] > 0))
+      return err(x, v, "body_mass", "must be > 0 kg (got %g at age %g)",
+                 s->mass[i], s->age[i]);
+  strcpy(s->extension_parameter, "extension");
+  if ((v = map_get(x, root, "extension_parameter")))
+    FM_CALL(get_name(x, v, "extension_parameter", s->extension_parameter));
+  if ((v = map_get(x, root, "extension_mm"))) {
+    FM_CALL(get_per_age(x, v, "extension_mm", s->nages, s->extension));
+    for (int i = 1; i < s->nages; i++)
+      if (s->extension[i] < s->extension[i - 1])
+        return err(x, v, "extension_mm", "an expandable implant only lengthens: "
+                   "%g mm at age %g after %g mm", s->extension[i], s->age[i],
+                   s->extension[i - 1]);
+  }
+  FM_CALL(map_need(x, root, "", "steps_per_day", &v));
+  FM_CALL(get_per_age(x, v, "steps_per_day", s->nages, s->steps_per_day));
+  for (int i = 0; i < s->nages; i++)
+    if (!(s->steps_per_day[i] >= 0))
+      return err(x, v, "steps_per_day", "must be >= 0 (got %g)", s->steps_per_day[i]);
+  FM_CALL(map_need(x, root, "", "activities", &acts));
+  FM_CALL(check_seq(x, acts, "activities", "activities", 0));
+  s->nactivities = (int)seq_size(acts);
+  FM_ALLOC(s->activities, s->nactivities);
+  double share = 0;
+  for (int a = 0; a < s->nactivities; a++) {
+    FmActivity *A = &s->activities[a];
+    yaml_node_t *an = seq_at(x, acts, a), *nm, *ld;
+    item_index(it, "activities", a);
+    FM_CALL(check_map(x, an, it, akeys, "a map {name, share, loads}"));
+    FM_CALL(map_need(x, an, it, "name", &nm));
+    item_key(it2, it, "name", 4);
+    FM_CALL(get_name(x, nm, it2, A->name));
+    if (!strcmp(A->name, "zero"))
+      return err(x, nm, it2, "'zero' is reserved for the unloaded state");
+    for (int j = 0; j < a; j++)
+      if (!strcmp(s->activities[j].name, A->name))
+        return err(x, nm, it2, "duplicate activity '%s'", A->name);
+    A->share = 1.0;
+    if ((v = map_get(x, an, "share"))) {
+      item_key(it2, it, "share", 5);
+      FM_CALL(get_number(x, v, it2, &A->share));
+      if (!(A->share >= 0 && A->share <= 1))
+        return err(x, v, it2, "must be in [0, 1] (got %g)", A->share);
+    }
+    share += A->share;
+    FM_CALL(map_need(x, an, it, "loads", &ld));
+    item_key(it2, it, "loads", 5);
+    FM_CALL(check_seq(x, ld, it2, "loads {group, percent_bw}", 0));
+    A->nloads = (int)seq_size(ld);
+    FM_ALLOC(A->loads, A->nloads);
+    for (int l = 0; l < A->nloads; l++) {
+      yaml_node_t *ln = seq_at(x, ld, l), *g, *p;
+      item_index(it3, it2, l);
+      FM_CALL(check_map(x, ln, it3, lkeys, "a map {group, percent_bw: [x, y, z]}"));
+      char it4[ITEM_MAX];
+      FM_CALL(map_need(x, ln, it3, "group", &g));
+      item_key(it4, it3, "group", 5);
+      FM_CALL(get_name(x, g, it4, A->loads[l].group));
+      FM_CALL(map_need(x, ln, it3, "percent_bw", &p));
+      item_key(it4, it3, "percent_bw", 10);
+      FM_CALL(get_vec3(x, p, it4, A->loads[l].percent_bw));
+    }
+  }
+  if (share > 1.0 + 1e-12)
+    return err(x, acts, "activities", "shares add up to %g, more than 1", share);
+  return 0;
+}
+
+int fm_scenario_read(const char *path, FmScenario *s) {
+  memset(s, 0, sizeof *s);
+  snprintf(s->path, sizeof s->path, "%s", path);
+  FILE *f = fopen(path, "rb");
+  if (!f) return fm_error("%s: cannot open scenario file (%s)", path, strerror(errno));
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  int ierr;
+  if (!yaml_parser_initialize(&parser)) {
+    fclose(f);
+    return fm_error("%s: out of memory initialising the YAML parser", path);
+  }
+  yaml_parser_set_input_file(&parser, f);
+  if (!yaml_parser_load(&parser, &doc)) {
+    ierr = yaml_fail(path, &parser);
+  } else {
+    Ctx x = {path, &doc};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    ierr = root ? read_scenario_root(&x, root, s)
+                : fm_error("%s: empty scenario file", path);
+    yaml_document_delete(&doc);
+  }
+  yaml_parser_delete(&parser);
+  fclose(f);
+  if (ierr) {
+    char keep[FM_PATH_MAX];
+    memcpy(keep, s->path, sizeof keep);
+    fm_scenario_free(s);
+    memcpy(s->path, keep, sizeof keep);
+  }
+  return ierr;
+}
+
+void fm_scenario_free(FmScenario *s) {
+  free(s->age);
+  free(s->mass);
+  free(s->extension);
+  free(s->steps_per_day);
+  for (int a = 0; s->activities && a < s->nactivities; a++) free(s->activities[a].loads);
+  free(s->activities);
+  memset(s, 0, sizeof *s);
+}
+
 /* ------------------------------------------------------------------------ */
 /* checks against a mesh                                                    */
 

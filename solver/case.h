@@ -123,6 +123,39 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material);
 
 void fm_case_free(FmCase *c);
 
+/* ---- growth scenario (docs/scenario.md) ---- */
+typedef struct {
+  char group[FM_NAME_MAX];
+  double percent_bw[3]; /* force in percent of body weight */
+} FmActivityLoad;
+
+typedef struct {
+  char name[FM_NAME_MAX];
+  double share; /* fraction of the daily steps spent in this activity */
+  int nloads;
+  FmActivityLoad *loads;
+} FmActivity;
+
+typedef struct {
+  char path[FM_PATH_MAX];      /* scenario file */
+  char case_path[FM_PATH_MAX]; /* base case, resolved */
+  char title[256];
+  char mass_source[64];        /* "cdc_boys_p50" or "list" */
+  char extension_parameter[FM_NAME_MAX]; /* geometry parameter (extension) */
+  int nages;
+  double *age, *mass, *extension, *steps_per_day; /* per age */
+  int nactivities;
+  FmActivity *activities;
+} FmScenario;
+
+/* Read and validate a growth scenario (errors: "<file>:<line>: <item>: ..."). */
+int fm_scenario_read(const char *path, FmScenario *s);
+void fm_scenario_free(FmScenario *s);
+
+/* Body mass (kg) of boys at the 50th percentile, CDC 2000 growth charts,
+ * ages 8 to 18 (whole years); returns 0 and sets *kg, or non-zero outside. */
+int fm_cdc_boys_p50(double age, double *kg);
+
 /* Bundled fatigue material library (materials/fatigue.yaml of the source
  * tree, or $FEMORA_MATERIALS when set). */
 const char *fm_default_fatigue_library(void);

@@ -16,11 +16,14 @@
 
 #include "error.h"
 #include "run.h"
+#include "scenario.h"
 
 static void usage(FILE *fp) {
   fprintf(fp,
           "usage: femora run CASE.yaml [-o OUTDIR] [--np N] [--backend "
           "cpu|cuda|auto] [--quiet] [-- PETSc options...]\n"
+          "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [-- PETSc "
+          "options...]\n"
           "       femora --version\n"
           "\n"
           "  -o OUTDIR     results directory (default: ./<case name>.out)\n"
@@ -31,7 +34,8 @@ static void usage(FILE *fp) {
           "  -- ...        options passed to PETSc untouched, e.g. -ksp_monitor "
           "-log_view\n"
           "\n"
-          "Outputs: OUTDIR/summary.json, one VTU per load case, femora.log.\n"
+          "Outputs: OUTDIR/summary.json, one VTU per load case, femora.log;\n"
+          "a scenario: OUTDIR/scenario.json, scenario.csv, age_*/ per step.\n"
           "Documentation: docs/cli.md and docs/case-file.md.\n");
 }
 
@@ -97,7 +101,8 @@ int main(int argc, char **argv) {
     printf("femora %s\n", FEMORA_VERSION);
     return 0;
   }
-  if (strcmp(argv[1], "run") != 0) {
+  const int scenario = !strcmp(argv[1], "scenario");
+  if (strcmp(argv[1], "run") != 0 && !scenario) {
     fprintf(stderr, "femora: error: unknown command '%s' (try: femora help)\n",
             argv[1]);
     return 2;
@@ -184,10 +189,17 @@ int main(int argc, char **argv) {
   MPI_Comm_rank(comm, &rank);
 
   FmRunOptions opt = {outdir, backend, quiet};
-  FmRun run;
-  const int ierr = fm_run(comm, case_path, &opt, &run);
+  int ierr;
+  if (scenario) {
+    FmScenarioResult sr;
+    ierr = fm_scenario_run(comm, case_path, &opt, &sr);
+    fm_scenario_result_free(&sr);
+  } else {
+    FmRun run;
+    ierr = fm_run(comm, case_path, &opt, &run);
+    fm_run_free(&run);
+  }
   if (ierr && rank == 0) fprintf(stderr, "femora: error: %s\n", fm_error_message());
-  fm_run_free(&run);
 #ifdef FEMORA_HAVE_PETSC
   PetscFinalize();
   free(pargv);

@@ -93,7 +93,7 @@ static void vtu_path(const char *outdir, const char *lcname, char *out, size_t n
   snprintf(out, n, "%s/%s.vtu", outdir, safe);
 }
 
-static int run_pipeline(MPI_Comm comm, const char *case_path,
+static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
                         const FmRunOptions *opt, FmRun *run, Log *L,
                         double t0) {
   int rank, ierr;
@@ -102,7 +102,14 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
   const char *outdir = opt->outdir;
 
   /* case and mesh */
-  ierr = fm_case_read(case_path, &md->cs);
+  if (given) {
+    md->cs = *given; /* taken over */
+    memset(given, 0, sizeof *given);
+    case_path = md->cs.path;
+    ierr = 0;
+  } else {
+    ierr = fm_case_read(case_path, &md->cs);
+  }
   FM_CALL(sync_error(comm, ierr));
   if (opt->backend && opt->backend[0])
     snprintf(md->cs.backend, sizeof md->cs.backend, "%s", opt->backend);
@@ -297,8 +304,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path,
   return 0;
 }
 
-int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
-           FmRun *run) {
+static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
+                      const FmRunOptions *opt, FmRun *run) {
   memset(run, 0, sizeof *run);
   const double t0 = MPI_Wtime();
   int rank, ierr = 0;
@@ -314,9 +321,21 @@ int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
       L.log = fopen(path, "w");
     }
   }
-  ierr = run_pipeline(comm, case_path, opt, run, &L, t0);
+  ierr = run_pipeline(comm, case_path, given, opt, run, &L, t0);
   if (ierr && L.log) fprintf(L.log, "error: %s\n", fm_error_message());
   if (L.log) fclose(L.log);
+  return ierr;
+}
+
+int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
+           FmRun *run) {
+  return run_common(comm, case_path, NULL, opt, run);
+}
+
+int fm_run_case(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
+                FmRun *run) {
+  const int ierr = run_common(comm, cs->path, cs, opt, run);
+  fm_case_free(cs); /* in case the pipeline stopped before taking it over */
   return ierr;
 }
 

@@ -36,6 +36,10 @@ typedef struct {
  * with the same message, and no result file is left in outdir. */
 int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
            FmRun *run);
+/* The same for a case already read (and possibly modified) in memory: the
+ * case is taken over (and left empty). */
+int fm_run_case(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
+                FmRun *run);
 void fm_run_free(FmRun *run);
 
 /* Write summary.json for a finished run (path + ".tmp"; renamed by fm_run). */

@@ -1,0 +1,411 @@
+#include "scenario.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "output.h"
+
+#define FM_G 9.81 /* m/s^2: body weight = mass * g (N with mass in kg) */
+
+/* FNV-1a of a file's bytes, folded into h. */
+static unsigned long long hash_file(const char *path, unsigned long long h) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return h;
+  int ch;
+  while ((ch = fgetc(f)) != EOF) {
+    h ^= (unsigned char)ch;
+    h *= 1099511628211ULL;
+  }
+  fclose(f);
+  return h;
+}
+
+static unsigned long long hash_double(double v, unsigned long long h) {
+  const unsigned char *p = (const unsigned char *)&v;
+  for (size_t i = 0; i < sizeof v; i++) {
+    h ^= p[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* The base case turned into age step i. */
+static int step_case(const FmScenario *s, int i, FmCase *c) {
+  FM_CALL(fm_case_read(s->case_path, c));
+  if (!c->fatigue.enabled)
+    return fm_error("%s: case %s has no fatigue section (the scenario needs its "
+                    "fatigue materials and criterion)",
+                    s->path, s->case_path);
+  /* implant extension: a parameter of the geometry script */
+  if (c->geo_file[0]) {
+    int k = -1;
+    for (int p = 0; p < c->nparams; p++)
+      if (!strcmp(c->param_name[p], s->extension_parameter)) k = p;
+    if (k < 0) {
+      char (*nn)[FM_NAME_MAX] = fm_realloc(c->param_name, c->nparams + 1, FM_NAME_MAX);
+      if (!nn) return 1;
+      c->param_name = nn;
+      double *nv = fm_realloc(c->param_value, c->nparams + 1, sizeof(double));
+      if (!nv) return 1;
+      c->param_value = nv;
+      k = c->nparams++;
+      snprintf(c->param_name[k], FM_NAME_MAX, "%s", s->extension_parameter);
+    }
+    c->param_value[k] = s->extension[i];
+  } else {
+    for (int j = 0; j < s->nages; j++)
+      if (s->extension[j] != 0)
+        return fm_error("%s: extension_mm: the case %s uses a mesh file; an "
+                        "extension needs a geometry script (mesh.geo) with "
+                        "parameter '%s'",
+                        s->path, s->case_path, s->extension_parameter);
+  }
+  /* one load case per activity, forces from the body weight */
+  for (int l = 0; l < c->nload_cases; l++) free(c->load_cases[l].loads);
+  free(c->load_cases);
+  c->nload_cases = s->nactivities;
+  c->load_cases = fm_calloc(s->nactivities, sizeof *c->load_cases);
+  if (!c->load_cases) return 1;
+  const double bw = s->mass[i] * FM_G;
+  for (int a = 0; a < s->nactivities; a++) {
+    const FmActivity *A = &s->activities[a];
+    FmLoadCase *lc = &c->load_cases[a];
+    snprintf(lc->name, sizeof lc->name, "%s", A->name);
+    lc->nloads = A->nloads;
+    lc->loads = fm_calloc(A->nloads, sizeof *lc->loads);
+    if (!lc->loads) return 1;
+    for (int l = 0; l < A->nloads; l++) {
+      lc->loads[l].kind = FM_LOAD_TOTAL_FORCE;
+      snprintf(lc->loads[l].group, sizeof lc->loads[l].group, "%s", A->loads[l].group);
+      for (int k = 0; k < 3; k++)
+        lc->loads[l].v[k] = A->loads[l].percent_bw[k] / 100.0 * bw;
+    }
+  }
+  /* one fatigue block per activity: a year of its steps, peak to unloaded */
+  free(c->fatigue.cycles);
+  c->fatigue.ncycles = s->nactivities;
+  c->fatigue.cycles = fm_calloc(s->nactivities, sizeof *c->fatigue.cycles);
+  if (!c->fatigue.cycles) return 1;
+  for (int a = 0; a < s->nactivities; a++) {
+    FmCycleSpec *cy = &c->fatigue.cycles[a];
+    snprintf(cy->name, sizeof cy->name, "%s", s->activities[a].name);
+    cy->nstates = 2;
+    cy->state[0] = a;
+    cy->state[1] = -1;
+    cy->count = s->steps_per_day[i] * 365.25 * s->activities[a].share;
+    if (!(cy->count > 0)) cy->count = 1e-300; /* no steps: no damage */
+  }
+  c->vtu = 1;
+  return 0;
+}
+
+static void step_dir(const char *outdir, const FmScenario *s, int i, char *out,
+                     size_t n) {
+  snprintf(out, n, "%s/age_%g", outdir, s->age[i]);
+}
+
+/* step.txt: the numbers a finished step leaves for the summary and for
+ * resuming ("key value" lines; the hash of the inputs first). */
+static int write_step(const char *dir, unsigned long long hash,
+                      const FmScenarioStep *st) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/step.txt", dir);
+  FILE *fp = fm_open_tmp(path);
+  if (!fp) return 1;
+  fprintf(fp, "hash %016llx\nage %.17g\nmass %.17g\nextension %.17g\ncycles %.17g\n"
+              "nodes %d\ngroups %d\n",
+          hash, st->age, st->mass, st->extension, st->cycles, st->nodes, st->ngroups);
+  for (int g = 0; g < st->ngroups; g++)
+    fprintf(fp, "group %s %d %.17g %.17g %.17g %.17g\n", st->group[g],
+            st->assessed[g], st->damage[g], st->min_fatigue[g], st->min_static[g],
+            st->max_vm[g]);
+  FM_CALL(fm_close_tmp(fp, path));
+  return fm_rename_tmp(path);
+}
+
+/* Read step.txt; returns 1 when present and made from the same inputs. */
+static int read_step(const char *dir, unsigned long long hash, FmScenarioStep *st) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/step.txt", dir);
+  FILE *fp = fopen(path, "r");
+  if (!fp) return 0;
+  unsigned long long h = 0;
+  int ok = fscanf(fp, "hash %llx age %lg mass %lg extension %lg cycles %lg nodes %d "
+                      "groups %d",
+                  &h, &st->age, &st->mass, &st->extension, &st->cycles, &st->nodes,
+                  &st->ngroups) == 7 &&
+           h == hash && st->ngroups >= 0 && st->ngroups <= FM_SCENARIO_MAX_GROUPS;
+  for (int g = 0; ok && g < st->ngroups; g++) {
+    char fmt[64];
+    snprintf(fmt, sizeof fmt, " group %%%ds %%d %%lg %%lg %%lg %%lg", FM_NAME_MAX - 1);
+    ok = fscanf(fp, fmt, st->group[g], &st->assessed[g], &st->damage[g],
+                &st->min_fatigue[g], &st->min_static[g], &st->max_vm[g]) == 6;
+  }
+  fclose(fp);
+  return ok;
+}
+
+static int solve_step(const FmScenario *s, int i, const char *dir,
+                      const FmRunOptions *opt, FmScenarioStep *st) {
+  FmCase c;
+  memset(&c, 0, sizeof c);
+  int ierr = step_case(s, i, &c);
+  if (ierr) {
+    fm_case_free(&c);
+    return ierr;
+  }
+  FmRunOptions o = *opt;
+  o.outdir = dir;
+  o.quiet = 1;
+  FmRun run;
+  ierr = fm_run_case(MPI_COMM_SELF, &c, &o, &run);
+  if (ierr) {
+    char msg[2048];
+    snprintf(msg, sizeof msg, "%s", fm_error_message());
+    fm_run_free(&run);
+    return fm_error("%s: age %g: %s", s->path, s->age[i], msg);
+  }
+  memset(st, 0, sizeof *st);
+  st->age = s->age[i];
+  st->mass = s->mass[i];
+  st->extension = s->extension[i];
+  for (int k = 0; k < run.md.cs.fatigue.ncycles; k++) st->cycles += run.md.cs.fatigue.cycles[k].count;
+  st->nodes = run.md.mesh.nnodes;
+  st->ngroups = run.md.cs.nmaterials < FM_SCENARIO_MAX_GROUPS ? run.md.cs.nmaterials
+                                                              : FM_SCENARIO_MAX_GROUPS;
+  for (int g = 0; g < st->ngroups; g++) {
+    snprintf(st->group[g], FM_NAME_MAX, "%s", run.md.cs.materials[g].group);
+    const FmFatigueGroupStats *gs = &run.fatigue.groups[g];
+    st->assessed[g] = gs->assessed;
+    st->damage[g] = gs->assessed ? gs->max_damage : 0.0;
+    st->min_fatigue[g] = gs->assessed ? gs->min_fatigue : NAN;
+    st->min_static[g] = gs->assessed ? gs->min_static : NAN;
+    st->max_vm[g] = 0.0;
+    for (int lc = 0; lc < run.nlc; lc++)
+      st->max_vm[g] = fmax(st->max_vm[g], run.res[lc].groups[g].max_von_mises);
+  }
+  fm_run_free(&run);
+  return 0;
+}
+
+static int sync_fail(MPI_Comm comm, int ierr) {
+  int rank, size, who, me;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  me = ierr ? rank : size;
+  MPI_Allreduce(&me, &who, 1, MPI_INT, MPI_MIN, comm);
+  if (who == size) return 0;
+  char msg[2048];
+  snprintf(msg, sizeof msg, "%s", fm_error_message());
+  MPI_Bcast(msg, sizeof msg, MPI_CHAR, who, comm);
+  fm_error("%s", msg);
+  return 1;
+}
+
+static int write_summary(const FmScenario *s, const FmScenarioResult *r,
+                         const char *outdir) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s/scenario.csv", outdir);
+  FILE *fp = fm_open_tmp(path);
+  if (!fp) return 1;
+  fprintf(fp, "age,body_mass_kg,extension_mm,cycles,nodes,group,max_von_mises,"
+              "min_static_safety,min_fatigue_safety,damage_year,damage_cumulative\n");
+  for (int i = 0; i < r->nsteps; i++) {
+    const FmScenarioStep *st = &r->steps[i];
+    for (int g = 0; g < st->ngroups; g++)
+      fprintf(fp, "%g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g\n", st->age,
+              st->mass, st->extension, st->cycles, st->nodes, st->group[g],
+              st->max_vm[g], st->min_static[g], st->min_fatigue[g], st->damage[g],
+              st->cumulative[g]);
+  }
+  FM_CALL(fm_close_tmp(fp, path));
+  char jpath[4300];
+  snprintf(jpath, sizeof jpath, "%s/scenario.json", outdir);
+  fp = fm_open_tmp(jpath);
+  if (!fp) return 1;
+  fputs("{\"title\": ", fp);
+  fm_json_string(fp, s->title);
+  fputs(", \"scenario\": ", fp);
+  fm_json_string(fp, s->path);
+  fputs(", \"case\": ", fp);
+  fm_json_string(fp, s->case_path);
+  fputs(", \"body_mass\": ", fp);
+  fm_json_string(fp, s->mass_source);
+  fputs(",\n \"steps\": [", fp);
+  for (int i = 0; i < r->nsteps; i++) {
+    const FmScenarioStep *st = &r->steps[i];
+    fprintf(fp, "%s\n  {\"age\": ", i ? "," : "");
+    fm_json_number(fp, st->age);
+    fputs(", \"body_mass\": ", fp);
+    fm_json_number(fp, st->mass);
+    fputs(", \"extension\": ", fp);
+    fm_json_number(fp, st->extension);
+    fputs(", \"cycles\": ", fp);
+    fm_json_number(fp, st->cycles);
+    fprintf(fp, ", \"nodes\": %d, \"groups\": {", st->nodes);
+    for (int g = 0; g < st->ngroups; g++) {
+      fputs(g ? ", " : "", fp);
+      fm_json_string(fp, st->group[g]);
+      fputs(": {\"max_von_mises\": ", fp);
+      fm_json_number(fp, st->max_vm[g]);
+      fputs(", \"min_static_safety\": ", fp);
+      fm_json_number(fp, st->min_static[g]);
+      fputs(", \"min_fatigue_safety\": ", fp);
+      fm_json_number(fp, st->min_fatigue[g]);
+      fputs(", \"damage\": ", fp);
+      fm_json_number(fp, st->damage[g]);
+      fputs(", \"cumulative_damage\": ", fp);
+      fm_json_number(fp, st->cumulative[g]);
+      fputc('}', fp);
+    }
+    fputs("}}", fp);
+  }
+  fputs("],\n \"failure_age\": {", fp);
+  const FmScenarioStep *last = &r->steps[r->nsteps - 1];
+  for (int g = 0; g < last->ngroups; g++) {
+    fputs(g ? ", " : "", fp);
+    fm_json_string(fp, last->group[g]);
+    fputs(": ", fp);
+    fm_json_number(fp, r->failure_age[g]); /* null: damage stays below 1 */
+  }
+  fputs("}}\n", fp);
+  FM_CALL(fm_close_tmp(fp, jpath));
+  FM_CALL(fm_rename_tmp(path));
+  return fm_rename_tmp(jpath);
+}
+
+int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
+                    FmScenarioResult *res) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  memset(res, 0, sizeof *res);
+  FmScenario s;
+  int ierr = fm_scenario_read(path, &s);
+  FM_CALL(sync_fail(comm, ierr));
+  const char *outdir = opt->outdir;
+  if (rank == 0 && mkdir(outdir, 0777) && errno != EEXIST)
+    ierr = fm_error("%s: cannot create directory: %s", outdir, strerror(errno));
+  if (sync_fail(comm, ierr)) {
+    fm_scenario_free(&s);
+    return 1;
+  }
+  /* inputs of every step: the scenario, the case, the mesh or geometry
+   * script, the material library */
+  unsigned long long h0 = 1469598103934665603ULL;
+  h0 = hash_file(s.path, h0);
+  h0 = hash_file(s.case_path, h0);
+  {
+    FmCase c;
+    if (!fm_case_read(s.case_path, &c)) {
+      h0 = hash_file(c.geo_file[0] ? c.geo_file : c.mesh_file, h0);
+      h0 = hash_file(c.fatigue.library_file, h0);
+    }
+    fm_case_free(&c);
+  }
+  res->nsteps = s.nages;
+  res->steps = fm_calloc(s.nages, sizeof *res->steps);
+  if (!res->steps) {
+    fm_scenario_free(&s);
+    return 1;
+  }
+  if (rank == 0 && !opt->quiet)
+    printf("scenario: %s, %d age steps on %d rank%s\n", s.title[0] ? s.title : path,
+           s.nages, size, size > 1 ? "s" : "");
+  /* each rank its own steps */
+  ierr = 0;
+  int resumed = 0;
+  for (int i = rank; i < s.nages && !ierr; i += size) {
+    char dir[4300];
+    step_dir(outdir, &s, i, dir, sizeof dir);
+    const unsigned long long h = hash_double(s.age[i], hash_double(s.mass[i],
+                                 hash_double(s.extension[i], hash_double(s.steps_per_day[i], h0))));
+    FmScenarioStep st;
+    if (read_step(dir, h, &st)) {
+      resumed++;
+      if (!opt->quiet)
+        printf("  age %g: finished earlier (%s/step.txt), not solved again\n", s.age[i], dir);
+      continue;
+    }
+    ierr = solve_step(&s, i, dir, opt, &st);
+    if (!ierr) ierr = write_step(dir, h, &st);
+    if (!ierr && !opt->quiet)
+      printf("  age %g: %.1f kg, extension %g mm, %d nodes: solved\n", s.age[i],
+             s.mass[i], s.extension[i], st.nodes);
+  }
+  MPI_Allreduce(&resumed, &res->resumed, 1, MPI_INT, MPI_SUM, comm);
+  if (sync_fail(comm, ierr)) {
+    fm_scenario_free(&s);
+    return 1;
+  }
+  /* gather through the step files (every rank wrote its own) */
+  MPI_Barrier(comm);
+  ierr = 0;
+  for (int i = 0; i < s.nages && !ierr; i++) {
+    char dir[4300];
+    step_dir(outdir, &s, i, dir, sizeof dir);
+    const unsigned long long h = hash_double(s.age[i], hash_double(s.mass[i],
+                                 hash_double(s.extension[i], hash_double(s.steps_per_day[i], h0))));
+    if (!read_step(dir, h, &res->steps[i]))
+      ierr = fm_error("%s/step.txt: missing or unreadable after the step was solved", dir);
+  }
+  if (!ierr) {
+    /* cumulative damage per group (largest node each year: conservative when
+     * the critical node moves) and the age at which it reaches 1 */
+    const int ng = res->steps[0].ngroups;
+    for (int g = 0; g < ng; g++) {
+      double cum = 0.0;
+      res->failure_age[g] = NAN;
+      for (int i = 0; i < s.nages; i++) {
+        FmScenarioStep *st = &res->steps[i];
+        /* the step covers [age_i, age_i+1) (the last step: one year) */
+        const double span = i + 1 < s.nages ? s.age[i + 1] - s.age[i] : 1.0;
+        const double d = st->damage[g] * span;
+        if (cum < 1.0 && cum + d >= 1.0 && isnan(res->failure_age[g]))
+          res->failure_age[g] = s.age[i] + span * (1.0 - cum) / d;
+        cum += d;
+        st->cumulative[g] = cum;
+      }
+    }
+    if (rank == 0) ierr = write_summary(&s, res, outdir);
+  }
+  ierr = sync_fail(comm, ierr);
+  if (!ierr && rank == 0 && !opt->quiet) {
+    const FmScenarioStep *last = &res->steps[s.nages - 1];
+    printf("scenario results (%d step%s solved, %d resumed):\n", s.nages - res->resumed,
+           s.nages - res->resumed == 1 ? "" : "s", res->resumed);
+    printf("  %-6s %-8s %-10s", "age", "mass kg", "ext. mm");
+    for (int g = 0; g < last->ngroups; g++)
+      if (last->assessed[g]) printf(" %14s", last->group[g]);
+    printf("   (cumulative damage)\n");
+    for (int i = 0; i < s.nages; i++) {
+      const FmScenarioStep *st = &res->steps[i];
+      printf("  %-6g %-8.2f %-10g", st->age, st->mass, st->extension);
+      for (int g = 0; g < st->ngroups; g++)
+        if (st->assessed[g]) printf(" %14.4g", st->cumulative[g]);
+      printf("\n");
+    }
+    for (int g = 0; g < last->ngroups; g++)
+      if (last->assessed[g]) {
+        if (isnan(res->failure_age[g]))
+          printf("  %s: cumulative damage %.3g at age %g: below 1\n", last->group[g],
+                 last->cumulative[g], last->age + 1);
+        else
+          printf("  %s: cumulative damage reaches 1 at age %.2f\n", last->group[g],
+                 res->failure_age[g]);
+      }
+    printf("results: %s/scenario.json, %s/scenario.csv, %s/age_*/\n", outdir, outdir, outdir);
+  }
+  fm_scenario_free(&s);
+  return ierr;
+}
+
+void fm_scenario_result_free(FmScenarioResult *res) {
+  free(res->steps);
+  memset(res, 0, sizeof *res);
+}
