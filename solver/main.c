@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "run.h"
+#include "report.h"
 #include "scenario.h"
 
 static void usage(FILE *fp) {
@@ -24,6 +25,7 @@ static void usage(FILE *fp) {
           "cpu|cuda|auto] [--quiet] [-- PETSc options...]\n"
           "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [-- PETSc "
           "options...]\n"
+          "       femora report OUTDIR   (HTML report of a scenario's results)\n"
           "       femora --version\n"
           "\n"
           "  -o OUTDIR     results directory (default: ./<case name>.out)\n"
@@ -99,6 +101,18 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
     printf("femora %s\n", FEMORA_VERSION);
+    return 0;
+  }
+  if (!strcmp(argv[1], "report")) {
+    if (argc != 3) {
+      fprintf(stderr, "usage: femora report OUTDIR\n");
+      return 2;
+    }
+    if (fm_report_write(argv[2])) {
+      fprintf(stderr, "femora: error: %s\n", fm_error_message());
+      return 1;
+    }
+    printf("report: %s/report.html\n", argv[2]);
     return 0;
   }
   const int scenario = !strcmp(argv[1], "scenario");

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "output.h"
+#include "report.h"
 
 #define FM_G 9.81 /* m/s^2: body weight = mass * g (N with mass in kg) */
 
@@ -182,7 +183,7 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
     snprintf(st->group[g], FM_NAME_MAX, "%s", run.md.cs.materials[g].group);
     const FmFatigueGroupStats *gs = &run.fatigue.groups[g];
     st->assessed[g] = gs->assessed;
-    st->damage[g] = gs->assessed ? gs->max_damage : 0.0;
+    st->damage[g] = gs->assessed ? gs->max_damage : NAN;
     st->min_fatigue[g] = gs->assessed ? gs->min_fatigue : NAN;
     st->min_static[g] = gs->assessed ? gs->min_static : NAN;
     st->max_vm[g] = 0.0;
@@ -297,16 +298,44 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
   }
   /* inputs of every step: the scenario, the case, the mesh or geometry
    * script, the material library */
-  unsigned long long h0 = 1469598103934665603ULL;
-  h0 = hash_file(s.path, h0);
-  h0 = hash_file(s.case_path, h0);
+  const unsigned long long fnv = 1469598103934665603ULL;
+  char inputs[4][2][FM_PATH_MAX];
+  int ninputs = 0;
+  unsigned long long h0 = fnv, hin[4];
+  snprintf(inputs[ninputs][0], FM_PATH_MAX, "scenario");
+  snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", s.path);
+  snprintf(inputs[ninputs][0], FM_PATH_MAX, "case");
+  snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", s.case_path);
   {
     FmCase c;
     if (!fm_case_read(s.case_path, &c)) {
-      h0 = hash_file(c.geo_file[0] ? c.geo_file : c.mesh_file, h0);
-      h0 = hash_file(c.fatigue.library_file, h0);
+      snprintf(inputs[ninputs][0], FM_PATH_MAX, "%s", c.geo_file[0] ? "geometry" : "mesh");
+      snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", c.geo_file[0] ? c.geo_file : c.mesh_file);
+      snprintf(inputs[ninputs][0], FM_PATH_MAX, "materials");
+      snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", c.fatigue.library_file);
     }
     fm_case_free(&c);
+  }
+  for (int k = 0; k < ninputs; k++) {
+    hin[k] = hash_file(inputs[k][1], fnv);
+    h0 = hash_file(inputs[k][1], h0);
+  }
+  if (rank == 0) { /* the inputs and their hashes, for the report */
+    char ip[4300];
+    snprintf(ip, sizeof ip, "%s/inputs.txt", outdir);
+    FILE *fp = fm_open_tmp(ip);
+    ierr = !fp;
+    if (fp) {
+      fprintf(fp, "femora %s -\n", FEMORA_VERSION);
+      for (int k = 0; k < ninputs; k++)
+        fprintf(fp, "%s %s %016llx\n", inputs[k][0], inputs[k][1], hin[k]);
+      ierr = fm_close_tmp(fp, ip);
+      if (!ierr) ierr = fm_rename_tmp(ip);
+    }
+  }
+  if (sync_fail(comm, ierr)) {
+    fm_scenario_free(&s);
+    return 1;
   }
   res->nsteps = s.nages;
   res->steps = fm_calloc(s.nages, sizeof *res->steps);
@@ -373,6 +402,7 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
       }
     }
     if (rank == 0) ierr = write_summary(&s, res, outdir);
+    if (rank == 0 && !ierr) ierr = fm_report_write(outdir);
   }
   ierr = sync_fail(comm, ierr);
   if (!ierr && rank == 0 && !opt->quiet) {
@@ -399,7 +429,8 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
           printf("  %s: cumulative damage reaches 1 at age %.2f\n", last->group[g],
                  res->failure_age[g]);
       }
-    printf("results: %s/scenario.json, %s/scenario.csv, %s/age_*/\n", outdir, outdir, outdir);
+    printf("results: %s/report.html, %s/scenario.json, %s/scenario.csv, %s/age_*/\n",
+           outdir, outdir, outdir, outdir);
   }
   fm_scenario_free(&s);
   return ierr;
