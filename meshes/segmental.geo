@@ -22,10 +22,13 @@ SetFactory("OpenCASCADE");
 DefineConstant[
   h = {3.0, Min 0.2, Max 20, Name "Parameters/h"},
   extension = {0, Min -59, Max 400, Name "Parameters/extension"},
-  h_cement = {1.0, Min 0.05, Max 20, Name "Parameters/h_cement"}
+  h_cement = {1.0, Min 0.05, Max 20, Name "Parameters/h_cement"},
+  bone_scale = {1.0, Min 0.8, Max 1.6, Name "Parameters/bone_scale"}
 ];
 
-Rb = 12;        // bone outer radius = implant body radius
+Rb = 12;        // implant body radius (= bone outer radius at bone_scale 1)
+Ro = Rb * bone_scale;  // bone outer radius: the bone grows, the implant not
+Rm = Ro > Rb ? Ro : Rb; // largest radius, for the selections below
 Rc = 5.5;       // canal radius = cement outer radius
 Rs = 4.5;       // stem radius = cement inner radius
 zc = 20;        // bottom of stem and cement
@@ -34,7 +37,7 @@ L = 80 + extension;
 zt = zj + L;    // top of the implant
 za = zt - 20;   // start of the abductor zone
 
-Cylinder(1) = {0, 0, 0, 0, 0, zj, Rb};
+Cylinder(1) = {0, 0, 0, 0, 0, zj, Ro};
 Cylinder(2) = {0, 0, 0, 0, 0, zj, Rc};
 BooleanDifference(3) = { Volume{1}; Delete; }{ Volume{2}; Delete; };      // bone tube
 Cylinder(4) = {0, 0, zc, 0, 0, zj - zc, Rs};                              // stem
@@ -50,7 +53,7 @@ BooleanFragments{ Volume{3, 4, 6, 7, 8, 9}; Delete; }{}
 e = 1e-3;
 stem() = Volume In BoundingBox{-Rs-e, -Rs-e, zc-e, Rs+e, Rs+e, zj+e};
 inner() = Volume In BoundingBox{-Rc-e, -Rc-e, zc-e, Rc+e, Rc+e, zj+e};   // stem + cement
-lower() = Volume In BoundingBox{-Rb-e, -Rb-e, -e, Rb+e, Rb+e, zj+e};     // bone + cement + stem
+lower() = Volume In BoundingBox{-Rm-e, -Rm-e, -e, Rm+e, Rm+e, zj+e};     // bone + cement + stem
 body() = Volume In BoundingBox{-Rb-e, -Rb-e, zj-e, Rb+e, Rb+e, zt+e};
 cement() = inner();
 cement() -= stem();
@@ -61,7 +64,7 @@ Physical Volume("implant") = {body(), stem()};
 Physical Volume("bone") = {bone()};
 Physical Volume("cement") = {cement()};
 
-Physical Surface("distal") = Surface In BoundingBox{-Rb-e, -Rb-e, -e, Rb+e, Rb+e, e};
+Physical Surface("distal") = Surface In BoundingBox{-Rm-e, -Rm-e, -e, Rm+e, Rm+e, e};
 Physical Surface("proximal") = Surface In BoundingBox{-Rb-e, -Rb-e, zt-e, Rb+e, Rb+e, zt+e};
 abd() = {};
 cand() = Surface In BoundingBox{-e, -Rb-e, za-e, Rb+e, Rb+e, zt+e};

@@ -1221,7 +1221,8 @@ static int get_per_age(Ctx *x, const yaml_node_t *n, const char *item,
 static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
   static const char *const keys[] = {"title", "case", "ages", "body_mass",
                                      "extension_mm", "extension_parameter",
-                                     "steps_per_day", "activities", NULL};
+                                     "geometry_parameters", "steps_per_day",
+                                     "activities", NULL};
   static const char *const akeys[] = {"name", "share", "loads", NULL};
   static const char *const lkeys[] = {"group", "percent_bw", NULL};
   char it[ITEM_MAX], it2[ITEM_MAX], it3[ITEM_MAX], b[96], file[FM_PATH_MAX];
@@ -1281,6 +1282,23 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
         return err(x, v, "extension_mm", "an expandable implant only lengthens: "
                    "%g mm at age %g after %g mm", s->extension[i], s->age[i],
                    s->extension[i - 1]);
+  }
+  if ((v = map_get(x, root, "geometry_parameters"))) {
+    FM_CALL(check_map(x, v, "geometry_parameters", NULL,
+                      "a map {name: number or a list per age}"));
+    s->ngeo = (int)map_size(v);
+    FM_ALLOC(s->geo_name, s->ngeo > 0 ? s->ngeo : 1);
+    FM_ALLOC(s->geo_value, (size_t)(s->ngeo > 0 ? s->ngeo : 1) * s->nages);
+    for (int k = 0; k < s->ngeo; k++) {
+      const yaml_node_pair_t *pr = &v->data.mapping.pairs.start[k];
+      const yaml_node_t *key = node_at(x, pr->key);
+      item_key(it, "geometry_parameters", sval(key), slen(key));
+      FM_CALL(get_name(x, key, it, s->geo_name[k]));
+      if (!strcmp(s->geo_name[k], s->extension_parameter))
+        return err(x, key, it, "is the extension parameter: give it as extension_mm");
+      FM_CALL(get_per_age(x, node_at(x, pr->value), it, s->nages,
+                          s->geo_value + (size_t)k * s->nages));
+    }
   }
   FM_CALL(map_need(x, root, "", "steps_per_day", &v));
   FM_CALL(get_per_age(x, v, "steps_per_day", s->nages, s->steps_per_day));
@@ -1374,6 +1392,8 @@ void fm_scenario_free(FmScenario *s) {
   free(s->mass);
   free(s->extension);
   free(s->steps_per_day);
+  free(s->geo_name);
+  free(s->geo_value);
   for (int a = 0; s->activities && a < s->nactivities; a++) free(s->activities[a].loads);
   free(s->activities);
   memset(s, 0, sizeof *s);

@@ -146,6 +146,10 @@ typedef struct {
   double *age, *mass, *extension, *steps_per_day; /* per age */
   int nactivities;
   FmActivity *activities;
+  /* further geometry-script parameters per age (e.g. bone_scale) */
+  int ngeo;
+  char (*geo_name)[FM_NAME_MAX];
+  double *geo_value; /* ngeo * nages, row per parameter */
 } FmScenario;
 
 /* Read and validate a growth scenario (errors: "<file>:<line>: <item>: ..."). */

@@ -20,7 +20,7 @@ typedef struct {
   int nodes[MAXA];
   char group[MAXG][FM_NAME_MAX];
   double vm[MAXG][MAXA], sstat[MAXG][MAXA], sfat[MAXG][MAXA], dyear[MAXG][MAXA],
-      dcum[MAXG][MAXA];
+      dcum[MAXG][MAXA], at[MAXG][MAXA][3];
 } Table;
 
 static int read_csv(const char *path, Table *t) {
@@ -38,16 +38,16 @@ static int read_csv(const char *path, Table *t) {
   memset(t, 0, sizeof *t);
   while (fgets(line, sizeof line, fp)) {
     ln++;
-    double age, mass, ext, cyc, vm, ss, sf, dy, dc;
+    double age, mass, ext, cyc, vm, ss, sf, dy, dc, ax, ay, az;
     int nodes;
     char g[FM_NAME_MAX];
     char fmt[128];
     snprintf(fmt, sizeof fmt,
-             "%%lg,%%lg,%%lg,%%lg,%%d,%%%d[^,],%%lg,%%lg,%%lg,%%lg,%%lg",
+             "%%lg,%%lg,%%lg,%%lg,%%d,%%%d[^,],%%lg,%%lg,%%lg,%%lg,%%lg,%%lg,%%lg,%%lg",
              FM_NAME_MAX - 1);
     /* nan fields are written as "nan": strtod reads them */
     if (sscanf(line, fmt, &age, &mass, &ext, &cyc, &nodes, g, &vm, &ss, &sf, &dy,
-               &dc) != 11) {
+               &dc, &ax, &ay, &az) != 14) {
       ierr = fm_error("%s: line %d: malformed row", path, ln);
       break;
     }
@@ -83,6 +83,9 @@ static int read_csv(const char *path, Table *t) {
     t->sfat[k][a] = sf;
     t->dyear[k][a] = dy;
     t->dcum[k][a] = dc;
+    t->at[k][a][0] = ax;
+    t->at[k][a][1] = ay;
+    t->at[k][a][2] = az;
   }
   fclose(fp);
   if (!ierr && t->na == 0) ierr = fm_error("%s: no rows", path);
@@ -284,7 +287,7 @@ int fm_report_write(const char *outdir) {
         "<th>extension (mm)</th><th>cycles in the year</th><th>nodes</th>"
         "<th class=\"l\">material</th><th>max von Mises</th><th>min static "
         "safety</th><th>min fatigue safety</th><th>damage of the year</th>"
-        "<th>cumulative damage</th></tr>\n",
+        "<th>cumulative damage</th><th>min fatigue safety at (x, y, z)</th></tr>\n",
         fp);
   for (int a = 0; a < t->na; a++)
     for (int g = 0; g < t->ng; g++) {
@@ -293,9 +296,14 @@ int fm_report_write(const char *outdir) {
               t->age[a], t->mass[a], t->ext[a], t->cycles[a], t->nodes[a]);
       html_text(fp, t->group[g]);
       fprintf(fp, "</td><td>%.4g</td><td>%.4g</td><td>%.4g</td><td>%.4g</td>"
-                  "<td>%.4g</td></tr>\n",
+                  "<td>%.4g</td>",
               t->vm[g][a], t->sstat[g][a], t->sfat[g][a], t->dyear[g][a],
               t->dcum[g][a]);
+      if (isfinite(t->at[g][a][0]))
+        fprintf(fp, "<td>(%.4g, %.4g, %.4g)</td></tr>\n", t->at[g][a][0],
+                t->at[g][a][1], t->at[g][a][2]);
+      else
+        fputs("<td></td></tr>\n", fp);
     }
   fputs("</table>\n", fp);
 

@@ -35,6 +35,25 @@ static unsigned long long hash_double(double v, unsigned long long h) {
   return h;
 }
 
+/* Set (or add) parameter name of the case's geometry script. */
+static int set_param(FmCase *c, const char *name, double value) {
+  int k = -1;
+  for (int p = 0; p < c->nparams; p++)
+    if (!strcmp(c->param_name[p], name)) k = p;
+  if (k < 0) {
+    char (*nn)[FM_NAME_MAX] = fm_realloc(c->param_name, c->nparams + 1, FM_NAME_MAX);
+    if (!nn) return 1;
+    c->param_name = nn;
+    double *nv = fm_realloc(c->param_value, c->nparams + 1, sizeof(double));
+    if (!nv) return 1;
+    c->param_value = nv;
+    k = c->nparams++;
+    snprintf(c->param_name[k], FM_NAME_MAX, "%s", name);
+  }
+  c->param_value[k] = value;
+  return 0;
+}
+
 /* The base case turned into age step i. */
 static int step_case(const FmScenario *s, int i, FmCase *c) {
   FM_CALL(fm_case_read(s->case_path, c));
@@ -42,29 +61,18 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
     return fm_error("%s: case %s has no fatigue section (the scenario needs its "
                     "fatigue materials and criterion)",
                     s->path, s->case_path);
-  /* implant extension: a parameter of the geometry script */
+  /* implant extension and the other per-age parameters of the geometry
+   * script */
   if (c->geo_file[0]) {
-    int k = -1;
-    for (int p = 0; p < c->nparams; p++)
-      if (!strcmp(c->param_name[p], s->extension_parameter)) k = p;
-    if (k < 0) {
-      char (*nn)[FM_NAME_MAX] = fm_realloc(c->param_name, c->nparams + 1, FM_NAME_MAX);
-      if (!nn) return 1;
-      c->param_name = nn;
-      double *nv = fm_realloc(c->param_value, c->nparams + 1, sizeof(double));
-      if (!nv) return 1;
-      c->param_value = nv;
-      k = c->nparams++;
-      snprintf(c->param_name[k], FM_NAME_MAX, "%s", s->extension_parameter);
-    }
-    c->param_value[k] = s->extension[i];
+    FM_CALL(set_param(c, s->extension_parameter, s->extension[i]));
+    for (int k = 0; k < s->ngeo; k++)
+      FM_CALL(set_param(c, s->geo_name[k], s->geo_value[(size_t)k * s->nages + i]));
   } else {
     for (int j = 0; j < s->nages; j++)
-      if (s->extension[j] != 0)
-        return fm_error("%s: extension_mm: the case %s uses a mesh file; an "
-                        "extension needs a geometry script (mesh.geo) with "
-                        "parameter '%s'",
-                        s->path, s->case_path, s->extension_parameter);
+      if (s->extension[j] != 0 || s->ngeo > 0)
+        return fm_error("%s: extension_mm, geometry_parameters: the case %s uses "
+                        "a mesh file; these need a geometry script (mesh.geo)",
+                        s->path, s->case_path);
   }
   /* one load case per activity, forces from the body weight */
   for (int l = 0; l < c->nload_cases; l++) free(c->load_cases[l].loads);
@@ -105,6 +113,16 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
   return 0;
 }
 
+/* Hash of everything step i depends on. */
+static unsigned long long step_hash(const FmScenario *s, int i, unsigned long long h) {
+  h = hash_double(s->age[i], h);
+  h = hash_double(s->mass[i], h);
+  h = hash_double(s->extension[i], h);
+  h = hash_double(s->steps_per_day[i], h);
+  for (int k = 0; k < s->ngeo; k++) h = hash_double(s->geo_value[(size_t)k * s->nages + i], h);
+  return h;
+}
+
 static void step_dir(const char *outdir, const FmScenario *s, int i, char *out,
                      size_t n) {
   snprintf(out, n, "%s/age_%g", outdir, s->age[i]);
@@ -122,9 +140,10 @@ static int write_step(const char *dir, unsigned long long hash,
               "nodes %d\ngroups %d\n",
           hash, st->age, st->mass, st->extension, st->cycles, st->nodes, st->ngroups);
   for (int g = 0; g < st->ngroups; g++)
-    fprintf(fp, "group %s %d %.17g %.17g %.17g %.17g\n", st->group[g],
+    fprintf(fp, "group %s %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", st->group[g],
             st->assessed[g], st->damage[g], st->min_fatigue[g], st->min_static[g],
-            st->max_vm[g]);
+            st->max_vm[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
+            st->at_fatigue[g][2]);
   FM_CALL(fm_close_tmp(fp, path));
   return fm_rename_tmp(path);
 }
@@ -143,9 +162,12 @@ static int read_step(const char *dir, unsigned long long hash, FmScenarioStep *s
            h == hash && st->ngroups >= 0 && st->ngroups <= FM_SCENARIO_MAX_GROUPS;
   for (int g = 0; ok && g < st->ngroups; g++) {
     char fmt[64];
-    snprintf(fmt, sizeof fmt, " group %%%ds %%d %%lg %%lg %%lg %%lg", FM_NAME_MAX - 1);
+    snprintf(fmt, sizeof fmt, " group %%%ds %%d %%lg %%lg %%lg %%lg %%lg %%lg %%lg",
+             FM_NAME_MAX - 1);
     ok = fscanf(fp, fmt, st->group[g], &st->assessed[g], &st->damage[g],
-                &st->min_fatigue[g], &st->min_static[g], &st->max_vm[g]) == 6;
+                &st->min_fatigue[g], &st->min_static[g], &st->max_vm[g],
+                &st->at_fatigue[g][0], &st->at_fatigue[g][1],
+                &st->at_fatigue[g][2]) == 9;
   }
   fclose(fp);
   return ok;
@@ -186,6 +208,7 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
     st->damage[g] = gs->assessed ? gs->max_damage : NAN;
     st->min_fatigue[g] = gs->assessed ? gs->min_fatigue : NAN;
     st->min_static[g] = gs->assessed ? gs->min_static : NAN;
+    for (int k = 0; k < 3; k++) st->at_fatigue[g][k] = gs->assessed ? gs->at_fatigue[k] : NAN;
     st->max_vm[g] = 0.0;
     for (int lc = 0; lc < run.nlc; lc++)
       st->max_vm[g] = fmax(st->max_vm[g], run.res[lc].groups[g].max_von_mises);
@@ -215,14 +238,16 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   FILE *fp = fm_open_tmp(path);
   if (!fp) return 1;
   fprintf(fp, "age,body_mass_kg,extension_mm,cycles,nodes,group,max_von_mises,"
-              "min_static_safety,min_fatigue_safety,damage_year,damage_cumulative\n");
+              "min_static_safety,min_fatigue_safety,damage_year,damage_cumulative,"
+              "min_fatigue_x,min_fatigue_y,min_fatigue_z\n");
   for (int i = 0; i < r->nsteps; i++) {
     const FmScenarioStep *st = &r->steps[i];
     for (int g = 0; g < st->ngroups; g++)
-      fprintf(fp, "%g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g\n", st->age,
-              st->mass, st->extension, st->cycles, st->nodes, st->group[g],
+      fprintf(fp, "%g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
+              st->age, st->mass, st->extension, st->cycles, st->nodes, st->group[g],
               st->max_vm[g], st->min_static[g], st->min_fatigue[g], st->damage[g],
-              st->cumulative[g]);
+              st->cumulative[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
+              st->at_fatigue[g][2]);
   }
   FM_CALL(fm_close_tmp(fp, path));
   char jpath[4300];
@@ -262,6 +287,12 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
       fm_json_number(fp, st->damage[g]);
       fputs(", \"cumulative_damage\": ", fp);
       fm_json_number(fp, st->cumulative[g]);
+      fputs(", \"min_fatigue_safety_at\": [", fp);
+      for (int k = 0; k < 3; k++) {
+        if (k) fputs(", ", fp);
+        fm_json_number(fp, st->at_fatigue[g][k]);
+      }
+      fputc(']', fp);
       fputc('}', fp);
     }
     fputs("}}", fp);
@@ -352,8 +383,7 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
   for (int i = rank; i < s.nages && !ierr; i += size) {
     char dir[4300];
     step_dir(outdir, &s, i, dir, sizeof dir);
-    const unsigned long long h = hash_double(s.age[i], hash_double(s.mass[i],
-                                 hash_double(s.extension[i], hash_double(s.steps_per_day[i], h0))));
+    const unsigned long long h = step_hash(&s, i, h0);
     FmScenarioStep st;
     if (read_step(dir, h, &st)) {
       resumed++;
@@ -378,8 +408,7 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
   for (int i = 0; i < s.nages && !ierr; i++) {
     char dir[4300];
     step_dir(outdir, &s, i, dir, sizeof dir);
-    const unsigned long long h = hash_double(s.age[i], hash_double(s.mass[i],
-                                 hash_double(s.extension[i], hash_double(s.steps_per_day[i], h0))));
+    const unsigned long long h = step_hash(&s, i, h0);
     if (!read_step(dir, h, &res->steps[i]))
       ierr = fm_error("%s/step.txt: missing or unreadable after the step was solved", dir);
   }

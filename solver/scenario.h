@@ -21,6 +21,7 @@ typedef struct {
   double min_fatigue[FM_SCENARIO_MAX_GROUPS]; /* at the design life */
   double min_static[FM_SCENARIO_MAX_GROUPS];
   double max_vm[FM_SCENARIO_MAX_GROUPS];      /* over the activities */
+  double at_fatigue[FM_SCENARIO_MAX_GROUPS][3]; /* where min_fatigue sits */
   double cumulative[FM_SCENARIO_MAX_GROUPS];  /* up to the end of this step */
 } FmScenarioStep;
 

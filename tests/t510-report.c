@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
     CHECK(strstr(h, "Cumulative damage") && strstr(h, "Body mass") && strstr(h, "Implant extension"),
           "plot titles missing");
     char want[64];
-    snprintf(want, sizeof want, "<td>%.4g</td></tr>", r.steps[2].cumulative[0]);
+    snprintf(want, sizeof want, "<td>%.4g</td><td>(", r.steps[2].cumulative[0]);
     CHECK(strstr(h, want) != NULL, "cumulative damage %s not in the step table", want);
     CHECK(strstr(h, "<td class=\"l\">scenario</td>") && strstr(h, "<td class=\"l\">case</td>") &&
               strstr(h, "<td class=\"l\">geometry</td>") && strstr(h, "<td class=\"l\">materials</td>"),
