@@ -173,24 +173,6 @@ extern "C" int fm_cuda_eliminate(FmCudaData *d) {
 
 /* ---- point-block Jacobi ---- */
 
-/* inverse of a 3x3 matrix (row-major); 0 if singular (backend_ref.c) */
-__device__ static int inv3(const double *a, double *o) {
-  const double det = a[0] * (a[4] * a[8] - a[5] * a[7]) -
-                     a[1] * (a[3] * a[8] - a[5] * a[6]) +
-                     a[2] * (a[3] * a[7] - a[4] * a[6]);
-  if (!(fabs(det) > 0)) return 0;
-  o[0] = (a[4] * a[8] - a[5] * a[7]) / det;
-  o[1] = (a[2] * a[7] - a[1] * a[8]) / det;
-  o[2] = (a[1] * a[5] - a[2] * a[4]) / det;
-  o[3] = (a[5] * a[6] - a[3] * a[8]) / det;
-  o[4] = (a[0] * a[8] - a[2] * a[6]) / det;
-  o[5] = (a[2] * a[3] - a[0] * a[5]) / det;
-  o[6] = (a[3] * a[7] - a[4] * a[6]) / det;
-  o[7] = (a[1] * a[6] - a[0] * a[7]) / det;
-  o[8] = (a[0] * a[4] - a[1] * a[3]) / det;
-  return 1;
-}
-
 /* One thread per node: the diagonal block, inverted. */
 __global__ void block_jacobi_kernel(int nn, const int *rowptr, const int *col,
                                     const double *val, double *dinv,
@@ -205,7 +187,7 @@ __global__ void block_jacobi_kernel(int nn, const int *rowptr, const int *col,
       for (int p = 0; p < 3; p++)
         for (int q = 0; q < 3; q++) a[3 * p + q] = val[s + 3 * len * p + 3 * j + q];
     }
-    if (j < 0 || !inv3(a, o)) {
+    if (j < 0 || !fm_inv3(a, o)) {
       atomicMin(flag, r);
       for (int k = 0; k < 9; k++) o[k] = 0.0;
     }

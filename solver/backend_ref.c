@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "csr.h"
+#include "element.h"
 #include "error.h"
 
 typedef struct {
@@ -18,24 +19,6 @@ typedef struct {
   char *fixed;   /* per DOF */
   double diag;   /* value on the diagonal of prescribed rows */
 } RefData;
-
-/* inverse of a 3x3 matrix (row-major); returns 0 if singular */
-static int inv3(const double *a, double *o) {
-  const double det = a[0] * (a[4] * a[8] - a[5] * a[7]) -
-                     a[1] * (a[3] * a[8] - a[5] * a[6]) +
-                     a[2] * (a[3] * a[7] - a[4] * a[6]);
-  if (!(fabs(det) > 0)) return 0;
-  o[0] = (a[4] * a[8] - a[5] * a[7]) / det;
-  o[1] = (a[2] * a[7] - a[1] * a[8]) / det;
-  o[2] = (a[1] * a[5] - a[2] * a[4]) / det;
-  o[3] = (a[5] * a[6] - a[3] * a[8]) / det;
-  o[4] = (a[0] * a[8] - a[2] * a[6]) / det;
-  o[5] = (a[2] * a[3] - a[0] * a[5]) / det;
-  o[6] = (a[3] * a[7] - a[4] * a[6]) / det;
-  o[7] = (a[1] * a[6] - a[0] * a[7]) / det;
-  o[8] = (a[0] * a[4] - a[1] * a[3]) / det;
-  return 1;
-}
 
 static int ref_assemble(FmBackend *be) {
   RefData *d = be->data;
@@ -91,7 +74,7 @@ static int ref_setup(FmBackend *be) {
   d->dinv = fm_calloc(9 * (size_t)nn, sizeof(double));
   if (!d->dinv) return 1;
   for (int r = 0; r < nn; r++)
-    if (!inv3(d->A.val + 9 * fm_csr_find(&d->A, r, r), d->dinv + 9 * (size_t)r))
+    if (!fm_inv3(d->A.val + 9 * fm_csr_find(&d->A, r, r), d->dinv + 9 * (size_t)r))
       return fm_error("backend ref: singular diagonal block at node %d", r + 1);
   return 0;
 }

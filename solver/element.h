@@ -226,6 +226,24 @@ FM_HD void fm_principal(const double s[6], double p[3]) {
   p[1] = 3.0 * m - p[0] - p[2];
 }
 
+/* Inverse of a 3x3 matrix (row-major); returns 0 when singular. */
+FM_HD int fm_inv3(const double *a, double *o) {
+  const double det = a[0] * (a[4] * a[8] - a[5] * a[7]) -
+                     a[1] * (a[3] * a[8] - a[5] * a[6]) +
+                     a[2] * (a[3] * a[7] - a[4] * a[6]);
+  if (!(fabs(det) > 0)) return 0;
+  o[0] = (a[4] * a[8] - a[5] * a[7]) / det;
+  o[1] = (a[2] * a[7] - a[1] * a[8]) / det;
+  o[2] = (a[1] * a[5] - a[2] * a[4]) / det;
+  o[3] = (a[5] * a[6] - a[3] * a[8]) / det;
+  o[4] = (a[0] * a[8] - a[2] * a[6]) / det;
+  o[5] = (a[2] * a[3] - a[0] * a[5]) / det;
+  o[6] = (a[3] * a[7] - a[4] * a[6]) / det;
+  o[7] = (a[1] * a[6] - a[0] * a[7]) / det;
+  o[8] = (a[0] * a[4] - a[1] * a[3]) / det;
+  return 1;
+}
+
 /* ---- triangles (faces) ---- */
 
 /* Dunavant degree-4 rule, 6 points, weights sum to 1/2 (reference area). */

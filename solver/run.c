@@ -46,9 +46,7 @@ static double peak_mb(void) {
   return ru.ru_maxrss / 1024.0;
 }
 
-/* Make every rank agree on failure; the message of the lowest failing rank
- * is broadcast so that rank 0 can print it. */
-static int sync_error(MPI_Comm comm, int ierr) {
+int fm_sync_error(MPI_Comm comm, int ierr) {
   int rank, size, who, me;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -110,7 +108,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   } else {
     ierr = fm_case_read(case_path, &md->cs);
   }
-  FM_CALL(sync_error(comm, ierr));
+  FM_CALL(fm_sync_error(comm, ierr));
   if (opt->backend && opt->backend[0])
     snprintf(md->cs.backend, sizeof md->cs.backend, "%s", opt->backend);
   logf_(L, "femora %s: %s", FEMORA_VERSION, md->cs.title[0] ? md->cs.title : case_path);
@@ -127,13 +125,13 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
                               (const char(*)[128])md->cs.param_name,
                               md->cs.param_value, md->cs.order, msh);
     }
-    FM_CALL(sync_error(comm, ierr));
+    FM_CALL(fm_sync_error(comm, ierr));
   } else {
     snprintf(msh, sizeof msh, "%s", md->cs.mesh_file);
   }
   ierr = fm_model_build(md, msh);
   if (!ierr) ierr = fm_post_init(md, &run->post);
-  FM_CALL(sync_error(comm, ierr));
+  FM_CALL(fm_sync_error(comm, ierr));
   const double t1 = MPI_Wtime();
   run->t.mesh = t1 - t0;
   logf_(L, "mesh: %s: %d nodes, %d TET%d elements, %d DOFs (%.2f s)", msh,
@@ -143,9 +141,9 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   /* assemble and set up */
   FmBackend be;
   ierr = fm_backend_create(md->cs.backend, comm, md, &be);
-  FM_CALL(sync_error(comm, ierr));
+  FM_CALL(fm_sync_error(comm, ierr));
   ierr = be.assemble(&be);
-  ierr = sync_error(comm, ierr);
+  ierr = fm_sync_error(comm, ierr);
   const double t2 = MPI_Wtime();
   run->t.assembly = t2 - t1;
   if (!ierr) {
@@ -153,7 +151,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
              "rank 0)",
           be.name, run->ranks, run->ranks > 1 ? "s" : "", run->t.assembly,
           peak_mb());
-    ierr = sync_error(comm, be.setup(&be));
+    ierr = fm_sync_error(comm, be.setup(&be));
   }
   const double t3 = MPI_Wtime();
   run->t.setup = t3 - t2;
@@ -175,9 +173,9 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     double *u = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
     if (!u) { ierr = 1; break; }
     ierr = fm_model_load_vector(md, lc, f);
-    ierr = sync_error(comm, ierr);
+    ierr = fm_sync_error(comm, ierr);
     const double ts = MPI_Wtime();
-    if (!ierr) ierr = sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
+    if (!ierr) ierr = fm_sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
     const double te = MPI_Wtime();
     run->t.solve += te - ts;
     if (ierr) { free(u); break; }
@@ -186,7 +184,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     } else {
       run->res[lc].u = u;
     }
-    ierr = sync_error(comm, ierr);
+    ierr = fm_sync_error(comm, ierr);
     run->t.recovery += MPI_Wtime() - te;
     if (ierr) break;
     const FmResult *r = &run->res[lc];
@@ -220,7 +218,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       ierr = fm_fatigue_post(md, &run->post, run->res, &run->fatigue);
       run->has_fatigue = !ierr;
     }
-    FM_CALL(sync_error(comm, ierr));
+    FM_CALL(fm_sync_error(comm, ierr));
     run->t.recovery += MPI_Wtime() - tf;
     const FmFatigueSpec *F = &md->cs.fatigue;
     logf_(L, "fatigue: criterion %s, design life %.3g cycles, %d cycle%s",
@@ -292,7 +290,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       if (fat_written) fm_discard_tmp(path);
     }
   }
-  FM_CALL(sync_error(comm, ierr));
+  FM_CALL(fm_sync_error(comm, ierr));
   run->t.output = MPI_Wtime() - t4;
   run->t.total = MPI_Wtime() - t0;
   logf_(L, "timings: mesh %.2f s, assembly %.2f s, setup %.2f s, solve %.2f s, "
@@ -314,7 +312,7 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   Log L = {rank, opt->quiet, NULL};
   if (opt->outdir) {
     if (rank == 0) ierr = make_dir(opt->outdir);
-    FM_CALL(sync_error(comm, ierr));
+    FM_CALL(fm_sync_error(comm, ierr));
     if (rank == 0) {
       char path[4200];
       snprintf(path, sizeof path, "%s/femora.log", opt->outdir);

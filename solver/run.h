@@ -42,6 +42,11 @@ int fm_run_case(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
                 FmRun *run);
 void fm_run_free(FmRun *run);
 
+/* Make every rank of comm agree on failure: returns non-zero on every rank
+ * when ierr is non-zero on any, with the message of the lowest failing rank
+ * recorded everywhere (so that rank 0 can print it). */
+int fm_sync_error(MPI_Comm comm, int ierr);
+
 /* Write summary.json for a finished run (path + ".tmp"; renamed by fm_run). */
 int fm_write_summary_tmp(const FmRun *run, const char *path);
 

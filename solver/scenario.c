@@ -217,20 +217,6 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
   return 0;
 }
 
-static int sync_fail(MPI_Comm comm, int ierr) {
-  int rank, size, who, me;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  me = ierr ? rank : size;
-  MPI_Allreduce(&me, &who, 1, MPI_INT, MPI_MIN, comm);
-  if (who == size) return 0;
-  char msg[2048];
-  snprintf(msg, sizeof msg, "%s", fm_error_message());
-  MPI_Bcast(msg, sizeof msg, MPI_CHAR, who, comm);
-  fm_error("%s", msg);
-  return 1;
-}
-
 static int write_summary(const FmScenario *s, const FmScenarioResult *r,
                          const char *outdir) {
   char path[4300];
@@ -319,11 +305,11 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
   memset(res, 0, sizeof *res);
   FmScenario s;
   int ierr = fm_scenario_read(path, &s);
-  FM_CALL(sync_fail(comm, ierr));
+  FM_CALL(fm_sync_error(comm, ierr));
   const char *outdir = opt->outdir;
   if (rank == 0 && mkdir(outdir, 0777) && errno != EEXIST)
     ierr = fm_error("%s: cannot create directory: %s", outdir, strerror(errno));
-  if (sync_fail(comm, ierr)) {
+  if (fm_sync_error(comm, ierr)) {
     fm_scenario_free(&s);
     return 1;
   }
@@ -364,7 +350,7 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
       if (!ierr) ierr = fm_rename_tmp(ip);
     }
   }
-  if (sync_fail(comm, ierr)) {
+  if (fm_sync_error(comm, ierr)) {
     fm_scenario_free(&s);
     return 1;
   }
@@ -398,7 +384,7 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
              s.mass[i], s.extension[i], st.nodes);
   }
   MPI_Allreduce(&resumed, &res->resumed, 1, MPI_INT, MPI_SUM, comm);
-  if (sync_fail(comm, ierr)) {
+  if (fm_sync_error(comm, ierr)) {
     fm_scenario_free(&s);
     return 1;
   }
@@ -433,7 +419,7 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
     if (rank == 0) ierr = write_summary(&s, res, outdir);
     if (rank == 0 && !ierr) ierr = fm_report_write(outdir);
   }
-  ierr = sync_fail(comm, ierr);
+  ierr = fm_sync_error(comm, ierr);
   if (!ierr && rank == 0 && !opt->quiet) {
     const FmScenarioStep *last = &res->steps[s.nages - 1];
     printf("scenario results (%d step%s solved, %d resumed):\n", s.nages - res->resumed,
