@@ -1029,11 +1029,148 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
   return 0;
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* expected results (docs/validation.md)                                    */
+
+static const char *const probe_fields[] = {
+    "displacement.x", "displacement.y", "displacement.z", "stress.xx",
+    "stress.yy",      "stress.zz",      "stress.xy",      "stress.yz",
+    "stress.xz",      "von_mises",      NULL};
+
+static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
+  static const char *const keys[] = {"quantity", "load_case", "probe", "group",
+                                     "field", "component", "value", "tolerance",
+                                     "abs_tolerance", "kind", "source", NULL};
+  static const char *const quantities[] = {
+      "probe", "max_von_mises", "max_principal", "min_principal", "reaction",
+      "max_displacement", "min_static_safety", "min_fatigue_safety", NULL};
+  static const char *const kinds[] = {"closed_form", "published_benchmark",
+                                      "other_code", "previous_release", NULL};
+  char it[ITEM_MAX], it2[ITEM_MAX], b[96], name[FM_NAME_MAX];
+  FM_CALL(check_seq(x, n, "expected", "expected results", 0));
+  c->nexpected = (int)seq_size(n);
+  FM_ALLOC(c->expected, c->nexpected);
+  for (int i = 0; i < c->nexpected; i++) {
+    FmExpected *e = &c->expected[i];
+    yaml_node_t *en = seq_at(x, n, i), *v;
+    item_index(it, "expected", i);
+    FM_CALL(check_map(x, en, it, keys, "a map {quantity, value, tolerance, kind, source, ...}"));
+    FM_CALL(map_need(x, en, it, "quantity", &v));
+    item_key(it2, it, "quantity", 8);
+    FM_CALL(get_name(x, v, it2, name));
+    int q = -1;
+    for (int k = 0; quantities[k]; k++)
+      if (!strcmp(name, quantities[k])) q = k;
+    if (q < 0)
+      return err(x, v, it2, "must be probe, max_von_mises, max_principal, "
+                             "min_principal, reaction, max_displacement, "
+                             "min_static_safety or min_fatigue_safety (got %s)",
+                 describe(v, b, sizeof b));
+    e->q = (FmQuantity)q;
+    if ((v = map_get(x, en, "load_case"))) {
+      item_key(it2, it, "load_case", 9);
+      FM_CALL(get_name(x, v, it2, name));
+      e->load_case = -1;
+      for (int l = 0; l < c->nload_cases; l++)
+        if (!strcmp(c->load_cases[l].name, name)) e->load_case = l;
+      if (e->load_case < 0)
+        return err(x, v, it2, "no load case named '%s'", name);
+    }
+    const int needs_probe = e->q == FM_Q_PROBE;
+    const int needs_group = e->q != FM_Q_PROBE && e->q != FM_Q_MAX_DISPLACEMENT;
+    if (needs_probe) {
+      FM_CALL(map_need(x, en, it, "probe", &v));
+      item_key(it2, it, "probe", 5);
+      FM_CALL(get_name(x, v, it2, name));
+      e->target = -1;
+      for (int p = 0; p < c->nprobes; p++)
+        if (!strcmp(c->probes[p].name, name)) e->target = p;
+      if (e->target < 0) return err(x, v, it2, "no probe named '%s'", name);
+      FM_CALL(map_need(x, en, it, "field", &v));
+      item_key(it2, it, "field", 5);
+      FM_CALL(get_name(x, v, it2, name));
+      e->component = -1;
+      for (int k = 0; probe_fields[k]; k++)
+        if (!strcmp(name, probe_fields[k])) e->component = k;
+      if (e->component < 0)
+        return err(x, v, it2, "must be displacement.x|y|z, stress.xx|yy|zz|xy|yz|xz "
+                              "or von_mises (got %s)",
+                   describe(v, b, sizeof b));
+    } else if (needs_group) {
+      FM_CALL(map_need(x, en, it, "group", &v));
+      item_key(it2, it, "group", 5);
+      FM_CALL(get_name(x, v, it2, name));
+      e->target = -1;
+      if (e->q == FM_Q_REACTION) {
+        for (int k = 0; k < c->nconstraints; k++)
+          if (!strcmp(c->constraints[k].group, name) && e->target < 0) e->target = k;
+        if (e->target < 0) return err(x, v, it2, "no constraint on a group named '%s'", name);
+        FM_CALL(map_need(x, en, it, "component", &v));
+        item_key(it2, it, "component", 9);
+        const int comp = component(v);
+        if (comp < 0 || comp > 2)
+          return err(x, v, it2, "must be x, y or z (got %s)", describe(v, b, sizeof b));
+        e->component = comp;
+      } else {
+        for (int k = 0; k < c->nmaterials; k++)
+          if (!strcmp(c->materials[k].group, name)) e->target = k;
+        if (e->target < 0) return err(x, v, it2, "no material named '%s'", name);
+        if ((e->q == FM_Q_MIN_STATIC_SAFETY || e->q == FM_Q_MIN_FATIGUE_SAFETY) &&
+            !c->fatigue.enabled)
+          return err(x, v, it2, "needs the fatigue section");
+      }
+    }
+    FM_CALL(map_need(x, en, it, "value", &v));
+    item_key(it2, it, "value", 5);
+    FM_CALL(get_number(x, v, it2, &e->value));
+    yaml_node_t *tr = map_get(x, en, "tolerance"), *ta = map_get(x, en, "abs_tolerance");
+    if (!!tr == !!ta)
+      return err(x, en, it, "needs exactly one of tolerance (relative) and abs_tolerance");
+    item_key(it2, it, tr ? "tolerance" : "abs_tolerance", tr ? 9 : 13);
+    FM_CALL(get_number(x, tr ? tr : ta, it2, &e->tolerance));
+    e->absolute = !tr;
+    if (!(e->tolerance > 0))
+      return err(x, tr ? tr : ta, it2, "must be > 0 (got %g)", e->tolerance);
+    if (!e->absolute && e->value == 0)
+      return err(x, tr, it2, "a relative tolerance needs a non-zero value; use abs_tolerance");
+    FM_CALL(map_need(x, en, it, "kind", &v));
+    item_key(it2, it, "kind", 4);
+    FM_CALL(get_string(x, v, it2, e->kind, sizeof e->kind, 0));
+    int known = 0;
+    for (int k = 0; kinds[k]; k++) known |= !strcmp(e->kind, kinds[k]);
+    if (!known)
+      return err(x, v, it2, "must be closed_form, published_benchmark, other_code "
+                            "or previous_release (got %s)",
+                 describe(v, b, sizeof b));
+    FM_CALL(map_need(x, en, it, "source", &v));
+    item_key(it2, it, "source", 6);
+    FM_CALL(get_string(x, v, it2, e->source, sizeof e->source, 0));
+    /* a label for reports */
+    const char *lc = c->load_cases[e->load_case].name;
+    if (e->q == FM_Q_PROBE)
+      snprintf(e->label, sizeof e->label, "%s: probe %s %s", lc,
+               c->probes[e->target].name, probe_fields[e->component]);
+    else if (e->q == FM_Q_REACTION)
+      snprintf(e->label, sizeof e->label, "%s: reaction %s %c", lc,
+               c->constraints[e->target].group, "xyz"[e->component]);
+    else if (e->q == FM_Q_MAX_DISPLACEMENT)
+      snprintf(e->label, sizeof e->label, "%s: max displacement", lc);
+    else if (e->q == FM_Q_MIN_STATIC_SAFETY || e->q == FM_Q_MIN_FATIGUE_SAFETY)
+      snprintf(e->label, sizeof e->label, "%s %s", quantities[e->q],
+               c->materials[e->target].group);
+    else
+      snprintf(e->label, sizeof e->label, "%s: %s %s", lc, quantities[e->q],
+               c->materials[e->target].group);
+  }
+  return 0;
+}
+
 static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
   static const char *const keys[] = {"title",      "mesh",   "materials",
                                      "constraints", "load_cases", "probes",
                                      "output",      "solver", "fatigue",
-                                     NULL};
+                                     "expected",    NULL};
   char b[96];
   if (root->type != YAML_MAPPING_NODE)
     return err(x, root, "top level", "must be a map of sections (mesh, "
@@ -1057,6 +1194,8 @@ static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
   if ((v = map_get(x, root, "solver"))) FM_CALL(read_solver(x, v, c));
   if ((v = map_get(x, root, "fatigue")) && !is_null(v))
     FM_CALL(read_fatigue(x, v, c));
+  if ((v = map_get(x, root, "expected")) && !is_null(v))
+    FM_CALL(read_expected(x, v, c));
   return 0;
 }
 
@@ -1180,6 +1319,7 @@ void fm_case_free(FmCase *c) {
   free(c->probes);
   free(c->fatigue.groups);
   free(c->fatigue.cycles);
+  free(c->expected);
   memset(c, 0, sizeof *c);
 }
 

@@ -77,6 +77,33 @@ typedef struct {
   FmCycleSpec *cycles;
 } FmFatigueSpec;
 
+/* Expected results (section `expected:`, docs/validation.md). */
+typedef enum {
+  FM_Q_PROBE = 0,          /* a probe value: field displacement.x|y|z,
+                              stress.xx|yy|zz|xy|yz|xz or von_mises */
+  FM_Q_MAX_VON_MISES,      /* of a material group */
+  FM_Q_MAX_PRINCIPAL,      /* of a material group */
+  FM_Q_MIN_PRINCIPAL,      /* of a material group */
+  FM_Q_REACTION,           /* of a constraint group: component x|y|z */
+  FM_Q_MAX_DISPLACEMENT,   /* of the model */
+  FM_Q_MIN_STATIC_SAFETY,  /* of a material group (fatigue section) */
+  FM_Q_MIN_FATIGUE_SAFETY  /* of a material group (fatigue section) */
+} FmQuantity;
+
+typedef struct {
+  FmQuantity q;
+  int load_case;            /* index (default 0) */
+  int target;               /* probe, material or constraint index */
+  int component;            /* probe field index or reaction component */
+  double value;             /* reference value */
+  double tolerance;         /* relative, or absolute when absolute = 1 */
+  int absolute;
+  char kind[32];            /* closed_form, published_benchmark, other_code,
+                               previous_release */
+  char source[256];         /* citation of the reference value */
+  char label[512];          /* what is checked, for reports */
+} FmExpected;
+
 typedef struct {
   char path[FM_PATH_MAX]; /* case file as given */
   char dir[FM_PATH_MAX];  /* directory of the case file ("." if none) */
@@ -107,6 +134,9 @@ typedef struct {
   int max_it;
 
   FmFatigueSpec fatigue; /* fatigue.enabled = 0 without the section */
+
+  int nexpected;
+  FmExpected *expected; /* reference results checked after the run */
 } FmCase;
 
 /* Parse and validate a case file (syntax, types, ranges, finite numbers,

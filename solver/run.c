@@ -241,6 +241,43 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     }
   }
 
+  /* expected results */
+  if (md->cs.nexpected > 0 && rank == 0) {
+    run->checks = fm_calloc(md->cs.nexpected, sizeof *run->checks);
+    if (!run->checks) return 1;
+    for (int k = 0; k < md->cs.nexpected; k++) {
+      const FmExpected *e = &md->cs.expected[k];
+      FmCheck *c = &run->checks[k];
+      const FmResult *r = &run->res[e->load_case];
+      switch (e->q) {
+      case FM_Q_PROBE: {
+        const FmProbeValue *pv = &r->probes[e->target];
+        c->value = e->component < 3   ? pv->displacement[e->component]
+                   : e->component < 9 ? pv->stress[e->component - 3]
+                                      : pv->von_mises;
+        break;
+      }
+      case FM_Q_MAX_VON_MISES: c->value = r->groups[e->target].max_von_mises; break;
+      case FM_Q_MAX_PRINCIPAL: c->value = r->groups[e->target].max_principal; break;
+      case FM_Q_MIN_PRINCIPAL: c->value = r->groups[e->target].min_principal; break;
+      case FM_Q_REACTION: c->value = r->reaction[e->target][e->component]; break;
+      case FM_Q_MAX_DISPLACEMENT: c->value = r->max_displacement; break;
+      case FM_Q_MIN_STATIC_SAFETY:
+        c->value = run->has_fatigue ? run->fatigue.groups[e->target].min_static : NAN;
+        break;
+      case FM_Q_MIN_FATIGUE_SAFETY:
+        c->value = run->has_fatigue ? run->fatigue.groups[e->target].min_fatigue : NAN;
+        break;
+      }
+      c->error = fabs(c->value - e->value) / (e->absolute ? 1.0 : fabs(e->value));
+      c->pass = isfinite(c->error) && c->error <= e->tolerance;
+      logf_(L, "check %s: %.6g, reference %.6g (%s), %s error %.3g, tolerance "
+               "%.3g: %s",
+            e->label, c->value, e->value, e->kind, e->absolute ? "absolute" : "relative",
+            c->error, e->tolerance, c->pass ? "pass" : "FAIL");
+    }
+  }
+
   /* peak memory over the ranks */
   double mb = peak_mb();
   MPI_Allreduce(&mb, &run->peak_mb, 1, MPI_DOUBLE, MPI_MAX, comm);
@@ -257,7 +294,25 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
                               md->cs.load_cases[lc].name, NULL, 0, path);
       if (!ierr) nwritten++;
     }
-    int fat_written = 0;
+    int fat_written = 0, chk_written = 0;
+    if (!ierr && run->checks) {
+      snprintf(path, sizeof path, "%s/checks.txt", outdir);
+      FILE *fp = fm_open_tmp(path);
+      ierr = !fp;
+      if (fp) {
+        /* one line per expected result, tab separated, for femora suite */
+        for (int k = 0; k < md->cs.nexpected; k++) {
+          const FmExpected *e = &md->cs.expected[k];
+          fprintf(fp, "%s\t%s\t%.10g\t%.10g\t%.6g\t%.6g\t%s\t%s\t%s\n",
+                  run->checks[k].pass ? "pass" : "FAIL", e->label,
+                  run->checks[k].value, e->value, run->checks[k].error,
+                  e->tolerance, e->absolute ? "absolute" : "relative", e->kind,
+                  e->source);
+        }
+        ierr = fm_close_tmp(fp, path);
+        chk_written = !ierr;
+      }
+    }
     if (!ierr && md->cs.vtu && run->has_fatigue) {
       const FmField fields[4] = {{"static_safety", 1, run->fatigue.static_sf},
                                  {"fatigue_safety", 1, run->fatigue.fatigue_sf},
@@ -279,6 +334,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       }
       snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
       if (!ierr && fat_written) ierr = fm_rename_tmp(path);
+      snprintf(path, sizeof path, "%s/checks.txt", outdir);
+      if (!ierr && chk_written) ierr = fm_rename_tmp(path);
       snprintf(path, sizeof path, "%s/summary.json", outdir);
       if (!ierr) ierr = fm_rename_tmp(path);
     } else {
@@ -288,6 +345,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       }
       snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
       if (fat_written) fm_discard_tmp(path);
+      snprintf(path, sizeof path, "%s/checks.txt", outdir);
+      if (chk_written) fm_discard_tmp(path);
     }
   }
   FM_CALL(fm_sync_error(comm, ierr));
@@ -341,6 +400,7 @@ void fm_run_free(FmRun *run) {
   for (int lc = 0; run->res && lc < run->nlc; lc++) fm_result_free(&run->res[lc]);
   free(run->res);
   free(run->info);
+  free(run->checks);
   fm_fatigue_result_free(&run->fatigue);
   fm_post_free(&run->post);
   fm_model_free(&run->md);
@@ -467,6 +527,28 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
       fputc('}', fp);
     }
     fputs("}},", fp);
+  }
+  if (run->checks) {
+    fputs("\n  \"checks\": [", fp);
+    for (int k = 0; k < md->cs.nexpected; k++) {
+      const FmExpected *e = &md->cs.expected[k];
+      fputs(k ? ",\n    {\"what\": " : "\n    {\"what\": ", fp);
+      fm_json_string(fp, e->label);
+      fputs(", \"value\": ", fp);
+      fm_json_number(fp, run->checks[k].value);
+      fputs(", \"reference\": ", fp);
+      fm_json_number(fp, e->value);
+      fprintf(fp, ", \"%s_error\": ", e->absolute ? "absolute" : "relative");
+      fm_json_number(fp, run->checks[k].error);
+      fputs(", \"tolerance\": ", fp);
+      fm_json_number(fp, e->tolerance);
+      fputs(", \"kind\": ", fp);
+      fm_json_string(fp, e->kind);
+      fputs(", \"source\": ", fp);
+      fm_json_string(fp, e->source);
+      fprintf(fp, ", \"pass\": %s}", run->checks[k].pass ? "true" : "false");
+    }
+    fputs("],", fp);
   }
   fprintf(fp, "\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
               "\"setup\": %.4f, \"solve\": %.4f, \"recovery\": %.4f, "

@@ -20,11 +20,17 @@ typedef struct {
 } FmTimings;
 
 typedef struct {
+  double value, error; /* error: relative or absolute, as the tolerance */
+  int pass;
+} FmCheck;
+
+typedef struct {
   FmModel md;
   FmPost post;
   int nlc;
   FmResult *res;     /* per load case (rank 0 only; others hold u alone) */
   FmSolveInfo *info; /* per load case */
+  FmCheck *checks; /* one per md.cs.expected (rank 0) */
   int has_fatigue;
   FmFatigueResult fatigue; /* rank 0, when the case has a fatigue section */
   FmTimings t;

@@ -8,7 +8,7 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/verification/cantilever.yaml", "t502.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/cantilever.yaml", "t502.out", &run);
   const double P = 100, L = 100, b = 10, h = 10, E = 200000, nu = 0.3;
   const double Iz = b * h * h * h / 12, area = b * h, shear_mod = E / (2 * (1 + nu));
   const double kappa = 10 * (1 + nu) / (12 + 11 * nu);

@@ -7,7 +7,7 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/verification/lame_cylinder.yaml", "t503.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/lame_cylinder.yaml", "t503.out", &run);
   const double a = 10, b = 20, p = 100, E = 200000, nu = 0.3;
   const double A = p * a * a / (b * b - a * a), B = p * a * a * b * b / (b * b - a * a);
   const FmProbeValue *r15 = &run.res[0].probes[probe_index(&run, "r15")];

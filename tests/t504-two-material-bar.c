@@ -9,7 +9,7 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/verification/two_material_bar.yaml", "t504.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/two_material_bar.yaml", "t504.out", &run);
   const double F = 1000, area = 100, E1 = 200000, E2 = 70000, L1 = 50, L2 = 50;
   const FmResult *r = &run.res[0];
   CHECK_CLOSE(r->probes[probe_index(&run, "end")].displacement[0], F * L1 / (E1 * area) + F * L2 / (E2 * area), 1e-6, 0);

@@ -9,7 +9,7 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/verification/self_weight.yaml", "t506.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/self_weight.yaml", "t506.out", &run);
   const double g = 1e-3, E = 110000, nu = 0.34;
   const FmMesh *m = &run.md.mesh;
   double err = 0, umax = 0;

@@ -8,7 +8,7 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/verification/fatigue_bar.yaml", "t507.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/fatigue_bar.yaml", "t507.out", &run);
   CHECK(run.has_fatigue, "no fatigue result");
   const double Sa = 200, Sm = 200, Nd = 1e7, count = 1e5;
   /* left: Sf = 1000, b = -0.1, Su = 900, Sy = 800 */
