@@ -18,6 +18,7 @@
 #include "run.h"
 #include "report.h"
 #include "scenario.h"
+#include "suite.h"
 
 static void usage(FILE *fp) {
   fprintf(fp,
@@ -26,6 +27,8 @@ static void usage(FILE *fp) {
           "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [-- PETSc "
           "options...]\n"
           "       femora report OUTDIR   (HTML report of a scenario's results)\n"
+          "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
+          "[--max-slowdown X]\n"
           "       femora --version\n"
           "\n"
           "  -o OUTDIR     results directory (default: ./<case name>.out)\n"
@@ -114,6 +117,39 @@ int main(int argc, char **argv) {
     }
     printf("report: %s/report.html\n", argv[2]);
     return 0;
+  }
+  if (!strcmp(argv[1], "suite")) {
+    FmSuiteOptions so = {NULL, "suite.out", NULL, 1, 0.0, NULL};
+    for (int i = 2; i < argc; i++) {
+      if (!strcmp(argv[i], "-o") && i + 1 < argc) so.outdir = argv[++i];
+      else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) so.jobs = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--history") && i + 1 < argc) so.history = argv[++i];
+      else if (!strcmp(argv[i], "--max-slowdown") && i + 1 < argc) so.max_slowdown = atof(argv[++i]);
+      else if (argv[i][0] != '-' && !so.dir) so.dir = argv[i];
+      else {
+        fprintf(stderr, "femora: error: suite: unknown or incomplete option '%s'\n", argv[i]);
+        return 2;
+      }
+    }
+    if (!so.dir || so.jobs < 1 || so.max_slowdown < 0) {
+      fprintf(stderr, "usage: femora suite DIR [-o OUTDIR] [--jobs N>=1] [--history FILE] "
+                      "[--max-slowdown X>1]\n");
+      return 2;
+    }
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+      fprintf(stderr, "femora: error: suite: cannot find the femora executable\n");
+      return 1;
+    }
+    self[n] = 0;
+    so.femora = self;
+    int nfailed = 0;
+    if (fm_suite_run(&so, &nfailed)) {
+      fprintf(stderr, "femora: error: %s\n", fm_error_message());
+      return 1;
+    }
+    return nfailed ? 1 : 0;
   }
   const int scenario = !strcmp(argv[1], "scenario");
   if (strcmp(argv[1], "run") != 0 && !scenario) {

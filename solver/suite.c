@@ -1,0 +1,398 @@
+/* nftw */
+#define _XOPEN_SOURCE 700
+#include "suite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "output.h"
+#include "run.h"
+
+extern char **environ;
+
+typedef struct {
+  char path[4096]; /* case file */
+  char name[512];  /* relative to the suite folder, without .yaml */
+  char out[4700];  /* its results folder */
+  pid_t pid;
+  double t0, seconds;
+  int status; /* exit status; -1 not run */
+  int nchecks, npass;
+  char first_error[1024];
+  int slow;
+  double median;
+} SuiteCase;
+
+static SuiteCase *g_cases;
+static int g_ncases, g_cap;
+static const char *g_root;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* a case file: *.yaml with a top-level "expected:" line */
+static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+  (void)st, (void)ftw;
+  const size_t n = strlen(path);
+  if (type != FTW_F || n < 6 || strcmp(path + n - 5, ".yaml")) return 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  char line[512];
+  int has = 0;
+  while (!has && fgets(line, sizeof line, f)) has = !strncmp(line, "expected:", 9);
+  fclose(f);
+  if (!has) return 0;
+  if (g_ncases == g_cap) {
+    g_cap = g_cap ? 2 * g_cap : 16;
+    SuiteCase *nc = realloc(g_cases, g_cap * sizeof *nc);
+    if (!nc) return 1;
+    g_cases = nc;
+  }
+  SuiteCase *c = &g_cases[g_ncases++];
+  memset(c, 0, sizeof *c);
+  snprintf(c->path, sizeof c->path, "%s", path);
+  const char *rel = path + strlen(g_root);
+  while (*rel == '/') rel++;
+  snprintf(c->name, sizeof c->name, "%.*s", (int)(strlen(rel) - 5), rel);
+  c->status = -1;
+  return 0;
+}
+
+static int cmp_case(const void *a, const void *b) {
+  return strcmp(((const SuiteCase *)a)->name, ((const SuiteCase *)b)->name);
+}
+
+static int mkdirs(const char *dir) {
+  char buf[4800];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+      *p = '/';
+    }
+  if (mkdir(buf, 0777) && errno != EEXIST)
+    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+  return 0;
+}
+
+static int start(const FmSuiteOptions *opt, SuiteCase *c) {
+  char res[4800], so[4800], se[4800];
+  snprintf(res, sizeof res, "%s/results", c->out);
+  snprintf(so, sizeof so, "%s/stdout.txt", c->out);
+  snprintf(se, sizeof se, "%s/stderr.txt", c->out);
+  FM_CALL(mkdirs(c->out));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, so, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, se, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  char *argv[] = {(char *)opt->femora, "run", c->path, "-o", res, NULL};
+  c->t0 = now();
+  const int rc = posix_spawn(&c->pid, opt->femora, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc) return fm_error("%s: cannot start: %s", opt->femora, strerror(rc));
+  return 0;
+}
+
+static void collect(SuiteCase *c) {
+  char path[4800];
+  snprintf(path, sizeof path, "%s/results/checks.txt", c->out);
+  FILE *f = fopen(path, "r");
+  char line[2048];
+  while (f && fgets(line, sizeof line, f)) {
+    c->nchecks++;
+    c->npass += !strncmp(line, "pass\t", 5);
+  }
+  if (f) fclose(f);
+  if (c->status != 0) {
+    snprintf(path, sizeof path, "%s/stderr.txt", c->out);
+    f = fopen(path, "r");
+    if (f && fgets(c->first_error, sizeof c->first_error, f)) {
+      c->first_error[strcspn(c->first_error, "\n")] = 0;
+    } else {
+      snprintf(c->first_error, sizeof c->first_error, "exit status %d", c->status);
+    }
+    if (f) fclose(f);
+  }
+}
+
+/* history lines: iso-date,case,seconds,passed,checks */
+static void read_history(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  char line[2048];
+  double *t = NULL;
+  for (int k = 0; k < g_ncases; k++) {
+    int n = 0, cap = 0;
+    rewind(f);
+    while (fgets(line, sizeof line, f)) {
+      char *p = strchr(line, ',');
+      if (!p) continue;
+      char *q = strchr(p + 1, ',');
+      if (!q) continue;
+      *q = 0;
+      if (strcmp(p + 1, g_cases[k].name)) continue;
+      if (n == cap) {
+        cap = cap ? 2 * cap : 16;
+        double *nt = realloc(t, cap * sizeof *nt);
+        if (!nt) break;
+        t = nt;
+      }
+      t[n++] = atof(q + 1);
+    }
+    if (n > 0) {
+      /* median */
+      for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
+          const double x = t[j];
+          t[j] = t[j - 1];
+          t[j - 1] = x;
+        }
+      g_cases[k].median = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+    }
+  }
+  free(t);
+  fclose(f);
+}
+
+static void xml_text(FILE *fp, const char *s) {
+  for (; *s; s++) {
+    if (*s == '<') fputs("&lt;", fp);
+    else if (*s == '>') fputs("&gt;", fp);
+    else if (*s == '&') fputs("&amp;", fp);
+    else if (*s == '"') fputs("&quot;", fp);
+    else if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, fp);
+  }
+}
+
+static int write_reports(const FmSuiteOptions *opt, int nfail, int nchecks) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s/junit.xml", opt->outdir);
+  FILE *fp = fm_open_tmp(path);
+  if (!fp) return 1;
+  int ntests = 0;
+  for (int k = 0; k < g_ncases; k++) ntests += g_cases[k].status == 0 ? g_cases[k].nchecks + g_cases[k].slow : 1;
+  fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+              "<testsuite name=\"femora-validation\" tests=\"%d\" failures=\"%d\">\n",
+          ntests, nfail);
+  for (int k = 0; k < g_ncases; k++) {
+    const SuiteCase *c = &g_cases[k];
+    if (c->status != 0) {
+      fputs("  <testcase classname=\"", fp);
+      xml_text(fp, c->name);
+      fprintf(fp, "\" name=\"run\" time=\"%.3f\"><failure message=\"", c->seconds);
+      xml_text(fp, c->first_error);
+      fputs("\"/></testcase>\n", fp);
+      continue;
+    }
+    char cp[4800], line[2048];
+    snprintf(cp, sizeof cp, "%s/results/checks.txt", c->out);
+    FILE *f = fopen(cp, "r");
+    while (f && fgets(line, sizeof line, f)) {
+      line[strcspn(line, "\n")] = 0;
+      char *fld[9];
+      int nf = 0;
+      for (char *tok = strtok(line, "\t"); tok && nf < 9; tok = strtok(NULL, "\t")) fld[nf++] = tok;
+      if (nf < 9) continue;
+      fputs("  <testcase classname=\"", fp);
+      xml_text(fp, c->name);
+      fputs("\" name=\"", fp);
+      xml_text(fp, fld[1]);
+      fprintf(fp, "\" time=\"%.3f\">", c->seconds / (c->nchecks ? c->nchecks : 1));
+      if (strcmp(fld[0], "pass")) {
+        fputs("<failure message=\"", fp);
+        char msg[1024];
+        snprintf(msg, sizeof msg, "value %s, reference %s (%s: %s), %s error %s > tolerance %s",
+                 fld[2], fld[3], fld[7], fld[8], fld[6], fld[4], fld[5]);
+        xml_text(fp, msg);
+        fputs("\"/>", fp);
+      }
+      fputs("</testcase>\n", fp);
+    }
+    if (f) fclose(f);
+    if (c->slow) {
+      fputs("  <testcase classname=\"", fp);
+      xml_text(fp, c->name);
+      fprintf(fp, "\" name=\"run time\" time=\"%.3f\"><failure message=\"%.2f s, "
+                  "more than %.2f x the median %.2f s of the history\"/></testcase>\n",
+              c->seconds, c->seconds, opt->max_slowdown, c->median);
+    }
+  }
+  fputs("</testsuite>\n</testsuites>\n", fp);
+  FM_CALL(fm_close_tmp(fp, path));
+  FM_CALL(fm_rename_tmp(path));
+
+  /* HTML: one row per check */
+  snprintf(path, sizeof path, "%s/suite.html", opt->outdir);
+  fp = fm_open_tmp(path);
+  if (!fp) return 1;
+  char when[64];
+  time_t t = time(NULL);
+  strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
+  fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+              "<title>Femora validation suite</title><style>body{font-family:sans-serif;"
+              "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #bbb;"
+              "padding:3px 8px}th{background:#eee}.fail{color:#b00;font-weight:bold}"
+              "</style></head><body>\n<h1>Validation suite</h1>\n<p>Femora %s, %s, "
+              "folder <code>",
+          FEMORA_VERSION, when);
+  xml_text(fp, opt->dir);
+  fprintf(fp, "</code>: %d cases, %d checks, <span class=\"%s\">%d failed</span>.</p>\n",
+          g_ncases, nchecks, nfail ? "fail" : "", nfail);
+  fputs("<table><tr><th>case</th><th>check</th><th>value</th><th>reference</th>"
+        "<th>error</th><th>tolerance</th><th>kind</th><th>source</th><th>result</th>"
+        "<th>case time (s)</th><th>median time in the history (s)</th></tr>\n",
+        fp);
+  for (int k = 0; k < g_ncases; k++) {
+    const SuiteCase *c = &g_cases[k];
+    if (c->status != 0) {
+      fputs("<tr><td>", fp);
+      xml_text(fp, c->name);
+      fputs("</td><td colspan=\"7\">", fp);
+      xml_text(fp, c->first_error);
+      fprintf(fp, "</td><td class=\"fail\">did not run</td><td>%.2f</td><td></td></tr>\n",
+              c->seconds);
+      continue;
+    }
+    char cp[4800], line[2048];
+    snprintf(cp, sizeof cp, "%s/results/checks.txt", c->out);
+    FILE *f = fopen(cp, "r");
+    while (f && fgets(line, sizeof line, f)) {
+      line[strcspn(line, "\n")] = 0;
+      char *fld[9];
+      int nf = 0;
+      for (char *tok = strtok(line, "\t"); tok && nf < 9; tok = strtok(NULL, "\t")) fld[nf++] = tok;
+      if (nf < 9) continue;
+      fputs("<tr><td>", fp);
+      xml_text(fp, c->name);
+      for (int i = 1; i <= 8; i++) {
+        if (i == 6) continue; /* relative/absolute goes with the error */
+        fputs("</td><td>", fp);
+        xml_text(fp, fld[i]);
+        if (i == 4) fputs(!strcmp(fld[6], "absolute") ? " (abs.)" : " (rel.)", fp);
+      }
+      fprintf(fp, "</td><td class=\"%s\">%s</td><td>%.2f%s</td><td>%s</td></tr>\n",
+              strcmp(fld[0], "pass") ? "fail" : "", fld[0], c->seconds,
+              c->slow ? " <span class=\"fail\">slow</span>" : "",
+              c->median > 0 ? "" : "-");
+    }
+    if (f) fclose(f);
+  }
+  fputs("</table>\n<p>History: accuracy and run time per case are appended to the "
+        "history file at every run (date, case, seconds, checks passed, checks).</p>\n"
+        "</body></html>\n",
+        fp);
+  FM_CALL(fm_close_tmp(fp, path));
+  return fm_rename_tmp(path);
+}
+
+int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
+  g_cases = NULL;
+  g_ncases = g_cap = 0;
+  g_root = opt->dir;
+  *nfailed = 0;
+  struct stat st;
+  if (stat(opt->dir, &st) || !S_ISDIR(st.st_mode))
+    return fm_error("%s: not a folder of validation cases", opt->dir);
+  if (nftw(opt->dir, visit, 16, FTW_PHYS))
+    return fm_error("%s: cannot read the folder", opt->dir);
+  if (g_ncases == 0)
+    return fm_error("%s: no case with expected results (*.yaml with an 'expected:' "
+                    "section) found",
+                    opt->dir);
+  qsort(g_cases, g_ncases, sizeof *g_cases, cmp_case);
+  FM_CALL(mkdirs(opt->outdir));
+  for (int k = 0; k < g_ncases; k++) {
+    char safe[512];
+    snprintf(safe, sizeof safe, "%s", g_cases[k].name);
+    for (char *p = safe; *p; p++)
+      if (*p == '/') *p = '.';
+    snprintf(g_cases[k].out, sizeof g_cases[k].out, "%s/cases/%s", opt->outdir, safe);
+  }
+  printf("suite: %d case%s from %s, %d at a time\n", g_ncases, g_ncases > 1 ? "s" : "",
+         opt->dir, opt->jobs);
+  fflush(stdout);
+  /* run, at most jobs at once */
+  int next = 0, running = 0, ierr = 0;
+  while ((next < g_ncases || running > 0) && !ierr) {
+    while (running < opt->jobs && next < g_ncases && !ierr) {
+      ierr = start(opt, &g_cases[next]);
+      next++;
+      running += !ierr;
+    }
+    if (running == 0) break;
+    int status;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    for (int k = 0; k < g_ncases; k++)
+      if (g_cases[k].pid == pid) {
+        SuiteCase *c = &g_cases[k];
+        c->seconds = now() - c->t0;
+        c->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+        c->pid = 0;
+        running--;
+        collect(c);
+        printf("  %-40s %s (%d/%d checks, %.2f s)\n", c->name,
+               c->status ? "did not run" : c->npass == c->nchecks ? "pass" : "FAIL",
+               c->npass, c->nchecks, c->seconds);
+        fflush(stdout);
+      }
+  }
+  while (running > 0 && wait(NULL) > 0) running--;
+  FM_CALL(ierr);
+
+  /* history: compare, then append */
+  char hist[4300];
+  snprintf(hist, sizeof hist, "%s", opt->history ? opt->history : "");
+  if (!hist[0]) snprintf(hist, sizeof hist, "%s/history.csv", opt->outdir);
+  read_history(hist);
+  int nfail = 0, nchecks = 0, npass = 0;
+  for (int k = 0; k < g_ncases; k++) {
+    SuiteCase *c = &g_cases[k];
+    if (c->status != 0) {
+      nfail++;
+      continue;
+    }
+    nchecks += c->nchecks;
+    npass += c->npass;
+    nfail += c->nchecks - c->npass;
+    if (opt->max_slowdown > 0 && c->median > 0 && c->seconds > opt->max_slowdown * c->median) {
+      c->slow = 1;
+      nfail++;
+      printf("  %-40s SLOW: %.2f s, more than %.2f x the median %.2f s\n", c->name,
+             c->seconds, opt->max_slowdown, c->median);
+    }
+  }
+  FILE *h = fopen(hist, "a");
+  if (!h) return fm_error("%s: cannot append to the history: %s", hist, strerror(errno));
+  char when[64];
+  time_t t = time(NULL);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  for (int k = 0; k < g_ncases; k++)
+    fprintf(h, "%s,%s,%.4f,%d,%d\n", when, g_cases[k].name, g_cases[k].seconds,
+            g_cases[k].npass, g_cases[k].status == 0 ? g_cases[k].nchecks : -1);
+  fclose(h);
+  FM_CALL(write_reports(opt, nfail, nchecks));
+  printf("reports: %s/junit.xml, %s/suite.html; history: %s\n", opt->outdir, opt->outdir, hist);
+  /* the closing line CI dashboards read */
+  printf("%d passed, %d failed\n", npass, nfail);
+  *nfailed = nfail;
+  free(g_cases);
+  g_cases = NULL;
+  return 0;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# femora suite: a passing and a failing case (a deliberately wrong reference)
+# give exit 1, a JUnit file with exactly one failure, a history that grows by
+# one line per case and run, and a slowdown failure when the history says the
+# case used to be much faster.
+# usage: suite_test.sh FEMORA SOURCE_DIR
+set -u
+femora=$1 src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+mkdir -p "$work/cases/good" "$work/cases/bad"
+base="mesh: {file: $src/meshes/test/box_tet4.msh, order: 1}
+materials: {solid: {E: 1000, nu: 0.3}}
+constraints: [{group: xmin, fix: [x, y, z]}]
+load_cases: [{name: pull, loads: [{group: xmax, total_force: [10, 0, 0]}]}]
+output: {vtu: false}"
+printf '%s\nexpected:\n  - {quantity: reaction, group: xmin, component: x, value: -10, tolerance: 1e-6, kind: closed_form, source: equilibrium}\n' "$base" > "$work/cases/good/pull.yaml"
+printf '%s\nexpected:\n  - {quantity: reaction, group: xmin, component: x, value: -11, tolerance: 1e-6, kind: closed_form, source: "a wrong reference"}\n' "$base" > "$work/cases/bad/pull.yaml"
+printf 'title: not a validation case\n' > "$work/cases/other.yaml"
+
+"$femora" suite "$work/cases" -o "$work/out" --jobs 2 > "$work/log1" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$work/log1"; fail "exit $rc, expected 1 (one check fails)"; }
+grep -q 'failures="1"' "$work/out/junit.xml" || fail "junit.xml does not report exactly one failure"
+grep -q 'value -[0-9.]*, reference -11 (closed_form' "$work/out/junit.xml" || fail "junit failure message lacks value and reference"
+grep -q '^1 passed, 1 failed$' "$work/log1" || fail "closing line"
+[ "$(wc -l < "$work/out/history.csv")" -eq 2 ] || fail "history should have 2 lines"
+grep -q '<td class="fail">FAIL</td>' "$work/out/suite.html" || fail "suite.html does not show the failure"
+
+# a history in which the good case took 1 ms: now it is "slower than 1.25x"
+printf '2026-01-01T00:00:00Z,good/pull,0.001,1,1\n' > "$work/hist.csv"
+rm "$work/cases/bad/pull.yaml"
+"$femora" suite "$work/cases" -o "$work/out2" --history "$work/hist.csv" --max-slowdown 1.25 > "$work/log2" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$work/log2"; fail "slowdown not reported (exit $rc)"; }
+grep -q 'SLOW' "$work/log2" || fail "no SLOW line"
+[ "$(wc -l < "$work/hist.csv")" -eq 2 ] || fail "history not appended"
+# without the slowdown limit the same suite passes
+"$femora" suite "$work/cases" -o "$work/out3" > "$work/log3" 2>&1 || { cat "$work/log3"; fail "passing suite failed"; }
+# no folder / no cases
+"$femora" suite "$work/nothing" -o "$work/out4" > "$work/log4" 2>&1 && fail "missing folder accepted"
+grep -q "femora: error: .*nothing: not a folder" "$work/log4" || fail "missing folder message"
+exit 0
