@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "converge.h"
 #include "error.h"
 #include "run.h"
 #include "report.h"
@@ -27,6 +28,8 @@ static void usage(FILE *fp) {
           "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [-- PETSc "
           "options...]\n"
           "       femora report OUTDIR   (HTML report of a scenario's results)\n"
+          "       femora converge CASE.yaml [--levels N] [--ratio R] [--parameter h] "
+          "[-o OUTDIR]\n"
           "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
           "[--max-slowdown X]\n"
           "       femora --version\n"
@@ -152,13 +155,15 @@ int main(int argc, char **argv) {
     return nfailed ? 1 : 0;
   }
   const int scenario = !strcmp(argv[1], "scenario");
-  if (strcmp(argv[1], "run") != 0 && !scenario) {
+  const int converge = !strcmp(argv[1], "converge");
+  if (strcmp(argv[1], "run") != 0 && !scenario && !converge) {
     fprintf(stderr, "femora: error: unknown command '%s' (try: femora help)\n",
             argv[1]);
     return 2;
   }
-  const char *case_path = NULL, *outdir = NULL, *backend = NULL;
-  int np = 0, quiet = 0, petsc_first = argc;
+  const char *case_path = NULL, *outdir = NULL, *backend = NULL, *param = "h";
+  int np = 0, quiet = 0, petsc_first = argc, levels = 3;
+  double ratio = 1.5;
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--")) {
       petsc_first = i + 1;
@@ -175,6 +180,12 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
       backend = argv[++i];
+    } else if (converge && !strcmp(argv[i], "--levels") && i + 1 < argc) {
+      levels = atoi(argv[++i]);
+    } else if (converge && !strcmp(argv[i], "--ratio") && i + 1 < argc) {
+      ratio = atof(argv[++i]);
+    } else if (converge && !strcmp(argv[i], "--parameter") && i + 1 < argc) {
+      param = argv[++i];
     } else if (!strcmp(argv[i], "--quiet")) {
       quiet = 1;
     } else if (argv[i][0] == '-') {
@@ -240,7 +251,11 @@ int main(int argc, char **argv) {
 
   FmRunOptions opt = {outdir, backend, quiet};
   int ierr;
-  if (scenario) {
+  if (converge) {
+    FmConvergeOptions co = {outdir, param, levels, ratio, backend, quiet};
+    FmConvergeResult cr;
+    ierr = fm_converge(comm, case_path, &co, &cr);
+  } else if (scenario) {
     FmScenarioResult sr;
     ierr = fm_scenario_run(comm, case_path, &opt, &sr);
     fm_scenario_result_free(&sr);

@@ -12,7 +12,7 @@
 #include "run.h"
 
 #define MAXG 16
-#define MAXA 256
+#define MAXA FM_PLOT_MAX
 
 typedef struct {
   int na, ng;
@@ -107,7 +107,8 @@ static const char *colour[8] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
 
 /* A line plot of ns series y[s][0..n) against x[0..n); log10 axis when logy
  * (non-positive values left out).  Non-finite values are gaps. */
-static void svg_plot(FILE *fp, const char *title, const char *ylabel, int n,
+void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
+                 const char *ylabel, int n,
                      const double *x, int ns, const char (*names)[FM_NAME_MAX],
                      double y[][MAXA], int logy) {
   const double W = 560, H = 300, L = 70, R = 130, T = 30, B = 45;
@@ -155,8 +156,10 @@ static void svg_plot(FILE *fp, const char *title, const char *ylabel, int n,
                 "text-anchor=\"middle\">%g</text>\n",
             PX(x[i]), T + ph + 15, x[i]);
   fprintf(fp, "<text x=\"%g\" y=\"%g\" font-size=\"12\" "
-              "text-anchor=\"middle\">age (years)</text>\n",
+              "text-anchor=\"middle\">",
           L + pw / 2, H - 8);
+  html_text(fp, xlabel);
+  fputs("</text>\n", fp);
   fprintf(fp, "<text x=\"14\" y=\"%g\" font-size=\"12\" text-anchor=\"middle\" "
               "transform=\"rotate(-90 14 %g)\">",
           T + ph / 2, T + ph / 2);
@@ -264,22 +267,22 @@ int fm_report_write(const char *outdir) {
 
   /* plots */
   fputs("<h2>Plots</h2>\n", fp);
-  svg_plot(fp, "Minimum fatigue safety factor", "safety factor", t->na, t->age,
+  fm_svg_plot(fp, "Minimum fatigue safety factor", "age (years)", "safety factor", t->na, t->age,
            t->ng, (const char(*)[FM_NAME_MAX])t->group, t->sfat, 0);
-  svg_plot(fp, "Minimum static safety factor", "safety factor", t->na, t->age,
+  fm_svg_plot(fp, "Minimum static safety factor", "age (years)", "safety factor", t->na, t->age,
            t->ng, (const char(*)[FM_NAME_MAX])t->group, t->sstat, 0);
-  svg_plot(fp, "Cumulative damage", "Miner damage", t->na, t->age, t->ng,
+  fm_svg_plot(fp, "Cumulative damage", "age (years)", "Miner damage", t->na, t->age, t->ng,
            (const char(*)[FM_NAME_MAX])t->group, t->dcum, 1);
-  svg_plot(fp, "Largest von Mises stress per material", "stress", t->na, t->age,
+  fm_svg_plot(fp, "Largest von Mises stress per material", "age (years)", "stress", t->na, t->age,
            t->ng, (const char(*)[FM_NAME_MAX])t->group, t->vm, 0);
   {
     static double one[1][MAXA];
     const char nm[1][FM_NAME_MAX] = {"body mass (kg)"};
     memcpy(one[0], t->mass, sizeof one[0]);
-    svg_plot(fp, "Body mass", "kg", t->na, t->age, 1, nm, one, 0);
+    fm_svg_plot(fp, "Body mass", "age (years)", "kg", t->na, t->age, 1, nm, one, 0);
     const char ne[1][FM_NAME_MAX] = {"extension (mm)"};
     memcpy(one[0], t->ext, sizeof one[0]);
-    svg_plot(fp, "Implant extension", "mm", t->na, t->age, 1, ne, one, 0);
+    fm_svg_plot(fp, "Implant extension", "age (years)", "mm", t->na, t->age, 1, ne, one, 0);
   }
 
   /* the table */

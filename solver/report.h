@@ -6,4 +6,12 @@
 
 int fm_report_write(const char *outdir);
 
+/* An inline SVG line plot: ns series y[s][0..n) against x[0..n) (n at most
+ * FM_PLOT_MAX); log10 y axis when logy; non-finite values are gaps. */
+#include <stdio.h>
+#define FM_PLOT_MAX 256
+void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
+                 const char *ylabel, int n, const double *x, int ns,
+                 const char (*names)[128], double y[][FM_PLOT_MAX], int logy);
+
 #endif
