@@ -19,6 +19,7 @@
 #include "run.h"
 #include "report.h"
 #include "scenario.h"
+#include "submit.h"
 #include "suite.h"
 
 static void usage(FILE *fp) {
@@ -30,6 +31,11 @@ static void usage(FILE *fp) {
           "       femora report OUTDIR   (HTML report of a scenario's results)\n"
           "       femora converge CASE.yaml [--levels N] [--ratio R] [--parameter h] "
           "[-o OUTDIR]\n"
+          "       femora submit CASE.yaml|SUITE_DIR|SCENARIO.yaml [-o OUTDIR] [--nodes N] "
+          "[--ntasks-per-node M]\n"
+          "                     [--gpus-per-node G] [--time HH:MM:SS] [--partition P] "
+          "[--dry-run]\n"
+          "       femora status JOBID\n"
           "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
           "[--max-slowdown X]\n"
           "       femora --version\n"
@@ -121,6 +127,61 @@ int main(int argc, char **argv) {
     printf("report: %s/report.html\n", argv[2]);
     return 0;
   }
+  if (!strcmp(argv[1], "status")) {
+    if (argc != 3) {
+      fprintf(stderr, "usage: femora status JOBID\n");
+      return 2;
+    }
+    if (fm_status(argv[2])) {
+      fprintf(stderr, "femora: error: %s\n", fm_error_message());
+      return 1;
+    }
+    return 0;
+  }
+  if (!strcmp(argv[1], "submit")) {
+    FmSubmitOptions so = {NULL, NULL, NULL, 1, 1, 0, "01:00:00", NULL, 0};
+    for (int i = 2; i < argc; i++) {
+      if (!strcmp(argv[i], "-o") && i + 1 < argc) so.outdir = argv[++i];
+      else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) so.nodes = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--ntasks-per-node") && i + 1 < argc) so.ntasks_per_node = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--gpus-per-node") && i + 1 < argc) so.gpus_per_node = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--time") && i + 1 < argc) so.time = argv[++i];
+      else if (!strcmp(argv[i], "--partition") && i + 1 < argc) so.partition = argv[++i];
+      else if (!strcmp(argv[i], "--dry-run")) so.dry_run = 1;
+      else if (argv[i][0] != '-' && !so.target) so.target = argv[i];
+      else {
+        fprintf(stderr, "femora: error: submit: unknown or incomplete option '%s'\n", argv[i]);
+        return 2;
+      }
+    }
+    int h = 0, m = 0, sec = 0;
+    if (!so.target || so.nodes < 1 || so.ntasks_per_node < 1 || so.gpus_per_node < 0 ||
+        sscanf(so.time, "%d:%d:%d", &h, &m, &sec) != 3) {
+      fprintf(stderr, "usage: femora submit CASE.yaml|SUITE_DIR|SCENARIO.yaml [-o OUTDIR] "
+                      "[--nodes N>=1] [--ntasks-per-node M>=1] [--gpus-per-node G] "
+                      "[--time HH:MM:SS] [--partition P] [--dry-run]\n");
+      return 2;
+    }
+    char defo[4200];
+    if (!so.outdir) {
+      const char *b = strrchr(so.target, '/');
+      snprintf(defo, sizeof defo, "%s.job", b && b[1] ? b + 1 : so.target);
+      so.outdir = defo;
+    }
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+      fprintf(stderr, "femora: error: submit: cannot find the femora executable\n");
+      return 1;
+    }
+    self[n] = 0;
+    so.femora = self;
+    if (fm_submit(&so)) {
+      fprintf(stderr, "femora: error: %s\n", fm_error_message());
+      return 1;
+    }
+    return 0;
+  }
   if (!strcmp(argv[1], "suite")) {
     FmSuiteOptions so = {NULL, "suite.out", NULL, 1, 0.0, NULL};
     for (int i = 2; i < argc; i++) {
@@ -162,7 +223,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *case_path = NULL, *outdir = NULL, *backend = NULL, *param = "h";
-  int np = 0, quiet = 0, petsc_first = argc, levels = 3;
+  int np = 0, quiet = 0, petsc_first = argc, levels = 3, step = -1;
   double ratio = 1.5;
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--")) {
@@ -180,6 +241,8 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
       backend = argv[++i];
+    } else if (scenario && !strcmp(argv[i], "--step") && i + 1 < argc) {
+      step = atoi(argv[++i]);
     } else if (converge && !strcmp(argv[i], "--levels") && i + 1 < argc) {
       levels = atoi(argv[++i]);
     } else if (converge && !strcmp(argv[i], "--ratio") && i + 1 < argc) {
@@ -257,7 +320,7 @@ int main(int argc, char **argv) {
     ierr = fm_converge(comm, case_path, &co, &cr);
   } else if (scenario) {
     FmScenarioResult sr;
-    ierr = fm_scenario_run(comm, case_path, &opt, &sr);
+    ierr = fm_scenario_run_step(comm, case_path, &opt, step, &sr);
     fm_scenario_result_free(&sr);
   } else {
     FmRun run;

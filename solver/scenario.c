@@ -299,6 +299,11 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
 
 int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
                     FmScenarioResult *res) {
+  return fm_scenario_run_step(comm, path, opt, -1, res);
+}
+
+int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *opt,
+                         int only, FmScenarioResult *res) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -366,7 +371,10 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
   /* each rank its own steps */
   ierr = 0;
   int resumed = 0;
+  if (only >= s.nages) ierr = fm_error("%s: --step %d: the scenario has %d steps (0 to %d)",
+                                       path, only, s.nages, s.nages - 1);
   for (int i = rank; i < s.nages && !ierr; i += size) {
+    if (only >= 0 && i != only) continue;
     char dir[4300];
     step_dir(outdir, &s, i, dir, sizeof dir);
     const unsigned long long h = step_hash(&s, i, h0);
@@ -387,6 +395,10 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
   if (fm_sync_error(comm, ierr)) {
     fm_scenario_free(&s);
     return 1;
+  }
+  if (only >= 0) { /* one step of a job array: the summary comes later */
+    fm_scenario_free(&s);
+    return 0;
   }
   /* gather through the step files (every rank wrote its own) */
   MPI_Barrier(comm);

@@ -35,6 +35,9 @@ typedef struct {
 
 int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
                     FmScenarioResult *res);
+/* Solve step `only` alone (a job-array element; no summary); only < 0: all. */
+int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *opt,
+                         int only, FmScenarioResult *res);
 void fm_scenario_result_free(FmScenarioResult *res);
 
 #endif

@@ -301,6 +301,34 @@ static int write_reports(const FmSuiteOptions *opt, int nfail, int nchecks) {
   return fm_rename_tmp(path);
 }
 
+int fm_suite_find(const char *dir, int *n, char (**paths)[4096], char (**names)[512]) {
+  g_cases = NULL;
+  g_ncases = g_cap = 0;
+  g_root = dir;
+  *n = 0;
+  struct stat st;
+  if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+    return fm_error("%s: not a folder of validation cases", dir);
+  if (nftw(dir, visit, 16, FTW_PHYS)) return fm_error("%s: cannot read the folder", dir);
+  if (g_ncases == 0)
+    return fm_error("%s: no case with expected results (*.yaml with an 'expected:' "
+                    "section) found", dir);
+  qsort(g_cases, g_ncases, sizeof *g_cases, cmp_case);
+  *paths = fm_calloc(g_ncases, sizeof **paths);
+  *names = fm_calloc(g_ncases, sizeof **names);
+  if (!*paths || !*names) return 1;
+  for (int k = 0; k < g_ncases; k++) {
+    snprintf((*paths)[k], 4096, "%s", g_cases[k].path);
+    snprintf((*names)[k], 512, "%s", g_cases[k].name);
+    for (char *p = (*names)[k]; *p; p++)
+      if (*p == '/') *p = '.';
+  }
+  *n = g_ncases;
+  free(g_cases);
+  g_cases = NULL;
+  return 0;
+}
+
 int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   g_cases = NULL;
   g_ncases = g_cap = 0;

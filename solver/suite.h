@@ -18,4 +18,8 @@ typedef struct {
  * down), 1 when something failed (the reports say what), or an error. */
 int fm_suite_run(const FmSuiteOptions *opt, int *nfailed);
 
+/* The cases of a suite folder, sorted: paths and names ('/' turned to '.'),
+ * allocated (caller frees). */
+int fm_suite_find(const char *dir, int *n, char (**paths)[4096], char (**names)[512]);
+
 #endif
