@@ -1,3 +1,5 @@
+/* realpath */
+#define _XOPEN_SOURCE 700
 #include "submit.h"
 
 #include <errno.h>
