@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "output.h"
+#include "report.h"
 #include "run.h"
 
 extern char **environ;
@@ -32,6 +33,7 @@ typedef struct {
   char first_error[1024];
   int slow;
   double median;
+  double worst; /* largest error / tolerance over the case's checks */
 } SuiteCase;
 
 static SuiteCase *g_cases;
@@ -117,6 +119,15 @@ static void collect(SuiteCase *c) {
   while (f && fgets(line, sizeof line, f)) {
     c->nchecks++;
     c->npass += !strncmp(line, "pass\t", 5);
+    /* fields: result, what, value, reference, error, tolerance, ... */
+    char *fld[6], *save = NULL;
+    int nf = 0;
+    for (char *tok = strtok_r(line, "\t", &save); tok && nf < 6; tok = strtok_r(NULL, "\t", &save))
+      fld[nf++] = tok;
+    if (nf == 6) {
+      const double r = atof(fld[4]) / atof(fld[5]);
+      if (!(r <= c->worst)) c->worst = r; /* NaN counts as worst */
+    }
   }
   if (f) fclose(f);
   if (c->status != 0) {
@@ -180,7 +191,59 @@ static void xml_text(FILE *fp, const char *s) {
   }
 }
 
-static int write_reports(const FmSuiteOptions *opt, int nfail, int nchecks) {
+/* Plots of the history: run time and worst error / tolerance of every case,
+ * run after run (the last FM_PLOT_MAX runs). */
+static void history_plots(FILE *fp, const char *hist) {
+  FILE *f = fopen(hist, "r");
+  if (!f) return;
+  static char dates[FM_PLOT_MAX][32];
+  static double tsec[16][FM_PLOT_MAX], ratio[16][FM_PLOT_MAX];
+  int nd = 0;
+  const int nc = g_ncases < 16 ? g_ncases : 16;
+  for (int c = 0; c < 16; c++)
+    for (int d = 0; d < FM_PLOT_MAX; d++) tsec[c][d] = ratio[c][d] = NAN;
+  char line[2048];
+  while (fgets(line, sizeof line, f)) {
+    char *fld[6], *save = NULL;
+    int n = 0;
+    line[strcspn(line, "\n")] = 0;
+    for (char *tok = strtok_r(line, ",", &save); tok && n < 6; tok = strtok_r(NULL, ",", &save))
+      fld[n++] = tok;
+    if (n < 3) continue;
+    int d = nd - 1;
+    if (d < 0 || strcmp(dates[d], fld[0])) {
+      if (nd == FM_PLOT_MAX) { /* keep the newest runs */
+        memmove(dates, dates + 1, sizeof dates[0] * (FM_PLOT_MAX - 1));
+        for (int c = 0; c < 16; c++) {
+          memmove(tsec[c], tsec[c] + 1, sizeof(double) * (FM_PLOT_MAX - 1));
+          memmove(ratio[c], ratio[c] + 1, sizeof(double) * (FM_PLOT_MAX - 1));
+          tsec[c][FM_PLOT_MAX - 1] = ratio[c][FM_PLOT_MAX - 1] = NAN;
+        }
+        nd--;
+      }
+      d = nd++;
+      snprintf(dates[d], sizeof dates[d], "%s", fld[0]);
+    }
+    for (int c = 0; c < nc; c++)
+      if (!strcmp(g_cases[c].name, fld[1])) {
+        tsec[c][d] = atof(fld[2]);
+        if (n >= 6) ratio[c][d] = atof(fld[5]);
+      }
+  }
+  fclose(f);
+  if (nd < 1) return;
+  double x[FM_PLOT_MAX];
+  for (int d = 0; d < nd; d++) x[d] = d + 1;
+  static char names[16][128];
+  for (int c = 0; c < nc; c++) snprintf(names[c], sizeof names[c], "%.127s", g_cases[c].name);
+  fprintf(fp, "<h2>History (%d runs, %s to %s)</h2>\n", nd, dates[0], dates[nd - 1]);
+  fm_svg_plot(fp, "Run time per case", "run", "seconds", nd, x, nc,
+              (const char(*)[128])names, tsec, 0);
+  fm_svg_plot(fp, "Accuracy: worst error / tolerance per case (below 1 passes)", "run",
+              "error / tolerance", nd, x, nc, (const char(*)[128])names, ratio, 1);
+}
+
+static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail, int nchecks) {
   char path[4300];
   snprintf(path, sizeof path, "%s/junit.xml", opt->outdir);
   FILE *fp = fm_open_tmp(path);
@@ -293,10 +356,12 @@ static int write_reports(const FmSuiteOptions *opt, int nfail, int nchecks) {
     }
     if (f) fclose(f);
   }
-  fputs("</table>\n<p>History: accuracy and run time per case are appended to the "
-        "history file at every run (date, case, seconds, checks passed, checks).</p>\n"
-        "</body></html>\n",
+  fputs("</table>\n<p>History: a line per case is appended to the history file at "
+        "every run (date, case, seconds, checks passed, checks, worst error / "
+        "tolerance).</p>\n",
         fp);
+  history_plots(fp, hist);
+  fputs("</body></html>\n", fp);
   FM_CALL(fm_close_tmp(fp, path));
   return fm_rename_tmp(path);
 }
@@ -412,10 +477,11 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   time_t t = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
   for (int k = 0; k < g_ncases; k++)
-    fprintf(h, "%s,%s,%.4f,%d,%d\n", when, g_cases[k].name, g_cases[k].seconds,
-            g_cases[k].npass, g_cases[k].status == 0 ? g_cases[k].nchecks : -1);
+    fprintf(h, "%s,%s,%.4f,%d,%d,%.4g\n", when, g_cases[k].name, g_cases[k].seconds,
+            g_cases[k].npass, g_cases[k].status == 0 ? g_cases[k].nchecks : -1,
+            g_cases[k].status == 0 ? g_cases[k].worst : NAN);
   fclose(h);
-  FM_CALL(write_reports(opt, nfail, nchecks));
+  FM_CALL(write_reports(opt, hist, nfail, nchecks));
   printf("reports: %s/junit.xml, %s/suite.html; history: %s\n", opt->outdir, opt->outdir, hist);
   /* the closing line CI dashboards read */
   printf("%d passed, %d failed\n", npass, nfail);
