@@ -16,6 +16,8 @@
 
 #include "converge.h"
 #include "error.h"
+#include "generate.h"
+#include "mesh.h"
 #include "run.h"
 #include "report.h"
 #include "scenario.h"
@@ -36,6 +38,8 @@ static void usage(FILE *fp) {
           "                     [--gpus-per-node G] [--time HH:MM:SS] [--partition P] "
           "[--dry-run]\n"
           "       femora status JOBID\n"
+          "       femora generate implant -h SIZE -o MODEL.msh   (benchmark models, "
+          "no Gmsh)\n"
           "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
           "[--max-slowdown X]\n"
           "       femora --version\n"
@@ -125,6 +129,30 @@ int main(int argc, char **argv) {
       return 1;
     }
     printf("report: %s/report.html\n", argv[2]);
+    return 0;
+  }
+  if (!strcmp(argv[1], "generate")) {
+    double hh = 0;
+    const char *out = NULL;
+    for (int i = 3; i < argc; i++) {
+      if (!strcmp(argv[i], "-h") && i + 1 < argc) hh = atof(argv[++i]);
+      else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+    }
+    if (argc < 3 || strcmp(argv[2], "implant") || !out || !(hh > 0)) {
+      fprintf(stderr, "usage: femora generate implant -h SIZE -o MODEL.msh\n");
+      return 2;
+    }
+    FmMesh gm;
+    int ierr = fm_generate_implant(hh, &gm);
+    if (!ierr) ierr = fm_mesh_write_msh(&gm, out);
+    if (!ierr)
+      printf("%s: %d nodes, %d TET4 elements (order: 2 in a case makes them TET10)\n", out,
+             gm.nnodes, gm.nelem);
+    fm_mesh_free(&gm);
+    if (ierr) {
+      fprintf(stderr, "femora: error: %s\n", fm_error_message());
+      return 1;
+    }
     return 0;
   }
   if (!strcmp(argv[1], "status")) {
