@@ -8,6 +8,9 @@
 
 #include "recover.h"
 
+/* Create a directory and its parents (like mkdir -p). */
+int fm_make_dirs(const char *dir);
+
 /* Open path + ".tmp" for writing. */
 FILE *fm_open_tmp(const char *path);
 /* Close the temporary file of path (on a write error: remove it and record

@@ -3,10 +3,26 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "output.h"
+
+int fm_make_dirs(const char *dir) {
+  char buf[4800];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+      *p = '/';
+    }
+  if (mkdir(buf, 0777) && errno != EEXIST)
+    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+  return 0;
+}
 
 FILE *fm_open_tmp(const char *path) {
   char tmp[4200];

@@ -60,20 +60,6 @@ int fm_sync_error(MPI_Comm comm, int ierr) {
   return 1;
 }
 
-static int make_dir(const char *dir) {
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", dir);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(buf, 0777) && errno != EEXIST)
-        return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
-      *p = '/';
-    }
-  if (mkdir(buf, 0777) && errno != EEXIST)
-    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
-  return 0;
-}
 
 /* Output file name for a load case: its name with unsafe characters
  * replaced. */
@@ -370,7 +356,7 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   MPI_Comm_size(comm, &run->ranks);
   Log L = {rank, opt->quiet, NULL};
   if (opt->outdir) {
-    if (rank == 0) ierr = make_dir(opt->outdir);
+    if (rank == 0) ierr = fm_make_dirs(opt->outdir);
     FM_CALL(fm_sync_error(comm, ierr));
     if (rank == 0) {
       char path[4200];

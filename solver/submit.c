@@ -93,25 +93,11 @@ static void jobs_dir(char *out, size_t n) {
   else snprintf(out, n, "%s/.femora/jobs", getenv("HOME") ? getenv("HOME") : "/tmp");
 }
 
-static int mkdirs(const char *dir) {
-  char buf[4800];
-  snprintf(buf, sizeof buf, "%s", dir);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(buf, 0777) && errno != EEXIST)
-        return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
-      *p = '/';
-    }
-  if (mkdir(buf, 0777) && errno != EEXIST)
-    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
-  return 0;
-}
 
 int fm_submit(const FmSubmitOptions *o) {
   Kind kind = is_dir(o->target) ? KIND_SUITE : has_top_key(o->target, "ages") ? KIND_SCENARIO : KIND_CASE;
   char abs_out[4096], abs_target[4096];
-  FM_CALL(mkdirs(o->outdir));
+  FM_CALL(fm_make_dirs(o->outdir));
   if (!realpath(o->outdir, abs_out)) return fm_error("%s: %s", o->outdir, strerror(errno));
   if (!realpath(o->target, abs_target))
     return fm_error("%s: cannot open: %s", o->target, strerror(errno));
@@ -225,7 +211,7 @@ int fm_submit(const FmSubmitOptions *o) {
   /* register the job: femora status finds its outputs */
   char reg[4300], path[4400];
   jobs_dir(reg, sizeof reg);
-  FM_CALL(mkdirs(reg));
+  FM_CALL(fm_make_dirs(reg));
   snprintf(path, sizeof path, "%s/%s", reg, jobid);
   fp = fm_open_tmp(path);
   if (!fp) return 1;

@@ -78,27 +78,13 @@ static int cmp_case(const void *a, const void *b) {
   return strcmp(((const SuiteCase *)a)->name, ((const SuiteCase *)b)->name);
 }
 
-static int mkdirs(const char *dir) {
-  char buf[4800];
-  snprintf(buf, sizeof buf, "%s", dir);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(buf, 0777) && errno != EEXIST)
-        return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
-      *p = '/';
-    }
-  if (mkdir(buf, 0777) && errno != EEXIST)
-    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
-  return 0;
-}
 
 static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   char res[4800], so[4800], se[4800];
   snprintf(res, sizeof res, "%s/results", c->out);
   snprintf(so, sizeof so, "%s/stdout.txt", c->out);
   snprintf(se, sizeof se, "%s/stderr.txt", c->out);
-  FM_CALL(mkdirs(c->out));
+  FM_CALL(fm_make_dirs(c->out));
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, so, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -179,6 +165,17 @@ static void read_history(const char *path) {
   }
   free(t);
   fclose(f);
+}
+
+/* A checks.txt line into its 9 tab-separated fields (result, what, value,
+ * reference, error, tolerance, relative/absolute, kind, source). */
+static int split_check(char *line, char *fld[9]) {
+  line[strcspn(line, "\n")] = 0;
+  int nf = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(line, "\t", &save); tok && nf < 9; tok = strtok_r(NULL, "\t", &save))
+    fld[nf++] = tok;
+  return nf;
 }
 
 static void xml_text(FILE *fp, const char *s) {
@@ -267,11 +264,8 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
     snprintf(cp, sizeof cp, "%s/results/checks.txt", c->out);
     FILE *f = fopen(cp, "r");
     while (f && fgets(line, sizeof line, f)) {
-      line[strcspn(line, "\n")] = 0;
       char *fld[9];
-      int nf = 0;
-      for (char *tok = strtok(line, "\t"); tok && nf < 9; tok = strtok(NULL, "\t")) fld[nf++] = tok;
-      if (nf < 9) continue;
+      if (split_check(line, fld) < 9) continue;
       fputs("  <testcase classname=\"", fp);
       xml_text(fp, c->name);
       fputs("\" name=\"", fp);
@@ -336,11 +330,8 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
     snprintf(cp, sizeof cp, "%s/results/checks.txt", c->out);
     FILE *f = fopen(cp, "r");
     while (f && fgets(line, sizeof line, f)) {
-      line[strcspn(line, "\n")] = 0;
       char *fld[9];
-      int nf = 0;
-      for (char *tok = strtok(line, "\t"); tok && nf < 9; tok = strtok(NULL, "\t")) fld[nf++] = tok;
-      if (nf < 9) continue;
+      if (split_check(line, fld) < 9) continue;
       fputs("<tr><td>", fp);
       xml_text(fp, c->name);
       for (int i = 1; i <= 8; i++) {
@@ -409,7 +400,7 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
                     "section) found",
                     opt->dir);
   qsort(g_cases, g_ncases, sizeof *g_cases, cmp_case);
-  FM_CALL(mkdirs(opt->outdir));
+  FM_CALL(fm_make_dirs(opt->outdir));
   for (int k = 0; k < g_ncases; k++) {
     char safe[512];
     snprintf(safe, sizeof safe, "%s", g_cases[k].name);
