@@ -341,7 +341,19 @@ static int cuda_assemble(FmBackend *be) {
     return fm_error("backend cuda: %d nodes: this version indexes DOFs with "
                     "32-bit integers (at most %d nodes)",
                     m->nnodes, INT_MAX / 3);
-  FM_CALL(select_device(cb, rank));
+  /* one GPU per process, round-robin over the node's devices: the node-local
+   * rank when the launcher gives one (OpenMPI, Slurm), else the rank in the
+   * whole job (independent solves run on MPI_COMM_SELF, so be->comm's rank
+   * would put them all on device 0) */
+  int grank = 0;
+  const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  if (!lr) lr = getenv("SLURM_LOCALID");
+  if (lr) grank = atoi(lr);
+#ifdef FEMORA_HAVE_MPI
+  else MPI_Comm_rank(MPI_COMM_WORLD, &grank);
+#endif
+  (void)rank;
+  FM_CALL(select_device(cb, grank));
   int64_t *bptr = NULL;
   int *bcol = NULL;
   FM_CALL(block_structure(m, &bptr, &bcol));
