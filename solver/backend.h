@@ -43,6 +43,10 @@ void fm_backend_destroy(FmBackend *be);
 int fm_backend_create_petsc(FmBackend *be); /* "cpu": PETSc, MPI */
 int fm_backend_create_ref(FmBackend *be);   /* "ref": plain C, 1 rank */
 int fm_backend_create_cuda(FmBackend *be);  /* "cuda": one GPU */
+/* Write the eliminated system of a case's first load case (plain-C
+ * assembly; format in backend_ref.c) for external solvers. */
+int fm_dump_system(const char *case_path, const char *out);
+
 /* Number of usable CUDA devices (0 without a driver or a GPU). */
 int fm_cuda_device_count(void);
 

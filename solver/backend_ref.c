@@ -11,6 +11,7 @@
 #include "csr.h"
 #include "element.h"
 #include "error.h"
+#include "output.h"
 
 typedef struct {
   FmBlockCsr A;
@@ -180,4 +181,90 @@ int fm_backend_create_ref(FmBackend *be) {
   be->solve = ref_solve;
   be->destroy = ref_destroy;
   return 0;
+}
+
+/* Write the assembled, eliminated system A u = b of load vector f (after
+ * ref_assemble) for other solvers to run on the very same matrix (the CuPy
+ * Jacobi-CG of the GPU benchmark): "FMSYS001", int64 n, int64 nnz, int64
+ * rowptr[n+1], int32 col[nnz], float64 val[nnz], float64 b[n], float64
+ * x0[n] (the prescribed values, 0 elsewhere); little-endian; scalar CSR with
+ * row 3*node + component. */
+int fm_ref_dump(FmBackend *be, const double *f, const char *path) {
+  RefData *d = be->data;
+  const FmModel *md = be->md;
+  const int nn = md->mesh.nnodes;
+  const int64_t n = 3 * (int64_t)nn, nnz = 9 * d->A.ptr[nn];
+  FILE *fp = fm_open_tmp(path);
+  if (!fp) return 1;
+  fwrite("FMSYS001", 1, 8, fp);
+  fwrite(&n, 8, 1, fp);
+  fwrite(&nnz, 8, 1, fp);
+  int64_t off = 0;
+  fwrite(&off, 8, 1, fp);
+  for (int r = 0; r < nn; r++)
+    for (int p = 0; p < 3; p++) {
+      off += 3 * (d->A.ptr[r + 1] - d->A.ptr[r]);
+      fwrite(&off, 8, 1, fp);
+    }
+  for (int r = 0; r < nn; r++)
+    for (int p = 0; p < 3; p++)
+      for (int64_t k = d->A.ptr[r]; k < d->A.ptr[r + 1]; k++)
+        for (int q = 0; q < 3; q++) {
+          const int32_t c = 3 * d->A.col[k] + q;
+          fwrite(&c, 4, 1, fp);
+        }
+  for (int r = 0; r < nn; r++)
+    for (int p = 0; p < 3; p++)
+      for (int64_t k = d->A.ptr[r]; k < d->A.ptr[r + 1]; k++)
+        fwrite(d->A.val + 9 * k + 3 * p, 8, 3, fp);
+  for (int64_t i = 0; i < n; i++) {
+    const double v = d->fixed[i] ? 0.0 : f[i] - d->lift[i];
+    fwrite(&v, 8, 1, fp);
+  }
+  /* prescribed rows: b = diag g; x0 = g */
+  double *g = fm_calloc(n, sizeof(double));
+  if (!g) {
+    fclose(fp);
+    fm_discard_tmp(path);
+    return 1;
+  }
+  for (int k = 0; k < md->ndir; k++) g[md->dir_dof[k]] = md->dir_val[k];
+  /* rewrite the b entries of prescribed rows in place */
+  const long bpos = 8 + 8 + 8 + 8 * (n + 1) + 4 * nnz + 8 * nnz;
+  for (int k = 0; k < md->ndir; k++) {
+    const double v = d->diag * g[md->dir_dof[k]];
+    fseek(fp, bpos + 8 * (long)md->dir_dof[k], SEEK_SET);
+    fwrite(&v, 8, 1, fp);
+  }
+  fseek(fp, 0, SEEK_END);
+  fwrite(g, 8, n, fp);
+  free(g);
+  FM_CALL(fm_close_tmp(fp, path));
+  return fm_rename_tmp(path);
+}
+
+int fm_dump_system(const char *case_path, const char *out) {
+  FmModel md;
+  memset(&md, 0, sizeof md);
+  int ierr = fm_case_read(case_path, &md.cs);
+  if (!ierr && !md.cs.mesh_file[0])
+    ierr = fm_error("%s: mesh: dump reads a mesh file (mesh.file); mesh the geometry "
+                    "script first (femora run writes it to OUTDIR/mesh.msh)",
+                    case_path);
+  if (!ierr) ierr = fm_model_build(&md, md.cs.mesh_file);
+  FmBackend be;
+  memset(&be, 0, sizeof be);
+  double *f = NULL;
+  if (!ierr) ierr = fm_backend_create("ref", MPI_COMM_SELF, &md, &be);
+  if (!ierr) ierr = be.assemble(&be);
+  if (!ierr) {
+    f = fm_calloc(3 * (size_t)md.mesh.nnodes, sizeof(double));
+    ierr = !f;
+  }
+  if (!ierr) ierr = fm_model_load_vector(&md, 0, f);
+  if (!ierr) ierr = fm_ref_dump(&be, f, out);
+  free(f);
+  fm_backend_destroy(&be);
+  fm_model_free(&md);
+  return ierr;
 }

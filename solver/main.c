@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "converge.h"
+#include "backend.h"
 #include "error.h"
 #include "generate.h"
 #include "mesh.h"
@@ -38,6 +39,8 @@ static void usage(FILE *fp) {
           "                     [--gpus-per-node G] [--time HH:MM:SS] [--partition P] "
           "[--dry-run]\n"
           "       femora status JOBID\n"
+          "       femora dump CASE.yaml -o SYSTEM.bin   (the assembled system, for "
+          "external solvers)\n"
           "       femora generate implant -h SIZE -o MODEL.msh   (benchmark models, "
           "no Gmsh)\n"
           "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
@@ -130,6 +133,21 @@ int main(int argc, char **argv) {
     }
     printf("report: %s/report.html\n", argv[2]);
     return 0;
+  }
+  if (!strcmp(argv[1], "dump")) {
+    if (argc != 5 || strcmp(argv[3], "-o")) {
+      fprintf(stderr, "usage: femora dump CASE.yaml -o SYSTEM.bin\n");
+      return 2;
+    }
+#ifdef FEMORA_HAVE_MPI
+    MPI_Init(NULL, NULL);
+#endif
+    const int ierr = fm_dump_system(argv[2], argv[4]);
+    if (ierr) fprintf(stderr, "femora: error: %s\n", fm_error_message());
+#ifdef FEMORA_HAVE_MPI
+    MPI_Finalize();
+#endif
+    return ierr ? 1 : 0;
   }
   if (!strcmp(argv[1], "generate")) {
     double hh = 0;

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Plain Jacobi-preconditioned CG on a system written by `femora dump`: the
+GPU benchmark's reference point (the issue: "a plain Jacobi-CG on the GPU
+through CuPy on the same assembled matrix").  With CuPy (the GPU machines
+have it) the solve runs on the GPU through cupyx.scipy.sparse (cuSPARSE);
+it also measures the SpMV bandwidth against the device-to-device copy
+bandwidth.  Without CuPy it runs in plain Python, for small systems only
+(the test checks the file format and the solution that way).
+
+usage: cupy_cg.py SYSTEM.bin [--rtol 1e-8] [--max-it 100000] [--python]
+prints one JSON line: n, nnz, backend, iterations, seconds, residual,
+max_nodal_displacement, spmv_gbs, copy_gbs (GPU only)."""
+import json
+import struct
+import sys
+import time
+
+
+def read_system(path):
+    with open(path, "rb") as f:
+        if f.read(8) != b"FMSYS001":
+            raise SystemExit(f"{path}: not a femora dump (FMSYS001)")
+        n, nnz = struct.unpack("<qq", f.read(16))
+        data = f.read()
+    o = 0
+
+    def take(fmt, count, size):
+        nonlocal o
+        vals = struct.unpack_from(f"<{count}{fmt}", data, o)
+        o += count * size
+        return vals
+
+    rowptr = take("q", n + 1, 8)
+    col = take("i", nnz, 4)
+    val = take("d", nnz, 8)
+    b = take("d", n, 8)
+    x0 = take("d", n, 8)
+    return n, nnz, rowptr, col, val, b, x0
+
+
+def cg_python(n, rowptr, col, val, b, x0, rtol, max_it):
+    def matvec(x):
+        return [sum(val[k] * x[col[k]] for k in range(rowptr[i], rowptr[i + 1])) for i in range(n)]
+
+    diag = [0.0] * n
+    for i in range(n):
+        for k in range(rowptr[i], rowptr[i + 1]):
+            if col[k] == i:
+                diag[i] = val[k]
+    x = list(x0)
+    ax = matvec(x)
+    r = [b[i] - ax[i] for i in range(n)]
+    z = [r[i] / diag[i] for i in range(n)]
+    p = list(z)
+    rz = sum(r[i] * z[i] for i in range(n))
+    bn = sum(v * v for v in b) ** 0.5 or 1.0
+    it = 0
+    while sum(v * v for v in r) ** 0.5 > rtol * bn and it < max_it:
+        q = matvec(p)
+        alpha = rz / sum(p[i] * q[i] for i in range(n))
+        for i in range(n):
+            x[i] += alpha * p[i]
+            r[i] -= alpha * q[i]
+            z[i] = r[i] / diag[i]
+        rz1 = sum(r[i] * z[i] for i in range(n))
+        beta, rz = rz1 / rz, rz1
+        for i in range(n):
+            p[i] = z[i] + beta * p[i]
+        it += 1
+    ax = matvec(x)
+    res = sum((b[i] - ax[i]) ** 2 for i in range(n)) ** 0.5 / bn
+    return x, it, res
+
+
+def cg_cupy(n, nnz, rowptr, col, val, b, x0, rtol, max_it):
+    import cupy as cp
+    import cupyx.scipy.sparse as sp
+    A = sp.csr_matrix((cp.asarray(val), cp.asarray(col, dtype=cp.int32),
+                       cp.asarray(rowptr, dtype=cp.int64)), shape=(n, n))
+    b, x = cp.asarray(b), cp.asarray(x0)
+    dinv = 1.0 / A.diagonal()
+    # bandwidths: SpMV (bytes of values, columns, row pointers, x and y)
+    # against a large device-to-device copy (read + write)
+    y = A @ x
+    cp.cuda.Device().synchronize()
+    reps = 20
+    t = time.perf_counter()
+    for _ in range(reps):
+        y = A @ x
+    cp.cuda.Device().synchronize()
+    spmv = (time.perf_counter() - t) / reps
+    spmv_bytes = nnz * (8 + 4) + (n + 1) * 8 + 2 * n * 8
+    big = cp.empty(1 << 28, dtype=cp.uint8)
+    dst = cp.empty_like(big)
+    cp.copyto(dst, big)
+    cp.cuda.Device().synchronize()
+    t = time.perf_counter()
+    for _ in range(reps):
+        cp.copyto(dst, big)
+    cp.cuda.Device().synchronize()
+    copy = (time.perf_counter() - t) / reps
+    cp.cuda.Device().synchronize()
+    t0 = time.perf_counter()
+    r = b - A @ x
+    z = dinv * r
+    p = z.copy()
+    rz = float(r @ z)
+    bn = float(cp.linalg.norm(b)) or 1.0
+    it = 0
+    while float(cp.linalg.norm(r)) > rtol * bn and it < max_it:
+        q = A @ p
+        alpha = rz / float(p @ q)
+        x += alpha * p
+        r -= alpha * q
+        z = dinv * r
+        rz1 = float(r @ z)
+        p = z + (rz1 / rz) * p
+        rz = rz1
+        it += 1
+    cp.cuda.Device().synchronize()
+    seconds = time.perf_counter() - t0
+    res = float(cp.linalg.norm(b - A @ x)) / bn
+    return cp.asnumpy(x).tolist(), it, res, seconds, spmv_bytes / spmv / 1e9, 2 * big.nbytes / copy / 1e9
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        raise SystemExit(__doc__)
+    path, rtol, max_it, force_python = args[0], 1e-8, 100000, "--python" in args
+    if "--rtol" in args:
+        rtol = float(args[args.index("--rtol") + 1])
+    if "--max-it" in args:
+        max_it = int(args[args.index("--max-it") + 1])
+    n, nnz, rowptr, col, val, b, x0 = read_system(path)
+    out = {"n": n, "nnz": nnz}
+    try:
+        if force_python:
+            raise ImportError
+        import cupy  # noqa: F401
+        x, it, res, secs, spmv_gbs, copy_gbs = cg_cupy(n, nnz, rowptr, col, val, b, x0, rtol, max_it)
+        out.update(backend="cupy", spmv_gbs=spmv_gbs, copy_gbs=copy_gbs, spmv_fraction=spmv_gbs / copy_gbs)
+    except ImportError:
+        if n > 20000:
+            raise SystemExit(f"{path}: {n} unknowns: too many for the plain-Python fallback (install CuPy)")
+        t0 = time.perf_counter()
+        x, it, res = cg_python(n, rowptr, col, val, b, x0, rtol, max_it)
+        secs = time.perf_counter() - t0
+        out.update(backend="python")
+    u = max((x[i] ** 2 + x[i + 1] ** 2 + x[i + 2] ** 2) ** 0.5 for i in range(0, n, 3))
+    out.update(iterations=it, seconds=secs, residual=res, max_nodal_displacement=u)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
