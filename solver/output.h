@@ -11,7 +11,7 @@
 /* Create a directory and its parents (like mkdir -p). */
 int fm_make_dirs(const char *dir);
 
-/* Open path + ".tmp" for writing. */
+/* Open path + ".tmp.<pid>" for writing (the temporary name; all below). */
 FILE *fm_open_tmp(const char *path);
 /* Close the temporary file of path (on a write error: remove it and record
  * an error naming the path). */

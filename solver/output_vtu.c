@@ -9,6 +9,12 @@
 #include "error.h"
 #include "output.h"
 
+/* The temporary name of path: unique per process, so that processes writing
+ * the same result (job-array elements) never rename each other's file. */
+static void tmp_name(const char *path, char *tmp, size_t n) {
+  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+}
+
 int fm_make_dirs(const char *dir) {
   char buf[4800];
   snprintf(buf, sizeof buf, "%s", dir);
@@ -26,7 +32,7 @@ int fm_make_dirs(const char *dir) {
 
 FILE *fm_open_tmp(const char *path) {
   char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  tmp_name(path, tmp, sizeof tmp);
   FILE *fp = fopen(tmp, "wb");
   if (!fp) fm_error("%s: cannot write: %s", tmp, strerror(errno));
   return fp;
@@ -43,7 +49,7 @@ int fm_close_tmp(FILE *fp, const char *path) {
 
 int fm_rename_tmp(const char *path) {
   char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  tmp_name(path, tmp, sizeof tmp);
   if (rename(tmp, path) != 0) {
     remove(tmp);
     return fm_error("%s: cannot rename into place: %s", path, strerror(errno));
@@ -53,7 +59,7 @@ int fm_rename_tmp(const char *path) {
 
 void fm_discard_tmp(const char *path) {
   char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  tmp_name(path, tmp, sizeof tmp);
   remove(tmp);
 }
 

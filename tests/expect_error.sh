@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad-input check: `femora run CASE` must exit 1 with exactly one line on
 # stderr that starts "femora: error:", names the offending file and contains
-# the expected fragment, and leave no result (summary.json, *.vtu, *.tmp).
+# the expected fragment, and leave no result (summary.json, *.vtu, *.tmp*).
 # usage: expect_error.sh FEMORA CASE FRAGMENT [FILE_NAMED]
 set -u
 femora=$1 case=$2 fragment=$3 named=${4:-$(basename "$2")}
@@ -16,7 +16,7 @@ grep -q '^femora: error: ' "$out/stderr" || fail "no 'femora: error:' prefix"
 grep -qF -- "$named" "$out/stderr" || fail "message does not name $named"
 grep -qF -- "$fragment" "$out/stderr" || fail "message does not contain '$fragment'"
 if [ -d "$out/res" ]; then
-  left=$(find "$out/res" -name summary.json -o -name '*.vtu' -o -name '*.tmp')
+  left=$(find "$out/res" -name summary.json -o -name '*.vtu' -o -name '*.tmp*')
   [ -z "$left" ] || fail "partial results left: $left"
 fi
 exit 0

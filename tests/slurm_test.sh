@@ -83,6 +83,8 @@ jc=$("$femora" submit "$src/tests/bad/good.yaml" -o "$T/out-case" --ntasks-per-n
 jz=$("$femora" submit "$src/cases/test/scenario_zero_growth.yaml" -o "$T/out-scen" --time 00:05:00 2>/dev/null) || fail "submit scenario"
 for i in $(seq 120); do
   [ -z "$(squeue -h 2>/dev/null)" ] && break
+  squeue -h -o %r 2>/dev/null | grep -q DependencyNeverSatisfied &&
+    fail "a job's dependency failed: $(cat "$T"/out-*/slurm-*.out 2>/dev/null | grep -i error | head -3)"
   sleep 1
 done
 [ -z "$(squeue -h)" ] || fail "jobs still queued after 120 s: $(squeue)"
