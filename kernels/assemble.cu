@@ -20,12 +20,15 @@ __global__ void expand_kernel(int nn, const int64_t *bptr, const int *bcol,
     const int64_t b0 = bptr[r];
     const int len = (int)(bptr[r + 1] - b0);
     const int s = (int)(9 * b0);
-    for (int p = 0; p < 3; p++) rowptr[3 * r + p] = s + 3 * len * p;
-    if (r == nn - 1) rowptr[3 * nn] = (int)(9 * bptr[nn]);
+    for (int p = 0; p < 3; p++)
+      rowptr[3 * r + p] = s + 3 * len * p;
+    if (r == nn - 1)
+      rowptr[3 * nn] = (int)(9 * bptr[nn]);
     for (int j = 0; j < len; j++) {
       const int c = bcol[b0 + j];
       for (int p = 0; p < 3; p++)
-        for (int q = 0; q < 3; q++) col[s + 3 * len * p + 3 * j + q] = 3 * c + q;
+        for (int q = 0; q < 3; q++)
+          col[s + 3 * len * p + 3 * j + q] = 3 * c + q;
     }
   }
 }
@@ -33,7 +36,7 @@ __global__ void expand_kernel(int nn, const int64_t *bptr, const int *bcol,
 extern "C" int fm_cuda_expand_structure(FmCudaData *d, const int64_t *bptr,
                                         const int *bcol) {
   expand_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(d->nn, bptr, bcol,
-                                                           d->rowptr, d->col);
+                                                            d->rowptr, d->col);
   FM_CUDA_CHECK_LAUNCH(expand_kernel);
   return 0;
 }
@@ -45,16 +48,17 @@ extern "C" int fm_cuda_expand_structure(FmCudaData *d, const int64_t *bptr,
  * the block row's sorted columns.  flag: smallest failing element. */
 template <int NPE>
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
-assemble_kernel(int nelem, const double *x, const int *conn,
-                                const double *Enu, const int *rowptr,
-                                const int *col, double *val, int *flag) {
+    assemble_kernel(int nelem, const double *x, const int *conn,
+                    const double *Enu, const int *rowptr, const int *col,
+                    double *val, int *flag) {
   double xe[3 * NPE], Ke[9 * NPE * NPE];
   int nd[NPE];
   for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < nelem;
        e += gridDim.x * blockDim.x) {
     for (int a = 0; a < NPE; a++) {
       nd[a] = conn[(size_t)e * NPE + a];
-      for (int i = 0; i < 3; i++) xe[3 * a + i] = x[3 * (size_t)nd[a] + i];
+      for (int i = 0; i < 3; i++)
+        xe[3 * a + i] = x[3 * (size_t)nd[a] + i];
     }
     if (!(fm_tet_stiffness(NPE, xe, Enu[2 * (size_t)e], Enu[2 * (size_t)e + 1],
                            Ke) > 0.0)) {
@@ -95,8 +99,10 @@ static int flag_read(FmCudaData *d, int *out) {
 
 extern "C" int fm_cuda_assemble_local_bytes(int npe, size_t *bytes) {
   cudaFuncAttributes attr;
-  if (npe == 4) FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<4>));
-  else FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<10>));
+  if (npe == 4)
+    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<4>));
+  else
+    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<10>));
   *bytes = attr.localSizeBytes;
   return 0;
 }
@@ -104,17 +110,16 @@ extern "C" int fm_cuda_assemble_local_bytes(int npe, size_t *bytes) {
 extern "C" int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
                                 const double *Enu, int *bad_elem) {
   FM_CUDA_CHECK(cudaMemset(d->val, 0, sizeof(double) * (size_t)d->nnz));
-  if (flag_reset(d)) return 1;
+  if (flag_reset(d))
+    return 1;
   const int nb = fm_cuda_blocks(d->nelem);
   if (d->npe == 4) {
-    assemble_kernel<4><<<nb, FM_CUDA_THREADS>>>(d->nelem, x, conn, Enu,
-                                                d->rowptr, d->col, d->val,
-                                                d->flag);
+    assemble_kernel<4><<<nb, FM_CUDA_THREADS>>>(
+        d->nelem, x, conn, Enu, d->rowptr, d->col, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<4>);
   } else if (d->npe == 10) {
-    assemble_kernel<10><<<nb, FM_CUDA_THREADS>>>(d->nelem, x, conn, Enu,
-                                                 d->rowptr, d->col, d->val,
-                                                 d->flag);
+    assemble_kernel<10><<<nb, FM_CUDA_THREADS>>>(
+        d->nelem, x, conn, Enu, d->rowptr, d->col, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<10>);
   } else {
     return fm_error("backend cuda: %d nodes per element not supported "
@@ -136,7 +141,8 @@ __global__ void diag_sum_kernel(int n, const int *rowptr, const int *col,
     const int r = i / 3, p = i % 3;
     int len;
     const int j = fm_cuda_find_block(rowptr, col, r, r, &len);
-    if (j >= 0) v[0] += fabs(val[rowptr[3 * r] + 3 * len * p + 3 * j + p]);
+    if (j >= 0)
+      v[0] += fabs(val[rowptr[3 * r] + 3 * len * p + 3 * j + p]);
   }
   fm_cuda_grid_sum<1>(v, part, count, out);
 }
@@ -159,7 +165,8 @@ __global__ void eliminate_kernel(int n, const int *rowptr, const int *col,
     const bool fi = fixed[i] != 0;
     for (int k = rowptr[i]; k < rowptr[i + 1]; k++) {
       const int c = col[k];
-      if (fi || fixed[c]) val[k] = (c == i) ? diag : 0.0;
+      if (fi || fixed[c])
+        val[k] = (c == i) ? diag : 0.0;
     }
   }
 }
@@ -185,18 +192,22 @@ __global__ void block_jacobi_kernel(int nn, const int *rowptr, const int *col,
     if (j >= 0) {
       const int s = rowptr[3 * r];
       for (int p = 0; p < 3; p++)
-        for (int q = 0; q < 3; q++) a[3 * p + q] = val[s + 3 * len * p + 3 * j + q];
+        for (int q = 0; q < 3; q++)
+          a[3 * p + q] = val[s + 3 * len * p + 3 * j + q];
     }
     if (j < 0 || !fm_inv3(a, o)) {
       atomicMin(flag, r);
-      for (int k = 0; k < 9; k++) o[k] = 0.0;
+      for (int k = 0; k < 9; k++)
+        o[k] = 0.0;
     }
-    for (int k = 0; k < 9; k++) dinv[9 * (size_t)r + k] = o[k];
+    for (int k = 0; k < 9; k++)
+      dinv[9 * (size_t)r + k] = o[k];
   }
 }
 
 extern "C" int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node) {
-  if (flag_reset(d)) return 1;
+  if (flag_reset(d))
+    return 1;
   block_jacobi_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
       d->nn, d->rowptr, d->col, d->val, d->dinv, d->flag);
   FM_CUDA_CHECK_LAUNCH(block_jacobi_kernel);

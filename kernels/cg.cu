@@ -15,10 +15,9 @@ extern "C" int fm_cuda_sparse_init(FmCudaData *d) {
 
 extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
   const double one = 1.0, zero = 0.0;
-  FM_CUSPARSE_CHECK(cusparseCreateCsr(&d->A, d->n, d->n, d->nnz, d->rowptr,
-                                      d->col, d->val, CUSPARSE_INDEX_32I,
-                                      CUSPARSE_INDEX_32I,
-                                      CUSPARSE_INDEX_BASE_ZERO, CUDA_R_64F));
+  FM_CUSPARSE_CHECK(cusparseCreateCsr(
+      &d->A, d->n, d->n, d->nnz, d->rowptr, d->col, d->val, CUSPARSE_INDEX_32I,
+      CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO, CUDA_R_64F));
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vin, d->n, d->x, CUDA_R_64F));
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vout, d->n, d->q, CUDA_R_64F));
   FM_CUSPARSE_CHECK(cusparseSpMV_bufferSize(
@@ -42,11 +41,16 @@ extern "C" int fm_cuda_spmv(FmCudaData *d, const double *x, double *y) {
 /* Errors are ignored here: this runs on the way out, possibly after a
  * failure that left the context unusable. */
 extern "C" void fm_cuda_sparse_free(FmCudaData *d) {
-  if (d->vin) cusparseDestroyDnVec(d->vin);
-  if (d->vout) cusparseDestroyDnVec(d->vout);
-  if (d->A) cusparseDestroySpMat(d->A);
-  if (d->sp) cusparseDestroy(d->sp);
-  if (d->spbuf) cudaFree(d->spbuf);
+  if (d->vin)
+    cusparseDestroyDnVec(d->vin);
+  if (d->vout)
+    cusparseDestroyDnVec(d->vout);
+  if (d->A)
+    cusparseDestroySpMat(d->A);
+  if (d->sp)
+    cusparseDestroy(d->sp);
+  if (d->spbuf)
+    cudaFree(d->spbuf);
   d->vin = d->vout = NULL;
   d->A = NULL;
   d->sp = NULL;
@@ -64,8 +68,8 @@ __device__ inline void apply3(const double *m, const double *r, double *z) {
 /* b = f - lift on free DOFs, diag * g on fixed ones; x = g on fixed DOFs,
  * 0 elsewhere (backend_ref.c). */
 __global__ void prepare_kernel(int n, const unsigned char *fixed,
-                               const double *g, const double *lift,
-                               double diag, double *b, double *x) {
+                               const double *g, const double *lift, double diag,
+                               double *b, double *x) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
        i += gridDim.x * blockDim.x) {
     if (fixed[i]) {
@@ -147,7 +151,8 @@ __global__ void update_kernel(int nn, double rz, const double *pq_in,
                               double *z, double *part, unsigned int *count,
                               double *out) {
   const double pq = *pq_in;
-  if (!(pq > 0.0)) return;
+  if (!(pq > 0.0))
+    return;
   const double alpha = rz / pq;
   double v[2] = {0.0, 0.0};
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < nn;
@@ -186,8 +191,8 @@ __global__ void direction_kernel(int n, double beta, const double *z,
 }
 
 extern "C" int fm_cuda_cg_direction(FmCudaData *d, double beta) {
-  direction_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, beta,
-                                                              d->z, d->p);
+  direction_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, beta, d->z,
+                                                              d->p);
   FM_CUDA_CHECK_LAUNCH(direction_kernel);
   return 0;
 }

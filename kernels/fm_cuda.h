@@ -1,8 +1,9 @@
 /* The GPU backend's device data and the thin launchers of its kernels.
  *
  * Compiled by gcc (solver/backend_cuda.c) and by nvcc (kernels/assemble.cu,
- * kernels/cg.cu): plain C declarations, extern "C" when included from CUDA C++.  Every launcher
- * returns 0 on success or, after recording one line with fm_error(), 1.
+ * kernels/cg.cu): plain C declarations, extern "C" when included from CUDA C++.
+ * Every launcher returns 0 on success or, after recording one line with
+ * fm_error(), 1.
  *
  * Layout on the device (see docs/gpu.md):
  *  - the stiffness is a scalar CSR, 32-bit row offsets and columns, double
@@ -52,10 +53,10 @@ enum {
 };
 
 typedef struct {
-  int nn;   /* nodes = block rows */
-  int n;    /* scalar rows = 3 nn */
-  int nnz;  /* scalar nonzeros = 9 * blocks (checked to fit in int) */
-  int npe;  /* nodes per element (4 or 10) */
+  int nn;  /* nodes = block rows */
+  int n;   /* scalar rows = 3 nn */
+  int nnz; /* scalar nonzeros = 9 * blocks (checked to fit in int) */
+  int npe; /* nodes per element (4 or 10) */
   int nelem;
   double diag; /* value put on the diagonal of prescribed rows */
 
@@ -189,13 +190,13 @@ int fm_cuda_cg_direction(FmCudaData *d, double beta);
  * FM_CUDA_MAX_BLOCKS, at least 1). */
 static inline int fm_cuda_blocks(long long n) {
   long long b = (n + FM_CUDA_THREADS - 1) / FM_CUDA_THREADS;
-  if (b > FM_CUDA_MAX_BLOCKS) b = FM_CUDA_MAX_BLOCKS;
+  if (b > FM_CUDA_MAX_BLOCKS)
+    b = FM_CUDA_MAX_BLOCKS;
   return b < 1 ? 1 : (int)b;
 }
 
 /* Sum of v[0..NQ) over one block; the result is valid in thread 0. */
-template <int NQ>
-__device__ inline void fm_cuda_block_sum(double v[NQ]) {
+template <int NQ> __device__ inline void fm_cuda_block_sum(double v[NQ]) {
   __shared__ double sh[NQ][FM_CUDA_THREADS / 32];
   const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
   for (int k = 0; k < NQ; k++)
@@ -203,12 +204,14 @@ __device__ inline void fm_cuda_block_sum(double v[NQ]) {
       v[k] += __shfl_down_sync(0xffffffffu, v[k], o);
   __syncthreads(); /* sh may still be read from a previous call */
   if (lane == 0)
-    for (int k = 0; k < NQ; k++) sh[k][w] = v[k];
+    for (int k = 0; k < NQ; k++)
+      sh[k][w] = v[k];
   __syncthreads();
   if (threadIdx.x == 0)
     for (int k = 0; k < NQ; k++) {
       double t = 0.0;
-      for (int i = 0; i < FM_CUDA_THREADS / 32; i++) t += sh[k][i];
+      for (int i = 0; i < FM_CUDA_THREADS / 32; i++)
+        t += sh[k][i];
       v[k] = t;
     }
 }
@@ -224,12 +227,14 @@ __device__ inline void fm_cuda_grid_sum(double v[NQ], double *part,
   __shared__ bool last;
   fm_cuda_block_sum<NQ>(v);
   if (threadIdx.x == 0) {
-    for (int k = 0; k < NQ; k++) part[k * FM_CUDA_MAX_BLOCKS + blockIdx.x] = v[k];
+    for (int k = 0; k < NQ; k++)
+      part[k * FM_CUDA_MAX_BLOCKS + blockIdx.x] = v[k];
     __threadfence(); /* partials visible before the count says so */
     last = atomicAdd(count, 1u) == gridDim.x - 1;
   }
   __syncthreads();
-  if (!last) return;
+  if (!last)
+    return;
   double t[NQ];
   for (int k = 0; k < NQ; k++) {
     t[k] = 0.0;
@@ -238,7 +243,8 @@ __device__ inline void fm_cuda_grid_sum(double v[NQ], double *part,
   }
   fm_cuda_block_sum<NQ>(t);
   if (threadIdx.x == 0) {
-    for (int k = 0; k < NQ; k++) out[k] = t[k];
+    for (int k = 0; k < NQ; k++)
+      out[k] = t[k];
     *count = 0u; /* ready for the next launch (stream order) */
   }
 }
@@ -253,8 +259,10 @@ __device__ inline int fm_cuda_find_block(const int *rowptr, const int *col,
   const int key = 3 * c;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (col[s + 3 * mid] < key) lo = mid + 1;
-    else hi = mid;
+    if (col[s + 3 * mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   *len = nb;
   return (lo <= hi && col[s + 3 * lo] == key) ? lo : -1;

@@ -9,12 +9,14 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
   memset(be, 0, sizeof *be);
   be->comm = comm;
   be->md = md;
-  if (!name || !name[0]) name = "cpu";
+  if (!name || !name[0])
+    name = "cpu";
   if (!strcmp(name, "auto")) {
     /* the GPU when this build has one and a device is present, else the
      * CPU backend, else the reference */
 #ifdef FEMORA_HAVE_CUDA
-    if (fm_cuda_device_count() > 0) return fm_backend_create_cuda(be);
+    if (fm_cuda_device_count() > 0)
+      return fm_backend_create_cuda(be);
 #endif
 #ifdef FEMORA_HAVE_PETSC
     return fm_backend_create_petsc(be);
@@ -30,7 +32,8 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
                     "with FEMORA_WITH_PETSC=OFF); use --backend ref or cuda");
 #endif
   }
-  if (!strcmp(name, "ref")) return fm_backend_create_ref(be);
+  if (!strcmp(name, "ref"))
+    return fm_backend_create_ref(be);
   if (!strcmp(name, "cuda")) {
 #ifdef FEMORA_HAVE_CUDA
     if (fm_cuda_device_count() <= 0)
@@ -43,10 +46,12 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
                     "--backend cpu");
 #endif
   }
-  return fm_error("backend '%s': unknown (choose cpu, ref, cuda or auto)", name);
+  return fm_error("backend '%s': unknown (choose cpu, ref, cuda or auto)",
+                  name);
 }
 
 void fm_backend_destroy(FmBackend *be) {
-  if (be->destroy) be->destroy(be);
+  if (be->destroy)
+    be->destroy(be);
   memset(be, 0, sizeof *be);
 }

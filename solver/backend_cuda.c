@@ -40,7 +40,8 @@ int fm_cuda_fail(const char *call, const char *name, const char *desc,
       s2 = s1;
       s1 = c;
     }
-  if (s2) f = s2 + 1;
+  if (s2)
+    f = s2 + 1;
   return fm_error("cuda: %s failed: %s (%s) at %s:%d", call, name, desc, f,
                   line);
 }
@@ -54,7 +55,9 @@ int fm_cuda_device_count(void) {
   return n;
 }
 
-static double gib(double bytes) { return bytes / (1024.0 * 1024.0 * 1024.0); }
+static double gib(double bytes) {
+  return bytes / (1024.0 * 1024.0 * 1024.0);
+}
 
 /* Device rank % count (one rank today: device 0 of those visible). */
 static int select_device(CudaBackend *cb, int rank) {
@@ -71,8 +74,8 @@ static int select_device(CudaBackend *cb, int rank) {
   FM_CUDA_CHECK(cudaSetDevice(cb->device));
   struct cudaDeviceProp prop;
   FM_CUDA_CHECK(cudaGetDeviceProperties(&prop, cb->device));
-  snprintf(cb->device_name, sizeof cb->device_name, "%s (device %d)",
-           prop.name, cb->device);
+  snprintf(cb->device_name, sizeof cb->device_name, "%s (device %d)", prop.name,
+           cb->device);
   return 0;
 }
 
@@ -93,18 +96,23 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
   int *mark = fm_calloc(nn, sizeof(int));
   int64_t *ptr = fm_calloc((size_t)nn + 1, sizeof(int64_t));
   int *col = NULL;
-  if (!nptr || !nel || !mark || !ptr) goto out;
+  if (!nptr || !nel || !mark || !ptr)
+    goto out;
   /* node -> elements */
-  for (size_t k = 0; k < nconn; k++) nptr[m->conn[k] + 1]++;
-  for (int i = 0; i < nn; i++) nptr[i + 1] += nptr[i];
+  for (size_t k = 0; k < nconn; k++)
+    nptr[m->conn[k] + 1]++;
+  for (int i = 0; i < nn; i++)
+    nptr[i + 1] += nptr[i];
   for (int e = 0; e < m->nelem; e++)
     for (int a = 0; a < npe; a++) {
       const int j = m->conn[(size_t)e * npe + a];
       nel[nptr[j]++] = e;
     }
-  for (int i = nn; i > 0; i--) nptr[i] = nptr[i - 1];
+  for (int i = nn; i > 0; i--)
+    nptr[i] = nptr[i - 1];
   nptr[0] = 0;
-  for (int i = 0; i < nn; i++) mark[i] = -1;
+  for (int i = 0; i < nn; i++)
+    mark[i] = -1;
   /* pass 0 counts, pass 1 fills and sorts; mark[j] == 2i + pass: j seen */
   for (int pass = 0; pass < 2; pass++) {
     for (int i = 0; i < nn; i++) {
@@ -112,17 +120,22 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
       for (int k = nptr[i]; k < nptr[i + 1]; k++)
         for (int a = 0; a < npe; a++) {
           const int j = m->conn[(size_t)nel[k] * npe + a];
-          if (mark[j] == 2 * i + pass) continue;
+          if (mark[j] == 2 * i + pass)
+            continue;
           mark[j] = 2 * i + pass;
-          if (pass) col[c] = j;
+          if (pass)
+            col[c] = j;
           c++;
         }
-      if (pass == 0) ptr[i + 1] = c;
-      else qsort(col + ptr[i], (size_t)(c - ptr[i]), sizeof(int), cmp_int);
+      if (pass == 0)
+        ptr[i + 1] = c;
+      else
+        qsort(col + ptr[i], (size_t)(c - ptr[i]), sizeof(int), cmp_int);
     }
     if (pass == 0) {
       col = fm_calloc((size_t)ptr[nn], sizeof(int));
-      if (!col) goto out;
+      if (!col)
+        goto out;
     }
   }
   ierr = 0;
@@ -172,8 +185,8 @@ static int check_memory(CudaBackend *cb, int64_t nblocks) {
   size_t local = 0, freeb = 0, total = 0;
   int sms = 0, threads = 0;
   FM_CALL(fm_cuda_assemble_local_bytes(d->npe, &local));
-  FM_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount,
-                                       cb->device));
+  FM_CUDA_CHECK(
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, cb->device));
   FM_CUDA_CHECK(cudaDeviceGetAttribute(
       &threads, cudaDevAttrMaxThreadsPerMultiProcessor, cb->device));
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
@@ -200,10 +213,11 @@ static int allocate(FmCudaData *d) {
   FM_CUDA_CHECK(cudaMalloc((void **)&d->q, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->lift, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->g, vb));
-  FM_CUDA_CHECK(cudaMalloc((void **)&d->dinv, 9 * (size_t)d->nn * sizeof(double)));
+  FM_CUDA_CHECK(
+      cudaMalloc((void **)&d->dinv, 9 * (size_t)d->nn * sizeof(double)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->fixed, n));
-  FM_CUDA_CHECK(cudaMalloc((void **)&d->part,
-                           3 * FM_CUDA_MAX_BLOCKS * sizeof(double)));
+  FM_CUDA_CHECK(
+      cudaMalloc((void **)&d->part, 3 * FM_CUDA_MAX_BLOCKS * sizeof(double)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->s, FM_CUDA_S_COUNT * sizeof(double)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->count, sizeof(unsigned int)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->flag, sizeof(int)));
@@ -213,15 +227,16 @@ static int allocate(FmCudaData *d) {
 }
 
 /* Structure up, expanded to scalar CSR on the device. */
-static int upload_structure(FmCudaData *d, const int64_t *bptr,
-                            const int *bcol, AssemblyTemps *t) {
+static int upload_structure(FmCudaData *d, const int64_t *bptr, const int *bcol,
+                            AssemblyTemps *t) {
   const size_t nb = (size_t)bptr[d->nn];
-  FM_CUDA_CHECK(cudaMalloc((void **)&t->bptr, ((size_t)d->nn + 1) * sizeof(int64_t)));
+  FM_CUDA_CHECK(
+      cudaMalloc((void **)&t->bptr, ((size_t)d->nn + 1) * sizeof(int64_t)));
   FM_CUDA_CHECK(cudaMalloc((void **)&t->bcol, nb * sizeof(int)));
   FM_CUDA_CHECK(cudaMemcpy(t->bptr, bptr, ((size_t)d->nn + 1) * sizeof(int64_t),
                            cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(cudaMemcpy(t->bcol, bcol, nb * sizeof(int),
-                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(
+      cudaMemcpy(t->bcol, bcol, nb * sizeof(int), cudaMemcpyHostToDevice));
   FM_CALL(fm_cuda_expand_structure(d, t->bptr, t->bcol));
   FM_CUDA_CHECK(cudaFree(t->bptr));
   t->bptr = NULL;
@@ -238,12 +253,12 @@ static int upload_elements(const FmMesh *m, const double *Enu,
   FM_CUDA_CHECK(cudaMalloc((void **)&t->x, nx * sizeof(double)));
   FM_CUDA_CHECK(cudaMalloc((void **)&t->conn, nc * sizeof(int)));
   FM_CUDA_CHECK(cudaMalloc((void **)&t->Enu, 2 * ne * sizeof(double)));
-  FM_CUDA_CHECK(cudaMemcpy(t->x, m->x, nx * sizeof(double),
-                           cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(cudaMemcpy(t->conn, m->conn, nc * sizeof(int),
-                           cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(cudaMemcpy(t->Enu, Enu, 2 * ne * sizeof(double),
-                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(
+      cudaMemcpy(t->x, m->x, nx * sizeof(double), cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(
+      cudaMemcpy(t->conn, m->conn, nc * sizeof(int), cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(
+      cudaMemcpy(t->Enu, Enu, 2 * ne * sizeof(double), cudaMemcpyHostToDevice));
   return 0;
 }
 
@@ -253,7 +268,8 @@ static int assemble_elements(const FmModel *md, FmCudaData *d,
   const FmMesh *m = &md->mesh;
   const size_t ne = (size_t)m->nelem;
   double *Enu = fm_calloc(2 * ne, sizeof(double));
-  if (!Enu) return 1;
+  if (!Enu)
+    return 1;
   for (size_t e = 0; e < ne; e++) {
     const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
     Enu[2 * e] = mat->E;
@@ -347,10 +363,13 @@ static int cuda_assemble(FmBackend *be) {
    * would put them all on device 0) */
   int grank = 0;
   const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
-  if (!lr) lr = getenv("SLURM_LOCALID");
-  if (lr) grank = atoi(lr);
+  if (!lr)
+    lr = getenv("SLURM_LOCALID");
+  if (lr)
+    grank = atoi(lr);
 #ifdef FEMORA_HAVE_MPI
-  else MPI_Comm_rank(MPI_COMM_WORLD, &grank);
+  else
+    MPI_Comm_rank(MPI_COMM_WORLD, &grank);
 #endif
   (void)rank;
   FM_CALL(select_device(cb, grank));
@@ -377,11 +396,16 @@ static int cuda_assemble(FmBackend *be) {
   free(bptr);
   free(bcol);
   /* on the way out: errors here would hide the first one */
-  if (t.bptr) cudaFree(t.bptr);
-  if (t.bcol) cudaFree(t.bcol);
-  if (t.x) cudaFree(t.x);
-  if (t.conn) cudaFree(t.conn);
-  if (t.Enu) cudaFree(t.Enu);
+  if (t.bptr)
+    cudaFree(t.bptr);
+  if (t.bcol)
+    cudaFree(t.bcol);
+  if (t.x)
+    cudaFree(t.x);
+  if (t.conn)
+    cudaFree(t.conn);
+  if (t.Enu)
+    cudaFree(t.Enu);
   return ierr;
 }
 
@@ -409,7 +433,8 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
   FM_CALL(fm_cuda_cg_prepare(d));
   FM_CALL(fm_cuda_spmv(d, d->x, d->q));
   FM_CALL(fm_cuda_cg_residual(d));
-  FM_CUDA_CHECK(cudaMemcpy(h, d->s, 4 * sizeof(double), cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(
+      cudaMemcpy(h, d->s, 4 * sizeof(double), cudaMemcpyDeviceToHost));
   const double bn = sqrt(h[FM_CUDA_S_BB]);
   double rn = sqrt(h[FM_CUDA_S_RR]), rz = h[FM_CUDA_S_RZ];
   const double tol = md->cs.rtol * (bn > 0 ? bn : 1.0);
@@ -421,7 +446,8 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
     /* pq, rz, rr: the one synchronisation of the iteration */
     FM_CUDA_CHECK(
         cudaMemcpy(h, d->s, 3 * sizeof(double), cudaMemcpyDeviceToHost));
-    if (!(h[FM_CUDA_S_PQ] > 0)) break; /* not positive definite */
+    if (!(h[FM_CUDA_S_PQ] > 0))
+      break; /* not positive definite */
     rn = sqrt(h[FM_CUDA_S_RR]);
     const double rz1 = h[FM_CUDA_S_RZ], beta = rz1 / rz;
     rz = rz1;
@@ -431,7 +457,8 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
   /* the true residual (overwrites r, z, p: no longer needed) */
   FM_CALL(fm_cuda_spmv(d, d->x, d->q));
   FM_CALL(fm_cuda_cg_residual(d));
-  FM_CUDA_CHECK(cudaMemcpy(h, d->s, 4 * sizeof(double), cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(
+      cudaMemcpy(h, d->s, 4 * sizeof(double), cudaMemcpyDeviceToHost));
   FM_CUDA_CHECK(cudaMemcpy(u, d->x, bytes, cudaMemcpyDeviceToHost));
   info->iterations = it;
   info->residual = sqrt(h[FM_CUDA_S_RR]) / (bn > 0 ? bn : 1.0);
@@ -445,14 +472,16 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
 
 static void cuda_destroy(FmBackend *be) {
   CudaBackend *cb = be->data;
-  if (!cb) return;
+  if (!cb)
+    return;
   FmCudaData *d = &cb->d;
   fm_cuda_sparse_free(d);
-  void *p[] = {d->rowptr, d->col, d->val,  d->b,     d->x,    d->r,
-               d->z,      d->p,   d->q,    d->lift,  d->g,    d->dinv,
+  void *p[] = {d->rowptr, d->col,  d->val, d->b,     d->x,   d->r,
+               d->z,      d->p,    d->q,   d->lift,  d->g,   d->dinv,
                d->fixed,  d->part, d->s,   d->count, d->flag};
   for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
-    if (p[k]) cudaFree(p[k]); /* errors ignored on the way out */
+    if (p[k])
+      cudaFree(p[k]); /* errors ignored on the way out */
   free(cb);
   be->data = NULL;
 }
@@ -460,7 +489,8 @@ static void cuda_destroy(FmBackend *be) {
 int fm_backend_create_cuda(FmBackend *be) {
   be->name = "cuda";
   be->data = fm_calloc(1, sizeof(CudaBackend));
-  if (!be->data) return 1;
+  if (!be->data)
+    return 1;
   be->assemble = cuda_assemble;
   be->setup = cuda_setup;
   be->solve = cuda_solve;

@@ -39,7 +39,8 @@ static int petsc_fail(PetscErrorCode ierr, const char *what) {
 #define PCALL(call, what)                                                      \
   do {                                                                         \
     PetscErrorCode pe_ = (call);                                               \
-    if (pe_) return petsc_fail(pe_, what);                                     \
+    if (pe_)                                                                   \
+      return petsc_fail(pe_, what);                                            \
   } while (0)
 
 static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
@@ -54,7 +55,8 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   FmBlockCsr B;
   PetscCall(PetscMalloc1(nown + 1, &rows));
   for (int i = 0; i < nn; i++)
-    if (d->part[i] == d->rank) rows[d->perm[i] - d->start] = i;
+    if (d->part[i] == d->rank)
+      rows[d->perm[i] - d->start] = i;
   if (fm_csr_assemble(md, nown, rows, d->perm, &B)) {
     PetscCall(PetscFree(rows));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM, "%s", fm_error_message());
@@ -97,18 +99,21 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   PetscCall(VecDuplicate(d->b, &d->lift));
   PetscCall(VecDuplicate(d->b, &d->r));
   PetscInt nloc = 0;
-  for (int k = 0; k < md->ndir; k++) nloc += d->part[md->dir_dof[k] / 3] == d->rank;
+  for (int k = 0; k < md->ndir; k++)
+    nloc += d->part[md->dir_dof[k] / 3] == d->rank;
   PetscCall(PetscMalloc1(nloc + 1, &d->dir_row));
   PetscCall(PetscMalloc1(nloc + 1, &d->dir_val));
   d->ndir_loc = 0;
   for (int k = 0; k < md->ndir; k++) {
     const int node = md->dir_dof[k] / 3, comp = md->dir_dof[k] % 3;
-    if (d->part[node] != d->rank) continue;
+    if (d->part[node] != d->rank)
+      continue;
     d->dir_row[d->ndir_loc] = 3 * (PetscInt)d->perm[node] + comp;
     d->dir_val[d->ndir_loc++] = md->dir_val[k];
   }
   PetscCall(VecSet(d->x, 0.0));
-  PetscCall(VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
+  PetscCall(
+      VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
   PetscCall(VecAssemblyBegin(d->x));
   PetscCall(VecAssemblyEnd(d->x));
   PetscCall(MatMult(d->A, d->x, d->lift));
@@ -118,8 +123,10 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   PetscScalar sum;
   PetscCall(VecSum(d->r, &sum));
   d->diag = PetscRealPart(sum) / (3.0 * nn);
-  if (!(d->diag > 0)) d->diag = 1.0;
-  PetscCall(MatZeroRowsColumns(d->A, d->ndir_loc, d->dir_row, d->diag, NULL, NULL));
+  if (!(d->diag > 0))
+    d->diag = 1.0;
+  PetscCall(
+      MatZeroRowsColumns(d->A, d->ndir_loc, d->dir_row, d->diag, NULL, NULL));
 
   /* rigid-body near-null space from the coordinates */
   Vec coords;
@@ -131,7 +138,8 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   PetscCall(VecGetArray(coords, &cx));
   for (int i = 0; i < nn; i++)
     if (d->part[i] == d->rank)
-      for (int k = 0; k < 3; k++) cx[3 * (d->perm[i] - d->start) + k] = m->x[3 * i + k];
+      for (int k = 0; k < 3; k++)
+        cx[3 * (d->perm[i] - d->start) + k] = m->x[3 * i + k];
   PetscCall(VecRestoreArray(coords, &cx));
   MatNullSpace nsp;
   PetscCall(MatNullSpaceCreateRigidBody(coords, &nsp));
@@ -151,15 +159,20 @@ static int petsc_assemble(FmBackend *be) {
   d->nnodes = m->nnodes;
   d->perm = fm_calloc(m->nnodes, sizeof(int));
   d->part = fm_calloc(m->nnodes, sizeof(int));
-  if (!d->perm || !d->part) return 1;
+  if (!d->perm || !d->part)
+    return 1;
   FM_CALL(fm_partition_rcb(m->nnodes, m->x, d->size, d->part));
   int *count = fm_calloc(d->size + 1, sizeof(int));
-  if (!count) return 1;
-  for (int i = 0; i < m->nnodes; i++) count[d->part[i] + 1]++;
-  for (int p = 0; p < d->size; p++) count[p + 1] += count[p];
+  if (!count)
+    return 1;
+  for (int i = 0; i < m->nnodes; i++)
+    count[d->part[i] + 1]++;
+  for (int p = 0; p < d->size; p++)
+    count[p + 1] += count[p];
   d->start = count[d->rank];
   d->nown = count[d->rank + 1] - count[d->rank];
-  for (int i = 0; i < m->nnodes; i++) d->perm[i] = count[d->part[i]]++;
+  for (int i = 0; i < m->nnodes; i++)
+    d->perm[i] = count[d->part[i]]++;
   free(count);
   PCALL(assemble_matrix(be, d), "matrix assembly");
   return 0;
@@ -184,7 +197,8 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscCall(PetscMalloc1(2 * (size_t)nn, &ends));
   PetscCall(PetscMalloc1(nn, &cid));
   PetscCall(PetscCalloc1(3 * (size_t)nn, &fixed));
-  for (int i = 0; i < 2 * nn; i++) ends[i] = -1;
+  for (int i = 0; i < 2 * nn; i++)
+    ends[i] = -1;
   for (int e = 0; e < m->nelem; e++) {
     const int *c = m->conn + (size_t)e * 10;
     for (int k = 0; k < 6; k++) {
@@ -192,20 +206,24 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
       ends[2 * c[4 + k] + 1] = c[E[k][1]];
     }
   }
-  for (int k = 0; k < md->ndir; k++) fixed[md->dir_dof[k]] = 1;
+  for (int k = 0; k < md->ndir; k++)
+    fixed[md->dir_dof[k]] = 1;
   /* coarse numbering follows the PETSc node order, so that each rank owns a
    * contiguous block of corner nodes */
   int *iperm, *ccount;
   PetscCall(PetscMalloc1(nn, &iperm));
   PetscCall(PetscCalloc1(d->size + 1, &ccount));
-  for (int i = 0; i < nn; i++) iperm[d->perm[i]] = i;
+  for (int i = 0; i < nn; i++)
+    iperm[d->perm[i]] = i;
   int nc = 0;
   for (int k = 0; k < nn; k++) {
     const int i = iperm[k];
     cid[i] = ends[2 * i] < 0 ? nc++ : -1;
-    if (ends[2 * i] < 0) ccount[d->part[i] + 1]++;
+    if (ends[2 * i] < 0)
+      ccount[d->part[i] + 1]++;
   }
-  for (int r = 0; r < d->size; r++) ccount[r + 1] += ccount[r];
+  for (int r = 0; r < d->size; r++)
+    ccount[r + 1] += ccount[r];
   const PetscInt ncown = ccount[d->rank + 1] - ccount[d->rank];
   Mat P, Ac;
   PetscCall(MatCreateAIJ(be->comm, 3 * d->nown, 3 * ncown, 3 * (PetscInt)nn,
@@ -218,17 +236,20 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscCall(VecGetArray(coords, &cx));
   const PetscInt cstart = ccount[d->rank];
   for (int i = 0; i < nn; i++) {
-    if (d->part[i] != d->rank) continue;
+    if (d->part[i] != d->rank)
+      continue;
     for (int k = 0; k < 3; k++) {
       const PetscInt row = 3 * (PetscInt)d->perm[i] + k;
       if (cid[i] >= 0) {
-        PetscCall(MatSetValue(P, row, 3 * (PetscInt)cid[i] + k, 1.0, INSERT_VALUES));
+        PetscCall(
+            MatSetValue(P, row, 3 * (PetscInt)cid[i] + k, 1.0, INSERT_VALUES));
         cx[3 * (cid[i] - cstart) + k] = m->x[3 * i + k];
       } else if (!fixed[3 * i + k]) {
         for (int s = 0; s < 2; s++) {
           const int a = ends[2 * i + s];
           if (!fixed[3 * a + k])
-            PetscCall(MatSetValue(P, row, 3 * (PetscInt)cid[a] + k, 0.5, INSERT_VALUES));
+            PetscCall(MatSetValue(P, row, 3 * (PetscInt)cid[a] + k, 0.5,
+                                  INSERT_VALUES));
         }
       }
     }
@@ -260,7 +281,8 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscCall(KSPSetOperators(ks, d->A, d->A));
   PetscCall(KSPSetType(ks, KSPCHEBYSHEV));
   PetscCall(KSPChebyshevEstEigSet(ks, 0.0, 0.2, 0.0, 1.1));
-  PetscCall(KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
+  PetscCall(
+      KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
   PetscCall(KSPGetPC(ks, &pcs));
   PetscCall(PCSetType(pcs, PCPBJACOBI)); /* 3x3 node blocks */
   PetscCall(MatDestroy(&P));
@@ -282,8 +304,10 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PetscCall(KSPSetType(d->ksp, KSPCG));
   PetscCall(KSPGetPC(d->ksp, &pc));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-femora_pmg", &pmg, NULL));
-  if (pmg && be->md->mesh.npe == 10) PetscCall(setup_pmg(be, d, pc));
-  else PetscCall(PCSetType(pc, PCGAMG));
+  if (pmg && be->md->mesh.npe == 10)
+    PetscCall(setup_pmg(be, d, pc));
+  else
+    PetscCall(PCSetType(pc, PCGAMG));
   PetscCall(KSPSetInitialGuessNonzero(d->ksp, PETSC_TRUE));
   PetscCall(KSPSetNormType(d->ksp, KSP_NORM_UNPRECONDITIONED));
   PetscCall(KSPSetTolerances(d->ksp, be->md->cs.rtol, 1e-300, PETSC_DEFAULT,
@@ -308,9 +332,11 @@ static PetscErrorCode solve_one(FmBackend *be, PetscData *d, const double *f,
   PetscCall(VecGetArray(d->b, &bb));
   PetscCall(VecGetArrayRead(d->lift, &lf));
   for (int i = 0; i < d->nnodes; i++) {
-    if (d->part[i] != d->rank) continue;
+    if (d->part[i] != d->rank)
+      continue;
     const int r = 3 * (d->perm[i] - d->start);
-    for (int k = 0; k < 3; k++) bb[r + k] = f[3 * i + k] - lf[r + k];
+    for (int k = 0; k < 3; k++)
+      bb[r + k] = f[3 * i + k] - lf[r + k];
   }
   for (PetscInt k = 0; k < d->ndir_loc; k++)
     bb[d->dir_row[k] - 3 * d->start] = d->diag * d->dir_val[k];
@@ -319,7 +345,8 @@ static PetscErrorCode solve_one(FmBackend *be, PetscData *d, const double *f,
   /* start from the prescribed values: the residual on prescribed DOFs is
    * then zero and stays zero */
   PetscCall(VecSet(d->x, 0.0));
-  PetscCall(VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
+  PetscCall(
+      VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
   PetscCall(VecAssemblyBegin(d->x));
   PetscCall(VecAssemblyEnd(d->x));
   PetscCall(KSPSolve(d->ksp, d->b, d->x));
@@ -335,14 +362,18 @@ static PetscErrorCode solve_one(FmBackend *be, PetscData *d, const double *f,
   PetscCall(VecNorm(d->b, NORM_2, &bn));
   info->residual = bn > 0 ? rn / bn : rn;
   /* everyone gets the whole solution in model numbering */
-  PetscCall(VecScatterBegin(d->toall, d->x, d->xall, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(d->toall, d->x, d->xall, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(
+      VecScatterBegin(d->toall, d->x, d->xall, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(
+      VecScatterEnd(d->toall, d->x, d->xall, INSERT_VALUES, SCATTER_FORWARD));
   const PetscScalar *xa;
   PetscCall(VecGetArrayRead(d->xall, &xa));
   for (int i = 0; i < d->nnodes; i++)
-    for (int k = 0; k < 3; k++) u[3 * i + k] = xa[3 * d->perm[i] + k];
+    for (int k = 0; k < 3; k++)
+      u[3 * i + k] = xa[3 * d->perm[i] + k];
   PetscCall(VecRestoreArrayRead(d->xall, &xa));
-  for (int k = 0; k < md->ndir; k++) u[md->dir_dof[k]] = md->dir_val[k];
+  for (int k = 0; k < md->ndir; k++)
+    u[md->dir_dof[k]] = md->dir_val[k];
   PetscFunctionReturn(0);
 }
 
@@ -362,7 +393,8 @@ static int petsc_solve(FmBackend *be, int lc, const double *f, double *u,
 
 static void petsc_destroy(FmBackend *be) {
   PetscData *d = be->data;
-  if (!d) return;
+  if (!d)
+    return;
   KSPDestroy(&d->ksp);
   MatDestroy(&d->A);
   VecDestroy(&d->b);
@@ -382,10 +414,12 @@ static void petsc_destroy(FmBackend *be) {
 int fm_backend_create_petsc(FmBackend *be) {
   PetscBool init = PETSC_FALSE;
   PetscInitialized(&init);
-  if (!init) return fm_error("backend cpu: PETSc is not initialized");
+  if (!init)
+    return fm_error("backend cpu: PETSc is not initialized");
   be->name = "cpu";
   be->data = fm_calloc(1, sizeof(PetscData));
-  if (!be->data) return 1;
+  if (!be->data)
+    return 1;
   be->assemble = petsc_assemble;
   be->setup = petsc_setup;
   be->solve = petsc_solve;

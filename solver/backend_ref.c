@@ -15,10 +15,10 @@
 
 typedef struct {
   FmBlockCsr A;
-  double *lift;  /* K g: the prescribed values' effect on the free DOFs */
-  double *dinv;  /* 9 per node: inverse of the diagonal block */
-  char *fixed;   /* per DOF */
-  double diag;   /* value on the diagonal of prescribed rows */
+  double *lift; /* K g: the prescribed values' effect on the free DOFs */
+  double *dinv; /* 9 per node: inverse of the diagonal block */
+  char *fixed;  /* per DOF */
+  double diag;  /* value on the diagonal of prescribed rows */
 } RefData;
 
 static int ref_assemble(FmBackend *be) {
@@ -32,8 +32,10 @@ static int ref_assemble(FmBackend *be) {
                     "--backend cpu for MPI runs",
                     size);
   int *ids = fm_calloc(nn, sizeof(int));
-  if (!ids) return 1;
-  for (int i = 0; i < nn; i++) ids[i] = i;
+  if (!ids)
+    return 1;
+  for (int i = 0; i < nn; i++)
+    ids[i] = i;
   const int ierr = fm_csr_assemble(md, nn, ids, ids, &d->A);
   free(ids);
   FM_CALL(ierr);
@@ -73,9 +75,11 @@ static int ref_setup(FmBackend *be) {
   RefData *d = be->data;
   const int nn = be->md->mesh.nnodes;
   d->dinv = fm_calloc(9 * (size_t)nn, sizeof(double));
-  if (!d->dinv) return 1;
+  if (!d->dinv)
+    return 1;
   for (int r = 0; r < nn; r++)
-    if (!fm_inv3(d->A.val + 9 * fm_csr_find(&d->A, r, r), d->dinv + 9 * (size_t)r))
+    if (!fm_inv3(d->A.val + 9 * fm_csr_find(&d->A, r, r),
+                 d->dinv + 9 * (size_t)r))
       return fm_error("backend ref: singular diagonal block at node %d", r + 1);
   return 0;
 }
@@ -84,13 +88,15 @@ static void apply_pc(const RefData *d, int nn, const double *r, double *z) {
   for (int i = 0; i < nn; i++) {
     const double *m = d->dinv + 9 * (size_t)i, *v = r + 3 * (size_t)i;
     for (int p = 0; p < 3; p++)
-      z[3 * i + p] = m[3 * p] * v[0] + m[3 * p + 1] * v[1] + m[3 * p + 2] * v[2];
+      z[3 * i + p] =
+          m[3 * p] * v[0] + m[3 * p + 1] * v[1] + m[3 * p + 2] * v[2];
   }
 }
 
 static double dot(size_t n, const double *a, const double *b) {
   double s = 0;
-  for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+  for (size_t i = 0; i < n; i++)
+    s += a[i] * b[i];
   return s;
 }
 
@@ -118,7 +124,8 @@ static int ref_solve(FmBackend *be, int lc, const double *f, double *u,
   }
   /* preconditioned CG on the true residual */
   fm_csr_matvec(&d->A, u, q);
-  for (size_t i = 0; i < n; i++) r[i] = b[i] - q[i];
+  for (size_t i = 0; i < n; i++)
+    r[i] = b[i] - q[i];
   const double bn = sqrt(dot(n, b, b));
   double rn = sqrt(dot(n, r, r));
   apply_pc(d, nn, r, z);
@@ -129,7 +136,8 @@ static int ref_solve(FmBackend *be, int lc, const double *f, double *u,
   while (rn > tol && it < md->cs.max_it) {
     fm_csr_matvec(&d->A, p, q);
     const double pq = dot(n, p, q);
-    if (!(pq > 0)) break; /* not positive definite */
+    if (!(pq > 0))
+      break; /* not positive definite */
     const double alpha = rz / pq;
     for (size_t i = 0; i < n; i++) {
       u[i] += alpha * p[i];
@@ -139,12 +147,14 @@ static int ref_solve(FmBackend *be, int lc, const double *f, double *u,
     apply_pc(d, nn, r, z);
     const double rz1 = dot(n, r, z), beta = rz1 / rz;
     rz = rz1;
-    for (size_t i = 0; i < n; i++) p[i] = z[i] + beta * p[i];
+    for (size_t i = 0; i < n; i++)
+      p[i] = z[i] + beta * p[i];
     it++;
   }
   /* report the true residual */
   fm_csr_matvec(&d->A, u, q);
-  for (size_t i = 0; i < n; i++) r[i] = b[i] - q[i];
+  for (size_t i = 0; i < n; i++)
+    r[i] = b[i] - q[i];
   info->iterations = it;
   info->residual = sqrt(dot(n, r, r)) / (bn > 0 ? bn : 1.0);
   if (!(info->residual <= md->cs.rtol * 10) || !isfinite(info->residual))
@@ -163,7 +173,8 @@ out:
 
 static void ref_destroy(FmBackend *be) {
   RefData *d = be->data;
-  if (!d) return;
+  if (!d)
+    return;
   fm_csr_free(&d->A);
   free(d->lift);
   free(d->dinv);
@@ -175,7 +186,8 @@ static void ref_destroy(FmBackend *be) {
 int fm_backend_create_ref(FmBackend *be) {
   be->name = "ref";
   be->data = fm_calloc(1, sizeof(RefData));
-  if (!be->data) return 1;
+  if (!be->data)
+    return 1;
   be->assemble = ref_assemble;
   be->setup = ref_setup;
   be->solve = ref_solve;
@@ -195,7 +207,8 @@ int fm_ref_dump(FmBackend *be, const double *f, const char *path) {
   const int nn = md->mesh.nnodes;
   const int64_t n = 3 * (int64_t)nn, nnz = 9 * d->A.ptr[nn];
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   fwrite("FMSYS001", 1, 8, fp);
   fwrite(&n, 8, 1, fp);
   fwrite(&nnz, 8, 1, fp);
@@ -228,7 +241,8 @@ int fm_ref_dump(FmBackend *be, const double *f, const char *path) {
     fm_discard_tmp(path);
     return 1;
   }
-  for (int k = 0; k < md->ndir; k++) g[md->dir_dof[k]] = md->dir_val[k];
+  for (int k = 0; k < md->ndir; k++)
+    g[md->dir_dof[k]] = md->dir_val[k];
   /* rewrite the b entries of prescribed rows in place */
   const long bpos = 8 + 8 + 8 + 8 * (n + 1) + 4 * nnz + 8 * nnz;
   for (int k = 0; k < md->ndir; k++) {
@@ -248,21 +262,27 @@ int fm_dump_system(const char *case_path, const char *out) {
   memset(&md, 0, sizeof md);
   int ierr = fm_case_read(case_path, &md.cs);
   if (!ierr && !md.cs.mesh_file[0])
-    ierr = fm_error("%s: mesh: dump reads a mesh file (mesh.file); mesh the geometry "
-                    "script first (femora run writes it to OUTDIR/mesh.msh)",
-                    case_path);
-  if (!ierr) ierr = fm_model_build(&md, md.cs.mesh_file);
+    ierr = fm_error(
+        "%s: mesh: dump reads a mesh file (mesh.file); mesh the geometry "
+        "script first (femora run writes it to OUTDIR/mesh.msh)",
+        case_path);
+  if (!ierr)
+    ierr = fm_model_build(&md, md.cs.mesh_file);
   FmBackend be;
   memset(&be, 0, sizeof be);
   double *f = NULL;
-  if (!ierr) ierr = fm_backend_create("ref", MPI_COMM_SELF, &md, &be);
-  if (!ierr) ierr = be.assemble(&be);
+  if (!ierr)
+    ierr = fm_backend_create("ref", MPI_COMM_SELF, &md, &be);
+  if (!ierr)
+    ierr = be.assemble(&be);
   if (!ierr) {
     f = fm_calloc(3 * (size_t)md.mesh.nnodes, sizeof(double));
     ierr = !f;
   }
-  if (!ierr) ierr = fm_model_load_vector(&md, 0, f);
-  if (!ierr) ierr = fm_ref_dump(&be, f, out);
+  if (!ierr)
+    ierr = fm_model_load_vector(&md, 0, f);
+  if (!ierr)
+    ierr = fm_ref_dump(&be, f, out);
   free(f);
   fm_backend_destroy(&be);
   fm_model_free(&md);

@@ -40,7 +40,9 @@ static const char *sval(const yaml_node_t *n) {
   return (const char *)n->data.scalar.value;
 }
 
-static size_t slen(const yaml_node_t *n) { return n->data.scalar.length; }
+static size_t slen(const yaml_node_t *n) {
+  return n->data.scalar.length;
+}
 
 static int is_quoted(const yaml_node_t *n) {
   return n->type == YAML_SCALAR_NODE &&
@@ -50,7 +52,8 @@ static int is_quoted(const yaml_node_t *n) {
 
 /* A plain scalar that YAML reads as null: empty, ~, null, Null, NULL. */
 static int is_null(const yaml_node_t *n) {
-  if (n->type != YAML_SCALAR_NODE) return 0;
+  if (n->type != YAML_SCALAR_NODE)
+    return 0;
   if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
       n->data.scalar.style != YAML_ANY_SCALAR_STYLE)
     return 0;
@@ -66,16 +69,20 @@ static unsigned long line_of(const yaml_node_t *n) {
 /* What a node is, for "(got ...)" in messages. */
 static const char *describe(const yaml_node_t *n, char *buf, size_t cap) {
   switch (n->type) {
-  case YAML_MAPPING_NODE: return "a map";
-  case YAML_SEQUENCE_NODE: return "a list";
+  case YAML_MAPPING_NODE:
+    return "a map";
+  case YAML_SEQUENCE_NODE:
+    return "a list";
   case YAML_SCALAR_NODE: {
-    if (is_null(n)) return slen(n) ? "null" : "nothing";
+    if (is_null(n))
+      return slen(n) ? "null" : "nothing";
     int len = slen(n) > SHOW_MAX ? SHOW_MAX : (int)slen(n);
     snprintf(buf, cap, "%s'%.*s%s'", is_quoted(n) ? "quoted string " : "", len,
              sval(n), slen(n) > SHOW_MAX ? "..." : "");
     return buf;
   }
-  default: return "nothing";
+  default:
+    return "nothing";
   }
 }
 
@@ -103,7 +110,8 @@ static int err(Ctx *x, const yaml_node_t *n, const char *item, const char *fmt,
 
 /* Copy at most cap-1 bytes with termination (no truncation warnings). */
 static void copy_str(char *dst, size_t cap, const char *src, size_t len) {
-  if (len >= cap) len = cap - 1;
+  if (len >= cap)
+    len = cap - 1;
   memcpy(dst, src, len);
   dst[len] = 0;
 }
@@ -112,17 +120,21 @@ static void copy_str(char *dst, size_t cap, const char *src, size_t len) {
 static void item_key(char *out, const char *parent, const char *key,
                      size_t keylen) {
   size_t pl = strlen(parent);
-  if (pl > ITEM_MAX / 2) pl = ITEM_MAX / 2;
-  if (keylen > 200) keylen = 200;
+  if (pl > ITEM_MAX / 2)
+    pl = ITEM_MAX / 2;
+  if (keylen > 200)
+    keylen = 200;
   memcpy(out, parent, pl);
-  if (pl) out[pl++] = '.';
+  if (pl)
+    out[pl++] = '.';
   memcpy(out + pl, key, keylen);
   out[pl + keylen] = 0;
 }
 
 static void item_index(char *out, const char *parent, long i) {
   size_t pl = strlen(parent);
-  if (pl > ITEM_MAX / 2) pl = ITEM_MAX / 2;
+  if (pl > ITEM_MAX / 2)
+    pl = ITEM_MAX / 2;
   memcpy(out, parent, pl);
   snprintf(out + pl, ITEM_MAX - pl, "[%ld]", i);
 }
@@ -132,7 +144,8 @@ static void item_index(char *out, const char *parent, long i) {
 
 static int ieq(const char *a, const char *b) {
   for (; *a && *b; a++, b++)
-    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+      return 0;
   return *a == *b;
 }
 
@@ -140,7 +153,8 @@ static int get_number(Ctx *x, const yaml_node_t *n, const char *item,
                       double *v) {
   char b[96];
   if (n->type != YAML_SCALAR_NODE || is_null(n))
-    return err(x, n, item, "must be a number (got %s)", describe(n, b, sizeof b));
+    return err(x, n, item, "must be a number (got %s)",
+               describe(n, b, sizeof b));
   const char *s = sval(n);
   if (strlen(s) != slen(n))
     return err(x, n, item, "must be a number (got a string with a NUL byte)");
@@ -155,7 +169,8 @@ static int get_number(Ctx *x, const yaml_node_t *n, const char *item,
     return err(x, n, item, "must be a number, not a quoted string (got %s)",
                describe(n, b, sizeof b));
   if (!full)
-    return err(x, n, item, "must be a number (got %s)", describe(n, b, sizeof b));
+    return err(x, n, item, "must be a number (got %s)",
+               describe(n, b, sizeof b));
   *v = d;
   return 0;
 }
@@ -167,7 +182,8 @@ static int get_integer(Ctx *x, const yaml_node_t *n, const char *item, int *v) {
   if (d != floor(d))
     return err(x, n, item, "must be an integer (got %s)", raw(n, b, sizeof b));
   if (d > INT_MAX || d < INT_MIN)
-    return err(x, n, item, "integer out of range (got %s)", raw(n, b, sizeof b));
+    return err(x, n, item, "integer out of range (got %s)",
+               raw(n, b, sizeof b));
   *v = (int)d;
   return 0;
 }
@@ -180,8 +196,14 @@ static int get_bool(Ctx *x, const yaml_node_t *n, const char *item, int *v) {
   char b[96];
   if (n->type == YAML_SCALAR_NODE && !is_quoted(n)) {
     for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
-      if (!strcmp(sval(n), t[i])) { *v = 1; return 0; }
-      if (!strcmp(sval(n), f[i])) { *v = 0; return 0; }
+      if (!strcmp(sval(n), t[i])) {
+        *v = 1;
+        return 0;
+      }
+      if (!strcmp(sval(n), f[i])) {
+        *v = 0;
+        return 0;
+      }
     }
   }
   return err(x, n, item, "must be true or false (got %s)",
@@ -190,11 +212,12 @@ static int get_bool(Ctx *x, const yaml_node_t *n, const char *item, int *v) {
 
 /* A string scalar into dst[cap].  Null reads as "" (an error unless
  * allow_empty). */
-static int get_string(Ctx *x, const yaml_node_t *n, const char *item,
-                      char *dst, size_t cap, int allow_empty) {
+static int get_string(Ctx *x, const yaml_node_t *n, const char *item, char *dst,
+                      size_t cap, int allow_empty) {
   char b[96];
   if (n->type != YAML_SCALAR_NODE)
-    return err(x, n, item, "must be a string (got %s)", describe(n, b, sizeof b));
+    return err(x, n, item, "must be a string (got %s)",
+               describe(n, b, sizeof b));
   size_t len = is_null(n) ? 0 : slen(n);
   if (len && memchr(sval(n), 0, len))
     return err(x, n, item, "must not contain a NUL character");
@@ -222,11 +245,14 @@ static int get_vec3(Ctx *x, const yaml_node_t *n, const char *item,
                describe(n, b, sizeof b));
   long cnt = (long)(n->data.sequence.items.top - n->data.sequence.items.start);
   if (cnt != 3)
-    return err(x, n, item, "must be a list of 3 numbers [x, y, z] (got %ld "
-                           "item%s)", cnt, cnt == 1 ? "" : "s");
+    return err(x, n, item,
+               "must be a list of 3 numbers [x, y, z] (got %ld "
+               "item%s)",
+               cnt, cnt == 1 ? "" : "s");
   for (int i = 0; i < 3; i++) {
     item_index(it, item, i);
-    FM_CALL(get_number(x, node_at(x, n->data.sequence.items.start[i]), it, &v[i]));
+    FM_CALL(
+        get_number(x, node_at(x, n->data.sequence.items.start[i]), it, &v[i]));
   }
   return 0;
 }
@@ -250,16 +276,21 @@ static int keq(const yaml_node_t *k, const char *s) {
 /* Levenshtein distance, capped (short strings only). */
 static int edit_distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
-  if (la > 30 || lb > 30) return 99;
+  if (la > 30 || lb > 30)
+    return 99;
   int d[32][32];
-  for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-  for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+  for (size_t i = 0; i <= la; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= lb; j++)
+    d[0][j] = (int)j;
   for (size_t i = 1; i <= la; i++)
     for (size_t j = 1; j <= lb; j++) {
       int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) !=
                                  tolower((unsigned char)b[j - 1]));
-      if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+      if (d[i - 1][j] + 1 < c)
+        c = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < c)
+        c = d[i][j - 1] + 1;
       d[i][j] = c;
     }
   return d[la][lb];
@@ -272,7 +303,8 @@ static int check_map(Ctx *x, const yaml_node_t *n, const char *item,
                      const char *const *allowed, const char *what) {
   char b[96], it[ITEM_MAX];
   if (n->type != YAML_MAPPING_NODE)
-    return err(x, n, item, "must be %s (got %s)", what, describe(n, b, sizeof b));
+    return err(x, n, item, "must be %s (got %s)", what,
+               describe(n, b, sizeof b));
   yaml_node_pair_t *p0 = n->data.mapping.pairs.start;
   long np = map_size(n);
   for (long i = 0; i < np; i++) {
@@ -289,17 +321,19 @@ static int check_map(Ctx *x, const yaml_node_t *n, const char *item,
         return err(x, k, it, "duplicate key (first given at line %lu)",
                    line_of(kj));
     }
-    if (!allowed) continue;
+    if (!allowed)
+      continue;
     int known = 0;
-    for (const char *const *a = allowed; *a && !known; a++) known = keq(k, *a);
-    if (known) continue;
+    for (const char *const *a = allowed; *a && !known; a++)
+      known = keq(k, *a);
+    if (known)
+      continue;
     const char *guess = NULL;
     for (const char *const *a = allowed; *a && !guess; a++) {
       /* trivial slips only: case, or 1-2 edits of a word of 2+ letters */
       size_t la = strlen(*a), lk = slen(k);
-      if (ieq(sval(k), *a) ||
-          (la >= 2 && lk >= 2 &&
-           edit_distance(sval(k), *a) <= (la > 3 ? 2 : 1)))
+      if (ieq(sval(k), *a) || (la >= 2 && lk >= 2 &&
+                               edit_distance(sval(k), *a) <= (la > 3 ? 2 : 1)))
         guess = *a;
     }
     char list[512];
@@ -320,7 +354,8 @@ static int check_map(Ctx *x, const yaml_node_t *n, const char *item,
 static yaml_node_t *map_get(Ctx *x, const yaml_node_t *n, const char *key) {
   yaml_node_pair_t *p0 = n->data.mapping.pairs.start;
   for (long i = 0; i < map_size(n); i++)
-    if (keq(node_at(x, p0[i].key), key)) return node_at(x, p0[i].value);
+    if (keq(node_at(x, p0[i].key), key))
+      return node_at(x, p0[i].value);
   return NULL;
 }
 
@@ -329,7 +364,8 @@ static int map_need(Ctx *x, const yaml_node_t *n, const char *item,
                     const char *key, yaml_node_t **v) {
   char it[ITEM_MAX];
   *v = map_get(x, n, key);
-  if (*v) return 0;
+  if (*v)
+    return 0;
   item_key(it, item, key, strlen(key));
   return err(x, n, it, "missing (required)");
 }
@@ -365,17 +401,20 @@ static int resolve(Ctx *x, const FmCase *c, const yaml_node_t *n,
   if (ld + !slash + lf >= FM_PATH_MAX)
     return err(x, n, item, "path too long after prefixing the case directory");
   memcpy(out, c->dir, ld);
-  if (!slash) out[ld++] = '/';
+  if (!slash)
+    out[ld++] = '/';
   memcpy(out + ld, file, lf + 1);
   return 0;
 }
 
 static int read_mesh(Ctx *x, const yaml_node_t *n, FmCase *c) {
-  static const char *const keys[] = {"file", "geo", "order", "parameters", NULL};
+  static const char *const keys[] = {"file", "geo", "order", "parameters",
+                                     NULL};
   char it[ITEM_MAX], name[FM_PATH_MAX], b[96];
   FM_CALL(check_map(x, n, "mesh", keys, "a map {file: ...} or {geo: ...}"));
   yaml_node_t *file = map_get(x, n, "file"), *geo = map_get(x, n, "geo");
-  yaml_node_t *order = map_get(x, n, "order"), *par = map_get(x, n, "parameters");
+  yaml_node_t *order = map_get(x, n, "order"),
+              *par = map_get(x, n, "parameters");
   if (file && geo)
     return err(x, n, "mesh", "give either file or geo, not both");
   if (!file && !geo)
@@ -391,19 +430,22 @@ static int read_mesh(Ctx *x, const yaml_node_t *n, FmCase *c) {
   if (order) {
     FM_CALL(get_integer(x, order, "mesh.order", &c->order));
     if (c->order != 1 && c->order != 2)
-      return err(x, order, "mesh.order", "must be 1 (TET4) or 2 (TET10) (got %s)",
+      return err(x, order, "mesh.order",
+                 "must be 1 (TET4) or 2 (TET10) (got %s)",
                  raw(order, b, sizeof b));
   }
   if (par) {
     if (file)
       return err(x, par, "mesh.parameters", "only allowed with mesh.geo");
-    if (is_null(par)) return 0;
+    if (is_null(par))
+      return 0;
     FM_CALL(check_map(x, par, "mesh.parameters", NULL,
                       "a map of parameter names to numbers"));
     long np = map_size(par);
     c->param_name = fm_calloc((size_t)np, sizeof *c->param_name);
     c->param_value = fm_calloc((size_t)np, sizeof *c->param_value);
-    if (!c->param_name || !c->param_value) return 1;
+    if (!c->param_name || !c->param_value)
+      return 1;
     for (long i = 0; i < np; i++) {
       yaml_node_t *k = node_at(x, par->data.mapping.pairs.start[i].key);
       yaml_node_t *v = node_at(x, par->data.mapping.pairs.start[i].value);
@@ -423,8 +465,9 @@ static int read_materials(Ctx *x, const yaml_node_t *n, FmCase *c) {
                     "a map from volume group names to {E: ..., nu: ...}"));
   long nm = map_size(n);
   if (nm == 0)
-    return err(x, n, "materials", "must not be empty (needs one material per "
-                                  "volume physical group)");
+    return err(x, n, "materials",
+               "must not be empty (needs one material per "
+               "volume physical group)");
   FM_ALLOC(c->materials, nm);
   for (long i = 0; i < nm; i++) {
     yaml_node_t *k = node_at(x, n->data.mapping.pairs.start[i].key);
@@ -443,7 +486,8 @@ static int read_materials(Ctx *x, const yaml_node_t *n, FmCase *c) {
     item_key(ik, it, "nu", 2);
     FM_CALL(get_number(x, nu, ik, &mt->nu));
     if (!(mt->nu > -1 && mt->nu < 0.5))
-      return err(x, nu, ik, "must be in (-1, 0.5) (got %s)", raw(nu, b, sizeof b));
+      return err(x, nu, ik, "must be in (-1, 0.5) (got %s)",
+                 raw(nu, b, sizeof b));
     c->nmaterials = (int)i + 1;
   }
   return 0;
@@ -451,12 +495,17 @@ static int read_materials(Ctx *x, const yaml_node_t *n, FmCase *c) {
 
 /* Component letter x/y/z -> 0/1/2, or -1. */
 static int component(const yaml_node_t *n) {
-  if (n->type != YAML_SCALAR_NODE || slen(n) != 1) return -1;
+  if (n->type != YAML_SCALAR_NODE || slen(n) != 1)
+    return -1;
   switch (sval(n)[0]) {
-  case 'x': return 0;
-  case 'y': return 1;
-  case 'z': return 2;
-  default: return -1;
+  case 'x':
+    return 0;
+  case 'y':
+    return 1;
+  case 'z':
+    return 2;
+  default:
+    return -1;
   }
 }
 
@@ -472,17 +521,22 @@ static int read_fix(Ctx *x, const yaml_node_t *n, const char *item, int *mask) {
     return 0;
   }
   if (n->type != YAML_SEQUENCE_NODE)
-    return err(x, n, item, "must be a list of components among x, y, z, or all "
-                           "(got %s)", describe(n, b, sizeof b));
+    return err(x, n, item,
+               "must be a list of components among x, y, z, or all "
+               "(got %s)",
+               describe(n, b, sizeof b));
   if (seq_size(n) == 0)
-    return err(x, n, item, "must not be empty (list components among x, y, z, "
-                           "or write all)");
+    return err(x, n, item,
+               "must not be empty (list components among x, y, z, "
+               "or write all)");
   for (long i = 0; i < seq_size(n); i++) {
     yaml_node_t *s = seq_at(x, n, i);
     item_index(it, item, i);
     int bit;
-    if (s->type == YAML_SCALAR_NODE && keq(s, "all")) bit = 7;
-    else if (component(s) >= 0) bit = 1 << component(s);
+    if (s->type == YAML_SCALAR_NODE && keq(s, "all"))
+      bit = 7;
+    else if (component(s) >= 0)
+      bit = 1 << component(s);
     else
       return err(x, s, it, "must be x, y, z or all (got %s)",
                  describe(s, b, sizeof b));
@@ -497,15 +551,17 @@ static int read_constraints(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {"group", "fix", "displacement", NULL};
   static const char *const comps[] = {"x", "y", "z", NULL};
   char it[ITEM_MAX], ik[ITEM_MAX], ic[ITEM_MAX];
-  FM_CALL(check_seq(x, n, "constraints", "constraints {group: ..., fix: ...}", 0));
+  FM_CALL(
+      check_seq(x, n, "constraints", "constraints {group: ..., fix: ...}", 0));
   long nc = seq_size(n);
   FM_ALLOC(c->constraints, nc);
   for (long i = 0; i < nc; i++) {
     yaml_node_t *m = seq_at(x, n, i), *g, *fix, *disp;
     FmConstraint *k = &c->constraints[i];
     item_index(it, "constraints", i);
-    FM_CALL(check_map(x, m, it, keys, "a map {group: ..., fix: [...], "
-                                      "displacement: {...}}"));
+    FM_CALL(check_map(x, m, it, keys,
+                      "a map {group: ..., fix: [...], "
+                      "displacement: {...}}"));
     FM_CALL(map_need(x, m, it, "group", &g));
     item_key(ik, it, "group", 5);
     FM_CALL(get_name(x, g, ik, k->group));
@@ -521,13 +577,15 @@ static int read_constraints(Ctx *x, const yaml_node_t *n, FmCase *c) {
     k->mask = fmask;
     if (disp) {
       item_key(ik, it, "displacement", 12);
-      FM_CALL(check_map(x, disp, ik, comps, "a map of components x, y, z to "
-                                            "displacements"));
+      FM_CALL(check_map(x, disp, ik, comps,
+                        "a map of components x, y, z to "
+                        "displacements"));
       if (map_size(disp) == 0)
         return err(x, disp, ik, "must not be empty (give some of x, y, z)");
       for (int d = 0; d < 3; d++) {
         yaml_node_t *v = map_get(x, disp, comps[d]);
-        if (!v) continue;
+        if (!v)
+          continue;
         item_key(ic, ik, comps[d], 1);
         if (fmask & (1 << d))
           return err(x, v, ic, "component %s is both fixed and displaced",
@@ -541,7 +599,8 @@ static int read_constraints(Ctx *x, const yaml_node_t *n, FmCase *c) {
   return 0;
 }
 
-static int read_load(Ctx *x, const yaml_node_t *n, const char *item, FmLoad *l) {
+static int read_load(Ctx *x, const yaml_node_t *n, const char *item,
+                     FmLoad *l) {
   static const char *const keys[] = {"group",    "total_force", "pressure",
                                      "traction", "body_force",  NULL};
   static const char *const kinds[] = {"total_force", "pressure", "traction",
@@ -549,32 +608,41 @@ static int read_load(Ctx *x, const yaml_node_t *n, const char *item, FmLoad *l) 
   static const FmLoadKind kind_of[] = {FM_LOAD_TOTAL_FORCE, FM_LOAD_PRESSURE,
                                        FM_LOAD_TRACTION, FM_LOAD_BODY_FORCE};
   char ik[ITEM_MAX];
-  FM_CALL(check_map(x, n, item, keys, "a map such as {group: ..., pressure: ...}"));
+  FM_CALL(
+      check_map(x, n, item, keys, "a map such as {group: ..., pressure: ...}"));
   int which = -1, other = -1;
   for (int k = 0; k < 4; k++)
     if (map_get(x, n, kinds[k])) {
-      if (which < 0) which = k;
-      else if (other < 0) other = k;
+      if (which < 0)
+        which = k;
+      else if (other < 0)
+        other = k;
     }
   if (which < 0)
-    return err(x, n, item, "needs one of total_force, pressure, traction, "
-                           "body_force");
+    return err(x, n, item,
+               "needs one of total_force, pressure, traction, "
+               "body_force");
   if (other >= 0)
-    return err(x, n, item, "needs exactly one of total_force, pressure, "
-                           "traction, body_force (got %s and %s)",
+    return err(x, n, item,
+               "needs exactly one of total_force, pressure, "
+               "traction, body_force (got %s and %s)",
                kinds[which], kinds[other]);
   yaml_node_t *v = map_get(x, n, kinds[which]), *g = map_get(x, n, "group");
   l->kind = kind_of[which];
   item_key(ik, item, kinds[which], strlen(kinds[which]));
-  if (l->kind == FM_LOAD_PRESSURE) FM_CALL(get_number(x, v, ik, &l->v[0]));
-  else FM_CALL(get_vec3(x, v, ik, l->v));
+  if (l->kind == FM_LOAD_PRESSURE)
+    FM_CALL(get_number(x, v, ik, &l->v[0]));
+  else
+    FM_CALL(get_vec3(x, v, ik, l->v));
   item_key(ik, item, "group", 5);
   if (l->kind == FM_LOAD_BODY_FORCE) {
     if (g)
-      return err(x, g, ik, "not allowed with body_force (it acts on every "
-                           "element)");
+      return err(x, g, ik,
+                 "not allowed with body_force (it acts on every "
+                 "element)");
   } else {
-    if (!g) return err(x, n, ik, "missing (required for %s)", kinds[which]);
+    if (!g)
+      return err(x, n, ik, "missing (required for %s)", kinds[which]);
     FM_CALL(get_name(x, g, ik, l->group));
   }
   return 0;
@@ -583,7 +651,8 @@ static int read_load(Ctx *x, const yaml_node_t *n, const char *item, FmLoad *l) 
 static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {"name", "loads", NULL};
   char it[ITEM_MAX], ik[ITEM_MAX], il[ITEM_MAX];
-  FM_CALL(check_seq(x, n, "load_cases", "load cases {name: ..., loads: [...]}", 0));
+  FM_CALL(
+      check_seq(x, n, "load_cases", "load cases {name: ..., loads: [...]}", 0));
   long nl = seq_size(n);
   FM_ALLOC(c->load_cases, nl);
   c->nload_cases = (int)nl; /* loads arrays start NULL; fm_case_free copes */
@@ -598,8 +667,10 @@ static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
     FM_CALL(get_name(x, name, ik, lc->name));
     for (long j = 0; j < i; j++)
       if (!strcmp(c->load_cases[j].name, lc->name))
-        return err(x, name, ik, "duplicate load case name '%s' (also "
-                                "load_cases[%ld].name)", lc->name, j);
+        return err(x, name, ik,
+                   "duplicate load case name '%s' (also "
+                   "load_cases[%ld].name)",
+                   lc->name, j);
     item_key(ik, it, "loads", 5);
     FM_CALL(check_seq(x, loads, ik, "loads", 0));
     FM_ALLOC(lc->loads, seq_size(loads));
@@ -615,10 +686,12 @@ static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
 static int read_probes(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {"name", "point", NULL};
   char it[ITEM_MAX], ik[ITEM_MAX];
-  if (is_null(n)) return 0;
+  if (is_null(n))
+    return 0;
   FM_CALL(check_seq(x, n, "probes", "probes {name: ..., point: [x, y, z]}", 1));
   long np = seq_size(n);
-  if (np == 0) return 0;
+  if (np == 0)
+    return 0;
   FM_ALLOC(c->probes, np);
   for (long i = 0; i < np; i++) {
     yaml_node_t *m = seq_at(x, n, i), *name, *pt;
@@ -631,8 +704,10 @@ static int read_probes(Ctx *x, const yaml_node_t *n, FmCase *c) {
     FM_CALL(get_name(x, name, ik, p->name));
     for (long j = 0; j < i; j++)
       if (!strcmp(c->probes[j].name, p->name))
-        return err(x, name, ik, "duplicate probe name '%s' (also "
-                                "probes[%ld].name)", p->name, j);
+        return err(x, name, ik,
+                   "duplicate probe name '%s' (also "
+                   "probes[%ld].name)",
+                   p->name, j);
     item_key(ik, it, "point", 5);
     FM_CALL(get_vec3(x, pt, ik, p->x));
     c->nprobes = (int)i + 1;
@@ -642,25 +717,30 @@ static int read_probes(Ctx *x, const yaml_node_t *n, FmCase *c) {
 
 static int read_output(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {"vtu", NULL};
-  if (is_null(n)) return 0;
+  if (is_null(n))
+    return 0;
   FM_CALL(check_map(x, n, "output", keys, "a map {vtu: true|false}"));
   yaml_node_t *v = map_get(x, n, "vtu");
-  if (v) FM_CALL(get_bool(x, v, "output.vtu", &c->vtu));
+  if (v)
+    FM_CALL(get_bool(x, v, "output.vtu", &c->vtu));
   return 0;
 }
 
 static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {"backend", "rtol", "max_it", NULL};
   char b[96];
-  if (is_null(n)) return 0;
+  if (is_null(n))
+    return 0;
   FM_CALL(check_map(x, n, "solver", keys,
                     "a map {backend: ..., rtol: ..., max_it: ...}"));
   yaml_node_t *v;
   if ((v = map_get(x, n, "backend"))) {
-    FM_CALL(get_string(x, v, "solver.backend", c->backend, sizeof c->backend, 0));
+    FM_CALL(
+        get_string(x, v, "solver.backend", c->backend, sizeof c->backend, 0));
     if (strcmp(c->backend, "cpu") && strcmp(c->backend, "cuda") &&
         strcmp(c->backend, "auto") && strcmp(c->backend, "ref"))
-      return err(x, v, "solver.backend", "must be cpu, ref, cuda or auto (got %s)",
+      return err(x, v, "solver.backend",
+                 "must be cpu, ref, cuda or auto (got %s)",
                  describe(v, b, sizeof b));
   }
   if ((v = map_get(x, n, "rtol"))) {
@@ -678,7 +758,6 @@ static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
   return 0;
 }
 
-
 static int yaml_fail(const char *path, const yaml_parser_t *p);
 
 /* ------------------------------------------------------------------------ */
@@ -686,7 +765,8 @@ static int yaml_fail(const char *path, const yaml_parser_t *p);
 
 const char *fm_default_fatigue_library(void) {
   const char *env = getenv("FEMORA_MATERIALS");
-  if (env && env[0]) return env;
+  if (env && env[0])
+    return env;
 #ifdef FEMORA_SOURCE_DIR
   return FEMORA_SOURCE_DIR "/materials/fatigue.yaml";
 #else
@@ -723,7 +803,8 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
   for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
     if ((v = map_get(x, n, nums[i].key))) {
       item_key(it, item, nums[i].key, strlen(nums[i].key));
-      FM_CALL(get_number_or_null(x, v, it, (double *)((char *)m + nums[i].off)));
+      FM_CALL(
+          get_number_or_null(x, v, it, (double *)((char *)m + nums[i].off)));
     }
   if (!library && (v = map_get(x, n, "k_surf"))) {
     item_key(it, item, "k_surf", 6);
@@ -747,8 +828,8 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
     item_key(it, item, "sn_table", 8);
     FM_CALL(check_seq(x, v, it, "[cycles, amplitude] pairs", 0));
     if (seq_size(v) < 2 || seq_size(v) > FM_SN_TABLE_MAX)
-      return err(x, v, it, "must have 2 to %d points (got %ld)", FM_SN_TABLE_MAX,
-                 seq_size(v));
+      return err(x, v, it, "must have 2 to %d points (got %ld)",
+                 FM_SN_TABLE_MAX, seq_size(v));
     for (long i = 0; i < seq_size(v); i++) {
       yaml_node_t *pt = seq_at(x, v, i);
       char it2[ITEM_MAX], it3[ITEM_MAX];
@@ -791,7 +872,8 @@ static int read_library_entry(const char *libpath, const char *case_item,
   }
   Ctx x = {libpath, &doc};
   char it[ITEM_MAX];
-  yaml_node_t *root = yaml_document_get_root_node(&doc), *mats = NULL, *e = NULL;
+  yaml_node_t *root = yaml_document_get_root_node(&doc), *mats = NULL,
+              *e = NULL;
   if (!root || root->type != YAML_MAPPING_NODE ||
       !(mats = map_get(&x, root, "materials")) ||
       mats->type != YAML_MAPPING_NODE) {
@@ -822,7 +904,8 @@ static int read_library_entry(const char *libpath, const char *case_item,
                     case_item, g->library, libpath);
     goto out;
   }
-  if ((ierr = read_fatigue_values(&x, fn, it, &g->m, 1))) goto out;
+  if ((ierr = read_fatigue_values(&x, fn, it, &g->m, 1)))
+    goto out;
   yaml_node_t *sn = map_get(&x, fn, "sn");
   if (sn && sn->type == YAML_SCALAR_NODE && !strcmp(sval(sn), "basquin"))
     g->m.sn = FM_SN_BASQUIN;
@@ -832,7 +915,8 @@ static int read_library_entry(const char *libpath, const char *case_item,
   yaml_node_t *ks = map_get(&x, fn, "k_surf");
   if (ks && ks->type == YAML_MAPPING_NODE && map_size(ks) > 0) {
     yaml_node_t *kv = NULL;
-    if (g->surface[0]) kv = map_get(&x, ks, g->surface);
+    if (g->surface[0])
+      kv = map_get(&x, ks, g->surface);
     else if (map_size(ks) == 1) {
       const yaml_node_t *k0 = node_at(&x, ks->data.mapping.pairs.start[0].key);
       copy_str(g->surface, sizeof g->surface, sval(k0), slen(k0));
@@ -868,12 +952,12 @@ out:
 }
 
 static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
-  static const char *const keys[] = {"design_life", "criterion", "equivalent",
-                                     "library_file", "materials", "cycles",
-                                     NULL};
-  static const char *const gkeys[] = {"library", "surface", "Sy", "Su", "Se",
-                                      "Ne", "St", "R", "k_surf", "basquin",
-                                      "sn_table", NULL};
+  static const char *const keys[] = {
+      "design_life", "criterion", "equivalent", "library_file",
+      "materials",   "cycles",    NULL};
+  static const char *const gkeys[] = {"library", "surface", "Sy",       "Su",
+                                      "Se",      "Ne",      "St",       "R",
+                                      "k_surf",  "basquin", "sn_table", NULL};
   static const char *const ckeys[] = {"name", "load_cases", "count", NULL};
   FmFatigueSpec *F = &c->fatigue;
   char it[ITEM_MAX], it2[ITEM_MAX], b[96];
@@ -893,14 +977,14 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
                  raw(v, b, sizeof b));
   }
   if ((v = map_get(x, n, "criterion"))) {
-    static const char *const names[] = {"none", "goodman", "gerber",
-                                        "soderberg", "swt", "sines",
-                                        "crossland"};
+    static const char *const names[] = {
+        "none", "goodman", "gerber", "soderberg", "swt", "sines", "crossland"};
     FM_CALL(get_string(x, v, "fatigue.criterion", F->criterion,
                        sizeof F->criterion, 0));
     int k = -1;
     for (int i = 0; i < 7; i++)
-      if (!strcmp(F->criterion, names[i])) k = i;
+      if (!strcmp(F->criterion, names[i]))
+        k = i;
     if (k < 0)
       return err(x, v, "fatigue.criterion",
                  "must be none, goodman, gerber, soderberg, swt, sines or "
@@ -909,7 +993,8 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
     static const FmMeanCorrection corr[] = {FM_MEAN_NONE, FM_MEAN_GOODMAN,
                                             FM_MEAN_GERBER, FM_MEAN_SODERBERG,
                                             FM_MEAN_SWT};
-    if (k < 5) F->corr = corr[k];
+    if (k < 5)
+      F->corr = corr[k];
     else {
       F->multiaxial = 1;
       F->multi = k == 5 ? FM_MULTI_SINES : FM_MULTI_CROSSLAND;
@@ -918,7 +1003,8 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
   if ((v = map_get(x, n, "equivalent"))) {
     char eq[64];
     FM_CALL(get_string(x, v, "fatigue.equivalent", eq, sizeof eq, 0));
-    if (!strcmp(eq, "signed_von_mises")) F->eq = FM_EQ_SIGNED_VON_MISES;
+    if (!strcmp(eq, "signed_von_mises"))
+      F->eq = FM_EQ_SIGNED_VON_MISES;
     else if (!strcmp(eq, "signed_max_principal"))
       F->eq = FM_EQ_SIGNED_MAX_PRINCIPAL;
     else
@@ -938,7 +1024,8 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
     return err(x, mats, "fatigue.materials", "must not be empty");
   F->ngroups = (int)map_size(mats);
   F->groups = fm_calloc(F->ngroups, sizeof *F->groups);
-  if (!F->groups) return 1;
+  if (!F->groups)
+    return 1;
   for (int i = 0; i < F->ngroups; i++) {
     const yaml_node_pair_t *pr = &mats->data.mapping.pairs.start[i];
     const yaml_node_t *k = node_at(x, pr->key);
@@ -947,10 +1034,12 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
     item_key(it, "fatigue.materials", sval(k), slen(k));
     FM_CALL(get_name(x, k, it, g->group));
     int known = 0;
-    for (int j = 0; j < c->nmaterials; j++) known |= !strcmp(c->materials[j].group, g->group);
+    for (int j = 0; j < c->nmaterials; j++)
+      known |= !strcmp(c->materials[j].group, g->group);
     if (!known)
       return err(x, k, it, "not a material of this case (materials: ...)");
-    FM_CALL(check_map(x, gv, it, gkeys, "a map {library: ..., surface: ..., or values}"));
+    FM_CALL(check_map(x, gv, it, gkeys,
+                      "a map {library: ..., surface: ..., or values}"));
     g->m.k_surf = 1.0;
     g->m.R = -1.0;
     if ((v = map_get(x, gv, "surface"))) {
@@ -987,7 +1076,8 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
   FM_CALL(check_seq(x, cyc, "fatigue.cycles", "cycles", 0));
   F->ncycles = (int)seq_size(cyc);
   F->cycles = fm_calloc(F->ncycles, sizeof *F->cycles);
-  if (!F->cycles) return 1;
+  if (!F->cycles)
+    return 1;
   for (int i = 0; i < F->ncycles; i++) {
     yaml_node_t *cn = seq_at(x, cyc, i), *lcs, *cnt, *nm;
     FmCycleSpec *cy = &F->cycles[i];
@@ -1003,7 +1093,8 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
     item_key(it2, it, "count", 5);
     FM_CALL(get_number(x, cnt, it2, &cy->count));
     if (!(cy->count > 0))
-      return err(x, cnt, it2, "must be > 0 cycles (got %s)", raw(cnt, b, sizeof b));
+      return err(x, cnt, it2, "must be > 0 cycles (got %s)",
+                 raw(cnt, b, sizeof b));
     FM_CALL(map_need(x, cn, it, "load_cases", &lcs));
     item_key(it2, it, "load_cases", 10);
     FM_CALL(check_seq(x, lcs, it2, "load case names (or 'zero')", 0));
@@ -1017,34 +1108,44 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
       yaml_node_t *sn = seq_at(x, lcs, j);
       FM_CALL(get_name(x, sn, it3, name));
       cy->state[j] = -2;
-      if (!strcmp(name, "zero")) cy->state[j] = -1;
+      if (!strcmp(name, "zero"))
+        cy->state[j] = -1;
       for (int l = 0; l < c->nload_cases; l++)
-        if (!strcmp(c->load_cases[l].name, name)) cy->state[j] = l;
+        if (!strcmp(c->load_cases[l].name, name))
+          cy->state[j] = l;
       if (cy->state[j] == -2)
-        return err(x, sn, it3, "no load case named '%s' (use a load case "
-                               "name or 'zero' for the unloaded state)",
+        return err(x, sn, it3,
+                   "no load case named '%s' (use a load case "
+                   "name or 'zero' for the unloaded state)",
                    name);
     }
   }
   return 0;
 }
 
-
 /* ------------------------------------------------------------------------ */
 /* expected results (docs/validation.md)                                    */
 
-static const char *const probe_fields[] = {
-    "displacement.x", "displacement.y", "displacement.z", "stress.xx",
-    "stress.yy",      "stress.zz",      "stress.xy",      "stress.yz",
-    "stress.xz",      "von_mises",      NULL};
+static const char *const probe_fields[] = {"displacement.x",
+                                           "displacement.y",
+                                           "displacement.z",
+                                           "stress.xx",
+                                           "stress.yy",
+                                           "stress.zz",
+                                           "stress.xy",
+                                           "stress.yz",
+                                           "stress.xz",
+                                           "von_mises",
+                                           NULL};
 
 static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
-  static const char *const keys[] = {"quantity", "load_case", "probe", "group",
-                                     "field", "component", "value", "tolerance",
-                                     "abs_tolerance", "kind", "source", NULL};
+  static const char *const keys[] = {
+      "quantity", "load_case", "probe",         "group", "field",  "component",
+      "value",    "tolerance", "abs_tolerance", "kind",  "source", NULL};
   static const char *const quantities[] = {
-      "probe", "max_von_mises", "max_principal", "min_principal", "reaction",
-      "max_displacement", "min_static_safety", "min_fatigue_safety", NULL};
+      "probe",    "max_von_mises",    "max_principal",     "min_principal",
+      "reaction", "max_displacement", "min_static_safety", "min_fatigue_safety",
+      NULL};
   static const char *const kinds[] = {"closed_form", "published_benchmark",
                                       "other_code", "previous_release", NULL};
   char it[ITEM_MAX], it2[ITEM_MAX], b[96], name[FM_NAME_MAX];
@@ -1055,17 +1156,20 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
     FmExpected *e = &c->expected[i];
     yaml_node_t *en = seq_at(x, n, i), *v;
     item_index(it, "expected", i);
-    FM_CALL(check_map(x, en, it, keys, "a map {quantity, value, tolerance, kind, source, ...}"));
+    FM_CALL(check_map(x, en, it, keys,
+                      "a map {quantity, value, tolerance, kind, source, ...}"));
     FM_CALL(map_need(x, en, it, "quantity", &v));
     item_key(it2, it, "quantity", 8);
     FM_CALL(get_name(x, v, it2, name));
     int q = -1;
     for (int k = 0; quantities[k]; k++)
-      if (!strcmp(name, quantities[k])) q = k;
+      if (!strcmp(name, quantities[k]))
+        q = k;
     if (q < 0)
-      return err(x, v, it2, "must be probe, max_von_mises, max_principal, "
-                             "min_principal, reaction, max_displacement, "
-                             "min_static_safety or min_fatigue_safety (got %s)",
+      return err(x, v, it2,
+                 "must be probe, max_von_mises, max_principal, "
+                 "min_principal, reaction, max_displacement, "
+                 "min_static_safety or min_fatigue_safety (got %s)",
                  describe(v, b, sizeof b));
     e->q = (FmQuantity)q;
     if ((v = map_get(x, en, "load_case"))) {
@@ -1073,7 +1177,8 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
       FM_CALL(get_name(x, v, it2, name));
       e->load_case = -1;
       for (int l = 0; l < c->nload_cases; l++)
-        if (!strcmp(c->load_cases[l].name, name)) e->load_case = l;
+        if (!strcmp(c->load_cases[l].name, name))
+          e->load_case = l;
       if (e->load_case < 0)
         return err(x, v, it2, "no load case named '%s'", name);
     }
@@ -1085,17 +1190,21 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
       FM_CALL(get_name(x, v, it2, name));
       e->target = -1;
       for (int p = 0; p < c->nprobes; p++)
-        if (!strcmp(c->probes[p].name, name)) e->target = p;
-      if (e->target < 0) return err(x, v, it2, "no probe named '%s'", name);
+        if (!strcmp(c->probes[p].name, name))
+          e->target = p;
+      if (e->target < 0)
+        return err(x, v, it2, "no probe named '%s'", name);
       FM_CALL(map_need(x, en, it, "field", &v));
       item_key(it2, it, "field", 5);
       FM_CALL(get_name(x, v, it2, name));
       e->component = -1;
       for (int k = 0; probe_fields[k]; k++)
-        if (!strcmp(name, probe_fields[k])) e->component = k;
+        if (!strcmp(name, probe_fields[k]))
+          e->component = k;
       if (e->component < 0)
-        return err(x, v, it2, "must be displacement.x|y|z, stress.xx|yy|zz|xy|yz|xz "
-                              "or von_mises (got %s)",
+        return err(x, v, it2,
+                   "must be displacement.x|y|z, stress.xx|yy|zz|xy|yz|xz "
+                   "or von_mises (got %s)",
                    describe(v, b, sizeof b));
     } else if (needs_group) {
       FM_CALL(map_need(x, en, it, "group", &v));
@@ -1104,19 +1213,25 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
       e->target = -1;
       if (e->q == FM_Q_REACTION) {
         for (int k = 0; k < c->nconstraints; k++)
-          if (!strcmp(c->constraints[k].group, name) && e->target < 0) e->target = k;
-        if (e->target < 0) return err(x, v, it2, "no constraint on a group named '%s'", name);
+          if (!strcmp(c->constraints[k].group, name) && e->target < 0)
+            e->target = k;
+        if (e->target < 0)
+          return err(x, v, it2, "no constraint on a group named '%s'", name);
         FM_CALL(map_need(x, en, it, "component", &v));
         item_key(it2, it, "component", 9);
         const int comp = component(v);
         if (comp < 0 || comp > 2)
-          return err(x, v, it2, "must be x, y or z (got %s)", describe(v, b, sizeof b));
+          return err(x, v, it2, "must be x, y or z (got %s)",
+                     describe(v, b, sizeof b));
         e->component = comp;
       } else {
         for (int k = 0; k < c->nmaterials; k++)
-          if (!strcmp(c->materials[k].group, name)) e->target = k;
-        if (e->target < 0) return err(x, v, it2, "no material named '%s'", name);
-        if ((e->q == FM_Q_MIN_STATIC_SAFETY || e->q == FM_Q_MIN_FATIGUE_SAFETY) &&
+          if (!strcmp(c->materials[k].group, name))
+            e->target = k;
+        if (e->target < 0)
+          return err(x, v, it2, "no material named '%s'", name);
+        if ((e->q == FM_Q_MIN_STATIC_SAFETY ||
+             e->q == FM_Q_MIN_FATIGUE_SAFETY) &&
             !c->fatigue.enabled)
           return err(x, v, it2, "needs the fatigue section");
       }
@@ -1124,24 +1239,30 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
     FM_CALL(map_need(x, en, it, "value", &v));
     item_key(it2, it, "value", 5);
     FM_CALL(get_number(x, v, it2, &e->value));
-    yaml_node_t *tr = map_get(x, en, "tolerance"), *ta = map_get(x, en, "abs_tolerance");
+    yaml_node_t *tr = map_get(x, en, "tolerance"),
+                *ta = map_get(x, en, "abs_tolerance");
     if (!!tr == !!ta)
-      return err(x, en, it, "needs exactly one of tolerance (relative) and abs_tolerance");
+      return err(x, en, it,
+                 "needs exactly one of tolerance (relative) and abs_tolerance");
     item_key(it2, it, tr ? "tolerance" : "abs_tolerance", tr ? 9 : 13);
     FM_CALL(get_number(x, tr ? tr : ta, it2, &e->tolerance));
     e->absolute = !tr;
     if (!(e->tolerance > 0))
       return err(x, tr ? tr : ta, it2, "must be > 0 (got %g)", e->tolerance);
     if (!e->absolute && e->value == 0)
-      return err(x, tr, it2, "a relative tolerance needs a non-zero value; use abs_tolerance");
+      return err(
+          x, tr, it2,
+          "a relative tolerance needs a non-zero value; use abs_tolerance");
     FM_CALL(map_need(x, en, it, "kind", &v));
     item_key(it2, it, "kind", 4);
     FM_CALL(get_string(x, v, it2, e->kind, sizeof e->kind, 0));
     int known = 0;
-    for (int k = 0; kinds[k]; k++) known |= !strcmp(e->kind, kinds[k]);
+    for (int k = 0; kinds[k]; k++)
+      known |= !strcmp(e->kind, kinds[k]);
     if (!known)
-      return err(x, v, it2, "must be closed_form, published_benchmark, other_code "
-                            "or previous_release (got %s)",
+      return err(x, v, it2,
+                 "must be closed_form, published_benchmark, other_code "
+                 "or previous_release (got %s)",
                  describe(v, b, sizeof b));
     FM_CALL(map_need(x, en, it, "source", &v));
     item_key(it2, it, "source", 6);
@@ -1167,15 +1288,16 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
 }
 
 static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
-  static const char *const keys[] = {"title",      "mesh",   "materials",
-                                     "constraints", "load_cases", "probes",
-                                     "output",      "solver", "fatigue",
-                                     "expected",    NULL};
+  static const char *const keys[] = {
+      "title",  "mesh",   "materials", "constraints", "load_cases", "probes",
+      "output", "solver", "fatigue",   "expected",    NULL};
   char b[96];
   if (root->type != YAML_MAPPING_NODE)
-    return err(x, root, "top level", "must be a map of sections (mesh, "
-                                     "materials, constraints, load_cases, ...) "
-                                     "(got %s)", describe(root, b, sizeof b));
+    return err(x, root, "top level",
+               "must be a map of sections (mesh, "
+               "materials, constraints, load_cases, ...) "
+               "(got %s)",
+               describe(root, b, sizeof b));
   FM_CALL(check_map(x, root, "", keys, "a map"));
   yaml_node_t *v;
   if ((v = map_get(x, root, "title")))
@@ -1189,9 +1311,12 @@ static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
   FM_CALL(read_materials(x, map_get(x, root, "materials"), c));
   FM_CALL(read_constraints(x, map_get(x, root, "constraints"), c));
   FM_CALL(read_load_cases(x, map_get(x, root, "load_cases"), c));
-  if ((v = map_get(x, root, "probes"))) FM_CALL(read_probes(x, v, c));
-  if ((v = map_get(x, root, "output"))) FM_CALL(read_output(x, v, c));
-  if ((v = map_get(x, root, "solver"))) FM_CALL(read_solver(x, v, c));
+  if ((v = map_get(x, root, "probes")))
+    FM_CALL(read_probes(x, v, c));
+  if ((v = map_get(x, root, "output")))
+    FM_CALL(read_output(x, v, c));
+  if ((v = map_get(x, root, "solver")))
+    FM_CALL(read_solver(x, v, c));
   if ((v = map_get(x, root, "fatigue")) && !is_null(v))
     FM_CALL(read_fatigue(x, v, c));
   if ((v = map_get(x, root, "expected")) && !is_null(v))
@@ -1230,7 +1355,8 @@ static void set_dir(FmCase *c) {
     return;
   }
   size_t len = (size_t)(slash - c->path);
-  while (len > 0 && c->path[len - 1] == '/') len--;
+  while (len > 0 && c->path[len - 1] == '/')
+    len--;
   if (len == 0) {
     strcpy(c->dir, "/");
     return;
@@ -1240,7 +1366,8 @@ static void set_dir(FmCase *c) {
 
 int fm_case_read(const char *path, FmCase *c) {
   memset(c, 0, sizeof *c);
-  if (!path || !path[0]) return fm_error("case file: no path given");
+  if (!path || !path[0])
+    return fm_error("case file: no path given");
   size_t plen = strlen(path);
   if (plen >= FM_PATH_MAX)
     return fm_error("%.200s...: case file path too long", path);
@@ -1275,7 +1402,8 @@ int fm_case_read(const char *path, FmCase *c) {
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root) {
       ierr = fm_error("%s: empty case file (needs mesh, materials, "
-                      "constraints and load_cases)", path);
+                      "constraints and load_cases)",
+                      path);
     } else {
       ierr = read_root(&x, root, c);
       if (!ierr) {
@@ -1308,13 +1436,15 @@ int fm_case_read(const char *path, FmCase *c) {
 }
 
 void fm_case_free(FmCase *c) {
-  if (!c) return;
+  if (!c)
+    return;
   free(c->param_name);
   free(c->param_value);
   free(c->materials);
   free(c->constraints);
   if (c->load_cases)
-    for (int i = 0; i < c->nload_cases; i++) free(c->load_cases[i].loads);
+    for (int i = 0; i < c->nload_cases; i++)
+      free(c->load_cases[i].loads);
   free(c->load_cases);
   free(c->probes);
   free(c->fatigue.groups);
@@ -1322,7 +1452,6 @@ void fm_case_free(FmCase *c) {
   free(c->expected);
   memset(c, 0, sizeof *c);
 }
-
 
 /* ------------------------------------------------------------------------ */
 /* growth scenario                                                          */
@@ -1332,7 +1461,8 @@ int fm_cdc_boys_p50(double age, double *kg) {
    * (shared/REFERENCES.md, marked [V]) */
   static const double table[11] = {25.75, 28.68, 32.09, 36.07, 40.67, 45.81,
                                    51.23, 56.49, 61.10, 64.70, 67.29};
-  if (!(age >= 8 && age <= 18) || age != floor(age)) return 1;
+  if (!(age >= 8 && age <= 18) || age != floor(age))
+    return 1;
   *kg = table[(int)age - 8];
   return 0;
 }
@@ -1344,7 +1474,8 @@ static int get_per_age(Ctx *x, const yaml_node_t *n, const char *item,
   if (n->type == YAML_SCALAR_NODE) {
     double d;
     FM_CALL(get_number(x, n, item, &d));
-    for (int i = 0; i < nages; i++) v[i] = d;
+    for (int i = 0; i < nages; i++)
+      v[i] = d;
     return 0;
   }
   FM_CALL(check_seq(x, n, item, "numbers, one per age", 0));
@@ -1359,10 +1490,16 @@ static int get_per_age(Ctx *x, const yaml_node_t *n, const char *item,
 }
 
 static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
-  static const char *const keys[] = {"title", "case", "ages", "body_mass",
-                                     "extension_mm", "extension_parameter",
-                                     "geometry_parameters", "steps_per_day",
-                                     "activities", NULL};
+  static const char *const keys[] = {"title",
+                                     "case",
+                                     "ages",
+                                     "body_mass",
+                                     "extension_mm",
+                                     "extension_parameter",
+                                     "geometry_parameters",
+                                     "steps_per_day",
+                                     "activities",
+                                     NULL};
   static const char *const akeys[] = {"name", "share", "loads", NULL};
   static const char *const lkeys[] = {"group", "percent_bw", NULL};
   char it[ITEM_MAX], it2[ITEM_MAX], it3[ITEM_MAX], b[96], file[FM_PATH_MAX];
@@ -1389,21 +1526,25 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
     item_index(it, "ages", i);
     FM_CALL(get_number(x, seq_at(x, ages, i), it, &s->age[i]));
     if (i && !(s->age[i] > s->age[i - 1]))
-      return err(x, seq_at(x, ages, i), it, "ages must increase (got %g after %g)",
-                 s->age[i], s->age[i - 1]);
+      return err(x, seq_at(x, ages, i), it,
+                 "ages must increase (got %g after %g)", s->age[i],
+                 s->age[i - 1]);
   }
   FM_CALL(map_need(x, root, "", "body_mass", &v));
   if (v->type == YAML_SCALAR_NODE && !strcmp(sval(v), "cdc_boys_p50")) {
     strcpy(s->mass_source, "cdc_boys_p50");
     for (int i = 0; i < s->nages; i++)
       if (fm_cdc_boys_p50(s->age[i], &s->mass[i]))
-        return err(x, v, "body_mass", "the bundled CDC table covers whole ages 8 "
+        return err(x, v, "body_mass",
+                   "the bundled CDC table covers whole ages 8 "
                    "to 18; age %g is not in it (give body_mass as a list)",
                    s->age[i]);
   } else if (v->type == YAML_SCALAR_NODE && !is_quoted(v) &&
              (isalpha((unsigned char)sval(v)[0]) || sval(v)[0] == '_')) {
-    return err(x, v, "body_mass", "unknown table %s (bundled: cdc_boys_p50; or "
-               "a list of kg per age)", describe(v, b, sizeof b));
+    return err(x, v, "body_mass",
+               "unknown table %s (bundled: cdc_boys_p50; or "
+               "a list of kg per age)",
+               describe(v, b, sizeof b));
   } else {
     strcpy(s->mass_source, "list");
     FM_CALL(get_per_age(x, v, "body_mass", s->nages, s->mass));
@@ -1419,9 +1560,10 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
     FM_CALL(get_per_age(x, v, "extension_mm", s->nages, s->extension));
     for (int i = 1; i < s->nages; i++)
       if (s->extension[i] < s->extension[i - 1])
-        return err(x, v, "extension_mm", "an expandable implant only lengthens: "
-                   "%g mm at age %g after %g mm", s->extension[i], s->age[i],
-                   s->extension[i - 1]);
+        return err(x, v, "extension_mm",
+                   "an expandable implant only lengthens: "
+                   "%g mm at age %g after %g mm",
+                   s->extension[i], s->age[i], s->extension[i - 1]);
   }
   if ((v = map_get(x, root, "geometry_parameters"))) {
     FM_CALL(check_map(x, v, "geometry_parameters", NULL,
@@ -1435,7 +1577,8 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
       item_key(it, "geometry_parameters", sval(key), slen(key));
       FM_CALL(get_name(x, key, it, s->geo_name[k]));
       if (!strcmp(s->geo_name[k], s->extension_parameter))
-        return err(x, key, it, "is the extension parameter: give it as extension_mm");
+        return err(x, key, it,
+                   "is the extension parameter: give it as extension_mm");
       FM_CALL(get_per_age(x, node_at(x, pr->value), it, s->nages,
                           s->geo_value + (size_t)k * s->nages));
     }
@@ -1444,7 +1587,8 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
   FM_CALL(get_per_age(x, v, "steps_per_day", s->nages, s->steps_per_day));
   for (int i = 0; i < s->nages; i++)
     if (!(s->steps_per_day[i] >= 0))
-      return err(x, v, "steps_per_day", "must be >= 0 (got %g)", s->steps_per_day[i]);
+      return err(x, v, "steps_per_day", "must be >= 0 (got %g)",
+                 s->steps_per_day[i]);
   FM_CALL(map_need(x, root, "", "activities", &acts));
   FM_CALL(check_seq(x, acts, "activities", "activities", 0));
   s->nactivities = (int)seq_size(acts);
@@ -1479,7 +1623,8 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
     for (int l = 0; l < A->nloads; l++) {
       yaml_node_t *ln = seq_at(x, ld, l), *g, *p;
       item_index(it3, it2, l);
-      FM_CALL(check_map(x, ln, it3, lkeys, "a map {group, percent_bw: [x, y, z]}"));
+      FM_CALL(
+          check_map(x, ln, it3, lkeys, "a map {group, percent_bw: [x, y, z]}"));
       char it4[ITEM_MAX];
       FM_CALL(map_need(x, ln, it3, "group", &g));
       item_key(it4, it3, "group", 5);
@@ -1490,7 +1635,8 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
     }
   }
   if (share > 1.0 + 1e-12)
-    return err(x, acts, "activities", "shares add up to %g, more than 1", share);
+    return err(x, acts, "activities", "shares add up to %g, more than 1",
+               share);
   return 0;
 }
 
@@ -1498,7 +1644,9 @@ int fm_scenario_read(const char *path, FmScenario *s) {
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
   FILE *f = fopen(path, "rb");
-  if (!f) return fm_error("%s: cannot open scenario file (%s)", path, strerror(errno));
+  if (!f)
+    return fm_error("%s: cannot open scenario file (%s)", path,
+                    strerror(errno));
   yaml_parser_t parser;
   yaml_document_t doc;
   int ierr;
@@ -1534,7 +1682,8 @@ void fm_scenario_free(FmScenario *s) {
   free(s->steps_per_day);
   free(s->geo_name);
   free(s->geo_value);
-  for (int a = 0; s->activities && a < s->nactivities; a++) free(s->activities[a].loads);
+  for (int a = 0; s->activities && a < s->nactivities; a++)
+    free(s->activities[a].loads);
   free(s->activities);
   memset(s, 0, sizeof *s);
 }
@@ -1558,29 +1707,36 @@ static const char *group_list(const FmMesh *m, int dmin, int dmax, char *buf,
   buf[0] = 0;
   for (int g = 0; g < m->ngroups; g++) {
     const FmGroup *gr = &m->groups[g];
-    if (gr->dim < dmin || gr->dim > dmax || !gr->name[0]) continue;
+    if (gr->dim < dmin || gr->dim > dmax || !gr->name[0])
+      continue;
     if (off + strlen(gr->name) + 8 >= cap) {
       snprintf(buf + off, cap - off, ", ...");
       return buf;
     }
-    off += (size_t)snprintf(buf + off, cap - off, "%s%s", n ? ", " : "",
-                            gr->name);
+    off +=
+        (size_t)snprintf(buf + off, cap - off, "%s%s", n ? ", " : "", gr->name);
     n++;
   }
   return n ? buf : "none";
 }
 
 static void group_label(const FmMesh *m, int g, char *buf, size_t cap) {
-  if (m->groups[g].name[0]) snprintf(buf, cap, "'%s'", m->groups[g].name);
-  else snprintf(buf, cap, "with physical tag %d (unnamed)", m->groups[g].tag);
+  if (m->groups[g].name[0])
+    snprintf(buf, cap, "'%s'", m->groups[g].name);
+  else
+    snprintf(buf, cap, "with physical tag %d (unnamed)", m->groups[g].tag);
 }
 
 static const char *load_kind_name(FmLoadKind k) {
   switch (k) {
-  case FM_LOAD_TOTAL_FORCE: return "total_force";
-  case FM_LOAD_PRESSURE: return "pressure";
-  case FM_LOAD_TRACTION: return "traction";
-  default: return "body_force";
+  case FM_LOAD_TOTAL_FORCE:
+    return "total_force";
+  case FM_LOAD_PRESSURE:
+    return "pressure";
+  case FM_LOAD_TRACTION:
+    return "traction";
+  default:
+    return "body_force";
   }
 }
 
@@ -1591,7 +1747,8 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
 
   for (int i = 0; i < c->nmaterials; i++) {
     const char *name = c->materials[i].group;
-    if (find_group(m, name, 3, 3) >= 0) continue;
+    if (find_group(m, name, 3, 3) >= 0)
+      continue;
     int other = find_group(m, name, 0, 2);
     if (other >= 0)
       return fm_error("%s: materials.%s: physical group '%s' in %s has "
@@ -1606,7 +1763,8 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
 
   for (int i = 0; i < c->nconstraints; i++) {
     const char *name = c->constraints[i].group;
-    if (find_group(m, name, 0, 2) >= 0) continue;
+    if (find_group(m, name, 0, 2) >= 0)
+      continue;
     if (find_group(m, name, 3, 3) >= 0)
       return fm_error("%s: constraints[%d].group: '%s' is a volume (dimension "
                       "3) physical group in %s; a constraint needs a group of "
@@ -1621,8 +1779,10 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
     const FmLoadCase *lc = &c->load_cases[i];
     for (int j = 0; j < lc->nloads; j++) {
       const FmLoad *l = &lc->loads[j];
-      if (l->kind == FM_LOAD_BODY_FORCE) continue;
-      if (find_group(m, l->group, 2, 2) >= 0) continue;
+      if (l->kind == FM_LOAD_BODY_FORCE)
+        continue;
+      if (find_group(m, l->group, 2, 2) >= 0)
+        continue;
       int other = find_group(m, l->group, 0, 3);
       if (other >= 0)
         return fm_error("%s: load_cases[%d].loads[%d].group: '%s' is a "
@@ -1640,12 +1800,15 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
 
   /* material of each volume group (-1: none) */
   int *gmat = fm_calloc((size_t)m->ngroups, sizeof *gmat);
-  if (!gmat) return 1;
+  if (!gmat)
+    return 1;
   for (int g = 0; g < m->ngroups; g++) {
     gmat[g] = -1;
-    if (m->groups[g].dim != 3 || !m->groups[g].name[0]) continue;
+    if (m->groups[g].dim != 3 || !m->groups[g].name[0])
+      continue;
     for (int i = 0; i < c->nmaterials && gmat[g] < 0; i++)
-      if (!strcmp(c->materials[i].group, m->groups[g].name)) gmat[g] = i;
+      if (!strcmp(c->materials[i].group, m->groups[g].name))
+        gmat[g] = i;
   }
   int ierr = 0;
   for (int e = 0; e < m->nelem && !ierr; e++) {
@@ -1666,10 +1829,13 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
                         mf, en->tag, en->dim, g);
         break;
       }
-      if (m->groups[g].dim != 3) continue;
+      if (m->groups[g].dim != 3)
+        continue;
       nvol++;
-      if (first_vol < 0) first_vol = g;
-      if (gmat[g] < 0 || gmat[g] == mat) continue;
+      if (first_vol < 0)
+        first_vol = g;
+      if (gmat[g] < 0 || gmat[g] == mat)
+        continue;
       if (mat >= 0) {
         group_label(m, g_mat, l1, sizeof l1);
         group_label(m, g, l2, sizeof l2);
@@ -1682,7 +1848,8 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
       mat = gmat[g];
       g_mat = g;
     }
-    if (ierr) break;
+    if (ierr)
+      break;
     if (mat < 0) {
       if (nvol == 0) {
         ierr = fm_error("%s: element %ld is in no volume physical group, so "
@@ -1694,20 +1861,23 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
         list[0] = 0;
         for (int k = 0; k < en->ngroups; k++) {
           int g = en->groups[k];
-          if (m->groups[g].dim != 3) continue;
+          if (m->groups[g].dim != 3)
+            continue;
           group_label(m, g, l1, sizeof l1);
-          if (off + strlen(l1) + 8 >= sizeof list) break;
+          if (off + strlen(l1) + 8 >= sizeof list)
+            break;
           off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
                                   off ? ", " : "", l1);
         }
         ierr = fm_error("%s: volume group%s %s %s no material in %s (element "
                         "%ld; add it under materials)",
-                        mf, nvol > 1 ? "s" : "", list, nvol > 1 ? "have" : "has",
-                        cf, tag);
+                        mf, nvol > 1 ? "s" : "", list,
+                        nvol > 1 ? "have" : "has", cf, tag);
       }
       break;
     }
-    if (elem_material) elem_material[e] = mat;
+    if (elem_material)
+      elem_material[e] = mat;
   }
   free(gmat);
   return ierr;

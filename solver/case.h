@@ -79,29 +79,29 @@ typedef struct {
 
 /* Expected results (section `expected:`, docs/validation.md). */
 typedef enum {
-  FM_Q_PROBE = 0,          /* a probe value: field displacement.x|y|z,
-                              stress.xx|yy|zz|xy|yz|xz or von_mises */
-  FM_Q_MAX_VON_MISES,      /* of a material group */
-  FM_Q_MAX_PRINCIPAL,      /* of a material group */
-  FM_Q_MIN_PRINCIPAL,      /* of a material group */
-  FM_Q_REACTION,           /* of a constraint group: component x|y|z */
-  FM_Q_MAX_DISPLACEMENT,   /* of the model */
-  FM_Q_MIN_STATIC_SAFETY,  /* of a material group (fatigue section) */
-  FM_Q_MIN_FATIGUE_SAFETY  /* of a material group (fatigue section) */
+  FM_Q_PROBE = 0,         /* a probe value: field displacement.x|y|z,
+                             stress.xx|yy|zz|xy|yz|xz or von_mises */
+  FM_Q_MAX_VON_MISES,     /* of a material group */
+  FM_Q_MAX_PRINCIPAL,     /* of a material group */
+  FM_Q_MIN_PRINCIPAL,     /* of a material group */
+  FM_Q_REACTION,          /* of a constraint group: component x|y|z */
+  FM_Q_MAX_DISPLACEMENT,  /* of the model */
+  FM_Q_MIN_STATIC_SAFETY, /* of a material group (fatigue section) */
+  FM_Q_MIN_FATIGUE_SAFETY /* of a material group (fatigue section) */
 } FmQuantity;
 
 typedef struct {
   FmQuantity q;
-  int load_case;            /* index (default 0) */
-  int target;               /* probe, material or constraint index */
-  int component;            /* probe field index or reaction component */
-  double value;             /* reference value */
-  double tolerance;         /* relative, or absolute when absolute = 1 */
+  int load_case;    /* index (default 0) */
+  int target;       /* probe, material or constraint index */
+  int component;    /* probe field index or reaction component */
+  double value;     /* reference value */
+  double tolerance; /* relative, or absolute when absolute = 1 */
   int absolute;
-  char kind[32];            /* closed_form, published_benchmark, other_code,
-                               previous_release */
-  char source[256];         /* citation of the reference value */
-  char label[512];          /* what is checked, for reports */
+  char kind[32];    /* closed_form, published_benchmark, other_code,
+                       previous_release */
+  char source[256]; /* citation of the reference value */
+  char label[512];  /* what is checked, for reports */
 } FmExpected;
 
 typedef struct {
@@ -170,7 +170,7 @@ typedef struct {
   char path[FM_PATH_MAX];      /* scenario file */
   char case_path[FM_PATH_MAX]; /* base case, resolved */
   char title[256];
-  char mass_source[64];        /* "cdc_boys_p50" or "list" */
+  char mass_source[64];                  /* "cdc_boys_p50" or "list" */
   char extension_parameter[FM_NAME_MAX]; /* geometry parameter (extension) */
   int nages;
   double *age, *mass, *extension, *steps_per_day; /* per age */
@@ -182,7 +182,8 @@ typedef struct {
   double *geo_value; /* ngeo * nages, row per parameter */
 } FmScenario;
 
-/* Read and validate a growth scenario (errors: "<file>:<line>: <item>: ..."). */
+/* Read and validate a growth scenario (errors: "<file>:<line>: <item>: ...").
+ */
 int fm_scenario_read(const char *path, FmScenario *s);
 void fm_scenario_free(FmScenario *s);
 

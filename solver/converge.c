@@ -22,31 +22,38 @@ static int quantities(const FmRun *run, int level, FmConvergeResult *res) {
 #define PUT(NAME, VALUE)                                                       \
   do {                                                                         \
     if (n < FM_CONVERGE_MAX_Q) {                                               \
-      if (level == 0) snprintf(res->q[n].name, sizeof res->q[n].name, "%s", NAME); \
+      if (level == 0)                                                          \
+        snprintf(res->q[n].name, sizeof res->q[n].name, "%s", NAME);           \
       res->q[n].value[level] = (VALUE);                                        \
     }                                                                          \
     n++;                                                                       \
   } while (0)
   if (c->nexpected > 0) {
-    for (int k = 0; k < c->nexpected; k++) PUT(c->expected[k].label, run->checks[k].value);
+    for (int k = 0; k < c->nexpected; k++)
+      PUT(c->expected[k].label, run->checks[k].value);
   } else {
     const FmResult *r = &run->res[0];
     for (int p = 0; p < c->nprobes; p++) {
       const FmProbeValue *pv = &r->probes[p];
-      snprintf(name, sizeof name, "%s: probe %s von_mises", c->load_cases[0].name, c->probes[p].name);
+      snprintf(name, sizeof name, "%s: probe %s von_mises",
+               c->load_cases[0].name, c->probes[p].name);
       PUT(name, pv->von_mises);
-      v = sqrt(pv->displacement[0] * pv->displacement[0] + pv->displacement[1] * pv->displacement[1] +
+      v = sqrt(pv->displacement[0] * pv->displacement[0] +
+               pv->displacement[1] * pv->displacement[1] +
                pv->displacement[2] * pv->displacement[2]);
-      snprintf(name, sizeof name, "%s: probe %s |displacement|", c->load_cases[0].name, c->probes[p].name);
+      snprintf(name, sizeof name, "%s: probe %s |displacement|",
+               c->load_cases[0].name, c->probes[p].name);
       PUT(name, v);
     }
     snprintf(name, sizeof name, "%s: max displacement", c->load_cases[0].name);
     PUT(name, r->max_displacement);
   }
 #undef PUT
-  if (n > FM_CONVERGE_MAX_Q) n = FM_CONVERGE_MAX_Q;
+  if (n > FM_CONVERGE_MAX_Q)
+    n = FM_CONVERGE_MAX_Q;
   if (level > 0 && n != res->nq)
-    return fm_error("converge: level %d has %d quantities, level 0 had %d", level, n, res->nq);
+    return fm_error("converge: level %d has %d quantities, level 0 had %d",
+                    level, n, res->nq);
   res->nq = n;
   return 0;
 }
@@ -63,7 +70,8 @@ void fm_converge_analyse(FmConvergeResult *res) {
       q->behaviour = "too few levels";
       continue;
     }
-    const double f1 = q->value[L - 1], f2 = q->value[L - 2], f3 = q->value[L - 3];
+    const double f1 = q->value[L - 1], f2 = q->value[L - 2],
+                 f3 = q->value[L - 3];
     /* representative sizes from the node counts: h ~ N^(-1/3) */
     const double r21 = cbrt((double)res->nodes[L - 1] / res->nodes[L - 2]);
     const double r32 = cbrt((double)res->nodes[L - 2] / res->nodes[L - 3]);
@@ -85,7 +93,8 @@ void fm_converge_analyse(FmConvergeResult *res) {
     for (int it = 0; it < 100; it++) {
       const double qq = log((pow(r21, p) - s) / (pow(r32, p) - s));
       const double pn = fabs(log(fabs(e32 / e21)) + qq) / log(r21);
-      if (!isfinite(pn)) break;
+      if (!isfinite(pn))
+        break;
       if (fabs(pn - p) < 1e-10) {
         p = pn;
         break;
@@ -99,21 +108,24 @@ void fm_converge_analyse(FmConvergeResult *res) {
   }
 }
 
-static int write_outputs(const char *outdir, const char *case_path, const FmConvergeResult *res) {
+static int write_outputs(const char *outdir, const char *case_path,
+                         const FmConvergeResult *res) {
   char path[4300];
   snprintf(path, sizeof path, "%s/converge.csv", outdir);
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   fprintf(fp, "quantity,level,h,nodes,value\n");
   for (int k = 0; k < res->nq; k++)
     for (int l = 0; l < res->nlevels; l++)
-      fprintf(fp, "\"%s\",%d,%.6g,%d,%.10g\n", res->q[k].name, l, res->h[l], res->nodes[l],
-              res->q[k].value[l]);
+      fprintf(fp, "\"%s\",%d,%.6g,%d,%.10g\n", res->q[k].name, l, res->h[l],
+              res->nodes[l], res->q[k].value[l]);
   FM_CALL(fm_close_tmp(fp, path));
   FM_CALL(fm_rename_tmp(path));
   snprintf(path, sizeof path, "%s/converge.json", outdir);
   fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   fputs("{\"case\": ", fp);
   fm_json_string(fp, case_path);
   fputs(", \"levels\": [", fp);
@@ -129,7 +141,8 @@ static int write_outputs(const char *outdir, const char *case_path, const FmConv
     fm_json_string(fp, q->name);
     fputs(", \"values\": [", fp);
     for (int l = 0; l < res->nlevels; l++) {
-      if (l) fputs(", ", fp);
+      if (l)
+        fputs(", ", fp);
       fm_json_number(fp, q->value[l]);
     }
     fputs("], \"observed_order\": ", fp);
@@ -148,41 +161,57 @@ static int write_outputs(const char *outdir, const char *case_path, const FmConv
   /* HTML */
   snprintf(path, sizeof path, "%s/converge.html", outdir);
   fp = fm_open_tmp(path);
-  if (!fp) return 1;
-  fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
-              "Femora mesh convergence</title><style>body{font-family:sans-serif;margin:2em}"
-              "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px}"
-              "th{background:#eee}figure{display:inline-block}</style></head><body>\n"
-              "<h1>Mesh convergence</h1>\n<p>Femora %s. Observed order, Richardson "
-              "extrapolation and grid convergence index (GCI, safety factor 1.25) from the "
-              "three finest meshes, representative sizes from the node counts (Celik et al. "
-              "2008, J Fluids Eng 130:078001; Roache 1998), as used for ASME V&amp;V 40 "
-              "credibility evidence.</p>\n<table><tr><th>quantity</th>",
-          FEMORA_VERSION);
+  if (!fp)
+    return 1;
+  fprintf(
+      fp,
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+      "Femora mesh "
+      "convergence</title><style>body{font-family:sans-serif;margin:2em}"
+      "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px "
+      "8px}"
+      "th{background:#eee}figure{display:inline-block}</style></head><body>\n"
+      "<h1>Mesh convergence</h1>\n<p>Femora %s. Observed order, Richardson "
+      "extrapolation and grid convergence index (GCI, safety factor 1.25) from "
+      "the "
+      "three finest meshes, representative sizes from the node counts (Celik "
+      "et al. "
+      "2008, J Fluids Eng 130:078001; Roache 1998), as used for ASME V&amp;V "
+      "40 "
+      "credibility evidence.</p>\n<table><tr><th>quantity</th>",
+      FEMORA_VERSION);
   for (int l = 0; l < res->nlevels; l++)
     fprintf(fp, "<th>h = %.4g<br>%d nodes</th>", res->h[l], res->nodes[l]);
-  fputs("<th>observed order</th><th>extrapolated</th><th>GCI fine</th><th>behaviour</th></tr>\n", fp);
+  fputs("<th>observed order</th><th>extrapolated</th><th>GCI "
+        "fine</th><th>behaviour</th></tr>\n",
+        fp);
   for (int k = 0; k < res->nq; k++) {
     const FmConvergeQuantity *q = &res->q[k];
     fputs("<tr><td>", fp);
     for (const char *c = q->name; *c; c++) {
-      if (*c == '<') fputs("&lt;", fp);
-      else if (*c == '&') fputs("&amp;", fp);
-      else fputc(*c, fp);
+      if (*c == '<')
+        fputs("&lt;", fp);
+      else if (*c == '&')
+        fputs("&amp;", fp);
+      else
+        fputc(*c, fp);
     }
     fputs("</td>", fp);
-    for (int l = 0; l < res->nlevels; l++) fprintf(fp, "<td>%.6g</td>", q->value[l]);
-    fprintf(fp, "<td>%.3g</td><td>%.6g</td><td>%.3g%%</td><td>%s</td></tr>\n", q->order,
-            q->extrapolated, 100 * q->gci_fine, q->behaviour);
+    for (int l = 0; l < res->nlevels; l++)
+      fprintf(fp, "<td>%.6g</td>", q->value[l]);
+    fprintf(fp, "<td>%.3g</td><td>%.6g</td><td>%.3g%%</td><td>%s</td></tr>\n",
+            q->order, q->extrapolated, 100 * q->gci_fine, q->behaviour);
   }
   fputs("</table>\n", fp);
   double x[FM_PLOT_MAX];
   static double y[1][FM_PLOT_MAX];
-  for (int l = 0; l < res->nlevels; l++) x[l] = res->nodes[l];
+  for (int l = 0; l < res->nlevels; l++)
+    x[l] = res->nodes[l];
   for (int k = 0; k < res->nq && k < 12; k++) {
     char nm[1][128];
     snprintf(nm[0], sizeof nm[0], "value");
-    for (int l = 0; l < res->nlevels; l++) y[0][l] = res->q[k].value[l];
+    for (int l = 0; l < res->nlevels; l++)
+      y[0][l] = res->q[k].value[l];
     fm_svg_plot(fp, res->q[k].name, "nodes", "value", res->nlevels, x, 1,
                 (const char(*)[128])nm, y, 0);
   }
@@ -191,40 +220,45 @@ static int write_outputs(const char *outdir, const char *case_path, const FmConv
   return fm_rename_tmp(path);
 }
 
-int fm_converge(MPI_Comm comm, const char *case_path, const FmConvergeOptions *opt,
-                FmConvergeResult *res) {
+int fm_converge(MPI_Comm comm, const char *case_path,
+                const FmConvergeOptions *opt, FmConvergeResult *res) {
   memset(res, 0, sizeof *res);
   int rank;
   MPI_Comm_rank(comm, &rank);
   if (opt->levels < 2 || opt->levels > FM_CONVERGE_MAX_LEVELS)
-    return fm_error("converge: --levels must be 2 to %d (got %d)", FM_CONVERGE_MAX_LEVELS,
-                    opt->levels);
+    return fm_error("converge: --levels must be 2 to %d (got %d)",
+                    FM_CONVERGE_MAX_LEVELS, opt->levels);
   if (!(opt->ratio > 1.0))
     return fm_error("converge: --ratio must be > 1 (got %g)", opt->ratio);
   FmCase c;
   FM_CALL(fm_case_read(case_path, &c));
   double h0 = NAN;
   for (int k = 0; k < c.nparams; k++)
-    if (!strcmp(c.param_name[k], opt->parameter)) h0 = c.param_value[k];
+    if (!strcmp(c.param_name[k], opt->parameter))
+      h0 = c.param_value[k];
   const int has_geo = c.geo_file[0] != 0;
   fm_case_free(&c);
   if (!has_geo)
-    return fm_error("%s: mesh: converge refines through the geometry script's size "
-                    "parameter; this case reads a mesh file (use mesh.geo)",
-                    case_path);
+    return fm_error(
+        "%s: mesh: converge refines through the geometry script's size "
+        "parameter; this case reads a mesh file (use mesh.geo)",
+        case_path);
   if (isnan(h0))
-    return fm_error("%s: mesh.parameters.%s: converge needs the mesh-size parameter set in "
-                    "the case (it is divided by the ratio at each level)",
-                    case_path, opt->parameter);
+    return fm_error(
+        "%s: mesh.parameters.%s: converge needs the mesh-size parameter set in "
+        "the case (it is divided by the ratio at each level)",
+        case_path, opt->parameter);
   if (rank == 0 && mkdir(opt->outdir, 0777) && errno != EEXIST)
-    return fm_error("%s: cannot create directory: %s", opt->outdir, strerror(errno));
+    return fm_error("%s: cannot create directory: %s", opt->outdir,
+                    strerror(errno));
   res->nlevels = opt->levels;
   for (int l = 0; l < opt->levels; l++) {
     res->h[l] = h0 / pow(opt->ratio, l);
     FmCase cl;
     FM_CALL(fm_case_read(case_path, &cl));
     for (int k = 0; k < cl.nparams; k++)
-      if (!strcmp(cl.param_name[k], opt->parameter)) cl.param_value[k] = res->h[l];
+      if (!strcmp(cl.param_name[k], opt->parameter))
+        cl.param_value[k] = res->h[l];
     cl.vtu = 0;
     char dir[4300];
     snprintf(dir, sizeof dir, "%s/level_%d", opt->outdir, l);
@@ -233,12 +267,14 @@ int fm_converge(MPI_Comm comm, const char *case_path, const FmConvergeOptions *o
     int ierr = fm_run_case(comm, &cl, &ro, &run);
     if (!ierr) {
       res->nodes[l] = run.md.mesh.nnodes;
-      if (rank == 0) ierr = quantities(&run, l, res);
+      if (rank == 0)
+        ierr = quantities(&run, l, res);
     }
     fm_run_free(&run);
     FM_CALL(fm_sync_error(comm, ierr));
     if (rank == 0 && !opt->quiet) {
-      printf("  level %d: %s = %.4g, %d nodes\n", l, opt->parameter, res->h[l], res->nodes[l]);
+      printf("  level %d: %s = %.4g, %d nodes\n", l, opt->parameter, res->h[l],
+             res->nodes[l]);
       fflush(stdout);
     }
   }
@@ -247,11 +283,14 @@ int fm_converge(MPI_Comm comm, const char *case_path, const FmConvergeOptions *o
     fm_converge_analyse(res);
     ierr = write_outputs(opt->outdir, case_path, res);
     if (!ierr && !opt->quiet) {
-      printf("%-56s %8s %14s %10s  %s\n", "quantity", "order", "extrapolated", "GCI fine", "");
+      printf("%-56s %8s %14s %10s  %s\n", "quantity", "order", "extrapolated",
+             "GCI fine", "");
       for (int k = 0; k < res->nq; k++)
-        printf("%-56.56s %8.3g %14.6g %9.3g%%  %s\n", res->q[k].name, res->q[k].order,
-               res->q[k].extrapolated, 100 * res->q[k].gci_fine, res->q[k].behaviour);
-      printf("results: %s/converge.html, converge.json, converge.csv\n", opt->outdir);
+        printf("%-56.56s %8.3g %14.6g %9.3g%%  %s\n", res->q[k].name,
+               res->q[k].order, res->q[k].extrapolated,
+               100 * res->q[k].gci_fine, res->q[k].behaviour);
+      printf("results: %s/converge.html, converge.json, converge.csv\n",
+             opt->outdir);
     }
   }
   return fm_sync_error(comm, ierr);

@@ -15,10 +15,11 @@
 typedef struct {
   char name[512];
   double value[FM_CONVERGE_MAX_LEVELS];
-  double order;     /* observed order p (NAN when it cannot be computed) */
-  double extrapolated; /* Richardson: (r21^p f1 - f2) / (r21^p - 1) */
-  double gci_fine;  /* 1.25 |(f1 - f2) / f1| / (r21^p - 1) */
-  const char *behaviour; /* monotone, oscillatory, converged (no change), too few levels */
+  double order;          /* observed order p (NAN when it cannot be computed) */
+  double extrapolated;   /* Richardson: (r21^p f1 - f2) / (r21^p - 1) */
+  double gci_fine;       /* 1.25 |(f1 - f2) / f1| / (r21^p - 1) */
+  const char *behaviour; /* monotone, oscillatory, converged (no change), too
+                            few levels */
 } FmConvergeQuantity;
 
 typedef struct {
@@ -42,7 +43,7 @@ typedef struct {
  * the values and node counts (the three finest levels). */
 void fm_converge_analyse(FmConvergeResult *res);
 
-int fm_converge(MPI_Comm comm, const char *case_path, const FmConvergeOptions *opt,
-                FmConvergeResult *res);
+int fm_converge(MPI_Comm comm, const char *case_path,
+                const FmConvergeOptions *opt, FmConvergeResult *res);
 
 #endif

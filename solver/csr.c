@@ -15,8 +15,10 @@ int64_t fm_csr_find(const FmBlockCsr *A, int r, int c) {
   int64_t lo = A->ptr[r], hi = A->ptr[r + 1] - 1;
   while (lo < hi) {
     const int64_t mid = (lo + hi) / 2;
-    if (A->col[mid] < c) lo = mid + 1;
-    else hi = mid;
+    if (A->col[mid] < c)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return (lo <= hi && A->col[lo] == c) ? lo : -1;
 }
@@ -34,21 +36,26 @@ int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
   int *mark = fm_calloc(nn, sizeof(int));
   char *done = fm_calloc(m->nelem, 1);
   A->ptr = fm_calloc((size_t)nrows + 1, sizeof(int64_t));
-  if (!nptr || !nel || !rowof || !mark || !done || !A->ptr) goto out;
-  for (size_t k = 0; k < (size_t)m->nelem * npe; k++) nptr[m->conn[k] + 1]++;
-  for (int i = 0; i < nn; i++) nptr[i + 1] += nptr[i];
+  if (!nptr || !nel || !rowof || !mark || !done || !A->ptr)
+    goto out;
+  for (size_t k = 0; k < (size_t)m->nelem * npe; k++)
+    nptr[m->conn[k] + 1]++;
+  for (int i = 0; i < nn; i++)
+    nptr[i + 1] += nptr[i];
   for (int e = 0; e < m->nelem; e++)
     for (int a = 0; a < npe; a++) {
       const int n = m->conn[(size_t)e * npe + a];
       nel[nptr[n]++] = e;
     }
-  for (int i = nn; i > 0; i--) nptr[i] = nptr[i - 1];
+  for (int i = nn; i > 0; i--)
+    nptr[i] = nptr[i - 1];
   nptr[0] = 0;
   for (int i = 0; i < nn; i++) {
     rowof[i] = -1;
     mark[i] = -1;
   }
-  for (int r = 0; r < nrows; r++) rowof[rows[r]] = r;
+  for (int r = 0; r < nrows; r++)
+    rowof[rows[r]] = r;
 
   /* sparsity: the distinct neighbour nodes of each row node */
   for (int pass = 0; pass < 2; pass++) {
@@ -58,18 +65,23 @@ int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
       for (int k = nptr[i]; k < nptr[i + 1]; k++)
         for (int a = 0; a < npe; a++) {
           const int j = m->conn[(size_t)nel[k] * npe + a];
-          if (mark[j] == 2 * i + pass) continue;
+          if (mark[j] == 2 * i + pass)
+            continue;
           mark[j] = 2 * i + pass;
-          if (pass) A->col[n] = colid[j];
+          if (pass)
+            A->col[n] = colid[j];
           n++;
         }
-      if (pass == 0) A->ptr[r + 1] = n;
-      else qsort(A->col + A->ptr[r], n - A->ptr[r], sizeof(int), cmp_int);
+      if (pass == 0)
+        A->ptr[r + 1] = n;
+      else
+        qsort(A->col + A->ptr[r], n - A->ptr[r], sizeof(int), cmp_int);
     }
     if (pass == 0) {
       A->col = fm_calloc(A->ptr[nrows], sizeof(int));
       A->val = fm_calloc(9 * (size_t)A->ptr[nrows], sizeof(double));
-      if (!A->col || !A->val) goto out;
+      if (!A->col || !A->val)
+        goto out;
     }
   }
   A->nrows = nrows;
@@ -80,16 +92,19 @@ int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
     const int i = rows[r];
     for (int k = nptr[i]; k < nptr[i + 1]; k++) {
       const int e = nel[k];
-      if (done[e]) continue;
+      if (done[e])
+        continue;
       done[e] = 1;
       const int *c = m->conn + (size_t)e * npe;
       const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
       for (int a = 0; a < npe; a++)
-        for (int q = 0; q < 3; q++) xe[3 * a + q] = m->x[3 * c[a] + q];
+        for (int q = 0; q < 3; q++)
+          xe[3 * a + q] = m->x[3 * c[a] + q];
       fm_tet_stiffness(npe, xe, mat->E, mat->nu, Ke);
       for (int a = 0; a < npe; a++) {
         const int ra = rowof[c[a]];
-        if (ra < 0) continue;
+        if (ra < 0)
+          continue;
         for (int b = 0; b < npe; b++) {
           double *blk = A->val + 9 * fm_csr_find(A, ra, colid[c[b]]);
           for (int p = 0; p < 3; p++)
@@ -106,7 +121,8 @@ out:
   free(rowof);
   free(mark);
   free(done);
-  if (ierr) fm_csr_free(A);
+  if (ierr)
+    fm_csr_free(A);
   return ierr;
 }
 

@@ -9,10 +9,10 @@
 #include "model.h"
 
 typedef struct {
-  int nrows;     /* block rows (one per node) */
-  int64_t *ptr;  /* nrows + 1 offsets into col (in blocks) */
-  int *col;      /* block column of each block, sorted within a row */
-  double *val;   /* 9 values per block, row-major 3x3 */
+  int nrows;    /* block rows (one per node) */
+  int64_t *ptr; /* nrows + 1 offsets into col (in blocks) */
+  int *col;     /* block column of each block, sorted within a row */
+  double *val;  /* 9 values per block, row-major 3x3 */
 } FmBlockCsr;
 
 /* Assemble the block rows of the nodes rows[0..nrows): row r belongs to

@@ -33,13 +33,26 @@
 #define FM_TRI_QP 6
 
 /* Mid-edge node k (4..9) of a TET10 lies between corners fm_tet10_edge[k-4]. */
-#define FM_TET10_EDGES {{0, 1}, {1, 2}, {2, 0}, {3, 0}, {3, 2}, {3, 1}}
-#define FM_TRI6_EDGES {{0, 1}, {1, 2}, {2, 0}}
+#define FM_TET10_EDGES                                                         \
+  {                                                                            \
+    {0, 1}, {1, 2}, {2, 0}, {3, 0}, {3, 2}, {                                  \
+      3, 1                                                                     \
+    }                                                                          \
+  }
+#define FM_TRI6_EDGES                                                          \
+  {                                                                            \
+    {0, 1}, {1, 2}, {                                                          \
+      2, 0                                                                     \
+    }                                                                          \
+  }
 
 /* Number of quadrature points for an element with npe nodes. */
-FM_HD int fm_tet_nqp(int npe) { return npe == 4 ? 1 : 4; }
+FM_HD int fm_tet_nqp(int npe) {
+  return npe == 4 ? 1 : 4;
+}
 
-/* Quadrature point q (natural coordinates) and weight (reference volume 1/6). */
+/* Quadrature point q (natural coordinates) and weight (reference volume 1/6).
+ */
 FM_HD void fm_tet_qp(int npe, int q, double xi[3], double *w) {
   if (npe == 4) {
     xi[0] = xi[1] = xi[2] = 0.25;
@@ -63,21 +76,26 @@ FM_HD void fm_tet_shape(int npe, const double xi[3], double *N, double *dN) {
   const double dL[4][3] = {{-1, -1, -1}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
   if (npe == 4) {
     for (int a = 0; a < 4; a++) {
-      if (N) N[a] = L[a];
+      if (N)
+        N[a] = L[a];
       if (dN)
-        for (int j = 0; j < 3; j++) dN[3 * a + j] = dL[a][j];
+        for (int j = 0; j < 3; j++)
+          dN[3 * a + j] = dL[a][j];
     }
     return;
   }
   const int E[6][2] = FM_TET10_EDGES;
   for (int a = 0; a < 4; a++) {
-    if (N) N[a] = L[a] * (2.0 * L[a] - 1.0);
+    if (N)
+      N[a] = L[a] * (2.0 * L[a] - 1.0);
     if (dN)
-      for (int j = 0; j < 3; j++) dN[3 * a + j] = (4.0 * L[a] - 1.0) * dL[a][j];
+      for (int j = 0; j < 3; j++)
+        dN[3 * a + j] = (4.0 * L[a] - 1.0) * dL[a][j];
   }
   for (int k = 0; k < 6; k++) {
     const int i = E[k][0], m = E[k][1];
-    if (N) N[4 + k] = 4.0 * L[i] * L[m];
+    if (N)
+      N[4 + k] = 4.0 * L[i] * L[m];
     if (dN)
       for (int j = 0; j < 3; j++)
         dN[3 * (4 + k) + j] = 4.0 * (dL[i][j] * L[m] + L[i] * dL[m][j]);
@@ -91,11 +109,13 @@ FM_HD double fm_tet_gradients(int npe, const double *xe, const double *dN,
   double J[3][3] = {{0}};
   for (int a = 0; a < npe; a++)
     for (int i = 0; i < 3; i++)
-      for (int j = 0; j < 3; j++) J[i][j] += xe[3 * a + i] * dN[3 * a + j];
+      for (int j = 0; j < 3; j++)
+        J[i][j] += xe[3 * a + i] * dN[3 * a + j];
   const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
                      J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
                      J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
-  if (det == 0.0) return det;
+  if (det == 0.0)
+    return det;
   const double id = 1.0 / det;
   double Ji[3][3];
   Ji[0][0] = (J[1][1] * J[2][2] - J[1][2] * J[2][1]) * id;
@@ -130,7 +150,8 @@ FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
   double lambda, mu;
   fm_lame(E, nu, &lambda, &mu);
   const int n = 3 * npe;
-  for (int i = 0; i < n * n; i++) Ke[i] = 0.0;
+  for (int i = 0; i < n * n; i++)
+    Ke[i] = 0.0;
   double mindet = 1e300;
   double dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE];
   for (int q = 0; q < fm_tet_nqp(npe); q++) {
@@ -138,8 +159,10 @@ FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
     fm_tet_qp(npe, q, xi, &w);
     fm_tet_shape(npe, xi, 0, dN);
     const double det = fm_tet_gradients(npe, xe, dN, G);
-    if (det < mindet) mindet = det;
-    if (det <= 0.0) return det;
+    if (det < mindet)
+      mindet = det;
+    if (det <= 0.0)
+      return det;
     const double f = w * det;
     /* K_ab,ij = lambda Ga_i Gb_j + mu Ga_j Gb_i + mu delta_ij (Ga . Gb) */
     for (int a = 0; a < npe; a++)
@@ -149,7 +172,8 @@ FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
         for (int i = 0; i < 3; i++)
           for (int j = 0; j < 3; j++) {
             double v = lambda * Ga[i] * Gb[j] + mu * Ga[j] * Gb[i];
-            if (i == j) v += mu * dot;
+            if (i == j)
+              v += mu * dot;
             Ke[(3 * a + i) * n + 3 * b + j] += f * v;
           }
       }
@@ -164,7 +188,8 @@ FM_HD void fm_strain(int npe, const double *dNdx, const double *ue,
   double g[3][3] = {{0}}; /* g[i][j] = du_i/dx_j */
   for (int a = 0; a < npe; a++)
     for (int i = 0; i < 3; i++)
-      for (int j = 0; j < 3; j++) g[i][j] += ue[3 * a + i] * dNdx[3 * a + j];
+      for (int j = 0; j < 3; j++)
+        g[i][j] += ue[3 * a + i] * dNdx[3 * a + j];
   eps[0] = g[0][0];
   eps[1] = g[1][1];
   eps[2] = g[2][2];
@@ -178,14 +203,15 @@ FM_HD void fm_hooke(double E, double nu, const double eps[6], double sig[6]) {
   double lambda, mu;
   fm_lame(E, nu, &lambda, &mu);
   const double tr = eps[0] + eps[1] + eps[2];
-  for (int i = 0; i < 3; i++) sig[i] = lambda * tr + 2.0 * mu * eps[i];
-  for (int i = 3; i < 6; i++) sig[i] = mu * eps[i];
+  for (int i = 0; i < 3; i++)
+    sig[i] = lambda * tr + 2.0 * mu * eps[i];
+  for (int i = 3; i < 6; i++)
+    sig[i] = mu * eps[i];
 }
 
 /* Internal force contribution fe[3npe] += B^T sigma w det at one point. */
 FM_HD void fm_add_internal_force(int npe, const double *dNdx,
-                                 const double sig[6], double wdet,
-                                 double *fe) {
+                                 const double sig[6], double wdet, double *fe) {
   for (int a = 0; a < npe; a++) {
     const double *g = dNdx + 3 * a;
     fe[3 * a + 0] += wdet * (sig[0] * g[0] + sig[3] * g[1] + sig[5] * g[2]);
@@ -217,8 +243,10 @@ FM_HD void fm_principal(const double s[6], double p[3]) {
                      xz * (xy * yz - b * xz); /* J3 */
   const double q = sqrt(q2);
   double r = det / (2.0 * q2 * q);
-  if (r > 1.0) r = 1.0;
-  if (r < -1.0) r = -1.0;
+  if (r > 1.0)
+    r = 1.0;
+  if (r < -1.0)
+    r = -1.0;
   const double phi = acos(r) / 3.0;
   const double twopi3 = 2.0943951023931957;
   p[0] = m + 2.0 * q * cos(phi);
@@ -231,7 +259,8 @@ FM_HD int fm_inv3(const double *a, double *o) {
   const double det = a[0] * (a[4] * a[8] - a[5] * a[7]) -
                      a[1] * (a[3] * a[8] - a[5] * a[6]) +
                      a[2] * (a[3] * a[7] - a[4] * a[6]);
-  if (!(fabs(det) > 0)) return 0;
+  if (!(fabs(det) > 0))
+    return 0;
   o[0] = (a[4] * a[8] - a[5] * a[7]) / det;
   o[1] = (a[2] * a[7] - a[1] * a[8]) / det;
   o[2] = (a[1] * a[5] - a[2] * a[4]) / det;
@@ -282,7 +311,8 @@ FM_HD void fm_tri_shape(int npe, const double xi[2], double *N, double *dN) {
   const int E[3][2] = FM_TRI6_EDGES;
   for (int a = 0; a < 3; a++) {
     N[a] = L[a] * (2.0 * L[a] - 1.0);
-    for (int j = 0; j < 2; j++) dN[2 * a + j] = (4.0 * L[a] - 1.0) * dL[a][j];
+    for (int j = 0; j < 2; j++)
+      dN[2 * a + j] = (4.0 * L[a] - 1.0) * dL[a][j];
   }
   for (int k = 0; k < 3; k++) {
     const int i = E[k][0], m = E[k][1];
@@ -327,7 +357,8 @@ FM_HD double fm_tri_area(int npe, const double *xe) {
 FM_HD void fm_tri_load(int npe, const double *xe, const double t[3], double p,
                        double *fe) {
   double N[6], nA[3];
-  for (int i = 0; i < 3 * npe; i++) fe[i] = 0.0;
+  for (int i = 0; i < 3 * npe; i++)
+    fe[i] = 0.0;
   for (int q = 0; q < FM_TRI_QP; q++) {
     fm_tri_point(npe, xe, q, N, nA);
     const double dA = sqrt(nA[0] * nA[0] + nA[1] * nA[1] + nA[2] * nA[2]);
@@ -342,7 +373,8 @@ FM_HD void fm_tri_load(int npe, const double *xe, const double t[3], double p,
 FM_HD double fm_tet_body_load(int npe, const double *xe, const double b[3],
                               double *fe) {
   double N[FM_TET_MAX_NPE], dN[3 * FM_TET_MAX_NPE], vol = 0.0;
-  for (int i = 0; i < 3 * npe; i++) fe[i] = 0.0;
+  for (int i = 0; i < 3 * npe; i++)
+    fe[i] = 0.0;
   for (int q = 0; q < 4; q++) { /* degree 2: exact for N * const det */
     double xi[3], w;
     fm_tet_qp(10, q, xi, &w);
@@ -350,7 +382,8 @@ FM_HD double fm_tet_body_load(int npe, const double *xe, const double b[3],
     const double det = fm_tet_gradients(npe, xe, dN, 0);
     vol += w * det;
     for (int a = 0; a < npe; a++)
-      for (int i = 0; i < 3; i++) fe[3 * a + i] += N[a] * b[i] * w * det;
+      for (int i = 0; i < 3; i++)
+        fe[3 * a + i] += N[a] * b[i] * w * det;
   }
   return vol;
 }

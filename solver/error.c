@@ -14,32 +14,41 @@ int fm_error(const char *fmt, ...) {
   va_end(ap);
   /* one line: fold any newline the caller let through */
   for (char *p = fm_errbuf; *p; p++)
-    if (*p == '\n' || *p == '\r') *p = ' ';
+    if (*p == '\n' || *p == '\r')
+      *p = ' ';
   return 1;
 }
 
-const char *fm_error_message(void) { return fm_errbuf; }
+const char *fm_error_message(void) {
+  return fm_errbuf;
+}
 
-void fm_error_clear(void) { fm_errbuf[0] = 0; }
+void fm_error_clear(void) {
+  fm_errbuf[0] = 0;
+}
 
 void *fm_calloc(size_t n, size_t size) {
-  if (n == 0) n = 1;
+  if (n == 0)
+    n = 1;
   if (size && n > SIZE_MAX / size) {
     fm_error("out of memory: %zu x %zu bytes requested", n, size);
     return NULL;
   }
   void *p = calloc(n, size);
-  if (!p) fm_error("out of memory: %zu bytes requested", n * size);
+  if (!p)
+    fm_error("out of memory: %zu bytes requested", n * size);
   return p;
 }
 
 void *fm_realloc(void *p, size_t n, size_t size) {
-  if (n == 0) n = 1;
+  if (n == 0)
+    n = 1;
   if (size && n > SIZE_MAX / size) {
     fm_error("out of memory: %zu x %zu bytes requested", n, size);
     return NULL;
   }
   void *q = realloc(p, n * size);
-  if (!q) fm_error("out of memory: %zu bytes requested", n * size);
+  if (!q)
+    fm_error("out of memory: %zu bytes requested", n * size);
   return q;
 }

@@ -26,7 +26,8 @@ void fm_error_clear(void);
 #define FM_CALL(expr)                                                          \
   do {                                                                         \
     int fm_call_ierr_ = (expr);                                                \
-    if (fm_call_ierr_) return fm_call_ierr_;                                   \
+    if (fm_call_ierr_)                                                         \
+      return fm_call_ierr_;                                                    \
   } while (0)
 
 /* Allocation helpers: zeroed memory, error recorded on failure. */
@@ -36,7 +37,8 @@ void *fm_realloc(void *p, size_t n, size_t size);
 #define FM_ALLOC(ptr, n)                                                       \
   do {                                                                         \
     (ptr) = fm_calloc((size_t)(n), sizeof(*(ptr)));                            \
-    if (!(ptr)) return 1;                                                      \
+    if (!(ptr))                                                                \
+      return 1;                                                                \
   } while (0)
 
 #endif

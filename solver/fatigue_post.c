@@ -19,11 +19,13 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
   FM_ALLOC(out->groups, nmat);
   /* fatigue group of each material (-1: not assessed) */
   int *fg = fm_calloc(nmat, sizeof(int));
-  if (!fg) return 1;
+  if (!fg)
+    return 1;
   for (int m = 0; m < nmat; m++) {
     fg[m] = -1;
     for (int g = 0; g < F->ngroups; g++)
-      if (!strcmp(F->groups[g].group, md->cs.materials[m].group)) fg[m] = g;
+      if (!strcmp(F->groups[g].group, md->cs.materials[m].group))
+        fg[m] = g;
     FmFatigueGroupStats *gs = &out->groups[m];
     gs->assessed = fg[m] >= 0;
     gs->min_static = gs->min_fatigue = gs->min_life = INFINITY;
@@ -48,7 +50,8 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
       double states[6 * FM_CYCLE_MAX_STATES];
       for (int j = 0; j < cs->nstates; j++)
         memcpy(states + 6 * j,
-               cs->state[j] < 0 ? zero : res[cs->state[j]].stress + 6 * (size_t)cp,
+               cs->state[j] < 0 ? zero
+                                : res[cs->state[j]].stress + 6 * (size_t)cp,
                6 * sizeof(double));
       FmFatigueCycle cy;
       FM_CALL(fm_fatigue_cycle_states(states, cs->nstates, &cy));
@@ -80,9 +83,11 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
       gs->min_fatigue = sf;
       memcpy(gs->at_fatigue, x, sizeof gs->at_fatigue);
     }
-    if (life < gs->min_life) gs->min_life = life;
-    if (dmg > gs->max_damage || (dmg == gs->max_damage && gs->at_damage[0] == 0 &&
-                                 gs->at_damage[1] == 0 && gs->at_damage[2] == 0)) {
+    if (life < gs->min_life)
+      gs->min_life = life;
+    if (dmg > gs->max_damage ||
+        (dmg == gs->max_damage && gs->at_damage[0] == 0 &&
+         gs->at_damage[1] == 0 && gs->at_damage[2] == 0)) {
       gs->max_damage = dmg;
       memcpy(gs->at_damage, x, sizeof gs->at_damage);
     }

@@ -37,7 +37,8 @@ static inline int MPI_Allreduce(const void *in, void *out, int n,
                                 MPI_Datatype t, MPI_Op op, MPI_Comm c) {
   (void)op;
   (void)c;
-  if (in != out) memmove(out, in, (size_t)n * (size_t)t);
+  if (in != out)
+    memmove(out, in, (size_t)n * (size_t)t);
   return 0;
 }
 static inline int MPI_Bcast(void *buf, int n, MPI_Datatype t, int root,

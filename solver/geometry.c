@@ -29,15 +29,17 @@
 
 #include "error.h"
 
-int fm_geometry_available(void) { return 1; }
+int fm_geometry_available(void) {
+  return 1;
+}
 
 /* ------------------------------------------------------------------ */
 /* DefineConstant scanner                                              */
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-  char name[128];    /* identifier in the script */
-  char onelab[256];  /* its Name attribute ("" when none) */
+  char name[128];   /* identifier in the script */
+  char onelab[256]; /* its Name attribute ("" when none) */
 } GeoDecl;
 
 typedef struct {
@@ -54,41 +56,48 @@ enum { T_END, T_IDENT, T_STRING, T_PUNCT, T_OTHER };
 
 typedef struct {
   int kind;
-  char text[256];  /* identifier or string contents (truncated) */
-  char c;          /* punctuation character */
+  char text[256]; /* identifier or string contents (truncated) */
+  char c;         /* punctuation character */
 } Tok;
 
 static int is_ident0(int c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-static int is_ident1(int c) { return is_ident0(c) || (c >= '0' && c <= '9'); }
+static int is_ident1(int c) {
+  return is_ident0(c) || (c >= '0' && c <= '9');
+}
 
 /* Next token, skipping white space and // and C comments. */
 static Tok lex_next(Lex *L) {
   Tok t = {T_END, "", 0};
   const char *s = L->s;
   for (;;) {
-    while (L->i < L->n && (s[L->i] == ' ' || s[L->i] == '\t' || s[L->i] == '\n' ||
-                           s[L->i] == '\r' || s[L->i] == '\f' || s[L->i] == '\v'))
+    while (L->i < L->n &&
+           (s[L->i] == ' ' || s[L->i] == '\t' || s[L->i] == '\n' ||
+            s[L->i] == '\r' || s[L->i] == '\f' || s[L->i] == '\v'))
       L->i++;
     if (L->i + 1 < L->n && s[L->i] == '/' && s[L->i + 1] == '/') {
-      while (L->i < L->n && s[L->i] != '\n') L->i++;
+      while (L->i < L->n && s[L->i] != '\n')
+        L->i++;
       continue;
     }
     if (L->i + 1 < L->n && s[L->i] == '/' && s[L->i + 1] == '*') {
       L->i += 2;
-      while (L->i + 1 < L->n && !(s[L->i] == '*' && s[L->i + 1] == '/')) L->i++;
+      while (L->i + 1 < L->n && !(s[L->i] == '*' && s[L->i + 1] == '/'))
+        L->i++;
       L->i = L->i + 2 <= L->n ? L->i + 2 : L->n;
       continue;
     }
     break;
   }
-  if (L->i >= L->n) return t;
+  if (L->i >= L->n)
+    return t;
   int c = (unsigned char)s[L->i];
   if (is_ident0(c)) {
     size_t k = 0;
     while (L->i < L->n && is_ident1((unsigned char)s[L->i])) {
-      if (k + 1 < sizeof t.text) t.text[k++] = s[L->i];
+      if (k + 1 < sizeof t.text)
+        t.text[k++] = s[L->i];
       L->i++;
     }
     t.text[k] = 0;
@@ -97,11 +106,14 @@ static Tok lex_next(Lex *L) {
     size_t k = 0;
     L->i++;
     while (L->i < L->n && s[L->i] != '"') {
-      if (s[L->i] == '\\' && L->i + 1 < L->n) L->i++;
-      if (k + 1 < sizeof t.text) t.text[k++] = s[L->i];
+      if (s[L->i] == '\\' && L->i + 1 < L->n)
+        L->i++;
+      if (k + 1 < sizeof t.text)
+        t.text[k++] = s[L->i];
       L->i++;
     }
-    if (L->i < L->n) L->i++;
+    if (L->i < L->n)
+      L->i++;
     t.text[k] = 0;
     t.kind = T_STRING;
   } else if (strchr("[](){},;=", c)) {
@@ -126,7 +138,8 @@ static int decls_add(GeoDecls *D, const char *name, const char *onelab) {
   if (D->n == D->cap) {
     int cap = D->cap ? 2 * D->cap : 8;
     GeoDecl *p = fm_realloc(D->d, (size_t)cap, sizeof *p);
-    if (!p) return 1;
+    if (!p)
+      return 1;
     D->d = p;
     D->cap = cap;
   }
@@ -142,10 +155,14 @@ static int decls_add(GeoDecls *D, const char *name, const char *onelab) {
 static int scan_define_constant(Lex *L, GeoDecls *D) {
   for (;;) {
     Tok t = lex_next(L);
-    if (t.kind == T_END) return 0;
-    if (t.kind == T_PUNCT && t.c == ']') return 0;
-    if (t.kind == T_PUNCT && t.c == ',') continue;
-    if (t.kind != T_IDENT) continue; /* tolerate anything odd */
+    if (t.kind == T_END)
+      return 0;
+    if (t.kind == T_PUNCT && t.c == ']')
+      return 0;
+    if (t.kind == T_PUNCT && t.c == ',')
+      continue;
+    if (t.kind != T_IDENT)
+      continue; /* tolerate anything odd */
     char name[128];
     snprintf(name, sizeof name, "%.127s", t.text);
     char onelab[256] = "";
@@ -160,14 +177,16 @@ static int scan_define_constant(Lex *L, GeoDecls *D) {
       if (u.kind == T_PUNCT) {
         if (u.c == '(' || u.c == '[' || u.c == '{') {
           depth++;
-          if (u.c == '{') brace++;
+          if (u.c == '{')
+            brace++;
         } else if (u.c == ')' || u.c == ']' || u.c == '}') {
           if (depth == 0 && u.c == ']') {
             end = 1;
             break;
           }
           depth--;
-          if (u.c == '}') brace--;
+          if (u.c == '}')
+            brace--;
         } else if (u.c == ',' && depth == 0) {
           break;
         }
@@ -182,8 +201,10 @@ static int scan_define_constant(Lex *L, GeoDecls *D) {
         snprintf(onelab, sizeof onelab, "%s", u.text);
       after_name = 0;
     }
-    if (decls_add(D, name, onelab)) return 1;
-    if (end) return 0;
+    if (decls_add(D, name, onelab))
+      return 1;
+    if (end)
+      return 0;
   }
 }
 
@@ -192,10 +213,12 @@ static int scan_declarations(const char *text, size_t n, GeoDecls *D) {
   Tok prev = {T_END, "", 0};
   for (;;) {
     Tok t = lex_next(&L);
-    if (t.kind == T_END) return 0;
+    if (t.kind == T_END)
+      return 0;
     if (t.kind == T_PUNCT && t.c == '[' && prev.kind == T_IDENT &&
         !strcmp(prev.text, "DefineConstant")) {
-      if (scan_define_constant(&L, D)) return 1;
+      if (scan_define_constant(&L, D))
+        return 1;
       prev.kind = T_END;
       continue;
     }
@@ -206,7 +229,8 @@ static int scan_declarations(const char *text, size_t n, GeoDecls *D) {
 static int read_text(const char *path, char **text, size_t *n) {
   FILE *f = fopen(path, "rb");
   if (!f)
-    return fm_error("%s: cannot open geometry script: %s", path, strerror(errno));
+    return fm_error("%s: cannot open geometry script: %s", path,
+                    strerror(errno));
   size_t cap = 1 << 16, len = 0;
   char *buf = fm_calloc(cap + 1, 1);
   if (!buf) {
@@ -216,7 +240,8 @@ static int read_text(const char *path, char **text, size_t *n) {
   for (;;) {
     size_t got = fread(buf + len, 1, cap - len, f);
     len += got;
-    if (len < cap) break;
+    if (len < cap)
+      break;
     char *p = fm_realloc(buf, 2 * cap + 1, 1);
     if (!p) {
       free(buf);
@@ -259,14 +284,16 @@ static const char *gmsh_last_error(char *buf, size_t size) {
 static int gmsh_fail(const char *geo, const char *what) {
   char msg[1024];
   gmsh_last_error(msg, sizeof msg);
-  if (msg[0]) return fm_error("%s: %s: %s", geo, what, msg);
+  if (msg[0])
+    return fm_error("%s: %s: %s", geo, what, msg);
   return fm_error("%s: %s", geo, what);
 }
 
 static int set_option(const char *geo, const char *name, double value) {
   int ierr = 0;
   gmshOptionSetNumber(name, value, &ierr);
-  if (ierr) return fm_error("%s: cannot set Gmsh option %s = %g", geo, name, value);
+  if (ierr)
+    return fm_error("%s: cannot set Gmsh option %s = %g", geo, name, value);
   return 0;
 }
 
@@ -275,19 +302,23 @@ static int set_option(const char *geo, const char *name, double value) {
  * reference point (u, v, w). */
 static double tet10_det(const double *x[10], double u, double v, double w) {
   static const int E[6][2] = {{0, 1}, {1, 2}, {2, 0}, {3, 0}, {3, 2}, {3, 1}};
-  static const double dL[4][3] = {{-1, -1, -1}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  static const double dL[4][3] = {
+      {-1, -1, -1}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
   const double L[4] = {1 - u - v - w, u, v, w};
   double J[3][3] = {{0}};
   for (int k = 0; k < 10; k++) {
     double g[3];
     if (k < 4) {
-      for (int d = 0; d < 3; d++) g[d] = (4 * L[k] - 1) * dL[k][d];
+      for (int d = 0; d < 3; d++)
+        g[d] = (4 * L[k] - 1) * dL[k][d];
     } else {
       int i = E[k - 4][0], j = E[k - 4][1];
-      for (int d = 0; d < 3; d++) g[d] = 4 * (L[j] * dL[i][d] + L[i] * dL[j][d]);
+      for (int d = 0; d < 3; d++)
+        g[d] = 4 * (L[j] * dL[i][d] + L[i] * dL[j][d]);
     }
     for (int r = 0; r < 3; r++)
-      for (int c = 0; c < 3; c++) J[r][c] += x[k][r] * g[c];
+      for (int c = 0; c < 3; c++)
+        J[r][c] += x[k][r] * g[c];
   }
   return J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
          J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
@@ -296,24 +327,29 @@ static double tet10_det(const double *x[10], double u, double v, double w) {
 
 /* Count the TET10 elements (Gmsh type 11) whose Jacobian determinant is not
  * positive at one of 11 sample points (corners, edge midpoints, centroid). */
-static int check_tet10_jacobians(const char *geo, size_t *nbad, size_t *ntotal) {
-  static const double P[11][3] = {
-      {0, 0, 0},     {1, 0, 0},     {0, 1, 0},     {0, 0, 1},
-      {.5, 0, 0},    {.5, .5, 0},   {0, .5, 0},    {0, 0, .5},
-      {0, .5, .5},   {.5, 0, .5},   {.25, .25, .25}};
+static int check_tet10_jacobians(const char *geo, size_t *nbad,
+                                 size_t *ntotal) {
+  static const double P[11][3] = {{0, 0, 0},   {1, 0, 0},      {0, 1, 0},
+                                  {0, 0, 1},   {.5, 0, 0},     {.5, .5, 0},
+                                  {0, .5, 0},  {0, 0, .5},     {0, .5, .5},
+                                  {.5, 0, .5}, {.25, .25, .25}};
   int ierr = 0;
   *nbad = 0;
   *ntotal = 0;
   size_t *ntag = NULL, nn = 0, nxyz = 0, npar = 0;
   double *xyz = NULL, *par = NULL;
-  gmshModelMeshGetNodes(&ntag, &nn, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr);
+  gmshModelMeshGetNodes(&ntag, &nn, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0,
+                        &ierr);
   gmshFree(par);
   size_t *etag = NULL, ne = 0, *conn = NULL, nconn = 0;
-  if (!ierr) gmshModelMeshGetElementsByType(11, &etag, &ne, &conn, &nconn, -1, 0, 1, &ierr);
+  if (!ierr)
+    gmshModelMeshGetElementsByType(11, &etag, &ne, &conn, &nconn, -1, 0, 1,
+                                   &ierr);
   gmshFree(etag);
   size_t maxtag = 0;
   for (size_t i = 0; i < nn; i++)
-    if (ntag[i] > maxtag) maxtag = ntag[i];
+    if (ntag[i] > maxtag)
+      maxtag = ntag[i];
   size_t *where = ierr ? NULL : fm_calloc(maxtag + 1, sizeof *where);
   int rc = 0;
   if (ierr) {
@@ -321,7 +357,8 @@ static int check_tet10_jacobians(const char *geo, size_t *nbad, size_t *ntotal) 
   } else if (!where) {
     rc = 1;
   } else {
-    for (size_t i = 0; i < nn; i++) where[ntag[i]] = i + 1;
+    for (size_t i = 0; i < nn; i++)
+      where[ntag[i]] = i + 1;
     for (size_t e = 0; e < nconn / 10; e++) {
       const double *x[10];
       int missing = 0;
@@ -334,16 +371,20 @@ static int check_tet10_jacobians(const char *geo, size_t *nbad, size_t *ntotal) 
         x[k] = xyz + 3 * (where[t] - 1);
       }
       if (missing) {
-        rc = fm_error("%s: a second-order tetrahedron refers to a missing node", geo);
+        rc = fm_error("%s: a second-order tetrahedron refers to a missing node",
+                      geo);
         break;
       }
       double lo = 0, hi = 0;
       for (int p = 0; p < 11; p++) {
         double d = tet10_det(x, P[p][0], P[p][1], P[p][2]);
-        if (p == 0 || d < lo) lo = d;
-        if (p == 0 || d > hi) hi = d;
+        if (p == 0 || d < lo)
+          lo = d;
+        if (p == 0 || d > hi)
+          hi = d;
       }
-      if (hi <= 0 || lo <= 1e-12 * hi) (*nbad)++;
+      if (hi <= 0 || lo <= 1e-12 * hi)
+        (*nbad)++;
       (*ntotal)++;
     }
   }
@@ -369,37 +410,44 @@ static int check_mesh(const char *geo) {
   }
   int bad = 0;
   for (size_t i = 0; i < ntypes; i++)
-    if (types[i] != 4 && types[i] != 11) bad = types[i];
+    if (types[i] != 4 && types[i] != 11)
+      bad = types[i];
   int ntet = (int)ntypes;
   gmshFree(types);
   if (bad)
-    return fm_error("%s: the mesh contains volume elements of Gmsh type %d; femora "
-                    "handles tetrahedra only (remove Recombine/Transfinite/Extrude "
-                    "Layers from the script)",
-                    geo, bad);
-  if (!ntet) return fm_error("%s: meshing produced no volume (3D) elements", geo);
+    return fm_error(
+        "%s: the mesh contains volume elements of Gmsh type %d; femora "
+        "handles tetrahedra only (remove Recombine/Transfinite/Extrude "
+        "Layers from the script)",
+        geo, bad);
+  if (!ntet)
+    return fm_error("%s: meshing produced no volume (3D) elements", geo);
 
   types = NULL;
   ntypes = 0;
   gmshModelMeshGetElementTypes(&types, &ntypes, 2, -1, &ierr);
   bad = 0;
   for (size_t i = 0; i < ntypes; i++)
-    if (types[i] != 2 && types[i] != 9) bad = types[i];
+    if (types[i] != 2 && types[i] != 9)
+      bad = types[i];
   gmshFree(types);
   if (bad)
-    return fm_error("%s: the mesh contains surface elements of Gmsh type %d; femora "
-                    "handles triangles only",
-                    geo, bad);
+    return fm_error(
+        "%s: the mesh contains surface elements of Gmsh type %d; femora "
+        "handles triangles only",
+        geo, bad);
 
   int *groups = NULL;
   size_t ngroups = 0;
   gmshModelGetPhysicalGroups(&groups, &ngroups, 3, &ierr);
   gmshFree(groups);
-  if (ierr) return gmsh_fail(geo, "cannot list the physical groups");
+  if (ierr)
+    return gmsh_fail(geo, "cannot list the physical groups");
   if (ngroups == 0)
-    return fm_error("%s: the script defines no Physical Volume; name the material "
-                    "regions with Physical Volume(\"name\") = {...}",
-                    geo);
+    return fm_error(
+        "%s: the script defines no Physical Volume; name the material "
+        "regions with Physical Volume(\"name\") = {...}",
+        geo);
 
   int *ents = NULL;
   size_t nents = 0;
@@ -415,18 +463,21 @@ static int check_mesh(const char *geo) {
     size_t netypes = 0;
     gmshModelMeshGetElementTypes(&etypes, &netypes, 3, tag, &ierr);
     gmshFree(etypes);
-    if (!netypes) continue;
+    if (!netypes)
+      continue;
     int *ptags = NULL;
     size_t nptags = 0;
     gmshModelGetPhysicalGroupsForEntity(3, tag, &ptags, &nptags, &ierr);
     gmshFree(ptags);
-    if (!nptags) orphan = tag;
+    if (!nptags)
+      orphan = tag;
   }
   gmshFree(ents);
   if (orphan)
-    return fm_error("%s: volume %d is meshed but belongs to no Physical Volume; its "
-                    "elements would not be written",
-                    geo, orphan);
+    return fm_error(
+        "%s: volume %d is meshed but belongs to no Physical Volume; its "
+        "elements would not be written",
+        geo, orphan);
   return 0;
 }
 
@@ -435,26 +486,29 @@ static int check_mesh(const char *geo) {
 /* ------------------------------------------------------------------ */
 
 static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
-                        const char (*names)[128], const double *values, int order,
-                        const char *tmp_msh, const char *out_msh) {
+                        const char (*names)[128], const double *values,
+                        int order, const char *tmp_msh, const char *out_msh) {
   int ierr = 0;
   FM_CALL(set_option(geo, "General.Terminal", 0));
   FM_CALL(set_option(geo, "General.Verbosity", 2));
 
   /* ONELAB survives gmshFinalize: forget every earlier call's values */
   gmshOnelabClear("", &ierr);
-  if (ierr) return gmsh_fail(geo, "cannot clear the ONELAB parameters");
+  if (ierr)
+    return gmsh_fail(geo, "cannot clear the ONELAB parameters");
   for (int p = 0; p < nparams; p++) {
     for (int k = 0; k < D->n; k++)
       if (!strcmp(D->d[k].name, names[p])) {
         double v = values[p];
         gmshOnelabSetNumber(D->d[k].onelab, &v, 1, &ierr);
-        if (ierr) return fm_error("%s: parameter '%s': cannot set it", geo, names[p]);
+        if (ierr)
+          return fm_error("%s: parameter '%s': cannot set it", geo, names[p]);
       }
   }
 
   gmshOpen(geo, &ierr);
-  if (ierr) return gmsh_fail(geo, "cannot read the script");
+  if (ierr)
+    return gmsh_fail(geo, "cannot read the script");
 
   /* the values the script actually used must be ours (a ReadOnly Name or a
    * second definition would otherwise silently keep the default) */
@@ -468,19 +522,22 @@ static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
         double g0 = ngot ? got[0] : NAN;
         gmshFree(got);
         if (!same)
-          return fm_error("%s: parameter '%s' = %g was not taken by the script (it "
-                          "used %g; is its DefineConstant ReadOnly?)",
-                          geo, names[p], values[p], g0);
+          return fm_error(
+              "%s: parameter '%s' = %g was not taken by the script (it "
+              "used %g; is its DefineConstant ReadOnly?)",
+              geo, names[p], values[p], g0);
       }
 
   gmshModelMeshGenerate(3, &ierr);
-  if (ierr) return gmsh_fail(geo, "meshing failed");
+  if (ierr)
+    return gmsh_fail(geo, "meshing failed");
   FM_CALL(check_mesh(geo));
 
   if (order == 2) {
     FM_CALL(set_option(geo, "Mesh.SecondOrderIncomplete", 1));
     gmshModelMeshSetOrder(2, &ierr);
-    if (ierr) return gmsh_fail(geo, "cannot make the mesh second order");
+    if (ierr)
+      return gmsh_fail(geo, "cannot make the mesh second order");
     size_t nbad = 0, ntot = 0;
     FM_CALL(check_tet10_jacobians(geo, &nbad, &ntot));
     if (nbad) {
@@ -491,13 +548,16 @@ static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
       if (ierr || nbad) {
         FM_CALL(set_option(geo, "Mesh.SecondOrderLinear", 1));
         gmshModelMeshSetOrder(1, &ierr);
-        if (!ierr) gmshModelMeshSetOrder(2, &ierr);
-        if (ierr) return gmsh_fail(geo, "cannot make the mesh second order");
+        if (!ierr)
+          gmshModelMeshSetOrder(2, &ierr);
+        if (ierr)
+          return gmsh_fail(geo, "cannot make the mesh second order");
         FM_CALL(check_tet10_jacobians(geo, &nbad, &ntot));
         if (nbad)
-          return fm_error("%s: %zu of %zu second-order tetrahedra have a non-positive "
-                          "Jacobian",
-                          geo, nbad, ntot);
+          return fm_error(
+              "%s: %zu of %zu second-order tetrahedra have a non-positive "
+              "Jacobian",
+              geo, nbad, ntot);
       }
     }
   }
@@ -515,11 +575,14 @@ static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
   return 0;
 }
 
-int fm_geometry_mesh(const char *geo_path, int nparams, const char (*names)[128],
-                     const double *values, int order, const char *out_msh) {
-  if (!geo_path || !out_msh) return fm_error("fm_geometry_mesh: no script or output path");
+int fm_geometry_mesh(const char *geo_path, int nparams,
+                     const char (*names)[128], const double *values, int order,
+                     const char *out_msh) {
+  if (!geo_path || !out_msh)
+    return fm_error("fm_geometry_mesh: no script or output path");
   if (order != 1 && order != 2)
-    return fm_error("%s: element order must be 1 or 2 (got %d)", geo_path, order);
+    return fm_error("%s: element order must be 1 or 2 (got %d)", geo_path,
+                    order);
   if (nparams < 0 || (nparams > 0 && (!names || !values)))
     return fm_error("%s: bad parameter list", geo_path);
 
@@ -538,22 +601,26 @@ int fm_geometry_mesh(const char *geo_path, int nparams, const char (*names)[128]
   for (int p = 0; p < nparams && !rc; p++) {
     int k;
     for (k = 0; k < D.n; k++)
-      if (!strcmp(D.d[k].name, names[p])) break;
+      if (!strcmp(D.d[k].name, names[p]))
+        break;
     if (k == D.n) {
       char list[1024] = "";
       size_t len = 0;
       for (int j = 0; j < D.n && len < sizeof list; j++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "",
-                                D.d[j].name);
-      rc = fm_error("%s: parameter '%s' is not declared in the script (declared: %s)",
-                    geo_path, names[p], D.n ? list : "none");
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                j ? ", " : "", D.d[j].name);
+      rc = fm_error(
+          "%s: parameter '%s' is not declared in the script (declared: %s)",
+          geo_path, names[p], D.n ? list : "none");
     } else if (!D.d[k].onelab[0]) {
-      rc = fm_error("%s: parameter '%s' is declared without a Name attribute, so it "
-                    "cannot be set; declare it as DefineConstant[ %s = {value, Name "
-                    "\"Parameters/%s\"} ]",
-                    geo_path, names[p], names[p], names[p]);
+      rc = fm_error(
+          "%s: parameter '%s' is declared without a Name attribute, so it "
+          "cannot be set; declare it as DefineConstant[ %s = {value, Name "
+          "\"Parameters/%s\"} ]",
+          geo_path, names[p], names[p], names[p]);
     } else if (!isfinite(values[p])) {
-      rc = fm_error("%s: parameter '%s' must be a finite number", geo_path, names[p]);
+      rc = fm_error("%s: parameter '%s' must be a finite number", geo_path,
+                    names[p]);
     }
   }
   if (rc) {
@@ -577,15 +644,18 @@ int fm_geometry_mesh(const char *geo_path, int nparams, const char (*names)[128]
   if (ierr) {
     rc = fm_error("%s: cannot initialize Gmsh", geo_path);
   } else {
-    rc = mesh_session(geo_path, &D, nparams, names, values, order, tmp, out_msh);
+    rc =
+        mesh_session(geo_path, &D, nparams, names, values, order, tmp, out_msh);
     gmshOnelabClear("", &ierr);
     gmshFinalize(&ierr);
   }
   free(D.d);
 
   if (!rc && rename(tmp, out_msh) != 0)
-    rc = fm_error("%s: cannot rename %s to it: %s", out_msh, tmp, strerror(errno));
-  if (rc) remove(tmp);
+    rc = fm_error("%s: cannot rename %s to it: %s", out_msh, tmp,
+                  strerror(errno));
+  if (rc)
+    remove(tmp);
   free(tmp);
   return rc;
 }

@@ -12,7 +12,8 @@ int fm_geometry_available(void);
  * (atomically: temporary name, then rename).  Errors name the script and
  * what went wrong (file missing, syntax error, meshing failure, no volume
  * elements). */
-int fm_geometry_mesh(const char *geo_path, int nparams, const char (*names)[128],
-                     const double *values, int order, const char *out_msh);
+int fm_geometry_mesh(const char *geo_path, int nparams,
+                     const char (*names)[128], const double *values, int order,
+                     const char *out_msh);
 
 #endif

@@ -14,50 +14,55 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "converge.h"
 #include "backend.h"
+#include "converge.h"
 #include "error.h"
 #include "generate.h"
 #include "mesh.h"
-#include "run.h"
 #include "report.h"
+#include "run.h"
 #include "scenario.h"
 #include "submit.h"
 #include "suite.h"
 
 static void usage(FILE *fp) {
-  fprintf(fp,
-          "usage: femora run CASE.yaml [-o OUTDIR] [--np N] [--backend "
-          "cpu|cuda|auto] [--quiet] [-- PETSc options...]\n"
-          "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [-- PETSc "
-          "options...]\n"
-          "       femora report OUTDIR   (HTML report of a scenario's results)\n"
-          "       femora converge CASE.yaml [--levels N] [--ratio R] [--parameter h] "
-          "[-o OUTDIR]\n"
-          "       femora submit CASE.yaml|SUITE_DIR|SCENARIO.yaml [-o OUTDIR] [--nodes N] "
-          "[--ntasks-per-node M]\n"
-          "                     [--gpus-per-node G] [--time HH:MM:SS] [--partition P] "
-          "[--dry-run]\n"
-          "       femora status JOBID\n"
-          "       femora dump CASE.yaml -o SYSTEM.bin   (the assembled system, for "
-          "external solvers)\n"
-          "       femora generate implant -h SIZE -o MODEL.msh   (benchmark models, "
-          "no Gmsh)\n"
-          "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
-          "[--max-slowdown X]\n"
-          "       femora --version\n"
-          "\n"
-          "  -o OUTDIR     results directory (default: ./<case name>.out)\n"
-          "  --np N        run on N MPI ranks (relaunches through mpiexec)\n"
-          "  --backend B   solver backend (default: the case's solver.backend, "
-          "else cpu)\n"
-          "  --quiet       no progress lines\n"
-          "  -- ...        options passed to PETSc untouched, e.g. -ksp_monitor "
-          "-log_view\n"
-          "\n"
-          "Outputs: OUTDIR/summary.json, one VTU per load case, femora.log;\n"
-          "a scenario: OUTDIR/scenario.json, scenario.csv, age_*/ per step.\n"
-          "Documentation: docs/cli.md and docs/case-file.md.\n");
+  fprintf(
+      fp,
+      "usage: femora run CASE.yaml [-o OUTDIR] [--np N] [--backend "
+      "cpu|cuda|auto] [--quiet] [-- PETSc options...]\n"
+      "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [-- PETSc "
+      "options...]\n"
+      "       femora report OUTDIR   (HTML report of a scenario's results)\n"
+      "       femora converge CASE.yaml [--levels N] [--ratio R] [--parameter "
+      "h] "
+      "[-o OUTDIR]\n"
+      "       femora submit CASE.yaml|SUITE_DIR|SCENARIO.yaml [-o OUTDIR] "
+      "[--nodes N] "
+      "[--ntasks-per-node M]\n"
+      "                     [--gpus-per-node G] [--time HH:MM:SS] [--partition "
+      "P] "
+      "[--dry-run]\n"
+      "       femora status JOBID\n"
+      "       femora dump CASE.yaml -o SYSTEM.bin   (the assembled system, for "
+      "external solvers)\n"
+      "       femora generate implant -h SIZE -o MODEL.msh   (benchmark "
+      "models, "
+      "no Gmsh)\n"
+      "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
+      "[--max-slowdown X]\n"
+      "       femora --version\n"
+      "\n"
+      "  -o OUTDIR     results directory (default: ./<case name>.out)\n"
+      "  --np N        run on N MPI ranks (relaunches through mpiexec)\n"
+      "  --backend B   solver backend (default: the case's solver.backend, "
+      "else cpu)\n"
+      "  --quiet       no progress lines\n"
+      "  -- ...        options passed to PETSc untouched, e.g. -ksp_monitor "
+      "-log_view\n"
+      "\n"
+      "Outputs: OUTDIR/summary.json, one VTU per load case, femora.log;\n"
+      "a scenario: OUTDIR/scenario.json, scenario.csv, age_*/ per step.\n"
+      "Documentation: docs/cli.md and docs/case-file.md.\n");
 }
 
 #ifdef FEMORA_HAVE_MPI
@@ -80,7 +85,8 @@ static int relaunch(int np, int argc, char **argv) {
   char npbuf[32];
   snprintf(npbuf, sizeof npbuf, "%d", np);
   char **args = calloc(argc + 8, sizeof(char *));
-  if (!args) return 1;
+  if (!args)
+    return 1;
   int k = 0;
   args[k++] = "mpiexec";
   args[k++] = "--oversubscribe";
@@ -93,7 +99,8 @@ static int relaunch(int np, int argc, char **argv) {
       continue;
     }
     if (!strcmp(argv[i], "--")) {
-      for (; i < argc; i++) args[k++] = argv[i];
+      for (; i < argc; i++)
+        args[k++] = argv[i];
       break;
     }
     args[k++] = argv[i];
@@ -105,8 +112,10 @@ static int relaunch(int np, int argc, char **argv) {
   }
   fflush(stdout);
   execvp("mpiexec", args);
-  fprintf(stderr, "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
-                  "installed? scripts/setup installs it)\n", np);
+  fprintf(stderr,
+          "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
+          "installed? scripts/setup installs it)\n",
+          np);
   free(args);
   return 1;
 }
@@ -143,7 +152,8 @@ int main(int argc, char **argv) {
     MPI_Init(NULL, NULL);
 #endif
     const int ierr = fm_dump_system(argv[2], argv[4]);
-    if (ierr) fprintf(stderr, "femora: error: %s\n", fm_error_message());
+    if (ierr)
+      fprintf(stderr, "femora: error: %s\n", fm_error_message());
 #ifdef FEMORA_HAVE_MPI
     MPI_Finalize();
 #endif
@@ -153,8 +163,10 @@ int main(int argc, char **argv) {
     double hh = 0;
     const char *out = NULL;
     for (int i = 3; i < argc; i++) {
-      if (!strcmp(argv[i], "-h") && i + 1 < argc) hh = atof(argv[++i]);
-      else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+      if (!strcmp(argv[i], "-h") && i + 1 < argc)
+        hh = atof(argv[++i]);
+      else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+        out = argv[++i];
     }
     if (argc < 3 || strcmp(argv[2], "implant") || !out || !(hh > 0)) {
       fprintf(stderr, "usage: femora generate implant -h SIZE -o MODEL.msh\n");
@@ -162,10 +174,12 @@ int main(int argc, char **argv) {
     }
     FmMesh gm;
     int ierr = fm_generate_implant(hh, &gm);
-    if (!ierr) ierr = fm_mesh_write_msh(&gm, out);
     if (!ierr)
-      printf("%s: %d nodes, %d TET4 elements (order: 2 in a case makes them TET10)\n", out,
-             gm.nnodes, gm.nelem);
+      ierr = fm_mesh_write_msh(&gm, out);
+    if (!ierr)
+      printf("%s: %d nodes, %d TET4 elements (order: 2 in a case makes them "
+             "TET10)\n",
+             out, gm.nnodes, gm.nelem);
     fm_mesh_free(&gm);
     if (ierr) {
       fprintf(stderr, "femora: error: %s\n", fm_error_message());
@@ -187,25 +201,38 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "submit")) {
     FmSubmitOptions so = {NULL, NULL, NULL, 1, 1, 0, "01:00:00", NULL, 0};
     for (int i = 2; i < argc; i++) {
-      if (!strcmp(argv[i], "-o") && i + 1 < argc) so.outdir = argv[++i];
-      else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) so.nodes = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--ntasks-per-node") && i + 1 < argc) so.ntasks_per_node = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--gpus-per-node") && i + 1 < argc) so.gpus_per_node = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--time") && i + 1 < argc) so.time = argv[++i];
-      else if (!strcmp(argv[i], "--partition") && i + 1 < argc) so.partition = argv[++i];
-      else if (!strcmp(argv[i], "--dry-run")) so.dry_run = 1;
-      else if (argv[i][0] != '-' && !so.target) so.target = argv[i];
+      if (!strcmp(argv[i], "-o") && i + 1 < argc)
+        so.outdir = argv[++i];
+      else if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
+        so.nodes = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--ntasks-per-node") && i + 1 < argc)
+        so.ntasks_per_node = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--gpus-per-node") && i + 1 < argc)
+        so.gpus_per_node = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--time") && i + 1 < argc)
+        so.time = argv[++i];
+      else if (!strcmp(argv[i], "--partition") && i + 1 < argc)
+        so.partition = argv[++i];
+      else if (!strcmp(argv[i], "--dry-run"))
+        so.dry_run = 1;
+      else if (argv[i][0] != '-' && !so.target)
+        so.target = argv[i];
       else {
-        fprintf(stderr, "femora: error: submit: unknown or incomplete option '%s'\n", argv[i]);
+        fprintf(stderr,
+                "femora: error: submit: unknown or incomplete option '%s'\n",
+                argv[i]);
         return 2;
       }
     }
     int h = 0, m = 0, sec = 0;
-    if (!so.target || so.nodes < 1 || so.ntasks_per_node < 1 || so.gpus_per_node < 0 ||
+    if (!so.target || so.nodes < 1 || so.ntasks_per_node < 1 ||
+        so.gpus_per_node < 0 ||
         sscanf(so.time, "%d:%d:%d", &h, &m, &sec) != 3) {
-      fprintf(stderr, "usage: femora submit CASE.yaml|SUITE_DIR|SCENARIO.yaml [-o OUTDIR] "
-                      "[--nodes N>=1] [--ntasks-per-node M>=1] [--gpus-per-node G] "
-                      "[--time HH:MM:SS] [--partition P] [--dry-run]\n");
+      fprintf(
+          stderr,
+          "usage: femora submit CASE.yaml|SUITE_DIR|SCENARIO.yaml [-o OUTDIR] "
+          "[--nodes N>=1] [--ntasks-per-node M>=1] [--gpus-per-node G] "
+          "[--time HH:MM:SS] [--partition P] [--dry-run]\n");
       return 2;
     }
     char defo[4200];
@@ -217,7 +244,8 @@ int main(int argc, char **argv) {
     char self[4096];
     const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) {
-      fprintf(stderr, "femora: error: submit: cannot find the femora executable\n");
+      fprintf(stderr,
+              "femora: error: submit: cannot find the femora executable\n");
       return 1;
     }
     self[n] = 0;
@@ -231,25 +259,35 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "suite")) {
     FmSuiteOptions so = {NULL, "suite.out", NULL, 1, 0.0, NULL};
     for (int i = 2; i < argc; i++) {
-      if (!strcmp(argv[i], "-o") && i + 1 < argc) so.outdir = argv[++i];
-      else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) so.jobs = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--history") && i + 1 < argc) so.history = argv[++i];
-      else if (!strcmp(argv[i], "--max-slowdown") && i + 1 < argc) so.max_slowdown = atof(argv[++i]);
-      else if (argv[i][0] != '-' && !so.dir) so.dir = argv[i];
+      if (!strcmp(argv[i], "-o") && i + 1 < argc)
+        so.outdir = argv[++i];
+      else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
+        so.jobs = atoi(argv[++i]);
+      else if (!strcmp(argv[i], "--history") && i + 1 < argc)
+        so.history = argv[++i];
+      else if (!strcmp(argv[i], "--max-slowdown") && i + 1 < argc)
+        so.max_slowdown = atof(argv[++i]);
+      else if (argv[i][0] != '-' && !so.dir)
+        so.dir = argv[i];
       else {
-        fprintf(stderr, "femora: error: suite: unknown or incomplete option '%s'\n", argv[i]);
+        fprintf(stderr,
+                "femora: error: suite: unknown or incomplete option '%s'\n",
+                argv[i]);
         return 2;
       }
     }
     if (!so.dir || so.jobs < 1 || so.max_slowdown < 0) {
-      fprintf(stderr, "usage: femora suite DIR [-o OUTDIR] [--jobs N>=1] [--history FILE] "
-                      "[--max-slowdown X>1]\n");
+      fprintf(
+          stderr,
+          "usage: femora suite DIR [-o OUTDIR] [--jobs N>=1] [--history FILE] "
+          "[--max-slowdown X>1]\n");
       return 2;
     }
     char self[4096];
     const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) {
-      fprintf(stderr, "femora: error: suite: cannot find the femora executable\n");
+      fprintf(stderr,
+              "femora: error: suite: cannot find the femora executable\n");
       return 1;
     }
     self[n] = 0;
@@ -281,8 +319,10 @@ int main(int argc, char **argv) {
       char *end;
       np = (int)strtol(argv[++i], &end, 10);
       if (*end || np < 1) {
-        fprintf(stderr, "femora: error: --np: expected a positive integer, "
-                        "got '%s'\n", argv[i]);
+        fprintf(stderr,
+                "femora: error: --np: expected a positive integer, "
+                "got '%s'\n",
+                argv[i]);
         return 2;
       }
     } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
@@ -298,8 +338,10 @@ int main(int argc, char **argv) {
     } else if (!strcmp(argv[i], "--quiet")) {
       quiet = 1;
     } else if (argv[i][0] == '-') {
-      fprintf(stderr, "femora: error: unknown option '%s' (PETSc options go "
-                      "after --)\n", argv[i]);
+      fprintf(stderr,
+              "femora: error: unknown option '%s' (PETSc options go "
+              "after --)\n",
+              argv[i]);
       return 2;
     } else if (!case_path) {
       case_path = argv[i];
@@ -314,11 +356,14 @@ int main(int argc, char **argv) {
     return 2;
   }
 #ifdef FEMORA_HAVE_MPI
-  if (np > 1 && !under_mpi()) return relaunch(np, argc, argv);
+  if (np > 1 && !under_mpi())
+    return relaunch(np, argc, argv);
 #else
   if (np > 1) {
-    fprintf(stderr, "femora: error: --np %d: this build has no MPI (built "
-                    "with FEMORA_WITH_PETSC=OFF)\n", np);
+    fprintf(stderr,
+            "femora: error: --np %d: this build has no MPI (built "
+            "with FEMORA_WITH_PETSC=OFF)\n",
+            np);
     return 2;
   }
 #endif
@@ -329,7 +374,8 @@ int main(int argc, char **argv) {
     base = base ? base + 1 : case_path;
     snprintf(defout, sizeof defout, "%s", base);
     char *dot = strrchr(defout, '.');
-    if (dot && dot != defout) *dot = 0;
+    if (dot && dot != defout)
+      *dot = 0;
     strncat(defout, ".out", sizeof defout - strlen(defout) - 1);
     outdir = defout;
   }
@@ -338,9 +384,11 @@ int main(int argc, char **argv) {
   /* PETSc sees only the options after "--" */
   int pargc = 1 + (argc - petsc_first);
   char **pargv = calloc(pargc + 1, sizeof(char *));
-  if (!pargv) return 1;
+  if (!pargv)
+    return 1;
   pargv[0] = argv[0];
-  for (int i = petsc_first; i < argc; i++) pargv[1 + i - petsc_first] = argv[i];
+  for (int i = petsc_first; i < argc; i++)
+    pargv[1 + i - petsc_first] = argv[i];
   if (PetscInitialize(&pargc, &pargv, NULL, NULL)) {
     fprintf(stderr, "femora: error: PETSc failed to initialize\n");
     return 1;
@@ -349,8 +397,10 @@ int main(int argc, char **argv) {
   const MPI_Comm comm = PETSC_COMM_WORLD;
 #else
   if (petsc_first < argc) {
-    fprintf(stderr, "femora: error: options after -- go to PETSc, and this "
-                    "build has none ('%s')\n", argv[petsc_first]);
+    fprintf(stderr,
+            "femora: error: options after -- go to PETSc, and this "
+            "build has none ('%s')\n",
+            argv[petsc_first]);
     return 2;
   }
   const MPI_Comm comm = MPI_COMM_WORLD;
@@ -373,7 +423,8 @@ int main(int argc, char **argv) {
     ierr = fm_run(comm, case_path, &opt, &run);
     fm_run_free(&run);
   }
-  if (ierr && rank == 0) fprintf(stderr, "femora: error: %s\n", fm_error_message());
+  if (ierr && rank == 0)
+    fprintf(stderr, "femora: error: %s\n", fm_error_message());
 #ifdef FEMORA_HAVE_PETSC
   PetscFinalize();
   free(pargv);

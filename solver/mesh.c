@@ -66,7 +66,8 @@ static const ElemType elem_types[] = {
 
 static const ElemType *elem_type_info(int type) {
   for (size_t i = 0; i < sizeof elem_types / sizeof elem_types[0]; i++)
-    if (elem_types[i].type == type) return &elem_types[i];
+    if (elem_types[i].type == type)
+      return &elem_types[i];
   return NULL;
 }
 
@@ -76,23 +77,42 @@ enum { K_POINT, K_LINE, K_TRI, K_VOL, K_NKINDS };
 /* kind and order of a supported type, or -1 */
 static int supported_kind(int type, int *order) {
   switch (type) {
-  case 15: *order = 0; return K_POINT;
-  case 1: *order = 1; return K_LINE;
-  case 8: *order = 2; return K_LINE;
-  case 2: *order = 1; return K_TRI;
-  case 9: *order = 2; return K_TRI;
-  case 4: *order = 1; return K_VOL;
-  case 11: *order = 2; return K_VOL;
-  default: return -1;
+  case 15:
+    *order = 0;
+    return K_POINT;
+  case 1:
+    *order = 1;
+    return K_LINE;
+  case 8:
+    *order = 2;
+    return K_LINE;
+  case 2:
+    *order = 1;
+    return K_TRI;
+  case 9:
+    *order = 2;
+    return K_TRI;
+  case 4:
+    *order = 1;
+    return K_VOL;
+  case 11:
+    *order = 2;
+    return K_VOL;
+  default:
+    return -1;
   }
 }
 
 static const char *kind_name(int kind, int order) {
   switch (kind) {
-  case K_POINT: return "POINT";
-  case K_LINE: return order == 2 ? "LINE3" : "LINE2";
-  case K_TRI: return order == 2 ? "TRI6" : "TRI3";
-  default: return order == 2 ? "TET10" : "TET4";
+  case K_POINT:
+    return "POINT";
+  case K_LINE:
+    return order == 2 ? "LINE3" : "LINE2";
+  case K_TRI:
+    return order == 2 ? "TRI6" : "TRI3";
+  default:
+    return order == 2 ? "TET10" : "TET4";
   }
 }
 
@@ -100,20 +120,20 @@ static const char *kind_name(int kind, int order) {
 /* Reader state and low-level parsing                                        */
 
 typedef struct {
-  int npe, order;    /* 0 until the first block of this kind */
+  int npe, order; /* 0 until the first block of this kind */
   int n, cap;
-  int *conn;         /* n * npe file-node indices */
-  int *ent;          /* n entity indices */
-  long *tag;         /* n element tags */
+  int *conn; /* n * npe file-node indices */
+  int *ent;  /* n entity indices */
+  long *tag; /* n element tags */
 } Kind;
 
 typedef struct {
   const char *file;
-  char *buf;           /* whole file, NUL-terminated */
+  char *buf; /* whole file, NUL-terminated */
   size_t len;
   const char *p, *end;
   int binary, swap;
-  const char *sect;    /* current section name, for messages */
+  const char *sect; /* current section name, for messages */
 
   /* physical names */
   FmGroup *groups;
@@ -121,7 +141,7 @@ typedef struct {
   /* entities: physical tags kept raw in groups[] until the end */
   FmEntity *ents;
   int nents, capents;
-  int *eidx;           /* entity indices sorted by (dim, tag) */
+  int *eidx; /* entity indices sorted by (dim, tag) */
   int have_entities, have_partitioned;
   /* nodes in file order */
   int have_nodes, have_elements;
@@ -130,8 +150,8 @@ typedef struct {
   double *fx;
   /* node tag -> file index */
   long map_max;
-  int *map_dense;      /* map_max + 1 entries, -1 = undefined */
-  long *map_tag;       /* sorted tags (sparse case) */
+  int *map_dense; /* map_max + 1 entries, -1 = undefined */
+  long *map_tag;  /* sorted tags (sparse case) */
   int *map_idx;
   /* elements */
   Kind kinds[K_NKINDS];
@@ -145,7 +165,8 @@ static int is_ws(char c) {
 static long rd_line(const Rd *r) {
   long line = 1;
   for (const char *q = r->buf; q < r->p && q < r->end; q++)
-    if (*q == '\n') line++;
+    if (*q == '\n')
+      line++;
   return line;
 }
 
@@ -177,13 +198,15 @@ static int rd_eof(const Rd *r, const char *what) {
 }
 
 static void skip_ws(Rd *r) {
-  while (r->p < r->end && is_ws(*r->p)) r->p++;
+  while (r->p < r->end && is_ws(*r->p))
+    r->p++;
 }
 
 /* ASCII integer token */
 static int rd_ascii_ll(Rd *r, long long *v, const char *what) {
   skip_ws(r);
-  if (r->p >= r->end) return rd_eof(r, what);
+  if (r->p >= r->end)
+    return rd_eof(r, what);
   const char *s = r->p;
   int neg = 0;
   if (*s == '-' || *s == '+') {
@@ -208,7 +231,8 @@ static int rd_ascii_ll(Rd *r, long long *v, const char *what) {
 }
 
 static int rd_raw(Rd *r, void *dst, size_t n, const char *what) {
-  if ((size_t)(r->end - r->p) < n) return rd_eof(r, what);
+  if ((size_t)(r->end - r->p) < n)
+    return rd_eof(r, what);
   memcpy(dst, r->p, n);
   if (r->swap) {
     unsigned char *b = dst;
@@ -250,7 +274,8 @@ static int rd_size(Rd *r, long long *v, const char *what) {
     return 0;
   }
   FM_CALL(rd_ascii_ll(r, v, what));
-  if (*v < 0) return rd_fail(r, "%s %lld: must not be negative", what, *v);
+  if (*v < 0)
+    return rd_fail(r, "%s %lld: must not be negative", what, *v);
   return 0;
 }
 
@@ -259,14 +284,16 @@ static int rd_double(Rd *r, double *v, const char *what) {
     FM_CALL(rd_raw(r, v, 8, what));
   } else {
     skip_ws(r);
-    if (r->p >= r->end) return rd_eof(r, what);
+    if (r->p >= r->end)
+      return rd_eof(r, what);
     char *q;
     *v = strtod(r->p, &q); /* buf is NUL-terminated: q <= end */
     if (q == r->p || (q < r->end && !is_ws(*q)))
       return rd_fail(r, "expected %s (a number)", what);
     r->p = q;
   }
-  if (!isfinite(*v)) return rd_fail(r, "%s is not a finite number", what);
+  if (!isfinite(*v))
+    return rd_fail(r, "%s is not a finite number", what);
   return 0;
 }
 
@@ -291,8 +318,10 @@ static int rd_count(Rd *r, long long *n, size_t each_bin, size_t each_ascii,
 static int rd_end_of_line(Rd *r) {
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\r'))
     r->p++;
-  if (r->p >= r->end) return rd_eof(r, "the section contents");
-  if (*r->p != '\n') return rd_fail(r, "unexpected text after the header");
+  if (r->p >= r->end)
+    return rd_eof(r, "the section contents");
+  if (*r->p != '\n')
+    return rd_fail(r, "unexpected text after the header");
   r->p++;
   return 0;
 }
@@ -304,7 +333,8 @@ static int rd_section_end(Rd *r) {
   const size_t n = strlen(want);
   if ((size_t)(r->end - r->p) < n || memcmp(r->p, want, n) != 0 ||
       (r->p + n < r->end && !is_ws(r->p[n]))) {
-    if (r->p >= r->end) return rd_eof(r, want);
+    if (r->p >= r->end)
+      return rd_eof(r, want);
     return rd_fail(r,
                    "expected %s (the counts in the section do not match "
                    "its contents)",
@@ -322,7 +352,8 @@ static int rd_skip_section(Rd *r) {
   const char *q = r->p;
   while (q < r->end) {
     const char *d = memchr(q, '$', (size_t)(r->end - q));
-    if (!d) break;
+    if (!d)
+      break;
     if ((size_t)(r->end - d) >= n && memcmp(d, want, n) == 0 &&
         (d + n == r->end || is_ws(d[n]))) {
       r->p = d + n;
@@ -339,9 +370,11 @@ static int rd_skip_section(Rd *r) {
 static int rd_mesh_format(Rd *r) {
   skip_ws(r);
   const char *v = r->p;
-  while (r->p < r->end && !is_ws(*r->p)) r->p++;
+  while (r->p < r->end && !is_ws(*r->p))
+    r->p++;
   const size_t vn = (size_t)(r->p - v);
-  if (vn == 0) return rd_eof(r, "the version");
+  if (vn == 0)
+    return rd_eof(r, "the version");
   if (!(vn == 3 && memcmp(v, "4.1", 3) == 0)) {
     char ver[32];
     snprintf(ver, sizeof ver, "%.*s", (int)(vn < 20 ? vn : 20), v);
@@ -381,8 +414,10 @@ static int rd_physical_names(Rd *r) {
   int ierr = rd_count(r, &n, 6, 6, "number of physical names");
   for (long long i = 0; !ierr && i < n; i++) {
     int dim, tag;
-    if ((ierr = rd_int(r, &dim, "physical dimension"))) break;
-    if ((ierr = rd_int(r, &tag, "physical tag"))) break;
+    if ((ierr = rd_int(r, &dim, "physical dimension")))
+      break;
+    if ((ierr = rd_int(r, &tag, "physical tag")))
+      break;
     if (dim < 0 || dim > 3) {
       ierr = rd_fail(r, "physical group %d: dimension %d (must be 0..3)", tag,
                      dim);
@@ -398,7 +433,8 @@ static int rd_physical_names(Rd *r) {
       break;
     }
     const char *s = ++r->p;
-    while (r->p < r->end && *r->p != '"' && *r->p != '\n') r->p++;
+    while (r->p < r->end && *r->p != '"' && *r->p != '\n')
+      r->p++;
     if (r->p >= r->end || *r->p != '"') {
       ierr = rd_fail(r, "physical group %d: name has no closing quote", tag);
       break;
@@ -416,7 +452,8 @@ static int rd_physical_names(Rd *r) {
                        dim);
         break;
       }
-    if (ierr) break;
+    if (ierr)
+      break;
     if (r->ngroups == r->capgroups) {
       const int cap = r->capgroups ? 2 * r->capgroups : 16;
       FmGroup *g = fm_realloc(r->groups, (size_t)cap, sizeof *g);
@@ -435,14 +472,17 @@ static int rd_physical_names(Rd *r) {
     g->name[len] = 0;
   }
   r->binary = bin;
-  if (ierr) return ierr;
+  if (ierr)
+    return ierr;
   /* the end marker follows a newline even in binary files */
   return rd_section_end(r);
 }
 
 static int ent_cmp(const FmEntity *a, int dim, int tag) {
-  if (a->dim != dim) return a->dim < dim ? -1 : 1;
-  if (a->tag != tag) return a->tag < tag ? -1 : 1;
+  if (a->dim != dim)
+    return a->dim < dim ? -1 : 1;
+  if (a->tag != tag)
+    return a->tag < tag ? -1 : 1;
   return 0;
 }
 
@@ -452,7 +492,8 @@ static int ent_search(const Rd *r, int dim, int tag) {
   while (lo <= hi) {
     const int mid = lo + (hi - lo) / 2;
     const int c = ent_cmp(&r->ents[r->eidx[mid]], dim, tag);
-    if (c == 0) return mid;
+    if (c == 0)
+      return mid;
     if (c < 0)
       lo = mid + 1;
     else
@@ -470,10 +511,12 @@ static int ent_add(Rd *r, int dim, int tag, int *index) {
   if (r->nents == r->capents) {
     const int cap = r->capents ? 2 * r->capents : 64;
     FmEntity *e = fm_realloc(r->ents, (size_t)cap, sizeof *e);
-    if (!e) return 1;
+    if (!e)
+      return 1;
     r->ents = e;
     int *ix = fm_realloc(r->eidx, (size_t)cap, sizeof *ix);
-    if (!ix) return 1;
+    if (!ix)
+      return 1;
     r->eidx = ix;
     r->capents = cap;
   }
@@ -489,7 +532,8 @@ static int ent_add(Rd *r, int dim, int tag, int *index) {
 }
 
 static int rd_entities(Rd *r) {
-  if (r->have_entities) return rd_fail(r, "second $Entities section");
+  if (r->have_entities)
+    return rd_fail(r, "second $Entities section");
   r->have_entities = 1;
   long long cnt[4];
   for (int d = 0; d < 4; d++)
@@ -507,7 +551,8 @@ static int rd_entities(Rd *r) {
       FmEntity *e = &r->ents[index];
       if (nphys > 0) {
         e->groups = fm_calloc((size_t)nphys, sizeof *e->groups);
-        if (!e->groups) return 1;
+        if (!e->groups)
+          return 1;
       }
       e->ngroups = (int)nphys;
       for (long long k = 0; k < nphys; k++)
@@ -534,7 +579,8 @@ static int build_node_map(Rd *r) {
   const int n = r->nfnodes;
   long maxtag = -1;
   for (int i = 0; i < n; i++)
-    if (r->ftag[i] > maxtag) maxtag = r->ftag[i];
+    if (r->ftag[i] > maxtag)
+      maxtag = r->ftag[i];
   r->map_max = maxtag;
   if (maxtag < 4L * n + 1024) {
     FM_ALLOC(r->map_dense, maxtag + 1);
@@ -574,12 +620,15 @@ static int build_node_map(Rd *r) {
 }
 
 static int node_lookup(const Rd *r, long long tag) {
-  if (tag < 0 || tag > r->map_max) return -1;
-  if (r->map_dense) return r->map_dense[tag];
+  if (tag < 0 || tag > r->map_max)
+    return -1;
+  if (r->map_dense)
+    return r->map_dense[tag];
   int lo = 0, hi = r->nfnodes - 1;
   while (lo <= hi) {
     const int mid = lo + (hi - lo) / 2;
-    if (r->map_tag[mid] == tag) return r->map_idx[mid];
+    if (r->map_tag[mid] == tag)
+      return r->map_idx[mid];
     if (r->map_tag[mid] < tag)
       lo = mid + 1;
     else
@@ -589,7 +638,8 @@ static int node_lookup(const Rd *r, long long tag) {
 }
 
 static int rd_nodes(Rd *r) {
-  if (r->have_nodes) return rd_fail(r, "second $Nodes section");
+  if (r->have_nodes)
+    return rd_fail(r, "second $Nodes section");
   r->have_nodes = 1;
   long long nblocks, nnodes, mintag, maxtag;
   FM_CALL(rd_count(r, &nblocks, 20, 8, "number of node blocks"));
@@ -620,13 +670,15 @@ static int rd_nodes(Rd *r) {
     for (long long i = 0; i < n; i++) {
       long long t;
       FM_CALL(rd_size(r, &t, "node tag"));
-      if (t > LONG_MAX) return rd_fail(r, "node tag %lld: too large", t);
+      if (t > LONG_MAX)
+        return rd_fail(r, "node tag %lld: too large", t);
       r->ftag[total + i] = (long)t;
     }
     const int extra = (param && (dim == 1 || dim == 2)) ? dim : 0;
     for (long long i = 0; i < n; i++) {
       double *x = r->fx + 3 * (total + i);
-      for (int k = 0; k < 3; k++) FM_CALL(rd_double(r, &x[k], "coordinate"));
+      for (int k = 0; k < 3; k++)
+        FM_CALL(rd_double(r, &x[k], "coordinate"));
       for (int k = 0; k < extra; k++) {
         double u;
         FM_CALL(rd_double(r, &u, "parametric coordinate"));
@@ -635,8 +687,7 @@ static int rd_nodes(Rd *r) {
     total += n;
   }
   if (total != nnodes)
-    return rd_fail(r,
-                   "the blocks hold %lld nodes, the header announced %lld",
+    return rd_fail(r, "the blocks hold %lld nodes, the header announced %lld",
                    total, nnodes);
   r->nfnodes = (int)nnodes;
   FM_CALL(rd_section_end(r));
@@ -647,18 +698,24 @@ static int kind_reserve(Kind *k, long long more) {
   if (more > INT_MAX - k->n)
     return fm_error("too many elements (more than %d)", INT_MAX);
   const int need = k->n + (int)more;
-  if (need <= k->cap) return 0;
+  if (need <= k->cap)
+    return 0;
   long long cap = k->cap ? 2LL * k->cap : 1024;
-  while (cap < need) cap *= 2;
-  if (cap > INT_MAX) cap = need;
+  while (cap < need)
+    cap *= 2;
+  if (cap > INT_MAX)
+    cap = need;
   int *c = fm_realloc(k->conn, (size_t)cap * (size_t)k->npe, sizeof *c);
-  if (!c) return 1;
+  if (!c)
+    return 1;
   k->conn = c;
   int *e = fm_realloc(k->ent, (size_t)cap, sizeof *e);
-  if (!e) return 1;
+  if (!e)
+    return 1;
   k->ent = e;
   long *t = fm_realloc(k->tag, (size_t)cap, sizeof *t);
-  if (!t) return 1;
+  if (!t)
+    return 1;
   k->tag = t;
   k->cap = (int)cap;
   return 0;
@@ -683,7 +740,8 @@ static int unsupported_type(const Rd *r, long long tag, long long block,
 }
 
 static int rd_elements(Rd *r) {
-  if (r->have_elements) return rd_fail(r, "second $Elements section");
+  if (r->have_elements)
+    return rd_fail(r, "second $Elements section");
   if (!r->have_nodes)
     return rd_fail(r, "no $Nodes section before $Elements");
   if (r->have_partitioned)
@@ -714,7 +772,8 @@ static int rd_elements(Rd *r) {
     if (kind < 0) {
       const ElemType *info = elem_type_info(type);
       long long t = -1;
-      if (n > 0) FM_CALL(rd_size(r, &t, "element tag"));
+      if (n > 0)
+        FM_CALL(rd_size(r, &t, "element tag"));
       if (info && info->dim < 3) {
         /* a quadrangle face: go on, in case a volume block (hexahedra,
          * prisms...) follows, which is the more useful thing to report */
@@ -725,9 +784,9 @@ static int rd_elements(Rd *r) {
         }
         for (long long i = 0; i < n * (1 + info->npe) - (n > 0); i++) {
           long long skip;
-          FM_CALL(rd_size(r, &skip, i % (1 + info->npe) == info->npe
-                                        ? "element tag"
-                                        : "node tag"));
+          FM_CALL(rd_size(r, &skip,
+                          i % (1 + info->npe) == info->npe ? "element tag"
+                                                           : "node tag"));
         }
         total += n;
         continue;
@@ -755,7 +814,8 @@ static int rd_elements(Rd *r) {
     }
     Kind *k = &r->kinds[kind];
     const int npe = info->npe;
-    if (n == 0) continue;
+    if (n == 0)
+      continue;
     if (k->npe && k->order != order) {
       long long t;
       FM_CALL(rd_size(r, &t, "element tag"));
@@ -770,7 +830,8 @@ static int rd_elements(Rd *r) {
     for (long long i = 0; i < n; i++) {
       long long t;
       FM_CALL(rd_size(r, &t, "element tag"));
-      if (t > LONG_MAX) return rd_fail(r, "element tag %lld: too large", t);
+      if (t > LONG_MAX)
+        return rd_fail(r, "element tag %lld: too large", t);
       int *c = k->conn + (size_t)k->n * (size_t)npe;
       for (int a = 0; a < npe; a++) {
         long long nt;
@@ -788,7 +849,8 @@ static int rd_elements(Rd *r) {
     }
     total += n;
   }
-  if (pend_type) return unsupported_type(r, pend_tag, pend_block, pend_type);
+  if (pend_type)
+    return unsupported_type(r, pend_tag, pend_block, pend_type);
   if (total != nelem)
     return rd_fail(r,
                    "the blocks hold %lld elements, the header announced %lld",
@@ -798,11 +860,13 @@ static int rd_elements(Rd *r) {
 
 static int read_file(Rd *r, const char *path) {
   FILE *f = fopen(path, "rb");
-  if (!f) return fm_error("%s: cannot open: %s", path, strerror(errno));
+  if (!f)
+    return fm_error("%s: cannot open: %s", path, strerror(errno));
   size_t cap = 1 << 20, len = 0;
   if (fseek(f, 0, SEEK_END) == 0) { /* regular file: read it in one go */
     const long sz = ftell(f);
-    if (sz >= 0 && (unsigned long)sz < SIZE_MAX / 2) cap = (size_t)sz + 1;
+    if (sz >= 0 && (unsigned long)sz < SIZE_MAX / 2)
+      cap = (size_t)sz + 1;
     rewind(f);
   }
   char *buf = malloc(cap + 1);
@@ -828,7 +892,8 @@ static int read_file(Rd *r, const char *path) {
     }
     const size_t got = fread(buf + len, 1, cap - len, f);
     len += got;
-    if (got == 0) break;
+    if (got == 0)
+      break;
   }
   const int bad = ferror(f);
   fclose(f);
@@ -849,7 +914,8 @@ static int parse(Rd *r) {
   for (;;) {
     r->sect = NULL;
     skip_ws(r);
-    if (r->p >= r->end) break;
+    if (r->p >= r->end)
+      break;
     if (*r->p != '$') {
       if (nsect == 0)
         return fm_error("%s: not a Gmsh MSH file (no $MeshFormat at the "
@@ -858,7 +924,8 @@ static int parse(Rd *r) {
       return rd_fail(r, "expected a section header ($Name)");
     }
     const char *s = ++r->p;
-    while (r->p < r->end && !is_ws(*r->p)) r->p++;
+    while (r->p < r->end && !is_ws(*r->p))
+      r->p++;
     char name[64];
     const size_t n = (size_t)(r->p - s);
     snprintf(name, sizeof name, "%.*s", (int)(n < 60 ? n : 60), s);
@@ -883,7 +950,8 @@ static int parse(Rd *r) {
     else if (!strcmp(name, "Elements"))
       FM_CALL(rd_elements(r));
     else {
-      if (!strcmp(name, "PartitionedEntities")) r->have_partitioned = 1;
+      if (!strcmp(name, "PartitionedEntities"))
+        r->have_partitioned = 1;
       FM_CALL(rd_skip_section(r));
     }
   }
@@ -891,7 +959,8 @@ static int parse(Rd *r) {
   if (nsect == 0)
     return fm_error("%s: not a Gmsh MSH file (empty or no $MeshFormat)",
                     r->file);
-  if (!r->have_nodes) return fm_error("%s: $Nodes: section missing", r->file);
+  if (!r->have_nodes)
+    return fm_error("%s: $Nodes: section missing", r->file);
   if (!r->have_elements)
     return fm_error("%s: $Elements: section missing", r->file);
   return 0;
@@ -915,7 +984,8 @@ static int resolve_groups(Rd *r) {
         if (r->ngroups == r->capgroups) {
           const int cap = r->capgroups ? 2 * r->capgroups : 16;
           FmGroup *ng = fm_realloc(r->groups, (size_t)cap, sizeof *ng);
-          if (!ng) return 1;
+          if (!ng)
+            return 1;
           r->groups = ng;
           r->capgroups = cap;
         }
@@ -925,8 +995,10 @@ static int resolve_groups(Rd *r) {
         r->groups[g].tag = tag;
       }
       int dup = 0;
-      for (int j = 0; j < m; j++) dup |= e->groups[j] == g;
-      if (!dup) e->groups[m++] = g;
+      for (int j = 0; j < m; j++)
+        dup |= e->groups[j] == g;
+      if (!dup)
+        e->groups[m++] = g;
     }
     e->ngroups = m;
   }
@@ -937,7 +1009,8 @@ static void rd_free(Rd *r) {
   free(r->buf);
   free(r->groups);
   if (r->ents)
-    for (int i = 0; i < r->nents; i++) free(r->ents[i].groups);
+    for (int i = 0; i < r->nents; i++)
+      free(r->ents[i].groups);
   free(r->ents);
   free(r->eidx);
   free(r->ftag);
@@ -986,10 +1059,12 @@ static int build_mesh(Rd *r, FmMesh *m) {
   for (int kind = 0; kind < K_NKINDS; kind++) {
     const Kind *k = &r->kinds[kind];
     const size_t nc = (size_t)k->n * (size_t)k->npe;
-    for (size_t i = 0; i < nc; i++) newidx[k->conn[i]] = 1;
+    for (size_t i = 0; i < nc; i++)
+      newidx[k->conn[i]] = 1;
   }
   int nn = 0;
-  for (int i = 0; i < r->nfnodes; i++) newidx[i] = newidx[i] ? nn++ : -1;
+  for (int i = 0; i < r->nfnodes; i++)
+    newidx[i] = newidx[i] ? nn++ : -1;
   m->x = fm_calloc(3 * (size_t)nn, sizeof *m->x);
   m->node_tag = fm_calloc((size_t)nn, sizeof *m->node_tag);
   if (!m->x || !m->node_tag) {
@@ -998,14 +1073,16 @@ static int build_mesh(Rd *r, FmMesh *m) {
   }
   for (int i = 0; i < r->nfnodes; i++) {
     const int j = newidx[i];
-    if (j < 0) continue;
+    if (j < 0)
+      continue;
     memcpy(m->x + 3 * (size_t)j, r->fx + 3 * (size_t)i, 3 * sizeof(double));
     m->node_tag[j] = r->ftag[i];
   }
   for (int kind = 0; kind < K_NKINDS; kind++) {
     const Kind *k = &r->kinds[kind];
     const size_t nc = (size_t)k->n * (size_t)k->npe;
-    for (size_t i = 0; i < nc; i++) k->conn[i] = newidx[k->conn[i]];
+    for (size_t i = 0; i < nc; i++)
+      k->conn[i] = newidx[k->conn[i]];
   }
   free(newidx);
   m->nnodes = nn;
@@ -1040,8 +1117,10 @@ int fm_mesh_read_msh(const char *path, FmMesh *mesh) {
   memset(&r, 0, sizeof r);
   r.file = mesh->file;
   int ierr = read_file(&r, path);
-  if (!ierr) ierr = parse(&r);
-  if (!ierr) ierr = build_mesh(&r, mesh);
+  if (!ierr)
+    ierr = parse(&r);
+  if (!ierr)
+    ierr = build_mesh(&r, mesh);
   rd_free(&r);
   if (ierr) {
     fm_mesh_free(mesh);
@@ -1095,7 +1174,8 @@ static size_t edge_find(const EdgeSet *es, int a, int b) {
   int lo = 0, hi = es->len[a] - 1;
   while (lo <= hi) {
     const int mid = lo + (hi - lo) / 2;
-    if (row[mid] == b) return es->off[a] + (size_t)mid;
+    if (row[mid] == b)
+      return es->off[a] + (size_t)mid;
     if (row[mid] < b)
       lo = mid + 1;
     else
@@ -1128,7 +1208,8 @@ static int elevate(FmMesh *m) {
 
   es.off = fm_calloc((size_t)nn + 1, sizeof *es.off);
   es.len = fm_calloc((size_t)nn + 1, sizeof *es.len);
-  if (!es.off || !es.len) goto done;
+  if (!es.off || !es.len)
+    goto done;
   for (int s = 0; s < 3; s++)
     for (int e = 0; e < src[s].n; e++) {
       const int *c = src[s].conn + (size_t)e * src[s].npe;
@@ -1137,11 +1218,13 @@ static int elevate(FmMesh *m) {
         es.off[(a < b ? a : b) + 1]++;
       }
     }
-  for (int i = 0; i < nn; i++) es.off[i + 1] += es.off[i];
+  for (int i = 0; i < nn; i++)
+    es.off[i + 1] += es.off[i];
   const size_t nref = es.off[nn];
   es.nbr = fm_calloc(nref, sizeof *es.nbr);
   es.mid = fm_calloc(nref, sizeof *es.mid);
-  if (!es.nbr || !es.mid) goto done;
+  if (!es.nbr || !es.mid)
+    goto done;
   for (int s = 0; s < 3; s++)
     for (int e = 0; e < src[s].n; e++) {
       const int *c = src[s].conn + (size_t)e * src[s].npe;
@@ -1157,10 +1240,12 @@ static int elevate(FmMesh *m) {
     sort_ints(row, n);
     int u = 0;
     for (int j = 0; j < n; j++)
-      if (u == 0 || row[j] != row[u - 1]) row[u++] = row[j];
+      if (u == 0 || row[j] != row[u - 1])
+        row[u++] = row[j];
     es.len[i] = u;
   }
-  for (size_t i = 0; i < nref; i++) es.mid[i] = -1;
+  for (size_t i = 0; i < nref; i++)
+    es.mid[i] = -1;
 
   /* number mid nodes in order of first appearance */
   long long nmid = 0;
@@ -1181,27 +1266,33 @@ static int elevate(FmMesh *m) {
     }
   const int nn2 = nn + (int)nmid;
   x = fm_realloc(m->x, 3 * (size_t)nn2, sizeof *x);
-  if (!x) goto done;
+  if (!x)
+    goto done;
   m->x = x;
   tags = fm_realloc(m->node_tag, (size_t)nn2, sizeof *tags);
-  if (!tags) goto done;
+  if (!tags)
+    goto done;
   m->node_tag = tags;
   long maxtag = 0;
   for (int i = 0; i < nn; i++)
-    if (tags[i] > maxtag) maxtag = tags[i];
-  for (int i = nn; i < nn2; i++) tags[i] = maxtag + 1 + (i - nn);
+    if (tags[i] > maxtag)
+      maxtag = tags[i];
+  for (int i = nn; i < nn2; i++)
+    tags[i] = maxtag + 1 + (i - nn);
 
   /* new connectivities; mid-node coordinates at the edge midpoints */
   int **dst[3] = {&conn, &tconn, &lconn};
   for (int s = 0; s < 3; s++) {
     const int npe = src[s].npe, npe2 = npe + src[s].nedge;
     int *c2 = fm_calloc((size_t)src[s].n * (size_t)npe2 + 1, sizeof *c2);
-    if (!c2) goto done;
+    if (!c2)
+      goto done;
     *dst[s] = c2;
     for (int e = 0; e < src[s].n; e++) {
       const int *c = src[s].conn + (size_t)e * npe;
       int *d = c2 + (size_t)e * npe2;
-      for (int a = 0; a < npe; a++) d[a] = c[a];
+      for (int a = 0; a < npe; a++)
+        d[a] = c[a];
       for (int k = 0; k < src[s].nedge; k++) {
         const int a = c[src[s].edges[k][0]], b = c[src[s].edges[k][1]];
         const int mn = es.mid[edge_find(&es, a, b)];
@@ -1249,13 +1340,16 @@ static int demote(FmMesh *m) {
   int *newidx;
   FM_ALLOC(newidx, m->nnodes);
   for (size_t e = 0; e < (size_t)m->nelem; e++)
-    for (int a = 0; a < 4; a++) newidx[m->conn[e * m->npe + a]] = 1;
+    for (int a = 0; a < 4; a++)
+      newidx[m->conn[e * m->npe + a]] = 1;
   for (size_t e = 0; e < (size_t)m->tris.n; e++)
-    for (int a = 0; a < 3; a++) newidx[m->tris.conn[e * m->tris.npe + a]] = 1;
+    for (int a = 0; a < 3; a++)
+      newidx[m->tris.conn[e * m->tris.npe + a]] = 1;
   for (size_t e = 0; e < (size_t)m->lines.n; e++)
     for (int a = 0; a < 2; a++)
       newidx[m->lines.conn[e * m->lines.npe + a]] = 1;
-  for (int e = 0; e < m->points.n; e++) newidx[m->points.conn[e]] = 1;
+  for (int e = 0; e < m->points.n; e++)
+    newidx[m->points.conn[e]] = 1;
   int nn = 0;
   for (int i = 0; i < m->nnodes; i++) {
     if (newidx[i]) {
@@ -1281,16 +1375,19 @@ static int demote(FmMesh *m) {
   m->lines.npe = 2;
   /* give back the memory no longer needed (failure to shrink is harmless) */
   double *x = realloc(m->x, 3 * (size_t)(nn ? nn : 1) * sizeof *x);
-  if (x) m->x = x;
+  if (x)
+    m->x = x;
   long *t = realloc(m->node_tag, (size_t)(nn ? nn : 1) * sizeof *t);
-  if (t) m->node_tag = t;
+  if (t)
+    m->node_tag = t;
   return 0;
 }
 
 int fm_mesh_set_order(FmMesh *mesh, int order) {
   if (order != 1 && order != 2)
     return fm_error("%s: mesh order %d: must be 1 or 2", mesh->file, order);
-  if (mesh->order == order) return 0;
+  if (mesh->order == order)
+    return 0;
   return order == 2 ? elevate(mesh) : demote(mesh);
 }
 
@@ -1306,10 +1403,12 @@ int fm_mesh_find_group(const FmMesh *mesh, const char *name, int dim) {
 }
 
 static int entity_in_group(const FmMesh *mesh, int ent, int g) {
-  if (ent < 0 || ent >= mesh->nentities) return 0;
+  if (ent < 0 || ent >= mesh->nentities)
+    return 0;
   const FmEntity *e = &mesh->entities[ent];
   for (int k = 0; k < e->ngroups; k++)
-    if (e->groups[k] == g) return 1;
+    if (e->groups[k] == g)
+      return 1;
   return 0;
 }
 
@@ -1320,8 +1419,7 @@ static int check_group(const FmMesh *mesh, int g) {
   return 0;
 }
 
-static const char *group_label(const FmMesh *mesh, int g, char *buf,
-                               size_t n) {
+static const char *group_label(const FmMesh *mesh, int g, char *buf, size_t n) {
   const FmGroup *G = &mesh->groups[g];
   if (G->name[0])
     snprintf(buf, n, "physical group \"%s\"", G->name);
@@ -1362,12 +1460,15 @@ int fm_mesh_group_nodes(const FmMesh *mesh, int g, int *nnodes, int **nodes) {
     free(in);
     return 1;
   }
-  for (int i = 0; i < mesh->nentities; i++) in[i] = entity_in_group(mesh, i, g);
+  for (int i = 0; i < mesh->nentities; i++)
+    in[i] = entity_in_group(mesh, i, g);
   for (int e = 0; e < n; e++)
     if (in[ent[e]])
-      for (int a = 0; a < npe; a++) mark[conn[(size_t)e * npe + a]] = 1;
+      for (int a = 0; a < npe; a++)
+        mark[conn[(size_t)e * npe + a]] = 1;
   int cnt = 0;
-  for (int i = 0; i < mesh->nnodes; i++) cnt += mark[i];
+  for (int i = 0; i < mesh->nnodes; i++)
+    cnt += mark[i];
   int *out = fm_calloc((size_t)cnt, sizeof *out);
   if (!out) {
     free(in);
@@ -1376,7 +1477,8 @@ int fm_mesh_group_nodes(const FmMesh *mesh, int g, int *nnodes, int **nodes) {
   }
   cnt = 0;
   for (int i = 0; i < mesh->nnodes; i++)
-    if (mark[i]) out[cnt++] = i;
+    if (mark[i])
+      out[cnt++] = i;
   free(in);
   free(mark);
   *nnodes = cnt;
@@ -1395,10 +1497,12 @@ int fm_mesh_group_tris(const FmMesh *mesh, int g, int *ntri, int **conn) {
   }
   char *in;
   FM_ALLOC(in, mesh->nentities);
-  for (int i = 0; i < mesh->nentities; i++) in[i] = entity_in_group(mesh, i, g);
+  for (int i = 0; i < mesh->nentities; i++)
+    in[i] = entity_in_group(mesh, i, g);
   const int npe = mesh->tris.npe;
   int n = 0;
-  for (int e = 0; e < mesh->tris.n; e++) n += in[mesh->tris.entity[e]];
+  for (int e = 0; e < mesh->tris.n; e++)
+    n += in[mesh->tris.entity[e]];
   int *out = fm_calloc((size_t)n * (size_t)npe, sizeof *out);
   if (!out) {
     free(in);
@@ -1418,7 +1522,8 @@ int fm_mesh_group_tris(const FmMesh *mesh, int g, int *ntri, int **conn) {
 }
 
 int fm_mesh_elem_in_group(const FmMesh *mesh, int e, int g) {
-  if (e < 0 || e >= mesh->nelem) return 0;
+  if (e < 0 || e >= mesh->nelem)
+    return 0;
   return entity_in_group(mesh, mesh->elem_entity[e], g);
 }
 
@@ -1431,8 +1536,8 @@ int fm_mesh_check(const FmMesh *mesh) {
     return fm_error("%s: mesh: %d nodes per element (must be 4 or 10)",
                     mesh->file, npe);
   /* corners, then (TET10) the 4 quadrature points */
-  static const double corner[4][3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0},
-                                      {0, 0, 1}};
+  static const double corner[4][3] = {
+      {0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
   const int npts = npe == 4 ? 1 : 8;
   double dN[8][3 * FM_TET_MAX_NPE];
   for (int q = 0; q < npts; q++) {
@@ -1458,7 +1563,8 @@ int fm_mesh_check(const FmMesh *mesh) {
           const double d = xe[3 * a + i] - xe[3 * b + i];
           d2 += d * d;
         }
-        if (d2 > h2) h2 = d2;
+        if (d2 > h2)
+          h2 = d2;
       }
     const double tol = 1e-12 * h2 * sqrt(h2);
     for (int q = 0; q < npts; q++) {
@@ -1491,8 +1597,8 @@ typedef struct {
 
 int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
   FILE *f = fopen(path, "w");
-  if (!f) return fm_error("%s: cannot open for writing: %s", path,
-                          strerror(errno));
+  if (!f)
+    return fm_error("%s: cannot open for writing: %s", path, strerror(errno));
   const int o2 = mesh->order == 2;
   const WBlock kinds[4] = {
       {mesh->points.conn, mesh->points.entity, mesh->points.n, 1, 15, 0},
@@ -1526,11 +1632,13 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
       const int ent = kinds[k].ent[e];
       double *b = box + 6 * (size_t)ent;
       for (int a = 0; a < kinds[k].npe; a++) {
-        const double *x = mesh->x + 3 * (size_t)kinds[k].conn[
-                                            (size_t)e * kinds[k].npe + a];
+        const double *x =
+            mesh->x + 3 * (size_t)kinds[k].conn[(size_t)e * kinds[k].npe + a];
         for (int i = 0; i < 3; i++) {
-          if (!seen[ent] || x[i] < b[i]) b[i] = x[i];
-          if (!seen[ent] || x[i] > b[3 + i]) b[3 + i] = x[i];
+          if (!seen[ent] || x[i] < b[i])
+            b[i] = x[i];
+          if (!seen[ent] || x[i] > b[3 + i])
+            b[3 + i] = x[i];
         }
         seen[ent] = 1;
       }
@@ -1543,10 +1651,12 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
   for (int d = 0; d < 4; d++)
     for (int i = 0; i < mesh->nentities; i++) {
       const FmEntity *E = &mesh->entities[i];
-      if (E->dim != d) continue;
+      if (E->dim != d)
+        continue;
       const double *b = box + 6 * (size_t)i;
       fprintf(f, "%d", E->tag);
-      for (int k = 0; k < (d == 0 ? 3 : 6); k++) fprintf(f, " %.17g", b[k]);
+      for (int k = 0; k < (d == 0 ? 3 : 6); k++)
+        fprintf(f, " %.17g", b[k]);
       fprintf(f, " %d", E->ngroups);
       for (int k = 0; k < E->ngroups; k++)
         fprintf(f, " %d", mesh->groups[E->groups[k]].tag);
@@ -1559,11 +1669,13 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
   /* nodes: one block on the first volume entity */
   long minn = 0, maxn = 0;
   for (int i = 0; i < mesh->nnodes; i++) {
-    if (i == 0 || mesh->node_tag[i] < minn) minn = mesh->node_tag[i];
-    if (i == 0 || mesh->node_tag[i] > maxn) maxn = mesh->node_tag[i];
+    if (i == 0 || mesh->node_tag[i] < minn)
+      minn = mesh->node_tag[i];
+    if (i == 0 || mesh->node_tag[i] > maxn)
+      maxn = mesh->node_tag[i];
   }
-  const int vent = mesh->nelem > 0 ? mesh->entities[mesh->elem_entity[0]].tag
-                                   : 1;
+  const int vent =
+      mesh->nelem > 0 ? mesh->entities[mesh->elem_entity[0]].tag : 1;
   fprintf(f, "$Nodes\n%d %d %ld %ld\n", mesh->nnodes > 0, mesh->nnodes, minn,
           maxn);
   if (mesh->nnodes > 0) {
@@ -1580,18 +1692,22 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
    * elements keep their tags, the others are numbered after them */
   long maxe = 0;
   for (int e = 0; e < mesh->nelem; e++)
-    if (mesh->elem_tag[e] > maxe) maxe = mesh->elem_tag[e];
+    if (mesh->elem_tag[e] > maxe)
+      maxe = mesh->elem_tag[e];
   long nblocks = 0, ntotal = 0;
   for (int k = 0; k < 4; k++) {
     for (int e = 0; e < kinds[k].n; e++)
-      if (e == 0 || kinds[k].ent[e] != kinds[k].ent[e - 1]) nblocks++;
+      if (e == 0 || kinds[k].ent[e] != kinds[k].ent[e - 1])
+        nblocks++;
     ntotal += kinds[k].n;
   }
   const long nbound = ntotal - mesh->nelem;
   long mine = maxe + 1;
   for (int e = 0; e < mesh->nelem; e++)
-    if (mesh->elem_tag[e] < mine) mine = mesh->elem_tag[e];
-  if (ntotal == 0) mine = maxe = 0;
+    if (mesh->elem_tag[e] < mine)
+      mine = mesh->elem_tag[e];
+  if (ntotal == 0)
+    mine = maxe = 0;
   fprintf(f, "$Elements\n%ld %ld %ld %ld\n", nblocks, ntotal, mine,
           maxe + nbound);
   long next = maxe + 1;
@@ -1600,7 +1716,8 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
     int e = 0;
     while (e < K->n) {
       int e2 = e;
-      while (e2 < K->n && K->ent[e2] == K->ent[e]) e2++;
+      while (e2 < K->n && K->ent[e2] == K->ent[e])
+        e2++;
       fprintf(f, "%d %d %d %d\n", K->dim, mesh->entities[K->ent[e]].tag,
               K->type, e2 - e);
       for (int i = e; i < e2; i++) {
@@ -1622,7 +1739,8 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
 /* ------------------------------------------------------------------------ */
 
 void fm_mesh_free(FmMesh *mesh) {
-  if (!mesh) return;
+  if (!mesh)
+    return;
   free(mesh->x);
   free(mesh->node_tag);
   free(mesh->conn);
@@ -1635,7 +1753,8 @@ void fm_mesh_free(FmMesh *mesh) {
   }
   free(mesh->groups);
   if (mesh->entities)
-    for (int i = 0; i < mesh->nentities; i++) free(mesh->entities[i].groups);
+    for (int i = 0; i < mesh->nentities; i++)
+      free(mesh->entities[i].groups);
   free(mesh->entities);
   memset(mesh, 0, sizeof *mesh);
 }

@@ -16,42 +16,42 @@
 #define FM_NAME_MAX 128
 
 typedef struct {
-  int dim;                 /* 0..3 */
-  int tag;                 /* Gmsh physical tag */
-  char name[FM_NAME_MAX];  /* "" when the group has no name */
+  int dim;                /* 0..3 */
+  int tag;                /* Gmsh physical tag */
+  char name[FM_NAME_MAX]; /* "" when the group has no name */
 } FmGroup;
 
 typedef struct {
-  int dim, tag;            /* Gmsh entity dimension and tag */
-  int ngroups;             /* physical groups this entity belongs to */
-  int *groups;             /* indices into FmMesh.groups */
+  int dim, tag; /* Gmsh entity dimension and tag */
+  int ngroups;  /* physical groups this entity belongs to */
+  int *groups;  /* indices into FmMesh.groups */
 } FmEntity;
 
 /* A block of lower-dimensional elements (points, lines, triangles). */
 typedef struct {
-  int n;        /* number of elements */
-  int npe;      /* nodes per element: 1 (point), 2/3 (line), 3/6 (triangle) */
-  int *conn;    /* n * npe node indices */
-  int *entity;  /* n entity indices (into FmMesh.entities) */
+  int n;       /* number of elements */
+  int npe;     /* nodes per element: 1 (point), 2/3 (line), 3/6 (triangle) */
+  int *conn;   /* n * npe node indices */
+  int *entity; /* n entity indices (into FmMesh.entities) */
 } FmBoundary;
 
 typedef struct {
-  char file[4096];     /* file it was read from, for messages */
+  char file[4096]; /* file it was read from, for messages */
 
   int nnodes;
-  double *x;           /* 3 * nnodes coordinates */
-  long *node_tag;      /* original Gmsh node tags (for messages) */
+  double *x;      /* 3 * nnodes coordinates */
+  long *node_tag; /* original Gmsh node tags (for messages) */
 
-  int order;           /* 1: TET4, 2: TET10 */
-  int npe;             /* 4 or 10 */
+  int order; /* 1: TET4, 2: TET10 */
+  int npe;   /* 4 or 10 */
   int nelem;
-  int *conn;           /* nelem * npe node indices */
-  int *elem_entity;    /* volume entity index per element */
-  long *elem_tag;      /* original Gmsh element tag (for messages) */
+  int *conn;        /* nelem * npe node indices */
+  int *elem_entity; /* volume entity index per element */
+  long *elem_tag;   /* original Gmsh element tag (for messages) */
 
-  FmBoundary points;   /* npe 1 */
-  FmBoundary lines;    /* npe 2 or 3 (3 iff order 2) */
-  FmBoundary tris;     /* npe 3 or 6 (6 iff order 2) */
+  FmBoundary points; /* npe 1 */
+  FmBoundary lines;  /* npe 2 or 3 (3 iff order 2) */
+  FmBoundary tris;   /* npe 3 or 6 (6 iff order 2) */
 
   int ngroups;
   FmGroup *groups;

@@ -14,13 +14,17 @@ static void sym_eigen6(double A[6][6], double ev[6]) {
   for (int sweep = 0; sweep < 100; sweep++) {
     double off = 0.0;
     for (int p = 0; p < 6; p++)
-      for (int q = p + 1; q < 6; q++) off += A[p][q] * A[p][q];
-    if (off < 1e-300) break;
+      for (int q = p + 1; q < 6; q++)
+        off += A[p][q] * A[p][q];
+    if (off < 1e-300)
+      break;
     for (int p = 0; p < 6; p++)
       for (int q = p + 1; q < 6; q++) {
-        if (fabs(A[p][q]) < 1e-300) continue;
+        if (fabs(A[p][q]) < 1e-300)
+          continue;
         const double th = (A[q][q] - A[p][p]) / (2.0 * A[p][q]);
-        const double t = (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1.0));
+        const double t =
+            (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1.0));
         const double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
         for (int k = 0; k < 6; k++) {
           const double akp = A[k][p], akq = A[k][q];
@@ -34,7 +38,8 @@ static void sym_eigen6(double A[6][6], double ev[6]) {
         }
       }
   }
-  for (int i = 0; i < 6; i++) ev[i] = A[i][i];
+  for (int i = 0; i < 6; i++)
+    ev[i] = A[i][i];
 }
 
 /* The prescribed DOFs must remove all six rigid-body modes: the Gram matrix
@@ -46,15 +51,19 @@ static int check_rigid(const FmModel *md) {
   for (int i = 0; i < m->nnodes; i++)
     for (int k = 0; k < 3; k++) {
       const double v = m->x[3 * i + k];
-      if (v < lo[k]) lo[k] = v;
-      if (v > hi[k]) hi[k] = v;
+      if (v < lo[k])
+        lo[k] = v;
+      if (v > hi[k])
+        hi[k] = v;
     }
   double L = 0.0;
   for (int k = 0; k < 3; k++) {
     c[k] = 0.5 * (lo[k] + hi[k]);
-    if (hi[k] - lo[k] > L) L = hi[k] - lo[k];
+    if (hi[k] - lo[k] > L)
+      L = hi[k] - lo[k];
   }
-  if (L <= 0.0) L = 1.0;
+  if (L <= 0.0)
+    L = 1.0;
   double G[6][6] = {{0}};
   for (int d = 0; d < md->ndir; d++) {
     const int node = md->dir_dof[d] / 3, comp = md->dir_dof[d] % 3;
@@ -65,20 +74,32 @@ static int check_rigid(const FmModel *md) {
      * x, y, z (u = omega x r) */
     double r[6] = {0, 0, 0, 0, 0, 0};
     r[comp] = 1.0;
-    if (comp == 0) { r[4] = z; r[5] = -y; }
-    if (comp == 1) { r[3] = -z; r[5] = x; }
-    if (comp == 2) { r[3] = y; r[4] = -x; }
+    if (comp == 0) {
+      r[4] = z;
+      r[5] = -y;
+    }
+    if (comp == 1) {
+      r[3] = -z;
+      r[5] = x;
+    }
+    if (comp == 2) {
+      r[3] = y;
+      r[4] = -x;
+    }
     for (int i = 0; i < 6; i++)
-      for (int j = 0; j < 6; j++) G[i][j] += r[i] * r[j];
+      for (int j = 0; j < 6; j++)
+        G[i][j] += r[i] * r[j];
   }
   double ev[6];
   sym_eigen6(G, ev);
   double emax = 0.0;
   int nfree = 0;
   for (int i = 0; i < 6; i++)
-    if (ev[i] > emax) emax = ev[i];
+    if (ev[i] > emax)
+      emax = ev[i];
   for (int i = 0; i < 6; i++)
-    if (ev[i] <= 1e-10 * (emax > 0 ? emax : 1.0)) nfree++;
+    if (ev[i] <= 1e-10 * (emax > 0 ? emax : 1.0))
+      nfree++;
   if (nfree > 0)
     return fm_error("%s: constraints: the model is not constrained against "
                     "rigid motion (%d of 6 rigid-body modes are free); fix "
@@ -95,26 +116,31 @@ static int collect_constraints(FmModel *md) {
   double *val = NULL;
   FM_ALLOC(owner, 3 * (size_t)m->nnodes);
   val = fm_calloc(3 * (size_t)m->nnodes, sizeof *val);
-  if (!val) { free(owner); return 1; }
+  if (!val) {
+    free(owner);
+    return 1;
+  }
   int ierr = 0;
   for (int k = 0; k < cs->nconstraints && !ierr; k++) {
     const FmConstraint *con = &cs->constraints[k];
     int n = 0, *nodes = NULL;
     ierr = fm_model_constraint_nodes(md, k, &n, &nodes);
-    if (ierr) break;
+    if (ierr)
+      break;
     if (n == 0)
       ierr = fm_error("%s: constraints[%d]: group '%s' has no nodes in %s",
                       cs->path, k, con->group, md->mesh_path);
     for (int i = 0; i < n && !ierr; i++)
       for (int comp = 0; comp < 3; comp++) {
-        if (!(con->mask & (1 << comp))) continue;
+        if (!(con->mask & (1 << comp)))
+          continue;
         const int dof = 3 * nodes[i] + comp;
         if (owner[dof] && val[dof] != con->value[comp]) {
           ierr = fm_error(
               "%s: constraints[%d]: group '%s' prescribes %c = %g at node %ld "
               "where constraints[%d] already prescribes %g",
-              cs->path, k, con->group, "xyz"[comp], con->value[comp],
-              m->node_tag ? m->node_tag[nodes[i]] : (long)nodes[i] + 1,
+              cs->path, k, con->group, "xyz"[comp], con -> value[comp],
+              m -> node_tag ? m -> node_tag[nodes[i]] : (long)nodes[i] + 1,
               owner[dof] - 1, val[dof]);
           break;
         }
@@ -125,11 +151,13 @@ static int collect_constraints(FmModel *md) {
   }
   if (!ierr) {
     int nd = 0;
-    for (int d = 0; d < 3 * m->nnodes; d++) nd += owner[d] != 0;
+    for (int d = 0; d < 3 * m->nnodes; d++)
+      nd += owner[d] != 0;
     md->ndir = nd;
     md->dir_dof = fm_calloc(nd, sizeof(int));
     md->dir_val = fm_calloc(nd, sizeof(double));
-    if (!md->dir_dof || !md->dir_val) ierr = 1;
+    if (!md->dir_dof || !md->dir_val)
+      ierr = 1;
     for (int d = 0, j = 0; d < 3 * m->nnodes && !ierr; d++)
       if (owner[d]) {
         md->dir_dof[j] = d;
@@ -172,25 +200,39 @@ typedef struct {
 static int cmp_face(const void *a, const void *b) {
   const FaceKey *x = a, *y = b;
   for (int i = 0; i < 3; i++)
-    if (x->key[i] != y->key[i]) return x->key[i] < y->key[i] ? -1 : 1;
+    if (x->key[i] != y->key[i])
+      return x->key[i] < y->key[i] ? -1 : 1;
   return 0;
 }
 
 static void sort3(int k[3]) {
   int t;
-  if (k[0] > k[1]) { t = k[0]; k[0] = k[1]; k[1] = t; }
-  if (k[1] > k[2]) { t = k[1]; k[1] = k[2]; k[2] = t; }
-  if (k[0] > k[1]) { t = k[0]; k[0] = k[1]; k[1] = t; }
+  if (k[0] > k[1]) {
+    t = k[0];
+    k[0] = k[1];
+    k[1] = t;
+  }
+  if (k[1] > k[2]) {
+    t = k[1];
+    k[1] = k[2];
+    k[2] = t;
+  }
+  if (k[0] > k[1]) {
+    t = k[0];
+    k[0] = k[1];
+    k[1] = t;
+  }
 }
 
 /* sign[t] = +1 when the node order of triangle t gives the outward normal
  * of the tetrahedron it bounds, -1 otherwise (0: no tetrahedron found). */
-static int face_orientation(const FmMesh *m, int ntri, const int *conn,
-                            int npf, signed char *sign) {
+static int face_orientation(const FmMesh *m, int ntri, const int *conn, int npf,
+                            signed char *sign) {
   FaceKey *keys = NULL;
   FM_ALLOC(keys, ntri);
   for (int t = 0; t < ntri; t++) {
-    for (int i = 0; i < 3; i++) keys[t].key[i] = conn[npf * t + i];
+    for (int i = 0; i < 3; i++)
+      keys[t].key[i] = conn[npf * t + i];
     sort3(keys[t].key);
     keys[t].tri = t;
     sign[t] = 0;
@@ -201,23 +243,32 @@ static int face_orientation(const FmMesh *m, int ntri, const int *conn,
     const int *c = m->conn + (size_t)m->npe * e;
     for (int f = 0; f < 4; f++) {
       FaceKey k;
-      for (int i = 0; i < 3; i++) k.key[i] = c[tf[f][i]];
+      for (int i = 0; i < 3; i++)
+        k.key[i] = c[tf[f][i]];
       sort3(k.key);
       FaceKey *hit = bsearch(&k, keys, ntri, sizeof *keys, cmp_face);
-      if (!hit) continue;
+      if (!hit)
+        continue;
       /* duplicates of the same face (interface): walk to the first */
-      while (hit > keys && cmp_face(hit - 1, &k) == 0) hit--;
+      while (hit > keys && cmp_face(hit - 1, &k) == 0)
+        hit--;
       for (; hit < keys + ntri && cmp_face(hit, &k) == 0; hit++) {
         const int t = hit->tri;
-        if (sign[t]) continue;
-        const double *x0 = m->x + 3 * conn[npf * t], *x1 = m->x + 3 * conn[npf * t + 1],
+        if (sign[t])
+          continue;
+        const double *x0 = m->x + 3 * conn[npf * t],
+                     *x1 = m->x + 3 * conn[npf * t + 1],
                      *x2 = m->x + 3 * conn[npf * t + 2], *xo = m->x + 3 * c[f];
         double a[3], b[3], n[3], d = 0.0;
-        for (int i = 0; i < 3; i++) { a[i] = x1[i] - x0[i]; b[i] = x2[i] - x0[i]; }
+        for (int i = 0; i < 3; i++) {
+          a[i] = x1[i] - x0[i];
+          b[i] = x2[i] - x0[i];
+        }
         n[0] = a[1] * b[2] - a[2] * b[1];
         n[1] = a[2] * b[0] - a[0] * b[2];
         n[2] = a[0] * b[1] - a[1] * b[0];
-        for (int i = 0; i < 3; i++) d += n[i] * (xo[i] - x0[i]);
+        for (int i = 0; i < 3; i++)
+          d += n[i] * (xo[i] - x0[i]);
         /* the opposite vertex lies inside: outward normal points away */
         sign[t] = d < 0 ? 1 : -1;
       }
@@ -251,7 +302,8 @@ static int surface_load(const FmModel *md, int lc, int l, double *f) {
     double A = 0.0;
     for (int k = 0; k < ntri; k++) {
       for (int a = 0; a < npf; a++)
-        for (int i = 0; i < 3; i++) xe[3 * a + i] = m->x[3 * conn[npf * k + a] + i];
+        for (int i = 0; i < 3; i++)
+          xe[3 * a + i] = m->x[3 * conn[npf * k + a] + i];
       A += fm_tri_area(npf, xe);
     }
     if (!(A > 0.0)) {
@@ -260,18 +312,24 @@ static int surface_load(const FmModel *md, int lc, int l, double *f) {
                       "has zero area",
                       md->cs.path, lc, l, ld->group);
     }
-    for (int i = 0; i < 3; i++) t[i] = ld->v[i] / A;
+    for (int i = 0; i < 3; i++)
+      t[i] = ld->v[i] / A;
   } else if (ld->kind == FM_LOAD_TRACTION) {
-    for (int i = 0; i < 3; i++) t[i] = ld->v[i];
+    for (int i = 0; i < 3; i++)
+      t[i] = ld->v[i];
   } else {
     p = ld->v[0];
     sign = fm_calloc(ntri, 1);
-    if (!sign) { free(conn); return 1; }
+    if (!sign) {
+      free(conn);
+      return 1;
+    }
     ierr = face_orientation(m, ntri, conn, npf, sign);
   }
   for (int k = 0; k < ntri && !ierr; k++) {
     for (int a = 0; a < npf; a++)
-      for (int i = 0; i < 3; i++) xe[3 * a + i] = m->x[3 * conn[npf * k + a] + i];
+      for (int i = 0; i < 3; i++)
+        xe[3 * a + i] = m->x[3 * conn[npf * k + a] + i];
     double pk = p;
     if (sign) {
       if (!sign[k]) {
@@ -284,7 +342,8 @@ static int surface_load(const FmModel *md, int lc, int l, double *f) {
     }
     fm_tri_load(npf, xe, t, pk, fe);
     for (int a = 0; a < npf; a++)
-      for (int i = 0; i < 3; i++) f[3 * conn[npf * k + a] + i] += fe[3 * a + i];
+      for (int i = 0; i < 3; i++)
+        f[3 * conn[npf * k + a] + i] += fe[3 * a + i];
   }
   free(sign);
   free(conn);
@@ -304,10 +363,12 @@ int fm_model_load_vector(const FmModel *md, int lc, double *f) {
     for (int e = 0; e < m->nelem; e++) {
       const int *c = m->conn + (size_t)m->npe * e;
       for (int a = 0; a < m->npe; a++)
-        for (int i = 0; i < 3; i++) xe[3 * a + i] = m->x[3 * c[a] + i];
+        for (int i = 0; i < 3; i++)
+          xe[3 * a + i] = m->x[3 * c[a] + i];
       fm_tet_body_load(m->npe, xe, L->loads[l].v, fe);
       for (int a = 0; a < m->npe; a++)
-        for (int i = 0; i < 3; i++) f[3 * c[a] + i] += fe[3 * a + i];
+        for (int i = 0; i < 3; i++)
+          f[3 * c[a] + i] += fe[3 * a + i];
     }
   }
   return 0;

@@ -10,7 +10,7 @@
 typedef struct {
   FmCase cs;
   FmMesh mesh;
-  int *elem_mat;   /* material index of every element */
+  int *elem_mat; /* material index of every element */
   /* prescribed displacements: sorted unique global DOFs (3*node + comp) */
   int ndir;
   int *dir_dof;

@@ -34,7 +34,8 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
                      const char *title, const FmField *extra, int nextra,
                      const char *path);
 
-/* JSON helpers: write a string with escapes, a number (null when not finite). */
+/* JSON helpers: write a string with escapes, a number (null when not finite).
+ */
 void fm_json_string(FILE *fp, const char *s);
 void fm_json_number(FILE *fp, double v);
 

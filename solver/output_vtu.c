@@ -22,7 +22,8 @@ int fm_make_dirs(const char *dir) {
     if (*p == '/') {
       *p = 0;
       if (mkdir(buf, 0777) && errno != EEXIST)
-        return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+        return fm_error("%s: cannot create directory: %s", buf,
+                        strerror(errno));
       *p = '/';
     }
   if (mkdir(buf, 0777) && errno != EEXIST)
@@ -34,7 +35,8 @@ FILE *fm_open_tmp(const char *path) {
   char tmp[4200];
   tmp_name(path, tmp, sizeof tmp);
   FILE *fp = fopen(tmp, "wb");
-  if (!fp) fm_error("%s: cannot write: %s", tmp, strerror(errno));
+  if (!fp)
+    fm_error("%s: cannot write: %s", tmp, strerror(errno));
   return fp;
 }
 
@@ -67,16 +69,21 @@ void fm_json_string(FILE *fp, const char *s) {
   fputc('"', fp);
   for (; *s; s++) {
     const unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') fprintf(fp, "\\%c", ch);
-    else if (ch < 0x20) fprintf(fp, "\\u%04x", ch);
-    else fputc(ch, fp);
+    if (ch == '"' || ch == '\\')
+      fprintf(fp, "\\%c", ch);
+    else if (ch < 0x20)
+      fprintf(fp, "\\u%04x", ch);
+    else
+      fputc(ch, fp);
   }
   fputc('"', fp);
 }
 
 void fm_json_number(FILE *fp, double v) {
-  if (isfinite(v)) fprintf(fp, "%.10g", v);
-  else fputs("null", fp);
+  if (isfinite(v))
+    fprintf(fp, "%.10g", v);
+  else
+    fputs("null", fp);
 }
 
 /* ---- base64 (RFC 4648) for VTK binary data arrays ---- */
@@ -106,7 +113,8 @@ static void b64_put(B64 *b, const void *data, size_t len) {
 static void b64_end(B64 *b) {
   static const char tab[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  if (b->n == 0) return;
+  if (b->n == 0)
+    return;
   unsigned char c[3] = {b->buf[0], b->n > 1 ? b->buf[1] : 0, 0};
   const unsigned v = (c[0] << 16) | (c[1] << 8) | c[2];
   fputc(tab[(v >> 18) & 63], b->fp);
@@ -118,7 +126,9 @@ static void b64_end(B64 *b) {
 
 static void array_begin(FILE *fp, const char *type, const char *name, int ncomp,
                         const char *extra, B64 *b, uint64_t nbytes) {
-  fprintf(fp, "        <DataArray type=\"%s\" Name=\"%s\" NumberOfComponents=\"%d\"%s format=\"binary\">\n          ",
+  fprintf(fp,
+          "        <DataArray type=\"%s\" Name=\"%s\" "
+          "NumberOfComponents=\"%d\"%s format=\"binary\">\n          ",
           type, name, ncomp, extra ? extra : "");
   b->fp = fp;
   b->n = 0;
@@ -131,8 +141,8 @@ static void array_end(FILE *fp, B64 *b) {
 }
 
 /* Write ncopy x ncomp doubles given by get(i, k). */
-static void write_doubles(FILE *fp, const char *name, int ncomp, const char *extra,
-                          size_t n, const double *data) {
+static void write_doubles(FILE *fp, const char *name, int ncomp,
+                          const char *extra, size_t n, const double *data) {
   B64 b;
   array_begin(fp, "Float64", name, ncomp, extra, &b, (uint64_t)n * ncomp * 8);
   b64_put(&b, data, n * ncomp * sizeof(double));
@@ -146,14 +156,17 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
   const int npe = m->npe;
   const size_t nc = post->ncopy;
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   fprintf(fp, "<?xml version=\"1.0\"?>\n<!-- Femora: ");
   for (const char *s = title; *s; s++)
-    if (*s != '-' && *s != '<' && *s != '>') fputc(*s, fp);
-  fprintf(fp, " -->\n<VTKFile type=\"UnstructuredGrid\" version=\"1.0\" "
-              "byte_order=\"LittleEndian\" header_type=\"UInt64\">\n"
-              "  <UnstructuredGrid>\n"
-              "    <Piece NumberOfPoints=\"%zu\" NumberOfCells=\"%d\">\n",
+    if (*s != '-' && *s != '<' && *s != '>')
+      fputc(*s, fp);
+  fprintf(fp,
+          " -->\n<VTKFile type=\"UnstructuredGrid\" version=\"1.0\" "
+          "byte_order=\"LittleEndian\" header_type=\"UInt64\">\n"
+          "  <UnstructuredGrid>\n"
+          "    <Piece NumberOfPoints=\"%zu\" NumberOfCells=\"%d\">\n",
           nc, m->nelem);
   double *buf = malloc(sizeof(double) * 6 * (nc ? nc : 1));
   if (!buf) {
@@ -164,7 +177,8 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
   B64 b;
   fputs("      <Points>\n", fp);
   for (size_t i = 0; i < nc; i++)
-    memcpy(buf + 3 * i, m->x + 3 * (size_t)post->copy_node[i], 3 * sizeof(double));
+    memcpy(buf + 3 * i, m->x + 3 * (size_t)post->copy_node[i],
+           3 * sizeof(double));
   write_doubles(fp, "Points", 3, NULL, nc, buf);
   fputs("      </Points>\n      <Cells>\n", fp);
   /* connectivity, VTK node order (quadratic tetra swaps Gmsh's 8 and 9) */
@@ -185,22 +199,27 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
   array_end(fp, &b);
   array_begin(fp, "UInt8", "types", 1, NULL, &b, (uint64_t)m->nelem);
   const uint8_t type = npe == 4 ? 10 : 24;
-  for (int e = 0; e < m->nelem; e++) b64_put(&b, &type, 1);
+  for (int e = 0; e < m->nelem; e++)
+    b64_put(&b, &type, 1);
   array_end(fp, &b);
   fputs("      </Cells>\n", fp);
 
-  fputs("      <PointData Vectors=\"displacement\" Scalars=\"von_mises\">\n", fp);
+  fputs("      <PointData Vectors=\"displacement\" Scalars=\"von_mises\">\n",
+        fp);
   for (size_t i = 0; i < nc; i++)
-    memcpy(buf + 3 * i, res->u + 3 * (size_t)post->copy_node[i], 3 * sizeof(double));
+    memcpy(buf + 3 * i, res->u + 3 * (size_t)post->copy_node[i],
+           3 * sizeof(double));
   write_doubles(fp, "displacement", 3, NULL, nc, buf);
-  write_doubles(fp, "stress", 6,
-                " ComponentName0=\"XX\" ComponentName1=\"YY\" ComponentName2=\"ZZ\""
-                " ComponentName3=\"XY\" ComponentName4=\"YZ\" ComponentName5=\"XZ\"",
-                nc, res->stress);
+  write_doubles(
+      fp, "stress", 6,
+      " ComponentName0=\"XX\" ComponentName1=\"YY\" ComponentName2=\"ZZ\""
+      " ComponentName3=\"XY\" ComponentName4=\"YZ\" ComponentName5=\"XZ\"",
+      nc, res->stress);
   write_doubles(fp, "von_mises", 1, NULL, nc, res->vm);
-  write_doubles(fp, "principal", 3,
-                " ComponentName0=\"max\" ComponentName1=\"mid\" ComponentName2=\"min\"",
-                nc, res->princ);
+  write_doubles(
+      fp, "principal", 3,
+      " ComponentName0=\"max\" ComponentName1=\"mid\" ComponentName2=\"min\"",
+      nc, res->princ);
   for (int k = 0; k < nextra; k++)
     write_doubles(fp, extra[k].name, extra[k].ncomp, NULL, nc, extra[k].data);
   array_begin(fp, "Int32", "node", 1, NULL, &b, (uint64_t)nc * 4);
@@ -217,7 +236,8 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
     b64_put(&b, &v, 4);
   }
   array_end(fp, &b);
-  fputs("      </CellData>\n    </Piece>\n  </UnstructuredGrid>\n</VTKFile>\n", fp);
+  fputs("      </CellData>\n    </Piece>\n  </UnstructuredGrid>\n</VTKFile>\n",
+        fp);
   free(buf);
   return fm_close_tmp(fp, path);
 }

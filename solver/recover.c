@@ -17,12 +17,15 @@ int fm_post_init(const FmModel *md, FmPost *post) {
   FM_ALLOC(post->elem_copy, (size_t)m->nelem * npe);
   int ncopy = 0;
   for (int mat = 0; mat < nmat; mat++) {
-    for (int i = 0; i < m->nnodes; i++) idx[i] = -1;
+    for (int i = 0; i < m->nnodes; i++)
+      idx[i] = -1;
     for (int e = 0; e < m->nelem; e++) {
-      if (md->elem_mat[e] != mat) continue;
+      if (md->elem_mat[e] != mat)
+        continue;
       for (int a = 0; a < npe; a++) {
         const int n = m->conn[(size_t)e * npe + a];
-        if (idx[n] < 0) idx[n] = ncopy++;
+        if (idx[n] < 0)
+          idx[n] = ncopy++;
         post->elem_copy[(size_t)e * npe + a] = idx[n];
       }
     }
@@ -56,11 +59,14 @@ int fm_post_init(const FmModel *md, FmPost *post) {
       for (int a = 0; a < npe; a++)
         for (int k = 0; k < 3; k++) {
           const double v = m->x[3 * c[a] + k];
-          if (v < lo[k]) lo[k] = v;
-          if (v > hi[k]) hi[k] = v;
+          if (v < lo[k])
+            lo[k] = v;
+          if (v > hi[k])
+            hi[k] = v;
         }
       double h = 0.0;
-      for (int k = 0; k < 3; k++) h = fmax(h, hi[k] - lo[k]);
+      for (int k = 0; k < 3; k++)
+        h = fmax(h, hi[k] - lo[k]);
       const double tol = 1e-9 * h;
       if (X[0] < lo[0] - tol || X[0] > hi[0] + tol || X[1] < lo[1] - tol ||
           X[1] > hi[1] + tol || X[2] < lo[2] - tol || X[2] > hi[2] + tol)
@@ -69,42 +75,48 @@ int fm_post_init(const FmModel *md, FmPost *post) {
        * for straight-edged elements) */
       double xe[3 * FM_TET_MAX_NPE], xi[3] = {0.25, 0.25, 0.25};
       for (int a = 0; a < npe; a++)
-        for (int k = 0; k < 3; k++) xe[3 * a + k] = m->x[3 * c[a] + k];
+        for (int k = 0; k < 3; k++)
+          xe[3 * a + k] = m->x[3 * c[a] + k];
       for (int it = 0; it < 20; it++) {
         double N[FM_TET_MAX_NPE], dN[3 * FM_TET_MAX_NPE], x[3] = {0, 0, 0},
-                                                     J[3][3] = {{0}};
+                                                          J[3][3] = {{0}};
         fm_tet_shape(npe, xi, N, dN);
         for (int a = 0; a < npe; a++)
           for (int i = 0; i < 3; i++) {
             x[i] += N[a] * xe[3 * a + i];
-            for (int j = 0; j < 3; j++) J[i][j] += xe[3 * a + i] * dN[3 * a + j];
+            for (int j = 0; j < 3; j++)
+              J[i][j] += xe[3 * a + i] * dN[3 * a + j];
           }
         double r[3] = {X[0] - x[0], X[1] - x[1], X[2] - x[2]};
-        const double det =
-            J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
-            J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
-            J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
-        if (det == 0.0) break;
+        const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
+                           J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
+                           J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+        if (det == 0.0)
+          break;
         /* Cramer's rule */
         double dx[3];
         for (int col = 0; col < 3; col++) {
           double M[3][3];
           memcpy(M, J, sizeof M);
-          for (int i = 0; i < 3; i++) M[i][col] = r[i];
+          for (int i = 0; i < 3; i++)
+            M[i][col] = r[i];
           dx[col] = (M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
                      M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
                      M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0])) /
                     det;
         }
-        for (int k = 0; k < 3; k++) xi[k] += dx[k];
-        if (fabs(dx[0]) + fabs(dx[1]) + fabs(dx[2]) < 1e-14) break;
+        for (int k = 0; k < 3; k++)
+          xi[k] += dx[k];
+        if (fabs(dx[0]) + fabs(dx[1]) + fabs(dx[2]) < 1e-14)
+          break;
       }
       const double L0 = 1.0 - xi[0] - xi[1] - xi[2];
       const double minL = fmin(fmin(L0, xi[0]), fmin(xi[1], xi[2]));
       if (minL > best) {
         best = minL;
         memcpy(bestxi, xi, sizeof bestxi);
-        if (minL >= -1e-9) found = e;
+        if (minL >= -1e-9)
+          found = e;
       }
     }
     if (found < 0)
@@ -171,28 +183,33 @@ int fm_recover(const FmModel *md, const FmPost *post, double *u,
       fm_add_internal_force(npe, G, sq[q], w * det, fe);
     }
     for (int a = 0; a < npe; a++)
-      for (int i = 0; i < 3; i++) fint[3 * c[a] + i] += fe[3 * a + i];
+      for (int i = 0; i < 3; i++)
+        fint[3 * c[a] + i] += fe[3 * a + i];
     double sn[FM_TET_MAX_NPE][6];
     if (npe == 4) {
-      for (int a = 0; a < 4; a++) memcpy(sn[a], sq[0], sizeof sn[a]);
+      for (int a = 0; a < 4; a++)
+        memcpy(sn[a], sq[0], sizeof sn[a]);
     } else {
       /* linear field through the 4 Gauss points: corner value
        * s_q = (g_q - b * sum g) / (a - b); mid nodes average their corners */
       for (int k = 0; k < 6; k++) {
         const double S = sq[0][k] + sq[1][k] + sq[2][k] + sq[3][k];
-        for (int a = 0; a < 4; a++) sn[a][k] = (sq[a][k] - qb * S) / (qa - qb);
+        for (int a = 0; a < 4; a++)
+          sn[a][k] = (sq[a][k] - qb * S) / (qa - qb);
         for (int j = 0; j < 6; j++)
           sn[4 + j][k] = 0.5 * (sn[edges[j][0]][k] + sn[edges[j][1]][k]);
       }
     }
     for (int a = 0; a < npe; a++) {
       const int cp = post->elem_copy[(size_t)e * npe + a];
-      for (int k = 0; k < 6; k++) res->stress[6 * (size_t)cp + k] += sn[a][k];
+      for (int k = 0; k < 6; k++)
+        res->stress[6 * (size_t)cp + k] += sn[a][k];
       count[cp] += 1.0;
     }
   }
   for (int cp = 0; cp < post->ncopy; cp++) {
-    for (int k = 0; k < 6; k++) res->stress[6 * (size_t)cp + k] /= count[cp];
+    for (int k = 0; k < 6; k++)
+      res->stress[6 * (size_t)cp + k] /= count[cp];
     res->vm[cp] = fm_von_mises(res->stress + 6 * (size_t)cp);
     fm_principal(res->stress + 6 * (size_t)cp, res->princ + 3 * (size_t)cp);
   }
@@ -202,7 +219,8 @@ int fm_recover(const FmModel *md, const FmPost *post, double *u,
   for (int i = 0; i < m->nnodes; i++) {
     const double *v = u + 3 * i;
     const double d = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-    if (d > res->max_displacement) res->max_displacement = d;
+    if (d > res->max_displacement)
+      res->max_displacement = d;
   }
   for (int g = 0; g < nmat; g++) {
     res->groups[g].max_von_mises = -1.0;
@@ -216,13 +234,15 @@ int fm_recover(const FmModel *md, const FmPost *post, double *u,
       memcpy(gs->where_von_mises, m->x + 3 * post->copy_node[cp],
              sizeof gs->where_von_mises);
     }
-    if (res->princ[3 * cp] > gs->max_principal) gs->max_principal = res->princ[3 * cp];
+    if (res->princ[3 * cp] > gs->max_principal)
+      gs->max_principal = res->princ[3 * cp];
     if (res->princ[3 * cp + 2] < gs->min_principal)
       gs->min_principal = res->princ[3 * cp + 2];
   }
 
   /* reactions: internal minus external force on prescribed DOFs */
-  for (int i = 0; i < 3 * m->nnodes; i++) res->applied[i % 3] += f[i];
+  for (int i = 0; i < 3 * m->nnodes; i++)
+    res->applied[i % 3] += f[i];
   double react_abs = 0.0; /* sum of |reaction| over prescribed DOFs */
   for (int k = 0; k < md->ndir; k++) {
     const int d = md->dir_dof[k];
@@ -236,11 +256,13 @@ int fm_recover(const FmModel *md, const FmPost *post, double *u,
     for (int i = 0; i < n && !ierr; i++)
       for (int comp = 0; comp < 3; comp++)
         if (md->cs.constraints[k].mask & (1 << comp))
-          res->reaction[k][comp] += fint[3 * nodes[i] + comp] - f[3 * nodes[i] + comp];
+          res->reaction[k][comp] +=
+              fint[3 * nodes[i] + comp] - f[3 * nodes[i] + comp];
     free(nodes);
   }
   free(fint);
-  if (ierr) return ierr;
+  if (ierr)
+    return ierr;
   double na = 0, ns = 0;
   for (int i = 0; i < 3; i++) {
     na += res->applied[i] * res->applied[i];
@@ -260,8 +282,10 @@ int fm_recover(const FmModel *md, const FmPost *post, double *u,
     for (int a = 0; a < npe; a++) {
       const int node = m->conn[(size_t)e * npe + a];
       const int cp = post->elem_copy[(size_t)e * npe + a];
-      for (int i = 0; i < 3; i++) pv->displacement[i] += N[a] * u[3 * node + i];
-      for (int k = 0; k < 6; k++) pv->stress[k] += N[a] * res->stress[6 * (size_t)cp + k];
+      for (int i = 0; i < 3; i++)
+        pv->displacement[i] += N[a] * u[3 * node + i];
+      for (int k = 0; k < 6; k++)
+        pv->stress[k] += N[a] * res->stress[6 * (size_t)cp + k];
     }
     pv->von_mises = fm_von_mises(pv->stress);
   }

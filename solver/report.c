@@ -43,11 +43,12 @@ static int read_csv(const char *path, Table *t) {
     char g[FM_NAME_MAX];
     char fmt[128];
     snprintf(fmt, sizeof fmt,
-             "%%lg,%%lg,%%lg,%%lg,%%d,%%%d[^,],%%lg,%%lg,%%lg,%%lg,%%lg,%%lg,%%lg,%%lg",
+             "%%lg,%%lg,%%lg,%%lg,%%d,%%%d[^,],%%lg,%%lg,%%lg,%%lg,%%lg,%%lg,%%"
+             "lg,%%lg",
              FM_NAME_MAX - 1);
     /* nan fields are written as "nan": strtod reads them */
-    if (sscanf(line, fmt, &age, &mass, &ext, &cyc, &nodes, g, &vm, &ss, &sf, &dy,
-               &dc, &ax, &ay, &az) != 14) {
+    if (sscanf(line, fmt, &age, &mass, &ext, &cyc, &nodes, g, &vm, &ss, &sf,
+               &dy, &dc, &ax, &ay, &az) != 14) {
       ierr = fm_error("%s: line %d: malformed row", path, ln);
       break;
     }
@@ -66,7 +67,8 @@ static int read_csv(const char *path, Table *t) {
     }
     int k = -1;
     for (int j = 0; j < t->ng; j++)
-      if (!strcmp(t->group[j], g)) k = j;
+      if (!strcmp(t->group[j], g))
+        k = j;
     if (k < 0) {
       if (t->ng == MAXG) {
         ierr = fm_error("%s: line %d: more than %d materials", path, ln, MAXG);
@@ -88,17 +90,23 @@ static int read_csv(const char *path, Table *t) {
     t->at[k][a][2] = az;
   }
   fclose(fp);
-  if (!ierr && t->na == 0) ierr = fm_error("%s: no rows", path);
+  if (!ierr && t->na == 0)
+    ierr = fm_error("%s: no rows", path);
   return ierr;
 }
 
 static void html_text(FILE *fp, const char *s) {
   for (; *s; s++) {
-    if (*s == '<') fputs("&lt;", fp);
-    else if (*s == '>') fputs("&gt;", fp);
-    else if (*s == '&') fputs("&amp;", fp);
-    else if (*s == '"') fputs("&quot;", fp);
-    else fputc(*s, fp);
+    if (*s == '<')
+      fputs("&lt;", fp);
+    else if (*s == '>')
+      fputs("&gt;", fp);
+    else if (*s == '&')
+      fputs("&amp;", fp);
+    else if (*s == '"')
+      fputs("&quot;", fp);
+    else
+      fputc(*s, fp);
   }
 }
 
@@ -108,28 +116,32 @@ static const char *colour[8] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
 /* A line plot of ns series y[s][0..n) against x[0..n); log10 axis when logy
  * (non-positive values left out).  Non-finite values are gaps. */
 void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
-                 const char *ylabel, int n,
-                     const double *x, int ns, const char (*names)[FM_NAME_MAX],
-                     double y[][MAXA], int logy) {
+                 const char *ylabel, int n, const double *x, int ns,
+                 const char (*names)[FM_NAME_MAX], double y[][MAXA], int logy) {
   const double W = 560, H = 300, L = 70, R = 130, T = 30, B = 45;
   double x0 = x[0], x1 = x[n - 1], y0 = INFINITY, y1 = -INFINITY;
   for (int s = 0; s < ns; s++)
     for (int i = 0; i < n; i++) {
       double v = y[s][i];
-      if (!isfinite(v) || (logy && v <= 0)) continue;
-      if (logy) v = log10(v);
+      if (!isfinite(v) || (logy && v <= 0))
+        continue;
+      if (logy)
+        v = log10(v);
       y0 = fmin(y0, v);
       y1 = fmax(y1, v);
     }
-  fprintf(fp, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" "
-              "height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">\n",
+  fprintf(fp,
+          "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" "
+          "height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">\n",
           W, H, W, H);
-  fprintf(fp, "<text x=\"%g\" y=\"18\" font-size=\"14\" font-weight=\"bold\">", L);
+  fprintf(fp, "<text x=\"%g\" y=\"18\" font-size=\"14\" font-weight=\"bold\">",
+          L);
   html_text(fp, title);
   fputs("</text>\n", fp);
   if (!isfinite(y0)) {
-    fprintf(fp, "<text x=\"%g\" y=\"%g\" font-size=\"13\">no finite values "
-                "(infinite life or not assessed)</text></svg></figure>\n",
+    fprintf(fp,
+            "<text x=\"%g\" y=\"%g\" font-size=\"13\">no finite values "
+            "(infinite life or not assessed)</text></svg></figure>\n",
             L, H / 2);
     return;
   }
@@ -137,53 +149,67 @@ void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
     y0 -= logy ? 0.5 : fmax(0.05 * fabs(y0), 1e-12);
     y1 += logy ? 0.5 : fmax(0.05 * fabs(y1), 1e-12);
   }
-  if (x1 <= x0) x1 = x0 + 1;
+  if (x1 <= x0)
+    x1 = x0 + 1;
   const double pw = W - L - R, ph = H - T - B;
-#define PX(v) (L + ((v) - x0) / (x1 - x0) * pw)
-#define PY(v) (T + ph - ((v) - y0) / (y1 - y0) * ph)
-  fprintf(fp, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
-              "stroke=\"#444\"/>\n",
+#define PX(v) (L + ((v)-x0) / (x1 - x0) * pw)
+#define PY(v) (T + ph - ((v)-y0) / (y1 - y0) * ph)
+  fprintf(fp,
+          "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
+          "stroke=\"#444\"/>\n",
           L, T, pw, ph);
   for (int k = 0; k <= 4; k++) {
     const double v = y0 + (y1 - y0) * k / 4.0, py = PY(v);
-    fprintf(fp, "<line x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" "
-                "stroke=\"#ddd\"/><text x=\"%g\" y=\"%.1f\" font-size=\"11\" "
-                "text-anchor=\"end\">%.3g</text>\n",
+    fprintf(fp,
+            "<line x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" "
+            "stroke=\"#ddd\"/><text x=\"%g\" y=\"%.1f\" font-size=\"11\" "
+            "text-anchor=\"end\">%.3g</text>\n",
             L, py, L + pw, py, L - 4, py + 4, logy ? pow(10, v) : v);
   }
   for (int i = 0; i < n; i++)
-    fprintf(fp, "<text x=\"%.1f\" y=\"%g\" font-size=\"11\" "
-                "text-anchor=\"middle\">%g</text>\n",
+    fprintf(fp,
+            "<text x=\"%.1f\" y=\"%g\" font-size=\"11\" "
+            "text-anchor=\"middle\">%g</text>\n",
             PX(x[i]), T + ph + 15, x[i]);
-  fprintf(fp, "<text x=\"%g\" y=\"%g\" font-size=\"12\" "
-              "text-anchor=\"middle\">",
+  fprintf(fp,
+          "<text x=\"%g\" y=\"%g\" font-size=\"12\" "
+          "text-anchor=\"middle\">",
           L + pw / 2, H - 8);
   html_text(fp, xlabel);
   fputs("</text>\n", fp);
-  fprintf(fp, "<text x=\"14\" y=\"%g\" font-size=\"12\" text-anchor=\"middle\" "
-              "transform=\"rotate(-90 14 %g)\">",
+  fprintf(fp,
+          "<text x=\"14\" y=\"%g\" font-size=\"12\" text-anchor=\"middle\" "
+          "transform=\"rotate(-90 14 %g)\">",
           T + ph / 2, T + ph / 2);
   html_text(fp, ylabel);
   fputs(logy ? " (log scale)</text>\n" : "</text>\n", fp);
   for (int s = 0; s < ns; s++) {
     const char *c = colour[s % 8];
-    fprintf(fp, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", c);
+    fprintf(
+        fp,
+        "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+        c);
     for (int i = 0; i < n; i++) {
       double v = y[s][i];
-      if (!isfinite(v) || (logy && v <= 0)) continue;
-      if (logy) v = log10(v);
+      if (!isfinite(v) || (logy && v <= 0))
+        continue;
+      if (logy)
+        v = log10(v);
       fprintf(fp, "%.1f,%.1f ", PX(x[i]), PY(v));
     }
     fputs("\"/>\n", fp);
     for (int i = 0; i < n; i++) {
       double v = y[s][i];
-      if (!isfinite(v) || (logy && v <= 0)) continue;
-      if (logy) v = log10(v);
+      if (!isfinite(v) || (logy && v <= 0))
+        continue;
+      if (logy)
+        v = log10(v);
       fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
               PX(x[i]), PY(v), c);
     }
-    fprintf(fp, "<rect x=\"%g\" y=\"%g\" width=\"12\" height=\"3\" fill=\"%s\"/>"
-                "<text x=\"%g\" y=\"%g\" font-size=\"12\">",
+    fprintf(fp,
+            "<rect x=\"%g\" y=\"%g\" width=\"12\" height=\"3\" fill=\"%s\"/>"
+            "<text x=\"%g\" y=\"%g\" font-size=\"12\">",
             L + pw + 10, T + 10 + 18 * s, c, L + pw + 26, T + 14 + 18 * s);
     html_text(fp, names[s]);
     fputs("</text>\n", fp);
@@ -196,7 +222,8 @@ void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
 int fm_report_write(const char *outdir) {
   char path[4200], html[4200];
   Table *t = fm_calloc(1, sizeof *t);
-  if (!t) return 1;
+  if (!t)
+    return 1;
   snprintf(path, sizeof path, "%s/scenario.csv", outdir);
   int ierr = read_csv(path, t);
   if (ierr) {
@@ -212,30 +239,35 @@ int fm_report_write(const char *outdir) {
   char when[64];
   time_t now = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-  fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>Femora growth scenario report</title><style>"
-        "body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
-        "padding:3px 8px;text-align:right}th{background:#eee}"
-        "td.l,th.l{text-align:left}figure{display:inline-block;margin:0.5em}"
-        ".warn{color:#b00;font-weight:bold}</style></head><body>\n",
-        fp);
-  fprintf(fp, "<h1>Growth scenario report</h1>\n<p>Femora %s, written %s, from "
-              "<code>",
+  fputs(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<title>Femora growth scenario report</title><style>"
+      "body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}"
+      "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
+      "padding:3px 8px;text-align:right}th{background:#eee}"
+      "td.l,th.l{text-align:left}figure{display:inline-block;margin:0.5em}"
+      ".warn{color:#b00;font-weight:bold}</style></head><body>\n",
+      fp);
+  fprintf(fp,
+          "<h1>Growth scenario report</h1>\n<p>Femora %s, written %s, from "
+          "<code>",
           FEMORA_VERSION, when);
   html_text(fp, outdir);
   fputs("</code>.</p>\n", fp);
 
   /* verdict */
-  fputs("<h2>Summary</h2>\n<table><tr><th class=\"l\">material</th><th>min static "
+  fputs("<h2>Summary</h2>\n<table><tr><th class=\"l\">material</th><th>min "
+        "static "
         "safety</th><th>min fatigue safety</th><th>cumulative damage at the "
         "end</th><th>damage reaches 1 at age</th></tr>\n",
         fp);
   for (int g = 0; g < t->ng; g++) {
     double ms = INFINITY, mf = INFINITY, fail = NAN;
     for (int a = 0; a < t->na; a++) {
-      if (isfinite(t->sstat[g][a])) ms = fmin(ms, t->sstat[g][a]);
-      if (isfinite(t->sfat[g][a])) mf = fmin(mf, t->sfat[g][a]);
+      if (isfinite(t->sstat[g][a]))
+        ms = fmin(ms, t->sstat[g][a]);
+      if (isfinite(t->sfat[g][a]))
+        mf = fmin(mf, t->sfat[g][a]);
       const double prev = a ? t->dcum[g][a - 1] : 0.0;
       if (isnan(fail) && prev < 1 && t->dcum[g][a] >= 1) {
         const double span = a + 1 < t->na ? t->age[a + 1] - t->age[a] : 1.0;
@@ -252,37 +284,48 @@ int fm_report_write(const char *outdir) {
       continue;
     }
     char fa[32];
-    if (isnan(fail)) snprintf(fa, sizeof fa, "not reached");
-    else snprintf(fa, sizeof fa, "%.2f", fail);
-    fprintf(fp, "</td><td%s>%.3g</td><td%s>%.3g</td><td%s>%.3g</td><td%s>%s</td></tr>\n",
-            ms < 1 ? " class=\"warn\"" : "", ms, mf < 1 ? " class=\"warn\"" : "", mf,
-            t->dcum[g][t->na - 1] >= 1 ? " class=\"warn\"" : "", t->dcum[g][t->na - 1],
-            isnan(fail) ? "" : " class=\"warn\"", fa);
+    if (isnan(fail))
+      snprintf(fa, sizeof fa, "not reached");
+    else
+      snprintf(fa, sizeof fa, "%.2f", fail);
+    fprintf(fp,
+            "</td><td%s>%.3g</td><td%s>%.3g</td><td%s>%.3g</td><td%s>%s</td></"
+            "tr>\n",
+            ms < 1 ? " class=\"warn\"" : "", ms,
+            mf < 1 ? " class=\"warn\"" : "", mf,
+            t->dcum[g][t->na - 1] >= 1 ? " class=\"warn\"" : "",
+            t->dcum[g][t->na - 1], isnan(fail) ? "" : " class=\"warn\"", fa);
   }
-  fputs("</table>\n<p>Static safety: yield strength over the largest von Mises "
-        "stress. Fatigue safety: factor on the stress cycle for the design life. "
-        "Damage: Miner's sum of the largest nodal damage of each year "
-        "(docs/scenario.md).</p>\n",
-        fp);
+  fputs(
+      "</table>\n<p>Static safety: yield strength over the largest von Mises "
+      "stress. Fatigue safety: factor on the stress cycle for the design life. "
+      "Damage: Miner's sum of the largest nodal damage of each year "
+      "(docs/scenario.md).</p>\n",
+      fp);
 
   /* plots */
   fputs("<h2>Plots</h2>\n", fp);
-  fm_svg_plot(fp, "Minimum fatigue safety factor", "age (years)", "safety factor", t->na, t->age,
-           t->ng, (const char(*)[FM_NAME_MAX])t->group, t->sfat, 0);
-  fm_svg_plot(fp, "Minimum static safety factor", "age (years)", "safety factor", t->na, t->age,
-           t->ng, (const char(*)[FM_NAME_MAX])t->group, t->sstat, 0);
-  fm_svg_plot(fp, "Cumulative damage", "age (years)", "Miner damage", t->na, t->age, t->ng,
-           (const char(*)[FM_NAME_MAX])t->group, t->dcum, 1);
-  fm_svg_plot(fp, "Largest von Mises stress per material", "age (years)", "stress", t->na, t->age,
-           t->ng, (const char(*)[FM_NAME_MAX])t->group, t->vm, 0);
+  fm_svg_plot(fp, "Minimum fatigue safety factor", "age (years)",
+              "safety factor", t->na, t->age, t->ng,
+              (const char(*)[FM_NAME_MAX])t->group, t->sfat, 0);
+  fm_svg_plot(fp, "Minimum static safety factor", "age (years)",
+              "safety factor", t->na, t->age, t->ng,
+              (const char(*)[FM_NAME_MAX])t->group, t->sstat, 0);
+  fm_svg_plot(fp, "Cumulative damage", "age (years)", "Miner damage", t->na,
+              t->age, t->ng, (const char(*)[FM_NAME_MAX])t->group, t->dcum, 1);
+  fm_svg_plot(fp, "Largest von Mises stress per material", "age (years)",
+              "stress", t->na, t->age, t->ng,
+              (const char(*)[FM_NAME_MAX])t->group, t->vm, 0);
   {
     static double one[1][MAXA];
     const char nm[1][FM_NAME_MAX] = {"body mass (kg)"};
     memcpy(one[0], t->mass, sizeof one[0]);
-    fm_svg_plot(fp, "Body mass", "age (years)", "kg", t->na, t->age, 1, nm, one, 0);
+    fm_svg_plot(fp, "Body mass", "age (years)", "kg", t->na, t->age, 1, nm, one,
+                0);
     const char ne[1][FM_NAME_MAX] = {"extension (mm)"};
     memcpy(one[0], t->ext, sizeof one[0]);
-    fm_svg_plot(fp, "Implant extension", "age (years)", "mm", t->na, t->age, 1, ne, one, 0);
+    fm_svg_plot(fp, "Implant extension", "age (years)", "mm", t->na, t->age, 1,
+                ne, one, 0);
   }
 
   /* the table */
@@ -290,16 +333,19 @@ int fm_report_write(const char *outdir) {
         "<th>extension (mm)</th><th>cycles in the year</th><th>nodes</th>"
         "<th class=\"l\">material</th><th>max von Mises</th><th>min static "
         "safety</th><th>min fatigue safety</th><th>damage of the year</th>"
-        "<th>cumulative damage</th><th>min fatigue safety at (x, y, z)</th></tr>\n",
+        "<th>cumulative damage</th><th>min fatigue safety at (x, y, "
+        "z)</th></tr>\n",
         fp);
   for (int a = 0; a < t->na; a++)
     for (int g = 0; g < t->ng; g++) {
-      fprintf(fp, "<tr><td>%g</td><td>%.2f</td><td>%g</td><td>%.4g</td><td>%d</td>"
-                  "<td class=\"l\">",
+      fprintf(fp,
+              "<tr><td>%g</td><td>%.2f</td><td>%g</td><td>%.4g</td><td>%d</td>"
+              "<td class=\"l\">",
               t->age[a], t->mass[a], t->ext[a], t->cycles[a], t->nodes[a]);
       html_text(fp, t->group[g]);
-      fprintf(fp, "</td><td>%.4g</td><td>%.4g</td><td>%.4g</td><td>%.4g</td>"
-                  "<td>%.4g</td>",
+      fprintf(fp,
+              "</td><td>%.4g</td><td>%.4g</td><td>%.4g</td><td>%.4g</td>"
+              "<td>%.4g</td>",
               t->vm[g][a], t->sstat[g][a], t->sfat[g][a], t->dyear[g][a],
               t->dcum[g][a]);
       if (isfinite(t->at[g][a][0]))
@@ -319,7 +365,8 @@ int fm_report_write(const char *outdir) {
   char line[4600];
   while (in && fgets(line, sizeof line, in)) {
     char what[64], file[4300], hash[32];
-    if (sscanf(line, "%63s %4299s %31s", what, file, hash) != 3) continue;
+    if (sscanf(line, "%63s %4299s %31s", what, file, hash) != 3)
+      continue;
     fputs("<tr><td class=\"l\">", fp);
     html_text(fp, what);
     fputs("</td><td class=\"l\"><code>", fp);
@@ -328,7 +375,8 @@ int fm_report_write(const char *outdir) {
     html_text(fp, hash);
     fputs("</code></td></tr>\n", fp);
   }
-  if (in) fclose(in);
+  if (in)
+    fclose(in);
   fputs("</table>\n<p>Hashes identify the exact input files (FNV-1a, not a "
         "cryptographic hash). Formulas, material data and their sources: "
         "docs/fatigue.md, materials/fatigue.yaml.</p>\n</body></html>\n",

@@ -21,7 +21,8 @@ typedef struct {
 
 static void logf_(Log *L, const char *fmt, ...) FM_PRINTF(2, 3);
 static void logf_(Log *L, const char *fmt, ...) {
-  if (L->rank != 0) return;
+  if (L->rank != 0)
+    return;
   va_list ap;
   if (!L->quiet) {
     va_start(ap, fmt);
@@ -52,7 +53,8 @@ int fm_sync_error(MPI_Comm comm, int ierr) {
   MPI_Comm_size(comm, &size);
   me = ierr ? rank : size;
   MPI_Allreduce(&me, &who, 1, MPI_INT, MPI_MIN, comm);
-  if (who == size) return 0;
+  if (who == size)
+    return 0;
   char msg[2048];
   snprintf(msg, sizeof msg, "%s", fm_error_message());
   MPI_Bcast(msg, sizeof msg, MPI_CHAR, who, comm);
@@ -60,10 +62,10 @@ int fm_sync_error(MPI_Comm comm, int ierr) {
   return 1;
 }
 
-
 /* Output file name for a load case: its name with unsafe characters
  * replaced. */
-static void vtu_path(const char *outdir, const char *lcname, char *out, size_t n) {
+static void vtu_path(const char *outdir, const char *lcname, char *out,
+                     size_t n) {
   char safe[FM_NAME_MAX];
   size_t i = 0;
   for (; lcname[i] && i < sizeof safe - 1; i++) {
@@ -97,7 +99,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   FM_CALL(fm_sync_error(comm, ierr));
   if (opt->backend && opt->backend[0])
     snprintf(md->cs.backend, sizeof md->cs.backend, "%s", opt->backend);
-  logf_(L, "femora %s: %s", FEMORA_VERSION, md->cs.title[0] ? md->cs.title : case_path);
+  logf_(L, "femora %s: %s", FEMORA_VERSION,
+        md->cs.title[0] ? md->cs.title : case_path);
   char msh[4200];
   if (md->cs.geo_file[0]) {
     if (!outdir)
@@ -116,7 +119,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     snprintf(msh, sizeof msh, "%s", md->cs.mesh_file);
   }
   ierr = fm_model_build(md, msh);
-  if (!ierr) ierr = fm_post_init(md, &run->post);
+  if (!ierr)
+    ierr = fm_post_init(md, &run->post);
   FM_CALL(fm_sync_error(comm, ierr));
   const double t1 = MPI_Wtime();
   run->t.mesh = t1 - t0;
@@ -133,8 +137,9 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   const double t2 = MPI_Wtime();
   run->t.assembly = t2 - t1;
   if (!ierr) {
-    logf_(L, "assembly: %s backend, %d rank%s (%.2f s, peak memory %.0f MB on "
-             "rank 0)",
+    logf_(L,
+          "assembly: %s backend, %d rank%s (%.2f s, peak memory %.0f MB on "
+          "rank 0)",
           be.name, run->ranks, run->ranks > 1 ? "s" : "", run->t.assembly,
           peak_mb());
     ierr = fm_sync_error(comm, be.setup(&be));
@@ -149,22 +154,31 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   run->nlc = md->cs.nload_cases;
   run->res = fm_calloc(run->nlc, sizeof *run->res);
   run->info = fm_calloc(run->nlc, sizeof *run->info);
-  if (!run->res || !run->info) ierr = 1;
+  if (!run->res || !run->info)
+    ierr = 1;
   double *f = NULL;
   if (!ierr) {
     f = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
-    if (!f) ierr = 1;
+    if (!f)
+      ierr = 1;
   }
   for (int lc = 0; lc < run->nlc && !ierr; lc++) {
     double *u = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
-    if (!u) { ierr = 1; break; }
+    if (!u) {
+      ierr = 1;
+      break;
+    }
     ierr = fm_model_load_vector(md, lc, f);
     ierr = fm_sync_error(comm, ierr);
     const double ts = MPI_Wtime();
-    if (!ierr) ierr = fm_sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
+    if (!ierr)
+      ierr = fm_sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
     const double te = MPI_Wtime();
     run->t.solve += te - ts;
-    if (ierr) { free(u); break; }
+    if (ierr) {
+      free(u);
+      break;
+    }
     if (rank == 0) {
       ierr = fm_recover(md, &run->post, u, f, &run->res[lc]);
     } else {
@@ -172,21 +186,25 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     }
     ierr = fm_sync_error(comm, ierr);
     run->t.recovery += MPI_Wtime() - te;
-    if (ierr) break;
+    if (ierr)
+      break;
     const FmResult *r = &run->res[lc];
-    logf_(L, "solve '%s': %d iterations, relative residual %.2e (%.2f s); "
-             "max displacement %.6g",
+    logf_(L,
+          "solve '%s': %d iterations, relative residual %.2e (%.2f s); "
+          "max displacement %.6g",
           md->cs.load_cases[lc].name, run->info[lc].iterations,
           run->info[lc].residual, te - ts, r->max_displacement);
     if (rank == 0) {
-      logf_(L, "  equilibrium: applied (%.6g, %.6g, %.6g), reactions (%.6g, "
-               "%.6g, %.6g), imbalance %.2e%s",
+      logf_(L,
+            "  equilibrium: applied (%.6g, %.6g, %.6g), reactions (%.6g, "
+            "%.6g, %.6g), imbalance %.2e%s",
             r->applied[0], r->applied[1], r->applied[2], r->reaction_sum[0],
             r->reaction_sum[1], r->reaction_sum[2], r->imbalance,
             r->imbalance > 1e-6 ? "  WARNING: larger than 1e-6" : "");
       for (int g = 0; g < md->cs.nmaterials; g++)
-        logf_(L, "  %-10s max von Mises %.6g at (%.4g, %.4g, %.4g), principal "
-                 "[%.6g, %.6g]",
+        logf_(L,
+              "  %-10s max von Mises %.6g at (%.4g, %.4g, %.4g), principal "
+              "[%.6g, %.6g]",
               md->cs.materials[g].group, r->groups[g].max_von_mises,
               r->groups[g].where_von_mises[0], r->groups[g].where_von_mises[1],
               r->groups[g].where_von_mises[2], r->groups[g].min_principal,
@@ -216,9 +234,10 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
               md->cs.materials[g].group);
         continue;
       }
-      logf_(L, "  %-10s static safety %.3g at (%.4g, %.4g, %.4g); fatigue "
-               "safety %.3g at (%.4g, %.4g, %.4g); shortest life %.3g cycles; "
-               "damage %.3g%s",
+      logf_(L,
+            "  %-10s static safety %.3g at (%.4g, %.4g, %.4g); fatigue "
+            "safety %.3g at (%.4g, %.4g, %.4g); shortest life %.3g cycles; "
+            "damage %.3g%s",
             md->cs.materials[g].group, gs->min_static, gs->at_static[0],
             gs->at_static[1], gs->at_static[2], gs->min_fatigue,
             gs->at_fatigue[0], gs->at_fatigue[1], gs->at_fatigue[2],
@@ -230,7 +249,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   /* expected results */
   if (md->cs.nexpected > 0 && rank == 0) {
     run->checks = fm_calloc(md->cs.nexpected, sizeof *run->checks);
-    if (!run->checks) return 1;
+    if (!run->checks)
+      return 1;
     for (int k = 0; k < md->cs.nexpected; k++) {
       const FmExpected *e = &md->cs.expected[k];
       FmCheck *c = &run->checks[k];
@@ -243,24 +263,39 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
                                       : pv->von_mises;
         break;
       }
-      case FM_Q_MAX_VON_MISES: c->value = r->groups[e->target].max_von_mises; break;
-      case FM_Q_MAX_PRINCIPAL: c->value = r->groups[e->target].max_principal; break;
-      case FM_Q_MIN_PRINCIPAL: c->value = r->groups[e->target].min_principal; break;
-      case FM_Q_REACTION: c->value = r->reaction[e->target][e->component]; break;
-      case FM_Q_MAX_DISPLACEMENT: c->value = r->max_displacement; break;
+      case FM_Q_MAX_VON_MISES:
+        c->value = r->groups[e->target].max_von_mises;
+        break;
+      case FM_Q_MAX_PRINCIPAL:
+        c->value = r->groups[e->target].max_principal;
+        break;
+      case FM_Q_MIN_PRINCIPAL:
+        c->value = r->groups[e->target].min_principal;
+        break;
+      case FM_Q_REACTION:
+        c->value = r->reaction[e->target][e->component];
+        break;
+      case FM_Q_MAX_DISPLACEMENT:
+        c->value = r->max_displacement;
+        break;
       case FM_Q_MIN_STATIC_SAFETY:
-        c->value = run->has_fatigue ? run->fatigue.groups[e->target].min_static : NAN;
+        c->value =
+            run->has_fatigue ? run->fatigue.groups[e->target].min_static : NAN;
         break;
       case FM_Q_MIN_FATIGUE_SAFETY:
-        c->value = run->has_fatigue ? run->fatigue.groups[e->target].min_fatigue : NAN;
+        c->value =
+            run->has_fatigue ? run->fatigue.groups[e->target].min_fatigue : NAN;
         break;
       }
-      c->error = fabs(c->value - e->value) / (e->absolute ? 1.0 : fabs(e->value));
+      c->error =
+          fabs(c->value - e->value) / (e->absolute ? 1.0 : fabs(e->value));
       c->pass = isfinite(c->error) && c->error <= e->tolerance;
-      logf_(L, "check %s: %.6g, reference %.6g (%s), %s error %.3g, tolerance "
-               "%.3g: %s",
-            e->label, c->value, e->value, e->kind, e->absolute ? "absolute" : "relative",
-            c->error, e->tolerance, c->pass ? "pass" : "FAIL");
+      logf_(L,
+            "check %s: %.6g, reference %.6g (%s), %s error %.3g, tolerance "
+            "%.3g: %s",
+            e->label, c->value, e->value, e->kind,
+            e->absolute ? "absolute" : "relative", c->error, e->tolerance,
+            c->pass ? "pass" : "FAIL");
     }
   }
 
@@ -278,7 +313,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
       ierr = fm_write_vtu_tmp(md, &run->post, &run->res[lc],
                               md->cs.load_cases[lc].name, NULL, 0, path);
-      if (!ierr) nwritten++;
+      if (!ierr)
+        nwritten++;
     }
     int fat_written = 0, chk_written = 0;
     if (!ierr && run->checks) {
@@ -312,38 +348,46 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     run->t.output = MPI_Wtime() - t4;
     run->t.total = MPI_Wtime() - t0;
     snprintf(path, sizeof path, "%s/summary.json", outdir);
-    if (!ierr) ierr = fm_write_summary_tmp(run, path);
+    if (!ierr)
+      ierr = fm_write_summary_tmp(run, path);
     if (!ierr) {
       for (int lc = 0; lc < nwritten && !ierr; lc++) {
         vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
         ierr = fm_rename_tmp(path);
       }
       snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
-      if (!ierr && fat_written) ierr = fm_rename_tmp(path);
+      if (!ierr && fat_written)
+        ierr = fm_rename_tmp(path);
       snprintf(path, sizeof path, "%s/checks.txt", outdir);
-      if (!ierr && chk_written) ierr = fm_rename_tmp(path);
+      if (!ierr && chk_written)
+        ierr = fm_rename_tmp(path);
       snprintf(path, sizeof path, "%s/summary.json", outdir);
-      if (!ierr) ierr = fm_rename_tmp(path);
+      if (!ierr)
+        ierr = fm_rename_tmp(path);
     } else {
       for (int lc = 0; lc < nwritten; lc++) {
         vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
         fm_discard_tmp(path);
       }
       snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
-      if (fat_written) fm_discard_tmp(path);
+      if (fat_written)
+        fm_discard_tmp(path);
       snprintf(path, sizeof path, "%s/checks.txt", outdir);
-      if (chk_written) fm_discard_tmp(path);
+      if (chk_written)
+        fm_discard_tmp(path);
     }
   }
   FM_CALL(fm_sync_error(comm, ierr));
   run->t.output = MPI_Wtime() - t4;
   run->t.total = MPI_Wtime() - t0;
-  logf_(L, "timings: mesh %.2f s, assembly %.2f s, setup %.2f s, solve %.2f s, "
-           "recovery %.2f s, output %.2f s, total %.2f s; peak memory %.0f MB "
-           "per rank",
+  logf_(L,
+        "timings: mesh %.2f s, assembly %.2f s, setup %.2f s, solve %.2f s, "
+        "recovery %.2f s, output %.2f s, total %.2f s; peak memory %.0f MB "
+        "per rank",
         run->t.mesh, run->t.assembly, run->t.setup, run->t.solve,
         run->t.recovery, run->t.output, run->t.total, run->peak_mb);
-  if (outdir) logf_(L, "results: %s", outdir);
+  if (outdir)
+    logf_(L, "results: %s", outdir);
   return 0;
 }
 
@@ -356,7 +400,8 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   MPI_Comm_size(comm, &run->ranks);
   Log L = {rank, opt->quiet, NULL};
   if (opt->outdir) {
-    if (rank == 0) ierr = fm_make_dirs(opt->outdir);
+    if (rank == 0)
+      ierr = fm_make_dirs(opt->outdir);
     FM_CALL(fm_sync_error(comm, ierr));
     if (rank == 0) {
       char path[4200];
@@ -365,8 +410,10 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
     }
   }
   ierr = run_pipeline(comm, case_path, given, opt, run, &L, t0);
-  if (ierr && L.log) fprintf(L.log, "error: %s\n", fm_error_message());
-  if (L.log) fclose(L.log);
+  if (ierr && L.log)
+    fprintf(L.log, "error: %s\n", fm_error_message());
+  if (L.log)
+    fclose(L.log);
   return ierr;
 }
 
@@ -383,7 +430,8 @@ int fm_run_case(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
 }
 
 void fm_run_free(FmRun *run) {
-  for (int lc = 0; run->res && lc < run->nlc; lc++) fm_result_free(&run->res[lc]);
+  for (int lc = 0; run->res && lc < run->nlc; lc++)
+    fm_result_free(&run->res[lc]);
   free(run->res);
   free(run->info);
   free(run->checks);
@@ -397,7 +445,8 @@ void fm_run_free(FmRun *run) {
 static void vec3(FILE *fp, const double v[3]) {
   fputc('[', fp);
   for (int i = 0; i < 3; i++) {
-    if (i) fputs(", ", fp);
+    if (i)
+      fputs(", ", fp);
     fm_json_number(fp, v[i]);
   }
   fputc(']', fp);
@@ -406,13 +455,15 @@ static void vec3(FILE *fp, const double v[3]) {
 int fm_write_summary_tmp(const FmRun *run, const char *path) {
   const FmModel *md = &run->md;
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   fprintf(fp, "{\n  \"femora\": \"%s\",\n  \"title\": ", FEMORA_VERSION);
   fm_json_string(fp, md->cs.title);
   fprintf(fp, ",\n  \"case\": ");
   fm_json_string(fp, md->cs.path);
-  fprintf(fp, ",\n  \"dofs\": %d, \"nodes\": %d, \"elements\": %d, \"order\": %d, "
-              "\"ranks\": %d, \"backend\": ",
+  fprintf(fp,
+          ",\n  \"dofs\": %d, \"nodes\": %d, \"elements\": %d, \"order\": %d, "
+          "\"ranks\": %d, \"backend\": ",
           3 * md->mesh.nnodes, md->mesh.nnodes, md->mesh.nelem, md->mesh.order,
           run->ranks);
   fm_json_string(fp, md->cs.backend);
@@ -423,7 +474,8 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
     fputs(lc ? ",\n    {" : "\n    {", fp);
     fputs("\"name\": ", fp);
     fm_json_string(fp, md->cs.load_cases[lc].name);
-    fprintf(fp, ", \"iterations\": %d, \"residual\": ", run->info[lc].iterations);
+    fprintf(fp,
+            ", \"iterations\": %d, \"residual\": ", run->info[lc].iterations);
     fm_json_number(fp, run->info[lc].residual);
     fputs(",\n     \"max_displacement\": ", fp);
     fm_json_number(fp, r->max_displacement);
@@ -492,7 +544,8 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
     int first = 1;
     for (int g = 0; g < md->cs.nmaterials; g++) {
       const FmFatigueGroupStats *gs = &run->fatigue.groups[g];
-      if (!gs->assessed) continue;
+      if (!gs->assessed)
+        continue;
       fputs(first ? "\n      " : ",\n      ", fp);
       first = 0;
       fm_json_string(fp, md->cs.materials[g].group);
@@ -536,10 +589,12 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
     }
     fputs("],", fp);
   }
-  fprintf(fp, "\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
-              "\"setup\": %.4f, \"solve\": %.4f, \"recovery\": %.4f, "
-              "\"output\": %.4f, \"total\": %.4f},\n  \"peak_memory_mb\": %.1f\n}\n",
-          run->t.mesh, run->t.assembly, run->t.setup, run->t.solve,
-          run->t.recovery, run->t.output, run->t.total, run->peak_mb);
+  fprintf(
+      fp,
+      "\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
+      "\"setup\": %.4f, \"solve\": %.4f, \"recovery\": %.4f, "
+      "\"output\": %.4f, \"total\": %.4f},\n  \"peak_memory_mb\": %.1f\n}\n",
+      run->t.mesh, run->t.assembly, run->t.setup, run->t.solve, run->t.recovery,
+      run->t.output, run->t.total, run->peak_mb);
   return fm_close_tmp(fp, path);
 }

@@ -30,7 +30,7 @@ typedef struct {
   int nlc;
   FmResult *res;     /* per load case (rank 0 only; others hold u alone) */
   FmSolveInfo *info; /* per load case */
-  FmCheck *checks; /* one per md.cs.expected (rank 0) */
+  FmCheck *checks;   /* one per md.cs.expected (rank 0) */
   int has_fatigue;
   FmFatigueResult fatigue; /* rank 0, when the case has a fatigue section */
   FmTimings t;
@@ -44,8 +44,7 @@ int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
            FmRun *run);
 /* The same for a case already read (and possibly modified) in memory: the
  * case is taken over (and left empty). */
-int fm_run_case(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
-                FmRun *run);
+int fm_run_case(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt, FmRun *run);
 void fm_run_free(FmRun *run);
 
 /* Make every rank of comm agree on failure: returns non-zero on every rank

@@ -16,7 +16,8 @@
 /* FNV-1a of a file's bytes, folded into h. */
 static unsigned long long hash_file(const char *path, unsigned long long h) {
   FILE *f = fopen(path, "rb");
-  if (!f) return h;
+  if (!f)
+    return h;
   int ch;
   while ((ch = fgetc(f)) != EOF) {
     h ^= (unsigned char)ch;
@@ -39,13 +40,17 @@ static unsigned long long hash_double(double v, unsigned long long h) {
 static int set_param(FmCase *c, const char *name, double value) {
   int k = -1;
   for (int p = 0; p < c->nparams; p++)
-    if (!strcmp(c->param_name[p], name)) k = p;
+    if (!strcmp(c->param_name[p], name))
+      k = p;
   if (k < 0) {
-    char (*nn)[FM_NAME_MAX] = fm_realloc(c->param_name, c->nparams + 1, FM_NAME_MAX);
-    if (!nn) return 1;
+    char(*nn)[FM_NAME_MAX] =
+        fm_realloc(c->param_name, c->nparams + 1, FM_NAME_MAX);
+    if (!nn)
+      return 1;
     c->param_name = nn;
     double *nv = fm_realloc(c->param_value, c->nparams + 1, sizeof(double));
-    if (!nv) return 1;
+    if (!nv)
+      return 1;
     c->param_value = nv;
     k = c->nparams++;
     snprintf(c->param_name[k], FM_NAME_MAX, "%s", name);
@@ -58,28 +63,33 @@ static int set_param(FmCase *c, const char *name, double value) {
 static int step_case(const FmScenario *s, int i, FmCase *c) {
   FM_CALL(fm_case_read(s->case_path, c));
   if (!c->fatigue.enabled)
-    return fm_error("%s: case %s has no fatigue section (the scenario needs its "
-                    "fatigue materials and criterion)",
-                    s->path, s->case_path);
+    return fm_error(
+        "%s: case %s has no fatigue section (the scenario needs its "
+        "fatigue materials and criterion)",
+        s->path, s->case_path);
   /* implant extension and the other per-age parameters of the geometry
    * script */
   if (c->geo_file[0]) {
     FM_CALL(set_param(c, s->extension_parameter, s->extension[i]));
     for (int k = 0; k < s->ngeo; k++)
-      FM_CALL(set_param(c, s->geo_name[k], s->geo_value[(size_t)k * s->nages + i]));
+      FM_CALL(
+          set_param(c, s->geo_name[k], s->geo_value[(size_t)k * s->nages + i]));
   } else {
     for (int j = 0; j < s->nages; j++)
       if (s->extension[j] != 0 || s->ngeo > 0)
-        return fm_error("%s: extension_mm, geometry_parameters: the case %s uses "
-                        "a mesh file; these need a geometry script (mesh.geo)",
-                        s->path, s->case_path);
+        return fm_error(
+            "%s: extension_mm, geometry_parameters: the case %s uses "
+            "a mesh file; these need a geometry script (mesh.geo)",
+            s->path, s->case_path);
   }
   /* one load case per activity, forces from the body weight */
-  for (int l = 0; l < c->nload_cases; l++) free(c->load_cases[l].loads);
+  for (int l = 0; l < c->nload_cases; l++)
+    free(c->load_cases[l].loads);
   free(c->load_cases);
   c->nload_cases = s->nactivities;
   c->load_cases = fm_calloc(s->nactivities, sizeof *c->load_cases);
-  if (!c->load_cases) return 1;
+  if (!c->load_cases)
+    return 1;
   const double bw = s->mass[i] * FM_G;
   for (int a = 0; a < s->nactivities; a++) {
     const FmActivity *A = &s->activities[a];
@@ -87,10 +97,12 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
     snprintf(lc->name, sizeof lc->name, "%s", A->name);
     lc->nloads = A->nloads;
     lc->loads = fm_calloc(A->nloads, sizeof *lc->loads);
-    if (!lc->loads) return 1;
+    if (!lc->loads)
+      return 1;
     for (int l = 0; l < A->nloads; l++) {
       lc->loads[l].kind = FM_LOAD_TOTAL_FORCE;
-      snprintf(lc->loads[l].group, sizeof lc->loads[l].group, "%s", A->loads[l].group);
+      snprintf(lc->loads[l].group, sizeof lc->loads[l].group, "%s",
+               A->loads[l].group);
       for (int k = 0; k < 3; k++)
         lc->loads[l].v[k] = A->loads[l].percent_bw[k] / 100.0 * bw;
     }
@@ -99,7 +111,8 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
   free(c->fatigue.cycles);
   c->fatigue.ncycles = s->nactivities;
   c->fatigue.cycles = fm_calloc(s->nactivities, sizeof *c->fatigue.cycles);
-  if (!c->fatigue.cycles) return 1;
+  if (!c->fatigue.cycles)
+    return 1;
   for (int a = 0; a < s->nactivities; a++) {
     FmCycleSpec *cy = &c->fatigue.cycles[a];
     snprintf(cy->name, sizeof cy->name, "%s", s->activities[a].name);
@@ -107,19 +120,22 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
     cy->state[0] = a;
     cy->state[1] = -1;
     cy->count = s->steps_per_day[i] * 365.25 * s->activities[a].share;
-    if (!(cy->count > 0)) cy->count = 1e-300; /* no steps: no damage */
+    if (!(cy->count > 0))
+      cy->count = 1e-300; /* no steps: no damage */
   }
   c->vtu = 1;
   return 0;
 }
 
 /* Hash of everything step i depends on. */
-static unsigned long long step_hash(const FmScenario *s, int i, unsigned long long h) {
+static unsigned long long step_hash(const FmScenario *s, int i,
+                                    unsigned long long h) {
   h = hash_double(s->age[i], h);
   h = hash_double(s->mass[i], h);
   h = hash_double(s->extension[i], h);
   h = hash_double(s->steps_per_day[i], h);
-  for (int k = 0; k < s->ngeo; k++) h = hash_double(s->geo_value[(size_t)k * s->nages + i], h);
+  for (int k = 0; k < s->ngeo; k++)
+    h = hash_double(s->geo_value[(size_t)k * s->nages + i], h);
   return h;
 }
 
@@ -135,34 +151,42 @@ static int write_step(const char *dir, unsigned long long hash,
   char path[4400];
   snprintf(path, sizeof path, "%s/step.txt", dir);
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
-  fprintf(fp, "hash %016llx\nage %.17g\nmass %.17g\nextension %.17g\ncycles %.17g\n"
-              "nodes %d\ngroups %d\n",
-          hash, st->age, st->mass, st->extension, st->cycles, st->nodes, st->ngroups);
+  if (!fp)
+    return 1;
+  fprintf(fp,
+          "hash %016llx\nage %.17g\nmass %.17g\nextension %.17g\ncycles %.17g\n"
+          "nodes %d\ngroups %d\n",
+          hash, st->age, st->mass, st->extension, st->cycles, st->nodes,
+          st->ngroups);
   for (int g = 0; g < st->ngroups; g++)
-    fprintf(fp, "group %s %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", st->group[g],
-            st->assessed[g], st->damage[g], st->min_fatigue[g], st->min_static[g],
-            st->max_vm[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
-            st->at_fatigue[g][2]);
+    fprintf(fp, "group %s %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
+            st->group[g], st->assessed[g], st->damage[g], st->min_fatigue[g],
+            st->min_static[g], st->max_vm[g], st->at_fatigue[g][0],
+            st->at_fatigue[g][1], st->at_fatigue[g][2]);
   FM_CALL(fm_close_tmp(fp, path));
   return fm_rename_tmp(path);
 }
 
 /* Read step.txt; returns 1 when present and made from the same inputs. */
-static int read_step(const char *dir, unsigned long long hash, FmScenarioStep *st) {
+static int read_step(const char *dir, unsigned long long hash,
+                     FmScenarioStep *st) {
   char path[4400];
   snprintf(path, sizeof path, "%s/step.txt", dir);
   FILE *fp = fopen(path, "r");
-  if (!fp) return 0;
+  if (!fp)
+    return 0;
   unsigned long long h = 0;
-  int ok = fscanf(fp, "hash %llx age %lg mass %lg extension %lg cycles %lg nodes %d "
-                      "groups %d",
-                  &h, &st->age, &st->mass, &st->extension, &st->cycles, &st->nodes,
-                  &st->ngroups) == 7 &&
-           h == hash && st->ngroups >= 0 && st->ngroups <= FM_SCENARIO_MAX_GROUPS;
+  int ok =
+      fscanf(fp,
+             "hash %llx age %lg mass %lg extension %lg cycles %lg nodes %d "
+             "groups %d",
+             &h, &st->age, &st->mass, &st->extension, &st->cycles, &st->nodes,
+             &st->ngroups) == 7 &&
+      h == hash && st->ngroups >= 0 && st->ngroups <= FM_SCENARIO_MAX_GROUPS;
   for (int g = 0; ok && g < st->ngroups; g++) {
     char fmt[64];
-    snprintf(fmt, sizeof fmt, " group %%%ds %%d %%lg %%lg %%lg %%lg %%lg %%lg %%lg",
+    snprintf(fmt, sizeof fmt,
+             " group %%%ds %%d %%lg %%lg %%lg %%lg %%lg %%lg %%lg",
              FM_NAME_MAX - 1);
     ok = fscanf(fp, fmt, st->group[g], &st->assessed[g], &st->damage[g],
                 &st->min_fatigue[g], &st->min_static[g], &st->max_vm[g],
@@ -197,10 +221,12 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
   st->age = s->age[i];
   st->mass = s->mass[i];
   st->extension = s->extension[i];
-  for (int k = 0; k < run.md.cs.fatigue.ncycles; k++) st->cycles += run.md.cs.fatigue.cycles[k].count;
+  for (int k = 0; k < run.md.cs.fatigue.ncycles; k++)
+    st->cycles += run.md.cs.fatigue.cycles[k].count;
   st->nodes = run.md.mesh.nnodes;
-  st->ngroups = run.md.cs.nmaterials < FM_SCENARIO_MAX_GROUPS ? run.md.cs.nmaterials
-                                                              : FM_SCENARIO_MAX_GROUPS;
+  st->ngroups = run.md.cs.nmaterials < FM_SCENARIO_MAX_GROUPS
+                    ? run.md.cs.nmaterials
+                    : FM_SCENARIO_MAX_GROUPS;
   for (int g = 0; g < st->ngroups; g++) {
     snprintf(st->group[g], FM_NAME_MAX, "%s", run.md.cs.materials[g].group);
     const FmFatigueGroupStats *gs = &run.fatigue.groups[g];
@@ -208,7 +234,8 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
     st->damage[g] = gs->assessed ? gs->max_damage : NAN;
     st->min_fatigue[g] = gs->assessed ? gs->min_fatigue : NAN;
     st->min_static[g] = gs->assessed ? gs->min_static : NAN;
-    for (int k = 0; k < 3; k++) st->at_fatigue[g][k] = gs->assessed ? gs->at_fatigue[k] : NAN;
+    for (int k = 0; k < 3; k++)
+      st->at_fatigue[g][k] = gs->assessed ? gs->at_fatigue[k] : NAN;
     st->max_vm[g] = 0.0;
     for (int lc = 0; lc < run.nlc; lc++)
       st->max_vm[g] = fmax(st->max_vm[g], run.res[lc].groups[g].max_von_mises);
@@ -222,24 +249,29 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   char path[4300];
   snprintf(path, sizeof path, "%s/scenario.csv", outdir);
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
-  fprintf(fp, "age,body_mass_kg,extension_mm,cycles,nodes,group,max_von_mises,"
-              "min_static_safety,min_fatigue_safety,damage_year,damage_cumulative,"
-              "min_fatigue_x,min_fatigue_y,min_fatigue_z\n");
+  if (!fp)
+    return 1;
+  fprintf(fp,
+          "age,body_mass_kg,extension_mm,cycles,nodes,group,max_von_mises,"
+          "min_static_safety,min_fatigue_safety,damage_year,damage_cumulative,"
+          "min_fatigue_x,min_fatigue_y,min_fatigue_z\n");
   for (int i = 0; i < r->nsteps; i++) {
     const FmScenarioStep *st = &r->steps[i];
     for (int g = 0; g < st->ngroups; g++)
-      fprintf(fp, "%g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
-              st->age, st->mass, st->extension, st->cycles, st->nodes, st->group[g],
-              st->max_vm[g], st->min_static[g], st->min_fatigue[g], st->damage[g],
-              st->cumulative[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
-              st->at_fatigue[g][2]);
+      fprintf(
+          fp,
+          "%g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
+          st->age, st->mass, st->extension, st->cycles, st->nodes, st->group[g],
+          st->max_vm[g], st->min_static[g], st->min_fatigue[g], st->damage[g],
+          st->cumulative[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
+          st->at_fatigue[g][2]);
   }
   FM_CALL(fm_close_tmp(fp, path));
   char jpath[4300];
   snprintf(jpath, sizeof jpath, "%s/scenario.json", outdir);
   fp = fm_open_tmp(jpath);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   fputs("{\"title\": ", fp);
   fm_json_string(fp, s->title);
   fputs(", \"scenario\": ", fp);
@@ -275,7 +307,8 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
       fm_json_number(fp, st->cumulative[g]);
       fputs(", \"min_fatigue_safety_at\": [", fp);
       for (int k = 0; k < 3; k++) {
-        if (k) fputs(", ", fp);
+        if (k)
+          fputs(", ", fp);
         fm_json_number(fp, st->at_fatigue[g][k]);
       }
       fputc(']', fp);
@@ -302,8 +335,9 @@ int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
   return fm_scenario_run_step(comm, path, opt, -1, res);
 }
 
-int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *opt,
-                         int only, FmScenarioResult *res) {
+int fm_scenario_run_step(MPI_Comm comm, const char *path,
+                         const FmRunOptions *opt, int only,
+                         FmScenarioResult *res) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -331,8 +365,10 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *op
   {
     FmCase c;
     if (!fm_case_read(s.case_path, &c)) {
-      snprintf(inputs[ninputs][0], FM_PATH_MAX, "%s", c.geo_file[0] ? "geometry" : "mesh");
-      snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", c.geo_file[0] ? c.geo_file : c.mesh_file);
+      snprintf(inputs[ninputs][0], FM_PATH_MAX, "%s",
+               c.geo_file[0] ? "geometry" : "mesh");
+      snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s",
+               c.geo_file[0] ? c.geo_file : c.mesh_file);
       snprintf(inputs[ninputs][0], FM_PATH_MAX, "materials");
       snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", c.fatigue.library_file);
     }
@@ -352,7 +388,8 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *op
       for (int k = 0; k < ninputs; k++)
         fprintf(fp, "%s %s %016llx\n", inputs[k][0], inputs[k][1], hin[k]);
       ierr = fm_close_tmp(fp, ip);
-      if (!ierr) ierr = fm_rename_tmp(ip);
+      if (!ierr)
+        ierr = fm_rename_tmp(ip);
     }
   }
   if (fm_sync_error(comm, ierr)) {
@@ -366,15 +403,17 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *op
     return 1;
   }
   if (rank == 0 && !opt->quiet)
-    printf("scenario: %s, %d age steps on %d rank%s\n", s.title[0] ? s.title : path,
-           s.nages, size, size > 1 ? "s" : "");
+    printf("scenario: %s, %d age steps on %d rank%s\n",
+           s.title[0] ? s.title : path, s.nages, size, size > 1 ? "s" : "");
   /* each rank its own steps */
   ierr = 0;
   int resumed = 0;
-  if (only >= s.nages) ierr = fm_error("%s: --step %d: the scenario has %d steps (0 to %d)",
-                                       path, only, s.nages, s.nages - 1);
+  if (only >= s.nages)
+    ierr = fm_error("%s: --step %d: the scenario has %d steps (0 to %d)", path,
+                    only, s.nages, s.nages - 1);
   for (int i = rank; i < s.nages && !ierr; i += size) {
-    if (only >= 0 && i != only) continue;
+    if (only >= 0 && i != only)
+      continue;
     char dir[4300];
     step_dir(outdir, &s, i, dir, sizeof dir);
     const unsigned long long h = step_hash(&s, i, h0);
@@ -382,11 +421,13 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *op
     if (read_step(dir, h, &st)) {
       resumed++;
       if (!opt->quiet)
-        printf("  age %g: finished earlier (%s/step.txt), not solved again\n", s.age[i], dir);
+        printf("  age %g: finished earlier (%s/step.txt), not solved again\n",
+               s.age[i], dir);
       continue;
     }
     ierr = solve_step(&s, i, dir, opt, &st);
-    if (!ierr) ierr = write_step(dir, h, &st);
+    if (!ierr)
+      ierr = write_step(dir, h, &st);
     if (!ierr && !opt->quiet)
       printf("  age %g: %.1f kg, extension %g mm, %d nodes: solved\n", s.age[i],
              s.mass[i], s.extension[i], st.nodes);
@@ -408,7 +449,8 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *op
     step_dir(outdir, &s, i, dir, sizeof dir);
     const unsigned long long h = step_hash(&s, i, h0);
     if (!read_step(dir, h, &res->steps[i]))
-      ierr = fm_error("%s/step.txt: missing or unreadable after the step was solved", dir);
+      ierr = fm_error(
+          "%s/step.txt: missing or unreadable after the step was solved", dir);
   }
   if (!ierr) {
     /* cumulative damage per group (largest node each year: conservative when
@@ -428,35 +470,41 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *op
         st->cumulative[g] = cum;
       }
     }
-    if (rank == 0) ierr = write_summary(&s, res, outdir);
-    if (rank == 0 && !ierr) ierr = fm_report_write(outdir);
+    if (rank == 0)
+      ierr = write_summary(&s, res, outdir);
+    if (rank == 0 && !ierr)
+      ierr = fm_report_write(outdir);
   }
   ierr = fm_sync_error(comm, ierr);
   if (!ierr && rank == 0 && !opt->quiet) {
     const FmScenarioStep *last = &res->steps[s.nages - 1];
-    printf("scenario results (%d step%s solved, %d resumed):\n", s.nages - res->resumed,
-           s.nages - res->resumed == 1 ? "" : "s", res->resumed);
+    printf("scenario results (%d step%s solved, %d resumed):\n",
+           s.nages - res->resumed, s.nages - res->resumed == 1 ? "" : "s",
+           res->resumed);
     printf("  %-6s %-8s %-10s", "age", "mass kg", "ext. mm");
     for (int g = 0; g < last->ngroups; g++)
-      if (last->assessed[g]) printf(" %14s", last->group[g]);
+      if (last->assessed[g])
+        printf(" %14s", last->group[g]);
     printf("   (cumulative damage)\n");
     for (int i = 0; i < s.nages; i++) {
       const FmScenarioStep *st = &res->steps[i];
       printf("  %-6g %-8.2f %-10g", st->age, st->mass, st->extension);
       for (int g = 0; g < st->ngroups; g++)
-        if (st->assessed[g]) printf(" %14.4g", st->cumulative[g]);
+        if (st->assessed[g])
+          printf(" %14.4g", st->cumulative[g]);
       printf("\n");
     }
     for (int g = 0; g < last->ngroups; g++)
       if (last->assessed[g]) {
         if (isnan(res->failure_age[g]))
-          printf("  %s: cumulative damage %.3g at age %g: below 1\n", last->group[g],
-                 last->cumulative[g], last->age + 1);
+          printf("  %s: cumulative damage %.3g at age %g: below 1\n",
+                 last->group[g], last->cumulative[g], last->age + 1);
         else
-          printf("  %s: cumulative damage reaches 1 at age %.2f\n", last->group[g],
-                 res->failure_age[g]);
+          printf("  %s: cumulative damage reaches 1 at age %.2f\n",
+                 last->group[g], res->failure_age[g]);
       }
-    printf("results: %s/report.html, %s/scenario.json, %s/scenario.csv, %s/age_*/\n",
+    printf("results: %s/report.html, %s/scenario.json, %s/scenario.csv, "
+           "%s/age_*/\n",
            outdir, outdir, outdir, outdir);
   }
   fm_scenario_free(&s);

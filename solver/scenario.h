@@ -20,9 +20,9 @@ typedef struct {
   double damage[FM_SCENARIO_MAX_GROUPS];      /* that year (largest node) */
   double min_fatigue[FM_SCENARIO_MAX_GROUPS]; /* at the design life */
   double min_static[FM_SCENARIO_MAX_GROUPS];
-  double max_vm[FM_SCENARIO_MAX_GROUPS];      /* over the activities */
+  double max_vm[FM_SCENARIO_MAX_GROUPS];        /* over the activities */
   double at_fatigue[FM_SCENARIO_MAX_GROUPS][3]; /* where min_fatigue sits */
-  double cumulative[FM_SCENARIO_MAX_GROUPS];  /* up to the end of this step */
+  double cumulative[FM_SCENARIO_MAX_GROUPS];    /* up to the end of this step */
 } FmScenarioStep;
 
 typedef struct {
@@ -36,8 +36,9 @@ typedef struct {
 int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
                     FmScenarioResult *res);
 /* Solve step `only` alone (a job-array element; no summary); only < 0: all. */
-int fm_scenario_run_step(MPI_Comm comm, const char *path, const FmRunOptions *opt,
-                         int only, FmScenarioResult *res);
+int fm_scenario_run_step(MPI_Comm comm, const char *path,
+                         const FmRunOptions *opt, int only,
+                         FmScenarioResult *res);
 void fm_scenario_result_free(FmScenarioResult *res);
 
 #endif

@@ -24,11 +24,13 @@ static int is_dir(const char *p) {
 
 static int has_top_key(const char *path, const char *key) {
   FILE *f = fopen(path, "r");
-  if (!f) return 0;
+  if (!f)
+    return 0;
   char line[1024];
   int found = 0;
   const size_t n = strlen(key);
-  while (!found && fgets(line, sizeof line, f)) found = !strncmp(line, key, n) && line[n] == ':';
+  while (!found && fgets(line, sizeof line, f))
+    found = !strncmp(line, key, n) && line[n] == ':';
   fclose(f);
   return found;
 }
@@ -37,20 +39,29 @@ static int has_top_key(const char *path, const char *key) {
 static void shq(FILE *fp, const char *s) {
   fputc('\'', fp);
   for (; *s; s++) {
-    if (*s == '\'') fputs("'\\''", fp);
-    else fputc(*s, fp);
+    if (*s == '\'')
+      fputs("'\\''", fp);
+    else
+      fputc(*s, fp);
   }
   fputc('\'', fp);
 }
 
-static void header(FILE *fp, const FmSubmitOptions *o, const char *name, int array_n,
-                   const char *log) {
-  fprintf(fp, "#!/bin/bash\n# written by femora submit\n#SBATCH --job-name=%s\n", name);
-  fprintf(fp, "#SBATCH --nodes=%d\n#SBATCH --ntasks-per-node=%d\n#SBATCH --time=%s\n",
-          o->nodes, o->ntasks_per_node, o->time);
-  if (o->partition && o->partition[0]) fprintf(fp, "#SBATCH --partition=%s\n", o->partition);
-  if (o->gpus_per_node > 0) fprintf(fp, "#SBATCH --gpus-per-node=%d\n", o->gpus_per_node);
-  if (array_n > 0) fprintf(fp, "#SBATCH --array=0-%d\n", array_n - 1);
+static void header(FILE *fp, const FmSubmitOptions *o, const char *name,
+                   int array_n, const char *log) {
+  fprintf(fp,
+          "#!/bin/bash\n# written by femora submit\n#SBATCH --job-name=%s\n",
+          name);
+  fprintf(
+      fp,
+      "#SBATCH --nodes=%d\n#SBATCH --ntasks-per-node=%d\n#SBATCH --time=%s\n",
+      o->nodes, o->ntasks_per_node, o->time);
+  if (o->partition && o->partition[0])
+    fprintf(fp, "#SBATCH --partition=%s\n", o->partition);
+  if (o->gpus_per_node > 0)
+    fprintf(fp, "#SBATCH --gpus-per-node=%d\n", o->gpus_per_node);
+  if (array_n > 0)
+    fprintf(fp, "#SBATCH --array=0-%d\n", array_n - 1);
   fprintf(fp, "#SBATCH --output=%s\nset -u\n", log);
   fputs("# OpenMPI asks for consent to run as root\n"
         "if [ \"$(id -u)\" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 "
@@ -60,7 +71,8 @@ static void header(FILE *fp, const FmSubmitOptions *o, const char *name, int arr
 
 static int write_script(const char *path, const char *text) {
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   fputs(text, fp);
   FM_CALL(fm_close_tmp(fp, path));
   FM_CALL(fm_rename_tmp(path));
@@ -69,40 +81,51 @@ static int write_script(const char *path, const char *text) {
 }
 
 /* sbatch --parsable [extra] script -> job id */
-static int sbatch(const char *script, const char *extra, char *jobid, size_t n) {
+static int sbatch(const char *script, const char *extra, char *jobid,
+                  size_t n) {
   char cmd[9000];
-  snprintf(cmd, sizeof cmd, "sbatch --parsable %s '%s' 2>&1", extra ? extra : "", script);
+  snprintf(cmd, sizeof cmd, "sbatch --parsable %s '%s' 2>&1",
+           extra ? extra : "", script);
   FILE *p = popen(cmd, "r");
-  if (!p) return fm_error("sbatch: cannot run: %s", strerror(errno));
+  if (!p)
+    return fm_error("sbatch: cannot run: %s", strerror(errno));
   char line[1024] = "";
-  if (!fgets(line, sizeof line, p)) line[0] = 0;
+  if (!fgets(line, sizeof line, p))
+    line[0] = 0;
   const int rc = pclose(p);
   line[strcspn(line, "\n")] = 0;
   if (rc != 0 || !line[0] || line[0] < '0' || line[0] > '9')
     return fm_error("%s: sbatch failed: %s", script,
-                    line[0] ? line : "no output (is Slurm installed and running?)");
+                    line[0] ? line
+                            : "no output (is Slurm installed and running?)");
   char *semi = strchr(line, ';'); /* "id;cluster" */
-  if (semi) *semi = 0;
+  if (semi)
+    *semi = 0;
   snprintf(jobid, n, "%s", line);
   return 0;
 }
 
 static void jobs_dir(char *out, size_t n) {
   const char *d = getenv("FEMORA_JOBS_DIR");
-  if (d && d[0]) snprintf(out, n, "%s", d);
-  else snprintf(out, n, "%s/.femora/jobs", getenv("HOME") ? getenv("HOME") : "/tmp");
+  if (d && d[0])
+    snprintf(out, n, "%s", d);
+  else
+    snprintf(out, n, "%s/.femora/jobs",
+             getenv("HOME") ? getenv("HOME") : "/tmp");
 }
 
-
 int fm_submit(const FmSubmitOptions *o) {
-  Kind kind = is_dir(o->target) ? KIND_SUITE : has_top_key(o->target, "ages") ? KIND_SCENARIO : KIND_CASE;
+  Kind kind = is_dir(o->target)                ? KIND_SUITE
+              : has_top_key(o->target, "ages") ? KIND_SCENARIO
+                                               : KIND_CASE;
   char abs_out[4096], abs_target[4096];
   FM_CALL(fm_make_dirs(o->outdir));
-  if (!realpath(o->outdir, abs_out)) return fm_error("%s: %s", o->outdir, strerror(errno));
+  if (!realpath(o->outdir, abs_out))
+    return fm_error("%s: %s", o->outdir, strerror(errno));
   if (!realpath(o->target, abs_target))
     return fm_error("%s: cannot open: %s", o->target, strerror(errno));
   int n = 0;
-  char (*paths)[4096] = NULL, (*names)[512] = NULL;
+  char(*paths)[4096] = NULL, (*names)[512] = NULL;
   FmScenario sc;
   memset(&sc, 0, sizeof sc);
   if (kind == KIND_SUITE) {
@@ -119,7 +142,8 @@ int fm_submit(const FmSubmitOptions *o) {
   char *buf = NULL;
   size_t len = 0;
   FILE *fp = open_memstream(&buf, &len);
-  if (!fp) return fm_error("out of memory");
+  if (!fp)
+    return fm_error("out of memory");
   char log[4300], base[256];
   const char *b = strrchr(abs_target, '/');
   snprintf(base, sizeof base, "femora-%.200s", b ? b + 1 : abs_target);
@@ -154,7 +178,9 @@ int fm_submit(const FmSubmitOptions *o) {
   } else {
     snprintf(log, sizeof log, "%s/slurm-%%A_%%a.out", abs_out);
     header(fp, o, base, n, log);
-    fputs("# one age step per array element (finished steps are not redone)\nexec ", fp);
+    fputs("# one age step per array element (finished steps are not "
+          "redone)\nexec ",
+          fp);
     shq(fp, o->femora);
     fputs(" scenario ", fp);
     shq(fp, abs_target);
@@ -176,7 +202,8 @@ int fm_submit(const FmSubmitOptions *o) {
     fp = open_memstream(&buf2, &len);
     snprintf(log, sizeof log, "%s/slurm-%%j-summary.out", abs_out);
     header(fp, &o1, "femora-scenario-summary", 0, log);
-    fputs("# all steps are finished: gather them, summary and report\nexec ", fp);
+    fputs("# all steps are finished: gather them, summary and report\nexec ",
+          fp);
     shq(fp, o->femora);
     fputs(" scenario ", fp);
     shq(fp, abs_target);
@@ -190,7 +217,8 @@ int fm_submit(const FmSubmitOptions *o) {
   if (!ierr && o->dry_run) {
     fputs(buf, stdout);
     if (buf2) {
-      printf("\n# then, after the array (sbatch --dependency=afterok:JOBID):\n");
+      printf(
+          "\n# then, after the array (sbatch --dependency=afterok:JOBID):\n");
       fputs(buf2, stdout);
     }
   }
@@ -199,7 +227,8 @@ int fm_submit(const FmSubmitOptions *o) {
   free(paths);
   free(names);
   fm_scenario_free(&sc);
-  if (ierr || o->dry_run) return ierr;
+  if (ierr || o->dry_run)
+    return ierr;
 
   char jobid[64], jobid2[64] = "";
   FM_CALL(sbatch(script, NULL, jobid, sizeof jobid));
@@ -214,22 +243,26 @@ int fm_submit(const FmSubmitOptions *o) {
   FM_CALL(fm_make_dirs(reg));
   snprintf(path, sizeof path, "%s/%s", reg, jobid);
   fp = fm_open_tmp(path);
-  if (!fp) return 1;
-  fprintf(fp, "kind %s\nelements %d\noutdir %s\ntarget %s\nsummary_job %s\n", kind_name[kind], n,
-          abs_out, abs_target, jobid2[0] ? jobid2 : "-");
+  if (!fp)
+    return 1;
+  fprintf(fp, "kind %s\nelements %d\noutdir %s\ntarget %s\nsummary_job %s\n",
+          kind_name[kind], n, abs_out, abs_target, jobid2[0] ? jobid2 : "-");
   FM_CALL(fm_close_tmp(fp, path));
   FM_CALL(fm_rename_tmp(path));
   printf("%s\n", jobid);
-  if (jobid2[0]) fprintf(stderr, "femora: summary job %s runs after %s\n", jobid2, jobid);
+  if (jobid2[0])
+    fprintf(stderr, "femora: summary job %s runs after %s\n", jobid2, jobid);
   return 0;
 }
 
 static int file_has(const char *path, const char *needle) {
   FILE *f = fopen(path, "r");
-  if (!f) return 0;
+  if (!f)
+    return 0;
   char line[2048];
   int found = 0;
-  while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
+  while (!found && fgets(line, sizeof line, f))
+    found = strstr(line, needle) != NULL;
   fclose(f);
   return found;
 }
@@ -244,11 +277,16 @@ int fm_status(const char *jobid) {
   jobs_dir(reg, sizeof reg);
   snprintf(path, sizeof path, "%s/%s", reg, jobid);
   FILE *f = fopen(path, "r");
-  if (!f) return fm_error("job %s: not submitted by femora submit on this machine (%s)", jobid, path);
+  if (!f)
+    return fm_error(
+        "job %s: not submitted by femora submit on this machine (%s)", jobid,
+        path);
   char kind[32] = "", outdir[4096] = "", target[4096] = "", sjob[64] = "";
   int n = 0;
-  if (fscanf(f, "kind %31s elements %d outdir %4095s target %4095s summary_job %63s", kind, &n,
-             outdir, target, sjob) != 5) {
+  if (fscanf(
+          f,
+          "kind %31s elements %d outdir %4095s target %4095s summary_job %63s",
+          kind, &n, outdir, target, sjob) != 5) {
     fclose(f);
     return fm_error("%s: unreadable job record", path);
   }
@@ -259,14 +297,17 @@ int fm_status(const char *jobid) {
   int pending = 0, running = 0;
   FILE *p = popen(cmd, "r");
   while (p && fgets(line, sizeof line, p)) {
-    if (!strncmp(line, "PENDING", 7)) pending++;
-    else if (!strncmp(line, "RUNNING", 7) || !strncmp(line, "COMPLETING", 10)) running++;
+    if (!strncmp(line, "PENDING", 7))
+      pending++;
+    else if (!strncmp(line, "RUNNING", 7) || !strncmp(line, "COMPLETING", 10))
+      running++;
   }
-  if (p) pclose(p);
+  if (p)
+    pclose(p);
   int done = 0, failed = 0, badchecks = 0;
   if (!strcmp(kind, "suite")) {
     int m = 0;
-    char (*paths)[4096] = NULL, (*names)[512] = NULL;
+    char(*paths)[4096] = NULL, (*names)[512] = NULL;
     FM_CALL(fm_suite_find(target, &m, &paths, &names));
     for (int k = 0; k < m; k++) {
       snprintf(path, sizeof path, "%s/cases/%s/summary.json", outdir, names[k]);
@@ -290,8 +331,10 @@ int fm_status(const char *jobid) {
       snprintf(path, sizeof path, "%s/age_%g/step.txt", outdir, s.age[k]);
       char slog[4800];
       snprintf(slog, sizeof slog, "%s/slurm-%s_%d.out", outdir, jobid, k);
-      if (exists(path)) done++;
-      else if (file_has(slog, "femora: error")) failed++;
+      if (exists(path))
+        done++;
+      else if (file_has(slog, "femora: error"))
+        failed++;
     }
     fm_scenario_free(&s);
   } else {
@@ -299,19 +342,26 @@ int fm_status(const char *jobid) {
     snprintf(path, sizeof path, "%s/summary.json", outdir);
     char slog[4800];
     snprintf(slog, sizeof slog, "%s/slurm-%s.out", outdir, jobid);
-    if (exists(path)) done++;
-    else if (file_has(slog, "femora: error")) failed++;
+    if (exists(path))
+      done++;
+    else if (file_has(slog, "femora: error"))
+      failed++;
   }
-  printf("job %s (%s, %d element%s): %d finished", jobid, kind, n, n == 1 ? "" : "s", done);
-  if (!strcmp(kind, "suite")) printf(" (%d with failed checks)", badchecks);
+  printf("job %s (%s, %d element%s): %d finished", jobid, kind, n,
+         n == 1 ? "" : "s", done);
+  if (!strcmp(kind, "suite"))
+    printf(" (%d with failed checks)", badchecks);
   printf(", %d failed, %d running, %d pending", failed, running, pending);
   const int waiting = n - done - failed;
   if (waiting > running + pending)
     printf(", %d not started or lost", waiting - running - pending);
   if (!strcmp(kind, "scenario")) {
     snprintf(path, sizeof path, "%s/scenario.json", outdir);
-    printf("; summary %s", exists(path) ? "written" : sjob[0] != '-' ? "waiting for job " : "not written");
-    if (!exists(path) && sjob[0] != '-') printf("%s", sjob);
+    printf("; summary %s", exists(path)     ? "written"
+                           : sjob[0] != '-' ? "waiting for job "
+                                            : "not written");
+    if (!exists(path) && sjob[0] != '-')
+      printf("%s", sjob);
   }
   printf("\nresults: %s\n", outdir);
   return 0;

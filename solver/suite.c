@@ -47,28 +47,35 @@ static double now(void) {
 }
 
 /* a case file: *.yaml with a top-level "expected:" line */
-static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+static int visit(const char *path, const struct stat *st, int type,
+                 struct FTW *ftw) {
   (void)st, (void)ftw;
   const size_t n = strlen(path);
-  if (type != FTW_F || n < 6 || strcmp(path + n - 5, ".yaml")) return 0;
+  if (type != FTW_F || n < 6 || strcmp(path + n - 5, ".yaml"))
+    return 0;
   FILE *f = fopen(path, "r");
-  if (!f) return 0;
+  if (!f)
+    return 0;
   char line[512];
   int has = 0;
-  while (!has && fgets(line, sizeof line, f)) has = !strncmp(line, "expected:", 9);
+  while (!has && fgets(line, sizeof line, f))
+    has = !strncmp(line, "expected:", 9);
   fclose(f);
-  if (!has) return 0;
+  if (!has)
+    return 0;
   if (g_ncases == g_cap) {
     g_cap = g_cap ? 2 * g_cap : 16;
     SuiteCase *nc = realloc(g_cases, g_cap * sizeof *nc);
-    if (!nc) return 1;
+    if (!nc)
+      return 1;
     g_cases = nc;
   }
   SuiteCase *c = &g_cases[g_ncases++];
   memset(c, 0, sizeof *c);
   snprintf(c->path, sizeof c->path, "%s", path);
   const char *rel = path + strlen(g_root);
-  while (*rel == '/') rel++;
+  while (*rel == '/')
+    rel++;
   snprintf(c->name, sizeof c->name, "%.*s", (int)(strlen(rel) - 5), rel);
   c->status = -1;
   return 0;
@@ -78,7 +85,6 @@ static int cmp_case(const void *a, const void *b) {
   return strcmp(((const SuiteCase *)a)->name, ((const SuiteCase *)b)->name);
 }
 
-
 static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   char res[4800], so[4800], se[4800];
   snprintf(res, sizeof res, "%s/results", c->out);
@@ -87,13 +93,16 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   FM_CALL(fm_make_dirs(c->out));
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, so, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, se, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, so, O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&fa, 2, se, O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   char *argv[] = {(char *)opt->femora, "run", c->path, "-o", res, NULL};
   c->t0 = now();
   const int rc = posix_spawn(&c->pid, opt->femora, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
-  if (rc) return fm_error("%s: cannot start: %s", opt->femora, strerror(rc));
+  if (rc)
+    return fm_error("%s: cannot start: %s", opt->femora, strerror(rc));
   return 0;
 }
 
@@ -108,30 +117,36 @@ static void collect(SuiteCase *c) {
     /* fields: result, what, value, reference, error, tolerance, ... */
     char *fld[6], *save = NULL;
     int nf = 0;
-    for (char *tok = strtok_r(line, "\t", &save); tok && nf < 6; tok = strtok_r(NULL, "\t", &save))
+    for (char *tok = strtok_r(line, "\t", &save); tok && nf < 6;
+         tok = strtok_r(NULL, "\t", &save))
       fld[nf++] = tok;
     if (nf == 6) {
       const double r = atof(fld[4]) / atof(fld[5]);
-      if (!(r <= c->worst)) c->worst = r; /* NaN counts as worst */
+      if (!(r <= c->worst))
+        c->worst = r; /* NaN counts as worst */
     }
   }
-  if (f) fclose(f);
+  if (f)
+    fclose(f);
   if (c->status != 0) {
     snprintf(path, sizeof path, "%s/stderr.txt", c->out);
     f = fopen(path, "r");
     if (f && fgets(c->first_error, sizeof c->first_error, f)) {
       c->first_error[strcspn(c->first_error, "\n")] = 0;
     } else {
-      snprintf(c->first_error, sizeof c->first_error, "exit status %d", c->status);
+      snprintf(c->first_error, sizeof c->first_error, "exit status %d",
+               c->status);
     }
-    if (f) fclose(f);
+    if (f)
+      fclose(f);
   }
 }
 
 /* history lines: iso-date,case,seconds,passed,checks */
 static void read_history(const char *path) {
   FILE *f = fopen(path, "r");
-  if (!f) return;
+  if (!f)
+    return;
   char line[2048];
   double *t = NULL;
   for (int k = 0; k < g_ncases; k++) {
@@ -139,15 +154,19 @@ static void read_history(const char *path) {
     rewind(f);
     while (fgets(line, sizeof line, f)) {
       char *p = strchr(line, ',');
-      if (!p) continue;
+      if (!p)
+        continue;
       char *q = strchr(p + 1, ',');
-      if (!q) continue;
+      if (!q)
+        continue;
       *q = 0;
-      if (strcmp(p + 1, g_cases[k].name)) continue;
+      if (strcmp(p + 1, g_cases[k].name))
+        continue;
       if (n == cap) {
         cap = cap ? 2 * cap : 16;
         double *nt = realloc(t, cap * sizeof *nt);
-        if (!nt) break;
+        if (!nt)
+          break;
         t = nt;
       }
       t[n++] = atof(q + 1);
@@ -173,18 +192,24 @@ static int split_check(char *line, char *fld[9]) {
   line[strcspn(line, "\n")] = 0;
   int nf = 0;
   char *save = NULL;
-  for (char *tok = strtok_r(line, "\t", &save); tok && nf < 9; tok = strtok_r(NULL, "\t", &save))
+  for (char *tok = strtok_r(line, "\t", &save); tok && nf < 9;
+       tok = strtok_r(NULL, "\t", &save))
     fld[nf++] = tok;
   return nf;
 }
 
 static void xml_text(FILE *fp, const char *s) {
   for (; *s; s++) {
-    if (*s == '<') fputs("&lt;", fp);
-    else if (*s == '>') fputs("&gt;", fp);
-    else if (*s == '&') fputs("&amp;", fp);
-    else if (*s == '"') fputs("&quot;", fp);
-    else if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, fp);
+    if (*s == '<')
+      fputs("&lt;", fp);
+    else if (*s == '>')
+      fputs("&gt;", fp);
+    else if (*s == '&')
+      fputs("&amp;", fp);
+    else if (*s == '"')
+      fputs("&quot;", fp);
+    else if ((unsigned char)*s >= 0x20 || *s == '\t')
+      fputc(*s, fp);
   }
 }
 
@@ -192,21 +217,25 @@ static void xml_text(FILE *fp, const char *s) {
  * run after run (the last FM_PLOT_MAX runs). */
 static void history_plots(FILE *fp, const char *hist) {
   FILE *f = fopen(hist, "r");
-  if (!f) return;
+  if (!f)
+    return;
   static char dates[FM_PLOT_MAX][32];
   static double tsec[16][FM_PLOT_MAX], ratio[16][FM_PLOT_MAX];
   int nd = 0;
   const int nc = g_ncases < 16 ? g_ncases : 16;
   for (int c = 0; c < 16; c++)
-    for (int d = 0; d < FM_PLOT_MAX; d++) tsec[c][d] = ratio[c][d] = NAN;
+    for (int d = 0; d < FM_PLOT_MAX; d++)
+      tsec[c][d] = ratio[c][d] = NAN;
   char line[2048];
   while (fgets(line, sizeof line, f)) {
     char *fld[6], *save = NULL;
     int n = 0;
     line[strcspn(line, "\n")] = 0;
-    for (char *tok = strtok_r(line, ",", &save); tok && n < 6; tok = strtok_r(NULL, ",", &save))
+    for (char *tok = strtok_r(line, ",", &save); tok && n < 6;
+         tok = strtok_r(NULL, ",", &save))
       fld[n++] = tok;
-    if (n < 3) continue;
+    if (n < 3)
+      continue;
     int d = nd - 1;
     if (d < 0 || strcmp(dates[d], fld[0])) {
       if (nd == FM_PLOT_MAX) { /* keep the newest runs */
@@ -224,38 +253,50 @@ static void history_plots(FILE *fp, const char *hist) {
     for (int c = 0; c < nc; c++)
       if (!strcmp(g_cases[c].name, fld[1])) {
         tsec[c][d] = atof(fld[2]);
-        if (n >= 6) ratio[c][d] = atof(fld[5]);
+        if (n >= 6)
+          ratio[c][d] = atof(fld[5]);
       }
   }
   fclose(f);
-  if (nd < 1) return;
+  if (nd < 1)
+    return;
   double x[FM_PLOT_MAX];
-  for (int d = 0; d < nd; d++) x[d] = d + 1;
+  for (int d = 0; d < nd; d++)
+    x[d] = d + 1;
   static char names[16][128];
-  for (int c = 0; c < nc; c++) snprintf(names[c], sizeof names[c], "%.127s", g_cases[c].name);
-  fprintf(fp, "<h2>History (%d runs, %s to %s)</h2>\n", nd, dates[0], dates[nd - 1]);
+  for (int c = 0; c < nc; c++)
+    snprintf(names[c], sizeof names[c], "%.127s", g_cases[c].name);
+  fprintf(fp, "<h2>History (%d runs, %s to %s)</h2>\n", nd, dates[0],
+          dates[nd - 1]);
   fm_svg_plot(fp, "Run time per case", "run", "seconds", nd, x, nc,
               (const char(*)[128])names, tsec, 0);
-  fm_svg_plot(fp, "Accuracy: worst error / tolerance per case (below 1 passes)", "run",
-              "error / tolerance", nd, x, nc, (const char(*)[128])names, ratio, 1);
+  fm_svg_plot(fp, "Accuracy: worst error / tolerance per case (below 1 passes)",
+              "run", "error / tolerance", nd, x, nc, (const char(*)[128])names,
+              ratio, 1);
 }
 
-static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail, int nchecks) {
+static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
+                         int nchecks) {
   char path[4300];
   snprintf(path, sizeof path, "%s/junit.xml", opt->outdir);
   FILE *fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   int ntests = 0;
-  for (int k = 0; k < g_ncases; k++) ntests += g_cases[k].status == 0 ? g_cases[k].nchecks + g_cases[k].slow : 1;
-  fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
-              "<testsuite name=\"femora-validation\" tests=\"%d\" failures=\"%d\">\n",
-          ntests, nfail);
+  for (int k = 0; k < g_ncases; k++)
+    ntests += g_cases[k].status == 0 ? g_cases[k].nchecks + g_cases[k].slow : 1;
+  fprintf(
+      fp,
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+      "<testsuite name=\"femora-validation\" tests=\"%d\" failures=\"%d\">\n",
+      ntests, nfail);
   for (int k = 0; k < g_ncases; k++) {
     const SuiteCase *c = &g_cases[k];
     if (c->status != 0) {
       fputs("  <testcase classname=\"", fp);
       xml_text(fp, c->name);
-      fprintf(fp, "\" name=\"run\" time=\"%.3f\"><failure message=\"", c->seconds);
+      fprintf(fp, "\" name=\"run\" time=\"%.3f\"><failure message=\"",
+              c->seconds);
       xml_text(fp, c->first_error);
       fputs("\"/></testcase>\n", fp);
       continue;
@@ -265,29 +306,35 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
     FILE *f = fopen(cp, "r");
     while (f && fgets(line, sizeof line, f)) {
       char *fld[9];
-      if (split_check(line, fld) < 9) continue;
+      if (split_check(line, fld) < 9)
+        continue;
       fputs("  <testcase classname=\"", fp);
       xml_text(fp, c->name);
       fputs("\" name=\"", fp);
       xml_text(fp, fld[1]);
-      fprintf(fp, "\" time=\"%.3f\">", c->seconds / (c->nchecks ? c->nchecks : 1));
+      fprintf(fp, "\" time=\"%.3f\">",
+              c->seconds / (c->nchecks ? c->nchecks : 1));
       if (strcmp(fld[0], "pass")) {
         fputs("<failure message=\"", fp);
         char msg[1024];
-        snprintf(msg, sizeof msg, "value %s, reference %s (%s: %s), %s error %s > tolerance %s",
+        snprintf(msg, sizeof msg,
+                 "value %s, reference %s (%s: %s), %s error %s > tolerance %s",
                  fld[2], fld[3], fld[7], fld[8], fld[6], fld[4], fld[5]);
         xml_text(fp, msg);
         fputs("\"/>", fp);
       }
       fputs("</testcase>\n", fp);
     }
-    if (f) fclose(f);
+    if (f)
+      fclose(f);
     if (c->slow) {
       fputs("  <testcase classname=\"", fp);
       xml_text(fp, c->name);
-      fprintf(fp, "\" name=\"run time\" time=\"%.3f\"><failure message=\"%.2f s, "
-                  "more than %.2f x the median %.2f s of the history\"/></testcase>\n",
-              c->seconds, c->seconds, opt->max_slowdown, c->median);
+      fprintf(
+          fp,
+          "\" name=\"run time\" time=\"%.3f\"><failure message=\"%.2f s, "
+          "more than %.2f x the median %.2f s of the history\"/></testcase>\n",
+          c->seconds, c->seconds, opt->max_slowdown, c->median);
     }
   }
   fputs("</testsuite>\n</testsuites>\n", fp);
@@ -297,22 +344,29 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
   /* HTML: one row per check */
   snprintf(path, sizeof path, "%s/suite.html", opt->outdir);
   fp = fm_open_tmp(path);
-  if (!fp) return 1;
+  if (!fp)
+    return 1;
   char when[64];
   time_t t = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
-  fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-              "<title>Femora validation suite</title><style>body{font-family:sans-serif;"
-              "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #bbb;"
-              "padding:3px 8px}th{background:#eee}.fail{color:#b00;font-weight:bold}"
-              "</style></head><body>\n<h1>Validation suite</h1>\n<p>Femora %s, %s, "
-              "folder <code>",
-          FEMORA_VERSION, when);
+  fprintf(
+      fp,
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<title>Femora validation "
+      "suite</title><style>body{font-family:sans-serif;"
+      "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #bbb;"
+      "padding:3px 8px}th{background:#eee}.fail{color:#b00;font-weight:bold}"
+      "</style></head><body>\n<h1>Validation suite</h1>\n<p>Femora %s, %s, "
+      "folder <code>",
+      FEMORA_VERSION, when);
   xml_text(fp, opt->dir);
-  fprintf(fp, "</code>: %d cases, %d checks, <span class=\"%s\">%d failed</span>.</p>\n",
+  fprintf(fp,
+          "</code>: %d cases, %d checks, <span class=\"%s\">%d "
+          "failed</span>.</p>\n",
           g_ncases, nchecks, nfail ? "fail" : "", nfail);
   fputs("<table><tr><th>case</th><th>check</th><th>value</th><th>reference</th>"
-        "<th>error</th><th>tolerance</th><th>kind</th><th>source</th><th>result</th>"
+        "<th>error</th><th>tolerance</th><th>kind</th><th>source</"
+        "th><th>result</th>"
         "<th>case time (s)</th><th>median time in the history (s)</th></tr>\n",
         fp);
   for (int k = 0; k < g_ncases; k++) {
@@ -322,7 +376,9 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       xml_text(fp, c->name);
       fputs("</td><td colspan=\"7\">", fp);
       xml_text(fp, c->first_error);
-      fprintf(fp, "</td><td class=\"fail\">did not run</td><td>%.2f</td><td></td></tr>\n",
+      fprintf(fp,
+              "</td><td class=\"fail\">did not "
+              "run</td><td>%.2f</td><td></td></tr>\n",
               c->seconds);
       continue;
     }
@@ -331,23 +387,29 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
     FILE *f = fopen(cp, "r");
     while (f && fgets(line, sizeof line, f)) {
       char *fld[9];
-      if (split_check(line, fld) < 9) continue;
+      if (split_check(line, fld) < 9)
+        continue;
       fputs("<tr><td>", fp);
       xml_text(fp, c->name);
       for (int i = 1; i <= 8; i++) {
-        if (i == 6) continue; /* relative/absolute goes with the error */
+        if (i == 6)
+          continue; /* relative/absolute goes with the error */
         fputs("</td><td>", fp);
         xml_text(fp, fld[i]);
-        if (i == 4) fputs(!strcmp(fld[6], "absolute") ? " (abs.)" : " (rel.)", fp);
+        if (i == 4)
+          fputs(!strcmp(fld[6], "absolute") ? " (abs.)" : " (rel.)", fp);
       }
-      fprintf(fp, "</td><td class=\"%s\">%s</td><td>%.2f%s</td><td>%s</td></tr>\n",
+      fprintf(fp,
+              "</td><td class=\"%s\">%s</td><td>%.2f%s</td><td>%s</td></tr>\n",
               strcmp(fld[0], "pass") ? "fail" : "", fld[0], c->seconds,
               c->slow ? " <span class=\"fail\">slow</span>" : "",
               c->median > 0 ? "" : "-");
     }
-    if (f) fclose(f);
+    if (f)
+      fclose(f);
   }
-  fputs("</table>\n<p>History: a line per case is appended to the history file at "
+  fputs("</table>\n<p>History: a line per case is appended to the history file "
+        "at "
         "every run (date, case, seconds, checks passed, checks, worst error / "
         "tolerance).</p>\n",
         fp);
@@ -357,7 +419,8 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
   return fm_rename_tmp(path);
 }
 
-int fm_suite_find(const char *dir, int *n, char (**paths)[4096], char (**names)[512]) {
+int fm_suite_find(const char *dir, int *n, char (**paths)[4096],
+                  char (**names)[512]) {
   g_cases = NULL;
   g_ncases = g_cap = 0;
   g_root = dir;
@@ -365,19 +428,24 @@ int fm_suite_find(const char *dir, int *n, char (**paths)[4096], char (**names)[
   struct stat st;
   if (stat(dir, &st) || !S_ISDIR(st.st_mode))
     return fm_error("%s: not a folder of validation cases", dir);
-  if (nftw(dir, visit, 16, FTW_PHYS)) return fm_error("%s: cannot read the folder", dir);
+  if (nftw(dir, visit, 16, FTW_PHYS))
+    return fm_error("%s: cannot read the folder", dir);
   if (g_ncases == 0)
-    return fm_error("%s: no case with expected results (*.yaml with an 'expected:' "
-                    "section) found", dir);
+    return fm_error(
+        "%s: no case with expected results (*.yaml with an 'expected:' "
+        "section) found",
+        dir);
   qsort(g_cases, g_ncases, sizeof *g_cases, cmp_case);
   *paths = fm_calloc(g_ncases, sizeof **paths);
   *names = fm_calloc(g_ncases, sizeof **names);
-  if (!*paths || !*names) return 1;
+  if (!*paths || !*names)
+    return 1;
   for (int k = 0; k < g_ncases; k++) {
     snprintf((*paths)[k], 4096, "%s", g_cases[k].path);
     snprintf((*names)[k], 512, "%s", g_cases[k].name);
     for (char *p = (*names)[k]; *p; p++)
-      if (*p == '/') *p = '.';
+      if (*p == '/')
+        *p = '.';
   }
   *n = g_ncases;
   free(g_cases);
@@ -396,20 +464,23 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   if (nftw(opt->dir, visit, 16, FTW_PHYS))
     return fm_error("%s: cannot read the folder", opt->dir);
   if (g_ncases == 0)
-    return fm_error("%s: no case with expected results (*.yaml with an 'expected:' "
-                    "section) found",
-                    opt->dir);
+    return fm_error(
+        "%s: no case with expected results (*.yaml with an 'expected:' "
+        "section) found",
+        opt->dir);
   qsort(g_cases, g_ncases, sizeof *g_cases, cmp_case);
   FM_CALL(fm_make_dirs(opt->outdir));
   for (int k = 0; k < g_ncases; k++) {
     char safe[512];
     snprintf(safe, sizeof safe, "%s", g_cases[k].name);
     for (char *p = safe; *p; p++)
-      if (*p == '/') *p = '.';
-    snprintf(g_cases[k].out, sizeof g_cases[k].out, "%s/cases/%s", opt->outdir, safe);
+      if (*p == '/')
+        *p = '.';
+    snprintf(g_cases[k].out, sizeof g_cases[k].out, "%s/cases/%s", opt->outdir,
+             safe);
   }
-  printf("suite: %d case%s from %s, %d at a time\n", g_ncases, g_ncases > 1 ? "s" : "",
-         opt->dir, opt->jobs);
+  printf("suite: %d case%s from %s, %d at a time\n", g_ncases,
+         g_ncases > 1 ? "s" : "", opt->dir, opt->jobs);
   fflush(stdout);
   /* run, at most jobs at once */
   int next = 0, running = 0, ierr = 0;
@@ -419,10 +490,12 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
       next++;
       running += !ierr;
     }
-    if (running == 0) break;
+    if (running == 0)
+      break;
     int status;
     const pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) break;
+    if (pid < 0)
+      break;
     for (int k = 0; k < g_ncases; k++)
       if (g_cases[k].pid == pid) {
         SuiteCase *c = &g_cases[k];
@@ -432,18 +505,22 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
         running--;
         collect(c);
         printf("  %-40s %s (%d/%d checks, %.2f s)\n", c->name,
-               c->status ? "did not run" : c->npass == c->nchecks ? "pass" : "FAIL",
+               c->status                ? "did not run"
+               : c->npass == c->nchecks ? "pass"
+                                        : "FAIL",
                c->npass, c->nchecks, c->seconds);
         fflush(stdout);
       }
   }
-  while (running > 0 && wait(NULL) > 0) running--;
+  while (running > 0 && wait(NULL) > 0)
+    running--;
   FM_CALL(ierr);
 
   /* history: compare, then append */
   char hist[4300];
   snprintf(hist, sizeof hist, "%s", opt->history ? opt->history : "");
-  if (!hist[0]) snprintf(hist, sizeof hist, "%s/history.csv", opt->outdir);
+  if (!hist[0])
+    snprintf(hist, sizeof hist, "%s/history.csv", opt->outdir);
   read_history(hist);
   int nfail = 0, nchecks = 0, npass = 0;
   for (int k = 0; k < g_ncases; k++) {
@@ -455,25 +532,30 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
     nchecks += c->nchecks;
     npass += c->npass;
     nfail += c->nchecks - c->npass;
-    if (opt->max_slowdown > 0 && c->median > 0 && c->seconds > opt->max_slowdown * c->median) {
+    if (opt->max_slowdown > 0 && c->median > 0 &&
+        c->seconds > opt->max_slowdown * c->median) {
       c->slow = 1;
       nfail++;
-      printf("  %-40s SLOW: %.2f s, more than %.2f x the median %.2f s\n", c->name,
-             c->seconds, opt->max_slowdown, c->median);
+      printf("  %-40s SLOW: %.2f s, more than %.2f x the median %.2f s\n",
+             c->name, c->seconds, opt->max_slowdown, c->median);
     }
   }
   FILE *h = fopen(hist, "a");
-  if (!h) return fm_error("%s: cannot append to the history: %s", hist, strerror(errno));
+  if (!h)
+    return fm_error("%s: cannot append to the history: %s", hist,
+                    strerror(errno));
   char when[64];
   time_t t = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
   for (int k = 0; k < g_ncases; k++)
-    fprintf(h, "%s,%s,%.4f,%d,%d,%.4g\n", when, g_cases[k].name, g_cases[k].seconds,
-            g_cases[k].npass, g_cases[k].status == 0 ? g_cases[k].nchecks : -1,
+    fprintf(h, "%s,%s,%.4f,%d,%d,%.4g\n", when, g_cases[k].name,
+            g_cases[k].seconds, g_cases[k].npass,
+            g_cases[k].status == 0 ? g_cases[k].nchecks : -1,
             g_cases[k].status == 0 ? g_cases[k].worst : NAN);
   fclose(h);
   FM_CALL(write_reports(opt, hist, nfail, nchecks));
-  printf("reports: %s/junit.xml, %s/suite.html; history: %s\n", opt->outdir, opt->outdir, hist);
+  printf("reports: %s/junit.xml, %s/suite.html; history: %s\n", opt->outdir,
+         opt->outdir, hist);
   /* the closing line CI dashboards read */
   printf("%d passed, %d failed\n", npass, nfail);
   *nfailed = nfail;

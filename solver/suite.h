@@ -5,7 +5,7 @@
 #define FEMORA_SUITE_H
 
 typedef struct {
-  const char *dir;     /* folder searched recursively for *.yaml with expected: */
+  const char *dir; /* folder searched recursively for *.yaml with expected: */
   const char *outdir;  /* results: cases/<name>/, junit.xml, suite.html */
   const char *history; /* history file (appended); NULL: OUTDIR/history.csv */
   int jobs;            /* cases run at once */
@@ -20,6 +20,7 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed);
 
 /* The cases of a suite folder, sorted: paths and names ('/' turned to '.'),
  * allocated (caller frees). */
-int fm_suite_find(const char *dir, int *n, char (**paths)[4096], char (**names)[512]);
+int fm_suite_find(const char *dir, int *n, char (**paths)[4096],
+                  char (**names)[512]);
 
 #endif

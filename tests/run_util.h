@@ -20,7 +20,8 @@
 
 static inline void test_init(int *argc, char ***argv) {
 #ifdef FEMORA_HAVE_PETSC
-  if (PetscInitialize(argc, argv, NULL, NULL)) exit(2);
+  if (PetscInitialize(argc, argv, NULL, NULL))
+    exit(2);
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
 #else
   (void)argc, (void)argv;
@@ -38,8 +39,8 @@ static inline const char *src_path(const char *rel) {
 }
 
 /* Run a case; abort the test with the error message on failure. */
-static inline void run_case(MPI_Comm comm, const char *case_rel, const char *outdir,
-                     FmRun *run) {
+static inline void run_case(MPI_Comm comm, const char *case_rel,
+                            const char *outdir, FmRun *run) {
   FmRunOptions opt = {outdir, NULL, 1};
   if (fm_run(comm, src_path(case_rel), &opt, run)) {
     fprintf(stderr, "%s: run failed: %s\n", case_rel, fm_error_message());
@@ -49,7 +50,8 @@ static inline void run_case(MPI_Comm comm, const char *case_rel, const char *out
 
 static inline int probe_index(const FmRun *run, const char *name) {
   for (int p = 0; p < run->md.cs.nprobes; p++)
-    if (!strcmp(run->md.cs.probes[p].name, name)) return p;
+    if (!strcmp(run->md.cs.probes[p].name, name))
+      return p;
   fprintf(stderr, "no probe %s\n", name);
   exit(1);
 }

@@ -5,10 +5,12 @@
 
 /* a distorted straight-edged TET10: corners, then mid-edge nodes */
 static void make_tet(int npe, double *xe) {
-  const double c[4][3] = {{0.1, -0.2, 0.05}, {2.3, 0.1, -0.3}, {0.4, 1.7, 0.2}, {0.3, 0.5, 1.9}};
+  const double c[4][3] = {
+      {0.1, -0.2, 0.05}, {2.3, 0.1, -0.3}, {0.4, 1.7, 0.2}, {0.3, 0.5, 1.9}};
   const int E[6][2] = FM_TET10_EDGES;
   for (int a = 0; a < 4; a++)
-    for (int i = 0; i < 3; i++) xe[3 * a + i] = c[a][i];
+    for (int i = 0; i < 3; i++)
+      xe[3 * a + i] = c[a][i];
   if (npe == 10)
     for (int k = 0; k < 6; k++)
       for (int i = 0; i < 3; i++)
@@ -17,33 +19,38 @@ static void make_tet(int npe, double *xe) {
 
 static void shape_tests(int npe) {
   /* Kronecker property at the nodes, partition of unity, derivative sums */
-  const double nodes[10][3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1},
-                               {.5, 0, 0}, {.5, .5, 0}, {0, .5, 0}, {0, 0, .5},
+  const double nodes[10][3] = {{0, 0, 0},   {1, 0, 0},   {0, 1, 0},  {0, 0, 1},
+                               {.5, 0, 0},  {.5, .5, 0}, {0, .5, 0}, {0, 0, .5},
                                {0, .5, .5}, {.5, 0, .5}};
   double N[10], dN[30];
   for (int b = 0; b < npe; b++) {
     fm_tet_shape(npe, nodes[b], N, dN);
     for (int a = 0; a < npe; a++)
-      CHECK(fabs(N[a] - (a == b)) < 1e-14, "npe %d N_%d(node %d) = %g", npe, a, b, N[a]);
+      CHECK(fabs(N[a] - (a == b)) < 1e-14, "npe %d N_%d(node %d) = %g", npe, a,
+            b, N[a]);
   }
   const double xi[3] = {0.21, 0.17, 0.33};
   fm_tet_shape(npe, xi, N, dN);
   double s = 0, ds[3] = {0, 0, 0};
   for (int a = 0; a < npe; a++) {
     s += N[a];
-    for (int j = 0; j < 3; j++) ds[j] += dN[3 * a + j];
+    for (int j = 0; j < 3; j++)
+      ds[j] += dN[3 * a + j];
   }
   CHECK(fabs(s - 1) < 1e-14, "sum N = %g", s);
-  for (int j = 0; j < 3; j++) CHECK(fabs(ds[j]) < 1e-13, "sum dN/dxi_%d = %g", j, ds[j]);
+  for (int j = 0; j < 3; j++)
+    CHECK(fabs(ds[j]) < 1e-13, "sum dN/dxi_%d = %g", j, ds[j]);
   /* derivatives against central finite differences */
   for (int j = 0; j < 3; j++) {
-    double xp[3] = {xi[0], xi[1], xi[2]}, xm[3] = {xi[0], xi[1], xi[2]}, Np[10], Nm[10];
+    double xp[3] = {xi[0], xi[1], xi[2]}, xm[3] = {xi[0], xi[1], xi[2]}, Np[10],
+           Nm[10];
     xp[j] += 1e-6;
     xm[j] -= 1e-6;
     fm_tet_shape(npe, xp, Np, 0);
     fm_tet_shape(npe, xm, Nm, 0);
     for (int a = 0; a < npe; a++)
-      CHECK(fabs((Np[a] - Nm[a]) / 2e-6 - dN[3 * a + j]) < 1e-8, "dN_%d/dxi_%d", a, j);
+      CHECK(fabs((Np[a] - Nm[a]) / 2e-6 - dN[3 * a + j]) < 1e-8, "dN_%d/dxi_%d",
+            a, j);
   }
   /* quadrature integrates the reference volume */
   double vol = 0;
@@ -63,11 +70,13 @@ static void stiffness_tests(int npe) {
   const double det = fm_tet_stiffness(npe, xe, E, nu, K);
   CHECK(det > 0, "det J = %g", det);
   double kmax = 0;
-  for (int i = 0; i < n * n; i++) kmax = fmax(kmax, fabs(K[i]));
+  for (int i = 0; i < n * n; i++)
+    kmax = fmax(kmax, fabs(K[i]));
   for (int i = 0; i < n; i++) {
     CHECK(K[i * n + i] > 0, "K[%d][%d] = %g not positive", i, i, K[i * n + i]);
     for (int j = 0; j < n; j++)
-      CHECK(fabs(K[i * n + j] - K[j * n + i]) <= 1e-13 * kmax, "K not symmetric at %d,%d", i, j);
+      CHECK(fabs(K[i * n + j] - K[j * n + i]) <= 1e-13 * kmax,
+            "K not symmetric at %d,%d", i, j);
   }
   /* six rigid-body modes are in the kernel */
   for (int mode = 0; mode < 6; mode++) {
@@ -75,25 +84,40 @@ static void stiffness_tests(int npe) {
     for (int a = 0; a < npe; a++) {
       const double x = xe[3 * a], y = xe[3 * a + 1], z = xe[3 * a + 2];
       double v[3] = {0, 0, 0};
-      if (mode < 3) v[mode] = 1;
-      if (mode == 3) { v[1] = -z; v[2] = y; }
-      if (mode == 4) { v[0] = z; v[2] = -x; }
-      if (mode == 5) { v[0] = -y; v[1] = x; }
-      for (int i = 0; i < 3; i++) r[3 * a + i] = v[i];
+      if (mode < 3)
+        v[mode] = 1;
+      if (mode == 3) {
+        v[1] = -z;
+        v[2] = y;
+      }
+      if (mode == 4) {
+        v[0] = z;
+        v[2] = -x;
+      }
+      if (mode == 5) {
+        v[0] = -y;
+        v[1] = x;
+      }
+      for (int i = 0; i < 3; i++)
+        r[3 * a + i] = v[i];
     }
     for (int i = 0; i < n; i++) {
       Kr = 0;
-      for (int j = 0; j < n; j++) Kr += K[i * n + j] * r[j];
+      for (int j = 0; j < n; j++)
+        Kr += K[i * n + j] * r[j];
       CHECK(fabs(Kr) <= 1e-10 * kmax, "mode %d: (K r)_%d = %g", mode, i, Kr);
     }
   }
   /* ... and nothing else: a pure strain mode has positive energy */
   double s[30], e = 0;
   for (int a = 0; a < npe; a++)
-    for (int i = 0; i < 3; i++) s[3 * a + i] = (i == 0) ? xe[3 * a] : 0.0;
+    for (int i = 0; i < 3; i++)
+      s[3 * a + i] = (i == 0) ? xe[3 * a] : 0.0;
   for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++) e += s[i] * K[i * n + j] * s[j];
-  /* energy of u = (x, 0, 0): eps_xx = 1, sigma_xx = lambda + 2 mu; e = V (lambda + 2mu) */
+    for (int j = 0; j < n; j++)
+      e += s[i] * K[i * n + j] * s[j];
+  /* energy of u = (x, 0, 0): eps_xx = 1, sigma_xx = lambda + 2 mu; e = V
+   * (lambda + 2mu) */
   double lambda, mu, fe[30];
   fm_lame(E, nu, &lambda, &mu);
   const double b0[3] = {0, 0, 0};
@@ -101,7 +125,8 @@ static void stiffness_tests(int npe) {
   CHECK_CLOSE(e, V * (lambda + 2 * mu), 1e-12, 0);
   /* an inverted element (two corners swapped) reports det J <= 0 */
   double xinv[12];
-  for (int i = 0; i < 12; i++) xinv[i] = xe[i];
+  for (int i = 0; i < 12; i++)
+    xinv[i] = xe[i];
   for (int i = 0; i < 3; i++) {
     const double t = xinv[i];
     xinv[i] = xinv[3 + i];
@@ -113,7 +138,8 @@ static void stiffness_tests(int npe) {
 static void load_tests(void) {
   /* uniform traction on a straight TRI6: corners get 0, mid nodes 1/3 of
    * the total; on a TRI3 each node 1/3 */
-  const double tri[6][3] = {{0, 0, 0}, {3, 0, 0}, {0, 2, 0}, {1.5, 0, 0}, {1.5, 1, 0}, {0, 1, 0}};
+  const double tri[6][3] = {{0, 0, 0},   {3, 0, 0},   {0, 2, 0},
+                            {1.5, 0, 0}, {1.5, 1, 0}, {0, 1, 0}};
   double fe[18], t[3] = {1, -2, 0.5};
   const double A = 3.0;
   CHECK_CLOSE(fm_tri_area(6, &tri[0][0]), A, 1e-14, 0);
@@ -123,12 +149,14 @@ static void load_tests(void) {
       CHECK_CLOSE(fe[3 * a + i], a < 3 ? 0.0 : t[i] * A / 3.0, 1e-13, 1.0);
   fm_tri_load(3, &tri[0][0], t, 0.0, fe);
   for (int a = 0; a < 3; a++)
-    for (int i = 0; i < 3; i++) CHECK_CLOSE(fe[3 * a + i], t[i] * A / 3.0, 1e-13, 1e-12);
+    for (int i = 0; i < 3; i++)
+      CHECK_CLOSE(fe[3 * a + i], t[i] * A / 3.0, 1e-13, 1e-12);
   /* pressure acts against the node-order normal (+z here): total -p A z */
   const double zero[3] = {0, 0, 0};
   fm_tri_load(6, &tri[0][0], zero, 2.0, fe);
   double fz = 0;
-  for (int a = 0; a < 6; a++) fz += fe[3 * a + 2];
+  for (int a = 0; a < 6; a++)
+    fz += fe[3 * a + 2];
   CHECK_CLOSE(fz, -2.0 * A, 1e-13, 0);
   /* body force on a straight TET10: corners -1/20, mid nodes 1/5 of total */
   double xe[30], fb[30];
@@ -148,7 +176,8 @@ static void stress_tests(void) {
   CHECK_CLOSE(p[0], c + r, 1e-12, 1);
   CHECK_CLOSE(p[1], 10, 1e-12, 1);
   CHECK_CLOSE(p[2], c - r, 1e-12, 1);
-  const double vm = sqrt(0.5 * ((p[0] - p[1]) * (p[0] - p[1]) + (p[1] - p[2]) * (p[1] - p[2]) +
+  const double vm = sqrt(0.5 * ((p[0] - p[1]) * (p[0] - p[1]) +
+                                (p[1] - p[2]) * (p[1] - p[2]) +
                                 (p[2] - p[0]) * (p[2] - p[0])));
   CHECK_CLOSE(fm_von_mises(s), vm, 1e-12, 0);
   const double uni[6] = {100, 0, 0, 0, 0, 0};

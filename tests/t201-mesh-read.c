@@ -48,17 +48,19 @@ static int same_mesh_tol(const FmMesh *a, const FmMesh *b, double tol) {
   int ok = a->nnodes == b->nnodes && a->nelem == b->nelem &&
            a->order == b->order && a->npe == b->npe &&
            a->ngroups == b->ngroups && a->nentities == b->nentities;
-  if (!ok) return 0;
-  for (int i = 0; i < 3 * a->nnodes; i++) ok &= fabs(a->x[i] - b->x[i]) <= tol;
-  ok &= memcmp(a->node_tag, b->node_tag, (size_t)a->nnodes * sizeof(long)) ==
-        0;
+  if (!ok)
+    return 0;
+  for (int i = 0; i < 3 * a->nnodes; i++)
+    ok &= fabs(a->x[i] - b->x[i]) <= tol;
+  ok &= memcmp(a->node_tag, b->node_tag, (size_t)a->nnodes * sizeof(long)) == 0;
   ok &= same_ints(a->conn, b->conn, (size_t)a->nelem * a->npe);
   ok &= same_ints(a->elem_entity, b->elem_entity, (size_t)a->nelem);
   ok &= memcmp(a->elem_tag, b->elem_tag, (size_t)a->nelem * sizeof(long)) == 0;
   const FmBoundary *ba[3] = {&a->points, &a->lines, &a->tris};
   const FmBoundary *bb[3] = {&b->points, &b->lines, &b->tris};
   for (int k = 0; k < 3; k++) {
-    if (ba[k]->n != bb[k]->n || ba[k]->npe != bb[k]->npe) return 0;
+    if (ba[k]->n != bb[k]->n || ba[k]->npe != bb[k]->npe)
+      return 0;
     ok &= same_ints(ba[k]->conn, bb[k]->conn, (size_t)ba[k]->n * ba[k]->npe);
     ok &= same_ints(ba[k]->entity, bb[k]->entity, (size_t)ba[k]->n);
   }
@@ -84,7 +86,8 @@ static double mesh_volume(const FmMesh *m) {
   const double b[3] = {0, 0, 0};
   for (int e = 0; e < m->nelem; e++) {
     for (int a = 0; a < m->npe; a++)
-      memcpy(xe + 3 * a, m->x + 3 * m->conn[e * m->npe + a], 3 * sizeof(double));
+      memcpy(xe + 3 * a, m->x + 3 * m->conn[e * m->npe + a],
+             3 * sizeof(double));
     vol += fm_tet_body_load(m->npe, xe, b, fe);
   }
   return vol;
@@ -103,34 +106,49 @@ static double tris_area(const FmMesh *m, int ntri, const int *conn) {
 
 /* Nodes of group `name` are exactly the nodes satisfying pred. */
 typedef int (*Pred)(const double *x);
-static int on_xmin(const double *x) { return x[0] == 0.0; }
-static int on_xmax(const double *x) { return x[0] == 1.0; }
+static int on_xmin(const double *x) {
+  return x[0] == 0.0;
+}
+static int on_xmax(const double *x) {
+  return x[0] == 1.0;
+}
 static int on_sides(const double *x) {
   return x[1] == 0.0 || x[1] == 1.0 || x[2] == 0.0 || x[2] == 1.0;
 }
-static int on_edge(const double *x) { return x[0] == 0.0 && x[1] == 0.0; }
+static int on_edge(const double *x) {
+  return x[0] == 0.0 && x[1] == 0.0;
+}
 static int on_corner(const double *x) {
   return x[0] == 0.0 && x[1] == 0.0 && x[2] == 1.0;
 }
-static int anywhere(const double *x) { return x != NULL; }
-static int on_x1(const double *x) { return fabs(x[0] - 1.0) < 1e-12; }
-static int on_x2(const double *x) { return fabs(x[0] - 2.0) < 1e-12; }
+static int anywhere(const double *x) {
+  return x != NULL;
+}
+static int on_x1(const double *x) {
+  return fabs(x[0] - 1.0) < 1e-12;
+}
+static int on_x2(const double *x) {
+  return fabs(x[0] - 2.0) < 1e-12;
+}
 
 static void check_group_nodes(const FmMesh *m, const char *name, int dim,
                               Pred pred) {
   const int g = fm_mesh_find_group(m, name, dim);
   CHECK(g >= 0);
-  if (g < 0) return;
+  if (g < 0)
+    return;
   int n, *nodes;
   CHECK(fm_mesh_group_nodes(m, g, &n, &nodes) == 0);
   int expect = 0;
-  for (int i = 0; i < m->nnodes; i++) expect += pred(m->x + 3 * i) != 0;
+  for (int i = 0; i < m->nnodes; i++)
+    expect += pred(m->x + 3 * i) != 0;
   if (n != expect)
     fprintf(stderr, "group %s: %d nodes, expected %d\n", name, n, expect);
   CHECK(n == expect);
   for (int i = 0; i < n; i++) {
     CHECK(pred(m->x + 3 * nodes[i]));
-    if (i > 0) CHECK(nodes[i] > nodes[i - 1]);
+    if (i > 0)
+      CHECK(nodes[i] > nodes[i - 1]);
   }
   free(nodes);
 }
@@ -240,7 +258,8 @@ static void test_box(void) {
 
 static void test_two_volumes(void) {
   FmMesh m;
-  if (read_mesh("two_volumes_tet4.msh", &m)) return;
+  if (read_mesh("two_volumes_tet4.msh", &m))
+    return;
   CHECK(m.nelem == 1391 && m.tris.n == 730 && m.lines.n == 100 &&
         m.points.n == 12);
   const int left = fm_mesh_find_group(&m, "left", 3);
@@ -270,9 +289,11 @@ static void test_two_volumes(void) {
   check_group_nodes(&m, "load", 2, on_x2);
   int n, *nodes;
   CHECK(fm_mesh_group_nodes(&m, iface, &n, &nodes) == 0);
-  for (int i = 0; i < n; i++) CHECK(inl[nodes[i]] && inr[nodes[i]]);
+  for (int i = 0; i < n; i++)
+    CHECK(inl[nodes[i]] && inr[nodes[i]]);
   int shared = 0;
-  for (int i = 0; i < m.nnodes; i++) shared += inl[i] && inr[i];
+  for (int i = 0; i < m.nnodes; i++)
+    shared += inl[i] && inr[i];
   CHECK(shared == n);
   free(nodes);
   free(inl);
@@ -302,8 +323,12 @@ static void pi(FILE *f, int v) {
   int32_t x = v;
   put(f, &x, 4);
 }
-static void ps(FILE *f, uint64_t v) { put(f, &v, 8); }
-static void pd(FILE *f, double v) { put(f, &v, 8); }
+static void ps(FILE *f, uint64_t v) {
+  put(f, &v, 8);
+}
+static void pd(FILE *f, double v) {
+  put(f, &v, 8);
+}
 
 static void write_small_bin(const char *path) {
   FILE *f = fopen(path, "wb");
@@ -315,28 +340,32 @@ static void write_small_bin(const char *path) {
   ps(f, 0), ps(f, 0), ps(f, 1), ps(f, 1);
   /* surface 4: bbox, 1 physical tag, 0 bounding */
   pi(f, 4);
-  for (int k = 0; k < 6; k++) pd(f, 0.0);
+  for (int k = 0; k < 6; k++)
+    pd(f, 0.0);
   ps(f, 1), pi(f, 7), ps(f, 0);
   /* volume 9: 2 physical tags (8 and an unnamed 5), 1 bounding surface */
   pi(f, 9);
-  for (int k = 0; k < 6; k++) pd(f, 0.0);
+  for (int k = 0; k < 6; k++)
+    pd(f, 0.0);
   ps(f, 2), pi(f, 8), pi(f, 5), ps(f, 1), pi(f, 4);
   fputs("\n$EndEntities\n$Nodes\n", f);
   ps(f, 2), ps(f, 5), ps(f, 10), ps(f, 1000000000000ULL);
   /* block 1: surface 4, parametric: 3 nodes with (u, v) */
   pi(f, 2), pi(f, 4), pi(f, 1), ps(f, 3);
   ps(f, 1000000000000ULL), ps(f, 20), ps(f, 10);
-  const double xs[5][3] = {{0, 0, 1}, {1, 0, 1}, {0, 1, 1}, {0, 0, 0},
-                           {5, 5, 5}};
+  const double xs[5][3] = {
+      {0, 0, 1}, {1, 0, 1}, {0, 1, 1}, {0, 0, 0}, {5, 5, 5}};
   for (int i = 0; i < 3; i++) {
-    for (int k = 0; k < 3; k++) pd(f, xs[i][k]);
+    for (int k = 0; k < 3; k++)
+      pd(f, xs[i][k]);
     pd(f, 0.5), pd(f, 0.25);
   }
   /* block 2: volume 9: node 30 (used) and 40 (unused, dropped) */
   pi(f, 3), pi(f, 9), pi(f, 0), ps(f, 2);
   ps(f, 30), ps(f, 40);
   for (int i = 3; i < 5; i++)
-    for (int k = 0; k < 3; k++) pd(f, xs[i][k]);
+    for (int k = 0; k < 3; k++)
+      pd(f, xs[i][k]);
   fputs("\n$EndNodes\n$Elements\n", f);
   ps(f, 2), ps(f, 2), ps(f, 1), ps(f, 2);
   pi(f, 2), pi(f, 4), pi(f, 2), ps(f, 1);
@@ -386,6 +415,7 @@ int main(void) {
   test_box();
   test_two_volumes();
   test_small_binary();
-  if (fails) fprintf(stderr, "t201: %d checks failed\n", fails);
+  if (fails)
+    fprintf(stderr, "t201: %d checks failed\n", fails);
   return fails != 0;
 }

@@ -67,7 +67,8 @@ static int count_edges(const FmMesh *m) {
   }
   qsort(k, c, sizeof *k, cmp_u64);
   int u = 0;
-  for (size_t i = 0; i < c; i++) u += i == 0 || k[i] != k[i - 1];
+  for (size_t i = 0; i < c; i++)
+    u += i == 0 || k[i] != k[i - 1];
   free(k);
   return u;
 }
@@ -101,7 +102,8 @@ static double midpoint_error(const FmMesh *m) {
   }
   for (int e = 0; e < m->lines.n; e++) {
     const int *c = m->lines.conn + 3 * e;
-    for (int i = 0; i < 3; i++) mid[i] = 0.5 * (x[3 * c[0] + i] + x[3 * c[1] + i]);
+    for (int i = 0; i < 3; i++)
+      mid[i] = 0.5 * (x[3 * c[0] + i] + x[3 * c[1] + i]);
     err = fmax(err, dist(mid, x + 3 * c[2]));
   }
   return err;
@@ -110,7 +112,8 @@ static double midpoint_error(const FmMesh *m) {
 static int cmp_xyz(const void *a, const void *b) {
   const double *p = a, *q = b;
   for (int i = 0; i < 3; i++)
-    if (p[i] != q[i]) return p[i] < q[i] ? -1 : 1;
+    if (p[i] != q[i])
+      return p[i] < q[i] ? -1 : 1;
   return 0;
 }
 
@@ -120,7 +123,8 @@ static int distinct_nodes(const FmMesh *m) {
   memcpy(x, m->x, 3 * (size_t)m->nnodes * sizeof *x);
   qsort(x, (size_t)m->nnodes, 3 * sizeof *x, cmp_xyz);
   int ok = 1;
-  for (int i = 1; i < m->nnodes; i++) ok &= cmp_xyz(x + 3 * i, x + 3 * i - 3) != 0;
+  for (int i = 1; i < m->nnodes; i++)
+    ok &= cmp_xyz(x + 3 * i, x + 3 * i - 3) != 0;
   free(x);
   return ok;
 }
@@ -130,7 +134,8 @@ static int same_topology(const FmMesh *a, const FmMesh *b) {
            a->order == b->order && a->tris.n == b->tris.n &&
            a->tris.npe == b->tris.npe && a->lines.n == b->lines.n &&
            a->lines.npe == b->lines.npe && a->points.n == b->points.n;
-  if (!ok) return 0;
+  if (!ok)
+    return 0;
   ok &= !memcmp(a->x, b->x, 3 * (size_t)a->nnodes * sizeof(double));
   ok &= !memcmp(a->node_tag, b->node_tag, (size_t)a->nnodes * sizeof(long));
   ok &= !memcmp(a->conn, b->conn, (size_t)a->nelem * a->npe * sizeof(int));
@@ -138,13 +143,15 @@ static int same_topology(const FmMesh *a, const FmMesh *b) {
                 (size_t)a->tris.n * a->tris.npe * sizeof(int));
   ok &= !memcmp(a->lines.conn, b->lines.conn,
                 (size_t)a->lines.n * a->lines.npe * sizeof(int));
-  ok &= !memcmp(a->points.conn, b->points.conn, (size_t)a->points.n * sizeof(int));
+  ok &= !memcmp(a->points.conn, b->points.conn,
+                (size_t)a->points.n * sizeof(int));
   return ok;
 }
 
 static void test_elevate(const char *name) {
   FmMesh m, orig;
-  if (read_mesh(name, &m) || read_mesh(name, &orig)) return;
+  if (read_mesh(name, &m) || read_mesh(name, &orig))
+    return;
   const int corners = m.nnodes, edges = count_edges(&m);
   CHECK(fm_mesh_set_order(&m, 2) == 0);
   CHECK(m.order == 2 && m.npe == 10 && m.tris.npe == 6 && m.lines.npe == 3);
@@ -152,7 +159,8 @@ static void test_elevate(const char *name) {
   CHECK(midpoint_error(&m) == 0.0);
   CHECK(distinct_nodes(&m));
   /* new mid nodes get fresh, unique tags */
-  for (int i = corners; i < m.nnodes; i++) CHECK(m.node_tag[i] > corners);
+  for (int i = corners; i < m.nnodes; i++)
+    CHECK(m.node_tag[i] > corners);
   CHECK(fm_mesh_check(&m) == 0);
   CHECK(fm_mesh_set_order(&m, 2) == 0); /* no-op */
   CHECK(m.nnodes == corners + edges);
@@ -182,8 +190,10 @@ static void test_against_gmsh(void) {
   /* Gmsh's own mid nodes sit where element.h says (k: edge FM_TET10_EDGES) */
   const double gerr = midpoint_error(&g);
   if (gerr > 1e-14)
-    fprintf(stderr, "Gmsh TET10/TRI6/LINE3 node order differs from mesh.h "
-                    "(max distance %g)\n", gerr);
+    fprintf(stderr,
+            "Gmsh TET10/TRI6/LINE3 node order differs from mesh.h "
+            "(max distance %g)\n",
+            gerr);
   CHECK(gerr < 1e-14);
   CHECK(fm_mesh_set_order(&ours, 2) == 0);
   CHECK(ours.nnodes == g.nnodes && ours.nelem == g.nelem);
@@ -203,7 +213,8 @@ static void test_against_gmsh(void) {
     for (int a = 0; a < 3; a++)
       err = fmax(err, dist(g.x + 3 * g.lines.conn[3 * e + a],
                            ours.x + 3 * ours.lines.conn[3 * e + a]));
-  if (err > 1e-14) fprintf(stderr, "Gmsh TET10 vs elevation: %g\n", err);
+  if (err > 1e-14)
+    fprintf(stderr, "Gmsh TET10 vs elevation: %g\n", err);
   CHECK(err < 1e-14);
 
   /* Gmsh's TET10 demoted is Gmsh's TET4 (node for node, element by element) */
@@ -212,8 +223,8 @@ static void test_against_gmsh(void) {
   err = 0.0;
   for (int e = 0; e < g.nelem; e++)
     for (int a = 0; a < 4; a++)
-      err = fmax(err,
-                 dist(g.x + 3 * g.conn[4 * e + a], t4.x + 3 * t4.conn[4 * e + a]));
+      err = fmax(err, dist(g.x + 3 * g.conn[4 * e + a],
+                           t4.x + 3 * t4.conn[4 * e + a]));
   CHECK(err == 0.0);
   CHECK(distinct_nodes(&g));
   CHECK(fm_mesh_check(&g) == 0);
@@ -225,7 +236,8 @@ static void test_against_gmsh(void) {
 /* Interface of the two-volume mesh: mid nodes shared across volumes. */
 static void test_interface(void) {
   FmMesh m;
-  if (read_mesh("two_volumes_tet4.msh", &m)) return;
+  if (read_mesh("two_volumes_tet4.msh", &m))
+    return;
   CHECK(fm_mesh_set_order(&m, 2) == 0);
   const int left = fm_mesh_find_group(&m, "left", 3);
   const int iface = fm_mesh_find_group(&m, "interface", 2);
@@ -242,12 +254,14 @@ static void test_interface(void) {
   int nt, *tc;
   CHECK(fm_mesh_group_tris(&m, iface, &nt, &tc) == 0);
   /* interface (a disc): V corner and E mid nodes, V - E + F = 1 */
-  char *corner = calloc((size_t)m.nnodes, 1), *midn = calloc((size_t)m.nnodes, 1);
+  char *corner = calloc((size_t)m.nnodes, 1),
+       *midn = calloc((size_t)m.nnodes, 1);
   int V = 0, E = 0;
   for (int t = 0; t < nt; t++)
     for (int a = 0; a < 6; a++) {
       char *mark = a < 3 ? corner : midn;
-      if (!mark[tc[6 * t + a]]) *(a < 3 ? &V : &E) += 1;
+      if (!mark[tc[6 * t + a]])
+        *(a < 3 ? &V : &E) += 1;
       mark[tc[6 * t + a]] = 1;
     }
   CHECK(n == V + E);
@@ -283,7 +297,8 @@ static void test_small(void) {
         f);
   fclose(f);
   FmMesh m;
-  if (read_mesh(p, &m)) return;
+  if (read_mesh(p, &m))
+    return;
   remove(p);
   CHECK(m.nnodes == 5 && m.nelem == 1 && m.lines.n == 1 && m.tris.n == 1);
   CHECK(fm_mesh_set_order(&m, 2) == 0);
@@ -296,10 +311,12 @@ static void test_small(void) {
   /* line (1,5): a mid node of its own at (1,1,1) */
   const int mid = m.lines.conn[2];
   CHECK(mid >= 5 + 6);
-  CHECK(m.x[3 * mid] == 1.0 && m.x[3 * mid + 1] == 1.0 && m.x[3 * mid + 2] == 1.0);
+  CHECK(m.x[3 * mid] == 1.0 && m.x[3 * mid + 1] == 1.0 &&
+        m.x[3 * mid + 2] == 1.0);
   /* TET10 shape functions reproduce the midpoint geometry: det J = 1 */
   double xi[3] = {0.2, 0.3, 0.1}, dN[30], xe[30];
-  for (int a = 0; a < 10; a++) memcpy(xe + 3 * a, m.x + 3 * m.conn[a], 24);
+  for (int a = 0; a < 10; a++)
+    memcpy(xe + 3 * a, m.x + 3 * m.conn[a], 24);
   fm_tet_shape(10, xi, NULL, dN);
   CHECK(fabs(fm_tet_gradients(10, xe, dN, NULL) - 1.0) < 1e-14);
   CHECK(fm_mesh_set_order(&m, 1) == 0);
@@ -313,12 +330,15 @@ static void test_grid(int n) {
   const char *p = "t202-grid.msh";
   FILE *f = fopen(p, "w");
   const int np = (n + 1) * (n + 1) * (n + 1), ne = 6 * n * n * n;
-  fprintf(f, "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$Nodes\n1 %d 1 %d\n3 1 0 %d\n",
+  fprintf(f,
+          "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$Nodes\n1 %d 1 %d\n3 1 0 %d\n",
           np, np, np);
-  for (int i = 0; i < np; i++) fprintf(f, "%d\n", 7 * i + 3); /* sparse tags */
+  for (int i = 0; i < np; i++)
+    fprintf(f, "%d\n", 7 * i + 3); /* sparse tags */
   for (int k = 0; k <= n; k++)
     for (int j = 0; j <= n; j++)
-      for (int i = 0; i <= n; i++) fprintf(f, "%d %d %d\n", i, j, k);
+      for (int i = 0; i <= n; i++)
+        fprintf(f, "%d %d %d\n", i, j, k);
   fprintf(f, "$EndNodes\n$Elements\n1 %d 1 %d\n3 1 4 %d\n", ne, ne, ne);
 #define ID(i, j, k) (7 * ((i) + (n + 1) * ((j) + (n + 1) * (k))) + 3)
   /* the 6 paths from corner 0 to corner 7 of the unit cube */
@@ -344,7 +364,8 @@ static void test_grid(int n) {
   fprintf(f, "$EndElements\n");
   fclose(f);
   FmMesh m;
-  if (read_mesh(p, &m)) return;
+  if (read_mesh(p, &m))
+    return;
   remove(p);
   CHECK(m.nentities == 1 && m.entities[0].ngroups == 0); /* no $Entities */
   if (fm_mesh_check(&m)) {
@@ -368,6 +389,7 @@ int main(void) {
   test_interface();
   test_small();
   test_grid(12);
-  if (fails) fprintf(stderr, "t202: %d checks failed\n", fails);
+  if (fails)
+    fprintf(stderr, "t202: %d checks failed\n", fails);
   return fails != 0;
 }

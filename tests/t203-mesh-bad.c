@@ -233,18 +233,19 @@ static void test_cases(void) {
   make(b, sizeof b, 0, 0, 0, 0,
        "$Elements\n1 1 1 7\n3 1 18 1\n7 1 2 3 4 5 1 2 3 4 5 1 2 3 4 "
        "5\n$EndElements\n");
-  expect_fail("prism15", b, "element 7: unsupported element type 18 (15-node prism)",
-              NULL);
+  expect_fail("prism15", b,
+              "element 7: unsupported element type 18 (15-node prism)", NULL);
   make(b, sizeof b, 0, 0, 0, 0,
        "$Elements\n1 1 1 7\n2 1 3 1\n7 1 2 3 4\n$EndElements\n");
-  expect_fail("quad", b, "element 7: unsupported element type 3 (4-node quadrangle)",
+  expect_fail("quad", b,
+              "element 7: unsupported element type 3 (4-node quadrangle)",
               NULL);
   /* a hexahedral mesh has quadrangle faces first: the hexahedra are named */
   make(b, sizeof b, 0, 0, 0, 0,
        "$Elements\n3 4 1 9\n2 1 3 2\n7 1 2 3 4\n8 2 3 4 5\n2 1 2 1\n6 1 2 "
        "3\n3 1 5 1\n9 1 2 3 4 5 1 2 3\n$EndElements\n");
-  expect_fail("hexquad", b, "element 9: unsupported element type 5 (hexahedron)",
-              NULL);
+  expect_fail("hexquad", b,
+              "element 9: unsupported element type 5 (hexahedron)", NULL);
   make(b, sizeof b, 0, 0, 0, 0,
        "$Elements\n2 3 1 9\n2 1 3 2\n7 1 2 3 4\n8 2 3 4 5\n3 1 4 1\n9 1 2 3 "
        "4\n$EndElements\n");
@@ -277,12 +278,11 @@ static void test_cases(void) {
   expect_fail("wrongdim", b, "element block 1", "entity of dimension 2");
   make(b, sizeof b, 0, 0, 0, "",
        "$Elements\n1 1 1 20\n3 1 4 1\n20 1 2 3 4\n$EndElements\n");
-  expect_fail("elembeforenodes", b, "no $Nodes section before $Elements",
-              NULL);
+  expect_fail("elembeforenodes", b, "no $Nodes section before $Elements", NULL);
 
   /* names and entities */
-  make(b, sizeof b, 0, "$PhysicalNames\n1\n3 1 \"solid\n$EndPhysicalNames\n",
-       0, 0, 0);
+  make(b, sizeof b, 0, "$PhysicalNames\n1\n3 1 \"solid\n$EndPhysicalNames\n", 0,
+       0, 0);
   expect_fail("quote", b, "physical group 1", "no closing quote");
   make(b, sizeof b, 0,
        "$PhysicalNames\n1\n3 1 "
@@ -349,7 +349,8 @@ static char *slurp(const char *name, size_t *n) {
   *n = (size_t)ftell(f);
   rewind(f);
   char *b = malloc(*n + 1);
-  if (fread(b, 1, *n, f) != *n) fails++;
+  if (fread(b, 1, *n, f) != *n)
+    fails++;
   fclose(f);
   return b;
 }
@@ -359,7 +360,8 @@ static char *slurp(const char *name, size_t *n) {
 static void test_corrupt(const char *name, int step) {
   size_t n;
   char *orig = slurp(name, &n);
-  if (!orig) return;
+  if (!orig)
+    return;
   char *b = malloc(n);
   for (size_t cut = 0; cut + 16 < n; cut += (size_t)step) {
     write_file("t203-corrupt.msh", orig, cut);
@@ -451,6 +453,7 @@ int main(void) {
   test_corrupt("box_tet4.msh", 397);
   test_corrupt("box_tet4_bin.msh", 211);
   test_corrupt("box_tet10_bin.msh", 1499);
-  if (fails) fprintf(stderr, "t203: %d checks failed\n", fails);
+  if (fails)
+    fprintf(stderr, "t203: %d checks failed\n", fails);
   return fails != 0;
 }

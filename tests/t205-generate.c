@@ -14,9 +14,11 @@ static double group_volume(const FmMesh *m, int g) {
   double v = 0, xe[12], fe[12];
   const double b[3] = {0, 0, 0};
   for (int e = 0; e < m->nelem; e++) {
-    if (!fm_mesh_elem_in_group(m, e, g)) continue;
+    if (!fm_mesh_elem_in_group(m, e, g))
+      continue;
     for (int a = 0; a < 4; a++)
-      for (int i = 0; i < 3; i++) xe[3 * a + i] = m->x[3 * m->conn[4 * e + a] + i];
+      for (int i = 0; i < 3; i++)
+        xe[3 * a + i] = m->x[3 * m->conn[4 * e + a] + i];
     v += fm_tet_body_load(4, xe, b, fe);
   }
   return v;
@@ -28,7 +30,8 @@ static double group_area(const FmMesh *m, int g) {
   fm_mesh_group_tris(m, g, &n, &conn);
   for (int t = 0; t < n; t++) {
     for (int a = 0; a < 3; a++)
-      for (int i = 0; i < 3; i++) xe[3 * a + i] = m->x[3 * conn[3 * t + a] + i];
+      for (int i = 0; i < 3; i++)
+        xe[3 * a + i] = m->x[3 * conn[3 * t + a] + i];
     A += fm_tri_area(3, xe);
   }
   free(conn);
@@ -43,25 +46,31 @@ int main(void) {
   }
   CHECK(fm_mesh_check(&m) == 0, "%s", fm_error_message());
   const char *vol[3] = {"implant", "bone", "cement"};
-  const double V[3] = {81.0 * 60 + 576.0 * 80, (576.0 - 121) * 80, (121.0 - 81) * 60};
+  const double V[3] = {81.0 * 60 + 576.0 * 80, (576.0 - 121) * 80,
+                       (121.0 - 81) * 60};
   for (int k = 0; k < 3; k++) {
     const int g = fm_mesh_find_group(&m, vol[k], 3);
     CHECK(g >= 0, "no volume group %s", vol[k]);
-    if (g >= 0) CHECK_CLOSE(group_volume(&m, g), V[k], 1e-10, 0);
+    if (g >= 0)
+      CHECK_CLOSE(group_volume(&m, g), V[k], 1e-10, 0);
   }
   const char *srf[3] = {"distal", "proximal", "abductor"};
   const double A[3] = {576.0 - 121, 576.0, 24.0 * 20};
   for (int k = 0; k < 3; k++) {
     const int g = fm_mesh_find_group(&m, srf[k], 2);
     CHECK(g >= 0, "no surface group %s", srf[k]);
-    if (g >= 0) CHECK_CLOSE(group_area(&m, g), A[k], 1e-10, 0);
+    if (g >= 0)
+      CHECK_CLOSE(group_area(&m, g), A[k], 1e-10, 0);
   }
   CHECK(fm_mesh_write_msh(&m, "t205.msh") == 0, "%s", fm_error_message());
   FmMesh r;
   CHECK(fm_mesh_read_msh("t205.msh", &r) == 0, "%s", fm_error_message());
-  CHECK(r.nnodes == m.nnodes && r.nelem == m.nelem && r.tris.n == m.tris.n, "read back differs");
+  CHECK(r.nnodes == m.nnodes && r.nelem == m.nelem && r.tris.n == m.tris.n,
+        "read back differs");
   fm_mesh_free(&r);
   fm_mesh_free(&m);
-  CHECK(fm_generate_implant(-1, &m) != 0 && strstr(fm_error_message(), "cell size"), "bad h accepted");
+  CHECK(fm_generate_implant(-1, &m) != 0 &&
+            strstr(fm_error_message(), "cell size"),
+        "bad h accepted");
   TEST_END();
 }

@@ -26,7 +26,8 @@ static int failures = 0;
 
 static int file_exists(const char *p) {
   FILE *f = fopen(p, "rb");
-  if (f) fclose(f);
+  if (f)
+    fclose(f);
   return f != NULL;
 }
 
@@ -48,7 +49,8 @@ typedef struct {
 /* Open msh with the Gmsh API; check exactly the expected groups exist, each
  * with nodes; check element types (order) and the bounding box of the
  * nodes; check face groups lie on their planes. */
-static void check_box_msh(const char *msh, int order, double Lx, double Ly, double Lz) {
+static void check_box_msh(const char *msh, int order, double Lx, double Ly,
+                          double Lz) {
   static const Group want[] = {{3, "solid"}, {2, "xmin"},   {2, "xmax"},
                                {2, "ymin"},  {2, "ymax"},   {2, "zmin"},
                                {2, "zmax"},  {1, "edge_x"}, {0, "origin"}};
@@ -70,88 +72,106 @@ static void check_box_msh(const char *msh, int order, double Lx, double Ly, doub
     gmshModelGetPhysicalName(dt[i], dt[i + 1], &name, &ierr);
     int k;
     for (k = 0; k < nwant; k++)
-      if (want[k].dim == dt[i] && !strcmp(want[k].name, name)) break;
+      if (want[k].dim == dt[i] && !strcmp(want[k].name, name))
+        break;
     CHECK(k < nwant, "unexpected group dim %d '%s'", dt[i], name);
     if (k < nwant) {
       found[k]++;
       size_t *tags = NULL, ntags = 0;
       double *xyz = NULL;
       size_t nxyz = 0;
-      gmshModelMeshGetNodesForPhysicalGroup(dt[i], dt[i + 1], &tags, &ntags, &xyz, &nxyz,
-                                            &ierr);
+      gmshModelMeshGetNodesForPhysicalGroup(dt[i], dt[i + 1], &tags, &ntags,
+                                            &xyz, &nxyz, &ierr);
       CHECK(ntags > 0, "group '%s' has no nodes", name);
       /* face groups lie on their plane; edge_x on y=z=0; origin at 0 */
       for (size_t n = 0; n < ntags; n++) {
         const double *x = xyz + 3 * n;
         double tol = 1e-9 * (Lx + Ly + Lz), d = 0;
-        if (!strcmp(name, "xmin")) d = fabs(x[0]);
-        if (!strcmp(name, "xmax")) d = fabs(x[0] - Lx);
-        if (!strcmp(name, "ymin")) d = fabs(x[1]);
-        if (!strcmp(name, "ymax")) d = fabs(x[1] - Ly);
-        if (!strcmp(name, "zmin")) d = fabs(x[2]);
-        if (!strcmp(name, "zmax")) d = fabs(x[2] - Lz);
-        if (!strcmp(name, "edge_x")) d = fabs(x[1]) + fabs(x[2]);
-        if (!strcmp(name, "origin")) d = fabs(x[0]) + fabs(x[1]) + fabs(x[2]);
+        if (!strcmp(name, "xmin"))
+          d = fabs(x[0]);
+        if (!strcmp(name, "xmax"))
+          d = fabs(x[0] - Lx);
+        if (!strcmp(name, "ymin"))
+          d = fabs(x[1]);
+        if (!strcmp(name, "ymax"))
+          d = fabs(x[1] - Ly);
+        if (!strcmp(name, "zmin"))
+          d = fabs(x[2]);
+        if (!strcmp(name, "zmax"))
+          d = fabs(x[2] - Lz);
+        if (!strcmp(name, "edge_x"))
+          d = fabs(x[1]) + fabs(x[2]);
+        if (!strcmp(name, "origin"))
+          d = fabs(x[0]) + fabs(x[1]) + fabs(x[2]);
         if (d > tol) {
-          CHECK(0, "group '%s' node %zu off its place (%g %g %g)", name, tags[n], x[0],
-                x[1], x[2]);
+          CHECK(0, "group '%s' node %zu off its place (%g %g %g)", name,
+                tags[n], x[0], x[1], x[2]);
           break;
         }
       }
-      if (!strcmp(name, "origin")) CHECK(ntags == 1, "origin has %zu nodes", ntags);
+      if (!strcmp(name, "origin"))
+        CHECK(ntags == 1, "origin has %zu nodes", ntags);
       gmshFree(tags);
       gmshFree(xyz);
     }
     gmshFree(name);
   }
   gmshFree(dt);
-  for (int k = 0; k < nwant; k++) CHECK(found[k] == 1, "group '%s' found %d times", want[k].name, found[k]);
+  for (int k = 0; k < nwant; k++)
+    CHECK(found[k] == 1, "group '%s' found %d times", want[k].name, found[k]);
 
   /* element types: tets of the right order only in 3D, triangles in 2D */
   int *types = NULL;
   size_t ntypes = 0;
   gmshModelMeshGetElementTypes(&types, &ntypes, 3, -1, &ierr);
-  CHECK(ntypes == 1 && types[0] == (order == 2 ? 11 : 4), "3D types: %zu, first %d",
-        ntypes, ntypes ? types[0] : -1);
+  CHECK(ntypes == 1 && types[0] == (order == 2 ? 11 : 4),
+        "3D types: %zu, first %d", ntypes, ntypes ? types[0] : -1);
   gmshFree(types);
   gmshModelMeshGetElementTypes(&types, &ntypes, 2, -1, &ierr);
-  CHECK(ntypes == 1 && types[0] == (order == 2 ? 9 : 2), "2D types: %zu, first %d",
-        ntypes, ntypes ? types[0] : -1);
+  CHECK(ntypes == 1 && types[0] == (order == 2 ? 9 : 2),
+        "2D types: %zu, first %d", ntypes, ntypes ? types[0] : -1);
   gmshFree(types);
 
   /* bounding box of all nodes = the box asked for */
   size_t *tags = NULL, ntags = 0;
   double *xyz = NULL, *par = NULL;
   size_t nxyz = 0, npar = 0;
-  gmshModelMeshGetNodes(&tags, &ntags, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr);
+  gmshModelMeshGetNodes(&tags, &ntags, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0,
+                        &ierr);
   double lo[3] = {1e300, 1e300, 1e300}, hi[3] = {-1e300, -1e300, -1e300};
   for (size_t n = 0; n < ntags; n++)
     for (int d = 0; d < 3; d++) {
-      if (xyz[3 * n + d] < lo[d]) lo[d] = xyz[3 * n + d];
-      if (xyz[3 * n + d] > hi[d]) hi[d] = xyz[3 * n + d];
+      if (xyz[3 * n + d] < lo[d])
+        lo[d] = xyz[3 * n + d];
+      if (xyz[3 * n + d] > hi[d])
+        hi[d] = xyz[3 * n + d];
     }
   double L[3] = {Lx, Ly, Lz};
   for (int d = 0; d < 3; d++)
-    CHECK(fabs(lo[d]) < 1e-9 && fabs(hi[d] - L[d]) < 1e-9, "bbox[%d] = [%g, %g], want [0, %g]",
-          d, lo[d], hi[d], L[d]);
+    CHECK(fabs(lo[d]) < 1e-9 && fabs(hi[d] - L[d]) < 1e-9,
+          "bbox[%d] = [%g, %g], want [0, %g]", d, lo[d], hi[d], L[d]);
   gmshFree(tags);
   gmshFree(xyz);
   gmshFree(par);
   gmshFinalize(&ierr);
 }
 
-static void expect_error(int rc, const char *what, const char *s1, const char *s2) {
+static void expect_error(int rc, const char *what, const char *s1,
+                         const char *s2) {
   const char *m = fm_error_message();
   CHECK(rc != 0, "%s: no error", what);
   CHECK(strchr(m, '\n') == NULL, "%s: message not one line", what);
-  if (s1) CHECK(strstr(m, s1) != NULL, "%s: message '%s' lacks '%s'", what, m, s1);
-  if (s2) CHECK(strstr(m, s2) != NULL, "%s: message '%s' lacks '%s'", what, m, s2);
+  if (s1)
+    CHECK(strstr(m, s1) != NULL, "%s: message '%s' lacks '%s'", what, m, s1);
+  if (s2)
+    CHECK(strstr(m, s2) != NULL, "%s: message '%s' lacks '%s'", what, m, s2);
   fm_error_clear();
 }
 
 int main(void) {
   const char *src = getenv("FEMORA_SOURCE_DIR");
-  if (!src) src = "..";
+  if (!src)
+    src = "..";
   char box[4096];
   snprintf(box, sizeof box, "%s/meshes/box.geo", src);
   const char *out = "t251-box.msh";
@@ -164,19 +184,22 @@ int main(void) {
   double vals[4] = {20, 5, 4, 2};
   int rc = fm_geometry_mesh(box, 4, (const char(*)[128])names, vals, 1, out);
   CHECK(rc == 0, "mesh box order 1: %s", fm_error_message());
-  if (!rc) check_box_msh(out, 1, 20, 5, 4);
+  if (!rc)
+    check_box_msh(out, 1, 20, 5, 4);
   /* 2: again in the same process, order 2, different values */
   double vals2[4] = {12, 3, 3, 3};
   rc = fm_geometry_mesh(box, 4, (const char(*)[128])names, vals2, 2, out);
   CHECK(rc == 0, "mesh box order 2: %s", fm_error_message());
-  if (!rc) check_box_msh(out, 2, 12, 3, 3);
+  if (!rc)
+    check_box_msh(out, 2, 12, 3, 3);
 
   /* 3: an undeclared parameter; the output is left alone */
   remove(out);
   char bad[2][128] = {"h", "Lw"};
   double badv[2] = {3, 1};
   rc = fm_geometry_mesh(box, 2, (const char(*)[128])bad, badv, 1, out);
-  expect_error(rc, "undeclared", "box.geo: parameter 'Lw' is not declared in the script",
+  expect_error(rc, "undeclared",
+               "box.geo: parameter 'Lw' is not declared in the script",
                "(declared: Lx, Ly, Lz, h)");
   CHECK(!file_exists(out), "output written despite error");
 
@@ -185,9 +208,10 @@ int main(void) {
   expect_error(rc, "missing", "no-such-dir/missing.geo", "cannot open");
 
   /* 5: syntax error: message names the script and Gmsh's complaint */
-  write_file("t251-syntax.geo", "SetFactory(\"OpenCASCADE\");\n"
-                                "DefineConstant[ h = {1, Name \"Parameters/h\"} ];\n"
-                                "Box(1) = {0, 0, 0, 1, 1, 1;\n");
+  write_file("t251-syntax.geo",
+             "SetFactory(\"OpenCASCADE\");\n"
+             "DefineConstant[ h = {1, Name \"Parameters/h\"} ];\n"
+             "Box(1) = {0, 0, 0, 1, 1, 1;\n");
   rc = fm_geometry_mesh("t251-syntax.geo", 0, NULL, NULL, 1, out);
   expect_error(rc, "syntax", "t251-syntax.geo: ", "syntax error");
   CHECK(!file_exists(out), "output written despite syntax error");
@@ -197,7 +221,8 @@ int main(void) {
                                 "DefineConstant[ h = 1 ];\n"
                                 "Box(1) = {0, 0, 0, 1, 1, 1};\n"
                                 "Physical Volume(\"v\") = {1};\n");
-  rc = fm_geometry_mesh("t251-noname.geo", 1, (const char(*)[128])names + 3, vals, 1, out);
+  rc = fm_geometry_mesh("t251-noname.geo", 1, (const char(*)[128])names + 3,
+                        vals, 1, out);
   expect_error(rc, "no Name", "t251-noname.geo: parameter 'h'", "Name");
   write_file("t251-nophys.geo", "SetFactory(\"OpenCASCADE\");\n"
                                 "Box(1) = {0, 0, 0, 1, 1, 1};\n"
@@ -217,7 +242,8 @@ int main(void) {
   double vh[1] = {5};
   rc = fm_geometry_mesh(box, 1, (const char(*)[128])names + 3, vh, 1, out);
   CHECK(rc == 0, "mesh box defaults: %s", fm_error_message());
-  if (!rc) check_box_msh(out, 1, 100, 10, 10);
+  if (!rc)
+    check_box_msh(out, 1, 100, 10, 10);
 
   /* no temporary files left next to the output */
   char tname[512];
@@ -229,6 +255,7 @@ int main(void) {
   remove("t251-nophys.geo");
   remove("t251-nomesh.geo");
   remove(out);
-  if (failures) fprintf(stderr, "t251: %d failure(s)\n", failures);
+  if (failures)
+    fprintf(stderr, "t251: %d failure(s)\n", failures);
   return failures ? 1 : 0;
 }

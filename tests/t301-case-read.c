@@ -27,7 +27,8 @@ static int fails = 0;
       fails++;                                                                 \
     }                                                                          \
   } while (0)
-#define CHECK_NUM(a, b) CHECK(fabs((a) - (double)(b)) <= 1e-12 * (1 + fabs((double)(b))))
+#define CHECK_NUM(a, b)                                                        \
+  CHECK(fabs((a) - (double)(b)) <= 1e-12 * (1 + fabs((double)(b))))
 
 static char tmpdir[256];
 
@@ -50,11 +51,13 @@ static int read_ok(const char *path, FmCase *c) {
 
 static void test_example(void) {
   const char *src = getenv("FEMORA_SOURCE_DIR");
-  if (!src) src = ".";
+  if (!src)
+    src = ".";
   char path[4096], expect[4096];
   snprintf(path, sizeof path, "%s/cases/test/segmental-walking.yaml", src);
   FmCase c;
-  if (!read_ok(path, &c)) return;
+  if (!read_ok(path, &c))
+    return;
   CHECK_STR(c.path, path);
   snprintf(expect, sizeof expect, "%s/cases/test", src);
   CHECK_STR(c.dir, expect);
@@ -154,7 +157,8 @@ static void test_geo_and_options(void) {
              "solver: {backend: cuda, rtol: 1e-6, max_it: 500}\n"
              "output: {vtu: false}\n"
              "probes: []\n");
-  if (!read_ok("geo.yaml", &c)) return;
+  if (!read_ok("geo.yaml", &c))
+    return;
   CHECK_STR(c.title, "geo variant");
   CHECK_STR(c.dir, ".");
   CHECK_STR(c.mesh_file, "");
@@ -178,7 +182,8 @@ static void test_geo_and_options(void) {
 static void test_defaults(void) {
   write_file("min.yaml", "mesh: {file: m.msh}\n" BASE_TAIL);
   FmCase c;
-  if (!read_ok("min.yaml", &c)) return;
+  if (!read_ok("min.yaml", &c))
+    return;
   CHECK_STR(c.title, "");
   CHECK_STR(c.mesh_file, "m.msh");
   CHECK(c.order == 2);
@@ -205,7 +210,8 @@ static void test_defaults(void) {
              "probes:\n"
              "output:\n"
              "solver:\n");
-  if (!read_ok("var.yaml", &c)) return;
+  if (!read_ok("var.yaml", &c))
+    return;
   CHECK(c.nconstraints == 3);
   if (c.nconstraints == 3) {
     CHECK(c.constraints[0].mask == 7);
@@ -296,7 +302,8 @@ int main(void) {
   remove("geo.yaml");
   remove("min.yaml");
   remove("var.yaml");
-  if (chdir(cwd)) perror("chdir back");
+  if (chdir(cwd))
+    perror("chdir back");
   rmdir(tmpdir);
 
   if (fails) {

@@ -12,7 +12,8 @@
 #define M "mesh: {file: m.msh}\n"
 #define MAT "materials:\n  implant: {E: 100, nu: 0.3}\n"
 #define CON "constraints:\n  - {group: distal, fix: all}\n"
-#define LC "load_cases:\n  - name: a\n    loads:\n      - {group: top, pressure: 1}\n"
+#define LC                                                                     \
+  "load_cases:\n  - name: a\n    loads:\n      - {group: top, pressure: 1}\n"
 #define GOOD M MAT CON LC
 
 typedef struct {
@@ -47,8 +48,10 @@ static const Bad bad[] = {
     {"mesh: {order: 2}\n" MAT CON LC, "mesh", "needs file", 1},
     {"mesh: {file: a.msh, geo: b.geo}\n" MAT CON LC, "mesh", "not both", 1},
     {"mesh: {file: \"\"}\n" MAT CON LC, "mesh.file", "non-empty", 1},
-    {"mesh: {file: m.msh, order: 3}\n" MAT CON LC, "mesh.order", "must be 1", 1},
-    {"mesh: {file: m.msh, order: 1.5}\n" MAT CON LC, "mesh.order", "integer", 1},
+    {"mesh: {file: m.msh, order: 3}\n" MAT CON LC, "mesh.order", "must be 1",
+     1},
+    {"mesh: {file: m.msh, order: 1.5}\n" MAT CON LC, "mesh.order", "integer",
+     1},
     {"mesh: {file: m.msh, parameters: {h: 1}}\n" MAT CON LC, "mesh.parameters",
      "only allowed with mesh.geo", 1},
     {"mesh: {geo: g.geo, parameters: {h: abc}}\n" MAT CON LC,
@@ -59,8 +62,8 @@ static const Bad bad[] = {
      "did you mean 'order'", 1},
     {"mesh: m.msh\n" MAT CON LC, "mesh", "must be a map", 1},
     /* materials */
-    {M "materials:\n  implant: {E: -5, nu: 0.3}\n" CON LC, "materials.implant.E",
-     "must be > 0 (got -5)", 3},
+    {M "materials:\n  implant: {E: -5, nu: 0.3}\n" CON LC,
+     "materials.implant.E", "must be > 0 (got -5)", 3},
     {M "materials:\n  implant: {E: 0, nu: 0.3}\n" CON LC, "materials.implant.E",
      "must be > 0", 3},
     {M "materials:\n  implant: {E: 100, nu: 0.5}\n" CON LC,
@@ -98,10 +101,12 @@ static const Bad bad[] = {
     {M "materials: {}\n" CON LC, "materials", "must not be empty", 2},
     {M "materials:\n" CON LC, "materials", "must be a map", 2},
     {M "materials:\n  - implant\n" CON LC, "materials", "must be a map", 3},
-    {M "materials:\n  implant: {E: 1, nu: 0.3}\n  implant: {E: 2, nu: 0.3}\n"
-       CON LC, "materials.implant", "duplicate key (first given at line 3)", 4},
-    {M "materials:\n  implant: 5\n" CON LC, "materials.implant", "must be a map",
-     3},
+    {M
+     "materials:\n  implant: {E: 1, nu: 0.3}\n  implant: {E: 2, nu: 0.3}\n" CON
+         LC,
+     "materials.implant", "duplicate key (first given at line 3)", 4},
+    {M "materials:\n  implant: 5\n" CON LC, "materials.implant",
+     "must be a map", 3},
     /* constraints */
     {M MAT "constraints: []\n" LC, "constraints", "must not be empty", 4},
     {M MAT "constraints: {group: a, fix: all}\n" LC, "constraints",
@@ -185,7 +190,8 @@ static const Bad bad[] = {
     {GOOD "solver: {max_it: 0}\n", "solver.max_it", "must be >= 1", 10},
     {GOOD "solver: {max_it: 10.5}\n", "solver.max_it", "integer", 10},
     {GOOD "solver: {max_it: 1e10}\n", "solver.max_it", "out of range", 10},
-    {GOOD "solver: {backend: gpu}\n", "solver.backend", "cpu, ref, cuda or auto", 10},
+    {GOOD "solver: {backend: gpu}\n", "solver.backend",
+     "cpu, ref, cuda or auto", 10},
     {GOOD "solver: {rtol: .NaN}\n", "solver.rtol", "finite", 10},
 };
 
@@ -269,7 +275,8 @@ int main(void) {
     char name[FM_NAME_MAX + 1], yaml[1024], item[300];
     memset(name, 'a', FM_NAME_MAX - 1);
     name[FM_NAME_MAX - 1] = 0;
-    snprintf(yaml, sizeof yaml, M MAT CON LC "probes:\n  - {name: %s, point: [0, 0, 0]}\n", name);
+    snprintf(yaml, sizeof yaml,
+             M MAT CON LC "probes:\n  - {name: %s, point: [0, 0, 0]}\n", name);
     write_file(yaml);
     FmCase c;
     if (fm_case_read(path, &c) || c.nprobes != 1 ||
@@ -280,9 +287,11 @@ int main(void) {
     }
     fm_case_free(&c);
     strcat(name, "b");
-    snprintf(yaml, sizeof yaml, M MAT CON LC "probes:\n  - {name: %s, point: [0, 0, 0]}\n", name);
+    snprintf(yaml, sizeof yaml,
+             M MAT CON LC "probes:\n  - {name: %s, point: [0, 0, 0]}\n", name);
     expect_bad(yaml, "probes[0].name", "too long", 11, "long probe name");
-    snprintf(yaml, sizeof yaml, M "materials:\n  %s: {E: 1, nu: 0.3}\n" CON LC, name);
+    snprintf(yaml, sizeof yaml, M "materials:\n  %s: {E: 1, nu: 0.3}\n" CON LC,
+             name);
     snprintf(item, sizeof item, "materials.%s", name);
     expect_bad(yaml, item, "too long", 3, "long material name");
   }

@@ -15,11 +15,20 @@ static int fails = 0;
 static char case_path[512];
 
 /* Physical groups */
-enum { G_IMPLANT, G_BONE, G_PROXIMAL, G_HEAD, G_DISTAL, G_SYM, G_CEMENT,
-       G_UNNAMED, NGROUPS };
+enum {
+  G_IMPLANT,
+  G_BONE,
+  G_PROXIMAL,
+  G_HEAD,
+  G_DISTAL,
+  G_SYM,
+  G_CEMENT,
+  G_UNNAMED,
+  NGROUPS
+};
 static FmGroup groups[NGROUPS] = {
-    {3, 1, "implant"}, {3, 2, "bone"},   {2, 3, "proximal"}, {2, 4, "head"},
-    {0, 5, "distal"},  {1, 6, "sym"},    {3, 7, "cement"},   {3, 8, ""},
+    {3, 1, "implant"}, {3, 2, "bone"}, {2, 3, "proximal"}, {2, 4, "head"},
+    {0, 5, "distal"},  {1, 6, "sym"},  {3, 7, "cement"},   {3, 8, ""},
 };
 
 /* Entities and their groups */
@@ -27,11 +36,21 @@ static int eg_implant[] = {G_IMPLANT}, eg_bone[] = {G_BONE},
            eg_cement[] = {G_CEMENT}, eg_both[] = {G_IMPLANT, G_BONE},
            eg_surf[] = {G_PROXIMAL, G_HEAD}, eg_unnamed[] = {G_UNNAMED},
            eg_cement_bone_surf[] = {G_PROXIMAL, G_CEMENT, G_BONE};
-enum { E_IMPLANT, E_BONE, E_CEMENT, E_BOTH, E_NONE, E_SURF, E_UNNAMED,
-       E_CEMENT_BONE, NENT };
+enum {
+  E_IMPLANT,
+  E_BONE,
+  E_CEMENT,
+  E_BOTH,
+  E_NONE,
+  E_SURF,
+  E_UNNAMED,
+  E_CEMENT_BONE,
+  NENT
+};
 static FmEntity entities[NENT] = {
-    {3, 1, 1, eg_implant}, {3, 2, 1, eg_bone},    {3, 3, 1, eg_cement},
-    {3, 4, 2, eg_both},    {3, 5, 0, NULL},       {2, 1, 2, eg_surf},
+    {3, 1, 1, eg_implant}, {3, 2, 1, eg_bone},
+    {3, 3, 1, eg_cement},  {3, 4, 2, eg_both},
+    {3, 5, 0, NULL},       {2, 1, 2, eg_surf},
     {3, 6, 1, eg_unnamed}, {3, 7, 3, eg_cement_bone_surf},
 };
 
@@ -81,7 +100,8 @@ int main(void) {
   }
   snprintf(case_path, sizeof case_path, "%s/case.yaml", dir);
   FILE *f = fopen(case_path, "w");
-  if (!f) return 1;
+  if (!f)
+    return 1;
   fputs("mesh: {file: femur.msh}\n"
         "materials:\n"
         "  implant: {E: 110000, nu: 0.34}\n"
@@ -137,19 +157,25 @@ int main(void) {
 
   /* elements whose volume group has no material */
   make_mesh(&m, E_IMPLANT, E_BONE, E_CEMENT, E_BONE);
-  expect_error(&c, &m, "no material", "femur.msh: volume group 'cement' has no "
-               "material in ", case_path, "element 13");
+  expect_error(&c, &m, "no material",
+               "femur.msh: volume group 'cement' has no "
+               "material in ",
+               case_path, "element 13");
   make_mesh(&m, E_IMPLANT, E_BONE, E_BONE, E_UNNAMED);
-  expect_error(&c, &m, "unnamed group", "femur.msh: volume group with physical "
-               "tag 8 (unnamed) has no material", case_path, "element 14");
+  expect_error(&c, &m, "unnamed group",
+               "femur.msh: volume group with physical "
+               "tag 8 (unnamed) has no material",
+               case_path, "element 14");
   make_mesh(&m, E_IMPLANT, E_NONE, E_BONE, E_BONE);
   expect_error(&c, &m, "no volume group",
                "femur.msh: element 12 is in no volume physical group",
                case_path, NULL);
   /* element in two material groups */
   make_mesh(&m, E_IMPLANT, E_BONE, E_BOTH, E_BONE);
-  expect_error(&c, &m, "two materials", "femur.msh: element 13 is in volume "
-               "groups 'implant' and 'bone'", "exactly one", case_path);
+  expect_error(&c, &m, "two materials",
+               "femur.msh: element 13 is in volume "
+               "groups 'implant' and 'bone'",
+               "exactly one", case_path);
 
   make_mesh(&m, E_IMPLANT, E_BONE, E_IMPLANT, E_BONE);
   /* material for a group that does not exist */

@@ -92,7 +92,8 @@ int main(void) {
 
   /* random byte mutations, fixed seed */
   char *buf = malloc(n + 1);
-  static const char alphabet[] = "{}[]:,-#&*!|>'\"%@` \t\n\r0123456789.eE+~xyz\xff\x80";
+  static const char alphabet[] =
+      "{}[]:,-#&*!|>'\"%@` \t\n\r0123456789.eE+~xyz\xff\x80";
   unsigned long seed = 12345;
   for (int trial = 0; trial < 4000; trial++) {
     memcpy(buf, example, n);
@@ -116,8 +117,10 @@ int main(void) {
     size_t depth = 20000;
     char *deep = malloc(2 * depth + 64);
     size_t off = (size_t)sprintf(deep, "mesh: ");
-    for (size_t i = 0; i < depth; i++) deep[off++] = '[';
-    for (size_t i = 0; i < depth; i++) deep[off++] = ']';
+    for (size_t i = 0; i < depth; i++)
+      deep[off++] = '[';
+    for (size_t i = 0; i < depth; i++)
+      deep[off++] = ']';
     deep[off++] = '\n';
     try_read(deep, off, "deep nesting");
     free(deep);

@@ -18,8 +18,10 @@ static void compare(const char *case_rel, const char *out1, const char *out2) {
       dmax = fmax(dmax, fabs(a.res[lc].u[i] - b.res[lc].u[i]));
       umax = fmax(umax, fabs(a.res[lc].u[i]));
     }
-    CHECK(umax > 0 && dmax <= 1e-6 * umax, "%s: load case %d differs by %g of %g", case_rel, lc, dmax, umax);
-    CHECK(b.info[lc].residual <= 1e-10 * 10, "%s: ref residual %g", case_rel, b.info[lc].residual);
+    CHECK(umax > 0 && dmax <= 1e-6 * umax,
+          "%s: load case %d differs by %g of %g", case_rel, lc, dmax, umax);
+    CHECK(b.info[lc].residual <= 1e-10 * 10, "%s: ref residual %g", case_rel,
+          b.info[lc].residual);
   }
   fm_run_free(&a);
   fm_run_free(&b);

@@ -8,11 +8,14 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/cantilever.yaml", "t502.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/cantilever.yaml",
+           "t502.out", &run);
   const double P = 100, L = 100, b = 10, h = 10, E = 200000, nu = 0.3;
-  const double Iz = b * h * h * h / 12, area = b * h, shear_mod = E / (2 * (1 + nu));
+  const double Iz = b * h * h * h / 12, area = b * h,
+               shear_mod = E / (2 * (1 + nu));
   const double kappa = 10 * (1 + nu) / (12 + 11 * nu);
-  const double delta = P * L * L * L / (3 * E * Iz) + P * L / (kappa * shear_mod * area);
+  const double delta =
+      P * L * L * L / (3 * E * Iz) + P * L / (kappa * shear_mod * area);
   const FmProbeValue *tip = &run.res[0].probes[probe_index(&run, "tip")];
   CHECK_CLOSE(-tip->displacement[2], delta, 0.02, 0);
   /* bending stress at mid-span, top fibre: sigma_xx = M c / I with

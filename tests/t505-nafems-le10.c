@@ -6,7 +6,9 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/validation/published_benchmark/nafems_le10.yaml", "t505.out", &run);
+  run_case(PETSC_COMM_WORLD,
+           "cases/validation/published_benchmark/nafems_le10.yaml", "t505.out",
+           &run);
   const FmProbeValue *D = &run.res[0].probes[probe_index(&run, "D")];
   CHECK_CLOSE(D->stress[1], -5.38, 0.03, 0);
   fm_run_free(&run);

@@ -9,13 +9,15 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/self_weight.yaml", "t506.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/self_weight.yaml",
+           "t506.out", &run);
   const double g = 1e-3, E = 110000, nu = 0.34;
   const FmMesh *m = &run.md.mesh;
   double err = 0, umax = 0;
   for (int i = 0; i < m->nnodes; i++) {
     const double x = m->x[3 * i], y = m->x[3 * i + 1], z = m->x[3 * i + 2];
-    const double ex[3] = {-nu * g * x * z / E, -nu * g * y * z / E, g * (z * z + nu * (x * x + y * y)) / (2 * E)};
+    const double ex[3] = {-nu * g * x * z / E, -nu * g * y * z / E,
+                          g * (z * z + nu * (x * x + y * y)) / (2 * E)};
     for (int k = 0; k < 3; k++) {
       err = fmax(err, fabs(run.res[0].u[3 * i + k] - ex[k]));
       umax = fmax(umax, fabs(ex[k]));
@@ -26,7 +28,8 @@ int main(int argc, char **argv) {
   CHECK_CLOSE(p->stress[2], g * 42.5, 1e-6, 0);
   CHECK(fabs(p->stress[0]) < 1e-6 * g * 100, "sigma_xx %g", p->stress[0]);
   /* the weight is carried by the traction: nothing reacts in z */
-  CHECK(fabs(run.res[0].applied[2]) < 1e-9, "net applied force %g", run.res[0].applied[2]);
+  CHECK(fabs(run.res[0].applied[2]) < 1e-9, "net applied force %g",
+        run.res[0].applied[2]);
   fm_run_free(&run);
   PetscFinalize();
   TEST_END();

@@ -8,7 +8,8 @@
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
-  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/fatigue_bar.yaml", "t507.out", &run);
+  run_case(PETSC_COMM_WORLD, "cases/validation/closed_form/fatigue_bar.yaml",
+           "t507.out", &run);
   CHECK(run.has_fatigue, "no fatigue result");
   const double Sa = 200, Sm = 200, Nd = 1e7, count = 1e5;
   /* left: Sf = 1000, b = -0.1, Su = 900, Sy = 800 */
@@ -21,7 +22,8 @@ int main(int argc, char **argv) {
   const FmPost *post = &run.post;
   int nl = 0, nr = 0;
   for (int cp = 0; cp < post->ncopy; cp++) {
-    const int left = !strcmp(run.md.cs.materials[post->copy_mat[cp]].group, "left");
+    const int left =
+        !strcmp(run.md.cs.materials[post->copy_mat[cp]].group, "left");
     if (left) {
       nl++;
       CHECK_CLOSE(run.fatigue.static_sf[cp], 800.0 / 400, 1e-6, 0);
@@ -31,11 +33,14 @@ int main(int argc, char **argv) {
     } else {
       nr++;
       CHECK_CLOSE(run.fatigue.static_sf[cp], 795.0 / 400, 1e-6, 0);
-      CHECK(isinf(run.fatigue.life[cp]), "right: life %g, expected infinite", run.fatigue.life[cp]);
+      CHECK(isinf(run.fatigue.life[cp]), "right: life %g, expected infinite",
+            run.fatigue.life[cp]);
       CHECK_CLOSE(run.fatigue.fatigue_sf[cp], sf_r, 1e-6, 0);
-      CHECK(run.fatigue.damage[cp] == 0, "right: damage %g", run.fatigue.damage[cp]);
+      CHECK(run.fatigue.damage[cp] == 0, "right: damage %g",
+            run.fatigue.damage[cp]);
     }
-    if (fm_test_failures > 8) break;
+    if (fm_test_failures > 8)
+      break;
   }
   CHECK(nl > 0 && nr > 0, "copies: left %d right %d", nl, nr);
   CHECK_CLOSE(run.fatigue.groups[0].max_damage, count / N_l, 1e-6, 0);

@@ -10,8 +10,11 @@ int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRunOptions opt = {"t508.out", NULL, 1};
   FmScenarioResult r1, r2;
-  if (system("rm -rf t508.out")) return 1;
-  if (fm_scenario_run(PETSC_COMM_WORLD, src_path("cases/test/scenario_zero_growth.yaml"), &opt, &r1)) {
+  if (system("rm -rf t508.out"))
+    return 1;
+  if (fm_scenario_run(PETSC_COMM_WORLD,
+                      src_path("cases/test/scenario_zero_growth.yaml"), &opt,
+                      &r1)) {
     fprintf(stderr, "%s\n", fm_error_message());
     return 1;
   }
@@ -19,41 +22,57 @@ int main(int argc, char **argv) {
    * N = (Sar/1000)^(1/-0.1) / 2; a year = 100 steps a day * 365.25 */
   const double sar = 200 / (1 - 200.0 / 900), N = 0.5 * pow(sar / 1000, -10);
   const double year = 100 * 365.25 / N;
-  CHECK(r1.nsteps == 3 && r1.resumed == 0, "steps %d resumed %d", r1.nsteps, r1.resumed);
-  CHECK(!strcmp(r1.steps[0].group[0], "left") && r1.steps[0].assessed[0], "group 0 %s", r1.steps[0].group[0]);
+  CHECK(r1.nsteps == 3 && r1.resumed == 0, "steps %d resumed %d", r1.nsteps,
+        r1.resumed);
+  CHECK(!strcmp(r1.steps[0].group[0], "left") && r1.steps[0].assessed[0],
+        "group 0 %s", r1.steps[0].group[0]);
   for (int i = 0; i < 3; i++) {
     CHECK_CLOSE(r1.steps[i].damage[0], year, 1e-6, 0);
     CHECK_CLOSE(r1.steps[i].cumulative[0], (i + 1) * year, 1e-6, 0);
     CHECK_CLOSE(r1.steps[i].max_vm[0], 400, 1e-6, 0);
   }
-  CHECK(isnan(r1.failure_age[0]) == (3 * year < 1), "failure age %g", r1.failure_age[0]);
-  if (3 * year >= 1) CHECK_CLOSE(r1.failure_age[0], 8 + 1 / year, 1e-6, 0);
+  CHECK(isnan(r1.failure_age[0]) == (3 * year < 1), "failure age %g",
+        r1.failure_age[0]);
+  if (3 * year >= 1)
+    CHECK_CLOSE(r1.failure_age[0], 8 + 1 / year, 1e-6, 0);
   /* resume */
-  if (fm_scenario_run(PETSC_COMM_WORLD, src_path("cases/test/scenario_zero_growth.yaml"), &opt, &r2)) {
+  if (fm_scenario_run(PETSC_COMM_WORLD,
+                      src_path("cases/test/scenario_zero_growth.yaml"), &opt,
+                      &r2)) {
     fprintf(stderr, "%s\n", fm_error_message());
     return 1;
   }
   CHECK(r2.resumed == 3, "resumed %d of 3", r2.resumed);
   for (int i = 0; i < 3; i++)
-    CHECK(r2.steps[i].cumulative[0] == r1.steps[i].cumulative[0], "step %d differs after resume", i);
+    CHECK(r2.steps[i].cumulative[0] == r1.steps[i].cumulative[0],
+          "step %d differs after resume", i);
   fm_scenario_result_free(&r1);
   fm_scenario_result_free(&r2);
   /* bad input */
   FILE *fp = fopen("t508-bad.yaml", "w");
-  fprintf(fp, "case: %s\nages: [8, 9]\nbody_mass: cdc_boys_p50\nextension_mm: [5, 2]\n"
-              "steps_per_day: 1000\nactivities: [{name: w, loads: [{group: xmax, percent_bw: [1, 0, 0]}]}]\n",
-          src_path("cases/test/scenario_bar_case.yaml"));
+  fprintf(
+      fp,
+      "case: %s\nages: [8, 9]\nbody_mass: cdc_boys_p50\nextension_mm: [5, 2]\n"
+      "steps_per_day: 1000\nactivities: [{name: w, loads: [{group: xmax, "
+      "percent_bw: [1, 0, 0]}]}]\n",
+      src_path("cases/test/scenario_bar_case.yaml"));
   fclose(fp);
   FmScenario s;
-  CHECK(fm_scenario_read("t508-bad.yaml", &s) != 0, "decreasing extension accepted");
-  CHECK(strstr(fm_error_message(), "t508-bad.yaml:4: extension_mm: an expandable implant only lengthens") != NULL,
+  CHECK(fm_scenario_read("t508-bad.yaml", &s) != 0,
+        "decreasing extension accepted");
+  CHECK(strstr(fm_error_message(), "t508-bad.yaml:4: extension_mm: an "
+                                   "expandable implant only lengthens") != NULL,
         "message: %s", fm_error_message());
   fp = fopen("t508-bad.yaml", "w");
-  fprintf(fp, "case: x.yaml\nages: [6, 7]\nbody_mass: cdc_boys_p50\nsteps_per_day: 1000\n"
-              "activities: [{name: w, loads: [{group: xmax, percent_bw: [1, 0, 0]}]}]\n");
+  fprintf(fp, "case: x.yaml\nages: [6, 7]\nbody_mass: "
+              "cdc_boys_p50\nsteps_per_day: 1000\n"
+              "activities: [{name: w, loads: [{group: xmax, percent_bw: [1, 0, "
+              "0]}]}]\n");
   fclose(fp);
-  CHECK(fm_scenario_read("t508-bad.yaml", &s) != 0, "age 6 accepted for the CDC table");
-  CHECK(strstr(fm_error_message(), "body_mass: the bundled CDC table covers whole ages 8 to 18; age 6") != NULL,
+  CHECK(fm_scenario_read("t508-bad.yaml", &s) != 0,
+        "age 6 accepted for the CDC table");
+  CHECK(strstr(fm_error_message(), "body_mass: the bundled CDC table covers "
+                                   "whole ages 8 to 18; age 6") != NULL,
         "message: %s", fm_error_message());
   PetscFinalize();
   TEST_END();

@@ -8,12 +8,14 @@
 
 static char *slurp(const char *path) {
   FILE *fp = fopen(path, "rb");
-  if (!fp) return NULL;
+  if (!fp)
+    return NULL;
   fseek(fp, 0, SEEK_END);
   long n = ftell(fp);
   fseek(fp, 0, SEEK_SET);
   char *s = calloc(n + 1, 1);
-  if (fread(s, 1, n, fp) != (size_t)n) n = 0;
+  if (fread(s, 1, n, fp) != (size_t)n)
+    n = 0;
   fclose(fp);
   return s;
 }
@@ -22,8 +24,11 @@ int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRunOptions opt = {"t510.out", NULL, 1};
   FmScenarioResult r;
-  if (system("rm -rf t510.out t510-empty && mkdir -p t510-empty")) return 1;
-  if (fm_scenario_run(PETSC_COMM_WORLD, src_path("cases/test/scenario_zero_growth.yaml"), &opt, &r)) {
+  if (system("rm -rf t510.out t510-empty && mkdir -p t510-empty"))
+    return 1;
+  if (fm_scenario_run(PETSC_COMM_WORLD,
+                      src_path("cases/test/scenario_zero_growth.yaml"), &opt,
+                      &r)) {
     fprintf(stderr, "%s\n", fm_error_message());
     return 1;
   }
@@ -32,26 +37,35 @@ int main(int argc, char **argv) {
   if (h) {
     CHECK(strstr(h, "<!DOCTYPE html>") == h, "not an HTML document");
     CHECK(strstr(h, "</html>") != NULL, "document not closed");
-    CHECK(!strstr(h, "<script") && !strstr(h, "src=\"http") && !strstr(h, "href=\"http"),
+    CHECK(!strstr(h, "<script") && !strstr(h, "src=\"http") &&
+              !strstr(h, "href=\"http"),
           "report is not self-contained");
     int nsvg = 0;
-    for (const char *p = h; (p = strstr(p, "<svg")); p++) nsvg++;
+    for (const char *p = h; (p = strstr(p, "<svg")); p++)
+      nsvg++;
     CHECK(nsvg == 6, "%d plots, expected 6", nsvg);
-    CHECK(strstr(h, "Cumulative damage") && strstr(h, "Body mass") && strstr(h, "Implant extension"),
+    CHECK(strstr(h, "Cumulative damage") && strstr(h, "Body mass") &&
+              strstr(h, "Implant extension"),
           "plot titles missing");
     char want[64];
     snprintf(want, sizeof want, "<td>%.4g</td><td>(", r.steps[2].cumulative[0]);
-    CHECK(strstr(h, want) != NULL, "cumulative damage %s not in the step table", want);
-    CHECK(strstr(h, "<td class=\"l\">scenario</td>") && strstr(h, "<td class=\"l\">case</td>") &&
-              strstr(h, "<td class=\"l\">geometry</td>") && strstr(h, "<td class=\"l\">materials</td>"),
+    CHECK(strstr(h, want) != NULL, "cumulative damage %s not in the step table",
+          want);
+    CHECK(strstr(h, "<td class=\"l\">scenario</td>") &&
+              strstr(h, "<td class=\"l\">case</td>") &&
+              strstr(h, "<td class=\"l\">geometry</td>") &&
+              strstr(h, "<td class=\"l\">materials</td>"),
           "inputs table incomplete");
-    CHECK(strstr(h, "Femora " FEMORA_VERSION) != NULL, "software version missing");
+    CHECK(strstr(h, "Femora " FEMORA_VERSION) != NULL,
+          "software version missing");
     free(h);
   }
   fm_scenario_result_free(&r);
-  CHECK(fm_report_write("t510-empty") != 0, "report of an empty directory succeeded");
-  CHECK(strstr(fm_error_message(), "t510-empty/scenario.csv: cannot open") != NULL, "message: %s",
-        fm_error_message());
+  CHECK(fm_report_write("t510-empty") != 0,
+        "report of an empty directory succeeded");
+  CHECK(strstr(fm_error_message(), "t510-empty/scenario.csv: cannot open") !=
+            NULL,
+        "message: %s", fm_error_message());
   PetscFinalize();
   TEST_END();
 }

@@ -11,9 +11,12 @@ int main(int argc, char **argv) {
   CHECK(size == 2, "expected 2 ranks, got %d", size);
   FmRun one, two;
   memset(&one, 0, sizeof one);
-  if (rank == 0) run_case(PETSC_COMM_SELF, "cases/test/segmental_mpi.yaml", "t601-np1.out", &one);
+  if (rank == 0)
+    run_case(PETSC_COMM_SELF, "cases/test/segmental_mpi.yaml", "t601-np1.out",
+             &one);
   MPI_Barrier(PETSC_COMM_WORLD);
-  run_case(PETSC_COMM_WORLD, "cases/test/segmental_mpi.yaml", "t601-np2.out", &two);
+  run_case(PETSC_COMM_WORLD, "cases/test/segmental_mpi.yaml", "t601-np2.out",
+           &two);
   CHECK(two.ranks == 2, "ranks %d", two.ranks);
   if (rank == 0) {
     CHECK(one.md.mesh.nnodes == two.md.mesh.nnodes, "node counts differ");
@@ -24,12 +27,15 @@ int main(int argc, char **argv) {
         dmax = fmax(dmax, fabs(one.res[lc].u[i] - two.res[lc].u[i]));
         umax = fmax(umax, fabs(one.res[lc].u[i]));
       }
-      CHECK(umax > 0 && dmax <= 1e-6 * umax, "load case %d: max difference %g of max %g", lc, dmax, umax);
+      CHECK(umax > 0 && dmax <= 1e-6 * umax,
+            "load case %d: max difference %g of max %g", lc, dmax, umax);
       for (int g = 0; g < one.md.cs.nmaterials; g++)
-        CHECK_CLOSE(two.res[lc].groups[g].max_von_mises, one.res[lc].groups[g].max_von_mises, 1e-6, 0);
+        CHECK_CLOSE(two.res[lc].groups[g].max_von_mises,
+                    one.res[lc].groups[g].max_von_mises, 1e-6, 0);
     }
   }
-  if (rank == 0) fm_run_free(&one);
+  if (rank == 0)
+    fm_run_free(&one);
   fm_run_free(&two);
   PetscFinalize();
   TEST_END();

@@ -9,16 +9,20 @@ int main(int argc, char **argv) {
   int rank;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   FmRunOptions opt = {"t603.out", NULL, 1};
-  if (rank == 0 && system("rm -rf t603.out")) return 1;
+  if (rank == 0 && system("rm -rf t603.out"))
+    return 1;
   MPI_Barrier(PETSC_COMM_WORLD);
   FmScenarioResult r;
-  if (fm_scenario_run(PETSC_COMM_WORLD, src_path("cases/test/scenario_zero_growth.yaml"), &opt, &r)) {
+  if (fm_scenario_run(PETSC_COMM_WORLD,
+                      src_path("cases/test/scenario_zero_growth.yaml"), &opt,
+                      &r)) {
     fprintf(stderr, "%s\n", fm_error_message());
     return 1;
   }
   const double sar = 200 / (1 - 200.0 / 900), N = 0.5 * pow(sar / 1000, -10);
   const double year = 100 * 365.25 / N;
-  for (int i = 0; i < 3; i++) CHECK_CLOSE(r.steps[i].cumulative[0], (i + 1) * year, 1e-6, 0);
+  for (int i = 0; i < 3; i++)
+    CHECK_CLOSE(r.steps[i].cumulative[0], (i + 1) * year, 1e-6, 0);
   fm_scenario_result_free(&r);
   PetscFinalize();
   TEST_END();

@@ -24,8 +24,9 @@ static int fm_test_failures = 0;
   do {                                                                         \
     const double g_ = (got), w_ = (want);                                      \
     const double s_ = fmax(fabs(w_), (floor_));                                \
-    if (!(fabs(g_ - w_) <= (tol) * s_)) {                                      \
-      fprintf(stderr, "%s:%d: %s = %.12g, expected %.12g (rel. error %.3g > %.3g)\n", \
+    if (!(fabs(g_ - w_) <= (tol)*s_)) {                                        \
+      fprintf(stderr,                                                          \
+              "%s:%d: %s = %.12g, expected %.12g (rel. error %.3g > %.3g)\n",  \
               __FILE__, __LINE__, #got, g_, w_, fabs(g_ - w_) / s_,            \
               (double)(tol));                                                  \
       fm_test_failures++;                                                      \
