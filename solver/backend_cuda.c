@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "csr.h"
 #include "error.h"
 
 #include "../kernels/fm_cuda.h"
@@ -79,79 +80,22 @@ static int select_device(CudaBackend *cb, int rank) {
   return 0;
 }
 
-static int cmp_int(const void *a, const void *b) {
-  const int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
-}
-
-/* Block sparsity of the whole model, every node a row: the distinct
- * neighbour nodes of each node, sorted.  The structure of fm_csr_assemble
- * (csr.c) for rows = columns = all nodes, without computing any values. */
+/* Block sparsity of the whole model, every node a row (csr.c, without the
+ * values: the GPU computes them). */
 static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
-  const int npe = m->npe, nn = m->nnodes;
-  const size_t nconn = (size_t)m->nelem * npe;
-  int ierr = 1;
-  int *nptr = fm_calloc((size_t)nn + 1, sizeof(int));
-  int *nel = fm_calloc(nconn, sizeof(int));
-  int *mark = fm_calloc(nn, sizeof(int));
-  int64_t *ptr = fm_calloc((size_t)nn + 1, sizeof(int64_t));
-  int *col = NULL;
-  if (!nptr || !nel || !mark || !ptr)
-    goto out;
-  /* node -> elements */
-  for (size_t k = 0; k < nconn; k++)
-    nptr[m->conn[k] + 1]++;
-  for (int i = 0; i < nn; i++)
-    nptr[i + 1] += nptr[i];
-  for (int e = 0; e < m->nelem; e++)
-    for (int a = 0; a < npe; a++) {
-      const int j = m->conn[(size_t)e * npe + a];
-      nel[nptr[j]++] = e;
-    }
-  for (int i = nn; i > 0; i--)
-    nptr[i] = nptr[i - 1];
-  nptr[0] = 0;
-  for (int i = 0; i < nn; i++)
-    mark[i] = -1;
-  /* pass 0 counts, pass 1 fills and sorts; mark[j] == 2i + pass: j seen */
-  for (int pass = 0; pass < 2; pass++) {
-    for (int i = 0; i < nn; i++) {
-      int64_t c = ptr[i];
-      for (int k = nptr[i]; k < nptr[i + 1]; k++)
-        for (int a = 0; a < npe; a++) {
-          const int j = m->conn[(size_t)nel[k] * npe + a];
-          if (mark[j] == 2 * i + pass)
-            continue;
-          mark[j] = 2 * i + pass;
-          if (pass)
-            col[c] = j;
-          c++;
-        }
-      if (pass == 0)
-        ptr[i + 1] = c;
-      else
-        qsort(col + ptr[i], (size_t)(c - ptr[i]), sizeof(int), cmp_int);
-    }
-    if (pass == 0) {
-      col = fm_calloc((size_t)ptr[nn], sizeof(int));
-      if (!col)
-        goto out;
-    }
-  }
-  ierr = 0;
-out:
-  free(nptr);
-  free(nel);
-  free(mark);
-  if (ierr) {
-    free(ptr);
-    free(col);
-    ptr = NULL;
-    col = NULL;
-  }
-  *pptr = ptr;
-  *pcol = col;
-  return ierr;
+  int *ids = fm_calloc((size_t)m->nnodes + 1, sizeof(int));
+  if (!ids)
+    return 1;
+  for (int i = 0; i < m->nnodes; i++)
+    ids[i] = i;
+  FmBlockCsr A;
+  const int ierr = fm_csr_pattern(m, m->nnodes, ids, ids, &A);
+  free(ids);
+  if (ierr)
+    return ierr;
+  *pptr = A.ptr;
+  *pcol = A.col;
+  return 0;
 }
 
 /* GPU memory the model needs at its peak (assembly), in bytes; n DOFs,

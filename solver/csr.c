@@ -11,6 +11,19 @@ static int cmp_int(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static int build(const FmMesh *m, const FmModel *md, int nrows, const int *rows,
+                 const int *colid, FmBlockCsr *A);
+
+int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
+                    const int *colid, FmBlockCsr *A) {
+  return build(&md->mesh, md, nrows, rows, colid, A);
+}
+
+int fm_csr_pattern(const FmMesh *m, int nrows, const int *rows,
+                   const int *colid, FmBlockCsr *A) {
+  return build(m, NULL, nrows, rows, colid, A);
+}
+
 int64_t fm_csr_find(const FmBlockCsr *A, int r, int c) {
   int64_t lo = A->ptr[r], hi = A->ptr[r + 1] - 1;
   while (lo < hi) {
@@ -23,9 +36,9 @@ int64_t fm_csr_find(const FmBlockCsr *A, int r, int c) {
   return (lo <= hi && A->col[lo] == c) ? lo : -1;
 }
 
-int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
-                    const int *colid, FmBlockCsr *A) {
-  const FmMesh *m = &md->mesh;
+/* The sparsity of the rows, and with md their values too. */
+static int build(const FmMesh *m, const FmModel *md, int nrows, const int *rows,
+                 const int *colid, FmBlockCsr *A) {
   const int npe = m->npe, nn = m->nnodes;
   memset(A, 0, sizeof *A);
   int ierr = 1;
@@ -79,8 +92,9 @@ int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
     }
     if (pass == 0) {
       A->col = fm_calloc(A->ptr[nrows], sizeof(int));
-      A->val = fm_calloc(9 * (size_t)A->ptr[nrows], sizeof(double));
-      if (!A->col || !A->val)
+      if (md)
+        A->val = fm_calloc(9 * (size_t)A->ptr[nrows], sizeof(double));
+      if (!A->col || (md && !A->val))
         goto out;
     }
   }
@@ -88,7 +102,7 @@ int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
 
   /* element loop: each element touching a row node, once */
   double xe[3 * FM_TET_MAX_NPE], Ke[9 * FM_TET_MAX_NPE * FM_TET_MAX_NPE];
-  for (int r = 0; r < nrows; r++) {
+  for (int r = 0; md && r < nrows; r++) {
     const int i = rows[r];
     for (int k = nptr[i]; k < nptr[i + 1]; k++) {
       const int e = nel[k];

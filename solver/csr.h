@@ -22,6 +22,11 @@ typedef struct {
 int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
                     const int *colid, FmBlockCsr *A);
 
+/* The same rows' sparsity only (val stays NULL): for backends that compute
+ * the values elsewhere (the GPU). */
+int fm_csr_pattern(const FmMesh *m, int nrows, const int *rows,
+                   const int *colid, FmBlockCsr *A);
+
 /* Position of block column c in row r (binary search), or -1. */
 int64_t fm_csr_find(const FmBlockCsr *A, int r, int c);
 
