@@ -34,6 +34,9 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
                      const char *title, const FmField *extra, int nextra,
                      const char *path);
 
+/* Text escaped for HTML and XML (control characters but tab dropped). */
+void fm_xml_text(FILE *fp, const char *s);
+
 /* JSON helpers: write a string with escapes, a number (null when not finite).
  */
 void fm_json_string(FILE *fp, const char *s);

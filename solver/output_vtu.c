@@ -79,6 +79,21 @@ void fm_json_string(FILE *fp, const char *s) {
   fputc('"', fp);
 }
 
+void fm_xml_text(FILE *fp, const char *s) {
+  for (; *s; s++) {
+    if (*s == '<')
+      fputs("&lt;", fp);
+    else if (*s == '>')
+      fputs("&gt;", fp);
+    else if (*s == '&')
+      fputs("&amp;", fp);
+    else if (*s == '"')
+      fputs("&quot;", fp);
+    else if ((unsigned char)*s >= 0x20 || *s == '\t')
+      fputc(*s, fp);
+  }
+}
+
 void fm_json_number(FILE *fp, double v) {
   if (isfinite(v))
     fprintf(fp, "%.10g", v);

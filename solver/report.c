@@ -95,21 +95,6 @@ static int read_csv(const char *path, Table *t) {
   return ierr;
 }
 
-static void html_text(FILE *fp, const char *s) {
-  for (; *s; s++) {
-    if (*s == '<')
-      fputs("&lt;", fp);
-    else if (*s == '>')
-      fputs("&gt;", fp);
-    else if (*s == '&')
-      fputs("&amp;", fp);
-    else if (*s == '"')
-      fputs("&quot;", fp);
-    else
-      fputc(*s, fp);
-  }
-}
-
 static const char *colour[8] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                 "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
@@ -136,7 +121,7 @@ void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
           W, H, W, H);
   fprintf(fp, "<text x=\"%g\" y=\"18\" font-size=\"14\" font-weight=\"bold\">",
           L);
-  html_text(fp, title);
+  fm_xml_text(fp, title);
   fputs("</text>\n", fp);
   if (!isfinite(y0)) {
     fprintf(fp,
@@ -175,13 +160,13 @@ void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
           "<text x=\"%g\" y=\"%g\" font-size=\"12\" "
           "text-anchor=\"middle\">",
           L + pw / 2, H - 8);
-  html_text(fp, xlabel);
+  fm_xml_text(fp, xlabel);
   fputs("</text>\n", fp);
   fprintf(fp,
           "<text x=\"14\" y=\"%g\" font-size=\"12\" text-anchor=\"middle\" "
           "transform=\"rotate(-90 14 %g)\">",
           T + ph / 2, T + ph / 2);
-  html_text(fp, ylabel);
+  fm_xml_text(fp, ylabel);
   fputs(logy ? " (log scale)</text>\n" : "</text>\n", fp);
   for (int s = 0; s < ns; s++) {
     const char *c = colour[s % 8];
@@ -211,7 +196,7 @@ void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
             "<rect x=\"%g\" y=\"%g\" width=\"12\" height=\"3\" fill=\"%s\"/>"
             "<text x=\"%g\" y=\"%g\" font-size=\"12\">",
             L + pw + 10, T + 10 + 18 * s, c, L + pw + 26, T + 14 + 18 * s);
-    html_text(fp, names[s]);
+    fm_xml_text(fp, names[s]);
     fputs("</text>\n", fp);
   }
 #undef PX
@@ -252,7 +237,7 @@ int fm_report_write(const char *outdir) {
           "<h1>Growth scenario report</h1>\n<p>Femora %s, written %s, from "
           "<code>",
           FEMORA_VERSION, when);
-  html_text(fp, outdir);
+  fm_xml_text(fp, outdir);
   fputs("</code>.</p>\n", fp);
 
   /* verdict */
@@ -276,7 +261,7 @@ int fm_report_write(const char *outdir) {
     }
     const int assessed = isfinite(ms);
     fputs("<tr><td class=\"l\">", fp);
-    html_text(fp, t->group[g]);
+    fm_xml_text(fp, t->group[g]);
     if (!assessed) {
       fputs("</td><td colspan=\"4\" class=\"l\">not assessed (no fatigue data "
             "in the case)</td></tr>\n",
@@ -342,7 +327,7 @@ int fm_report_write(const char *outdir) {
               "<tr><td>%g</td><td>%.2f</td><td>%g</td><td>%.4g</td><td>%d</td>"
               "<td class=\"l\">",
               t->age[a], t->mass[a], t->ext[a], t->cycles[a], t->nodes[a]);
-      html_text(fp, t->group[g]);
+      fm_xml_text(fp, t->group[g]);
       fprintf(fp,
               "</td><td>%.4g</td><td>%.4g</td><td>%.4g</td><td>%.4g</td>"
               "<td>%.4g</td>",
@@ -368,11 +353,11 @@ int fm_report_write(const char *outdir) {
     if (sscanf(line, "%63s %4299s %31s", what, file, hash) != 3)
       continue;
     fputs("<tr><td class=\"l\">", fp);
-    html_text(fp, what);
+    fm_xml_text(fp, what);
     fputs("</td><td class=\"l\"><code>", fp);
-    html_text(fp, file);
+    fm_xml_text(fp, file);
     fputs("</code></td><td class=\"l\"><code>", fp);
-    html_text(fp, hash);
+    fm_xml_text(fp, hash);
     fputs("</code></td></tr>\n", fp);
   }
   if (in)

@@ -198,21 +198,6 @@ static int split_check(char *line, char *fld[9]) {
   return nf;
 }
 
-static void xml_text(FILE *fp, const char *s) {
-  for (; *s; s++) {
-    if (*s == '<')
-      fputs("&lt;", fp);
-    else if (*s == '>')
-      fputs("&gt;", fp);
-    else if (*s == '&')
-      fputs("&amp;", fp);
-    else if (*s == '"')
-      fputs("&quot;", fp);
-    else if ((unsigned char)*s >= 0x20 || *s == '\t')
-      fputc(*s, fp);
-  }
-}
-
 /* Plots of the history: run time and worst error / tolerance of every case,
  * run after run (the last FM_PLOT_MAX runs). */
 static void history_plots(FILE *fp, const char *hist) {
@@ -294,10 +279,10 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
     const SuiteCase *c = &g_cases[k];
     if (c->status != 0) {
       fputs("  <testcase classname=\"", fp);
-      xml_text(fp, c->name);
+      fm_xml_text(fp, c->name);
       fprintf(fp, "\" name=\"run\" time=\"%.3f\"><failure message=\"",
               c->seconds);
-      xml_text(fp, c->first_error);
+      fm_xml_text(fp, c->first_error);
       fputs("\"/></testcase>\n", fp);
       continue;
     }
@@ -309,9 +294,9 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       if (split_check(line, fld) < 9)
         continue;
       fputs("  <testcase classname=\"", fp);
-      xml_text(fp, c->name);
+      fm_xml_text(fp, c->name);
       fputs("\" name=\"", fp);
-      xml_text(fp, fld[1]);
+      fm_xml_text(fp, fld[1]);
       fprintf(fp, "\" time=\"%.3f\">",
               c->seconds / (c->nchecks ? c->nchecks : 1));
       if (strcmp(fld[0], "pass")) {
@@ -320,7 +305,7 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
         snprintf(msg, sizeof msg,
                  "value %s, reference %s (%s: %s), %s error %s > tolerance %s",
                  fld[2], fld[3], fld[7], fld[8], fld[6], fld[4], fld[5]);
-        xml_text(fp, msg);
+        fm_xml_text(fp, msg);
         fputs("\"/>", fp);
       }
       fputs("</testcase>\n", fp);
@@ -329,7 +314,7 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       fclose(f);
     if (c->slow) {
       fputs("  <testcase classname=\"", fp);
-      xml_text(fp, c->name);
+      fm_xml_text(fp, c->name);
       fprintf(
           fp,
           "\" name=\"run time\" time=\"%.3f\"><failure message=\"%.2f s, "
@@ -359,7 +344,7 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       "</style></head><body>\n<h1>Validation suite</h1>\n<p>Femora %s, %s, "
       "folder <code>",
       FEMORA_VERSION, when);
-  xml_text(fp, opt->dir);
+  fm_xml_text(fp, opt->dir);
   fprintf(fp,
           "</code>: %d cases, %d checks, <span class=\"%s\">%d "
           "failed</span>.</p>\n",
@@ -373,9 +358,9 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
     const SuiteCase *c = &g_cases[k];
     if (c->status != 0) {
       fputs("<tr><td>", fp);
-      xml_text(fp, c->name);
+      fm_xml_text(fp, c->name);
       fputs("</td><td colspan=\"7\">", fp);
-      xml_text(fp, c->first_error);
+      fm_xml_text(fp, c->first_error);
       fprintf(fp,
               "</td><td class=\"fail\">did not "
               "run</td><td>%.2f</td><td></td></tr>\n",
@@ -390,12 +375,12 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       if (split_check(line, fld) < 9)
         continue;
       fputs("<tr><td>", fp);
-      xml_text(fp, c->name);
+      fm_xml_text(fp, c->name);
       for (int i = 1; i <= 8; i++) {
         if (i == 6)
           continue; /* relative/absolute goes with the error */
         fputs("</td><td>", fp);
-        xml_text(fp, fld[i]);
+        fm_xml_text(fp, fld[i]);
         if (i == 4)
           fputs(!strcmp(fld[6], "absolute") ? " (abs.)" : " (rel.)", fp);
       }
