@@ -188,14 +188,7 @@ static int write_outputs(const char *outdir, const char *case_path,
   for (int k = 0; k < res->nq; k++) {
     const FmConvergeQuantity *q = &res->q[k];
     fputs("<tr><td>", fp);
-    for (const char *c = q->name; *c; c++) {
-      if (*c == '<')
-        fputs("&lt;", fp);
-      else if (*c == '&')
-        fputs("&amp;", fp);
-      else
-        fputc(*c, fp);
-    }
+    fm_xml_text(fp, q->name);
     fputs("</td>", fp);
     for (int l = 0; l < res->nlevels; l++)
       fprintf(fp, "<td>%.6g</td>", q->value[l]);
