@@ -34,6 +34,7 @@ typedef struct {
   int slow;
   double median;
   double worst; /* largest error / tolerance over the case's checks */
+  char *checks; /* its checks.txt, read once (NULL: none) */
 } SuiteCase;
 
 static SuiteCase *g_cases;
@@ -106,28 +107,53 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   return 0;
 }
 
+/* A checks.txt line into its 9 tab-separated fields (result, what, value,
+ * reference, error, tolerance, relative/absolute, kind, source). */
+static int split_check(char *line, char *fld[9]) {
+  line[strcspn(line, "\n")] = 0;
+  int nf = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(line, "\t", &save); tok && nf < 9;
+       tok = strtok_r(NULL, "\t", &save))
+    fld[nf++] = tok;
+  return nf;
+}
+
+/* The next check of a checks.txt text (cursor into a writable copy). */
+static int next_check(char **cursor, char *fld[9]) {
+  while (*cursor && **cursor) {
+    char *line = *cursor, *nl = strchr(line, '\n');
+    *cursor = nl ? nl + 1 : NULL;
+    if (nl)
+      *nl = 0;
+    if (split_check(line, fld) == 9)
+      return 1;
+  }
+  return 0;
+}
+
 static void collect(SuiteCase *c) {
   char path[4800];
   snprintf(path, sizeof path, "%s/results/checks.txt", c->out);
-  FILE *f = fopen(path, "r");
-  char line[2048];
-  while (f && fgets(line, sizeof line, f)) {
-    c->nchecks++;
-    c->npass += !strncmp(line, "pass\t", 5);
-    /* fields: result, what, value, reference, error, tolerance, ... */
-    char *fld[6], *save = NULL;
-    int nf = 0;
-    for (char *tok = strtok_r(line, "\t", &save); tok && nf < 6;
-         tok = strtok_r(NULL, "\t", &save))
-      fld[nf++] = tok;
-    if (nf == 6) {
-      const double r = atof(fld[4]) / atof(fld[5]);
-      if (!(r <= c->worst))
-        c->worst = r; /* NaN counts as worst */
-    }
-  }
-  if (f)
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    fseek(f, 0, SEEK_END);
+    const long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    c->checks = n >= 0 ? calloc((size_t)n + 1, 1) : NULL;
+    if (c->checks && fread(c->checks, 1, (size_t)n, f) != (size_t)n)
+      c->checks[0] = 0;
     fclose(f);
+  }
+  char *copy = c->checks ? strdup(c->checks) : NULL, *cur = copy, *fld[9];
+  while (next_check(&cur, fld)) {
+    c->nchecks++;
+    c->npass += !strcmp(fld[0], "pass");
+    const double r = atof(fld[4]) / atof(fld[5]);
+    if (!(r <= c->worst))
+      c->worst = r; /* NaN counts as worst */
+  }
+  free(copy);
   if (c->status != 0) {
     snprintf(path, sizeof path, "%s/stderr.txt", c->out);
     f = fopen(path, "r");
@@ -184,18 +210,6 @@ static void read_history(const char *path) {
   }
   free(t);
   fclose(f);
-}
-
-/* A checks.txt line into its 9 tab-separated fields (result, what, value,
- * reference, error, tolerance, relative/absolute, kind, source). */
-static int split_check(char *line, char *fld[9]) {
-  line[strcspn(line, "\n")] = 0;
-  int nf = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(line, "\t", &save); tok && nf < 9;
-       tok = strtok_r(NULL, "\t", &save))
-    fld[nf++] = tok;
-  return nf;
 }
 
 /* Plots of the history: run time and worst error / tolerance of every case,
@@ -286,13 +300,8 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       fputs("\"/></testcase>\n", fp);
       continue;
     }
-    char cp[4800], line[2048];
-    snprintf(cp, sizeof cp, "%s/results/checks.txt", c->out);
-    FILE *f = fopen(cp, "r");
-    while (f && fgets(line, sizeof line, f)) {
-      char *fld[9];
-      if (split_check(line, fld) < 9)
-        continue;
+    char *copy = c->checks ? strdup(c->checks) : NULL, *cur = copy, *fld[9];
+    while (next_check(&cur, fld)) {
       fputs("  <testcase classname=\"", fp);
       fm_xml_text(fp, c->name);
       fputs("\" name=\"", fp);
@@ -310,8 +319,7 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       }
       fputs("</testcase>\n", fp);
     }
-    if (f)
-      fclose(f);
+    free(copy);
     if (c->slow) {
       fputs("  <testcase classname=\"", fp);
       fm_xml_text(fp, c->name);
@@ -367,13 +375,8 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
               c->seconds);
       continue;
     }
-    char cp[4800], line[2048];
-    snprintf(cp, sizeof cp, "%s/results/checks.txt", c->out);
-    FILE *f = fopen(cp, "r");
-    while (f && fgets(line, sizeof line, f)) {
-      char *fld[9];
-      if (split_check(line, fld) < 9)
-        continue;
+    char *copy = c->checks ? strdup(c->checks) : NULL, *cur = copy, *fld[9];
+    while (next_check(&cur, fld)) {
       fputs("<tr><td>", fp);
       fm_xml_text(fp, c->name);
       for (int i = 1; i <= 8; i++) {
@@ -390,8 +393,7 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
               c->slow ? " <span class=\"fail\">slow</span>" : "",
               c->median > 0 ? "" : "-");
     }
-    if (f)
-      fclose(f);
+    free(copy);
   }
   fputs("</table>\n<p>History: a line per case is appended to the history file "
         "at "
@@ -544,6 +546,8 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   /* the closing line CI dashboards read */
   printf("%d passed, %d failed\n", npass, nfail);
   *nfailed = nfail;
+  for (int k = 0; k < g_ncases; k++)
+    free(g_cases[k].checks);
   free(g_cases);
   g_cases = NULL;
   return 0;
