@@ -304,7 +304,9 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PetscCall(KSPSetType(d->ksp, KSPCG));
   PetscCall(KSPGetPC(d->ksp, &pc));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-femora_pmg", &pmg, NULL));
-  if (pmg && be->md->mesh.npe == 10)
+  if (!strcmp(be->md->cs.pc, "jacobi"))
+    PetscCall(PCSetType(pc, PCPBJACOBI)); /* 3x3 node blocks */
+  else if (pmg && be->md->mesh.npe == 10)
     PetscCall(setup_pmg(be, d, pc));
   else
     PetscCall(PCSetType(pc, PCGAMG));

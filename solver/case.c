@@ -727,12 +727,14 @@ static int read_output(Ctx *x, const yaml_node_t *n, FmCase *c) {
 }
 
 static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
-  static const char *const keys[] = {"backend", "rtol", "max_it", NULL};
+  static const char *const keys[] = {"backend", "preconditioner", "rtol",
+                                     "max_it", NULL};
   char b[96];
   if (is_null(n))
     return 0;
   FM_CALL(check_map(x, n, "solver", keys,
-                    "a map {backend: ..., rtol: ..., max_it: ...}"));
+                    "a map {backend: ..., preconditioner: ..., rtol: ..., "
+                    "max_it: ...}"));
   yaml_node_t *v;
   if ((v = map_get(x, n, "backend"))) {
     FM_CALL(
@@ -742,6 +744,12 @@ static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
       return err(x, v, "solver.backend",
                  "must be cpu, ref, cuda or auto (got %s)",
                  describe(v, b, sizeof b));
+  }
+  if ((v = map_get(x, n, "preconditioner"))) {
+    FM_CALL(get_string(x, v, "solver.preconditioner", c->pc, sizeof c->pc, 0));
+    if (strcmp(c->pc, "amg") && strcmp(c->pc, "jacobi"))
+      return err(x, v, "solver.preconditioner",
+                 "must be amg or jacobi (got %s)", describe(v, b, sizeof b));
   }
   if ((v = map_get(x, n, "rtol"))) {
     FM_CALL(get_number(x, v, "solver.rtol", &c->rtol));
@@ -1376,6 +1384,7 @@ int fm_case_read(const char *path, FmCase *c) {
   c->order = 2;
   c->vtu = 1;
   strcpy(c->backend, "cpu");
+  strcpy(c->pc, "amg");
   c->rtol = 1e-8;
   c->max_it = 10000;
 

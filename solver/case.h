@@ -128,8 +128,9 @@ typedef struct {
 
   int vtu; /* output.vtu, default 1 */
 
-  /* solver: {backend: cpu, rtol: 1e-8, max_it: 10000} */
+  /* solver: {backend: cpu, preconditioner: amg, rtol: 1e-8, max_it: 10000} */
   char backend[32]; /* "cpu" default; "ref", "cuda", "auto" */
+  char pc[16];      /* "amg" default (multigrid); "jacobi" (point-block) */
   double rtol;
   int max_it;
 

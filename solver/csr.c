@@ -1,5 +1,6 @@
 #include "csr.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,4 +161,188 @@ void fm_csr_matvec(const FmBlockCsr *A, const double *x, double *y) {
     y[3 * (size_t)r + 1] = s1;
     y[3 * (size_t)r + 2] = s2;
   }
+}
+
+/* ------------------------------------------------------------------------ */
+/* scalar CSR (amg.c and the backends)                                                               */
+
+void fm_csr_scalar_free(FmCsr *A) {
+  free(A->ptr);
+  free(A->col);
+  free(A->val);
+  A->ptr = NULL;
+  A->col = NULL;
+  A->val = NULL;
+  A->nrows = A->ncols = 0;
+}
+
+int fm_csr_scalar_alloc(FmCsr *A, int nrows, int ncols, int64_t nnz) {
+  A->nrows = nrows;
+  A->ncols = ncols;
+  A->ptr = fm_calloc((size_t)nrows + 1, sizeof(int64_t));
+  A->col = fm_calloc(nnz > 0 ? (size_t)nnz : 1, sizeof(int));
+  A->val = fm_calloc(nnz > 0 ? (size_t)nnz : 1, sizeof(double));
+  if (!A->ptr || !A->col || !A->val) {
+    fm_csr_scalar_free(A);
+    return 1;
+  }
+  return 0;
+}
+
+void fm_csr_scalar_spmv(const FmCsr *A, double alpha, const double *x,
+                        double beta, double *y) {
+  for (int i = 0; i < A->nrows; i++) {
+    double s = 0.0;
+    for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++)
+      s += A->val[k] * x[A->col[k]];
+    y[i] = beta == 0.0 ? alpha * s : alpha * s + beta * y[i];
+  }
+}
+
+
+int fm_csr_scalar_mult(const FmCsr *A, const FmCsr *B, FmCsr *C) {
+  memset(C, 0, sizeof *C);
+  if (A->ncols != B->nrows)
+    return fm_error("amg: product of %dx%d and %dx%d matrices", A->nrows,
+                    A->ncols, B->nrows, B->ncols);
+  const int m = A->nrows, nc = B->ncols;
+  int *mark = fm_calloc((size_t)nc + 1, sizeof(int));
+  int64_t *ptr = fm_calloc((size_t)m + 1, sizeof(int64_t));
+  if (!mark || !ptr) {
+    free(mark);
+    free(ptr);
+    return 1;
+  }
+  for (int j = 0; j < nc; j++)
+    mark[j] = -1;
+  /* symbolic: row lengths */
+  for (int i = 0; i < m; i++) {
+    int64_t len = 0;
+    for (int64_t ka = A->ptr[i]; ka < A->ptr[i + 1]; ka++) {
+      const int r = A->col[ka];
+      for (int64_t kb = B->ptr[r]; kb < B->ptr[r + 1]; kb++)
+        if (mark[B->col[kb]] != i) {
+          mark[B->col[kb]] = i;
+          len++;
+        }
+    }
+    ptr[i + 1] = ptr[i] + len;
+  }
+  C->nrows = m;
+  C->ncols = nc;
+  C->ptr = ptr;
+  C->col = fm_calloc(ptr[m] > 0 ? (size_t)ptr[m] : 1, sizeof(int));
+  C->val = fm_calloc(ptr[m] > 0 ? (size_t)ptr[m] : 1, sizeof(double));
+  double *acc = fm_calloc((size_t)nc + 1, sizeof(double));
+  if (!C->col || !C->val || !acc) {
+    free(mark);
+    free(acc);
+    fm_csr_scalar_free(C);
+    return 1;
+  }
+  for (int j = 0; j < nc; j++)
+    mark[j] = -1;
+  /* numeric: accumulate densely, then sort the touched columns */
+  for (int i = 0; i < m; i++) {
+    int *cols = C->col + ptr[i];
+    int len = 0;
+    for (int64_t ka = A->ptr[i]; ka < A->ptr[i + 1]; ka++) {
+      const int r = A->col[ka];
+      const double a = A->val[ka];
+      for (int64_t kb = B->ptr[r]; kb < B->ptr[r + 1]; kb++) {
+        const int c = B->col[kb];
+        if (mark[c] != i) {
+          mark[c] = i;
+          acc[c] = 0.0;
+          cols[len++] = c;
+        }
+        acc[c] += a * B->val[kb];
+      }
+    }
+    qsort(cols, (size_t)len, sizeof(int), cmp_int);
+    for (int k = 0; k < len; k++)
+      C->val[ptr[i] + k] = acc[cols[k]];
+  }
+  free(mark);
+  free(acc);
+  return 0;
+}
+
+int fm_csr_scalar_transpose(const FmCsr *A, FmCsr *T) {
+  const int64_t nnz = A->ptr[A->nrows];
+  if (fm_csr_scalar_alloc(T, A->ncols, A->nrows, nnz))
+    return 1;
+  for (int64_t k = 0; k < nnz; k++)
+    T->ptr[A->col[k] + 1]++;
+  for (int j = 0; j < A->ncols; j++)
+    T->ptr[j + 1] += T->ptr[j];
+  int64_t *next = fm_calloc((size_t)A->ncols + 1, sizeof(int64_t));
+  if (!next) {
+    fm_csr_scalar_free(T);
+    return 1;
+  }
+  memcpy(next, T->ptr, (size_t)A->ncols * sizeof(int64_t));
+  for (int i = 0; i < A->nrows; i++) /* rows in order: columns of T sorted */
+    for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++) {
+      const int64_t p = next[A->col[k]]++;
+      T->col[p] = i;
+      T->val[p] = A->val[k];
+    }
+  free(next);
+  return 0;
+}
+
+int fm_csr_scalar_copy(const FmCsr *A, FmCsr *B) {
+  const int64_t nnz = A->ptr[A->nrows];
+  if (fm_csr_scalar_alloc(B, A->nrows, A->ncols, nnz))
+    return 1;
+  memcpy(B->ptr, A->ptr, ((size_t)A->nrows + 1) * sizeof(int64_t));
+  memcpy(B->col, A->col, (size_t)nnz * sizeof(int));
+  memcpy(B->val, A->val, (size_t)nnz * sizeof(double));
+  return 0;
+}
+
+/* C = A + diag(s) B, same shape; rows merged (both sorted). */
+int fm_csr_scalar_add_scaled(const FmCsr *A, const double *s, const FmCsr *B,
+                          FmCsr *C) {
+  const int m = A->nrows;
+  if (fm_csr_scalar_alloc(C, m, A->ncols, A->ptr[m] + B->ptr[m]))
+    return 1;
+  int64_t o = 0;
+  for (int i = 0; i < m; i++) {
+    int64_t ka = A->ptr[i], kb = B->ptr[i];
+    const int64_t ea = A->ptr[i + 1], eb = B->ptr[i + 1];
+    while (ka < ea || kb < eb) {
+      const int ca = ka < ea ? A->col[ka] : -1, cb = kb < eb ? B->col[kb] : -1;
+      if (cb < 0 || (ca >= 0 && ca < cb)) {
+        C->col[o] = ca;
+        C->val[o++] = A->val[ka++];
+      } else if (ca < 0 || cb < ca) {
+        C->col[o] = cb;
+        C->val[o++] = s[i] * B->val[kb++];
+      } else {
+        C->col[o] = ca;
+        C->val[o++] = A->val[ka++] + s[i] * B->val[kb++];
+      }
+    }
+    C->ptr[i + 1] = o;
+  }
+  return 0;
+}
+
+int fm_csr_to_scalar(const FmBlockCsr *A, FmCsr *S) {
+  const int nn = A->nrows;
+  if (fm_csr_scalar_alloc(S, 3 * nn, 3 * nn, 9 * A->ptr[nn]))
+    return 1;
+  int64_t o = 0;
+  for (int r = 0; r < nn; r++)
+    for (int p = 0; p < 3; p++) {
+      for (int64_t k = A->ptr[r]; k < A->ptr[r + 1]; k++)
+        for (int q = 0; q < 3; q++) {
+          S->col[o] = 3 * A->col[k] + q;
+          S->val[o++] = A->val[9 * k + 3 * p + q];
+        }
+      S->ptr[3 * r + p + 1] = o;
+    }
+  return 0;
 }

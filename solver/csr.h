@@ -35,4 +35,31 @@ void fm_csr_free(FmBlockCsr *A);
 /* y = A x for a square block CSR whose columns are row numbers. */
 void fm_csr_matvec(const FmBlockCsr *A, const double *x, double *y);
 
+/* ---- scalar CSR (the multigrid hierarchy, amg.h) ---- */
+
+/* Scalar CSR, nrows x ncols, columns sorted within a row. */
+typedef struct {
+  int nrows, ncols;
+  int64_t *ptr; /* nrows + 1 */
+  int *col;
+  double *val;
+} FmCsr;
+
+void fm_csr_scalar_free(FmCsr *A);
+/* y = alpha A x + beta y (beta = 0: y is not read) */
+void fm_csr_scalar_spmv(const FmCsr *A, double alpha, const double *x,
+                        double beta, double *y);
+/* C = A B (Gustavson's row-by-row product); C is allocated. */
+int fm_csr_scalar_mult(const FmCsr *A, const FmCsr *B, FmCsr *C);
+/* T = A^T */
+int fm_csr_scalar_transpose(const FmCsr *A, FmCsr *T);
+/* allocate nrows + 1 offsets (zeroed) and nnz columns and values */
+int fm_csr_scalar_alloc(FmCsr *A, int nrows, int ncols, int64_t nnz);
+int fm_csr_scalar_copy(const FmCsr *A, FmCsr *B);
+/* C = A + diag(s) B (same shape, both sorted) */
+int fm_csr_scalar_add_scaled(const FmCsr *A, const double *s, const FmCsr *B,
+                             FmCsr *C);
+/* the scalar CSR of a square block CSR (row 3 r + p, columns sorted) */
+int fm_csr_to_scalar(const FmBlockCsr *A, FmCsr *S);
+
 #endif

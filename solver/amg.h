@@ -1,0 +1,118 @@
+/* Smoothed-aggregation algebraic multigrid for the elasticity stiffness
+ * (Vanek, Mandel and Brezina, Computing 56 (1996) 179-196), plain C.
+ *
+ * Setup (host): on every level, aggregate the node graph (three phases,
+ * Vanek et al. section 4, with an optional strength threshold on the 3x3 /
+ * kxk block norms); build the tentative prolongator from the near-null space
+ * (the six rigid-body modes on the finest level) by a QR factorisation per
+ * aggregate, whose R gives the next level's near-null space; smooth it once,
+ * P = (I - 4/(3 lmax) D^-1 A) P_tent, lmax the largest eigenvalue of D^-1 A
+ * from a few Lanczos steps; Galerkin coarse operator R A P with R = P^T;
+ * until the level has at most coarse_max rows, where a dense Cholesky
+ * factorisation solves exactly.  Smoother: Chebyshev polynomial of degree
+ * cheb_degree in D^-1 A (D the diagonal) on [lmax/10, 1.1 lmax].
+ *
+ * The V-cycle (fm_amg_cycle) is written once, against a small table of
+ * operations (FmAmgOps): the host applies it with plain loops
+ * (fm_amg_apply), the GPU backend with cuSPARSE and its kernels
+ * (kernels/amg.cu), so both run the same algorithm on the same hierarchy.
+ *
+ * Matrices are scalar CSR with the DOFs of a node consecutive; prescribed
+ * DOFs are eliminated (their rows and columns hold only a diagonal entry).
+ * See docs/gpu.md for the algorithm's choices and their sources. */
+#ifndef FEMORA_AMG_H
+#define FEMORA_AMG_H
+
+#include <stdint.h>
+
+#include "csr.h"
+
+#define FM_AMG_MAX_LEVELS 12
+
+typedef struct {
+  double theta;    /* strength threshold on block norms (0: every link) */
+  int cheb_degree; /* smoothing steps before and after the coarse level */
+  int coarse_max;  /* rows of the coarsest level at most (dense solve) */
+  int max_levels;
+  int verbose; /* print the hierarchy to stdout */
+} FmAmgOptions;
+
+void fm_amg_default_options(FmAmgOptions *o);
+/* The defaults, changed by FEMORA_AMG_THETA, FEMORA_AMG_DEGREE,
+ * FEMORA_AMG_COARSE_MAX and FEMORA_AMG_VERBOSE where set (for studies;
+ * docs/gpu.md). */
+void fm_amg_options_from_env(FmAmgOptions *o);
+
+typedef struct {
+  int n;        /* rows */
+  FmCsr A;      /* operator */
+  FmCsr P, R;   /* to and from the next coarser level (not on the last) */
+  double *dinv; /* 1 / diagonal */
+  double emax;  /* upper end of the Chebyshev interval (1.1 lmax) */
+  int nagg;     /* aggregates formed on this level (the next level's nodes) */
+} FmAmgLevel;
+
+typedef struct {
+  FmAmgOptions opt;
+  int nlev;
+  FmAmgLevel lev[FM_AMG_MAX_LEVELS];
+  double *chol; /* coarsest level: lower Cholesky factor, n x n row-major */
+  /* host cycle work vectors per level: b, x, r, d */
+  double *w[FM_AMG_MAX_LEVELS][4];
+  double setup_seconds;
+} FmAmg;
+
+/* Build the hierarchy of A (n = 3 nnodes rows, the DOFs of node i at 3i..),
+ * x: 3 coordinates per node (the rigid-body modes), fixed: per DOF, 1 where
+ * the DOF is prescribed (eliminated), may be NULL.  A is copied. */
+int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
+                 const FmAmgOptions *opt, FmAmg *amg);
+void fm_amg_free(FmAmg *amg);
+
+/* x = M b: one V-cycle on the host (b and x of length lev[0].n). */
+int fm_amg_apply(FmAmg *amg, const double *b, double *x);
+
+/* Operator complexity (sum of nonzeros over levels / fine nonzeros). */
+double fm_amg_complexity(const FmAmg *amg);
+
+/* Explicit inverse of the coarsest operator (n x n row-major) from the
+ * Cholesky factor, for backends that apply it as a dense product. */
+int fm_amg_coarse_inverse(const FmAmg *amg, double **inv);
+
+/* ---- the V-cycle against a table of operations ---- */
+
+enum { FM_AMG_A = 0, FM_AMG_P = 1, FM_AMG_R = 2 };
+
+typedef struct {
+  void *ctx;
+  /* y = alpha M x + beta y, M = A, P or R of level l (beta 0: y not read) */
+  int (*spmv)(void *ctx, int l, int which, double alpha, const double *x,
+              double beta, double *y);
+  /* y = x, n values */
+  int (*copy)(void *ctx, int n, const double *x, double *y);
+  /* Chebyshev step on level l: d = c1 d + c2 D^-1 r (d not read when
+   * c1 == 0); x = d when x_zero, else x += d */
+  int (*cheb)(void *ctx, int l, double c1, double c2, const double *r,
+              double *d, double *x, int x_zero);
+  /* x = A^-1 b on the coarsest level */
+  int (*coarse)(void *ctx, const double *b, double *x);
+  /* work vectors of each level l >= 1 (b, x) and every level (r, d) */
+  double *b[FM_AMG_MAX_LEVELS], *x[FM_AMG_MAX_LEVELS];
+  double *r[FM_AMG_MAX_LEVELS], *d[FM_AMG_MAX_LEVELS];
+} FmAmgOps;
+
+/* What the cycle needs to know of the hierarchy (copied from FmAmg so that
+ * a backend can hold its levels elsewhere). */
+typedef struct {
+  int nlev, degree;
+  int n[FM_AMG_MAX_LEVELS];
+  double emax[FM_AMG_MAX_LEVELS];
+} FmAmgShape;
+
+void fm_amg_shape(const FmAmg *amg, FmAmgShape *s);
+
+/* x = M b on level 0 (b, x: the backend's vectors of length n[0]). */
+int fm_amg_cycle(const FmAmgShape *s, const FmAmgOps *ops, const double *b,
+                 double *x);
+
+#endif

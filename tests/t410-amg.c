@@ -1,0 +1,275 @@
+/* Smoothed-aggregation multigrid (solver/amg.c) on a generated implant +
+ * cement + bone model (TET10, stiffness contrast 44x, distal face fixed):
+ *  - the hierarchy coarsens level by level; R is exactly P^T;
+ *  - Galerkin: v^T (R A P) v = (P v)^T A (P v) for a random coarse v;
+ *  - P has no entries in the rows of prescribed DOFs;
+ *  - the V-cycle is a symmetric positive definite operator (CG needs it):
+ *    y^T M x = x^T M y, x^T M x > 0;
+ *  - with a single level the cycle is the exact inverse (A M b = b);
+ *  - CG with the V-cycle converges to 1e-8 in at most 40 iterations and in
+ *    fewer than a quarter of the iterations of point Jacobi (measured: 29
+ *    and 2844 on this model, 85,293 DOFs);
+ *  - a non-positive diagonal is refused with a message.
+ * Plain C: runs in every build, the GPU machine's included. */
+#include <string.h>
+
+#include "amg.h"
+#include "csr.h"
+#include "error.h"
+#include "generate.h"
+#include "model.h"
+#include "test_util.h"
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static double rnd(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (double)(rng >> 11) / 9007199254740992.0 - 0.5;
+}
+
+static double dot(int n, const double *a, const double *b) {
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += a[i] * b[i];
+  return s;
+}
+
+/* The eliminated system of the model, as the reference backend builds it. */
+static void build_system(FmModel *md, FmCsr *S, unsigned char **pfixed) {
+  FILE *fp = fopen("t410.yaml", "w");
+  fprintf(fp, "mesh: {file: t410.msh, order: 2}\n"
+              "materials:\n"
+              "  implant: {E: 110000, nu: 0.34}\n"
+              "  bone: {E: 15500, nu: 0.24}\n"
+              "  cement: {E: 2500, nu: 0.35}\n"
+              "constraints: [{group: distal, fix: [x, y, z]}]\n"
+              "load_cases: [{name: walk, loads: [{group: proximal, "
+              "total_force: [-136, -83, -579]}]}]\n");
+  fclose(fp);
+  FmMesh m;
+  memset(md, 0, sizeof *md);
+  if (fm_generate_implant(4.0, &m) || fm_mesh_write_msh(&m, "t410.msh") ||
+      fm_case_read("t410.yaml", &md->cs) ||
+      fm_model_build(md, md->cs.mesh_file)) {
+    fprintf(stderr, "t410: %s\n", fm_error_message());
+    exit(1);
+  }
+  fm_mesh_free(&m);
+  const int nn = md->mesh.nnodes;
+  int *ids = malloc(nn * sizeof *ids);
+  for (int i = 0; i < nn; i++)
+    ids[i] = i;
+  FmBlockCsr A;
+  if (fm_csr_assemble(md, nn, ids, ids, &A)) {
+    fprintf(stderr, "t410: %s\n", fm_error_message());
+    exit(1);
+  }
+  free(ids);
+  unsigned char *fixed = calloc(3 * nn, 1);
+  for (int k = 0; k < md->ndir; k++)
+    fixed[md->dir_dof[k]] = 1;
+  for (int r = 0; r < nn; r++)
+    for (int64_t k = A.ptr[r]; k < A.ptr[r + 1]; k++)
+      for (int p = 0; p < 3; p++)
+        for (int q = 0; q < 3; q++)
+          if (fixed[3 * r + p] || fixed[3 * A.col[k] + q])
+            A.val[9 * k + 3 * p + q] =
+                (r == A.col[k] && p == q) ? 1e5 : 0.0;
+  if (fm_csr_to_scalar(&A, S))
+    exit(1);
+  fm_csr_free(&A);
+  *pfixed = fixed;
+}
+
+/* preconditioned CG from x = 0, at most max_it iterations; returns the
+ * iterations to rtol, max_it + 1 if it did not get there */
+static int pcg(const FmCsr *A, FmAmg *amg, int n, const double *b, double rtol,
+               int jacobi, int max_it) {
+  double *x = calloc(n, sizeof *x), *r = malloc(n * sizeof *r),
+         *z = malloc(n * sizeof *z), *p = malloc(n * sizeof *p),
+         *q = malloc(n * sizeof *q), *dinv = malloc(n * sizeof *dinv);
+  for (int i = 0; i < n; i++)
+    for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++)
+      if (A->col[k] == i)
+        dinv[i] = 1.0 / A->val[k];
+  memcpy(r, b, n * sizeof *r);
+  const double bn = sqrt(dot(n, b, b));
+  if (jacobi)
+    for (int i = 0; i < n; i++)
+      z[i] = dinv[i] * r[i];
+  else
+    fm_amg_apply(amg, r, z);
+  memcpy(p, z, n * sizeof *p);
+  double rz = dot(n, r, z);
+  int it = 0;
+  while (sqrt(dot(n, r, r)) > rtol * bn && it <= max_it) {
+    fm_csr_scalar_spmv(A, 1.0, p, 0.0, q);
+    const double alpha = rz / dot(n, p, q);
+    for (int i = 0; i < n; i++) {
+      x[i] += alpha * p[i];
+      r[i] -= alpha * q[i];
+    }
+    if (jacobi)
+      for (int i = 0; i < n; i++)
+        z[i] = dinv[i] * r[i];
+    else
+      fm_amg_apply(amg, r, z);
+    const double rz1 = dot(n, r, z);
+    for (int i = 0; i < n; i++)
+      p[i] = z[i] + rz1 / rz * p[i];
+    rz = rz1;
+    it++;
+  }
+  /* the true residual */
+  fm_csr_scalar_spmv(A, 1.0, x, 0.0, q);
+  double e = 0;
+  for (int i = 0; i < n; i++)
+    e += (b[i] - q[i]) * (b[i] - q[i]);
+  CHECK(it > max_it || sqrt(e) <= 2 * rtol * bn, "%s: true residual %g",
+        jacobi ? "jacobi" : "amg", sqrt(e) / bn);
+  free(x);
+  free(r);
+  free(z);
+  free(p);
+  free(q);
+  free(dinv);
+  return it;
+}
+
+int main(void) {
+  FmModel md;
+  FmCsr S;
+  unsigned char *fixed;
+  build_system(&md, &S, &fixed);
+  const int n = S.nrows;
+  CHECK(n > 20000, "model too small: %d DOFs", n);
+
+  /* a deep hierarchy */
+  FmAmgOptions opt;
+  fm_amg_default_options(&opt);
+  opt.coarse_max = 200;
+  FmAmg amg;
+  if (fm_amg_setup(&S, md.mesh.x, fixed, &opt, &amg)) {
+    fprintf(stderr, "t410: %s\n", fm_error_message());
+    return 1;
+  }
+  CHECK(amg.nlev >= 3, "%d levels", amg.nlev);
+  CHECK(amg.lev[amg.nlev - 1].n <= 200, "coarsest %d rows",
+        amg.lev[amg.nlev - 1].n);
+  for (int l = 0; l + 1 < amg.nlev; l++) {
+    const FmAmgLevel *L = &amg.lev[l], *C = &amg.lev[l + 1];
+    CHECK(C->n < L->n / 4, "level %d: %d -> %d rows", l, L->n, C->n);
+    CHECK(L->P.nrows == L->n && L->P.ncols == C->n, "level %d: P %dx%d", l,
+          L->P.nrows, L->P.ncols);
+    /* R = P^T exactly */
+    FmCsr T;
+    fm_csr_scalar_transpose(&L->P, &T);
+    int same = T.ptr[T.nrows] == L->R.ptr[L->R.nrows];
+    for (int64_t k = 0; same && k < T.ptr[T.nrows]; k++)
+      same = T.col[k] == L->R.col[k] && T.val[k] == L->R.val[k];
+    CHECK(same, "level %d: R is not P^T", l);
+    fm_csr_scalar_free(&T);
+    /* Galerkin */
+    double *v = malloc(C->n * sizeof *v), *Pv = malloc(L->n * sizeof *Pv),
+           *APv = malloc(L->n * sizeof *APv), *Av = malloc(C->n * sizeof *Av);
+    for (int i = 0; i < C->n; i++)
+      v[i] = rnd();
+    fm_csr_scalar_spmv(&L->P, 1.0, v, 0.0, Pv);
+    fm_csr_scalar_spmv(&L->A, 1.0, Pv, 0.0, APv);
+    fm_csr_scalar_spmv(&C->A, 1.0, v, 0.0, Av);
+    CHECK_CLOSE(dot(C->n, v, Av), dot(L->n, Pv, APv), 1e-11, 0.0);
+    free(v);
+    free(Pv);
+    free(APv);
+    free(Av);
+  }
+  /* no prolongation into prescribed DOFs */
+  int leak = 0;
+  for (int i = 0; i < n; i++)
+    if (fixed[i])
+      for (int64_t k = amg.lev[0].P.ptr[i]; k < amg.lev[0].P.ptr[i + 1]; k++)
+        leak += amg.lev[0].P.val[k] != 0.0;
+  CHECK(leak == 0, "%d entries of P in prescribed rows", leak);
+
+  /* the V-cycle is symmetric positive definite */
+  double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y),
+         *Mx = malloc(n * sizeof *Mx), *My = malloc(n * sizeof *My);
+  for (int i = 0; i < n; i++) {
+    x[i] = rnd();
+    y[i] = rnd();
+  }
+  fm_amg_apply(&amg, x, Mx);
+  fm_amg_apply(&amg, y, My);
+  CHECK_CLOSE(dot(n, y, Mx), dot(n, x, My), 1e-10, 0.0);
+  CHECK(dot(n, x, Mx) > 0, "x^T M x = %g", dot(n, x, Mx));
+
+  /* convergence: AMG against point Jacobi, both to 1e-8 */
+  double *b = malloc(n * sizeof *b);
+  for (int i = 0; i < n; i++)
+    b[i] = fixed[i] ? 0.0 : rnd();
+  fm_amg_free(&amg);
+  fm_amg_default_options(&opt);
+  if (fm_amg_setup(&S, md.mesh.x, fixed, &opt, &amg)) {
+    fprintf(stderr, "t410: %s\n", fm_error_message());
+    return 1;
+  }
+  const int it_amg = pcg(&S, &amg, n, b, 1e-8, 0, 40);
+  CHECK(it_amg <= 40, "AMG-CG: no convergence in 40 iterations");
+  /* Jacobi gets 4x as many and must not be done (a full Jacobi solve takes
+   * 2844 iterations: too slow for a test) */
+  const int it_jac = pcg(&S, &amg, n, b, 1e-8, 1, 4 * it_amg);
+  CHECK(it_jac > 4 * it_amg, "Jacobi-CG converged in %d iterations, AMG-CG "
+        "in %d", it_jac, it_amg);
+  fm_amg_free(&amg);
+
+  /* one level: the cycle is the exact inverse (dense Cholesky) */
+  FmCsr small;
+  memset(&small, 0, sizeof small);
+  {
+    /* the first 600 DOFs, with the couplings among them */
+    const int m = 600;
+    fm_csr_scalar_alloc(&small, m, m, S.ptr[m]);
+    int64_t o = 0;
+    for (int i = 0; i < m; i++) {
+      for (int64_t k = S.ptr[i]; k < S.ptr[i + 1]; k++)
+        if (S.col[k] < m) {
+          small.col[o] = S.col[k];
+          small.val[o++] = S.val[k];
+        }
+      small.ptr[i + 1] = o;
+    }
+    if (fm_amg_setup(&small, md.mesh.x, fixed, NULL, &amg)) {
+      fprintf(stderr, "t410: %s\n", fm_error_message());
+      return 1;
+    }
+    CHECK(amg.nlev == 1, "%d levels for %d rows", amg.nlev, m);
+    fm_amg_apply(&amg, b, x);
+    fm_csr_scalar_spmv(&small, 1.0, x, 0.0, y);
+    double e = 0, bn = 0;
+    for (int i = 0; i < m; i++) {
+      e = fmax(e, fabs(y[i] - b[i]));
+      bn = fmax(bn, fabs(b[i]));
+    }
+    CHECK(e <= 1e-10 * bn, "exact coarse solve: residual %g of %g", e, bn);
+    fm_amg_free(&amg);
+    /* a non-positive diagonal is refused */
+    for (int64_t k = small.ptr[10]; k < small.ptr[11]; k++)
+      if (small.col[k] == 10)
+        small.val[k] = -1.0;
+    CHECK(fm_amg_setup(&small, md.mesh.x, fixed, NULL, &amg) != 0,
+          "negative diagonal accepted");
+    CHECK(strstr(fm_error_message(), "diagonal") != NULL, "message: %s",
+          fm_error_message());
+  }
+  fm_csr_scalar_free(&small);
+  fm_csr_scalar_free(&S);
+  fm_model_free(&md);
+  free(fixed);
+  free(x);
+  free(y);
+  free(Mx);
+  free(My);
+  free(b);
+  TEST_END();
+}
