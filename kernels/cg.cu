@@ -3,6 +3,8 @@
  * iteration is four launches and one 3-double copy back:
  *   q = A p (cuSPARSE), s[PQ] = p.q, update (x, r, z; s[RZ], s[RR]),
  *   copy (pq, rz, rr) to the host, p = z + beta p.
+ * With the multigrid preconditioner the update leaves z to the V-cycle
+ * (kernels/amg.cu), followed by s[RZ] = r.z (fm_cuda_dot).
  * Sums use fm_cuda_grid_sum: deterministic, one launch each. */
 #include "fm_cuda.h"
 
@@ -104,6 +106,13 @@ __global__ void residual_kernel(int nn, const double *b, const double *q,
       rb[k] = b[o + k] - q[o + k];
       v[2] += b[o + k] * b[o + k];
     }
+    if (!dinv) { /* multigrid: the caller computes z and p */
+      for (int k = 0; k < 3; k++) {
+        r[o + k] = rb[k];
+        v[1] += rb[k] * rb[k];
+      }
+      continue;
+    }
     apply3(dinv + 9 * (size_t)i, rb, zb);
     for (int k = 0; k < 3; k++) {
       r[o + k] = rb[k];
@@ -132,6 +141,14 @@ __global__ void dot_kernel(int n, const double *p, const double *q,
        i += gridDim.x * blockDim.x)
     v[0] += p[i] * q[i];
   fm_cuda_grid_sum<1>(v, part, count, out);
+}
+
+extern "C" int fm_cuda_dot(FmCudaData *d, int n, const double *a,
+                           const double *b, double *out) {
+  dot_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, a, b, d->part, d->count,
+                                                     out);
+  FM_CUDA_CHECK_LAUNCH(dot_kernel);
+  return 0;
 }
 
 extern "C" int fm_cuda_cg_dot_pq(FmCudaData *d) {
@@ -163,6 +180,11 @@ __global__ void update_kernel(int nn, double rz, const double *pq_in,
       x[o + k] += alpha * p[o + k];
       rb[k] = r[o + k] - alpha * q[o + k];
       r[o + k] = rb[k];
+    }
+    if (!dinv) { /* multigrid: the caller computes z */
+      for (int k = 0; k < 3; k++)
+        v[1] += rb[k] * rb[k];
+      continue;
     }
     apply3(dinv + 9 * (size_t)i, rb, zb);
     for (int k = 0; k < 3; k++) {

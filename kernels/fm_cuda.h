@@ -35,6 +35,7 @@
 extern "C" {
 #endif
 
+#include "amg.h"
 #include "error.h"
 
 /* Threads per block of every kernel, and the most blocks a grid-stride
@@ -85,6 +86,30 @@ typedef struct {
   void *spbuf;
   size_t spbuf_bytes;
 } FmCudaData;
+
+/* One level of the multigrid hierarchy on the device (kernels/amg.cu):
+ * scalar CSR operators with 32-bit offsets and columns, double values.
+ * Level 0's A is the stiffness of FmCudaData (not owned here). */
+typedef struct {
+  int n;
+  int *Aptr, *Acol, *Pptr, *Pcol, *Rptr, *Rcol;
+  double *Aval, *Pval, *Rval;
+  double *dinv;
+  double *b, *x, *r, *d; /* work vectors (b, x unused on level 0) */
+  cusparseSpMatDescr_t A, P, R;
+  cusparseDnVecDescr_t vin, vout; /* length n */
+  void *bufA, *bufP, *bufR;
+} FmCudaAmgLevel;
+
+typedef struct {
+  int nlev;
+  FmCudaAmgLevel lev[FM_AMG_MAX_LEVELS];
+  double *cinv; /* coarsest level: dense inverse, row-major */
+  int nc;
+  cusparseHandle_t sp; /* FmCudaData's handle */
+  FmAmgShape shape;
+  size_t bytes; /* device memory of the hierarchy */
+} FmCudaAmg;
 
 /* (fm_backend_create_cuda and fm_cuda_device_count: backend.h) */
 
@@ -155,6 +180,22 @@ int fm_cuda_eliminate(FmCudaData *d);
  * is singular (0-based), -1 if none. */
 int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node);
 
+/* ---- multigrid on the device (kernels/amg.cu) ---- */
+
+/* Device memory the hierarchy amg (built on the host) will take, in bytes,
+ * SpMV buffers excluded (known only once allocated). */
+size_t fm_cuda_amg_bytes(const FmAmg *amg);
+/* Copy the hierarchy up (levels >= 1, every P and R, the diagonals, the
+ * coarse inverse); level 0's operator is d's stiffness.  Creates the
+ * cuSPARSE descriptors and SpMV buffers. */
+int fm_cuda_amg_upload(FmCudaData *d, const FmAmg *amg, FmCudaAmg *g);
+/* The table of device operations the V-cycle of amg.c runs on. */
+void fm_cuda_amg_ops(FmCudaAmg *g, FmAmgOps *ops);
+void fm_cuda_amg_free(FmCudaAmg *g);
+/* out = a . b (n values) into the device double out */
+int fm_cuda_dot(FmCudaData *d, int n, const double *a, const double *b,
+                double *out);
+
 /* ---- sparse products and CG kernels (kernels/cg.cu) ---- */
 
 /* cuSPARSE handle (first, so that the memory it takes is no longer free) */
@@ -169,12 +210,14 @@ void fm_cuda_sparse_free(FmCudaData *d);
 /* b holds f on entry: b = f - lift on free DOFs, diag * g on fixed ones;
  * x = g on fixed DOFs, 0 elsewhere. */
 int fm_cuda_cg_prepare(FmCudaData *d);
-/* with q = A x: r = b - q, z = Dinv r, p = z; s[BB], s[RR], s[RZ] */
+/* with q = A x: r = b - q, z = Dinv r, p = z; s[BB], s[RR], s[RZ].  With
+ * d->dinv NULL (a multigrid preconditioner, applied by the caller): r only;
+ * s[BB], s[RR], and s[RZ] = 0. */
 int fm_cuda_cg_residual(FmCudaData *d);
 /* s[PQ] = p . q */
 int fm_cuda_cg_dot_pq(FmCudaData *d);
 /* alpha = rz / s[PQ]; unless s[PQ] <= 0: x += alpha p, r -= alpha q,
- * z = Dinv r; s[RZ] = r . z, s[RR] = r . r */
+ * z = Dinv r; s[RZ] = r . z, s[RR] = r . r (d->dinv NULL: no z, s[RZ] = 0) */
 int fm_cuda_cg_update(FmCudaData *d, double rz);
 /* p = z + beta p */
 int fm_cuda_cg_direction(FmCudaData *d, double beta);

@@ -66,7 +66,8 @@ static int diag_inverse(const FmCsr *A, int level, double *dinv) {
 static double tridiag_max_eig(int k, const double *a, const double *b) {
   double lo = INFINITY, hi = -INFINITY;
   for (int i = 0; i < k; i++) {
-    const double r = (i > 0 ? fabs(b[i - 1]) : 0) + (i < k - 1 ? fabs(b[i]) : 0);
+    const double r =
+        (i > 0 ? fabs(b[i - 1]) : 0) + (i < k - 1 ? fabs(b[i]) : 0);
     lo = fmin(lo, a[i] - r);
     hi = fmax(hi, a[i] + r);
   }
@@ -198,8 +199,7 @@ static int build_graph(const FmCsr *A, int nnodes, const int *node_ptr,
       for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++)
         for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++) {
           const int J = node_of[A->col[k]];
-          if ((pass == 0) != (J == I) || (skip && skip[J]) ||
-              A->val[k] == 0.0)
+          if ((pass == 0) != (J == I) || (skip && skip[J]) || A->val[k] == 0.0)
             continue;
           if (mark[J] != I) {
             mark[J] = I;
@@ -568,8 +568,8 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
     for (int I = 0; I < nnodes; I++)
       for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++)
         node_of[i] = I;
-    ierr = build_graph(&L->A, nnodes, node_ptr, node_of, skip, amg->opt.theta,
-                       &g);
+    ierr =
+        build_graph(&L->A, nnodes, node_ptr, node_of, skip, amg->opt.theta, &g);
   }
   if (!ierr) {
     L->nagg = aggregate(&g, skip, agg);
@@ -798,11 +798,13 @@ int fm_amg_cycle(const FmAmgShape *s, const FmAmgOps *ops, const double *b,
 
 /* ---- host operations ---- */
 
-static int host_spmv(void *ctx, int l, int which, double alpha,
-                     const double *x, double beta, double *y) {
+static int host_spmv(void *ctx, int l, int which, double alpha, const double *x,
+                     double beta, double *y) {
   const FmAmg *amg = ctx;
   const FmAmgLevel *L = &amg->lev[l];
-  const FmCsr *M = which == FM_AMG_A ? &L->A : which == FM_AMG_P ? &L->P : &L->R;
+  const FmCsr *M = which == FM_AMG_A   ? &L->A
+                   : which == FM_AMG_P ? &L->P
+                                       : &L->R;
   fm_csr_scalar_spmv(M, alpha, x, beta, y);
   return 0;
 }

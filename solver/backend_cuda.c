@@ -1,10 +1,12 @@
 /* GPU backend, host side: one process, one GPU.  The matrix is assembled on
  * the GPU (kernels/assemble.cu) into a scalar CSR; prescribed DOFs are
  * eliminated symmetrically exactly as in the reference backend
- * (backend_ref.c); CG with 3x3 point-block Jacobi runs on the GPU
- * (kernels/cg.cu, cuSPARSE SpMV).  Only f goes up and only u comes down per
- * solve, plus three doubles per CG iteration.  Logs nothing; errors through
- * fm_error.  Design and memory estimate: docs/gpu.md. */
+ * (backend_ref.c); CG runs on the GPU (kernels/cg.cu, cuSPARSE SpMV),
+ * preconditioned by the smoothed-aggregation multigrid of solver/amg.c
+ * (hierarchy built on the host from the GPU's matrix, V-cycles on the GPU:
+ * kernels/amg.cu) or by 3x3 point-block Jacobi.  Only f goes up and only u
+ * comes down per solve, plus three doubles per CG iteration.  Logs nothing;
+ * errors through fm_error.  Design and memory estimate: docs/gpu.md. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +23,9 @@ typedef struct {
   FmCudaData d;
   int device;
   char device_name[320]; /* "NAME (device K)" */
+  int use_amg;           /* solver.preconditioner: amg (else jacobi) */
+  FmCudaAmg amg;
+  FmAmgOps ops;
 } CudaBackend;
 
 /* device arrays that live through assembly only */
@@ -105,15 +110,21 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *   spmv      8 (n + 1)                  cuSPARSE buffer: a guess, its real
  *                                        size is known after allocation
  *   small     24 FM_CUDA_MAX_BLOCKS + 128
+ *   multigrid 0.9 (12 nnz)               the hierarchy (solver.preconditioner
+ *                                        amg): coarse operators, P and R,
+ *                                        measured at 0.5-0.8 of the fine
+ *                                        matrix (docs/gpu.md); checked again
+ *                                        exactly once it is built
  *   plus the larger of the two assembly phases:
  *   structure 8 (nn + 1) + 4 nb          block row offsets and columns
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
  *             + local * resident         the element kernel's local memory,
  *                                        reserved for every resident thread */
 static size_t estimate_bytes(const FmCudaData *d, int64_t nblocks,
-                             size_t local_per_thread, size_t resident) {
+                             size_t local_per_thread, size_t resident,
+                             int amg) {
   const size_t n = (size_t)d->n, nn = (size_t)d->nn, nnz = (size_t)d->nnz;
-  const size_t matrix = 12 * nnz + 4 * (n + 1);
+  const size_t matrix = 12 * nnz + 4 * (n + 1) + (amg ? 9 * 12 * nnz / 10 : 0);
   const size_t vectors = 64 * n + 72 * nn + n;
   const size_t spmv = 8 * (n + 1);
   const size_t small = 8 * 3 * FM_CUDA_MAX_BLOCKS + 128;
@@ -134,8 +145,8 @@ static int check_memory(CudaBackend *cb, int64_t nblocks) {
   FM_CUDA_CHECK(cudaDeviceGetAttribute(
       &threads, cudaDevAttrMaxThreadsPerMultiProcessor, cb->device));
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
-  const size_t need =
-      estimate_bytes(d, nblocks, local, (size_t)sms * (size_t)threads);
+  const size_t need = estimate_bytes(
+      d, nblocks, local, (size_t)sms * (size_t)threads, cb->use_amg);
   if (need > freeb)
     return fm_error("backend cuda: model needs %.2f GiB of GPU memory, %.2f "
                     "GiB free on %s",
@@ -143,8 +154,9 @@ static int check_memory(CudaBackend *cb, int64_t nblocks) {
   return 0;
 }
 
-/* Allocate the long-lived device arrays. */
-static int allocate(FmCudaData *d) {
+/* Allocate the long-lived device arrays (dinv only for point-block Jacobi:
+ * NULL tells the CG kernels that the multigrid computes z). */
+static int allocate(FmCudaData *d, int jacobi) {
   const size_t n = (size_t)d->n, vb = n * sizeof(double);
   FM_CUDA_CHECK(cudaMalloc((void **)&d->rowptr, (n + 1) * sizeof(int)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->col, (size_t)d->nnz * sizeof(int)));
@@ -157,8 +169,9 @@ static int allocate(FmCudaData *d) {
   FM_CUDA_CHECK(cudaMalloc((void **)&d->q, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->lift, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->g, vb));
-  FM_CUDA_CHECK(
-      cudaMalloc((void **)&d->dinv, 9 * (size_t)d->nn * sizeof(double)));
+  if (jacobi)
+    FM_CUDA_CHECK(
+        cudaMalloc((void **)&d->dinv, 9 * (size_t)d->nn * sizeof(double)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->fixed, n));
   FM_CUDA_CHECK(
       cudaMalloc((void **)&d->part, 3 * FM_CUDA_MAX_BLOCKS * sizeof(double)));
@@ -274,7 +287,7 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
   FmCudaData *d = &cb->d;
   FM_CALL(fm_cuda_sparse_init(d)); /* before measuring free memory */
   FM_CALL(check_memory(cb, bptr[d->nn]));
-  FM_CALL(allocate(d));
+  FM_CALL(allocate(d, !cb->use_amg));
   FM_CALL(upload_structure(d, bptr, bcol, t));
   FM_CALL(assemble_elements(be->md, d, t));
   FM_CALL(fm_cuda_sparse_setup(d));
@@ -316,6 +329,7 @@ static int cuda_assemble(FmBackend *be) {
     MPI_Comm_rank(MPI_COMM_WORLD, &grank);
 #endif
   (void)rank;
+  cb->use_amg = strcmp(be->md->cs.pc, "jacobi") != 0;
   FM_CALL(select_device(cb, grank));
   int64_t *bptr = NULL;
   int *bcol = NULL;
@@ -353,8 +367,86 @@ static int cuda_assemble(FmBackend *be) {
   return ierr;
 }
 
+/* The eliminated stiffness down into a host CSR (the hierarchy is built
+ * on the host: solver/amg.c). */
+static int download_matrix(const FmCudaData *d, FmCsr *S) {
+  FM_CALL(fm_csr_scalar_alloc(S, d->n, d->n, d->nnz));
+  int *p32 = fm_calloc((size_t)d->n + 1, sizeof(int));
+  if (!p32)
+    return 1;
+  cudaError_t e = cudaMemcpy(p32, d->rowptr, ((size_t)d->n + 1) * sizeof(int),
+                             cudaMemcpyDeviceToHost);
+  for (int i = 0; e == cudaSuccess && i <= d->n; i++)
+    S->ptr[i] = p32[i];
+  free(p32);
+  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK(cudaMemcpy(S->col, d->col, (size_t)d->nnz * sizeof(int),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(S->val, d->val, (size_t)d->nnz * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  return 0;
+}
+
+/* Smoothed-aggregation multigrid: built on the host from the GPU's matrix,
+ * checked against the free GPU memory, copied up. */
+static int setup_amg(FmBackend *be) {
+  CudaBackend *cb = be->data;
+  FmCudaData *d = &cb->d;
+  const FmModel *md = be->md;
+  FmCsr S;
+  memset(&S, 0, sizeof S);
+  unsigned char *fixed = fm_calloc((size_t)d->n, 1);
+  int ierr = !fixed;
+  if (!ierr)
+    ierr = download_matrix(d, &S);
+  for (int k = 0; !ierr && k < md->ndir; k++)
+    fixed[md->dir_dof[k]] = 1;
+  FmAmgOptions opt;
+  fm_amg_options_from_env(&opt);
+  FmAmg amg;
+  memset(&amg, 0, sizeof amg);
+  if (!ierr)
+    ierr = fm_amg_setup(&S, md->mesh.x, fixed, &opt, &amg);
+  fm_csr_scalar_free(&S);
+  free(fixed);
+  FM_CALL(ierr);
+  size_t freeb = 0, total = 0;
+  const cudaError_t e = cudaMemGetInfo(&freeb, &total);
+  const size_t need = fm_cuda_amg_bytes(&amg);
+  if (e != cudaSuccess)
+    ierr = fm_cuda_fail("cudaMemGetInfo(&freeb, &total)", cudaGetErrorName(e),
+                        cudaGetErrorString(e), __FILE__, __LINE__);
+  else if (need > freeb)
+    ierr = fm_error("backend cuda: the multigrid hierarchy needs %.2f GiB of "
+                    "GPU memory, %.2f GiB free on %s (use solver: "
+                    "{preconditioner: jacobi} or --backend cpu)",
+                    gib((double)need), gib((double)freeb), cb->device_name);
+  if (!ierr)
+    ierr = fm_cuda_amg_upload(d, &amg, &cb->amg);
+  fm_amg_free(&amg);
+  FM_CALL(ierr);
+  fm_cuda_amg_ops(&cb->amg, &cb->ops);
+  return 0;
+}
+
+/* z = M r for the current residual; with multigrid also p = z on the first
+ * call (first) and s[RZ] = r . z (point-block Jacobi did both in its
+ * kernels). */
+static int precondition(CudaBackend *cb, int first) {
+  FmCudaData *d = &cb->d;
+  if (!cb->use_amg)
+    return 0;
+  FM_CALL(fm_amg_cycle(&cb->amg.shape, &cb->ops, d->r, d->z));
+  if (first)
+    FM_CUDA_CHECK(cudaMemcpy(d->p, d->z, (size_t)d->n * sizeof(double),
+                             cudaMemcpyDeviceToDevice));
+  return fm_cuda_dot(d, d->n, d->r, d->z, d->s + FM_CUDA_S_RZ);
+}
+
 static int cuda_setup(FmBackend *be) {
   CudaBackend *cb = be->data;
+  if (cb->use_amg)
+    return setup_amg(be);
   int bad = -1;
   FM_CALL(fm_cuda_block_jacobi(&cb->d, &bad));
   if (bad >= 0)
@@ -377,6 +469,7 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
   FM_CALL(fm_cuda_cg_prepare(d));
   FM_CALL(fm_cuda_spmv(d, d->x, d->q));
   FM_CALL(fm_cuda_cg_residual(d));
+  FM_CALL(precondition(cb, 1));
   FM_CUDA_CHECK(
       cudaMemcpy(h, d->s, 4 * sizeof(double), cudaMemcpyDeviceToHost));
   const double bn = sqrt(h[FM_CUDA_S_BB]);
@@ -387,6 +480,7 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
     FM_CALL(fm_cuda_spmv(d, d->p, d->q));
     FM_CALL(fm_cuda_cg_dot_pq(d));
     FM_CALL(fm_cuda_cg_update(d, rz));
+    FM_CALL(precondition(cb, 0));
     /* pq, rz, rr: the one synchronisation of the iteration */
     FM_CUDA_CHECK(
         cudaMemcpy(h, d->s, 3 * sizeof(double), cudaMemcpyDeviceToHost));
@@ -419,6 +513,7 @@ static void cuda_destroy(FmBackend *be) {
   if (!cb)
     return;
   FmCudaData *d = &cb->d;
+  fm_cuda_amg_free(&cb->amg);
   fm_cuda_sparse_free(d);
   void *p[] = {d->rowptr, d->col,  d->val, d->b,     d->x,   d->r,
                d->z,      d->p,    d->q,   d->lift,  d->g,   d->dinv,

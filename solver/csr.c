@@ -164,7 +164,7 @@ void fm_csr_matvec(const FmBlockCsr *A, const double *x, double *y) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* scalar CSR (amg.c and the backends)                                                               */
+/* scalar CSR (amg.c and the backends) */
 
 void fm_csr_scalar_free(FmCsr *A) {
   free(A->ptr);
@@ -198,7 +198,6 @@ void fm_csr_scalar_spmv(const FmCsr *A, double alpha, const double *x,
     y[i] = beta == 0.0 ? alpha * s : alpha * s + beta * y[i];
   }
 }
-
 
 int fm_csr_scalar_mult(const FmCsr *A, const FmCsr *B, FmCsr *C) {
   memset(C, 0, sizeof *C);
@@ -304,7 +303,7 @@ int fm_csr_scalar_copy(const FmCsr *A, FmCsr *B) {
 
 /* C = A + diag(s) B, same shape; rows merged (both sorted). */
 int fm_csr_scalar_add_scaled(const FmCsr *A, const double *s, const FmCsr *B,
-                          FmCsr *C) {
+                             FmCsr *C) {
   const int m = A->nrows;
   if (fm_csr_scalar_alloc(C, m, A->ncols, A->ptr[m] + B->ptr[m]))
     return 1;

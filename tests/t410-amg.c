@@ -74,8 +74,7 @@ static void build_system(FmModel *md, FmCsr *S, unsigned char **pfixed) {
       for (int p = 0; p < 3; p++)
         for (int q = 0; q < 3; q++)
           if (fixed[3 * r + p] || fixed[3 * A.col[k] + q])
-            A.val[9 * k + 3 * p + q] =
-                (r == A.col[k] && p == q) ? 1e5 : 0.0;
+            A.val[9 * k + 3 * p + q] = (r == A.col[k] && p == q) ? 1e5 : 0.0;
   if (fm_csr_to_scalar(&A, S))
     exit(1);
   fm_csr_free(&A);
@@ -219,8 +218,10 @@ int main(void) {
   /* Jacobi gets 4x as many and must not be done (a full Jacobi solve takes
    * 2844 iterations: too slow for a test) */
   const int it_jac = pcg(&S, &amg, n, b, 1e-8, 1, 4 * it_amg);
-  CHECK(it_jac > 4 * it_amg, "Jacobi-CG converged in %d iterations, AMG-CG "
-        "in %d", it_jac, it_amg);
+  CHECK(it_jac > 4 * it_amg,
+        "Jacobi-CG converged in %d iterations, AMG-CG "
+        "in %d",
+        it_jac, it_amg);
   fm_amg_free(&amg);
 
   /* one level: the cycle is the exact inverse (dense Cholesky) */

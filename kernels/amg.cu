@@ -1,0 +1,275 @@
+/* The multigrid hierarchy on the device and the operations its V-cycle
+ * (solver/amg.c, fm_amg_cycle) runs on: cuSPARSE SpMV for A, P and R of
+ * every level, a fused Chebyshev step, a dense coarse product.  The
+ * hierarchy is built on the host (fm_amg_setup) and copied up once per
+ * model; every load case then runs its cycles on the device alone. */
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "fm_cuda.h"
+
+/* ---- upload ---- */
+
+static size_t csr_bytes(const FmCsr *A) {
+  return A->ptr ? 4 * ((size_t)A->nrows + 1) + 12 * (size_t)A->ptr[A->nrows]
+                : 0;
+}
+
+extern "C" size_t fm_cuda_amg_bytes(const FmAmg *amg) {
+  size_t b = 0;
+  for (int l = 0; l < amg->nlev; l++) {
+    const FmAmgLevel *L = &amg->lev[l];
+    if (l > 0)
+      b += csr_bytes(&L->A);
+    b += csr_bytes(&L->P) + csr_bytes(&L->R);
+    b += 5 * 8 * (size_t)L->n; /* dinv, b, x, r, d */
+  }
+  const size_t nc = (size_t)amg->lev[amg->nlev - 1].n;
+  return b + 8 * nc * nc;
+}
+
+/* A host CSR up as 32-bit offsets and columns. */
+static int upload_csr(const FmCsr *A, int **ptr, int **col, double **val) {
+  const int64_t nnz = A->ptr[A->nrows];
+  if (nnz > INT_MAX)
+    return fm_error("amg: an operator of the hierarchy has %lld nonzeros "
+                    "(32-bit indices on the GPU: at most %d)",
+                    (long long)nnz, INT_MAX);
+  int *p32 = (int *)fm_calloc((size_t)A->nrows + 1, sizeof(int));
+  if (!p32)
+    return 1;
+  for (int i = 0; i <= A->nrows; i++)
+    p32[i] = (int)A->ptr[i];
+  cudaError_t e =
+      cudaMalloc((void **)ptr, ((size_t)A->nrows + 1) * sizeof(int));
+  if (e == cudaSuccess)
+    e = cudaMemcpy(*ptr, p32, ((size_t)A->nrows + 1) * sizeof(int),
+                   cudaMemcpyHostToDevice);
+  free(p32);
+  FM_CUDA_CHECK(e);
+  const size_t m = nnz > 0 ? (size_t)nnz : 1;
+  FM_CUDA_CHECK(cudaMalloc((void **)col, m * sizeof(int)));
+  FM_CUDA_CHECK(cudaMalloc((void **)val, m * sizeof(double)));
+  FM_CUDA_CHECK(cudaMemcpy(*col, A->col, (size_t)nnz * sizeof(int),
+                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(cudaMemcpy(*val, A->val, (size_t)nnz * sizeof(double),
+                           cudaMemcpyHostToDevice));
+  return 0;
+}
+
+static int make_mat(cusparseSpMatDescr_t *M, int rows, int cols, int64_t nnz,
+                    int *ptr, int *col, double *val) {
+  FM_CUSPARSE_CHECK(cusparseCreateCsr(M, rows, cols, nnz, ptr, col, val,
+                                      CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
+                                      CUSPARSE_INDEX_BASE_ZERO, CUDA_R_64F));
+  return 0;
+}
+
+/* SpMV buffer of M (x: input descriptor, y: output descriptor). */
+static int spmv_buffer(cusparseHandle_t sp, cusparseSpMatDescr_t M,
+                       cusparseDnVecDescr_t x, cusparseDnVecDescr_t y,
+                       void **buf, size_t *total) {
+  const double one = 1.0, zero = 0.0;
+  size_t bytes = 0;
+  FM_CUSPARSE_CHECK(cusparseSpMV_bufferSize(
+      sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, M, x, &zero, y, CUDA_R_64F,
+      CUSPARSE_SPMV_ALG_DEFAULT, &bytes));
+  if (bytes > 0)
+    FM_CUDA_CHECK(cudaMalloc(buf, bytes));
+  *total += bytes;
+  return 0;
+}
+
+static int upload_level(FmCudaData *d, const FmAmg *amg, int l, FmCudaAmg *g) {
+  const FmAmgLevel *L = &amg->lev[l];
+  FmCudaAmgLevel *G = &g->lev[l];
+  const size_t vb = ((size_t)L->n + 1) * sizeof(double);
+  G->n = L->n;
+  FM_CUDA_CHECK(cudaMalloc((void **)&G->dinv, vb));
+  FM_CUDA_CHECK(cudaMemcpy(G->dinv, L->dinv, (size_t)L->n * sizeof(double),
+                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(cudaMalloc((void **)&G->r, vb));
+  FM_CUDA_CHECK(cudaMalloc((void **)&G->d, vb));
+  if (l > 0) {
+    FM_CUDA_CHECK(cudaMalloc((void **)&G->b, vb));
+    FM_CUDA_CHECK(cudaMalloc((void **)&G->x, vb));
+    FM_CALL(upload_csr(&L->A, &G->Aptr, &G->Acol, &G->Aval));
+    FM_CALL(
+        make_mat(&G->A, L->n, L->n, L->A.ptr[L->n], G->Aptr, G->Acol, G->Aval));
+  } else {
+    if (L->n != d->n)
+      return fm_error("amg: level 0 has %d rows, the stiffness %d", L->n, d->n);
+    FM_CALL(make_mat(&G->A, d->n, d->n, d->nnz, d->rowptr, d->col, d->val));
+  }
+  FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vin, L->n, G->d, CUDA_R_64F));
+  FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vout, L->n, G->r, CUDA_R_64F));
+  if (l + 1 < amg->nlev) {
+    const int nc = amg->lev[l + 1].n;
+    FM_CALL(upload_csr(&L->P, &G->Pptr, &G->Pcol, &G->Pval));
+    FM_CALL(upload_csr(&L->R, &G->Rptr, &G->Rcol, &G->Rval));
+    FM_CALL(
+        make_mat(&G->P, L->n, nc, L->P.ptr[L->n], G->Pptr, G->Pcol, G->Pval));
+    FM_CALL(make_mat(&G->R, nc, L->n, L->R.ptr[nc], G->Rptr, G->Rcol, G->Rval));
+  }
+  return 0;
+}
+
+extern "C" int fm_cuda_amg_upload(FmCudaData *d, const FmAmg *amg,
+                                  FmCudaAmg *g) {
+  memset(g, 0, sizeof *g);
+  g->sp = d->sp;
+  g->nlev = amg->nlev;
+  fm_amg_shape(amg, &g->shape);
+  for (int l = 0; l < amg->nlev; l++)
+    FM_CALL(upload_level(d, amg, l, g));
+  size_t bufs = 0;
+  for (int l = 0; l < amg->nlev; l++) {
+    FmCudaAmgLevel *G = &g->lev[l];
+    FM_CALL(spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs));
+    if (l + 1 < amg->nlev) {
+      FmCudaAmgLevel *C = &g->lev[l + 1];
+      FM_CALL(spmv_buffer(g->sp, G->P, C->vin, G->vout, &G->bufP, &bufs));
+      FM_CALL(spmv_buffer(g->sp, G->R, G->vin, C->vout, &G->bufR, &bufs));
+    }
+  }
+  double *inv = NULL;
+  FM_CALL(fm_amg_coarse_inverse(amg, &inv));
+  g->nc = amg->lev[amg->nlev - 1].n;
+  const size_t cb = (size_t)g->nc * (size_t)g->nc * sizeof(double);
+  cudaError_t e = cudaMalloc((void **)&g->cinv, cb > 0 ? cb : 8);
+  if (e == cudaSuccess)
+    e = cudaMemcpy(g->cinv, inv, cb, cudaMemcpyHostToDevice);
+  free(inv);
+  FM_CUDA_CHECK(e);
+  g->bytes = fm_cuda_amg_bytes(amg) + bufs;
+  return 0;
+}
+
+/* Errors ignored: this runs on the way out. */
+extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
+  for (int l = 0; l < FM_AMG_MAX_LEVELS; l++) {
+    FmCudaAmgLevel *G = &g->lev[l];
+    if (G->A)
+      cusparseDestroySpMat(G->A);
+    if (G->P)
+      cusparseDestroySpMat(G->P);
+    if (G->R)
+      cusparseDestroySpMat(G->R);
+    if (G->vin)
+      cusparseDestroyDnVec(G->vin);
+    if (G->vout)
+      cusparseDestroyDnVec(G->vout);
+    void *p[] = {G->Aptr, G->Acol, G->Aval, G->Pptr, G->Pcol, G->Pval,
+                 G->Rptr, G->Rcol, G->Rval, G->dinv, G->b,    G->x,
+                 G->r,    G->d,    G->bufA, G->bufP, G->bufR};
+    for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
+      if (p[k])
+        cudaFree(p[k]);
+  }
+  if (g->cinv)
+    cudaFree(g->cinv);
+  memset(g, 0, sizeof *g);
+}
+
+/* ---- the operations of the V-cycle ---- */
+
+static int op_spmv(void *ctx, int l, int which, double alpha, const double *x,
+                   double beta, double *y) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  FmCudaAmgLevel *G = &g->lev[l];
+  cusparseSpMatDescr_t M;
+  cusparseDnVecDescr_t vx, vy;
+  void *buf;
+  if (which == FM_AMG_A) {
+    M = G->A;
+    vx = G->vin;
+    vy = G->vout;
+    buf = G->bufA;
+  } else if (which == FM_AMG_P) {
+    M = G->P;
+    vx = g->lev[l + 1].vin;
+    vy = G->vout;
+    buf = G->bufP;
+  } else {
+    M = G->R;
+    vx = G->vin;
+    vy = g->lev[l + 1].vout;
+    buf = G->bufR;
+  }
+  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(vx, (void *)x));
+  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(vy, y));
+  FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                 &alpha, M, vx, &beta, vy, CUDA_R_64F,
+                                 CUSPARSE_SPMV_ALG_DEFAULT, buf));
+  return 0;
+}
+
+static int op_copy(void *ctx, int n, const double *x, double *y) {
+  (void)ctx;
+  FM_CUDA_CHECK(cudaMemcpyAsync(y, x, (size_t)n * sizeof(double),
+                                cudaMemcpyDeviceToDevice, 0));
+  return 0;
+}
+
+/* d = c1 d + c2 Dinv r (d not read when c1 == 0); x = d or x += d */
+__global__ void cheb_kernel(int n, double c1, double c2, const double *dinv,
+                            const double *r, double *d, double *x, int x_zero) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x) {
+    const double di = (c1 == 0.0 ? 0.0 : c1 * d[i]) + c2 * dinv[i] * r[i];
+    d[i] = di;
+    x[i] = x_zero ? di : x[i] + di;
+  }
+}
+
+static int op_cheb(void *ctx, int l, double c1, double c2, const double *r,
+                   double *d, double *x, int x_zero) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  const int n = g->lev[l].n;
+  cheb_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, c1, c2, g->lev[l].dinv,
+                                                      r, d, x, x_zero);
+  FM_CUDA_CHECK_LAUNCH(cheb_kernel);
+  return 0;
+}
+
+/* x = M b, M dense n x n row-major: one warp per row */
+__global__ void dense_kernel(int n, const double *M, const double *b,
+                             double *x) {
+  const int lane = threadIdx.x & 31;
+  const int warps = (gridDim.x * blockDim.x) >> 5;
+  for (int i = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; i < n;
+       i += warps) {
+    const double *row = M + (size_t)i * n;
+    double s = 0.0;
+    for (int j = lane; j < n; j += 32)
+      s += row[j] * b[j];
+    for (int o = 16; o > 0; o >>= 1)
+      s += __shfl_down_sync(0xffffffffu, s, o);
+    if (lane == 0)
+      x[i] = s;
+  }
+}
+
+static int op_coarse(void *ctx, const double *b, double *x) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  dense_kernel<<<fm_cuda_blocks(32LL * g->nc), FM_CUDA_THREADS>>>(
+      g->nc, g->cinv, b, x);
+  FM_CUDA_CHECK_LAUNCH(dense_kernel);
+  return 0;
+}
+
+extern "C" void fm_cuda_amg_ops(FmCudaAmg *g, FmAmgOps *ops) {
+  memset(ops, 0, sizeof *ops);
+  ops->ctx = g;
+  ops->spmv = op_spmv;
+  ops->copy = op_copy;
+  ops->cheb = op_cheb;
+  ops->coarse = op_coarse;
+  for (int l = 0; l < g->nlev; l++) {
+    ops->b[l] = g->lev[l].b;
+    ops->x[l] = g->lev[l].x;
+    ops->r[l] = g->lev[l].r;
+    ops->d[l] = g->lev[l].d;
+  }
+}
