@@ -711,8 +711,11 @@ int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
     printf("amg: %d levels, operator complexity %.2f, setup %.2f s\n",
            amg->nlev, fm_amg_complexity(amg), amg->setup_seconds);
     for (int l = 0; l < amg->nlev; l++)
-      printf("amg:   level %d: %d rows, %lld nonzeros, lmax %.3g\n", l,
-             amg->lev[l].n, (long long)amg->lev[l].A.ptr[amg->lev[l].n],
+      printf("amg:   level %d: %d rows, %lld nonzeros, P %lld nonzeros, lmax "
+             "%.3g\n",
+             l, amg->lev[l].n, (long long)amg->lev[l].A.ptr[amg->lev[l].n],
+             amg->lev[l].P.ptr ? (long long)amg->lev[l].P.ptr[amg->lev[l].n]
+                               : 0LL,
              amg->lev[l].emax / 1.1);
   }
   return 0;
@@ -740,6 +743,17 @@ double fm_amg_complexity(const FmAmg *amg) {
   for (int l = 0; l < amg->nlev; l++)
     s += (double)amg->lev[l].A.ptr[amg->lev[l].n];
   return s / (double)amg->lev[0].A.ptr[amg->lev[0].n];
+}
+
+void fm_amg_describe(const FmAmg *amg, char *buf, size_t size) {
+  int o = snprintf(buf, size, "smoothed aggregation: %d levels (", amg->nlev);
+  for (int l = 0; l < amg->nlev && o > 0 && (size_t)o < size; l++)
+    o += snprintf(buf + o, size - (size_t)o, "%s%d", l ? " -> " : "",
+                  amg->lev[l].n);
+  if (o > 0 && (size_t)o < size)
+    snprintf(buf + o, size - (size_t)o,
+             " rows), operator complexity %.2f, host setup %.2f s",
+             fm_amg_complexity(amg), amg->setup_seconds);
 }
 
 void fm_amg_shape(const FmAmg *amg, FmAmgShape *s) {

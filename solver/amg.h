@@ -23,6 +23,7 @@
 #ifndef FEMORA_AMG_H
 #define FEMORA_AMG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "csr.h"
@@ -74,6 +75,9 @@ int fm_amg_apply(FmAmg *amg, const double *b, double *x);
 
 /* Operator complexity (sum of nonzeros over levels / fine nonzeros). */
 double fm_amg_complexity(const FmAmg *amg);
+/* "smoothed aggregation: L levels (n0 -> ... rows), operator complexity C,
+ * host setup S s" */
+void fm_amg_describe(const FmAmg *amg, char *buf, size_t size);
 
 /* Explicit inverse of the coarsest operator (n x n row-major) from the
  * Cholesky factor, for backends that apply it as a dense product. */

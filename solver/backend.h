@@ -23,6 +23,10 @@ struct FmBackend {
   MPI_Comm comm;
   const FmModel *md;
   void *data;
+  /* filled by setup where it applies: the preconditioner in words ("amg: 3
+   * levels, ...") and the GPU memory in use at the peak (MB; 0: no GPU) */
+  char pc_detail[160];
+  double device_peak_mb;
   int (*assemble)(FmBackend *be);
   int (*setup)(FmBackend *be);
   /* f: load vector (full, every rank).  u: displacement (full, every rank),

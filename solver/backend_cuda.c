@@ -423,6 +423,8 @@ static int setup_amg(FmBackend *be) {
                     gib((double)need), gib((double)freeb), cb->device_name);
   if (!ierr)
     ierr = fm_cuda_amg_upload(d, &amg, &cb->amg);
+  if (!ierr)
+    fm_amg_describe(&amg, be->pc_detail, sizeof be->pc_detail);
   fm_amg_free(&amg);
   FM_CALL(ierr);
   fm_cuda_amg_ops(&cb->amg, &cb->ops);
@@ -443,10 +445,25 @@ static int precondition(CudaBackend *cb, int first) {
   return fm_cuda_dot(d, d->n, d->r, d->z, d->s + FM_CUDA_S_RZ);
 }
 
+/* GPU memory in use now (all of the device's, as nvidia-smi shows it),
+ * kept as the peak in be->device_peak_mb. */
+static int note_device_memory(FmBackend *be) {
+  size_t freeb = 0, total = 0;
+  FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
+  const double mb = (double)(total - freeb) / (1024.0 * 1024.0);
+  if (mb > be->device_peak_mb)
+    be->device_peak_mb = mb;
+  return 0;
+}
+
 static int cuda_setup(FmBackend *be) {
   CudaBackend *cb = be->data;
-  if (cb->use_amg)
-    return setup_amg(be);
+  FM_CALL(note_device_memory(be)); /* after assembly */
+  if (cb->use_amg) {
+    FM_CALL(setup_amg(be));
+    return note_device_memory(be);
+  }
+  snprintf(be->pc_detail, sizeof be->pc_detail, "3x3 point-block Jacobi");
   int bad = -1;
   FM_CALL(fm_cuda_block_jacobi(&cb->d, &bad));
   if (bad >= 0)
@@ -500,6 +517,7 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
   FM_CUDA_CHECK(cudaMemcpy(u, d->x, bytes, cudaMemcpyDeviceToHost));
   info->iterations = it;
   info->residual = sqrt(h[FM_CUDA_S_RR]) / (bn > 0 ? bn : 1.0);
+  FM_CALL(note_device_memory(be));
   if (!(info->residual <= md->cs.rtol * 10) || !isfinite(info->residual))
     return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
                     "iterations, relative residual %.3g (backend cuda)",

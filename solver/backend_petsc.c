@@ -5,6 +5,7 @@
 #include <math.h>
 #include <petscksp.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "backend.h"
@@ -304,12 +305,19 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PetscCall(KSPSetType(d->ksp, KSPCG));
   PetscCall(KSPGetPC(d->ksp, &pc));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-femora_pmg", &pmg, NULL));
-  if (!strcmp(be->md->cs.pc, "jacobi"))
+  const char *what;
+  if (!strcmp(be->md->cs.pc, "jacobi")) {
     PetscCall(PCSetType(pc, PCPBJACOBI)); /* 3x3 node blocks */
-  else if (pmg && be->md->mesh.npe == 10)
+    what = "PETSc 3x3 point-block Jacobi";
+  } else if (pmg && be->md->mesh.npe == 10) {
     PetscCall(setup_pmg(be, d, pc));
-  else
+    what = "PETSc p-multigrid (TET10 -> TET4) over GAMG";
+  } else {
     PetscCall(PCSetType(pc, PCGAMG));
+    what = "PETSc GAMG";
+  }
+  /* PETSc options given on the command line may change it */
+  snprintf(be->pc_detail, sizeof be->pc_detail, "%s", what);
   PetscCall(KSPSetInitialGuessNonzero(d->ksp, PETSC_TRUE));
   PetscCall(KSPSetNormType(d->ksp, KSP_NORM_UNPRECONDITIONED));
   PetscCall(KSPSetTolerances(d->ksp, be->md->cs.rtol, 1e-300, PETSC_DEFAULT,

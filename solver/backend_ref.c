@@ -5,6 +5,7 @@
  * exists as the simple reference every other backend (the GPU one first) is
  * checked against, and to run models in a build without PETSc. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,8 @@ static int setup_amg(FmBackend *be) {
   const int ierr = fm_amg_setup(&S, be->md->mesh.x,
                                 (const unsigned char *)d->fixed, &opt, &d->amg);
   fm_csr_scalar_free(&S);
+  if (!ierr)
+    fm_amg_describe(&d->amg, be->pc_detail, sizeof be->pc_detail);
   return ierr; /* amg.c's message says "amg: ..." */
 }
 
@@ -93,6 +96,7 @@ static int ref_setup(FmBackend *be) {
   d->use_amg = strcmp(be->md->cs.pc, "jacobi") != 0;
   if (d->use_amg)
     return setup_amg(be);
+  snprintf(be->pc_detail, sizeof be->pc_detail, "3x3 point-block Jacobi");
   d->dinv = fm_calloc(9 * (size_t)nn, sizeof(double));
   if (!d->dinv)
     return 1;

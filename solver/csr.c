@@ -191,6 +191,9 @@ int fm_csr_scalar_alloc(FmCsr *A, int nrows, int ncols, int64_t nnz) {
 
 void fm_csr_scalar_spmv(const FmCsr *A, double alpha, const double *x,
                         double beta, double *y) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (A->nrows > 20000)
+#endif
   for (int i = 0; i < A->nrows; i++) {
     double s = 0.0;
     for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++)
@@ -199,52 +202,14 @@ void fm_csr_scalar_spmv(const FmCsr *A, double alpha, const double *x,
   }
 }
 
-int fm_csr_scalar_mult(const FmCsr *A, const FmCsr *B, FmCsr *C) {
-  memset(C, 0, sizeof *C);
-  if (A->ncols != B->nrows)
-    return fm_error("amg: product of %dx%d and %dx%d matrices", A->nrows,
-                    A->ncols, B->nrows, B->ncols);
-  const int m = A->nrows, nc = B->ncols;
-  int *mark = fm_calloc((size_t)nc + 1, sizeof(int));
-  int64_t *ptr = fm_calloc((size_t)m + 1, sizeof(int64_t));
-  if (!mark || !ptr) {
-    free(mark);
-    free(ptr);
-    return 1;
-  }
-  for (int j = 0; j < nc; j++)
-    mark[j] = -1;
-  /* symbolic: row lengths */
-  for (int i = 0; i < m; i++) {
-    int64_t len = 0;
-    for (int64_t ka = A->ptr[i]; ka < A->ptr[i + 1]; ka++) {
-      const int r = A->col[ka];
-      for (int64_t kb = B->ptr[r]; kb < B->ptr[r + 1]; kb++)
-        if (mark[B->col[kb]] != i) {
-          mark[B->col[kb]] = i;
-          len++;
-        }
-    }
-    ptr[i + 1] = ptr[i] + len;
-  }
-  C->nrows = m;
-  C->ncols = nc;
-  C->ptr = ptr;
-  C->col = fm_calloc(ptr[m] > 0 ? (size_t)ptr[m] : 1, sizeof(int));
-  C->val = fm_calloc(ptr[m] > 0 ? (size_t)ptr[m] : 1, sizeof(double));
-  double *acc = fm_calloc((size_t)nc + 1, sizeof(double));
-  if (!C->col || !C->val || !acc) {
-    free(mark);
-    free(acc);
-    fm_csr_scalar_free(C);
-    return 1;
-  }
-  for (int j = 0; j < nc; j++)
-    mark[j] = -1;
-  /* numeric: accumulate densely, then sort the touched columns */
-  for (int i = 0; i < m; i++) {
-    int *cols = C->col + ptr[i];
-    int len = 0;
+/* Rows [lo, hi) of C = A B: lengths (cols == NULL) or columns and values,
+ * with this thread's marker (mark[j] != row for every j on entry) and
+ * accumulator of B->ncols entries. */
+static void mult_rows(const FmCsr *A, const FmCsr *B, int lo, int hi, int *mark,
+                      double *acc, FmCsr *C, int64_t *len) {
+  for (int i = lo; i < hi; i++) {
+    int n = 0;
+    int *cols = C ? C->col + C->ptr[i] : NULL;
     for (int64_t ka = A->ptr[i]; ka < A->ptr[i + 1]; ka++) {
       const int r = A->col[ka];
       const double a = A->val[ka];
@@ -252,19 +217,79 @@ int fm_csr_scalar_mult(const FmCsr *A, const FmCsr *B, FmCsr *C) {
         const int c = B->col[kb];
         if (mark[c] != i) {
           mark[c] = i;
-          acc[c] = 0.0;
-          cols[len++] = c;
+          if (cols) {
+            acc[c] = 0.0;
+            cols[n] = c;
+          }
+          n++;
         }
-        acc[c] += a * B->val[kb];
+        if (cols)
+          acc[c] += a * B->val[kb];
       }
     }
-    qsort(cols, (size_t)len, sizeof(int), cmp_int);
-    for (int k = 0; k < len; k++)
-      C->val[ptr[i] + k] = acc[cols[k]];
+    if (!cols) {
+      len[i] = n;
+      continue;
+    }
+    qsort(cols, (size_t)n, sizeof(int), cmp_int);
+    for (int k = 0; k < n; k++)
+      C->val[C->ptr[i] + k] = acc[cols[k]];
   }
-  free(mark);
-  free(acc);
-  return 0;
+}
+
+/* Both passes over the rows, split among OpenMP threads where the build has
+ * them (each with its own marker and accumulator). */
+static int mult_pass(const FmCsr *A, const FmCsr *B, FmCsr *C, int64_t *len) {
+  int failed = 0;
+  const int m = A->nrows, nc = B->ncols;
+#ifdef _OPENMP
+#pragma omp parallel reduction(| : failed)
+#endif
+  {
+    int *mark = malloc(((size_t)nc + 1) * sizeof(int));
+    double *acc = C ? malloc(((size_t)nc + 1) * sizeof(double)) : NULL;
+    if (!mark || (C && !acc))
+      failed = 1;
+    else {
+      for (int j = 0; j < nc; j++)
+        mark[j] = -1;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 256)
+#endif
+      for (int i = 0; i < m; i++)
+        mult_rows(A, B, i, i + 1, mark, acc, C, len);
+    }
+    free(mark);
+    free(acc);
+  }
+  return failed ? fm_error("amg: out of memory in a sparse product") : 0;
+}
+
+int fm_csr_scalar_mult(const FmCsr *A, const FmCsr *B, FmCsr *C) {
+  memset(C, 0, sizeof *C);
+  if (A->ncols != B->nrows)
+    return fm_error("amg: product of %dx%d and %dx%d matrices", A->nrows,
+                    A->ncols, B->nrows, B->ncols);
+  const int m = A->nrows;
+  int64_t *len = fm_calloc((size_t)m + 1, sizeof(int64_t));
+  if (!len)
+    return 1;
+  int ierr = mult_pass(A, B, NULL, len);
+  if (!ierr) {
+    int64_t nnz = 0;
+    for (int i = 0; i < m; i++)
+      nnz += len[i];
+    ierr = fm_csr_scalar_alloc(C, m, B->ncols, nnz);
+  }
+  if (!ierr) {
+    for (int i = 0; i < m; i++)
+      C->ptr[i + 1] = C->ptr[i] + len[i];
+    ierr = mult_pass(A, B, C, len);
+  }
+  free(len);
+  if (ierr)
+    fm_csr_scalar_free(C);
+  return ierr;
 }
 
 int fm_csr_scalar_transpose(const FmCsr *A, FmCsr *T) {

@@ -146,9 +146,11 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   }
   const double t3 = MPI_Wtime();
   run->t.setup = t3 - t2;
+  snprintf(run->pc_detail, sizeof run->pc_detail, "%s", be.pc_detail);
   if (!ierr)
-    logf_(L, "setup: preconditioner (%.2f s, peak memory %.0f MB on rank 0)",
-          run->t.setup, peak_mb());
+    logf_(L,
+          "setup: preconditioner (%.2f s, peak memory %.0f MB on rank 0)%s%s",
+          run->t.setup, peak_mb(), be.pc_detail[0] ? "; " : "", be.pc_detail);
 
   /* solve every load case with the same operator */
   run->nlc = md->cs.nload_cases;
@@ -212,6 +214,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     }
   }
   free(f);
+  run->device_peak_mb = be.device_peak_mb;
   fm_backend_destroy(&be);
   FM_CALL(ierr);
 
@@ -589,12 +592,16 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
     }
     fputs("],", fp);
   }
-  fprintf(
-      fp,
-      "\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
-      "\"setup\": %.4f, \"solve\": %.4f, \"recovery\": %.4f, "
-      "\"output\": %.4f, \"total\": %.4f},\n  \"peak_memory_mb\": %.1f\n}\n",
-      run->t.mesh, run->t.assembly, run->t.setup, run->t.solve, run->t.recovery,
-      run->t.output, run->t.total, run->peak_mb);
+  fprintf(fp,
+          "\n  \"timings\": {\"mesh\": %.4f, \"assembly\": %.4f, "
+          "\"setup\": %.4f, \"solve\": %.4f, \"recovery\": %.4f, "
+          "\"output\": %.4f, \"total\": %.4f},\n  \"peak_memory_mb\": %.1f",
+          run->t.mesh, run->t.assembly, run->t.setup, run->t.solve,
+          run->t.recovery, run->t.output, run->t.total, run->peak_mb);
+  if (run->device_peak_mb > 0)
+    fprintf(fp, ",\n  \"gpu_peak_memory_mb\": %.1f", run->device_peak_mb);
+  fputs(",\n  \"preconditioner\": ", fp);
+  fm_json_string(fp, run->pc_detail);
+  fputs("\n}\n", fp);
   return fm_close_tmp(fp, path);
 }
