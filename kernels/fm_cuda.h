@@ -111,6 +111,20 @@ typedef struct {
   size_t bytes; /* device memory of the hierarchy */
 } FmCudaAmg;
 
+/* Stress recovery on the device (kernels/recover.cu): element data kept
+ * from the first recovery of a model on, and the fields per node copy
+ * (recover.h). */
+typedef struct {
+  int ncopy;
+  double *x;         /* 3 per node */
+  int *conn;         /* npe per element */
+  double *Enu;       /* 2 per element */
+  int *elem_copy;    /* npe per element: the node copy of each element node */
+  double *inv_count; /* per copy: 1 / elements sharing it */
+  double *stress, *vm, *princ; /* 6, 1, 3 per copy */
+  double *fint;                /* 3 per node */
+} FmCudaRecover;
+
 /* (fm_backend_create_cuda and fm_cuda_device_count: backend.h) */
 
 /* Report a failed CUDA runtime / cuSPARSE call: "cuda: CALL failed: NAME
@@ -179,6 +193,11 @@ int fm_cuda_eliminate(FmCudaData *d);
 /* d->dinv = inverse of each 3x3 diagonal block; *bad_node: a node whose block
  * is singular (0-based), -1 if none. */
 int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node);
+
+/* ---- stress recovery (kernels/recover.cu) ---- */
+
+/* r->stress, vm, princ, fint from the displacement d->x (the last solve) */
+int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r);
 
 /* ---- multigrid on the device (kernels/amg.cu) ---- */
 

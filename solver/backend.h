@@ -11,6 +11,7 @@
 #include "fmpi.h"
 
 #include "model.h"
+#include "recover.h"
 
 typedef struct {
   int iterations;
@@ -27,6 +28,9 @@ struct FmBackend {
    * levels, ...") and the GPU memory in use at the peak (MB; 0: no GPU) */
   char pc_detail[160];
   double device_peak_mb;
+  /* optional: the recovered fields of the last solve computed where u lives
+   * (the GPU), called with ctx = this backend; NULL: the host does it */
+  FmFieldsFn fields;
   int (*assemble)(FmBackend *be);
   int (*setup)(FmBackend *be);
   /* f: load vector (full, every rank).  u: displacement (full, every rank),

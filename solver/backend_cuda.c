@@ -26,6 +26,7 @@ typedef struct {
   int use_amg;           /* solver.preconditioner: amg (else jacobi) */
   FmCudaAmg amg;
   FmAmgOps ops;
+  FmCudaRecover rec; /* allocated by the first recovery */
 } CudaBackend;
 
 /* device arrays that live through assembly only */
@@ -115,6 +116,9 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *                                        measured at 0.5-0.8 of the fine
  *                                        matrix (docs/gpu.md); checked again
  *                                        exactly once it is built
+ *   recovery  24 nn + (8 npe + 16) nelem  coordinates, connectivity, copies
+ *             + 88 ncopy + 24 nn         per-copy fields, internal forces
+ *                                        (ncopy taken as 1.25 nn)
  *   plus the larger of the two assembly phases:
  *   structure 8 (nn + 1) + 4 nb          block row offsets and columns
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
@@ -131,7 +135,9 @@ static size_t estimate_bytes(const FmCudaData *d, int64_t nblocks,
   const size_t structure = 8 * (nn + 1) + 4 * (size_t)nblocks;
   const size_t elements = 24 * nn + (4 * (size_t)d->npe + 16) * d->nelem +
                           local_per_thread * resident;
-  return matrix + vectors + spmv + small +
+  const size_t recovery =
+      48 * nn + (8 * (size_t)d->npe + 16) * d->nelem + 110 * nn;
+  return matrix + vectors + spmv + small + recovery +
          (structure > elements ? structure : elements);
 }
 
@@ -526,6 +532,88 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
   return 0;
 }
 
+/* Element data for the recovery up, once per model. */
+static int recover_upload(const FmModel *md, const FmPost *post,
+                          FmCudaRecover *r) {
+  const FmMesh *m = &md->mesh;
+  const size_t ne = (size_t)m->nelem, nc = ne * (size_t)m->npe;
+  const size_t ncopy = (size_t)post->ncopy, nx = 3 * (size_t)m->nnodes;
+  double *Enu = fm_calloc(2 * ne + 1, sizeof(double));
+  double *inv = fm_calloc(ncopy + 1, sizeof(double));
+  if (!Enu || !inv) {
+    free(Enu);
+    free(inv);
+    return 1;
+  }
+  for (size_t e = 0; e < ne; e++) {
+    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+    Enu[2 * e] = mat->E;
+    Enu[2 * e + 1] = mat->nu;
+  }
+  for (size_t k = 0; k < nc; k++)
+    inv[post->elem_copy[k]] += 1.0;
+  for (size_t cp = 0; cp < ncopy; cp++)
+    inv[cp] = inv[cp] > 0 ? 1.0 / inv[cp] : 0.0;
+  r->ncopy = post->ncopy;
+  cudaError_t e = cudaSuccess;
+  void **bufs[] = {
+      (void **)&r->x,         (void **)&r->conn,      (void **)&r->Enu,
+      (void **)&r->elem_copy, (void **)&r->inv_count, (void **)&r->stress,
+      (void **)&r->vm,        (void **)&r->princ,     (void **)&r->fint};
+  const size_t bytes[] = {nx * 8,    nc * 4,        2 * ne * 8,
+                          nc * 4,    ncopy * 8,     6 * ncopy * 8,
+                          ncopy * 8, 3 * ncopy * 8, nx * 8};
+  for (size_t k = 0; k < sizeof bytes / sizeof bytes[0] && !e; k++)
+    e = cudaMalloc(bufs[k], bytes[k] > 0 ? bytes[k] : 8);
+  if (!e)
+    e = cudaMemcpy(r->x, m->x, nx * 8, cudaMemcpyHostToDevice);
+  if (!e)
+    e = cudaMemcpy(r->conn, m->conn, nc * 4, cudaMemcpyHostToDevice);
+  if (!e)
+    e = cudaMemcpy(r->Enu, Enu, 2 * ne * 8, cudaMemcpyHostToDevice);
+  if (!e)
+    e = cudaMemcpy(r->elem_copy, post->elem_copy, nc * 4,
+                   cudaMemcpyHostToDevice);
+  if (!e)
+    e = cudaMemcpy(r->inv_count, inv, ncopy * 8, cudaMemcpyHostToDevice);
+  free(Enu);
+  free(inv);
+  if (e != cudaSuccess)
+    return fm_cuda_fail("recovery data upload (cudaMalloc / cudaMemcpy)",
+                        cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                        __LINE__);
+  return 0;
+}
+
+/* FmBackend.fields: the recovered fields of the last solve, computed on the
+ * GPU from its own displacement (u, the same values on the host, is not
+ * read). */
+static int cuda_fields(void *ctx, const FmModel *md, const FmPost *post,
+                       const double *u, double *stress, double *vm,
+                       double *princ, double *fint) {
+  (void)u;
+  FmBackend *be = ctx;
+  CudaBackend *cb = be->data;
+  FmCudaRecover *r = &cb->rec;
+  if (!r->x)
+    FM_CALL(recover_upload(md, post, r));
+  if (r->ncopy != post->ncopy)
+    return fm_error("backend cuda: recovery set up for %d node copies, "
+                    "asked for %d",
+                    r->ncopy, post->ncopy);
+  FM_CALL(fm_cuda_recover(&cb->d, r));
+  const size_t nc = (size_t)r->ncopy;
+  FM_CUDA_CHECK(cudaMemcpy(stress, r->stress, 6 * nc * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(
+      cudaMemcpy(vm, r->vm, nc * sizeof(double), cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(princ, r->princ, 3 * nc * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(fint, r->fint, (size_t)cb->d.n * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  return note_device_memory(be);
+}
+
 static void cuda_destroy(FmBackend *be) {
   CudaBackend *cb = be->data;
   if (!cb)
@@ -533,6 +621,14 @@ static void cuda_destroy(FmBackend *be) {
   FmCudaData *d = &cb->d;
   fm_cuda_amg_free(&cb->amg);
   fm_cuda_sparse_free(d);
+  {
+    FmCudaRecover *r = &cb->rec;
+    void *q[] = {r->x,      r->conn, r->Enu,   r->elem_copy, r->inv_count,
+                 r->stress, r->vm,   r->princ, r->fint};
+    for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
+      if (q[k])
+        cudaFree(q[k]);
+  }
   void *p[] = {d->rowptr, d->col,  d->val, d->b,     d->x,   d->r,
                d->z,      d->p,    d->q,   d->lift,  d->g,   d->dinv,
                d->fixed,  d->part, d->s,   d->count, d->flag};
@@ -552,5 +648,6 @@ int fm_backend_create_cuda(FmBackend *be) {
   be->setup = cuda_setup;
   be->solve = cuda_solve;
   be->destroy = cuda_destroy;
+  be->fields = cuda_fields;
   return 0;
 }

@@ -4,8 +4,8 @@
  * -mat_type aijcusparse for a CUDA-enabled PETSc, ...). */
 #include <math.h>
 #include <petscksp.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"

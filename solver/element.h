@@ -254,6 +254,44 @@ FM_HD void fm_principal(const double s[6], double p[3]) {
   p[1] = 3.0 * m - p[0] - p[2];
 }
 
+/* One element's stresses at its nodes (Voigt, sn[a][0..6)) and its internal
+ * forces fe (added to) from its displacements ue: stresses at the
+ * integration points, extrapolated to the nodes (TET4: the constant value;
+ * TET10: the linear field through the 4 Gauss points at the corners,
+ * s_corner = (g - b sum g) / (a - b), mid-edge nodes the mean of their
+ * corners).  The same code recovers stresses on the CPU (recover.c) and the
+ * GPU (kernels/recover.cu). */
+FM_HD void fm_tet_nodal_stress(int npe, const double *xe, const double *ue,
+                               double E, double nu,
+                               double sn[FM_TET_MAX_NPE][6], double *fe) {
+  const int nq = fm_tet_nqp(npe);
+  const double qa = 0.5854101966249685, qb = 0.1381966011250105;
+  const int edges[6][2] = FM_TET10_EDGES;
+  double sq[FM_TET_MAX_QP][6];
+  for (int q = 0; q < nq; q++) {
+    double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE], eps[6];
+    fm_tet_qp(npe, q, xi, &w);
+    fm_tet_shape(npe, xi, 0, dN);
+    const double det = fm_tet_gradients(npe, xe, dN, G);
+    fm_strain(npe, G, ue, eps);
+    fm_hooke(E, nu, eps, sq[q]);
+    fm_add_internal_force(npe, G, sq[q], w * det, fe);
+  }
+  if (npe == 4) {
+    for (int a = 0; a < 4; a++)
+      for (int k = 0; k < 6; k++)
+        sn[a][k] = sq[0][k];
+    return;
+  }
+  for (int k = 0; k < 6; k++) {
+    const double S = sq[0][k] + sq[1][k] + sq[2][k] + sq[3][k];
+    for (int a = 0; a < 4; a++)
+      sn[a][k] = (sq[a][k] - qb * S) / (qa - qb);
+    for (int j = 0; j < 6; j++)
+      sn[4 + j][k] = 0.5 * (sn[edges[j][0]][k] + sn[edges[j][1]][k]);
+  }
+}
+
 /* Inverse of a 3x3 matrix (row-major); returns 0 when singular. */
 FM_HD int fm_inv3(const double *a, double *o) {
   const double det = a[0] * (a[4] * a[8] - a[5] * a[7]) -

@@ -138,30 +138,17 @@ void fm_post_free(FmPost *post) {
   memset(post, 0, sizeof *post);
 }
 
-int fm_recover(const FmModel *md, const FmPost *post, double *u,
-               const double *f, FmResult *res) {
+int fm_recover_fields(const FmModel *md, const FmPost *post, const double *u,
+                      double *stress, double *vm, double *princ, double *fint) {
   const FmMesh *m = &md->mesh;
-  const int npe = m->npe, nq = fm_tet_nqp(npe), nmat = md->cs.nmaterials;
-  memset(res, 0, sizeof *res);
-  res->u = u;
-  FM_ALLOC(res->stress, 6 * (size_t)post->ncopy);
-  FM_ALLOC(res->vm, post->ncopy);
-  FM_ALLOC(res->princ, 3 * (size_t)post->ncopy);
-  FM_ALLOC(res->groups, nmat);
-  FM_ALLOC(res->reaction, md->cs.nconstraints);
-  FM_ALLOC(res->probes, md->cs.nprobes);
-  double *fint = NULL, *count = NULL;
-  FM_ALLOC(fint, 3 * (size_t)m->nnodes);
-  count = fm_calloc(post->ncopy, sizeof(double));
-  if (!count) {
-    free(fint);
+  const int npe = m->npe;
+  double *count = fm_calloc((size_t)post->ncopy + 1, sizeof(double));
+  if (!count)
     return 1;
-  }
-
+  memset(stress, 0, 6 * (size_t)post->ncopy * sizeof(double));
+  memset(fint, 0, 3 * (size_t)m->nnodes * sizeof(double));
   /* Element loop: stresses at integration points, extrapolated to the
-   * element's nodes, accumulated per copy; internal forces. */
-  const double qa = 0.5854101966249685, qb = 0.1381966011250105;
-  const int edges[6][2] = FM_TET10_EDGES;
+   * element's nodes (element.h), accumulated per copy; internal forces. */
   for (int e = 0; e < m->nelem; e++) {
     const int *c = m->conn + (size_t)e * npe;
     const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
@@ -172,48 +159,56 @@ int fm_recover(const FmModel *md, const FmPost *post, double *u,
         xe[3 * a + i] = m->x[3 * c[a] + i];
         ue[3 * a + i] = u[3 * c[a] + i];
       }
-    double sq[FM_TET_MAX_QP][6];
-    for (int q = 0; q < nq; q++) {
-      double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE], eps[6];
-      fm_tet_qp(npe, q, xi, &w);
-      fm_tet_shape(npe, xi, 0, dN);
-      const double det = fm_tet_gradients(npe, xe, dN, G);
-      fm_strain(npe, G, ue, eps);
-      fm_hooke(mat->E, mat->nu, eps, sq[q]);
-      fm_add_internal_force(npe, G, sq[q], w * det, fe);
-    }
+    double sn[FM_TET_MAX_NPE][6];
+    fm_tet_nodal_stress(npe, xe, ue, mat->E, mat->nu, sn, fe);
     for (int a = 0; a < npe; a++)
       for (int i = 0; i < 3; i++)
         fint[3 * c[a] + i] += fe[3 * a + i];
-    double sn[FM_TET_MAX_NPE][6];
-    if (npe == 4) {
-      for (int a = 0; a < 4; a++)
-        memcpy(sn[a], sq[0], sizeof sn[a]);
-    } else {
-      /* linear field through the 4 Gauss points: corner value
-       * s_q = (g_q - b * sum g) / (a - b); mid nodes average their corners */
-      for (int k = 0; k < 6; k++) {
-        const double S = sq[0][k] + sq[1][k] + sq[2][k] + sq[3][k];
-        for (int a = 0; a < 4; a++)
-          sn[a][k] = (sq[a][k] - qb * S) / (qa - qb);
-        for (int j = 0; j < 6; j++)
-          sn[4 + j][k] = 0.5 * (sn[edges[j][0]][k] + sn[edges[j][1]][k]);
-      }
-    }
     for (int a = 0; a < npe; a++) {
       const int cp = post->elem_copy[(size_t)e * npe + a];
       for (int k = 0; k < 6; k++)
-        res->stress[6 * (size_t)cp + k] += sn[a][k];
+        stress[6 * (size_t)cp + k] += sn[a][k];
       count[cp] += 1.0;
     }
   }
   for (int cp = 0; cp < post->ncopy; cp++) {
     for (int k = 0; k < 6; k++)
-      res->stress[6 * (size_t)cp + k] /= count[cp];
-    res->vm[cp] = fm_von_mises(res->stress + 6 * (size_t)cp);
-    fm_principal(res->stress + 6 * (size_t)cp, res->princ + 3 * (size_t)cp);
+      stress[6 * (size_t)cp + k] /= count[cp];
+    vm[cp] = fm_von_mises(stress + 6 * (size_t)cp);
+    fm_principal(stress + 6 * (size_t)cp, princ + 3 * (size_t)cp);
   }
   free(count);
+  return 0;
+}
+
+int fm_recover(const FmModel *md, const FmPost *post, double *u,
+               const double *f, FmResult *res) {
+  return fm_recover_ex(md, post, u, f, res, NULL, NULL);
+}
+
+int fm_recover_ex(const FmModel *md, const FmPost *post, double *u,
+                  const double *f, FmResult *res, FmFieldsFn fields,
+                  void *ctx) {
+  const FmMesh *m = &md->mesh;
+  const int npe = m->npe, nmat = md->cs.nmaterials;
+  memset(res, 0, sizeof *res);
+  res->u = u;
+  FM_ALLOC(res->stress, 6 * (size_t)post->ncopy);
+  FM_ALLOC(res->vm, post->ncopy);
+  FM_ALLOC(res->princ, 3 * (size_t)post->ncopy);
+  FM_ALLOC(res->groups, nmat);
+  FM_ALLOC(res->reaction, md->cs.nconstraints);
+  FM_ALLOC(res->probes, md->cs.nprobes);
+  double *fint = NULL;
+  FM_ALLOC(fint, 3 * (size_t)m->nnodes);
+  const int ferr =
+      fields ? fields(ctx, md, post, u, res->stress, res->vm, res->princ, fint)
+             : fm_recover_fields(md, post, u, res->stress, res->vm, res->princ,
+                                 fint);
+  if (ferr) {
+    free(fint);
+    return ferr;
+  }
 
   /* displacement and group summaries */
   for (int i = 0; i < m->nnodes; i++) {

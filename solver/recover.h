@@ -53,6 +53,19 @@ void fm_post_free(FmPost *post);
  * vector f. */
 int fm_recover(const FmModel *md, const FmPost *post, double *u,
                const double *f, FmResult *res);
+
+/* The nodal fields of displacement u: stress averaged per copy (6 per
+ * copy), von Mises (1) and principal stresses (3, descending) per copy, and
+ * the internal forces fint (3 per node, for the reactions). */
+int fm_recover_fields(const FmModel *md, const FmPost *post, const double *u,
+                      double *stress, double *vm, double *princ, double *fint);
+/* The same, computed elsewhere (the GPU, where u lives: FmBackend.fields) */
+typedef int (*FmFieldsFn)(void *ctx, const FmModel *md, const FmPost *post,
+                          const double *u, double *stress, double *vm,
+                          double *princ, double *fint);
+/* fm_recover with the fields from fields(ctx, ...) (NULL: on the host) */
+int fm_recover_ex(const FmModel *md, const FmPost *post, double *u,
+                  const double *f, FmResult *res, FmFieldsFn fields, void *ctx);
 void fm_result_free(FmResult *res);
 
 #endif

@@ -182,7 +182,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       break;
     }
     if (rank == 0) {
-      ierr = fm_recover(md, &run->post, u, f, &run->res[lc]);
+      ierr = fm_recover_ex(md, &run->post, u, f, &run->res[lc], be.fields, &be);
     } else {
       run->res[lc].u = u;
     }

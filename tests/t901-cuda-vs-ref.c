@@ -1,8 +1,11 @@
 /* The CUDA backend agrees with the plain-C reference backend to 1e-6
- * relative in displacement (max |u_cuda - u_ref| / max |u_ref|), both solved
- * to rtol 1e-10, on cases whose meshes are committed MSH files (the GPU
- * machine has no Gmsh): TET4 box, TET10 box with two load cases, and two
- * materials with a non-zero prescribed displacement.
+ * relative in displacement (max |u_cuda - u_ref| / max |u_ref|), in the
+ * recovered von Mises stress per node copy (GPU recovery against the host's)
+ * and in the reactions, both solved to rtol 1e-10, with the multigrid
+ * preconditioner (the same hierarchy algorithm on both) and with point-block
+ * Jacobi, on cases whose meshes are committed MSH files (the GPU machine has
+ * no Gmsh): TET4 box, TET10 box with two load cases (also with Jacobi), and
+ * two materials with a non-zero prescribed displacement.
  *
  * Exit 77 (CTest SKIP_RETURN_CODE) when the build has no CUDA backend or the
  * machine has no CUDA device. */
@@ -33,6 +36,24 @@ static void compare(const char *case_rel, const char *out1, const char *out2) {
           dmax, umax);
     CHECK(b.info[lc].residual <= 1e-10 * 10, "%s: cuda residual %g", case_rel,
           b.info[lc].residual);
+    double vdiff = 0, vmax = 0;
+    for (int cp = 0; cp < a.post.ncopy; cp++) {
+      vdiff = fmax(vdiff, fabs(a.res[lc].vm[cp] - b.res[lc].vm[cp]));
+      vmax = fmax(vmax, fabs(a.res[lc].vm[cp]));
+    }
+    CHECK(vmax > 0 && vdiff <= 1e-6 * vmax,
+          "%s: load case %d: von Mises (GPU recovery) differs by %g of %g",
+          case_rel, lc, vdiff, vmax);
+    /* reactions, against the larger of the applied and reaction forces
+     * (a prescribed displacement alone applies no force) */
+    double fs = 0;
+    for (int i = 0; i < 3; i++)
+      fs += fabs(a.res[lc].applied[i]) + fabs(a.res[lc].reaction_sum[i]);
+    for (int i = 0; i < 3; i++)
+      CHECK(fabs(a.res[lc].reaction_sum[i] - b.res[lc].reaction_sum[i]) <=
+                1e-6 * fs,
+            "%s: load case %d: reaction %d: %g (cuda) vs %g (ref)", case_rel,
+            lc, i, b.res[lc].reaction_sum[i], a.res[lc].reaction_sum[i]);
     /* same algorithm, different summation order: a few iterations apart */
     CHECK(abs(a.info[lc].iterations - b.info[lc].iterations) <=
               2 + a.info[lc].iterations / 20,
@@ -51,6 +72,12 @@ int main(int argc, char **argv) {
   test_init(&argc, &argv);
   compare("cases/test/gpu_box_tet4.yaml", "t901-a.out", "t901-b.out");
   compare("cases/test/gpu_box_tet10.yaml", "t901-c.out", "t901-d.out");
+  compare("cases/test/gpu_box_tet10_jacobi.yaml", "t901-g.out", "t901-h.out");
+  /* a deeper hierarchy (3 levels instead of 2: coarse levels with up to 6
+   * DOFs per node on the GPU too) */
+  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
+  compare("cases/test/gpu_box_tet10.yaml", "t901-i.out", "t901-j.out");
+  unsetenv("FEMORA_AMG_COARSE_MAX");
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
   TEST_END();
