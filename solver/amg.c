@@ -549,6 +549,13 @@ int fm_amg_coarse_inverse(const FmAmg *amg, double **inv) {
 
 /* One level down: aggregates, P, R, the coarse operator, the coarse
  * near-null space and node offsets. */
+/* add the time since *t to phase k; *t = now */
+static void lap(FmAmg *amg, int k, double *t) {
+  const double t1 = now_seconds();
+  amg->t[k] += t1 - *t;
+  *t = t1;
+}
+
 static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
                    const unsigned char *skip, const double *B, double **Bc,
                    int **cptr) {
@@ -564,6 +571,7 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
   memset(&AP2, 0, sizeof AP2);
   double *s = NULL;
   int ierr = !node_of || !agg;
+  double t = now_seconds();
   if (!ierr) {
     for (int I = 0; I < nnodes; I++)
       for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++)
@@ -571,10 +579,13 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
     ierr =
         build_graph(&L->A, nnodes, node_ptr, node_of, skip, amg->opt.theta, &g);
   }
-  if (!ierr) {
+  lap(amg, FM_AMG_T_GRAPH, &t);
+  if (!ierr)
     L->nagg = aggregate(&g, skip, agg);
+  lap(amg, FM_AMG_T_AGGREGATE, &t);
+  if (!ierr)
     ierr = tentative(n, nnodes, node_ptr, agg, L->nagg, B, &Pt, Bc, cptr);
-  }
+  lap(amg, FM_AMG_T_TENTATIVE, &t);
   /* P = (I - w D^-1 A) P_tent, w = 4 / (3 lmax) */
   if (!ierr)
     ierr = fm_csr_scalar_mult(&L->A, &Pt, &AP);
@@ -588,12 +599,14 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
       s[i] = -w * L->dinv[i];
     ierr = fm_csr_scalar_add_scaled(&Pt, s, &AP, &L->P);
   }
+  lap(amg, FM_AMG_T_SMOOTH, &t);
   if (!ierr)
     ierr = fm_csr_scalar_transpose(&L->P, &L->R);
   if (!ierr)
     ierr = fm_csr_scalar_mult(&L->A, &L->P, &AP2);
   if (!ierr)
     ierr = fm_csr_scalar_mult(&L->R, &AP2, &C->A);
+  lap(amg, FM_AMG_T_GALERKIN, &t);
   if (!ierr)
     C->n = C->A.nrows;
   free(node_of);
@@ -608,6 +621,7 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
 
 static int level_smoother(FmAmg *amg, int l) {
   FmAmgLevel *L = &amg->lev[l];
+  double t = now_seconds();
   L->dinv = fm_calloc((size_t)L->n + 1, sizeof(double));
   if (!L->dinv)
     return 1;
@@ -615,6 +629,7 @@ static int level_smoother(FmAmg *amg, int l) {
   double lmax;
   FM_CALL(estimate_lmax(&L->A, L->dinv, &lmax));
   L->emax = 1.1 * lmax;
+  lap(amg, FM_AMG_T_SMOOTHER, &t);
   return 0;
 }
 
@@ -695,8 +710,10 @@ int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
   int ierr = fm_csr_scalar_copy(A, &amg->lev[0].A);
   if (!ierr)
     ierr = setup_levels(amg, x, fixed);
+  double t = now_seconds();
   if (!ierr)
     ierr = coarse_factor(amg);
+  lap(amg, FM_AMG_T_COARSE, &t);
   for (int l = 0; l < amg->nlev && !ierr; l++)
     for (int k = 0; k < 4 && !ierr; k++) {
       amg->w[l][k] = fm_calloc((size_t)amg->lev[l].n + 1, sizeof(double));
@@ -710,6 +727,13 @@ int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
   if (amg->opt.verbose) {
     printf("amg: %d levels, operator complexity %.2f, setup %.2f s\n",
            amg->nlev, fm_amg_complexity(amg), amg->setup_seconds);
+    printf("amg:   phases: graph %.2f s, aggregation %.2f s, QR %.2f s, "
+           "smoothing P %.2f s, Galerkin %.2f s, smoothers %.2f s, coarse "
+           "Cholesky %.2f s\n",
+           amg->t[FM_AMG_T_GRAPH], amg->t[FM_AMG_T_AGGREGATE],
+           amg->t[FM_AMG_T_TENTATIVE], amg->t[FM_AMG_T_SMOOTH],
+           amg->t[FM_AMG_T_GALERKIN], amg->t[FM_AMG_T_SMOOTHER],
+           amg->t[FM_AMG_T_COARSE]);
     for (int l = 0; l < amg->nlev; l++)
       printf("amg:   level %d: %d rows, %lld nonzeros, P %lld nonzeros, lmax "
              "%.3g\n",
@@ -833,6 +857,9 @@ static int host_cheb(void *ctx, int l, double c1, double c2, const double *r,
                      double *d, double *x, int x_zero) {
   const FmAmg *amg = ctx;
   const FmAmgLevel *L = &amg->lev[l];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (L->n > 20000)
+#endif
   for (int i = 0; i < L->n; i++) {
     const double di = (c1 == 0.0 ? 0.0 : c1 * d[i]) + c2 * L->dinv[i] * r[i];
     d[i] = di;

@@ -53,8 +53,21 @@ typedef struct {
   int nagg;     /* aggregates formed on this level (the next level's nodes) */
 } FmAmgLevel;
 
+/* Named, timed phases of the setup (seconds, summed over the levels). */
+enum {
+  FM_AMG_T_GRAPH,     /* strength graph */
+  FM_AMG_T_AGGREGATE, /* aggregation */
+  FM_AMG_T_TENTATIVE, /* QR per aggregate */
+  FM_AMG_T_SMOOTH,    /* A P_tent, P */
+  FM_AMG_T_GALERKIN,  /* R = P^T, A P, R (A P) */
+  FM_AMG_T_SMOOTHER,  /* diagonals, eigenvalue estimates */
+  FM_AMG_T_COARSE,    /* Cholesky of the coarsest level */
+  FM_AMG_T_COUNT
+};
+
 typedef struct {
   FmAmgOptions opt;
+  double t[FM_AMG_T_COUNT];
   int nlev;
   FmAmgLevel lev[FM_AMG_MAX_LEVELS];
   double *chol; /* coarsest level: lower Cholesky factor, n x n row-major */

@@ -149,6 +149,9 @@ void fm_csr_free(FmBlockCsr *A) {
 }
 
 void fm_csr_matvec(const FmBlockCsr *A, const double *x, double *y) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (A->nrows > 5000)
+#endif
   for (int r = 0; r < A->nrows; r++) {
     double s0 = 0, s1 = 0, s2 = 0;
     for (int64_t k = A->ptr[r]; k < A->ptr[r + 1]; k++) {
