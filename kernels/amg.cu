@@ -20,9 +20,11 @@ extern "C" size_t fm_cuda_amg_bytes(const FmAmg *amg) {
   size_t b = 0;
   for (int l = 0; l < amg->nlev; l++) {
     const FmAmgLevel *L = &amg->lev[l];
-    if (l > 0)
-      b += csr_bytes(&L->A);
-    b += csr_bytes(&L->P) + csr_bytes(&L->R);
+    if (!amg->galerkin) { /* else these are on the device already */
+      if (l > 0)
+        b += csr_bytes(&L->A);
+      b += csr_bytes(&L->P) + csr_bytes(&L->R);
+    }
     b += 5 * 8 * (size_t)L->n; /* dinv, b, x, r, d */
   }
   const size_t nc = (size_t)amg->lev[amg->nlev - 1].n;
@@ -94,9 +96,11 @@ static int upload_level(FmCudaData *d, const FmAmg *amg, int l, FmCudaAmg *g) {
   if (l > 0) {
     FM_CUDA_CHECK(cudaMalloc((void **)&G->b, vb));
     FM_CUDA_CHECK(cudaMalloc((void **)&G->x, vb));
-    FM_CALL(upload_csr(&L->A, &G->Aptr, &G->Acol, &G->Aval));
-    FM_CALL(
-        make_mat(&G->A, L->n, L->n, L->A.ptr[L->n], G->Aptr, G->Acol, G->Aval));
+    if (!G->Aptr) { /* else the Galerkin step left it here */
+      FM_CALL(upload_csr(&L->A, &G->Aptr, &G->Acol, &G->Aval));
+      G->Annz = (int)L->A.ptr[L->n];
+    }
+    FM_CALL(make_mat(&G->A, L->n, L->n, G->Annz, G->Aptr, G->Acol, G->Aval));
   } else {
     if (L->n != d->n)
       return fm_error("amg: level 0 has %d rows, the stiffness %d", L->n, d->n);
@@ -106,18 +110,20 @@ static int upload_level(FmCudaData *d, const FmAmg *amg, int l, FmCudaAmg *g) {
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vout, L->n, G->r, CUDA_R_64F));
   if (l + 1 < amg->nlev) {
     const int nc = amg->lev[l + 1].n;
-    FM_CALL(upload_csr(&L->P, &G->Pptr, &G->Pcol, &G->Pval));
-    FM_CALL(upload_csr(&L->R, &G->Rptr, &G->Rcol, &G->Rval));
-    FM_CALL(
-        make_mat(&G->P, L->n, nc, L->P.ptr[L->n], G->Pptr, G->Pcol, G->Pval));
-    FM_CALL(make_mat(&G->R, nc, L->n, L->R.ptr[nc], G->Rptr, G->Rcol, G->Rval));
+    if (!G->Pptr) {
+      FM_CALL(upload_csr(&L->P, &G->Pptr, &G->Pcol, &G->Pval));
+      FM_CALL(upload_csr(&L->R, &G->Rptr, &G->Rcol, &G->Rval));
+      G->Pnnz = (int)L->P.ptr[L->n];
+      G->Rnnz = (int)L->R.ptr[nc];
+    }
+    FM_CALL(make_mat(&G->P, L->n, nc, G->Pnnz, G->Pptr, G->Pcol, G->Pval));
+    FM_CALL(make_mat(&G->R, nc, L->n, G->Rnnz, G->Rptr, G->Rcol, G->Rval));
   }
   return 0;
 }
 
 extern "C" int fm_cuda_amg_upload(FmCudaData *d, const FmAmg *amg,
                                   FmCudaAmg *g) {
-  memset(g, 0, sizeof *g);
   g->sp = d->sp;
   g->nlev = amg->nlev;
   fm_amg_shape(amg, &g->shape);
@@ -170,6 +176,285 @@ extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
   if (g->cinv)
     cudaFree(g->cinv);
   memset(g, 0, sizeof *g);
+}
+
+/* ---- the Galerkin step on the device (cuSPARSE SpGEMM) ---- */
+
+/* A device CSR with 32-bit offsets and columns. */
+typedef struct {
+  int rows, cols, nnz;
+  int *ptr, *col;
+  double *val;
+} DevCsr;
+
+static void dev_free(DevCsr *M) {
+  if (M->ptr)
+    cudaFree(M->ptr);
+  if (M->col)
+    cudaFree(M->col);
+  if (M->val)
+    cudaFree(M->val);
+  memset(M, 0, sizeof *M);
+}
+
+/* cudaMalloc after comparing with the free memory: a refusal says what the
+ * setup needed, and how much was free. */
+static int dev_alloc(void **p, size_t bytes, int level, const char *what,
+                     const char *device_name) {
+  size_t freeb = 0, total = 0;
+  FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
+  if (bytes > freeb)
+    return fm_error("backend cuda: multigrid setup, level %d, %s: needs %.2f "
+                    "GiB of GPU memory, %.2f GiB free on %s (set "
+                    "FEMORA_AMG_GALERKIN=host to build the hierarchy on the "
+                    "host)",
+                    level, what, (double)bytes / 1073741824.0,
+                    (double)freeb / 1073741824.0, device_name);
+  FM_CUDA_CHECK(cudaMalloc(p, bytes > 0 ? bytes : 8));
+  return 0;
+}
+
+/* C = A B (cuSPARSE generic SpGEMM, double, the default algorithm). */
+static int spgemm(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
+                  DevCsr *C, int level, const char *what,
+                  const char *device_name) {
+  const double one = 1.0, zero = 0.0;
+  const cusparseOperation_t N = CUSPARSE_OPERATION_NON_TRANSPOSE;
+  cusparseSpMatDescr_t mA = NULL, mB = NULL, mC = NULL;
+  cusparseSpGEMMDescr_t desc = NULL;
+  void *buf1 = NULL, *buf2 = NULL;
+  size_t b1 = 0, b2 = 0;
+  int ierr = 1;
+  memset(C, 0, sizeof *C);
+  C->rows = A->rows;
+  C->cols = B->cols;
+#define SPG_TRY(call)                                                          \
+  do {                                                                         \
+    if (call)                                                                  \
+      goto out;                                                                \
+  } while (0)
+  SPG_TRY(dev_alloc((void **)&C->ptr, ((size_t)C->rows + 1) * sizeof(int),
+                    level, what, device_name));
+  SPG_TRY(make_mat(&mA, A->rows, A->cols, A->nnz, A->ptr, A->col, A->val));
+  SPG_TRY(make_mat(&mB, B->rows, B->cols, B->nnz, B->ptr, B->col, B->val));
+  SPG_TRY(make_mat(&mC, C->rows, C->cols, 0, C->ptr, NULL, NULL));
+  {
+    cusparseStatus_t st = cusparseSpGEMM_createDescr(&desc);
+    if (st != CUSPARSE_STATUS_SUCCESS) {
+      fm_cuda_fail("cusparseSpGEMM_createDescr(&desc)",
+                   cusparseGetErrorName(st), cusparseGetErrorString(st),
+                   __FILE__, __LINE__);
+      goto out;
+    }
+  }
+#define SPG_CUSPARSE(call)                                                     \
+  do {                                                                         \
+    const cusparseStatus_t st_ = (call);                                       \
+    if (st_ != CUSPARSE_STATUS_SUCCESS) {                                      \
+      fm_cuda_fail(#call, cusparseGetErrorName(st_),                           \
+                   cusparseGetErrorString(st_), __FILE__, __LINE__);           \
+      goto out;                                                                \
+    }                                                                          \
+  } while (0)
+  SPG_CUSPARSE(cusparseSpGEMM_workEstimation(
+      sp, N, N, &one, mA, mB, &zero, mC, CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT,
+      desc, &b1, NULL));
+  SPG_TRY(dev_alloc(&buf1, b1, level, what, device_name));
+  SPG_CUSPARSE(cusparseSpGEMM_workEstimation(
+      sp, N, N, &one, mA, mB, &zero, mC, CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT,
+      desc, &b1, buf1));
+  SPG_CUSPARSE(cusparseSpGEMM_compute(sp, N, N, &one, mA, mB, &zero, mC,
+                                      CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT, desc,
+                                      &b2, NULL));
+  SPG_TRY(dev_alloc(&buf2, b2, level, what, device_name));
+  SPG_CUSPARSE(cusparseSpGEMM_compute(sp, N, N, &one, mA, mB, &zero, mC,
+                                      CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT, desc,
+                                      &b2, buf2));
+  {
+    int64_t r = 0, c = 0, nnz = 0;
+    SPG_CUSPARSE(cusparseSpMatGetSize(mC, &r, &c, &nnz));
+    if (nnz > INT_MAX) {
+      fm_error("amg: level %d, %s: %lld nonzeros (32-bit indices on the GPU: "
+               "at most %d)",
+               level, what, (long long)nnz, INT_MAX);
+      goto out;
+    }
+    C->nnz = (int)nnz;
+  }
+  SPG_TRY(dev_alloc((void **)&C->col, (size_t)C->nnz * sizeof(int), level, what,
+                    device_name));
+  SPG_TRY(dev_alloc((void **)&C->val, (size_t)C->nnz * sizeof(double), level,
+                    what, device_name));
+  SPG_CUSPARSE(cusparseCsrSetPointers(mC, C->ptr, C->col, C->val));
+  SPG_CUSPARSE(cusparseSpGEMM_copy(sp, N, N, &one, mA, mB, &zero, mC,
+                                   CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT, desc));
+  ierr = 0;
+out:
+#undef SPG_TRY
+#undef SPG_CUSPARSE
+  if (desc)
+    cusparseSpGEMM_destroyDescr(desc);
+  if (mA)
+    cusparseDestroySpMat(mA);
+  if (mB)
+    cusparseDestroySpMat(mB);
+  if (mC)
+    cusparseDestroySpMat(mC);
+  if (buf1)
+    cudaFree(buf1);
+  if (buf2)
+    cudaFree(buf2);
+  if (ierr)
+    dev_free(C);
+  return ierr;
+}
+
+/* P = Pt + diag(s) A Pt in place of AP (= A Pt), whose pattern holds Pt's
+ * (A has its diagonal): one thread per row; a Pt entry missing from AP's
+ * row sets *bad to the row. */
+__global__ void smooth_kernel(int n, const int *app, const int *apc,
+                              double *apv, const int *ptp, const int *ptc,
+                              const double *ptv, const double *s, int *bad) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x) {
+    for (int k = app[i]; k < app[i + 1]; k++)
+      apv[k] *= s[i];
+    for (int t = ptp[i]; t < ptp[i + 1]; t++) {
+      int k = app[i];
+      while (k < app[i + 1] && apc[k] != ptc[t])
+        k++;
+      if (k < app[i + 1])
+        apv[k] += ptv[t];
+      else
+        atomicMin(bad, i);
+    }
+  }
+}
+
+/* columns sorted in every row of a host CSR */
+static int csr_sorted(const FmCsr *A) {
+  for (int i = 0; i < A->nrows; i++)
+    for (int64_t k = A->ptr[i] + 1; k < A->ptr[i + 1]; k++)
+      if (A->col[k] <= A->col[k - 1])
+        return 0;
+  return 1;
+}
+
+static int galerkin(FmCudaData *d, FmCudaAmg *g, int l, const FmCsr *Pt,
+                    const double *s, FmCsr *Ac, const char *dev, DevCsr *tPt,
+                    DevCsr *tAP2, double **ts) {
+  FmCudaAmgLevel *L = &g->lev[l], *C = &g->lev[l + 1];
+  DevCsr A;
+  if (l == 0) {
+    A = {d->n, d->n, d->nnz, d->rowptr, d->col, d->val};
+  } else {
+    A = {L->n, L->n, L->Annz, L->Aptr, L->Acol, L->Aval};
+  }
+  const int n = A.rows;
+  L->n = n;
+  /* P_tent and the scaling up */
+  FM_CALL(upload_csr(Pt, &tPt->ptr, &tPt->col, &tPt->val));
+  tPt->rows = n;
+  tPt->cols = Pt->ncols;
+  tPt->nnz = (int)Pt->ptr[n];
+  FM_CALL(dev_alloc((void **)ts, (size_t)n * sizeof(double), l,
+                    "smoothing scale", dev));
+  FM_CUDA_CHECK(
+      cudaMemcpy(*ts, s, (size_t)n * sizeof(double), cudaMemcpyHostToDevice));
+  /* P = Pt + diag(s) A Pt */
+  DevCsr P;
+  FM_CALL(spgemm(g->sp, &A, tPt, &P, l, "A P_tent", dev));
+  L->Pptr = P.ptr;
+  L->Pcol = P.col;
+  L->Pval = P.val;
+  L->Pnnz = P.nnz;
+  L->nc = P.cols;
+  const int none = INT_MAX;
+  FM_CUDA_CHECK(
+      cudaMemcpy(d->flag, &none, sizeof(int), cudaMemcpyHostToDevice));
+  smooth_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(
+      n, P.ptr, P.col, P.val, tPt->ptr, tPt->col, tPt->val, *ts, d->flag);
+  FM_CUDA_CHECK_LAUNCH(smooth_kernel);
+  int bad = INT_MAX;
+  FM_CUDA_CHECK(cudaMemcpy(&bad, d->flag, sizeof(int), cudaMemcpyDeviceToHost));
+  if (bad != INT_MAX)
+    return fm_error("amg: level %d: row %d of P_tent has an entry outside the "
+                    "pattern of A P_tent (GPU Galerkin step)",
+                    l, bad);
+  /* R = P^T */
+  FM_CALL(dev_alloc((void **)&L->Rptr, ((size_t)P.cols + 1) * sizeof(int), l,
+                    "R = P^T", dev));
+  FM_CALL(dev_alloc((void **)&L->Rcol, (size_t)P.nnz * sizeof(int), l,
+                    "R = P^T", dev));
+  FM_CALL(dev_alloc((void **)&L->Rval, (size_t)P.nnz * sizeof(double), l,
+                    "R = P^T", dev));
+  L->Rnnz = P.nnz;
+  size_t tb = 0;
+  void *tbuf = NULL;
+  FM_CUSPARSE_CHECK(cusparseCsr2cscEx2_bufferSize(
+      g->sp, n, P.cols, P.nnz, P.val, P.ptr, P.col, L->Rval, L->Rptr, L->Rcol,
+      CUDA_R_64F, CUSPARSE_ACTION_NUMERIC, CUSPARSE_INDEX_BASE_ZERO,
+      CUSPARSE_CSR2CSC_ALG1, &tb));
+  FM_CALL(dev_alloc(&tbuf, tb, l, "R = P^T", dev));
+  const cusparseStatus_t st =
+      cusparseCsr2cscEx2(g->sp, n, P.cols, P.nnz, P.val, P.ptr, P.col, L->Rval,
+                         L->Rptr, L->Rcol, CUDA_R_64F, CUSPARSE_ACTION_NUMERIC,
+                         CUSPARSE_INDEX_BASE_ZERO, CUSPARSE_CSR2CSC_ALG1, tbuf);
+  cudaFree(tbuf);
+  if (st != CUSPARSE_STATUS_SUCCESS)
+    return fm_cuda_fail("cusparseCsr2cscEx2 (R = P^T)",
+                        cusparseGetErrorName(st), cusparseGetErrorString(st),
+                        __FILE__, __LINE__);
+  /* A_c = R (A P) */
+  const DevCsr R = {P.cols, n, P.nnz, L->Rptr, L->Rcol, L->Rval};
+  FM_CALL(spgemm(g->sp, &A, &P, tAP2, l, "A P", dev));
+  DevCsr Acd;
+  FM_CALL(spgemm(g->sp, &R, tAP2, &Acd, l, "R (A P)", dev));
+  C->Aptr = Acd.ptr;
+  C->Acol = Acd.col;
+  C->Aval = Acd.val;
+  C->Annz = Acd.nnz;
+  C->n = Acd.rows;
+  /* A_c down for the next level's aggregation */
+  FM_CALL(fm_csr_scalar_alloc(Ac, Acd.rows, Acd.cols, Acd.nnz));
+  int *p32 = (int *)fm_calloc((size_t)Acd.rows + 1, sizeof(int));
+  if (!p32)
+    return 1;
+  cudaError_t e = cudaMemcpy(p32, Acd.ptr, ((size_t)Acd.rows + 1) * sizeof(int),
+                             cudaMemcpyDeviceToHost);
+  for (int i = 0; e == cudaSuccess && i <= Acd.rows; i++)
+    Ac->ptr[i] = p32[i];
+  free(p32);
+  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK(cudaMemcpy(Ac->col, Acd.col, (size_t)Acd.nnz * sizeof(int),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(Ac->val, Acd.val, (size_t)Acd.nnz * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  if (!csr_sorted(Ac))
+    return fm_error("amg: level %d: cuSPARSE SpGEMM returned a coarse "
+                    "operator with unsorted columns (GPU Galerkin step)",
+                    l + 1);
+  return 0;
+}
+
+extern "C" int fm_cuda_amg_galerkin(FmCudaData *d, FmCudaAmg *g, int l,
+                                    const FmCsr *Pt, const double *s, FmCsr *Ac,
+                                    const char *device_name) {
+  memset(Ac, 0, sizeof *Ac);
+  if (!g->sp)
+    g->sp = d->sp;
+  DevCsr tPt, tAP2;
+  memset(&tPt, 0, sizeof tPt);
+  memset(&tAP2, 0, sizeof tAP2);
+  double *ts = NULL;
+  const int ierr = galerkin(d, g, l, Pt, s, Ac, device_name, &tPt, &tAP2, &ts);
+  dev_free(&tPt);
+  dev_free(&tAP2);
+  if (ts)
+    cudaFree(ts);
+  if (ierr)
+    fm_csr_scalar_free(Ac);
+  return ierr;
 }
 
 /* ---- the operations of the V-cycle ---- */

@@ -92,6 +92,7 @@ typedef struct {
  * Level 0's A is the stiffness of FmCudaData (not owned here). */
 typedef struct {
   int n;
+  int Annz, Pnnz, Rnnz, nc; /* nc: columns of P (the next level's rows) */
   int *Aptr, *Acol, *Pptr, *Pcol, *Rptr, *Rcol;
   double *Aval, *Pval, *Rval;
   double *dinv;
@@ -201,13 +202,20 @@ int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r);
 
 /* ---- multigrid on the device (kernels/amg.cu) ---- */
 
-/* Device memory the hierarchy amg (built on the host) will take, in bytes,
- * SpMV buffers excluded (known only once allocated). */
+/* Device memory the hierarchy amg will still take when copied up, in bytes,
+ * SpMV buffers excluded (known only once allocated): the operators, P and
+ * R that are not on the device yet, the diagonals, work vectors and the
+ * coarse inverse. */
 size_t fm_cuda_amg_bytes(const FmAmg *amg);
-/* Copy the hierarchy up (levels >= 1, every P and R, the diagonals, the
- * coarse inverse); level 0's operator is d's stiffness.  Creates the
- * cuSPARSE descriptors and SpMV buffers. */
+/* Copy the hierarchy up (levels >= 1, every P and R, unless the Galerkin
+ * step left them there already; the diagonals; the coarse inverse); level
+ * 0's operator is d's stiffness.  Creates the cuSPARSE descriptors and SpMV
+ * buffers.  g zeroed before the setup (fm_cuda_amg_galerkin fills it). */
 int fm_cuda_amg_upload(FmCudaData *d, const FmAmg *amg, FmCudaAmg *g);
+/* FmAmgGalerkinFn on the device: level l's P, R and A_{l+1} built with
+ * cuSPARSE SpGEMM and kept in g; A_{l+1} also down into *Ac. */
+int fm_cuda_amg_galerkin(FmCudaData *d, FmCudaAmg *g, int l, const FmCsr *Pt,
+                         const double *s, FmCsr *Ac, const char *device_name);
 /* The table of device operations the V-cycle of amg.c runs on. */
 void fm_cuda_amg_ops(FmCudaAmg *g, FmAmgOps *ops);
 void fm_cuda_amg_free(FmCudaAmg *g);

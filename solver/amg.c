@@ -177,59 +177,88 @@ static void graph_free(Graph *g) {
   free(g->w);
 }
 
+/* The blocks of node row I: the distinct nodes J it touches (list[0..len))
+ * with acc[J] = ||A_IJ||_F^2; diag: the diagonal block only, else the
+ * others.  mark[J] != I for every J on entry (a thread's own arrays). */
+static int graph_row(const FmCsr *A, int I, const int *node_ptr,
+                     const int *node_of, const unsigned char *skip, int diag,
+                     int *mark, double *acc, int *list) {
+  int len = 0;
+  for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++)
+    for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++) {
+      const int J = node_of[A->col[k]];
+      if (diag != (J == I) || (skip && skip[J]) || A->val[k] == 0.0)
+        continue;
+      if (mark[J] != I) {
+        mark[J] = I;
+        acc[J] = 0.0;
+        list[len++] = J;
+      }
+      acc[J] += A->val[k] * A->val[k];
+    }
+  return len;
+}
+
 static int build_graph(const FmCsr *A, int nnodes, const int *node_ptr,
                        const int *node_of, const unsigned char *skip,
                        double theta, Graph *g) {
   memset(g, 0, sizeof *g);
   g->nnodes = nnodes;
   double *dn = fm_calloc((size_t)nnodes + 1, sizeof(double));
-  double *acc = fm_calloc((size_t)nnodes + 1, sizeof(double));
-  int *mark = fm_calloc((size_t)nnodes + 1, sizeof(int));
-  int *list = fm_calloc((size_t)nnodes + 1, sizeof(int));
   g->ptr = fm_calloc((size_t)nnodes + 1, sizeof(int64_t));
-  int ierr = !dn || !acc || !mark || !list || !g->ptr;
+  int ierr = !dn || !g->ptr;
+  /* pass 0: diagonal block norms; 1: link counts; 2: links (sorted) */
   for (int pass = 0; pass < 3 && !ierr; pass++) {
-    /* pass 0: diagonal block norms; 1: link counts; 2: links */
-    for (int I = 0; I < nnodes; I++)
-      mark[I] = -1;
-    for (int I = 0; I < nnodes; I++) {
-      if (skip && skip[I])
-        continue;
-      int len = 0;
-      for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++)
-        for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++) {
-          const int J = node_of[A->col[k]];
-          if ((pass == 0) != (J == I) || (skip && skip[J]) || A->val[k] == 0.0)
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel reduction(| : failed)
+#endif
+    {
+      int *mark = malloc(((size_t)nnodes + 1) * sizeof(int));
+      int *list = malloc(((size_t)nnodes + 1) * sizeof(int));
+      double *acc = malloc(((size_t)nnodes + 1) * sizeof(double));
+      if (!mark || !list || !acc)
+        failed = 1;
+      else {
+        for (int I = 0; I < nnodes; I++)
+          mark[I] = -1;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 512)
+#endif
+        for (int I = 0; I < nnodes; I++) {
+          if (skip && skip[I])
             continue;
-          if (mark[J] != I) {
-            mark[J] = I;
-            acc[J] = 0.0;
-            list[len++] = J;
+          const int len = graph_row(A, I, node_ptr, node_of, skip, pass == 0,
+                                    mark, acc, list);
+          if (pass == 0) {
+            dn[I] = len ? sqrt(acc[I]) : 0.0;
+            continue;
           }
-          acc[J] += A->val[k] * A->val[k];
+          if (pass == 2)
+            qsort(list, (size_t)len, sizeof(int), cmp_int);
+          const int64_t o = pass == 2 ? g->ptr[I] : 0;
+          int kept = 0;
+          for (int t = 0; t < len; t++) {
+            const int J = list[t];
+            if (theta > 0 && !(acc[J] > theta * theta * dn[I] * dn[J]))
+              continue;
+            if (pass == 2) {
+              g->adj[o + kept] = J;
+              g->w[o + kept] = acc[J];
+            }
+            kept++;
+          }
+          if (pass == 1)
+            g->ptr[I + 1] = kept;
         }
-      if (pass == 0) {
-        dn[I] = len ? sqrt(acc[I]) : 0.0;
-        continue;
       }
-      int64_t o = g->ptr[I];
-      if (pass == 2)
-        qsort(list, (size_t)len, sizeof(int), cmp_int);
-      int kept = 0;
-      for (int t = 0; t < len; t++) {
-        const int J = list[t];
-        if (theta > 0 && !(acc[J] > theta * theta * dn[I] * dn[J]))
-          continue;
-        if (pass == 2) {
-          g->adj[o + kept] = J;
-          g->w[o + kept] = acc[J];
-        }
-        kept++;
-      }
-      if (pass == 1)
-        g->ptr[I + 1] = kept;
+      free(mark);
+      free(list);
+      free(acc);
     }
-    if (pass == 1) {
+    if (failed)
+      ierr = fm_error("amg: out of memory building the strength graph");
+    if (!ierr && pass == 1) {
       for (int I = 0; I < nnodes; I++)
         g->ptr[I + 1] += g->ptr[I];
       g->adj = fm_calloc((size_t)g->ptr[nnodes] + 1, sizeof(int));
@@ -238,9 +267,6 @@ static int build_graph(const FmCsr *A, int nnodes, const int *node_ptr,
     }
   }
   free(dn);
-  free(acc);
-  free(mark);
-  free(list);
   if (ierr)
     graph_free(g);
   return ierr;
@@ -587,8 +613,6 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
     ierr = tentative(n, nnodes, node_ptr, agg, L->nagg, B, &Pt, Bc, cptr);
   lap(amg, FM_AMG_T_TENTATIVE, &t);
   /* P = (I - w D^-1 A) P_tent, w = 4 / (3 lmax) */
-  if (!ierr)
-    ierr = fm_csr_scalar_mult(&L->A, &Pt, &AP);
   if (!ierr) {
     s = fm_calloc((size_t)n + 1, sizeof(double));
     ierr = !s;
@@ -597,8 +621,19 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
     const double w = 4.0 / (3.0 * (L->emax / 1.1));
     for (int i = 0; i < n; i++)
       s[i] = -w * L->dinv[i];
-    ierr = fm_csr_scalar_add_scaled(&Pt, s, &AP, &L->P);
   }
+  if (!ierr && amg->galerkin) {
+    /* elsewhere (the GPU): P, R and A_c stay there, A_c comes back */
+    ierr = amg->galerkin(amg->galerkin_ctx, l, &Pt, s, &C->A);
+    if (!ierr)
+      C->n = C->A.nrows;
+    lap(amg, FM_AMG_T_GALERKIN, &t);
+    goto out;
+  }
+  if (!ierr)
+    ierr = fm_csr_scalar_mult(&L->A, &Pt, &AP);
+  if (!ierr)
+    ierr = fm_csr_scalar_add_scaled(&Pt, s, &AP, &L->P);
   lap(amg, FM_AMG_T_SMOOTH, &t);
   if (!ierr)
     ierr = fm_csr_scalar_transpose(&L->P, &L->R);
@@ -609,6 +644,7 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
   lap(amg, FM_AMG_T_GALERKIN, &t);
   if (!ierr)
     C->n = C->A.nrows;
+out:
   free(node_of);
   free(agg);
   free(s);
@@ -693,8 +729,16 @@ static int setup_levels(FmAmg *amg, const double *x,
 
 int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
                  const FmAmgOptions *opt, FmAmg *amg) {
+  return fm_amg_setup_ex(A, x, fixed, opt, NULL, NULL, amg);
+}
+
+int fm_amg_setup_ex(const FmCsr *A, const double *x, const unsigned char *fixed,
+                    const FmAmgOptions *opt, FmAmgGalerkinFn galerkin,
+                    void *ctx, FmAmg *amg) {
   const double t0 = now_seconds();
   memset(amg, 0, sizeof *amg);
+  amg->galerkin = galerkin;
+  amg->galerkin_ctx = ctx;
   if (opt)
     amg->opt = *opt;
   else
@@ -776,8 +820,10 @@ void fm_amg_describe(const FmAmg *amg, char *buf, size_t size) {
                   amg->lev[l].n);
   if (o > 0 && (size_t)o < size)
     snprintf(buf + o, size - (size_t)o,
-             " rows), operator complexity %.2f, host setup %.2f s",
-             fm_amg_complexity(amg), amg->setup_seconds);
+             " rows), operator complexity %.2f, setup %.2f s (Galerkin "
+             "products on the %s)",
+             fm_amg_complexity(amg), amg->setup_seconds,
+             amg->galerkin ? "GPU" : "host");
 }
 
 void fm_amg_shape(const FmAmg *amg, FmAmgShape *s) {

@@ -65,9 +65,19 @@ enum {
   FM_AMG_T_COUNT
 };
 
+/* The Galerkin step of level l done where the level's operator lives (the
+ * GPU): from the tentative prolongator Pt (host) and the row scaling
+ * s = -4/(3 lmax) D^-1 of the smoothing, build P = Pt + diag(s) A Pt,
+ * R = P^T and A_c = R A P there, and return A_c on the host in *Ac (the
+ * next level's aggregation and smoother estimates read it). */
+typedef int (*FmAmgGalerkinFn)(void *ctx, int level, const FmCsr *Pt,
+                               const double *s, FmCsr *Ac);
+
 typedef struct {
   FmAmgOptions opt;
   double t[FM_AMG_T_COUNT];
+  FmAmgGalerkinFn galerkin; /* NULL: on the host (P, R kept here) */
+  void *galerkin_ctx;
   int nlev;
   FmAmgLevel lev[FM_AMG_MAX_LEVELS];
   double *chol; /* coarsest level: lower Cholesky factor, n x n row-major */
@@ -81,6 +91,11 @@ typedef struct {
  * the DOF is prescribed (eliminated), may be NULL.  A is copied. */
 int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
                  const FmAmgOptions *opt, FmAmg *amg);
+/* The same with the Galerkin products done by galerkin(ctx, ...): the
+ * levels' P and R then stay empty here (fm_amg_apply cannot run). */
+int fm_amg_setup_ex(const FmCsr *A, const double *x, const unsigned char *fixed,
+                    const FmAmgOptions *opt, FmAmgGalerkinFn galerkin,
+                    void *ctx, FmAmg *amg);
 void fm_amg_free(FmAmg *amg);
 
 /* x = M b: one V-cycle on the host (b and x of length lev[0].n). */

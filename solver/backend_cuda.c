@@ -393,8 +393,19 @@ static int download_matrix(const FmCudaData *d, FmCsr *S) {
   return 0;
 }
 
-/* Smoothed-aggregation multigrid: built on the host from the GPU's matrix,
- * checked against the free GPU memory, copied up. */
+/* FmAmgGalerkinFn: the products of the multigrid setup on the GPU */
+static int cuda_galerkin(void *ctx, int level, const FmCsr *Pt, const double *s,
+                         FmCsr *Ac) {
+  CudaBackend *cb = ctx;
+  return fm_cuda_amg_galerkin(&cb->d, &cb->amg, level, Pt, s, Ac,
+                              cb->device_name);
+}
+
+/* Smoothed-aggregation multigrid: aggregation, tentative prolongators and
+ * smoother estimates on the host from the GPU's matrix; the Galerkin
+ * products on the host too (FEMORA_AMG_GALERKIN=host, the default while the
+ * GPU variant is unverified) or on the GPU (=gpu: cuSPARSE SpGEMM); the
+ * rest checked against the free GPU memory and copied up. */
 static int setup_amg(FmBackend *be) {
   CudaBackend *cb = be->data;
   FmCudaData *d = &cb->d;
@@ -411,8 +422,13 @@ static int setup_amg(FmBackend *be) {
   fm_amg_options_from_env(&opt);
   FmAmg amg;
   memset(&amg, 0, sizeof amg);
+  const char *gal = getenv("FEMORA_AMG_GALERKIN");
+  const int on_gpu = gal && !strcmp(gal, "gpu");
+  if (gal && *gal && !on_gpu && strcmp(gal, "host"))
+    ierr = fm_error("FEMORA_AMG_GALERKIN=%s: must be host or gpu", gal);
   if (!ierr)
-    ierr = fm_amg_setup(&S, md->mesh.x, fixed, &opt, &amg);
+    ierr = fm_amg_setup_ex(&S, md->mesh.x, fixed, &opt,
+                           on_gpu ? cuda_galerkin : NULL, cb, &amg);
   fm_csr_scalar_free(&S);
   free(fixed);
   FM_CALL(ierr);

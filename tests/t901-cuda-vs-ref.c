@@ -3,10 +3,11 @@
  * recovered von Mises stress per node copy (GPU recovery against the host's)
  * and in the reactions, both solved to rtol 1e-10, with the multigrid
  * preconditioner (the same hierarchy algorithm on both) and with point-block
- * Jacobi, on cases whose meshes are committed MSH files (the GPU machine has
- * no Gmsh): TET4 box, TET10 box with two load cases (also with Jacobi), and
- * two materials with a non-zero prescribed displacement; and every case
- * file of the folder FEMORA_GPU_CASES names, when set (scripts/gpu-prepare
+ * Jacobi, with the multigrid's Galerkin products on the host and on the GPU
+ * (FEMORA_AMG_GALERKIN=gpu), on cases whose meshes are committed MSH files (the
+ * GPU machine has no Gmsh): TET4 box, TET10 box with two load cases (also with
+ * Jacobi), and two materials with a non-zero prescribed displacement; and every
+ * case file of the folder FEMORA_GPU_CASES names, when set (scripts/gpu-prepare
  * puts the verification cases of cases/validation/, meshed, in
  * .gpu-deps/validation/; scripts/gpu-check sets it).
  *
@@ -112,9 +113,19 @@ int main(int argc, char **argv) {
   compare("cases/test/gpu_box_tet10_jacobi.yaml", "t901-g.out", "t901-h.out");
   /* a deeper hierarchy (3 levels instead of 2: coarse levels with up to 6
    * DOFs per node on the GPU too) */
+  const char *box = "cases/test/gpu_box_tet10.yaml";
   setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
-  compare("cases/test/gpu_box_tet10.yaml", "t901-i.out", "t901-j.out");
+  compare_path("gpu_box_tet10 [3 levels]", src_path(box), "t901-i.out",
+               "t901-j.out");
+  /* the Galerkin products on the GPU (cuSPARSE SpGEMM): 3 levels (coarse
+   * maximum still 100), then 2 */
+  setenv("FEMORA_AMG_GALERKIN", "gpu", 1);
+  compare_path("gpu_box_tet10 [3 levels, Galerkin on the GPU]", src_path(box),
+               "t901-k.out", "t901-l.out");
   unsetenv("FEMORA_AMG_COARSE_MAX");
+  compare_path("gpu_box_tet10 [Galerkin on the GPU]", src_path(box),
+               "t901-m.out", "t901-n.out");
+  unsetenv("FEMORA_AMG_GALERKIN");
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
