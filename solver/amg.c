@@ -552,23 +552,37 @@ static void chol_solve(const double *L, int n, const double *b, double *x) {
 int fm_amg_coarse_inverse(const FmAmg *amg, double **inv) {
   const int n = amg->lev[amg->nlev - 1].n;
   double *M = fm_calloc((size_t)n * n + 1, sizeof(double));
-  double *e = fm_calloc((size_t)n + 1, sizeof(double));
-  double *c = fm_calloc((size_t)n + 1, sizeof(double));
-  if (!M || !e || !c) {
-    free(M);
+  if (!M)
+    return 1;
+  int failed = 0;
+  /* column j of the inverse solves A c = e_j: columns split over threads */
+#ifdef _OPENMP
+#pragma omp parallel reduction(| : failed)
+#endif
+  {
+    double *e = calloc((size_t)n + 1, sizeof(double));
+    double *c = calloc((size_t)n + 1, sizeof(double));
+    if (!e || !c)
+      failed = 1;
+    else {
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 16)
+#endif
+      for (int j = 0; j < n; j++) {
+        e[j] = 1.0;
+        chol_solve(amg->chol, n, e, c);
+        e[j] = 0.0;
+        for (int i = 0; i < n; i++)
+          M[(size_t)i * n + j] = c[i];
+      }
+    }
     free(e);
     free(c);
-    return 1;
   }
-  for (int j = 0; j < n; j++) {
-    e[j] = 1.0;
-    chol_solve(amg->chol, n, e, c);
-    e[j] = 0.0;
-    for (int i = 0; i < n; i++)
-      M[(size_t)i * n + j] = c[i];
+  if (failed) {
+    free(M);
+    return fm_error("amg: out of memory inverting the coarsest operator");
   }
-  free(e);
-  free(c);
   *inv = M;
   return 0;
 }
