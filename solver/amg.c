@@ -743,12 +743,12 @@ static int setup_levels(FmAmg *amg, const double *x,
 
 int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
                  const FmAmgOptions *opt, FmAmg *amg) {
-  return fm_amg_setup_ex(A, x, fixed, opt, NULL, NULL, amg);
+  return fm_amg_setup_ex((FmCsr *)A, 0, x, fixed, opt, NULL, NULL, amg);
 }
 
-int fm_amg_setup_ex(const FmCsr *A, const double *x, const unsigned char *fixed,
-                    const FmAmgOptions *opt, FmAmgGalerkinFn galerkin,
-                    void *ctx, FmAmg *amg) {
+int fm_amg_setup_ex(FmCsr *A, int take, const double *x,
+                    const unsigned char *fixed, const FmAmgOptions *opt,
+                    FmAmgGalerkinFn galerkin, void *ctx, FmAmg *amg) {
   const double t0 = now_seconds();
   memset(amg, 0, sizeof *amg);
   amg->galerkin = galerkin;
@@ -765,7 +765,12 @@ int fm_amg_setup_ex(const FmCsr *A, const double *x, const unsigned char *fixed,
     amg->opt.cheb_degree = 1;
   amg->nlev = 1;
   amg->lev[0].n = A->nrows;
-  int ierr = fm_csr_scalar_copy(A, &amg->lev[0].A);
+  int ierr = 0;
+  if (take) {
+    amg->lev[0].A = *A;
+    memset(A, 0, sizeof *A);
+  } else
+    ierr = fm_csr_scalar_copy(A, &amg->lev[0].A);
   if (!ierr)
     ierr = setup_levels(amg, x, fixed);
   double t = now_seconds();

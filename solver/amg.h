@@ -91,11 +91,13 @@ typedef struct {
  * the DOF is prescribed (eliminated), may be NULL.  A is copied. */
 int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
                  const FmAmgOptions *opt, FmAmg *amg);
-/* The same with the Galerkin products done by galerkin(ctx, ...): the
- * levels' P and R then stay empty here (fm_amg_apply cannot run). */
-int fm_amg_setup_ex(const FmCsr *A, const double *x, const unsigned char *fixed,
-                    const FmAmgOptions *opt, FmAmgGalerkinFn galerkin,
-                    void *ctx, FmAmg *amg);
+/* The same, taking A over when take (A is left empty; no copy of the fine
+ * operator), and with the Galerkin products done by galerkin(ctx, ...) when
+ * not NULL: the levels' P and R then stay empty here (fm_amg_apply cannot
+ * run). */
+int fm_amg_setup_ex(FmCsr *A, int take, const double *x,
+                    const unsigned char *fixed, const FmAmgOptions *opt,
+                    FmAmgGalerkinFn galerkin, void *ctx, FmAmg *amg);
 void fm_amg_free(FmAmg *amg);
 
 /* x = M b: one V-cycle on the host (b and x of length lev[0].n). */

@@ -427,7 +427,7 @@ static int setup_amg(FmBackend *be) {
   if (gal && *gal && !on_gpu && strcmp(gal, "host"))
     ierr = fm_error("FEMORA_AMG_GALERKIN=%s: must be host or gpu", gal);
   if (!ierr)
-    ierr = fm_amg_setup_ex(&S, md->mesh.x, fixed, &opt,
+    ierr = fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, &opt,
                            on_gpu ? cuda_galerkin : NULL, cb, &amg);
   fm_csr_scalar_free(&S);
   free(fixed);

@@ -217,7 +217,8 @@ int main(void) {
   /* the same hierarchy with the Galerkin step in a callback */
   {
     FmAmg cb;
-    if (fm_amg_setup_ex(&S, md.mesh.x, fixed, &opt, host_galerkin, &cb, &cb)) {
+    if (fm_amg_setup_ex(&S, 0, md.mesh.x, fixed, &opt, host_galerkin, &cb,
+                        &cb)) {
       fprintf(stderr, "t410: %s\n", fm_error_message());
       return 1;
     }
