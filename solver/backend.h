@@ -31,6 +31,9 @@ struct FmBackend {
   /* optional: the recovered fields of the last solve computed where u lives
    * (the GPU), called with ctx = this backend; NULL: the host does it */
   FmFieldsFn fields;
+  /* 1: the whole model in one process (ref, cuda); under MPI every rank
+   * then holds its own copy and solves its share of the load cases */
+  int one_process;
   int (*assemble)(FmBackend *be);
   int (*setup)(FmBackend *be);
   /* f: load vector (full, every rank).  u: displacement (full, every rank),

@@ -657,6 +657,7 @@ static void cuda_destroy(FmBackend *be) {
 
 int fm_backend_create_cuda(FmBackend *be) {
   be->name = "cuda";
+  be->one_process = 1;
   be->data = fm_calloc(1, sizeof(CudaBackend));
   if (!be->data)
     return 1;

@@ -238,6 +238,7 @@ static void ref_destroy(FmBackend *be) {
 
 int fm_backend_create_ref(FmBackend *be) {
   be->name = "ref";
+  be->one_process = 1;
   be->data = fm_calloc(1, sizeof(RefData));
   if (!be->data)
     return 1;

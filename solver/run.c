@@ -128,20 +128,35 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
         md->mesh.nnodes, md->mesh.nelem, md->mesh.npe, 3 * md->mesh.nnodes,
         run->t.mesh);
 
-  /* assemble and set up */
+  /* assemble and set up: a one-process backend (ref, cuda) under MPI runs
+   * on every rank with the whole model, and the load cases are spread over
+   * the ranks (each rank its GPU) */
+  int size;
+  MPI_Comm_size(comm, &size);
   FmBackend be;
   ierr = fm_backend_create(md->cs.backend, comm, md, &be);
+  const int spread = !ierr && be.one_process && size > 1;
+  if (spread) {
+    fm_backend_destroy(&be);
+    ierr = fm_backend_create(md->cs.backend, MPI_COMM_SELF, md, &be);
+  }
   FM_CALL(fm_sync_error(comm, ierr));
   ierr = be.assemble(&be);
   ierr = fm_sync_error(comm, ierr);
   const double t2 = MPI_Wtime();
   run->t.assembly = t2 - t1;
   if (!ierr) {
-    logf_(L,
-          "assembly: %s backend, %d rank%s (%.2f s, peak memory %.0f MB on "
-          "rank 0)",
-          be.name, run->ranks, run->ranks > 1 ? "s" : "", run->t.assembly,
-          peak_mb());
+    if (spread)
+      logf_(L,
+            "assembly: %s backend on each of %d ranks, the load cases "
+            "spread over them (%.2f s, peak memory %.0f MB on rank 0)",
+            be.name, run->ranks, run->t.assembly, peak_mb());
+    else
+      logf_(L,
+            "assembly: %s backend, %d rank%s (%.2f s, peak memory %.0f MB "
+            "on rank 0)",
+            be.name, run->ranks, run->ranks > 1 ? "s" : "", run->t.assembly,
+            peak_mb());
     ierr = fm_sync_error(comm, be.setup(&be));
   }
   const double t3 = MPI_Wtime();
@@ -158,31 +173,78 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   run->info = fm_calloc(run->nlc, sizeof *run->info);
   if (!run->res || !run->info)
     ierr = 1;
-  double *f = NULL;
+  double *f = NULL, *lc_time = NULL;
+  double **us = NULL; /* spread: the solutions, until recovered */
   if (!ierr) {
     f = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
-    if (!f)
+    lc_time = fm_calloc((size_t)run->nlc + 1, sizeof(double));
+    us = fm_calloc((size_t)run->nlc + 1, sizeof(double *));
+    if (!f || !lc_time || !us)
       ierr = 1;
   }
-  for (int lc = 0; lc < run->nlc && !ierr; lc++) {
-    double *u = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
-    if (!u) {
-      ierr = 1;
-      break;
-    }
-    ierr = fm_model_load_vector(md, lc, f);
-    ierr = fm_sync_error(comm, ierr);
+  if (spread && !ierr) {
+    /* each rank solves its own load cases, with no communication */
     const double ts = MPI_Wtime();
-    if (!ierr)
-      ierr = fm_sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
-    const double te = MPI_Wtime();
-    run->t.solve += te - ts;
+    for (int lc = rank; lc < run->nlc && !ierr; lc += size) {
+      us[lc] = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
+      ierr = !us[lc];
+      if (!ierr)
+        ierr = fm_model_load_vector(md, lc, f);
+      const double t = MPI_Wtime();
+      if (!ierr)
+        ierr = be.solve(&be, lc, f, us[lc], &run->info[lc]);
+      lc_time[lc] = MPI_Wtime() - t;
+    }
+    ierr = fm_sync_error(comm, ierr);
+    run->t.solve = MPI_Wtime() - ts;
+  }
+  for (int lc = 0; lc < run->nlc && !ierr; lc++) {
+    double *u = NULL;
+    double ts = MPI_Wtime(), te = ts;
+    if (spread) {
+      /* the owner's solution, iterations and time to every rank */
+      const int owner = lc % size;
+      u = us[lc] ? us[lc]
+                 : fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
+      us[lc] = NULL;
+      ierr = fm_sync_error(comm, !u);
+      if (ierr) {
+        free(u);
+        break;
+      }
+      double meta[3] = {(double)run->info[lc].iterations,
+                        run->info[lc].residual, lc_time[lc]};
+      MPI_Bcast(meta, 3, MPI_DOUBLE, owner, comm);
+      MPI_Bcast(u, 3 * md->mesh.nnodes, MPI_DOUBLE, owner, comm);
+      run->info[lc].iterations = (int)meta[0];
+      run->info[lc].residual = meta[1];
+      lc_time[lc] = meta[2];
+      ierr = fm_model_load_vector(md, lc, f);
+      ierr = fm_sync_error(comm, ierr);
+      te = MPI_Wtime();
+    } else {
+      u = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
+      if (!u) {
+        ierr = 1;
+        break;
+      }
+      ierr = fm_model_load_vector(md, lc, f);
+      ierr = fm_sync_error(comm, ierr);
+      ts = MPI_Wtime();
+      if (!ierr)
+        ierr = fm_sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
+      te = MPI_Wtime();
+      run->t.solve += te - ts;
+      lc_time[lc] = te - ts;
+    }
     if (ierr) {
       free(u);
       break;
     }
     if (rank == 0) {
-      ierr = fm_recover_ex(md, &run->post, u, f, &run->res[lc], be.fields, &be);
+      /* the GPU's own recovery only where it holds this solution */
+      ierr = fm_recover_ex(md, &run->post, u, f, &run->res[lc],
+                           spread ? NULL : be.fields, &be);
     } else {
       run->res[lc].u = u;
     }
@@ -191,11 +253,14 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     if (ierr)
       break;
     const FmResult *r = &run->res[lc];
+    char where[32] = "";
+    if (spread)
+      snprintf(where, sizeof where, " on rank %d", lc % size);
     logf_(L,
-          "solve '%s': %d iterations, relative residual %.2e (%.2f s); "
+          "solve '%s': %d iterations, relative residual %.2e (%.2f s%s); "
           "max displacement %.6g",
           md->cs.load_cases[lc].name, run->info[lc].iterations,
-          run->info[lc].residual, te - ts, r->max_displacement);
+          run->info[lc].residual, lc_time[lc], where, r->max_displacement);
     if (rank == 0) {
       logf_(L,
             "  equilibrium: applied (%.6g, %.6g, %.6g), reactions (%.6g, "
@@ -214,6 +279,10 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     }
   }
   free(f);
+  free(lc_time);
+  for (int lc = 0; us && lc < run->nlc; lc++)
+    free(us[lc]);
+  free(us);
   run->device_peak_mb = be.device_peak_mb;
   fm_backend_destroy(&be);
   FM_CALL(ierr);
