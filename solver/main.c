@@ -49,7 +49,7 @@ static void usage(FILE *fp) {
       "models, "
       "no Gmsh)\n"
       "       femora suite DIR [-o OUTDIR] [--jobs N] [--history FILE] "
-      "[--max-slowdown X]\n"
+      "[--max-slowdown X] [--backend B]\n"
       "       femora --version\n"
       "\n"
       "  -o OUTDIR     results directory (default: ./<case name>.out)\n"
@@ -257,7 +257,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(argv[1], "suite")) {
-    FmSuiteOptions so = {NULL, "suite.out", NULL, 1, 0.0, NULL};
+    FmSuiteOptions so = {NULL, "suite.out", NULL, 1, 0.0, NULL, NULL};
     for (int i = 2; i < argc; i++) {
       if (!strcmp(argv[i], "-o") && i + 1 < argc)
         so.outdir = argv[++i];
@@ -267,6 +267,8 @@ int main(int argc, char **argv) {
         so.history = argv[++i];
       else if (!strcmp(argv[i], "--max-slowdown") && i + 1 < argc)
         so.max_slowdown = atof(argv[++i]);
+      else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
+        so.backend = argv[++i];
       else if (argv[i][0] != '-' && !so.dir)
         so.dir = argv[i];
       else {
@@ -276,11 +278,13 @@ int main(int argc, char **argv) {
         return 2;
       }
     }
-    if (!so.dir || so.jobs < 1 || so.max_slowdown < 0) {
+    if (!so.dir || so.jobs < 1 || so.max_slowdown < 0 ||
+        (so.backend && strcmp(so.backend, "cpu") && strcmp(so.backend, "ref") &&
+         strcmp(so.backend, "cuda") && strcmp(so.backend, "auto"))) {
       fprintf(
           stderr,
           "usage: femora suite DIR [-o OUTDIR] [--jobs N>=1] [--history FILE] "
-          "[--max-slowdown X>1]\n");
+          "[--max-slowdown X>1] [--backend cpu|ref|cuda|auto]\n");
       return 2;
     }
     char self[4096];

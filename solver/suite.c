@@ -98,7 +98,14 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
                                    0644);
   posix_spawn_file_actions_addopen(&fa, 2, se, O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
-  char *argv[] = {(char *)opt->femora, "run", c->path, "-o", res, NULL};
+  char *argv[] = {(char *)opt->femora,
+                  "run",
+                  c->path,
+                  "-o",
+                  res,
+                  opt->backend ? "--backend" : NULL,
+                  (char *)opt->backend,
+                  NULL};
   c->t0 = now();
   const int rc = posix_spawn(&c->pid, opt->femora, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);

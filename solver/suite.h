@@ -12,6 +12,7 @@ typedef struct {
   double max_slowdown; /* > 0: a case slower than this times its median in the
                           history fails */
   const char *femora;  /* the femora executable to run the cases with */
+  const char *backend; /* passed to every run as --backend; NULL: the cases' */
 } FmSuiteOptions;
 
 /* Returns 0 when every check passed (and no case failed to run or slowed

@@ -38,6 +38,11 @@ grep -q 'SLOW' "$work/log2" || fail "no SLOW line"
 [ "$(wc -l < "$work/hist.csv")" -eq 2 ] || fail "history not appended"
 # without the slowdown limit the same suite passes
 "$femora" suite "$work/cases" -o "$work/out3" > "$work/log3" 2>&1 || { cat "$work/log3"; fail "passing suite failed"; }
+# every case through another backend: the plain-C one passes the good case
+"$femora" suite "$work/cases" -o "$work/out5" --backend ref > "$work/log5" 2>&1 || { cat "$work/log5"; fail "suite --backend ref failed"; }
+grep -rq "assembly: ref backend" "$work/out5" || fail "suite --backend ref did not run the ref backend"
+"$femora" suite "$work/cases" -o "$work/out6" --backend gpu > "$work/log6" 2>&1 && fail "suite --backend gpu accepted"
+grep -q "usage: femora suite" "$work/log6" || fail "no usage line for a bad backend"
 # no folder / no cases
 "$femora" suite "$work/nothing" -o "$work/out4" > "$work/log4" 2>&1 && fail "missing folder accepted"
 grep -q "femora: error: .*nothing: not a folder" "$work/log4" || fail "missing folder message"
