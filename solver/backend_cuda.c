@@ -325,7 +325,9 @@ static int cuda_assemble(FmBackend *be) {
    * whole job (independent solves run on MPI_COMM_SELF, so be->comm's rank
    * would put them all on device 0) */
   int grank = 0;
-  const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  const char *lr = getenv("FEMORA_DEVICE"); /* set by femora suite --jobs */
+  if (!lr)
+    lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
   if (!lr)
     lr = getenv("SLURM_LOCALID");
   if (lr)

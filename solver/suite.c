@@ -35,6 +35,7 @@ typedef struct {
   double median;
   double worst; /* largest error / tolerance over the case's checks */
   char *checks; /* its checks.txt, read once (NULL: none) */
+  int slot;     /* 0..jobs-1 while running: its GPU is slot % devices */
 } SuiteCase;
 
 static SuiteCase *g_cases;
@@ -106,9 +107,27 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
                   opt->backend ? "--backend" : NULL,
                   (char *)opt->backend,
                   NULL};
+  /* the environment plus FEMORA_DEVICE=slot: cases running at once take
+   * different GPUs (backend_cuda.c) */
+  size_t ne = 0;
+  while (environ[ne])
+    ne++;
+  char **envp = fm_calloc(ne + 2, sizeof(char *));
+  char dev[48];
+  if (!envp) {
+    posix_spawn_file_actions_destroy(&fa);
+    return 1;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < ne; i++)
+    if (strncmp(environ[i], "FEMORA_DEVICE=", 14))
+      envp[k++] = environ[i];
+  snprintf(dev, sizeof dev, "FEMORA_DEVICE=%d", c->slot);
+  envp[k] = dev;
   c->t0 = now();
-  const int rc = posix_spawn(&c->pid, opt->femora, &fa, NULL, argv, environ);
+  const int rc = posix_spawn(&c->pid, opt->femora, &fa, NULL, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
+  free(envp);
   if (rc)
     return fm_error("%s: cannot start: %s", opt->femora, strerror(rc));
   return 0;
@@ -480,6 +499,14 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   int next = 0, running = 0, ierr = 0;
   while ((next < g_ncases || running > 0) && !ierr) {
     while (running < opt->jobs && next < g_ncases && !ierr) {
+      /* the lowest slot no running case holds */
+      int slot = 0;
+      for (int busy = 1; busy; slot += busy) {
+        busy = 0;
+        for (int k = 0; k < g_ncases && !busy; k++)
+          busy = g_cases[k].pid > 0 && g_cases[k].slot == slot;
+      }
+      g_cases[next].slot = slot;
       ierr = start(opt, &g_cases[next]);
       next++;
       running += !ierr;
