@@ -34,6 +34,10 @@ struct FmBackend {
   /* 1: the whole model in one process (ref, cuda); under MPI every rank
    * then holds its own copy and solves its share of the load cases */
   int one_process;
+  /* optional, set by the caller: called by the iterative solver after its
+   * iterations with the relative residual (a progress line on long runs) */
+  void (*progress)(void *ctx, int lc, int it, double rel);
+  void *progress_ctx;
   int (*assemble)(FmBackend *be);
   int (*setup)(FmBackend *be);
   /* f: load vector (full, every rank).  u: displacement (full, every rank),

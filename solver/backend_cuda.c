@@ -528,6 +528,8 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
     if (!(h[FM_CUDA_S_PQ] > 0))
       break; /* not positive definite */
     rn = sqrt(h[FM_CUDA_S_RR]);
+    if (be->progress)
+      be->progress(be->progress_ctx, lc, it + 1, rn / (bn > 0 ? bn : 1.0));
     const double rz1 = h[FM_CUDA_S_RZ], beta = rz1 / rz;
     rz = rz1;
     FM_CALL(fm_cuda_cg_direction(d, beta));

@@ -28,6 +28,9 @@ typedef struct {
   PetscInt *dir_row; /* owned prescribed rows (PETSc numbering) */
   PetscScalar *dir_val;
   double t_assemble, t_setup;
+  FmBackend *be; /* for the progress callback */
+  int lc;        /* load case being solved */
+  PetscReal bnorm;
 } PetscData;
 
 /* Turn a PETSc error code into one Femora error line. */
@@ -296,6 +299,18 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscFunctionReturn(0);
 }
 
+/* KSP monitor: the caller's progress callback (rnorm: the unpreconditioned
+ * residual norm, KSP_NORM_UNPRECONDITIONED) */
+static PetscErrorCode progress_monitor(KSP ksp, PetscInt it, PetscReal rnorm,
+                                       void *ctx) {
+  PetscData *d = ctx;
+  (void)ksp;
+  if (it > 0 && d->be && d->be->progress)
+    d->be->progress(d->be->progress_ctx, d->lc, (int)it,
+                    d->bnorm > 0 ? rnorm / d->bnorm : rnorm);
+  return 0;
+}
+
 static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PC pc;
   PetscBool pmg = PETSC_TRUE;
@@ -323,6 +338,8 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PetscCall(KSPSetTolerances(d->ksp, be->md->cs.rtol, 1e-300, PETSC_DEFAULT,
                              be->md->cs.max_it));
   PetscCall(KSPSetFromOptions(d->ksp));
+  d->be = be;
+  PetscCall(KSPMonitorSet(d->ksp, progress_monitor, d, NULL));
   PetscCall(KSPSetUp(d->ksp));
   PetscFunctionReturn(0);
 }
@@ -359,6 +376,7 @@ static PetscErrorCode solve_one(FmBackend *be, PetscData *d, const double *f,
       VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
   PetscCall(VecAssemblyBegin(d->x));
   PetscCall(VecAssemblyEnd(d->x));
+  PetscCall(VecNorm(d->b, NORM_2, &d->bnorm));
   PetscCall(KSPSolve(d->ksp, d->b, d->x));
   PetscCall(KSPGetConvergedReason(d->ksp, reason));
   PetscInt its;
@@ -391,6 +409,7 @@ static int petsc_solve(FmBackend *be, int lc, const double *f, double *u,
                        FmSolveInfo *info) {
   PetscData *d = be->data;
   KSPConvergedReason reason;
+  d->lc = lc;
   PCALL(solve_one(be, d, f, u, info, &reason), "solve");
   if (reason < 0 || !isfinite(info->residual))
     return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "

@@ -193,6 +193,8 @@ static int ref_solve(FmBackend *be, int lc, const double *f, double *u,
       r[i] -= alpha * q[i];
     }
     rn = sqrt(dot(n, r, r));
+    if (be->progress)
+      be->progress(be->progress_ctx, lc, it + 1, rn / (bn > 0 ? bn : 1.0));
     apply_pc(d, nn, r, z);
     const double rz1 = dot(n, r, z), beta = rz1 / rz;
     rz = rz1;

@@ -40,6 +40,25 @@ static void logf_(Log *L, const char *fmt, ...) {
   }
 }
 
+/* A progress line while a load case is being solved: at most one every
+ * FEMORA_PROGRESS_SECONDS (default 10) seconds of the solve, so short runs
+ * print none. */
+typedef struct {
+  Log *L;
+  const FmModel *md;
+  double every, start, last;
+} Progress;
+
+static void progress_line(void *ctx, int lc, int it, double rel) {
+  Progress *p = ctx;
+  const double t = MPI_Wtime();
+  if (t - p->last < p->every)
+    return;
+  p->last = t;
+  logf_(p->L, "  solve '%s': iteration %d, relative residual %.2e (%.1f s)",
+        p->md->cs.load_cases[lc].name, it, rel, t - p->start);
+}
+
 /* Peak resident memory of this process so far, in MB. */
 static double peak_mb(void) {
   struct rusage ru;
@@ -141,6 +160,12 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     ierr = fm_backend_create(md->cs.backend, MPI_COMM_SELF, md, &be);
   }
   FM_CALL(fm_sync_error(comm, ierr));
+  Progress prog = {L, md, 10.0, 0.0, 0.0};
+  const char *pe = getenv("FEMORA_PROGRESS_SECONDS");
+  if (pe && *pe)
+    prog.every = atof(pe);
+  be.progress = progress_line;
+  be.progress_ctx = &prog;
   ierr = be.assemble(&be);
   ierr = fm_sync_error(comm, ierr);
   const double t2 = MPI_Wtime();
@@ -191,6 +216,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       if (!ierr)
         ierr = fm_model_load_vector(md, lc, f);
       const double t = MPI_Wtime();
+      prog.start = prog.last = t;
       if (!ierr)
         ierr = be.solve(&be, lc, f, us[lc], &run->info[lc]);
       lc_time[lc] = MPI_Wtime() - t;
@@ -231,6 +257,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       ierr = fm_model_load_vector(md, lc, f);
       ierr = fm_sync_error(comm, ierr);
       ts = MPI_Wtime();
+      prog.start = prog.last = ts;
       if (!ierr)
         ierr = fm_sync_error(comm, be.solve(&be, lc, f, u, &run->info[lc]));
       te = MPI_Wtime();
