@@ -93,9 +93,13 @@ static int upload_level(FmCudaData *d, const FmAmg *amg, int l, FmCudaAmg *g) {
                            cudaMemcpyHostToDevice));
   FM_CUDA_CHECK(cudaMalloc((void **)&G->r, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&G->d, vb));
+  FM_CUDA_CHECK(cudaMemset(G->r, 0, vb));
+  FM_CUDA_CHECK(cudaMemset(G->d, 0, vb));
   if (l > 0) {
     FM_CUDA_CHECK(cudaMalloc((void **)&G->b, vb));
     FM_CUDA_CHECK(cudaMalloc((void **)&G->x, vb));
+    FM_CUDA_CHECK(cudaMemset(G->b, 0, vb));
+    FM_CUDA_CHECK(cudaMemset(G->x, 0, vb));
     if (!G->Aptr) { /* else the Galerkin step left it here */
       FM_CALL(upload_csr(&L->A, &G->Aptr, &G->Acol, &G->Aval));
       G->Annz = (int)L->A.ptr[L->n];
@@ -122,8 +126,30 @@ static int upload_level(FmCudaData *d, const FmAmg *amg, int l, FmCudaAmg *g) {
   return 0;
 }
 
+/* What a GPU Galerkin step left beyond the last level when the coarsening
+ * stalled there (its P and R, the next level's operator): not used. */
+static void drop_unused(const FmAmg *amg, FmCudaAmg *g) {
+  FmCudaAmgLevel *T = &g->lev[amg->nlev - 1];
+  void *tp[] = {T->Pptr, T->Pcol, T->Pval, T->Rptr, T->Rcol, T->Rval};
+  for (size_t k = 0; k < sizeof tp / sizeof tp[0]; k++)
+    if (tp[k])
+      cudaFree(tp[k]);
+  T->Pptr = T->Pcol = T->Rptr = T->Rcol = NULL;
+  T->Pval = T->Rval = NULL;
+  T->Pnnz = T->Rnnz = 0;
+  for (int l = amg->nlev; l < FM_AMG_MAX_LEVELS; l++) {
+    FmCudaAmgLevel *G = &g->lev[l];
+    void *p[] = {G->Aptr, G->Acol, G->Aval};
+    for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
+      if (p[k])
+        cudaFree(p[k]);
+    memset(G, 0, sizeof *G);
+  }
+}
+
 extern "C" int fm_cuda_amg_upload(FmCudaData *d, const FmAmg *amg,
                                   FmCudaAmg *g) {
+  drop_unused(amg, g);
   g->sp = d->sp;
   g->nlev = amg->nlev;
   fm_amg_shape(amg, &g->shape);

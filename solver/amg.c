@@ -583,6 +583,13 @@ int fm_amg_coarse_inverse(const FmAmg *amg, double **inv) {
     free(M);
     return fm_error("amg: out of memory inverting the coarsest operator");
   }
+  /* symmetric to rounding only, column by column: make it exactly so (the
+   * cycle must stay a symmetric operator for CG) */
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++) {
+      const double v = 0.5 * (M[(size_t)i * n + j] + M[(size_t)j * n + i]);
+      M[(size_t)i * n + j] = M[(size_t)j * n + i] = v;
+    }
   *inv = M;
   return 0;
 }
@@ -626,6 +633,10 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
   if (!ierr)
     ierr = tentative(n, nnodes, node_ptr, agg, L->nagg, B, &Pt, Bc, cptr);
   lap(amg, FM_AMG_T_TENTATIVE, &t);
+  if (!ierr && Pt.ncols == 0) {
+    C->n = 0; /* nothing to coarsen: this level is the last */
+    goto out;
+  }
   /* P = (I - w D^-1 A) P_tent, w = 4 / (3 lmax) */
   if (!ierr) {
     s = fm_calloc((size_t)n + 1, sizeof(double));

@@ -436,7 +436,11 @@ static int setup_amg(FmBackend *be) {
   FM_CALL(ierr);
   size_t freeb = 0, total = 0;
   const cudaError_t e = cudaMemGetInfo(&freeb, &total);
-  const size_t need = fm_cuda_amg_bytes(&amg);
+  /* the hierarchy, and room for the recovery arrays allocated later (as in
+   * estimate_bytes) */
+  const size_t nn = (size_t)d->nn;
+  const size_t need = fm_cuda_amg_bytes(&amg) + 48 * nn +
+                      (8 * (size_t)d->npe + 16) * (size_t)d->nelem + 110 * nn;
   if (e != cudaSuccess)
     ierr = fm_cuda_fail("cudaMemGetInfo(&freeb, &total)", cudaGetErrorName(e),
                         cudaGetErrorString(e), __FILE__, __LINE__);
@@ -598,10 +602,17 @@ static int recover_upload(const FmModel *md, const FmPost *post,
     e = cudaMemcpy(r->inv_count, inv, ncopy * 8, cudaMemcpyHostToDevice);
   free(Enu);
   free(inv);
-  if (e != cudaSuccess)
+  if (e != cudaSuccess) {
+    /* all or nothing: a later call must not find half of it */
+    for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
+      if (*bufs[k]) {
+        cudaFree(*bufs[k]);
+        *bufs[k] = NULL;
+      }
     return fm_cuda_fail("recovery data upload (cudaMalloc / cudaMemcpy)",
                         cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
                         __LINE__);
+  }
   return 0;
 }
 
