@@ -205,39 +205,37 @@ void fm_csr_scalar_spmv(const FmCsr *A, double alpha, const double *x,
   }
 }
 
-/* Rows [lo, hi) of C = A B: lengths (cols == NULL) or columns and values,
- * with this thread's marker (mark[j] != row for every j on entry) and
+/* Row i of C = A B: its length (C == NULL: *len) or its columns and values,
+ * with this thread's marker (mark[j] != i for every j on entry) and
  * accumulator of B->ncols entries. */
-static void mult_rows(const FmCsr *A, const FmCsr *B, int lo, int hi, int *mark,
-                      double *acc, FmCsr *C, int64_t *len) {
-  for (int i = lo; i < hi; i++) {
-    int n = 0;
-    int *cols = C ? C->col + C->ptr[i] : NULL;
-    for (int64_t ka = A->ptr[i]; ka < A->ptr[i + 1]; ka++) {
-      const int r = A->col[ka];
-      const double a = A->val[ka];
-      for (int64_t kb = B->ptr[r]; kb < B->ptr[r + 1]; kb++) {
-        const int c = B->col[kb];
-        if (mark[c] != i) {
-          mark[c] = i;
-          if (cols) {
-            acc[c] = 0.0;
-            cols[n] = c;
-          }
-          n++;
+static void mult_row(const FmCsr *A, const FmCsr *B, int i, int *mark,
+                     double *acc, FmCsr *C, int64_t *len) {
+  int n = 0;
+  int *cols = C ? C->col + C->ptr[i] : NULL;
+  for (int64_t ka = A->ptr[i]; ka < A->ptr[i + 1]; ka++) {
+    const int r = A->col[ka];
+    const double a = A->val[ka];
+    for (int64_t kb = B->ptr[r]; kb < B->ptr[r + 1]; kb++) {
+      const int c = B->col[kb];
+      if (mark[c] != i) {
+        mark[c] = i;
+        if (cols) {
+          acc[c] = 0.0;
+          cols[n] = c;
         }
-        if (cols)
-          acc[c] += a * B->val[kb];
+        n++;
       }
+      if (cols)
+        acc[c] += a * B->val[kb];
     }
-    if (!cols) {
-      len[i] = n;
-      continue;
-    }
-    qsort(cols, (size_t)n, sizeof(int), cmp_int);
-    for (int k = 0; k < n; k++)
-      C->val[C->ptr[i] + k] = acc[cols[k]];
   }
+  if (!cols) {
+    *len = n;
+    return;
+  }
+  qsort(cols, (size_t)n, sizeof(int), cmp_int);
+  for (int k = 0; k < n; k++)
+    C->val[C->ptr[i] + k] = acc[cols[k]];
 }
 
 /* Both passes over the rows, split among OpenMP threads where the build has
@@ -260,7 +258,7 @@ static int mult_pass(const FmCsr *A, const FmCsr *B, FmCsr *C, int64_t *len) {
 #pragma omp for schedule(dynamic, 256)
 #endif
       for (int i = 0; i < m; i++)
-        mult_rows(A, B, i, i + 1, mark, acc, C, len);
+        mult_row(A, B, i, mark, acc, C, len + i);
     }
     free(mark);
     free(acc);
