@@ -32,17 +32,43 @@ void fm_amg_default_options(FmAmgOptions *o) {
   o->verbose = 0;
 }
 
-void fm_amg_options_from_env(FmAmgOptions *o) {
+/* The number in environment variable name, if set, into *x; it must lie
+ * in [lo, hi] (and be whole when integer). */
+static int env_number(const char *name, double lo, double hi, int integer,
+                      double *x) {
+  const char *v = getenv(name);
+  if (!v || !*v)
+    return 0;
+  char *end;
+  const double d = strtod(v, &end);
+  if (*end || !(d >= lo && d <= hi) || (integer && d != floor(d)))
+    return fm_error("%s=%s: must be %s in [%g, %g]", name, v,
+                    integer ? "a whole number" : "a number", lo, hi);
+  *x = d;
+  return 0;
+}
+
+int fm_amg_error_context(const char *case_path) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", fm_error_message()); /* fm_error reuses it */
+  return fm_error("%s: solver.preconditioner: %s", case_path, msg);
+}
+
+int fm_amg_options_from_env(FmAmgOptions *o) {
   fm_amg_default_options(o);
-  const char *v;
-  if ((v = getenv("FEMORA_AMG_THETA")) && *v)
-    o->theta = atof(v);
-  if ((v = getenv("FEMORA_AMG_DEGREE")) && *v)
-    o->cheb_degree = atoi(v);
-  if ((v = getenv("FEMORA_AMG_COARSE_MAX")) && *v)
-    o->coarse_max = atoi(v);
-  if ((v = getenv("FEMORA_AMG_VERBOSE")) && *v)
-    o->verbose = atoi(v);
+  double d = o->theta;
+  FM_CALL(env_number("FEMORA_AMG_THETA", 0.0, 0.99, 0, &d));
+  o->theta = d;
+  d = o->cheb_degree;
+  FM_CALL(env_number("FEMORA_AMG_DEGREE", 1, 10, 1, &d));
+  o->cheb_degree = (int)d;
+  d = o->coarse_max;
+  FM_CALL(env_number("FEMORA_AMG_COARSE_MAX", 1, 10000, 1, &d));
+  o->coarse_max = (int)d;
+  d = o->verbose;
+  FM_CALL(env_number("FEMORA_AMG_VERBOSE", 0, 1, 1, &d));
+  o->verbose = (int)d;
+  return 0;
 }
 
 /* 1 / diagonal; a zero or missing diagonal entry is an error. */
@@ -217,16 +243,17 @@ static int build_graph(const FmCsr *A, int nnodes, const int *node_ptr,
       int *mark = malloc(((size_t)nnodes + 1) * sizeof(int));
       int *list = malloc(((size_t)nnodes + 1) * sizeof(int));
       double *acc = malloc(((size_t)nnodes + 1) * sizeof(double));
-      if (!mark || !list || !acc)
-        failed = 1;
-      else {
-        for (int I = 0; I < nnodes; I++)
-          mark[I] = -1;
+      const int ok = mark && list && acc;
+      failed = !ok;
+      for (int I = 0; ok && I < nnodes; I++)
+        mark[I] = -1;
+      /* every thread reaches the loop (OpenMP's rule), a failed one idles */
+      {
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 512)
 #endif
         for (int I = 0; I < nnodes; I++) {
-          if (skip && skip[I])
+          if (!ok || (skip && skip[I]))
             continue;
           const int len = graph_row(A, I, node_ptr, node_of, skip, pass == 0,
                                     mark, acc, list);
@@ -562,13 +589,16 @@ int fm_amg_coarse_inverse(const FmAmg *amg, double **inv) {
   {
     double *e = calloc((size_t)n + 1, sizeof(double));
     double *c = calloc((size_t)n + 1, sizeof(double));
-    if (!e || !c)
-      failed = 1;
-    else {
+    const int ok = e && c;
+    failed = !ok;
+    /* every thread reaches the loop (OpenMP's rule), a failed one idles */
+    {
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 16)
 #endif
       for (int j = 0; j < n; j++) {
+        if (!ok)
+          continue;
         e[j] = 1.0;
         chol_solve(amg->chol, n, e, c);
         e[j] = 0.0;
@@ -745,10 +775,12 @@ static int setup_levels(FmAmg *amg, const double *x,
   free(node_ptr);
   free(cptr);
   free(skip);
-  if (!ierr && amg->lev[amg->nlev - 1].n > 20000)
+  /* the dense coarse solve: n^3/3 flops and n^2 doubles (twice on a GPU) */
+  const int cap = amg->opt.coarse_max > 5000 ? 2 * amg->opt.coarse_max : 10000;
+  if (!ierr && amg->lev[amg->nlev - 1].n > cap)
     ierr = fm_error("amg: coarsening stalled at %d rows on level %d (a dense "
-                    "coarse solve of that size is refused)",
-                    amg->lev[amg->nlev - 1].n, amg->nlev - 1);
+                    "coarse solve of more than %d rows is refused)",
+                    amg->lev[amg->nlev - 1].n, amg->nlev - 1, cap);
   return ierr;
 }
 

@@ -42,7 +42,10 @@ void fm_amg_default_options(FmAmgOptions *o);
 /* The defaults, changed by FEMORA_AMG_THETA, FEMORA_AMG_DEGREE,
  * FEMORA_AMG_COARSE_MAX and FEMORA_AMG_VERBOSE where set (for studies;
  * docs/gpu.md). */
-void fm_amg_options_from_env(FmAmgOptions *o);
+int fm_amg_options_from_env(FmAmgOptions *o);
+/* Put the case file and item in front of the recorded error ("CASE:
+ * solver.preconditioner: amg: ..."); returns 1. */
+int fm_amg_error_context(const char *case_path);
 
 typedef struct {
   int n;        /* rows */

@@ -325,9 +325,7 @@ static int cuda_assemble(FmBackend *be) {
    * whole job (independent solves run on MPI_COMM_SELF, so be->comm's rank
    * would put them all on device 0) */
   int grank = 0;
-  const char *lr = getenv("FEMORA_DEVICE"); /* set by femora suite --jobs */
-  if (!lr)
-    lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
   if (!lr)
     lr = getenv("SLURM_LOCALID");
   if (lr)
@@ -337,6 +335,10 @@ static int cuda_assemble(FmBackend *be) {
     MPI_Comm_rank(MPI_COMM_WORLD, &grank);
 #endif
   (void)rank;
+  /* FEMORA_DEVICE: an offset (femora suite --jobs sets each case's slot) */
+  const char *off = getenv("FEMORA_DEVICE");
+  if (off && *off)
+    grank += atoi(off) > 0 ? atoi(off) : 0;
   cb->use_amg = strcmp(be->md->cs.pc, "jacobi") != 0;
   FM_CALL(select_device(cb, grank));
   int64_t *bptr = NULL;
@@ -421,16 +423,19 @@ static int setup_amg(FmBackend *be) {
   for (int k = 0; !ierr && k < md->ndir; k++)
     fixed[md->dir_dof[k]] = 1;
   FmAmgOptions opt;
-  fm_amg_options_from_env(&opt);
+  if (!ierr && fm_amg_options_from_env(&opt))
+    ierr = fm_amg_error_context(md->cs.path);
   FmAmg amg;
   memset(&amg, 0, sizeof amg);
   const char *gal = getenv("FEMORA_AMG_GALERKIN");
   const int on_gpu = gal && !strcmp(gal, "gpu");
-  if (gal && *gal && !on_gpu && strcmp(gal, "host"))
-    ierr = fm_error("FEMORA_AMG_GALERKIN=%s: must be host or gpu", gal);
-  if (!ierr)
-    ierr = fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, &opt,
-                           on_gpu ? cuda_galerkin : NULL, cb, &amg);
+  if (!ierr && gal && *gal && !on_gpu && strcmp(gal, "host"))
+    ierr = fm_error("%s: solver.preconditioner: FEMORA_AMG_GALERKIN=%s: must "
+                    "be host or gpu",
+                    md->cs.path, gal);
+  if (!ierr && fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, &opt,
+                               on_gpu ? cuda_galerkin : NULL, cb, &amg))
+    ierr = fm_amg_error_context(md->cs.path);
   fm_csr_scalar_free(&S);
   free(fixed);
   FM_CALL(ierr);

@@ -1,9 +1,11 @@
 /* Reference backend, plain C on one process: the block CSR from csr.c,
  * prescribed DOFs eliminated symmetrically, CG preconditioned by the
  * smoothed-aggregation multigrid of amg.c (solver.preconditioner: amg, the
- * default) or by 3x3 point-block Jacobi (jacobi).  Single-threaded; it
- * exists as the simple reference every other backend (the GPU one first) is
- * checked against, and to run models in a build without PETSc. */
+ * default) or by 3x3 point-block Jacobi (jacobi).  OpenMP threads in the
+ * products and vector loops; under MPI every rank solves its share of the
+ * load cases (run.c).  It exists as the simple reference every other
+ * backend (the GPU one first) is checked against, and to run models in a
+ * build without PETSc. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,10 +80,11 @@ static int ref_assemble(FmBackend *be) {
 
 static int setup_amg(FmBackend *be) {
   RefData *d = be->data;
+  FmAmgOptions opt;
+  if (fm_amg_options_from_env(&opt))
+    return fm_amg_error_context(be->md->cs.path);
   FmCsr S;
   FM_CALL(fm_csr_to_scalar(&d->A, &S));
-  FmAmgOptions opt;
-  fm_amg_options_from_env(&opt);
   /* the hierarchy takes the scalar matrix over and CG uses it from then on:
    * the block matrix goes (one copy of the fine operator, not three) */
   const int ierr =
@@ -90,9 +93,10 @@ static int setup_amg(FmBackend *be) {
   fm_csr_scalar_free(&S);
   if (!ierr)
     fm_csr_free(&d->A);
-  if (!ierr)
-    fm_amg_describe(&d->amg, be->pc_detail, sizeof be->pc_detail);
-  return ierr; /* amg.c's message says "amg: ..." */
+  if (ierr)
+    return fm_amg_error_context(be->md->cs.path);
+  fm_amg_describe(&d->amg, be->pc_detail, sizeof be->pc_detail);
+  return 0;
 }
 
 static int ref_setup(FmBackend *be) {

@@ -249,17 +249,17 @@ static int mult_pass(const FmCsr *A, const FmCsr *B, FmCsr *C, int64_t *len) {
   {
     int *mark = malloc(((size_t)nc + 1) * sizeof(int));
     double *acc = C ? malloc(((size_t)nc + 1) * sizeof(double)) : NULL;
-    if (!mark || (C && !acc))
-      failed = 1;
-    else {
-      for (int j = 0; j < nc; j++)
-        mark[j] = -1;
+    const int ok = mark && (!C || acc);
+    failed = !ok;
+    for (int j = 0; ok && j < nc; j++)
+      mark[j] = -1;
+      /* every thread reaches the loop (OpenMP's rule), a failed one idles */
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 256)
 #endif
-      for (int i = 0; i < m; i++)
+    for (int i = 0; i < m; i++)
+      if (ok)
         mult_row(A, B, i, mark, acc, C, len + i);
-    }
     free(mark);
     free(acc);
   }

@@ -154,16 +154,34 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   MPI_Comm_size(comm, &size);
   FmBackend be;
   ierr = fm_backend_create(md->cs.backend, comm, md, &be);
-  const int spread = !ierr && be.one_process && size > 1;
+  /* every rank must take the same road (auto may find a GPU on some nodes
+   * and not on others) */
+  int one[2] = {ierr ? 0 : be.one_process, ierr ? 0 : -be.one_process};
+  MPI_Allreduce(MPI_IN_PLACE, one, 2, MPI_INT, MPI_MIN, comm);
+  if (!ierr && one[0] != -one[1])
+    ierr = fm_error("%s: solver.backend: %s chose a GPU on some ranks and "
+                    "not on others; name the backend (cpu or cuda)",
+                    md->cs.path, md->cs.backend);
+  const int spread = !ierr && one[0] && size > 1;
   if (spread) {
     fm_backend_destroy(&be);
     ierr = fm_backend_create(md->cs.backend, MPI_COMM_SELF, md, &be);
   }
-  FM_CALL(fm_sync_error(comm, ierr));
   Progress prog = {L, md, 10.0, 0.0, 0.0};
   const char *pe = getenv("FEMORA_PROGRESS_SECONDS");
-  if (pe && *pe)
-    prog.every = atof(pe);
+  if (!ierr && pe && *pe) {
+    char *end;
+    prog.every = strtod(pe, &end);
+    if (*end || !(prog.every >= 0))
+      ierr = fm_error("%s: FEMORA_PROGRESS_SECONDS=%s: must be a number of "
+                      "seconds >= 0",
+                      md->cs.path, pe);
+  }
+  ierr = fm_sync_error(comm, ierr);
+  if (ierr) {
+    fm_backend_destroy(&be);
+    return ierr;
+  }
   be.progress = progress_line;
   be.progress_ctx = &prog;
   ierr = be.assemble(&be);
@@ -207,6 +225,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     if (!f || !lc_time || !us)
       ierr = 1;
   }
+  ierr = fm_sync_error(comm, ierr); /* an allocation may fail on one rank */
   if (spread && !ierr) {
     /* each rank solves its own load cases, with no communication */
     const double ts = MPI_Wtime();
@@ -250,8 +269,9 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       te = MPI_Wtime();
     } else {
       u = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
-      if (!u) {
-        ierr = 1;
+      ierr = fm_sync_error(comm, !u);
+      if (ierr) {
+        free(u);
         break;
       }
       ierr = fm_model_load_vector(md, lc, f);
@@ -346,10 +366,12 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   }
 
   /* expected results */
+  if (md->cs.nexpected > 0) {
+    if (rank == 0)
+      run->checks = fm_calloc(md->cs.nexpected, sizeof *run->checks);
+    FM_CALL(fm_sync_error(comm, rank == 0 && !run->checks));
+  }
   if (md->cs.nexpected > 0 && rank == 0) {
-    run->checks = fm_calloc(md->cs.nexpected, sizeof *run->checks);
-    if (!run->checks)
-      return 1;
     for (int k = 0; k < md->cs.nexpected; k++) {
       const FmExpected *e = &md->cs.expected[k];
       FmCheck *c = &run->checks[k];

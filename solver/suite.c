@@ -107,8 +107,8 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
                   opt->backend ? "--backend" : NULL,
                   (char *)opt->backend,
                   NULL};
-  /* the environment plus FEMORA_DEVICE=slot: cases running at once take
-   * different GPUs (backend_cuda.c) */
+  /* the environment with FEMORA_DEVICE = the user's (an offset, default 0)
+   * + slot: cases running at once take different GPUs (backend_cuda.c) */
   size_t ne = 0;
   while (environ[ne])
     ne++;
@@ -122,7 +122,9 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   for (size_t i = 0; i < ne; i++)
     if (strncmp(environ[i], "FEMORA_DEVICE=", 14))
       envp[k++] = environ[i];
-  snprintf(dev, sizeof dev, "FEMORA_DEVICE=%d", c->slot);
+  const char *base = getenv("FEMORA_DEVICE");
+  snprintf(dev, sizeof dev, "FEMORA_DEVICE=%d",
+           (base && atoi(base) > 0 ? atoi(base) : 0) + c->slot);
   envp[k] = dev;
   c->t0 = now();
   const int rc = posix_spawn(&c->pid, opt->femora, &fa, NULL, argv, envp);
