@@ -204,6 +204,26 @@ extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
   memset(g, 0, sizeof *g);
 }
 
+extern "C" int fm_cuda_download_csr(int rows, int cols, int nnz, const int *ptr,
+                                    const int *col, const double *val,
+                                    FmCsr *out) {
+  FM_CALL(fm_csr_scalar_alloc(out, rows, cols, nnz));
+  int *p32 = (int *)fm_calloc((size_t)rows + 1, sizeof(int));
+  if (!p32)
+    return 1;
+  cudaError_t e = cudaMemcpy(p32, ptr, ((size_t)rows + 1) * sizeof(int),
+                             cudaMemcpyDeviceToHost);
+  for (int i = 0; e == cudaSuccess && i <= rows; i++)
+    out->ptr[i] = p32[i];
+  free(p32);
+  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK(cudaMemcpy(out->col, col, (size_t)nnz * sizeof(int),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(out->val, val, (size_t)nnz * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  return 0;
+}
+
 /* ---- the Galerkin step on the device (cuSPARSE SpGEMM) ---- */
 
 /* A device CSR with 32-bit offsets and columns. */
@@ -442,20 +462,8 @@ static int galerkin(FmCudaData *d, FmCudaAmg *g, int l, const FmCsr *Pt,
   C->Annz = Acd.nnz;
   C->n = Acd.rows;
   /* A_c down for the next level's aggregation */
-  FM_CALL(fm_csr_scalar_alloc(Ac, Acd.rows, Acd.cols, Acd.nnz));
-  int *p32 = (int *)fm_calloc((size_t)Acd.rows + 1, sizeof(int));
-  if (!p32)
-    return 1;
-  cudaError_t e = cudaMemcpy(p32, Acd.ptr, ((size_t)Acd.rows + 1) * sizeof(int),
-                             cudaMemcpyDeviceToHost);
-  for (int i = 0; e == cudaSuccess && i <= Acd.rows; i++)
-    Ac->ptr[i] = p32[i];
-  free(p32);
-  FM_CUDA_CHECK(e);
-  FM_CUDA_CHECK(cudaMemcpy(Ac->col, Acd.col, (size_t)Acd.nnz * sizeof(int),
-                           cudaMemcpyDeviceToHost));
-  FM_CUDA_CHECK(cudaMemcpy(Ac->val, Acd.val, (size_t)Acd.nnz * sizeof(double),
-                           cudaMemcpyDeviceToHost));
+  FM_CALL(fm_cuda_download_csr(Acd.rows, Acd.cols, Acd.nnz, Acd.ptr, Acd.col,
+                               Acd.val, Ac));
   if (!csr_sorted(Ac))
     return fm_error("amg: level %d: cuSPARSE SpGEMM returned a coarse "
                     "operator with unsorted columns (GPU Galerkin step)",

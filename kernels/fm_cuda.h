@@ -202,6 +202,10 @@ int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r);
 
 /* ---- multigrid on the device (kernels/amg.cu) ---- */
 
+/* A device CSR (32-bit offsets and columns) into a host FmCsr (allocated) */
+int fm_cuda_download_csr(int rows, int cols, int nnz, const int *ptr,
+                         const int *col, const double *val, FmCsr *out);
+
 /* Device memory the hierarchy amg will still take when copied up, in bytes,
  * SpMV buffers excluded (known only once allocated): the operators, P and
  * R that are not on the device yet, the diagonals, work vectors and the

@@ -380,21 +380,7 @@ static int cuda_assemble(FmBackend *be) {
 /* The eliminated stiffness down into a host CSR (the hierarchy is built
  * on the host: solver/amg.c). */
 static int download_matrix(const FmCudaData *d, FmCsr *S) {
-  FM_CALL(fm_csr_scalar_alloc(S, d->n, d->n, d->nnz));
-  int *p32 = fm_calloc((size_t)d->n + 1, sizeof(int));
-  if (!p32)
-    return 1;
-  cudaError_t e = cudaMemcpy(p32, d->rowptr, ((size_t)d->n + 1) * sizeof(int),
-                             cudaMemcpyDeviceToHost);
-  for (int i = 0; e == cudaSuccess && i <= d->n; i++)
-    S->ptr[i] = p32[i];
-  free(p32);
-  FM_CUDA_CHECK(e);
-  FM_CUDA_CHECK(cudaMemcpy(S->col, d->col, (size_t)d->nnz * sizeof(int),
-                           cudaMemcpyDeviceToHost));
-  FM_CUDA_CHECK(cudaMemcpy(S->val, d->val, (size_t)d->nnz * sizeof(double),
-                           cudaMemcpyDeviceToHost));
-  return 0;
+  return fm_cuda_download_csr(d->n, d->n, d->nnz, d->rowptr, d->col, d->val, S);
 }
 
 /* FmAmgGalerkinFn: the products of the multigrid setup on the GPU */
