@@ -1,64 +1,26 @@
-/* The multigrid hierarchy on the device and the operations its V-cycle
- * (solver/amg.c, fm_amg_cycle) runs on: cuSPARSE SpMV for A, P and R of
- * every level, a fused Chebyshev step, a dense coarse product.  The
- * hierarchy is built on the host (fm_amg_setup) and copied up once per
- * model; every load case then runs its cycles on the device alone. */
+/* The multigrid hierarchy on the device: its setup and the operations its
+ * V-cycle (solver/amg.c, fm_amg_cycle) runs on.
+ *
+ * Setup: solver/amg.c's driver (fm_amg_setup_dev) against this file's
+ * FmAmgDev: the data-parallel steps of solver/amg_steps.h as one kernel
+ * (one thread per index), CUB prefix sums, radix sort and sums, and the
+ * Galerkin products with cuSPARSE SpGEMM; the stiffness assembled on the
+ * GPU never leaves it, and only the coarsest operator (a few thousand
+ * rows, for its dense factorisation) and a few scalars per step come down.
+ *
+ * Cycle: cuSPARSE SpMV for A, P and R of every level, a fused Chebyshev
+ * step, a dense coarse product; every load case runs its cycles on the
+ * device alone. */
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include <cub/cub.cuh>
+
 #include "fm_cuda.h"
 
-/* ---- upload ---- */
-
-static size_t csr_bytes(const FmCsr *A) {
-  return A->ptr ? 4 * ((size_t)A->nrows + 1) + 12 * (size_t)A->ptr[A->nrows]
-                : 0;
-}
-
-extern "C" size_t fm_cuda_amg_bytes(const FmAmg *amg) {
-  size_t b = 0;
-  for (int l = 0; l < amg->nlev; l++) {
-    const FmAmgLevel *L = &amg->lev[l];
-    if (!amg->galerkin) { /* else these are on the device already */
-      if (l > 0)
-        b += csr_bytes(&L->A);
-      b += csr_bytes(&L->P) + csr_bytes(&L->R);
-    }
-    b += 5 * 8 * (size_t)L->n; /* dinv, b, x, r, d */
-  }
-  const size_t nc = (size_t)amg->lev[amg->nlev - 1].n;
-  return b + 8 * nc * nc;
-}
-
-/* A host CSR up as 32-bit offsets and columns. */
-static int upload_csr(const FmCsr *A, int **ptr, int **col, double **val) {
-  const int64_t nnz = A->ptr[A->nrows];
-  if (nnz > INT_MAX)
-    return fm_error("amg: an operator of the hierarchy has %lld nonzeros "
-                    "(32-bit indices on the GPU: at most %d)",
-                    (long long)nnz, INT_MAX);
-  int *p32 = (int *)fm_calloc((size_t)A->nrows + 1, sizeof(int));
-  if (!p32)
-    return 1;
-  for (int i = 0; i <= A->nrows; i++)
-    p32[i] = (int)A->ptr[i];
-  cudaError_t e =
-      cudaMalloc((void **)ptr, ((size_t)A->nrows + 1) * sizeof(int));
-  if (e == cudaSuccess)
-    e = cudaMemcpy(*ptr, p32, ((size_t)A->nrows + 1) * sizeof(int),
-                   cudaMemcpyHostToDevice);
-  free(p32);
-  FM_CUDA_CHECK(e);
-  const size_t m = nnz > 0 ? (size_t)nnz : 1;
-  FM_CUDA_CHECK(cudaMalloc((void **)col, m * sizeof(int)));
-  FM_CUDA_CHECK(cudaMalloc((void **)val, m * sizeof(double)));
-  FM_CUDA_CHECK(cudaMemcpy(*col, A->col, (size_t)nnz * sizeof(int),
-                           cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(cudaMemcpy(*val, A->val, (size_t)nnz * sizeof(double),
-                           cudaMemcpyHostToDevice));
-  return 0;
-}
+#include "../solver/amg_steps.h"
 
 static int make_mat(cusparseSpMatDescr_t *M, int rows, int cols, int64_t nnz,
                     int *ptr, int *col, double *val) {
@@ -83,101 +45,6 @@ static int spmv_buffer(cusparseHandle_t sp, cusparseSpMatDescr_t M,
   return 0;
 }
 
-static int upload_level(FmCudaData *d, const FmAmg *amg, int l, FmCudaAmg *g) {
-  const FmAmgLevel *L = &amg->lev[l];
-  FmCudaAmgLevel *G = &g->lev[l];
-  const size_t vb = ((size_t)L->n + 1) * sizeof(double);
-  G->n = L->n;
-  FM_CUDA_CHECK(cudaMalloc((void **)&G->dinv, vb));
-  FM_CUDA_CHECK(cudaMemcpy(G->dinv, L->dinv, (size_t)L->n * sizeof(double),
-                           cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(cudaMalloc((void **)&G->r, vb));
-  FM_CUDA_CHECK(cudaMalloc((void **)&G->d, vb));
-  FM_CUDA_CHECK(cudaMemset(G->r, 0, vb));
-  FM_CUDA_CHECK(cudaMemset(G->d, 0, vb));
-  if (l > 0) {
-    FM_CUDA_CHECK(cudaMalloc((void **)&G->b, vb));
-    FM_CUDA_CHECK(cudaMalloc((void **)&G->x, vb));
-    FM_CUDA_CHECK(cudaMemset(G->b, 0, vb));
-    FM_CUDA_CHECK(cudaMemset(G->x, 0, vb));
-    if (!G->Aptr) { /* else the Galerkin step left it here */
-      FM_CALL(upload_csr(&L->A, &G->Aptr, &G->Acol, &G->Aval));
-      G->Annz = (int)L->A.ptr[L->n];
-    }
-    FM_CALL(make_mat(&G->A, L->n, L->n, G->Annz, G->Aptr, G->Acol, G->Aval));
-  } else {
-    if (L->n != d->n)
-      return fm_error("amg: level 0 has %d rows, the stiffness %d", L->n, d->n);
-    FM_CALL(make_mat(&G->A, d->n, d->n, d->nnz, d->rowptr, d->col, d->val));
-  }
-  FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vin, L->n, G->d, CUDA_R_64F));
-  FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vout, L->n, G->r, CUDA_R_64F));
-  if (l + 1 < amg->nlev) {
-    const int nc = amg->lev[l + 1].n;
-    if (!G->Pptr) {
-      FM_CALL(upload_csr(&L->P, &G->Pptr, &G->Pcol, &G->Pval));
-      FM_CALL(upload_csr(&L->R, &G->Rptr, &G->Rcol, &G->Rval));
-      G->Pnnz = (int)L->P.ptr[L->n];
-      G->Rnnz = (int)L->R.ptr[nc];
-    }
-    FM_CALL(make_mat(&G->P, L->n, nc, G->Pnnz, G->Pptr, G->Pcol, G->Pval));
-    FM_CALL(make_mat(&G->R, nc, L->n, G->Rnnz, G->Rptr, G->Rcol, G->Rval));
-  }
-  return 0;
-}
-
-/* What a GPU Galerkin step left beyond the last level when the coarsening
- * stalled there (its P and R, the next level's operator): not used. */
-static void drop_unused(const FmAmg *amg, FmCudaAmg *g) {
-  FmCudaAmgLevel *T = &g->lev[amg->nlev - 1];
-  void *tp[] = {T->Pptr, T->Pcol, T->Pval, T->Rptr, T->Rcol, T->Rval};
-  for (size_t k = 0; k < sizeof tp / sizeof tp[0]; k++)
-    if (tp[k])
-      cudaFree(tp[k]);
-  T->Pptr = T->Pcol = T->Rptr = T->Rcol = NULL;
-  T->Pval = T->Rval = NULL;
-  T->Pnnz = T->Rnnz = 0;
-  for (int l = amg->nlev; l < FM_AMG_MAX_LEVELS; l++) {
-    FmCudaAmgLevel *G = &g->lev[l];
-    void *p[] = {G->Aptr, G->Acol, G->Aval};
-    for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
-      if (p[k])
-        cudaFree(p[k]);
-    memset(G, 0, sizeof *G);
-  }
-}
-
-extern "C" int fm_cuda_amg_upload(FmCudaData *d, const FmAmg *amg,
-                                  FmCudaAmg *g) {
-  drop_unused(amg, g);
-  g->sp = d->sp;
-  g->nlev = amg->nlev;
-  fm_amg_shape(amg, &g->shape);
-  for (int l = 0; l < amg->nlev; l++)
-    FM_CALL(upload_level(d, amg, l, g));
-  size_t bufs = 0;
-  for (int l = 0; l < amg->nlev; l++) {
-    FmCudaAmgLevel *G = &g->lev[l];
-    FM_CALL(spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs));
-    if (l + 1 < amg->nlev) {
-      FmCudaAmgLevel *C = &g->lev[l + 1];
-      FM_CALL(spmv_buffer(g->sp, G->P, C->vin, G->vout, &G->bufP, &bufs));
-      FM_CALL(spmv_buffer(g->sp, G->R, G->vin, C->vout, &G->bufR, &bufs));
-    }
-  }
-  double *inv = NULL;
-  FM_CALL(fm_amg_coarse_inverse(amg, &inv));
-  g->nc = amg->lev[amg->nlev - 1].n;
-  const size_t cb = (size_t)g->nc * (size_t)g->nc * sizeof(double);
-  cudaError_t e = cudaMalloc((void **)&g->cinv, cb > 0 ? cb : 8);
-  if (e == cudaSuccess)
-    e = cudaMemcpy(g->cinv, inv, cb, cudaMemcpyHostToDevice);
-  free(inv);
-  FM_CUDA_CHECK(e);
-  g->bytes = fm_cuda_amg_bytes(amg) + bufs;
-  return 0;
-}
-
 /* Errors ignored: this runs on the way out. */
 extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
   for (int l = 0; l < FM_AMG_MAX_LEVELS; l++) {
@@ -194,7 +61,7 @@ extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
       cusparseDestroyDnVec(G->vout);
     void *p[] = {G->Aptr, G->Acol, G->Aval, G->Pptr, G->Pcol, G->Pval,
                  G->Rptr, G->Rcol, G->Rval, G->dinv, G->b,    G->x,
-                 G->r,    G->d,    G->bufA, G->bufP, G->bufR};
+                 G->r,    G->d,    G->bufA, G->bufP, G->bufR, G->Aptr64};
     for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
       if (p[k])
         cudaFree(p[k]);
@@ -202,26 +69,6 @@ extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
   if (g->cinv)
     cudaFree(g->cinv);
   memset(g, 0, sizeof *g);
-}
-
-extern "C" int fm_cuda_download_csr(int rows, int cols, int nnz, const int *ptr,
-                                    const int *col, const double *val,
-                                    FmCsr *out) {
-  FM_CALL(fm_csr_scalar_alloc(out, rows, cols, nnz));
-  int *p32 = (int *)fm_calloc((size_t)rows + 1, sizeof(int));
-  if (!p32)
-    return 1;
-  cudaError_t e = cudaMemcpy(p32, ptr, ((size_t)rows + 1) * sizeof(int),
-                             cudaMemcpyDeviceToHost);
-  for (int i = 0; e == cudaSuccess && i <= rows; i++)
-    out->ptr[i] = p32[i];
-  free(p32);
-  FM_CUDA_CHECK(e);
-  FM_CUDA_CHECK(cudaMemcpy(out->col, col, (size_t)nnz * sizeof(int),
-                           cudaMemcpyDeviceToHost));
-  FM_CUDA_CHECK(cudaMemcpy(out->val, val, (size_t)nnz * sizeof(double),
-                           cudaMemcpyDeviceToHost));
-  return 0;
 }
 
 /* ---- the Galerkin step on the device (cuSPARSE SpGEMM) ---- */
@@ -249,14 +96,87 @@ static int dev_alloc(void **p, size_t bytes, int level, const char *what,
                      const char *device_name) {
   size_t freeb = 0, total = 0;
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
-  if (bytes > freeb)
-    return fm_error("backend cuda: multigrid setup, level %d, %s: needs %.2f "
-                    "GiB of GPU memory, %.2f GiB free on %s (set "
-                    "FEMORA_AMG_GALERKIN=host to build the hierarchy on the "
-                    "host)",
-                    level, what, (double)bytes / 1073741824.0,
+  if (bytes > freeb) {
+    char lv[32] = "";
+    if (level >= 0)
+      snprintf(lv, sizeof lv, "level %d, ", level);
+    return fm_error("backend cuda: multigrid setup, %s%s: needs %.2f GiB of "
+                    "GPU memory, %.2f GiB free on %s (use solver: "
+                    "{preconditioner: jacobi} or --backend cpu)",
+                    lv, what, (double)bytes / 1073741824.0,
                     (double)freeb / 1073741824.0, device_name);
+  }
   FM_CUDA_CHECK(cudaMalloc(p, bytes > 0 ? bytes : 8));
+  return 0;
+}
+
+/* *bad = the smallest row whose columns are not strictly increasing */
+__global__ void unsorted_kernel(int n, const int *ptr, const int *col,
+                                int *bad) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x)
+    for (int k = ptr[i] + 1; k < ptr[i + 1]; k++)
+      if (col[k] <= col[k - 1]) {
+        atomicMin(bad, i);
+        break;
+      }
+}
+
+/* cuSPARSE does not promise sorted columns in SpGEMM's result: where a row
+ * is not sorted, sort them all (CUB segmented sort of the columns with
+ * their values), since the setup's steps merge sorted rows. */
+static int sort_rows(DevCsr *C, int level, const char *what,
+                     const char *device_name) {
+  int *bad = NULL, hbad = INT_MAX;
+  FM_CALL(dev_alloc((void **)&bad, sizeof(int), level, what, device_name));
+  cudaError_t e = cudaMemcpy(bad, &hbad, sizeof(int), cudaMemcpyHostToDevice);
+  if (e == cudaSuccess) {
+    unsorted_kernel<<<fm_cuda_blocks(C->rows), FM_CUDA_THREADS>>>(
+        C->rows, C->ptr, C->col, bad);
+    e = cudaGetLastError();
+  }
+  if (e == cudaSuccess)
+    e = cudaMemcpy(&hbad, bad, sizeof(int), cudaMemcpyDeviceToHost);
+  cudaFree(bad);
+  if (e != cudaSuccess)
+    return fm_cuda_fail("unsorted_kernel (SpGEMM result check)",
+                        cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                        __LINE__);
+  if (hbad == INT_MAX || C->nnz == 0)
+    return 0;
+  int *col2 = NULL;
+  double *val2 = NULL;
+  if (dev_alloc((void **)&col2, (size_t)C->nnz * sizeof(int), level, what,
+                device_name) ||
+      dev_alloc((void **)&val2, (size_t)C->nnz * sizeof(double), level, what,
+                device_name)) {
+    if (col2)
+      cudaFree(col2);
+    return 1;
+  }
+  void *tmp = NULL;
+  size_t tb = 0;
+  e = cub::DeviceSegmentedSort::StableSortPairs(
+      tmp, tb, C->col, col2, C->val, val2, C->nnz, C->rows, C->ptr, C->ptr + 1);
+  if (e == cudaSuccess)
+    e = cudaMalloc(&tmp, tb > 0 ? tb : 8);
+  if (e == cudaSuccess)
+    e = cub::DeviceSegmentedSort::StableSortPairs(tmp, tb, C->col, col2, C->val,
+                                                  val2, C->nnz, C->rows, C->ptr,
+                                                  C->ptr + 1);
+  if (tmp)
+    cudaFree(tmp);
+  if (e != cudaSuccess) {
+    cudaFree(col2);
+    cudaFree(val2);
+    return fm_cuda_fail("cub::DeviceSegmentedSort::StableSortPairs",
+                        cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                        __LINE__);
+  }
+  cudaFree(C->col);
+  cudaFree(C->val);
+  C->col = col2;
+  C->val = val2;
   return 0;
 }
 
@@ -334,6 +254,7 @@ static int spgemm(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
   SPG_CUSPARSE(cusparseCsrSetPointers(mC, C->ptr, C->col, C->val));
   SPG_CUSPARSE(cusparseSpGEMM_copy(sp, N, N, &one, mA, mB, &zero, mC,
                                    CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT, desc));
+  SPG_TRY(sort_rows(C, level, what, device_name));
   ierr = 0;
 out:
 #undef SPG_TRY
@@ -377,39 +298,284 @@ __global__ void smooth_kernel(int n, const int *app, const int *apc,
   }
 }
 
-/* columns sorted in every row of a host CSR */
-static int csr_sorted(const FmCsr *A) {
-  for (int i = 0; i < A->nrows; i++)
-    for (int64_t k = A->ptr[i] + 1; k < A->ptr[i + 1]; k++)
-      if (A->col[k] <= A->col[k - 1])
-        return 0;
-  return 1;
-}
+/* ---- the setup's primitives (FmAmgDev) ---- */
 
-static int galerkin(FmCudaData *d, FmCudaAmg *g, int l, const FmCsr *Pt,
-                    const double *s, FmCsr *Ac, const char *dev, DevCsr *tPt,
-                    DevCsr *tAP2, double **ts) {
-  FmCudaAmgLevel *L = &g->lev[l], *C = &g->lev[l + 1];
+/* The operator of level l as a 32-bit device CSR (level 0: the stiffness). */
+static DevCsr level_csr(const FmCudaAmg *g, int l) {
   DevCsr A;
   if (l == 0) {
+    const FmCudaData *d = g->d;
     A = {d->n, d->n, d->nnz, d->rowptr, d->col, d->val};
   } else {
+    const FmCudaAmgLevel *L = &g->lev[l];
     A = {L->n, L->n, L->Annz, L->Aptr, L->Acol, L->Aval};
   }
+  return A;
+}
+
+/* The level whose widened offsets a view holds, or -1. */
+static int level_of(const FmCudaAmg *g, const FmAmgCsr *A) {
+  for (int l = 0; l < FM_AMG_MAX_LEVELS; l++)
+    if (g->lev[l].Aptr64 && g->lev[l].Aptr64 == A->ptr)
+      return l;
+  return -1;
+}
+
+__global__ void widen_kernel(int n1, const int *p32, int64_t *p64) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n1;
+       i += gridDim.x * blockDim.x)
+    p64[i] = p32[i];
+}
+
+__global__ void narrow_kernel(int n1, const int64_t *p64, int *p32) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n1;
+       i += gridDim.x * blockDim.x)
+    p32[i] = (int)p64[i];
+}
+
+__global__ void iota_kernel(int n, int *v) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x)
+    v[i] = i;
+}
+
+/* One thread per index of a setup step (amg_steps.h). */
+__global__ void __launch_bounds__(FM_CUDA_THREADS)
+    step_kernel(int step, int64_t n, FmAmgArgs a) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x)
+    fm_amg_step(step, i, &a);
+}
+
+/* 64-bit offsets of a 32-bit CSR's rows + 1 (allocated). */
+static int widen(const FmCudaAmg *g, int l, int rows, const int *p32,
+                 int64_t **p64) {
+  FM_CALL(dev_alloc((void **)p64, ((size_t)rows + 1) * sizeof(int64_t), l,
+                    "64-bit offsets", g->device_name));
+  widen_kernel<<<fm_cuda_blocks(rows + 1LL), FM_CUDA_THREADS>>>(rows + 1, p32,
+                                                                *p64);
+  FM_CUDA_CHECK_LAUNCH(widen_kernel);
+  return 0;
+}
+
+static void *d_alloc(void *ctx, size_t bytes, int level, const char *what) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  void *p = NULL;
+  if (dev_alloc(&p, bytes, level, what, g->device_name))
+    return NULL;
+  const cudaError_t e = cudaMemset(p, 0, bytes);
+  if (e != cudaSuccess) {
+    cudaFree(p);
+    fm_cuda_fail("cudaMemset (multigrid setup)", cudaGetErrorName(e),
+                 cudaGetErrorString(e), __FILE__, __LINE__);
+    return NULL;
+  }
+  return p;
+}
+
+static void d_release(void *ctx, void *p) {
+  (void)ctx;
+  if (p)
+    cudaFree(p); /* errors surface at the next checked call */
+}
+
+static int d_put(void *ctx, void *dst, const void *src, size_t bytes) {
+  (void)ctx;
+  FM_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+  return 0;
+}
+
+static int d_get(void *ctx, void *dst, const void *src, size_t bytes) {
+  (void)ctx;
+  FM_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+  return 0;
+}
+
+static int d_run(void *ctx, int step, int64_t n, const FmAmgArgs *a) {
+  (void)ctx;
+  if (n <= 0)
+    return 0;
+  step_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(step, n, *a);
+  FM_CUDA_CHECK_LAUNCH(step_kernel);
+  return 0;
+}
+
+/* CUB temporary storage: query with tmp NULL, allocate, run. */
+#define CUB_RUN(what, call)                                                    \
+  do {                                                                         \
+    void *tmp = NULL;                                                          \
+    size_t tb = 0;                                                             \
+    cudaError_t e_ = call;                                                     \
+    if (e_ == cudaSuccess)                                                     \
+      e_ = cudaMalloc(&tmp, tb > 0 ? tb : 8);                                  \
+    if (e_ == cudaSuccess)                                                     \
+      e_ = call;                                                               \
+    if (tmp)                                                                   \
+      cudaFree(tmp);                                                           \
+    if (e_ != cudaSuccess)                                                     \
+      return fm_cuda_fail(what, cudaGetErrorName(e_), cudaGetErrorString(e_),  \
+                          __FILE__, __LINE__);                                 \
+  } while (0)
+
+static int d_scan(void *ctx, int64_t n, int64_t *v) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  if (n + 1 > INT_MAX)
+    return fm_error("amg: a prefix sum over %lld values (at most %d)",
+                    (long long)n + 1, INT_MAX);
+  const int m = (int)n + 1;
+  int64_t *out = NULL;
+  FM_CALL(dev_alloc((void **)&out, (size_t)m * sizeof(int64_t), -1,
+                    "prefix sum", g->device_name));
+  int ierr = 1;
+  {
+    /* a lambda-free block so that CUB_RUN's return leaks nothing: out is
+     * freed on both paths below */
+    void *tmp = NULL;
+    size_t tb = 0;
+    cudaError_t e = cub::DeviceScan::ExclusiveSum(tmp, tb, v, out, m);
+    if (e == cudaSuccess)
+      e = cudaMalloc(&tmp, tb > 0 ? tb : 8);
+    if (e == cudaSuccess)
+      e = cub::DeviceScan::ExclusiveSum(tmp, tb, v, out, m);
+    if (tmp)
+      cudaFree(tmp);
+    if (e == cudaSuccess)
+      e = cudaMemcpy(v, out, (size_t)m * sizeof(int64_t),
+                     cudaMemcpyDeviceToDevice);
+    if (e != cudaSuccess)
+      fm_cuda_fail("cub::DeviceScan::ExclusiveSum", cudaGetErrorName(e),
+                   cudaGetErrorString(e), __FILE__, __LINE__);
+    else
+      ierr = 0;
+  }
+  cudaFree(out);
+  return ierr;
+}
+
+static int d_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  unsigned int *kout = NULL;
+  int *vin = NULL;
+  int bits = 1;
+  while (bits < 31 && (1LL << bits) <= (long long)nkeys)
+    bits++;
+  if (dev_alloc((void **)&kout, ((size_t)n + 1) * sizeof(unsigned int), -1,
+                "aggregate order", g->device_name) ||
+      dev_alloc((void **)&vin, ((size_t)n + 1) * sizeof(int), -1,
+                "aggregate order", g->device_name)) {
+    if (kout)
+      cudaFree(kout);
+    return 1;
+  }
+  iota_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, vin);
+  cudaError_t e = cudaGetLastError();
+  void *tmp = NULL;
+  size_t tb = 0;
+  const unsigned int *kin = (const unsigned int *)key; /* keys >= 0 */
+  if (e == cudaSuccess)
+    e = cub::DeviceRadixSort::SortPairs(tmp, tb, kin, kout, vin, perm, n, 0,
+                                        bits);
+  if (e == cudaSuccess)
+    e = cudaMalloc(&tmp, tb > 0 ? tb : 8);
+  if (e == cudaSuccess)
+    e = cub::DeviceRadixSort::SortPairs(tmp, tb, kin, kout, vin, perm, n, 0,
+                                        bits);
+  if (tmp)
+    cudaFree(tmp);
+  cudaFree(kout);
+  cudaFree(vin);
+  if (e != cudaSuccess)
+    return fm_cuda_fail("cub::DeviceRadixSort::SortPairs", cudaGetErrorName(e),
+                        cudaGetErrorString(e), __FILE__, __LINE__);
+  return 0;
+}
+
+static int d_sum(void *ctx, int64_t n, const double *v, double *out) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  if (n > INT_MAX)
+    return fm_error("amg: a sum over %lld values (at most %d)", (long long)n,
+                    INT_MAX);
+  double *o = g->d->s + FM_CUDA_S_COUNT - 1; /* a free slot of d->s */
+  CUB_RUN("cub::DeviceReduce::Sum",
+          cub::DeviceReduce::Sum(tmp, tb, v, o, (int)n));
+  FM_CUDA_CHECK(cudaMemcpy(out, o, sizeof(double), cudaMemcpyDeviceToHost));
+  return 0;
+}
+
+static int d_spmv(void *ctx, const FmAmgCsr *Av, const double *x, double *y) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  const int l = level_of(g, Av);
+  if (l < 0)
+    return fm_error("amg: internal: SpMV with an operator of no level");
+  const DevCsr A = level_csr(g, l);
+  cusparseSpMatDescr_t M = NULL;
+  cusparseDnVecDescr_t vx = NULL, vy = NULL;
+  void *buf = NULL;
+  size_t bytes = 0;
+  const double one = 1.0, zero = 0.0;
+  int ierr = make_mat(&M, A.rows, A.cols, A.nnz, A.ptr, A.col, A.val);
+  cusparseStatus_t st = CUSPARSE_STATUS_SUCCESS;
+  if (!ierr)
+    st = cusparseCreateDnVec(&vx, A.cols, (void *)x, CUDA_R_64F);
+  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
+    st = cusparseCreateDnVec(&vy, A.rows, y, CUDA_R_64F);
+  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
+    st = cusparseSpMV_bufferSize(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
+                                 M, vx, &zero, vy, CUDA_R_64F,
+                                 CUSPARSE_SPMV_ALG_DEFAULT, &bytes);
+  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
+    ierr = dev_alloc(&buf, bytes, l, "SpMV buffer", g->device_name);
+  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
+    st = cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, M, vx,
+                      &zero, vy, CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, buf);
+  if (!ierr && st != CUSPARSE_STATUS_SUCCESS)
+    ierr = fm_cuda_fail("cusparseSpMV (eigenvalue estimate)",
+                        cusparseGetErrorName(st), cusparseGetErrorString(st),
+                        __FILE__, __LINE__);
+  if (buf)
+    cudaFree(buf);
+  if (vx)
+    cusparseDestroyDnVec(vx);
+  if (vy)
+    cusparseDestroyDnVec(vy);
+  if (M)
+    cusparseDestroySpMat(M);
+  return ierr;
+}
+
+/* P = Pt + diag(s) A Pt, R = P^T, Ac = R (A P); P and R kept in level l,
+ * Ac in level l + 1 (tPt, tAP2: temporaries the caller frees). */
+static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
+                    DevCsr *tPt, DevCsr *tAP2) {
+  FmCudaData *d = g->d;
+  FmCudaAmgLevel *L = &g->lev[l], *C = &g->lev[l + 1];
+  const char *dev = g->device_name;
+  const DevCsr A = level_csr(g, l);
   const int n = A.rows;
-  L->n = n;
-  /* P_tent and the scaling up */
-  FM_CALL(upload_csr(Pt, &tPt->ptr, &tPt->col, &tPt->val));
-  tPt->rows = n;
-  tPt->cols = Pt->ncols;
-  tPt->nnz = (int)Pt->ptr[n];
-  FM_CALL(dev_alloc((void **)ts, (size_t)n * sizeof(double), l,
-                    "smoothing scale", dev));
+  if (Ptv->rows != n)
+    return fm_error("amg: level %d: P_tent has %d rows, the operator %d", l,
+                    Ptv->rows, n);
+  int64_t pnnz = 0;
   FM_CUDA_CHECK(
-      cudaMemcpy(*ts, s, (size_t)n * sizeof(double), cudaMemcpyHostToDevice));
+      cudaMemcpy(&pnnz, Ptv->ptr + n, sizeof pnnz, cudaMemcpyDeviceToHost));
+  if (pnnz > INT_MAX)
+    return fm_error("amg: level %d: P_tent has %lld nonzeros (at most %d)", l,
+                    (long long)pnnz, INT_MAX);
+  /* P_tent with 32-bit offsets (columns and values: the setup's arrays) */
+  FM_CALL(dev_alloc((void **)&tPt->ptr, ((size_t)n + 1) * sizeof(int), l,
+                    "P_tent", dev));
+  narrow_kernel<<<fm_cuda_blocks(n + 1LL), FM_CUDA_THREADS>>>(n + 1, Ptv->ptr,
+                                                              tPt->ptr);
+  FM_CUDA_CHECK_LAUNCH(narrow_kernel);
+  tPt->rows = n;
+  tPt->cols = Ptv->cols;
+  tPt->nnz = (int)pnnz;
+  DevCsr Ptc = *tPt;
+  Ptc.col = (int *)Ptv->col;
+  Ptc.val = (double *)Ptv->val;
   /* P = Pt + diag(s) A Pt */
   DevCsr P;
-  FM_CALL(spgemm(g->sp, &A, tPt, &P, l, "A P_tent", dev));
+  FM_CALL(spgemm(g->sp, &A, &Ptc, &P, l, "A P_tent", dev));
   L->Pptr = P.ptr;
   L->Pcol = P.col;
   L->Pval = P.val;
@@ -419,7 +585,7 @@ static int galerkin(FmCudaData *d, FmCudaAmg *g, int l, const FmCsr *Pt,
   FM_CUDA_CHECK(
       cudaMemcpy(d->flag, &none, sizeof(int), cudaMemcpyHostToDevice));
   smooth_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(
-      n, P.ptr, P.col, P.val, tPt->ptr, tPt->col, tPt->val, *ts, d->flag);
+      n, P.ptr, P.col, P.val, Ptc.ptr, Ptc.col, Ptc.val, s, d->flag);
   FM_CUDA_CHECK_LAUNCH(smooth_kernel);
   int bad = INT_MAX;
   FM_CUDA_CHECK(cudaMemcpy(&bad, d->flag, sizeof(int), cudaMemcpyDeviceToHost));
@@ -461,34 +627,173 @@ static int galerkin(FmCudaData *d, FmCudaAmg *g, int l, const FmCsr *Pt,
   C->Aval = Acd.val;
   C->Annz = Acd.nnz;
   C->n = Acd.rows;
-  /* A_c down for the next level's aggregation */
-  FM_CALL(fm_cuda_download_csr(Acd.rows, Acd.cols, Acd.nnz, Acd.ptr, Acd.col,
-                               Acd.val, Ac));
-  if (!csr_sorted(Ac))
-    return fm_error("amg: level %d: cuSPARSE SpGEMM returned a coarse "
-                    "operator with unsorted columns (GPU Galerkin step)",
-                    l + 1);
-  return 0;
+  return widen(g, l + 1, C->n, C->Aptr, &C->Aptr64);
 }
 
-extern "C" int fm_cuda_amg_galerkin(FmCudaData *d, FmCudaAmg *g, int l,
-                                    const FmCsr *Pt, const double *s, FmCsr *Ac,
-                                    const char *device_name) {
-  memset(Ac, 0, sizeof *Ac);
-  if (!g->sp)
-    g->sp = d->sp;
+static void free_level_ops(FmCudaAmg *g, int l);
+
+static int d_galerkin(void *ctx, int l, const FmAmgCsr *Av, const FmAmgCsr *Pt,
+                      const double *s, FmAmgCsr *Ac, int64_t *pnnz) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  if (l + 1 >= FM_AMG_MAX_LEVELS || level_of(g, Av) != l)
+    return fm_error("amg: internal: Galerkin step of level %d on another "
+                    "level's operator",
+                    l);
   DevCsr tPt, tAP2;
   memset(&tPt, 0, sizeof tPt);
   memset(&tAP2, 0, sizeof tAP2);
-  double *ts = NULL;
-  const int ierr = galerkin(d, g, l, Pt, s, Ac, device_name, &tPt, &tAP2, &ts);
-  dev_free(&tPt);
+  const int ierr = galerkin(g, l, Pt, s, &tPt, &tAP2);
+  if (tPt.ptr)
+    cudaFree(tPt.ptr); /* only the offsets are tPt's own */
   dev_free(&tAP2);
-  if (ts)
-    cudaFree(ts);
-  if (ierr)
-    fm_csr_scalar_free(Ac);
-  return ierr;
+  if (ierr) {
+    free_level_ops(g, l);
+    return 1;
+  }
+  const FmCudaAmgLevel *C = &g->lev[l + 1];
+  *Ac = {C->n, C->n, C->Aptr64, C->Acol, C->Aval};
+  *pnnz = g->lev[l].Pnnz;
+  return 0;
+}
+
+/* What galerkin(l) made: level l's P and R, level l + 1's operator. */
+static void free_level_ops(FmCudaAmg *g, int l) {
+  FmCudaAmgLevel *L = &g->lev[l], *C = &g->lev[l + 1];
+  void *p[] = {L->Pptr, L->Pcol, L->Pval, L->Rptr, L->Rcol,
+               L->Rval, C->Aptr, C->Acol, C->Aval, C->Aptr64};
+  for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
+    if (p[k])
+      cudaFree(p[k]);
+  L->Pptr = L->Pcol = L->Rptr = L->Rcol = NULL;
+  L->Pval = L->Rval = NULL;
+  L->Pnnz = L->Rnnz = L->nc = 0;
+  C->Aptr = C->Acol = NULL;
+  C->Aval = NULL;
+  C->Aptr64 = NULL;
+  C->Annz = C->n = 0;
+}
+
+static void d_drop(void *ctx, int l) {
+  free_level_ops((FmCudaAmg *)ctx, l);
+}
+
+static int d_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
+  (void)ctx;
+  int64_t nnz = 0;
+  FM_CUDA_CHECK(
+      cudaMemcpy(&nnz, A->ptr + A->rows, sizeof nnz, cudaMemcpyDeviceToHost));
+  FM_CALL(fm_csr_scalar_alloc(out, A->rows, A->cols, nnz));
+  FM_CUDA_CHECK(cudaMemcpy(out->ptr, A->ptr,
+                           ((size_t)A->rows + 1) * sizeof(int64_t),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(out->col, A->col, (size_t)nnz * sizeof(int),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(out->val, A->val, (size_t)nnz * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  return 0;
+}
+
+extern "C" int fm_cuda_amg_dev(FmCudaData *d, FmCudaAmg *g,
+                               const char *device_name, FmAmgDev *dev,
+                               FmAmgCsr *A0) {
+  g->sp = d->sp;
+  g->d = d;
+  g->device_name = device_name;
+  FM_CALL(widen(g, 0, d->n, d->rowptr, &g->lev[0].Aptr64));
+  *A0 = {d->n, d->n, g->lev[0].Aptr64, d->col, d->val};
+  memset(dev, 0, sizeof *dev);
+  dev->ctx = g;
+  dev->host = 0;
+  dev->alloc = d_alloc;
+  dev->release = d_release;
+  dev->put = d_put;
+  dev->get = d_get;
+  dev->run = d_run;
+  dev->scan = d_scan;
+  dev->order = d_order;
+  dev->sum = d_sum;
+  dev->spmv = d_spmv;
+  dev->galerkin = d_galerkin;
+  dev->drop = d_drop;
+  dev->download = d_download;
+  return 0;
+}
+
+static size_t csr_bytes(int rows, int nnz) {
+  return 4 * ((size_t)rows + 1) + 12 * (size_t)nnz;
+}
+
+extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
+  FmCudaData *d = g->d;
+  const int nlev = amg->nlev;
+  /* nothing beyond the last level */
+  if (nlev < FM_AMG_MAX_LEVELS)
+    free_level_ops(g, nlev - 1);
+  for (int l = nlev; l < FM_AMG_MAX_LEVELS; l++)
+    if (l + 1 < FM_AMG_MAX_LEVELS)
+      free_level_ops(g, l);
+  for (int l = 0; l < FM_AMG_MAX_LEVELS; l++) {
+    if (g->lev[l].Aptr64) {
+      cudaFree(g->lev[l].Aptr64);
+      g->lev[l].Aptr64 = NULL;
+    }
+    memset(&amg->lev[l].Av, 0, sizeof amg->lev[l].Av); /* pointed there */
+  }
+  g->nlev = nlev;
+  fm_amg_shape(amg, &g->shape);
+  size_t bytes = 0;
+  for (int l = 0; l < nlev; l++) {
+    FmCudaAmgLevel *G = &g->lev[l];
+    G->n = amg->lev[l].n;
+    G->dinv = amg->lev[l].dinv; /* taken over */
+    amg->lev[l].dinv = NULL;
+    const size_t vb = ((size_t)G->n + 1) * sizeof(double);
+    double **vecs[] = {&G->r, &G->d, &G->b, &G->x};
+    for (int k = 0; k < (l > 0 ? 4 : 2); k++) {
+      FM_CUDA_CHECK(cudaMalloc((void **)vecs[k], vb));
+      FM_CUDA_CHECK(cudaMemset(*vecs[k], 0, vb));
+    }
+    bytes += (l > 0 ? 5 : 3) * vb;
+    if (l == 0) {
+      FM_CALL(make_mat(&G->A, d->n, d->n, d->nnz, d->rowptr, d->col, d->val));
+    } else {
+      FM_CALL(make_mat(&G->A, G->n, G->n, G->Annz, G->Aptr, G->Acol, G->Aval));
+      bytes += csr_bytes(G->n, G->Annz);
+    }
+    FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vin, G->n, G->d, CUDA_R_64F));
+    FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vout, G->n, G->r, CUDA_R_64F));
+    if (l + 1 < nlev) {
+      const int nc = amg->lev[l + 1].n;
+      if (!G->Pptr || G->nc != nc)
+        return fm_error("amg: internal: level %d has no prolongator to %d "
+                        "rows",
+                        l, nc);
+      FM_CALL(make_mat(&G->P, G->n, nc, G->Pnnz, G->Pptr, G->Pcol, G->Pval));
+      FM_CALL(make_mat(&G->R, nc, G->n, G->Rnnz, G->Rptr, G->Rcol, G->Rval));
+      bytes += csr_bytes(G->n, G->Pnnz) + csr_bytes(nc, G->Rnnz);
+    }
+  }
+  size_t bufs = 0;
+  for (int l = 0; l < nlev; l++) {
+    FmCudaAmgLevel *G = &g->lev[l];
+    FM_CALL(spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs));
+    if (l + 1 < nlev) {
+      FmCudaAmgLevel *C = &g->lev[l + 1];
+      FM_CALL(spmv_buffer(g->sp, G->P, C->vin, G->vout, &G->bufP, &bufs));
+      FM_CALL(spmv_buffer(g->sp, G->R, G->vin, C->vout, &G->bufR, &bufs));
+    }
+  }
+  double *inv = NULL;
+  FM_CALL(fm_amg_coarse_inverse(amg, &inv));
+  g->nc = amg->lev[nlev - 1].n;
+  const size_t cb = (size_t)g->nc * (size_t)g->nc * sizeof(double);
+  cudaError_t e = cudaMalloc((void **)&g->cinv, cb > 0 ? cb : 8);
+  if (e == cudaSuccess)
+    e = cudaMemcpy(g->cinv, inv, cb, cudaMemcpyHostToDevice);
+  free(inv);
+  FM_CUDA_CHECK(e);
+  g->bytes = bytes + bufs + cb;
+  return 0;
 }
 
 /* ---- the operations of the V-cycle ---- */

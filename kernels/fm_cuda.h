@@ -89,12 +89,15 @@ typedef struct {
 
 /* One level of the multigrid hierarchy on the device (kernels/amg.cu):
  * scalar CSR operators with 32-bit offsets and columns, double values.
- * Level 0's A is the stiffness of FmCudaData (not owned here). */
+ * Level 0's A is the stiffness of FmCudaData (not owned here).  Aptr64:
+ * the operator's offsets widened to 64 bits for the setup's steps
+ * (amg_steps.h), freed when the setup is done. */
 typedef struct {
   int n;
   int Annz, Pnnz, Rnnz, nc; /* nc: columns of P (the next level's rows) */
   int *Aptr, *Acol, *Pptr, *Pcol, *Rptr, *Rcol;
   double *Aval, *Pval, *Rval;
+  int64_t *Aptr64;
   double *dinv;
   double *b, *x, *r, *d; /* work vectors (b, x unused on level 0) */
   cusparseSpMatDescr_t A, P, R;
@@ -108,6 +111,8 @@ typedef struct {
   double *cinv; /* coarsest level: dense inverse, row-major */
   int nc;
   cusparseHandle_t sp; /* FmCudaData's handle */
+  FmCudaData *d;       /* the stiffness (level 0) */
+  const char *device_name;
   FmAmgShape shape;
   size_t bytes; /* device memory of the hierarchy */
 } FmCudaAmg;
@@ -202,24 +207,18 @@ int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r);
 
 /* ---- multigrid on the device (kernels/amg.cu) ---- */
 
-/* A device CSR (32-bit offsets and columns) into a host FmCsr (allocated) */
-int fm_cuda_download_csr(int rows, int cols, int nnz, const int *ptr,
-                         const int *col, const double *val, FmCsr *out);
-
-/* Device memory the hierarchy amg will still take when copied up, in bytes,
- * SpMV buffers excluded (known only once allocated): the operators, P and
- * R that are not on the device yet, the diagonals, work vectors and the
- * coarse inverse. */
-size_t fm_cuda_amg_bytes(const FmAmg *amg);
-/* Copy the hierarchy up (levels >= 1, every P and R, unless the Galerkin
- * step left them there already; the diagonals; the coarse inverse); level
- * 0's operator is d's stiffness.  Creates the cuSPARSE descriptors and SpMV
- * buffers.  g zeroed before the setup (fm_cuda_amg_galerkin fills it). */
-int fm_cuda_amg_upload(FmCudaData *d, const FmAmg *amg, FmCudaAmg *g);
-/* FmAmgGalerkinFn on the device: level l's P, R and A_{l+1} built with
- * cuSPARSE SpGEMM and kept in g; A_{l+1} also down into *Ac. */
-int fm_cuda_amg_galerkin(FmCudaData *d, FmCudaAmg *g, int l, const FmCsr *Pt,
-                         const double *s, FmCsr *Ac, const char *device_name);
+/* The FmAmgDev of the GPU (amg.h): the multigrid setup's steps as
+ * kernels, CUB scans, sorts and sums, cuSPARSE products; the levels' P, R
+ * and operators land in g.  *A0: the view of level 0's operator (d's
+ * stiffness, its offsets widened).  g zeroed before; device_name for the
+ * messages. */
+int fm_cuda_amg_dev(FmCudaData *d, FmCudaAmg *g, const char *device_name,
+                    FmAmgDev *dev, FmAmgCsr *A0);
+/* After fm_amg_setup_dev: takes the levels' diagonals over from amg (set
+ * to NULL there), drops what the setup left beyond the last level, frees
+ * the widened offsets, creates the cuSPARSE descriptors, SpMV buffers and
+ * work vectors, and puts the coarse inverse up. */
+int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g);
 /* The table of device operations the V-cycle of amg.c runs on. */
 void fm_cuda_amg_ops(FmCudaAmg *g, FmAmgOps *ops);
 void fm_cuda_amg_free(FmCudaAmg *g);

@@ -6,14 +6,10 @@
 #include <time.h>
 
 #include "amg.h"
+#include "amg_steps.h"
 #include "error.h"
 
-static int cmp_int(const void *a, const void *b) {
-  const int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
-}
-
-#define NB 6 /* near-null space vectors: 3 translations, 3 rotations */
+#define NB FM_AMG_NB /* near-null space: 3 translations, 3 rotations */
 
 static double now_seconds(void) {
   struct timespec t;
@@ -71,22 +67,6 @@ int fm_amg_options_from_env(FmAmgOptions *o) {
   return 0;
 }
 
-/* 1 / diagonal; a zero or missing diagonal entry is an error. */
-static int diag_inverse(const FmCsr *A, int level, double *dinv) {
-  for (int i = 0; i < A->nrows; i++) {
-    double d = 0.0;
-    for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++)
-      if (A->col[k] == i)
-        d = A->val[k];
-    if (!(d > 0.0))
-      return fm_error("amg: level %d: row %d has diagonal %g (the operator "
-                      "must be symmetric positive definite)",
-                      level, i, d);
-    dinv[i] = 1.0 / d;
-  }
-  return 0;
-}
-
 /* Largest eigenvalue of a symmetric tridiagonal matrix (diagonal a[0..k),
  * off-diagonal b[0..k-1)) by bisection on Sturm counts. */
 static double tridiag_max_eig(int k, const double *a, const double *b) {
@@ -116,381 +96,344 @@ static double tridiag_max_eig(int k, const double *a, const double *b) {
   return hi;
 }
 
-/* Largest eigenvalue of D^-1 A from 10 steps of Jacobi-preconditioned CG
- * (the Lanczos tridiagonal of its coefficients) started from a fixed
- * pseudo-random vector: a slight underestimate, hence the 1.1 in the
- * Chebyshev interval. */
-static int estimate_lmax(const FmCsr *A, const double *dinv, double *lmax) {
-  enum { STEPS = 10 };
-  const int n = A->nrows;
-  double *r = fm_calloc((size_t)n, sizeof(double)),
-         *z = fm_calloc((size_t)n, sizeof(double)),
-         *p = fm_calloc((size_t)n, sizeof(double)),
-         *q = fm_calloc((size_t)n, sizeof(double));
-  if (!r || !z || !p || !q) {
-    free(r);
-    free(z);
-    free(p);
-    free(q);
-    return 1;
+/* add the time since *t to phase k; *t = now */
+static void lap(FmAmg *amg, int k, double *t) {
+  const double t1 = now_seconds();
+  amg->t[k] += t1 - *t;
+  *t = t1;
+}
+
+/* Memory of one level's setup where it runs, released together. */
+typedef struct {
+  const FmAmgDev *dev;
+  int level, n;
+  void *p[40];
+} Pool;
+
+static void *pool_alloc(Pool *pool, size_t bytes, const char *what) {
+  if (pool->n >= (int)(sizeof pool->p / sizeof pool->p[0])) {
+    fm_error("amg: internal: too many setup arrays (%s)", what);
+    return NULL;
   }
-  uint64_t s = 0x9E3779B97F4A7C15ull;
-  for (int i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    r[i] = (double)(s >> 11) / 9007199254740992.0 - 0.5;
-  }
-  double alpha[STEPS], beta[STEPS], rz = 0.0;
-  for (int i = 0; i < n; i++) {
-    z[i] = dinv[i] * r[i];
-    p[i] = z[i];
-    rz += r[i] * z[i];
-  }
-  int k = 0;
-  for (; k < STEPS && rz > 0; k++) {
-    fm_csr_scalar_spmv(A, 1.0, p, 0.0, q);
-    double pq = 0.0;
-    for (int i = 0; i < n; i++)
-      pq += p[i] * q[i];
-    if (!(pq > 0))
-      break;
-    alpha[k] = rz / pq;
-    double rz1 = 0.0;
-    for (int i = 0; i < n; i++) {
-      r[i] -= alpha[k] * q[i];
-      z[i] = dinv[i] * r[i];
-      rz1 += r[i] * z[i];
+  void *p = pool->dev->alloc(pool->dev->ctx, bytes > 0 ? bytes : 8, pool->level,
+                             what);
+  if (p)
+    pool->p[pool->n++] = p;
+  return p;
+}
+
+static void pool_release(Pool *pool) {
+  for (int k = 0; k < pool->n; k++)
+    pool->dev->release(pool->dev->ctx, pool->p[k]);
+  pool->n = 0;
+}
+
+/* Take p out of the pool (it outlives the level's setup). */
+static void pool_keep(Pool *pool, const void *p) {
+  for (int k = 0; k < pool->n; k++)
+    if (pool->p[k] == p) {
+      pool->p[k] = pool->p[--pool->n];
+      return;
     }
-    beta[k] = rz1 / rz;
-    rz = rz1;
-    for (int i = 0; i < n; i++)
-      p[i] = z[i] + beta[k] * p[i];
+}
+
+/* exclusive prefix sum of v[0..n) in place, *total = v[n] (host) */
+static int scan_total(const FmAmgDev *dev, int64_t n, int64_t *v,
+                      int64_t *total) {
+  FM_CALL(dev->scan(dev->ctx, n, v));
+  return dev->get(dev->ctx, total, v + n, sizeof *total);
+}
+
+#define RUN(step, count) FM_CALL(dev->run(dev->ctx, (step), (count), &a))
+
+/* The first index i with flag set, from the flags' exclusive scan v (at
+ * least one set): a binary search reading single values. */
+static int first_flagged(const FmAmgDev *dev, int n, const int64_t *v,
+                         int *first) {
+  int lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    int64_t c;
+    FM_CALL(dev->get(dev->ctx, &c, v + mid + 1, sizeof c));
+    if (c > 0)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
-  free(r);
-  free(z);
-  free(p);
-  free(q);
-  if (k == 0) {
-    *lmax = 1.0;
-    return 0;
-  }
-  double a[STEPS], b[STEPS];
-  for (int j = 0; j < k; j++) {
-    a[j] = 1.0 / alpha[j] + (j > 0 ? beta[j - 1] / alpha[j - 1] : 0.0);
-    b[j] = sqrt(fabs(beta[j])) / alpha[j];
-  }
-  *lmax = tridiag_max_eig(k, a, b);
-  if (!(*lmax > 0) || !isfinite(*lmax))
-    return fm_error("amg: eigenvalue estimate failed (%g)", *lmax);
+  *first = lo;
   return 0;
 }
 
-/* The node graph of a level: node I owns DOFs node_ptr[I]..node_ptr[I+1];
- * I and J are linked where a block A_IJ has a non-zero entry and, with
- * theta > 0, ||A_IJ||_F^2 > theta^2 ||A_II||_F ||A_JJ||_F.  Excluded nodes
- * (skip[I]) have no links. */
-typedef struct {
-  int nnodes;
-  int64_t *ptr;
-  int *adj;
-  double *w; /* ||A_IJ||_F^2 */
-} Graph;
-
-static void graph_free(Graph *g) {
-  free(g->ptr);
-  free(g->adj);
-  free(g->w);
-}
-
-/* The blocks of node row I: the distinct nodes J it touches (list[0..len))
- * with acc[J] = ||A_IJ||_F^2; diag: the diagonal block only, else the
- * others.  mark[J] != I for every J on entry (a thread's own arrays). */
-static int graph_row(const FmCsr *A, int I, const int *node_ptr,
-                     const int *node_of, const unsigned char *skip, int diag,
-                     int *mark, double *acc, int *list) {
-  int len = 0;
-  for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++)
-    for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++) {
-      const int J = node_of[A->col[k]];
-      if (diag != (J == I) || (skip && skip[J]) || A->val[k] == 0.0)
-        continue;
-      if (mark[J] != I) {
-        mark[J] = I;
-        acc[J] = 0.0;
-        list[len++] = J;
-      }
-      acc[J] += A->val[k] * A->val[k];
-    }
-  return len;
-}
-
-static int build_graph(const FmCsr *A, int nnodes, const int *node_ptr,
-                       const int *node_of, const unsigned char *skip,
-                       double theta, Graph *g) {
-  memset(g, 0, sizeof *g);
-  g->nnodes = nnodes;
-  double *dn = fm_calloc((size_t)nnodes + 1, sizeof(double));
-  g->ptr = fm_calloc((size_t)nnodes + 1, sizeof(int64_t));
-  int ierr = !dn || !g->ptr;
-  /* pass 0: diagonal block norms; 1: link counts; 2: links (sorted) */
-  for (int pass = 0; pass < 3 && !ierr; pass++) {
-    int failed = 0;
-#ifdef _OPENMP
-#pragma omp parallel reduction(| : failed)
-#endif
-    {
-      int *mark = malloc(((size_t)nnodes + 1) * sizeof(int));
-      int *list = malloc(((size_t)nnodes + 1) * sizeof(int));
-      double *acc = malloc(((size_t)nnodes + 1) * sizeof(double));
-      const int ok = mark && list && acc;
-      failed = !ok;
-      for (int I = 0; ok && I < nnodes; I++)
-        mark[I] = -1;
-      /* every thread reaches the loop (OpenMP's rule), a failed one idles */
-      {
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 512)
-#endif
-        for (int I = 0; I < nnodes; I++) {
-          if (!ok || (skip && skip[I]))
-            continue;
-          const int len = graph_row(A, I, node_ptr, node_of, skip, pass == 0,
-                                    mark, acc, list);
-          if (pass == 0) {
-            dn[I] = len ? sqrt(acc[I]) : 0.0;
-            continue;
-          }
-          if (pass == 2)
-            qsort(list, (size_t)len, sizeof(int), cmp_int);
-          const int64_t o = pass == 2 ? g->ptr[I] : 0;
-          int kept = 0;
-          for (int t = 0; t < len; t++) {
-            const int J = list[t];
-            if (theta > 0 && !(acc[J] > theta * theta * dn[I] * dn[J]))
-              continue;
-            if (pass == 2) {
-              g->adj[o + kept] = J;
-              g->w[o + kept] = acc[J];
-            }
-            kept++;
-          }
-          if (pass == 1)
-            g->ptr[I + 1] = kept;
-        }
-      }
-      free(mark);
-      free(list);
-      free(acc);
-    }
-    if (failed)
-      ierr = fm_error("amg: out of memory building the strength graph");
-    if (!ierr && pass == 1) {
-      for (int I = 0; I < nnodes; I++)
-        g->ptr[I + 1] += g->ptr[I];
-      g->adj = fm_calloc((size_t)g->ptr[nnodes] + 1, sizeof(int));
-      g->w = fm_calloc((size_t)g->ptr[nnodes] + 1, sizeof(double));
-      ierr = !g->adj || !g->w;
-    }
+/* Diagonal inverse and lmax of D^-1 A on level l: 10 steps of Jacobi-
+ * preconditioned CG from a fixed pseudo-random vector (the Lanczos
+ * tridiagonal of its coefficients): a slight underestimate, hence the 1.1
+ * in the Chebyshev interval. */
+static int smoother_setup(FmAmg *amg, int l, Pool *pool) {
+  enum { STEPS = 10 };
+  const FmAmgDev *dev = &amg->dev;
+  FmAmgLevel *L = &amg->lev[l];
+  const int n = L->n;
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  a.n = n;
+  a.Aptr = L->Av.ptr;
+  a.Acol = L->Av.col;
+  a.Aval = L->Av.val;
+  L->dinv =
+      dev->alloc(dev->ctx, ((size_t)n + 1) * sizeof(double), l, "diagonal");
+  a.dinv = L->dinv;
+  a.cnt = pool_alloc(pool, ((size_t)n + 1) * sizeof(int64_t), "diagonal");
+  if (!a.dinv || !a.cnt)
+    return 1;
+  RUN(FM_AMG_S_DINV, n);
+  int64_t bad;
+  FM_CALL(scan_total(dev, n, a.cnt, &bad));
+  if (bad > 0) {
+    int row;
+    FM_CALL(first_flagged(dev, n, a.cnt, &row));
+    return fm_error("amg: level %d: row %d has a diagonal that is not "
+                    "positive (%lld such rows; the operator must be "
+                    "symmetric positive definite)",
+                    l, row, (long long)bad);
   }
-  free(dn);
-  if (ierr)
-    graph_free(g);
-  return ierr;
+  double *v[5];
+  for (int k = 0; k < 5; k++)
+    if (!(v[k] = pool_alloc(pool, ((size_t)n + 1) * sizeof(double),
+                            "eigenvalue estimate")))
+      return 1;
+  a.r = v[0];
+  a.z = v[1];
+  a.p = v[2];
+  a.q = v[3];
+  a.prod = v[4];
+  double alpha[STEPS], beta[STEPS], rz = 0.0;
+  RUN(FM_AMG_S_LZ_INIT, n);
+  FM_CALL(dev->sum(dev->ctx, n, a.prod, &rz));
+  int k = 0;
+  for (; k < STEPS && rz > 0; k++) {
+    FM_CALL(dev->spmv(dev->ctx, &L->Av, a.p, a.q));
+    double pq;
+    RUN(FM_AMG_S_LZ_PQ, n);
+    FM_CALL(dev->sum(dev->ctx, n, a.prod, &pq));
+    if (!(pq > 0))
+      break;
+    alpha[k] = a.alpha = rz / pq;
+    double rz1;
+    RUN(FM_AMG_S_LZ_UPDATE, n);
+    FM_CALL(dev->sum(dev->ctx, n, a.prod, &rz1));
+    beta[k] = a.beta = rz1 / rz;
+    rz = rz1;
+    RUN(FM_AMG_S_LZ_DIR, n);
+  }
+  double lmax = 1.0;
+  if (k > 0) {
+    double ta[STEPS], tb[STEPS];
+    for (int j = 0; j < k; j++) {
+      ta[j] = 1.0 / alpha[j] + (j > 0 ? beta[j - 1] / alpha[j - 1] : 0.0);
+      tb[j] = sqrt(fabs(beta[j])) / alpha[j];
+    }
+    lmax = tridiag_max_eig(k, ta, tb);
+  }
+  if (!(lmax > 0) || !isfinite(lmax))
+    return fm_error("amg: level %d: eigenvalue estimate failed (%g)", l, lmax);
+  L->emax = 1.1 * lmax;
+  return 0;
 }
 
-/* Three-phase aggregation (Vanek, Mandel, Brezina 1996, section 4):
- * 1. a node whose neighbours are all free forms an aggregate with them;
- * 2. a free node joins the phase-1 aggregate it is most strongly linked to;
- * 3. what is left forms aggregates with its free neighbours.
- * agg[I] = aggregate of node I, -1 for skipped nodes.  Returns the count. */
-static int aggregate(const Graph *g, const unsigned char *skip, int *agg) {
-  const int nn = g->nnodes;
+/* The strength graph of the level's nodes (node_ptr: their DOFs; skip:
+ * nodes out of every aggregate, may be NULL): I and J linked where a block
+ * A_IJ has a non-zero entry and, with theta > 0, ||A_IJ||_F^2 > theta^2
+ * ||A_II||_F ||A_JJ||_F. */
+static int strength_graph(FmAmg *amg, int l, FmAmgArgs *pa, Pool *pool) {
+  const FmAmgDev *dev = &amg->dev;
+  FmAmgArgs a = *pa;
+  const int n = a.n, nn = a.nnodes;
+  int64_t *gptr =
+      pool_alloc(pool, ((size_t)nn + 1) * sizeof(int64_t), "strength graph");
+  a.node_of = pool_alloc(pool, ((size_t)n + 1) * sizeof(int), "node numbers");
+  a.dn = pool_alloc(pool, ((size_t)nn + 1) * sizeof(double), "block norms");
+  if (!gptr || !a.node_of || !a.dn)
+    return 1;
+  int64_t unsorted;
+  RUN(FM_AMG_S_SORTED, n);
+  FM_CALL(scan_total(dev, n, a.cnt, &unsorted));
+  if (unsorted > 0)
+    return fm_error("amg: level %d: %lld rows of the operator have unsorted "
+                    "or repeated columns",
+                    l, (long long)unsorted);
+  RUN(FM_AMG_S_NODE_OF, nn);
+  RUN(FM_AMG_S_DIAG_NORM, nn);
+  a.cnt = gptr;
+  RUN(FM_AMG_S_LINK_COUNT, nn);
+  int64_t links;
+  FM_CALL(scan_total(dev, nn, gptr, &links));
+  a.gptr = gptr;
+  a.adj = pool_alloc(pool, ((size_t)links + 1) * sizeof(int), "strength graph");
+  a.w =
+      pool_alloc(pool, ((size_t)links + 1) * sizeof(double), "strength graph");
+  if (!a.adj || !a.w)
+    return 1;
+  RUN(FM_AMG_S_LINK_FILL, nn);
+  a.cnt = pa->cnt;
+  *pa = a;
+  return 0;
+}
+
+/* MIS(2) aggregation (amg_steps.h): the roots, their neighbours, the
+ * neighbours' neighbours, and singletons for anything left (a link seen
+ * from one side only).  a->agg, returns the count in *na. */
+static int aggregate(FmAmg *amg, int l, FmAmgArgs *pa, Pool *pool, int *na) {
+  const FmAmgDev *dev = &amg->dev;
+  FmAmgArgs a = *pa;
+  const int nn = a.nnodes;
+  a.t = pool_alloc(pool, ((size_t)nn + 1) * sizeof(uint64_t), "aggregation");
+  a.m1 = pool_alloc(pool, ((size_t)nn + 1) * sizeof(uint64_t), "aggregation");
+  a.m2 = pool_alloc(pool, ((size_t)nn + 1) * sizeof(uint64_t), "aggregation");
+  a.agg1 = pool_alloc(pool, ((size_t)nn + 1) * sizeof(int), "aggregation");
+  a.agg = pool_alloc(pool, ((size_t)nn + 1) * sizeof(int), "aggregation");
+  if (!a.t || !a.m1 || !a.m2 || !a.agg1 || !a.agg)
+    return 1;
+  RUN(FM_AMG_S_MIS_INIT, nn);
+  /* every round decides at least the undecided node of the largest tuple */
+  int64_t undecided = 1;
+  for (int round = 0; undecided > 0; round++) {
+    if (round > nn)
+      return fm_error("amg: level %d: the independent set did not settle", l);
+    RUN(FM_AMG_S_MIS_MAX1, nn);
+    RUN(FM_AMG_S_MIS_MAX2, nn);
+    RUN(FM_AMG_S_MIS_UPDATE, nn);
+    FM_CALL(scan_total(dev, nn, a.cnt, &undecided));
+  }
+  int64_t roots, left;
+  RUN(FM_AMG_S_ROOT_FLAG, nn);
+  FM_CALL(scan_total(dev, nn, a.cnt, &roots));
+  RUN(FM_AMG_S_ATTACH1, nn);
+  RUN(FM_AMG_S_ATTACH2, nn);
+  a.na = (int)roots;
+  RUN(FM_AMG_S_LEFT_FLAG, nn);
+  FM_CALL(scan_total(dev, nn, a.cnt, &left));
+  RUN(FM_AMG_S_LEFT_ID, nn);
+  a.na += (int)left;
+  *na = a.na;
+  *pa = a;
+  return 0;
+}
+
+/* Tentative prolongator Pt (a view into ptpool's memory) from the
+ * aggregates and the near-null space B (work arrays in pool); the coarse
+ * node offsets *cptr (na + 1) and near-null space *Bc (nc x NB) outlive
+ * both. */
+static int tentative(FmAmg *amg, FmAmgArgs *pa, Pool *pool, Pool *ptpool,
+                     FmAmgCsr *Pt, int64_t **cptr, double **Bc) {
+  const FmAmgDev *dev = &amg->dev;
+  FmAmgArgs a = *pa;
+  const int nn = a.nnodes, n = a.n, na = a.na;
+  a.key = pool_alloc(pool, ((size_t)nn + 1) * sizeof(int), "aggregates");
+  int *perm = pool_alloc(pool, ((size_t)nn + 1) * sizeof(int), "aggregates");
+  a.start = pool_alloc(pool, ((size_t)na + 1) * sizeof(int64_t), "aggregates");
+  a.Q = pool_alloc(pool, ((size_t)n * NB + 1) * sizeof(double), "QR");
+  a.Rt = pool_alloc(pool, ((size_t)na * NB * NB + 1) * sizeof(double), "QR");
+  a.kof = pool_alloc(pool, ((size_t)na + 1) * sizeof(int64_t), "QR");
+  int64_t *ptptr =
+      pool_alloc(ptpool, ((size_t)n + 1) * sizeof(int64_t), "P_tent");
+  if (!a.key || !perm || !a.start || !a.Q || !a.Rt || !a.kof || !ptptr)
+    return 1;
+  RUN(FM_AMG_S_AGG_KEY, nn);
+  FM_CALL(dev->order(dev->ctx, nn, na, a.key, perm));
+  a.perm = perm;
+  RUN(FM_AMG_S_AGG_START, nn);
+  RUN(FM_AMG_S_QR, na);
+  int64_t nc;
+  FM_CALL(scan_total(dev, na, a.kof, &nc));
+  a.cptr = a.kof;
+  a.cnt = ptptr;
+  RUN(FM_AMG_S_PT_COUNT, n);
+  int64_t nnz;
+  FM_CALL(scan_total(dev, n, ptptr, &nnz));
+  if (nc > INT32_MAX || nnz > INT32_MAX)
+    return fm_error("amg: level %d: tentative prolongator too large (%lld "
+                    "columns, %lld nonzeros)",
+                    pool->level, (long long)nc, (long long)nnz);
+  a.Ptptr = ptptr;
+  a.Ptcol = pool_alloc(ptpool, ((size_t)nnz + 1) * sizeof(int), "P_tent");
+  a.Ptval = pool_alloc(ptpool, ((size_t)nnz + 1) * sizeof(double), "P_tent");
+  a.Bc = pool_alloc(pool, ((size_t)nc * NB + 1) * sizeof(double),
+                    "coarse near-null space");
+  if (!a.Ptcol || !a.Ptval || !a.Bc)
+    return 1;
+  RUN(FM_AMG_S_PT_FILL, n);
+  RUN(FM_AMG_S_BC_FILL, na);
+  Pt->rows = n;
+  Pt->cols = (int)nc;
+  Pt->ptr = ptptr;
+  Pt->col = a.Ptcol;
+  Pt->val = a.Ptval;
+  pool_keep(pool, a.kof);
+  pool_keep(pool, a.Bc);
+  *cptr = a.kof;
+  *Bc = a.Bc;
+  *pa = a;
+  return 0;
+}
+
+/* One level down: graph, aggregates, P_tent; P, R and the coarse operator
+ * where the setup runs; the coarse node offsets and near-null space
+ * (*cptr, *Bc: the dev's memory; NULL when nothing was coarsened). */
+static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
+                   const unsigned char *skip, const double *B, Pool *pool,
+                   int64_t **cptr, double **Bc) {
+  const FmAmgDev *dev = &amg->dev;
+  FmAmgLevel *L = &amg->lev[l], *C = &amg->lev[l + 1];
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  a.n = L->n;
+  a.nnodes = nnodes;
+  a.Aptr = L->Av.ptr;
+  a.Acol = L->Av.col;
+  a.Aval = L->Av.val;
+  a.node_ptr = node_ptr;
+  a.skip = skip;
+  a.theta = amg->opt.theta;
+  a.B = B;
+  const int64_t m = (int64_t)(a.n > nnodes ? a.n : nnodes) + 1;
+  a.cnt = pool_alloc(pool, (size_t)m * sizeof(int64_t), "counts");
+  if (!a.cnt)
+    return 1;
+  double t = now_seconds();
+  FM_CALL(strength_graph(amg, l, &a, pool));
+  lap(amg, FM_AMG_T_GRAPH, &t);
   int na = 0;
-  for (int I = 0; I < nn; I++)
-    agg[I] = -1;
-  for (int I = 0; I < nn; I++) {
-    if ((skip && skip[I]) || agg[I] >= 0)
-      continue;
-    int free_all = 1;
-    for (int64_t k = g->ptr[I]; k < g->ptr[I + 1] && free_all; k++)
-      free_all = agg[g->adj[k]] < 0;
-    if (!free_all)
-      continue;
-    agg[I] = na;
-    for (int64_t k = g->ptr[I]; k < g->ptr[I + 1]; k++)
-      agg[g->adj[k]] = na;
-    na++;
+  FM_CALL(aggregate(amg, l, &a, pool, &na));
+  L->nagg = na;
+  lap(amg, FM_AMG_T_AGGREGATE, &t);
+  C->n = 0;
+  if (na == 0)
+    return 0;
+  FmAmgCsr Pt;
+  Pool ptpool = {dev, l, 0, {0}};
+  int ierr = tentative(amg, &a, pool, &ptpool, &Pt, cptr, Bc);
+  lap(amg, FM_AMG_T_TENTATIVE, &t);
+  /* the graph, aggregates and QR work go before the products */
+  pool_release(pool);
+  if (ierr || Pt.cols == 0) {
+    pool_release(&ptpool);
+    return ierr; /* no columns: nothing to coarsen, this level is the last */
   }
-  const int na1 = na;
-  for (int I = 0; I < nn; I++) {
-    if ((skip && skip[I]) || agg[I] >= 0)
-      continue;
-    double best = -1.0;
-    int a = -1;
-    for (int64_t k = g->ptr[I]; k < g->ptr[I + 1]; k++) {
-      const int J = g->adj[k];
-      if (agg[J] >= 0 && agg[J] < na1 && g->w[k] > best) {
-        best = g->w[k];
-        a = agg[J];
-      }
-    }
-    /* -2: joins aggregate -(a+3) once phase 2 is done (phase 2 must see
-     * phase-1 aggregates only) */
-    if (a >= 0)
-      agg[I] = -(a + 3);
-  }
-  for (int I = 0; I < nn; I++)
-    if (agg[I] <= -3)
-      agg[I] = -agg[I] - 3;
-  for (int I = 0; I < nn; I++) {
-    if ((skip && skip[I]) || agg[I] >= 0)
-      continue;
-    agg[I] = na;
-    for (int64_t k = g->ptr[I]; k < g->ptr[I + 1]; k++)
-      if (agg[g->adj[k]] < 0)
-        agg[g->adj[k]] = na;
-    na++;
-  }
-  return na;
+  /* P = (I - w D^-1 A) P_tent, w = 4 / (3 lmax) */
+  a.s = pool_alloc(&ptpool, ((size_t)a.n + 1) * sizeof(double), "smoothing");
+  a.dinv = L->dinv;
+  a.c = -4.0 / (3.0 * (L->emax / 1.1));
+  ierr = !a.s || dev->run(dev->ctx, FM_AMG_S_SCALE, a.n, &a);
+  if (!ierr)
+    ierr = dev->galerkin(dev->ctx, l, &L->Av, &Pt, a.s, &C->Av, &L->pnnz);
+  pool_release(&ptpool);
+  FM_CALL(ierr);
+  C->n = C->Av.rows;
+  FM_CALL(dev->get(dev->ctx, &C->nnz, C->Av.ptr + C->n, sizeof C->nnz));
+  lap(amg, FM_AMG_T_GALERKIN, &t);
+  return 0;
 }
-
-/* Tentative prolongator: per aggregate, QR of the near-null space rows of
- * its DOFs (modified Gram-Schmidt, twice, dropping dependent columns); Q is
- * the aggregate's block of P, R its rows of the coarse near-null space.
- * B: n x NB row-major.  On return *Pt (n x nc), *Bc (nc x NB) and the
- * coarse node offsets cptr[na + 1] (the DOFs of coarse node a). */
-static int tentative(int n, int nnodes, const int *node_ptr, const int *agg,
-                     int na, const double *B, FmCsr *Pt, double **Bc,
-                     int **cptr) {
-  int *cnt = fm_calloc((size_t)na + 1, sizeof(int));
-  int *members = fm_calloc((size_t)nnodes + 1, sizeof(int));
-  int *k_of = fm_calloc((size_t)na + 1, sizeof(int));
-  double *Q = fm_calloc((size_t)n * NB + 1, sizeof(double));
-  double *R = fm_calloc((size_t)na * NB * NB + 1, sizeof(double));
-  int maxm = 0, ierr = 0;
-  double *v = NULL;
-  if (!cnt || !members || !k_of || !Q || !R) {
-    ierr = 1;
-    goto out;
-  }
-  for (int I = 0; I < nnodes; I++)
-    if (agg[I] >= 0)
-      cnt[agg[I] + 1]++;
-  for (int a = 0; a < na; a++)
-    cnt[a + 1] += cnt[a];
-  {
-    int *next = fm_calloc((size_t)na + 1, sizeof(int));
-    if (!next) {
-      ierr = 1;
-      goto out;
-    }
-    memcpy(next, cnt, (size_t)na * sizeof(int));
-    for (int I = 0; I < nnodes; I++)
-      if (agg[I] >= 0)
-        members[next[agg[I]]++] = I;
-    free(next);
-  }
-  for (int a = 0; a < na; a++) {
-    int m = 0;
-    for (int t = cnt[a]; t < cnt[a + 1]; t++)
-      m += node_ptr[members[t] + 1] - node_ptr[members[t]];
-    if (m > maxm)
-      maxm = m;
-  }
-  v = fm_calloc((size_t)maxm * (NB + 1) + 1, sizeof(double));
-  int *rows = fm_calloc((size_t)maxm + 1, sizeof(int));
-  if (!v || !rows) {
-    free(rows);
-    ierr = 1;
-    goto out;
-  }
-  for (int a = 0; a < na; a++) {
-    int m = 0;
-    for (int t = cnt[a]; t < cnt[a + 1]; t++)
-      for (int i = node_ptr[members[t]]; i < node_ptr[members[t] + 1]; i++)
-        rows[m++] = i;
-    double *q = v; /* m x NB, column j at q + j*m: the kept columns */
-    double *w = v + (size_t)m * NB;
-    double *Ra = R + (size_t)a * NB * NB; /* k x NB, row-major */
-    int k = 0;
-    for (int c = 0; c < NB; c++) {
-      double n0 = 0.0;
-      for (int t = 0; t < m; t++) {
-        w[t] = B[(size_t)rows[t] * NB + c];
-        n0 += w[t] * w[t];
-      }
-      n0 = sqrt(n0);
-      for (int pass = 0; pass < 2; pass++)
-        for (int j = 0; j < k; j++) {
-          double s = 0.0;
-          for (int t = 0; t < m; t++)
-            s += q[(size_t)j * m + t] * w[t];
-          Ra[j * NB + c] += s;
-          for (int t = 0; t < m; t++)
-            w[t] -= s * q[(size_t)j * m + t];
-        }
-      double nw = 0.0;
-      for (int t = 0; t < m; t++)
-        nw += w[t] * w[t];
-      nw = sqrt(nw);
-      if (n0 > 0 && nw > 1e-10 * n0 && k < m) {
-        Ra[k * NB + c] = nw;
-        for (int t = 0; t < m; t++)
-          q[(size_t)k * m + t] = w[t] / nw;
-        k++;
-      }
-    }
-    k_of[a] = k;
-    for (int t = 0; t < m; t++)
-      for (int j = 0; j < k; j++)
-        Q[(size_t)rows[t] * NB + j] = q[(size_t)j * m + t];
-  }
-  free(rows);
-  /* coarse DOF offsets, P_tent, coarse near-null space */
-  *cptr = fm_calloc((size_t)na + 1, sizeof(int));
-  if (!*cptr) {
-    ierr = 1;
-    goto out;
-  }
-  for (int a = 0; a < na; a++)
-    (*cptr)[a + 1] = (*cptr)[a] + k_of[a];
-  const int nc = (*cptr)[na];
-  int64_t nnz = 0;
-  for (int I = 0; I < nnodes; I++)
-    if (agg[I] >= 0)
-      nnz += (int64_t)k_of[agg[I]] * (node_ptr[I + 1] - node_ptr[I]);
-  *Bc = fm_calloc((size_t)nc * NB + 1, sizeof(double));
-  if (!*Bc || fm_csr_scalar_alloc(Pt, n, nc, nnz)) {
-    ierr = 1;
-    goto out;
-  }
-  int64_t o = 0;
-  for (int I = 0; I < nnodes; I++)
-    for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++) {
-      if (agg[I] >= 0) {
-        const int a = agg[I];
-        for (int j = 0; j < k_of[a]; j++) {
-          Pt->col[o] = (*cptr)[a] + j;
-          Pt->val[o++] = Q[(size_t)i * NB + j];
-        }
-      }
-      Pt->ptr[i + 1] = o;
-    }
-  for (int a = 0; a < na; a++)
-    for (int j = 0; j < k_of[a]; j++)
-      memcpy(*Bc + (size_t)((*cptr)[a] + j) * NB,
-             R + (size_t)a * NB * NB + (size_t)j * NB, NB * sizeof(double));
-out:
-  free(cnt);
-  free(members);
-  free(k_of);
-  free(Q);
-  free(R);
-  free(v);
-  return ierr;
-}
-
+#undef RUN
 /* The six rigid-body modes at the nodes, centred and scaled, zero on
  * prescribed DOFs. */
 static int rigid_body_modes(int nnodes, const double *x,
@@ -525,8 +468,7 @@ static int rigid_body_modes(int nnodes, const double *x,
 }
 
 /* Dense Cholesky of the coarsest operator (lower factor, row-major). */
-static int coarse_factor(FmAmg *amg) {
-  const FmCsr *A = &amg->lev[amg->nlev - 1].A;
+static int coarse_factor(FmAmg *amg, const FmCsr *A) {
   const int n = A->nrows;
   double *L = fm_calloc((size_t)n * n + 1, sizeof(double));
   if (!L)
@@ -624,157 +566,96 @@ int fm_amg_coarse_inverse(const FmAmg *amg, double **inv) {
   return 0;
 }
 
-/* One level down: aggregates, P, R, the coarse operator, the coarse
- * near-null space and node offsets. */
-/* add the time since *t to phase k; *t = now */
-static void lap(FmAmg *amg, int k, double *t) {
-  const double t1 = now_seconds();
-  amg->t[k] += t1 - *t;
-  *t = t1;
-}
-
-static int coarsen(FmAmg *amg, int l, int nnodes, const int *node_ptr,
-                   const unsigned char *skip, const double *B, double **Bc,
-                   int **cptr) {
-  FmAmgLevel *L = &amg->lev[l], *C = &amg->lev[l + 1];
-  const int n = L->n;
-  int *node_of = fm_calloc((size_t)n + 1, sizeof(int));
-  int *agg = fm_calloc((size_t)nnodes + 1, sizeof(int));
-  Graph g;
-  memset(&g, 0, sizeof g);
-  FmCsr Pt, AP, AP2;
-  memset(&Pt, 0, sizeof Pt);
-  memset(&AP, 0, sizeof AP);
-  memset(&AP2, 0, sizeof AP2);
-  double *s = NULL;
-  int ierr = !node_of || !agg;
-  double t = now_seconds();
-  if (!ierr) {
-    for (int I = 0; I < nnodes; I++)
-      for (int i = node_ptr[I]; i < node_ptr[I + 1]; i++)
-        node_of[i] = I;
-    ierr =
-        build_graph(&L->A, nnodes, node_ptr, node_of, skip, amg->opt.theta, &g);
-  }
-  lap(amg, FM_AMG_T_GRAPH, &t);
-  if (!ierr)
-    L->nagg = aggregate(&g, skip, agg);
-  lap(amg, FM_AMG_T_AGGREGATE, &t);
-  if (!ierr)
-    ierr = tentative(n, nnodes, node_ptr, agg, L->nagg, B, &Pt, Bc, cptr);
-  lap(amg, FM_AMG_T_TENTATIVE, &t);
-  if (!ierr && Pt.ncols == 0) {
-    C->n = 0; /* nothing to coarsen: this level is the last */
-    goto out;
-  }
-  /* P = (I - w D^-1 A) P_tent, w = 4 / (3 lmax) */
-  if (!ierr) {
-    s = fm_calloc((size_t)n + 1, sizeof(double));
-    ierr = !s;
-  }
-  if (!ierr) {
-    const double w = 4.0 / (3.0 * (L->emax / 1.1));
-    for (int i = 0; i < n; i++)
-      s[i] = -w * L->dinv[i];
-  }
-  if (!ierr && amg->galerkin) {
-    /* elsewhere (the GPU): P, R and A_c stay there, A_c comes back */
-    ierr = amg->galerkin(amg->galerkin_ctx, l, &Pt, s, &C->A);
-    if (!ierr)
-      C->n = C->A.nrows;
-    lap(amg, FM_AMG_T_GALERKIN, &t);
-    goto out;
-  }
-  if (!ierr)
-    ierr = fm_csr_scalar_mult(&L->A, &Pt, &AP);
-  if (!ierr)
-    ierr = fm_csr_scalar_add_scaled(&Pt, s, &AP, &L->P);
-  lap(amg, FM_AMG_T_SMOOTH, &t);
-  if (!ierr)
-    ierr = fm_csr_scalar_transpose(&L->P, &L->R);
-  if (!ierr)
-    ierr = fm_csr_scalar_mult(&L->A, &L->P, &AP2);
-  if (!ierr)
-    ierr = fm_csr_scalar_mult(&L->R, &AP2, &C->A);
-  lap(amg, FM_AMG_T_GALERKIN, &t);
-  if (!ierr)
-    C->n = C->A.nrows;
-out:
-  free(node_of);
-  free(agg);
-  free(s);
-  graph_free(&g);
-  fm_csr_scalar_free(&Pt);
-  fm_csr_scalar_free(&AP);
-  fm_csr_scalar_free(&AP2);
-  return ierr;
-}
-
-static int level_smoother(FmAmg *amg, int l) {
-  FmAmgLevel *L = &amg->lev[l];
-  double t = now_seconds();
-  L->dinv = fm_calloc((size_t)L->n + 1, sizeof(double));
-  if (!L->dinv)
-    return 1;
-  FM_CALL(diag_inverse(&L->A, l, L->dinv));
-  double lmax;
-  FM_CALL(estimate_lmax(&L->A, L->dinv, &lmax));
-  L->emax = 1.1 * lmax;
-  lap(amg, FM_AMG_T_SMOOTHER, &t);
-  return 0;
-}
-
 static int setup_levels(FmAmg *amg, const double *x,
                         const unsigned char *fixed) {
+  const FmAmgDev *dev = &amg->dev;
   const int n0 = amg->lev[0].n, nn0 = n0 / 3;
-  double *B = NULL, *Bc = NULL;
-  int *node_ptr = fm_calloc((size_t)nn0 + 1, sizeof(int)), *cptr = NULL;
-  unsigned char *skip = fm_calloc((size_t)nn0 + 1, 1);
-  int nnodes = nn0, ierr = !node_ptr || !skip;
+  double *Bh = NULL;
+  int64_t *nph = fm_calloc((size_t)nn0 + 1, sizeof(int64_t));
+  unsigned char *skiph = fm_calloc((size_t)nn0 + 1, 1);
+  int nnodes = nn0, ierr = !nph || !skiph, any_skip = 0;
   if (!ierr)
-    ierr = rigid_body_modes(nn0, x, fixed, &B);
+    ierr = rigid_body_modes(nn0, x, fixed, &Bh);
   if (!ierr) {
     for (int I = 0; I <= nn0; I++)
-      node_ptr[I] = 3 * I;
+      nph[I] = 3 * (int64_t)I;
     /* nodes whose DOFs are all prescribed stay out of every aggregate */
-    for (int I = 0; fixed && I < nn0; I++)
-      skip[I] = fixed[3 * I] && fixed[3 * I + 1] && fixed[3 * I + 2];
+    for (int I = 0; fixed && I < nn0; I++) {
+      skiph[I] = fixed[3 * I] && fixed[3 * I + 1] && fixed[3 * I + 2];
+      any_skip |= skiph[I];
+    }
   }
+  /* level 0's inputs where the setup runs */
+  Pool keep = {dev, 0, 0, {0}};
+  double *B = NULL;
+  int64_t *node_ptr = NULL;
+  unsigned char *skip = NULL;
+  if (!ierr) {
+    B = pool_alloc(&keep, (size_t)n0 * NB * sizeof(double), "rigid-body modes");
+    node_ptr = pool_alloc(&keep, ((size_t)nn0 + 1) * sizeof(int64_t), "nodes");
+    skip = any_skip ? pool_alloc(&keep, (size_t)nn0 + 1, "prescribed nodes")
+                    : NULL;
+    ierr = !B || !node_ptr || (any_skip && !skip);
+  }
+  if (!ierr)
+    ierr = dev->put(dev->ctx, B, Bh, (size_t)n0 * NB * sizeof(double));
+  if (!ierr)
+    ierr =
+        dev->put(dev->ctx, node_ptr, nph, ((size_t)nn0 + 1) * sizeof(int64_t));
+  if (!ierr && skip)
+    ierr = dev->put(dev->ctx, skip, skiph, (size_t)nn0 + 1);
+  free(Bh);
+  free(nph);
+  free(skiph);
   int l = 0;
   while (!ierr) {
-    ierr = level_smoother(amg, l);
+    Pool pool = {dev, l, 0, {0}};
+    double t = now_seconds();
+    ierr = smoother_setup(amg, l, &pool);
+    lap(amg, FM_AMG_T_SMOOTHER, &t);
+    pool_release(&pool);
     if (ierr || amg->lev[l].n <= amg->opt.coarse_max ||
         l + 1 >= amg->opt.max_levels || l + 1 >= FM_AMG_MAX_LEVELS)
       break;
-    ierr = coarsen(amg, l, nnodes, node_ptr, skip, B, &Bc, &cptr);
-    if (ierr)
-      break;
+    int64_t *cptr = NULL;
+    double *Bc = NULL;
+    ierr = coarsen(amg, l, nnodes, node_ptr, skip, B, &pool, &cptr, &Bc);
+    pool_release(&pool);
     const int nc = amg->lev[l + 1].n;
-    if (nc == 0 || nc >= amg->lev[l].n) {
+    if (!ierr && (nc == 0 || nc >= amg->lev[l].n)) {
       /* no coarsening: this level is the last (drop what was built) */
-      fm_csr_scalar_free(&amg->lev[l].P);
-      fm_csr_scalar_free(&amg->lev[l].R);
-      fm_csr_scalar_free(&amg->lev[l + 1].A);
-      amg->lev[l + 1].n = 0;
+      if (nc > 0)
+        dev->drop(dev->ctx, l);
+      memset(&amg->lev[l + 1], 0, sizeof amg->lev[l + 1]);
+      amg->lev[l].pnnz = 0;
+      if (cptr)
+        dev->release(dev->ctx, cptr);
+      if (Bc)
+        dev->release(dev->ctx, Bc);
       break;
     }
-    free(B);
-    free(node_ptr);
-    free(skip);
+    /* the next level's nodes: this level's aggregates (none skipped) */
+    Pool next = {dev, l + 1, 0, {0}};
+    if (!ierr) {
+      next.p[next.n++] = cptr;
+      next.p[next.n++] = Bc;
+    } else {
+      if (cptr)
+        dev->release(dev->ctx, cptr);
+      if (Bc)
+        dev->release(dev->ctx, Bc);
+      break;
+    }
+    pool_release(&keep);
+    keep = next;
     B = Bc;
     node_ptr = cptr;
     nnodes = amg->lev[l].nagg;
     skip = NULL;
-    Bc = NULL;
-    cptr = NULL;
     l++;
     amg->nlev = l + 1;
   }
-  free(B);
-  free(Bc);
-  free(node_ptr);
-  free(cptr);
-  free(skip);
+  pool_release(&keep);
   /* the dense coarse solve: n^3/3 flops and n^2 doubles (twice on a GPU) */
   const int cap = amg->opt.coarse_max > 5000 ? 2 * amg->opt.coarse_max : 10000;
   if (!ierr && amg->lev[amg->nlev - 1].n > cap)
@@ -784,80 +665,126 @@ static int setup_levels(FmAmg *amg, const double *x,
   return ierr;
 }
 
-int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
-                 const FmAmgOptions *opt, FmAmg *amg) {
-  return fm_amg_setup_ex((FmCsr *)A, 0, x, fixed, opt, NULL, NULL, amg);
+static int setup_common(FmAmg *amg, const double *x, const unsigned char *fixed,
+                        double t0) {
+  FmAmgLevel *L0 = &amg->lev[0];
+  if (L0->Av.rows != L0->Av.cols || L0->Av.rows % 3 || L0->Av.rows < 3)
+    return fm_error("amg: the operator has %d x %d rows and columns (square, "
+                    "3 DOFs per node expected)",
+                    L0->Av.rows, L0->Av.cols);
+  if (amg->opt.cheb_degree < 1)
+    amg->opt.cheb_degree = 1;
+  amg->nlev = 1;
+  L0->n = L0->Av.rows;
+  FM_CALL(
+      amg->dev.get(amg->dev.ctx, &L0->nnz, L0->Av.ptr + L0->n, sizeof L0->nnz));
+  FM_CALL(setup_levels(amg, x, fixed));
+  double t = now_seconds();
+  FmAmgLevel *Lc = &amg->lev[amg->nlev - 1];
+  if (Lc->A.ptr && Lc->Av.ptr == Lc->A.ptr) {
+    FM_CALL(coarse_factor(amg, &Lc->A));
+  } else {
+    FmCsr Ac;
+    memset(&Ac, 0, sizeof Ac);
+    int ierr = amg->dev.download(amg->dev.ctx, &Lc->Av, &Ac);
+    if (!ierr)
+      ierr = coarse_factor(amg, &Ac);
+    fm_csr_scalar_free(&Ac);
+    FM_CALL(ierr);
+  }
+  lap(amg, FM_AMG_T_COARSE, &t);
+  for (int l = 0; l < amg->nlev && amg->dev.host; l++)
+    for (int k = 0; k < 4; k++)
+      if (!(amg->w[l][k] =
+                fm_calloc((size_t)amg->lev[l].n + 1, sizeof(double))))
+        return 1;
+  amg->setup_seconds = now_seconds() - t0;
+  if (amg->opt.verbose) {
+    printf("amg: %d levels, operator complexity %.2f, setup %.2f s on the "
+           "%s\n",
+           amg->nlev, fm_amg_complexity(amg), amg->setup_seconds,
+           amg->dev.host ? "host" : "GPU");
+    printf("amg:   phases: graph %.2f s, aggregation %.2f s, QR %.2f s, "
+           "P and Galerkin %.2f s, smoothers %.2f s, coarse Cholesky %.2f "
+           "s\n",
+           amg->t[FM_AMG_T_GRAPH], amg->t[FM_AMG_T_AGGREGATE],
+           amg->t[FM_AMG_T_TENTATIVE], amg->t[FM_AMG_T_GALERKIN],
+           amg->t[FM_AMG_T_SMOOTHER], amg->t[FM_AMG_T_COARSE]);
+    for (int l = 0; l < amg->nlev; l++)
+      printf("amg:   level %d: %d rows, %lld nonzeros, P %lld nonzeros, lmax "
+             "%.3g\n",
+             l, amg->lev[l].n, (long long)amg->lev[l].nnz,
+             (long long)amg->lev[l].pnnz, amg->lev[l].emax / 1.1);
+  }
+  return 0;
 }
 
-int fm_amg_setup_ex(FmCsr *A, int take, const double *x,
-                    const unsigned char *fixed, const FmAmgOptions *opt,
-                    FmAmgGalerkinFn galerkin, void *ctx, FmAmg *amg) {
-  const double t0 = now_seconds();
-  memset(amg, 0, sizeof *amg);
-  amg->galerkin = galerkin;
-  amg->galerkin_ctx = ctx;
+static void set_options(FmAmg *amg, const FmAmgOptions *opt) {
   if (opt)
     amg->opt = *opt;
   else
     fm_amg_default_options(&amg->opt);
-  if (A->nrows != A->ncols || A->nrows % 3)
-    return fm_error("amg: the operator has %d x %d rows and columns (square, "
-                    "3 DOFs per node expected)",
-                    A->nrows, A->ncols);
-  if (amg->opt.cheb_degree < 1)
-    amg->opt.cheb_degree = 1;
-  amg->nlev = 1;
-  amg->lev[0].n = A->nrows;
+}
+
+static FmAmgCsr view_of(const FmCsr *A) {
+  FmAmgCsr v = {A->nrows, A->ncols, A->ptr, A->col, A->val};
+  return v;
+}
+
+int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
+                 const FmAmgOptions *opt, FmAmg *amg) {
+  return fm_amg_setup_ex((FmCsr *)A, 0, x, fixed, opt, amg);
+}
+
+int fm_amg_setup_ex(FmCsr *A, int take, const double *x,
+                    const unsigned char *fixed, const FmAmgOptions *opt,
+                    FmAmg *amg) {
+  const double t0 = now_seconds();
+  memset(amg, 0, sizeof *amg);
+  fm_amg_host_dev(amg, &amg->dev);
+  set_options(amg, opt);
   int ierr = 0;
   if (take) {
     amg->lev[0].A = *A;
     memset(A, 0, sizeof *A);
   } else
     ierr = fm_csr_scalar_copy(A, &amg->lev[0].A);
-  if (!ierr)
-    ierr = setup_levels(amg, x, fixed);
-  double t = now_seconds();
-  if (!ierr)
-    ierr = coarse_factor(amg);
-  lap(amg, FM_AMG_T_COARSE, &t);
-  for (int l = 0; l < amg->nlev && !ierr; l++)
-    for (int k = 0; k < 4 && !ierr; k++) {
-      amg->w[l][k] = fm_calloc((size_t)amg->lev[l].n + 1, sizeof(double));
-      ierr = !amg->w[l][k];
-    }
+  if (!ierr) {
+    amg->lev[0].Av = view_of(&amg->lev[0].A);
+    ierr = setup_common(amg, x, fixed, t0);
+  }
   if (ierr) {
     fm_amg_free(amg);
     return 1;
   }
-  amg->setup_seconds = now_seconds() - t0;
-  if (amg->opt.verbose) {
-    printf("amg: %d levels, operator complexity %.2f, setup %.2f s\n",
-           amg->nlev, fm_amg_complexity(amg), amg->setup_seconds);
-    printf("amg:   phases: graph %.2f s, aggregation %.2f s, QR %.2f s, "
-           "smoothing P %.2f s, Galerkin %.2f s, smoothers %.2f s, coarse "
-           "Cholesky %.2f s\n",
-           amg->t[FM_AMG_T_GRAPH], amg->t[FM_AMG_T_AGGREGATE],
-           amg->t[FM_AMG_T_TENTATIVE], amg->t[FM_AMG_T_SMOOTH],
-           amg->t[FM_AMG_T_GALERKIN], amg->t[FM_AMG_T_SMOOTHER],
-           amg->t[FM_AMG_T_COARSE]);
-    for (int l = 0; l < amg->nlev; l++)
-      printf("amg:   level %d: %d rows, %lld nonzeros, P %lld nonzeros, lmax "
-             "%.3g\n",
-             l, amg->lev[l].n, (long long)amg->lev[l].A.ptr[amg->lev[l].n],
-             amg->lev[l].P.ptr ? (long long)amg->lev[l].P.ptr[amg->lev[l].n]
-                               : 0LL,
-             amg->lev[l].emax / 1.1);
+  return 0;
+}
+
+int fm_amg_setup_dev(const FmAmgDev *dev, const FmAmgCsr *A, const double *x,
+                     const unsigned char *fixed, const FmAmgOptions *opt,
+                     FmAmg *amg) {
+  const double t0 = now_seconds();
+  memset(amg, 0, sizeof *amg);
+  amg->dev = *dev;
+  set_options(amg, opt);
+  amg->lev[0].Av = *A;
+  if (setup_common(amg, x, fixed, t0)) {
+    fm_amg_free(amg);
+    return 1;
   }
   return 0;
 }
 
 void fm_amg_free(FmAmg *amg) {
   for (int l = 0; l < FM_AMG_MAX_LEVELS; l++) {
-    fm_csr_scalar_free(&amg->lev[l].A);
-    fm_csr_scalar_free(&amg->lev[l].P);
-    fm_csr_scalar_free(&amg->lev[l].R);
-    free(amg->lev[l].dinv);
-    amg->lev[l].dinv = NULL;
+    FmAmgLevel *L = &amg->lev[l];
+    fm_csr_scalar_free(&L->A);
+    fm_csr_scalar_free(&L->P);
+    fm_csr_scalar_free(&L->R);
+    if (L->dinv && amg->dev.release)
+      amg->dev.release(amg->dev.ctx, L->dinv);
+    L->dinv = NULL;
+    memset(&L->Av, 0, sizeof L->Av);
     for (int k = 0; k < 4; k++) {
       free(amg->w[l][k]);
       amg->w[l][k] = NULL;
@@ -868,11 +795,152 @@ void fm_amg_free(FmAmg *amg) {
   amg->nlev = 0;
 }
 
+/* ---- the host's FmAmgDev ---- */
+
+static void *host_alloc(void *ctx, size_t bytes, int level, const char *what) {
+  (void)ctx;
+  void *p = calloc(bytes > 0 ? bytes : 1, 1);
+  if (!p)
+    fm_error("amg: level %d, %s: out of memory (%.1f MB)", level, what,
+             (double)bytes / 1e6);
+  return p;
+}
+
+static void host_release(void *ctx, void *p) {
+  (void)ctx;
+  free(p);
+}
+
+static int host_move(void *ctx, void *dst, const void *src, size_t bytes) {
+  (void)ctx;
+  memcpy(dst, src, bytes);
+  return 0;
+}
+
+static int host_run(void *ctx, int step, int64_t n, const FmAmgArgs *a) {
+  (void)ctx;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1024) if (n > 4096)
+#endif
+  for (int64_t i = 0; i < n; i++)
+    fm_amg_step(step, i, a);
+  return 0;
+}
+
+static int host_scan(void *ctx, int64_t n, int64_t *v) {
+  (void)ctx;
+  int64_t s = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t c = v[i];
+    v[i] = s;
+    s += c;
+  }
+  v[n] = s;
+  return 0;
+}
+
+/* counting sort: stable */
+static int host_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
+  (void)ctx;
+  int64_t *c = fm_calloc((size_t)nkeys + 2, sizeof(int64_t));
+  if (!c)
+    return 1;
+  for (int i = 0; i < n; i++)
+    c[key[i] + 1]++;
+  for (int k = 0; k <= nkeys; k++)
+    c[k + 1] += c[k];
+  for (int i = 0; i < n; i++)
+    perm[c[key[i]]++] = i;
+  free(c);
+  return 0;
+}
+
+static int host_sum(void *ctx, int64_t n, const double *v, double *out) {
+  (void)ctx;
+  double s = 0.0;
+  for (int64_t i = 0; i < n; i++)
+    s += v[i];
+  *out = s;
+  return 0;
+}
+
+/* a non-owning FmCsr over a host view (the product routines read it) */
+static FmCsr csr_of(const FmAmgCsr *v) {
+  FmCsr A = {v->rows, v->cols, (int64_t *)v->ptr, (int *)v->col,
+             (double *)v->val};
+  return A;
+}
+
+static int host_spmv_view(void *ctx, const FmAmgCsr *A, const double *x,
+                          double *y) {
+  (void)ctx;
+  const FmCsr M = csr_of(A);
+  fm_csr_scalar_spmv(&M, 1.0, x, 0.0, y);
+  return 0;
+}
+
+static int host_galerkin(void *ctx, int l, const FmAmgCsr *Av,
+                         const FmAmgCsr *Ptv, const double *s, FmAmgCsr *Acv,
+                         int64_t *pnnz) {
+  FmAmg *amg = ctx;
+  FmAmgLevel *L = &amg->lev[l], *C = &amg->lev[l + 1];
+  const FmCsr A = csr_of(Av), Pt = csr_of(Ptv);
+  FmCsr AP, AP2;
+  memset(&AP, 0, sizeof AP);
+  memset(&AP2, 0, sizeof AP2);
+  int ierr = fm_csr_scalar_mult(&A, &Pt, &AP);
+  if (!ierr)
+    ierr = fm_csr_scalar_add_scaled(&Pt, s, &AP, &L->P);
+  if (!ierr)
+    ierr = fm_csr_scalar_transpose(&L->P, &L->R);
+  if (!ierr)
+    ierr = fm_csr_scalar_mult(&A, &L->P, &AP2);
+  if (!ierr)
+    ierr = fm_csr_scalar_mult(&L->R, &AP2, &C->A);
+  fm_csr_scalar_free(&AP);
+  fm_csr_scalar_free(&AP2);
+  if (ierr)
+    return 1;
+  *Acv = view_of(&C->A);
+  *pnnz = L->P.ptr[L->P.nrows];
+  return 0;
+}
+
+static void host_drop(void *ctx, int l) {
+  FmAmg *amg = ctx;
+  fm_csr_scalar_free(&amg->lev[l].P);
+  fm_csr_scalar_free(&amg->lev[l].R);
+  fm_csr_scalar_free(&amg->lev[l + 1].A);
+}
+
+static int host_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
+  (void)ctx;
+  const FmCsr M = csr_of(A);
+  return fm_csr_scalar_copy(&M, out);
+}
+
+void fm_amg_host_dev(FmAmg *amg, FmAmgDev *dev) {
+  memset(dev, 0, sizeof *dev);
+  dev->ctx = amg;
+  dev->host = 1;
+  dev->alloc = host_alloc;
+  dev->release = host_release;
+  dev->put = host_move;
+  dev->get = host_move;
+  dev->run = host_run;
+  dev->scan = host_scan;
+  dev->order = host_order;
+  dev->sum = host_sum;
+  dev->spmv = host_spmv_view;
+  dev->galerkin = host_galerkin;
+  dev->drop = host_drop;
+  dev->download = host_download;
+}
 double fm_amg_complexity(const FmAmg *amg) {
   double s = 0.0;
   for (int l = 0; l < amg->nlev; l++)
-    s += (double)amg->lev[l].A.ptr[amg->lev[l].n];
-  return s / (double)amg->lev[0].A.ptr[amg->lev[0].n];
+    s += (double)amg->lev[l].nnz;
+  return amg->lev[0].nnz > 0 ? s / (double)amg->lev[0].nnz : 1.0;
 }
 
 void fm_amg_describe(const FmAmg *amg, char *buf, size_t size) {
@@ -882,10 +950,9 @@ void fm_amg_describe(const FmAmg *amg, char *buf, size_t size) {
                   amg->lev[l].n);
   if (o > 0 && (size_t)o < size)
     snprintf(buf + o, size - (size_t)o,
-             " rows), operator complexity %.2f, setup %.2f s (Galerkin "
-             "products on the %s)",
+             " rows), operator complexity %.2f, setup %.2f s on the %s",
              fm_amg_complexity(amg), amg->setup_seconds,
-             amg->galerkin ? "GPU" : "host");
+             amg->dev.host ? "host" : "GPU");
 }
 
 void fm_amg_shape(const FmAmg *amg, FmAmgShape *s) {
@@ -948,9 +1015,8 @@ static int host_spmv(void *ctx, int l, int which, double alpha, const double *x,
                      double beta, double *y) {
   const FmAmg *amg = ctx;
   const FmAmgLevel *L = &amg->lev[l];
-  const FmCsr *M = which == FM_AMG_A   ? &L->A
-                   : which == FM_AMG_P ? &L->P
-                                       : &L->R;
+  const FmCsr A = csr_of(&L->Av);
+  const FmCsr *M = which == FM_AMG_A ? &A : which == FM_AMG_P ? &L->P : &L->R;
   fm_csr_scalar_spmv(M, alpha, x, beta, y);
   return 0;
 }
@@ -983,6 +1049,8 @@ static int host_coarse(void *ctx, const double *b, double *x) {
 }
 
 int fm_amg_apply(FmAmg *amg, const double *b, double *x) {
+  if (!amg->dev.host)
+    return fm_error("amg: the hierarchy is not in host memory");
   FmAmgOps o;
   memset(&o, 0, sizeof o);
   o.ctx = amg;

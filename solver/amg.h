@@ -1,13 +1,15 @@
 /* Smoothed-aggregation algebraic multigrid for the elasticity stiffness
  * (Vanek, Mandel and Brezina, Computing 56 (1996) 179-196), plain C.
  *
- * Setup (host): on every level, aggregate the node graph (three phases,
- * Vanek et al. section 4, with an optional strength threshold on the 3x3 /
- * kxk block norms); build the tentative prolongator from the near-null space
- * (the six rigid-body modes on the finest level) by a QR factorisation per
- * aggregate, whose R gives the next level's near-null space; smooth it once,
- * P = (I - 4/(3 lmax) D^-1 A) P_tent, lmax the largest eigenvalue of D^-1 A
- * from a few Lanczos steps; Galerkin coarse operator R A P with R = P^T;
+ * Setup, on the host or the GPU (one driver against a table of primitives,
+ * FmAmgDev, whose data-parallel steps are written once in amg_steps.h): on
+ * every level, aggregate the node graph (MIS(2) roots and their
+ * neighbours, Bell, Dalton and Olson 2012, with a strength threshold on the
+ * 3x3 / kxk block norms); build the tentative prolongator from the near-null
+ * space (the six rigid-body modes on the finest level) by a QR factorisation
+ * per aggregate, whose R gives the next level's near-null space; smooth it
+ * once, P = (I - 4/(3 lmax) D^-1 A) P_tent, lmax the largest eigenvalue of D^-1
+ * A from a few Lanczos steps; Galerkin coarse operator R A P with R = P^T;
  * until the level has at most coarse_max rows, where a dense Cholesky
  * factorisation solves exactly.  Smoother: Chebyshev polynomial of degree
  * cheb_degree in D^-1 A (D the diagonal) on [lmax/10, 1.1 lmax].
@@ -47,40 +49,79 @@ int fm_amg_options_from_env(FmAmgOptions *o);
  * solver.preconditioner: amg: ..."); returns 1. */
 int fm_amg_error_context(const char *case_path);
 
+/* A CSR matrix where the setup runs (host or device pointers), columns
+ * sorted within each row. */
+typedef struct {
+  int rows, cols;
+  const int64_t *ptr;
+  const int *col;
+  const double *val;
+} FmAmgCsr;
+
+struct FmAmgArgs; /* amg_steps.h */
+
+/* Where the setup runs: memory, the data-parallel steps of amg_steps.h and
+ * the few primitives between them.  The host's (fm_amg_host_dev) runs the
+ * steps in OpenMP loops; the GPU's (kernels/amg.cu) as kernels, with
+ * CUB scans and sorts and cuSPARSE products, so that the hierarchy of a
+ * GPU-assembled matrix is built where it is used.  Every int function
+ * returns 0, or 1 after fm_error. */
+typedef struct {
+  void *ctx;
+  int host; /* memory the host can read (fm_amg_apply can run) */
+  /* zeroed memory, or NULL after fm_error (level, what: for the message) */
+  void *(*alloc)(void *ctx, size_t bytes, int level, const char *what);
+  void (*release)(void *ctx, void *p);
+  int (*put)(void *ctx, void *dst, const void *src, size_t bytes);
+  int (*get)(void *ctx, void *dst, const void *src, size_t bytes);
+  /* fm_amg_step(step, i, a) for every i in [0, n), in any order */
+  int (*run)(void *ctx, int step, int64_t n, const struct FmAmgArgs *a);
+  /* exclusive prefix sum of v[0..n) in place; v[n] = the total */
+  int (*scan)(void *ctx, int64_t n, int64_t *v);
+  /* perm = 0..n-1 ordered by key (values in [0, nkeys]), stable */
+  int (*order)(void *ctx, int n, int nkeys, const int *key, int *perm);
+  /* *out (host) = sum of v[0..n) */
+  int (*sum)(void *ctx, int64_t n, const double *v, double *out);
+  /* y = A x */
+  int (*spmv)(void *ctx, const FmAmgCsr *A, const double *x, double *y);
+  /* P = Pt + diag(s) A Pt, R = P^T and Ac = R A P, kept as level l's P and
+   * R and level l+1's operator, whose view goes to *Ac; *pnnz: P's
+   * nonzeros */
+  int (*galerkin)(void *ctx, int l, const FmAmgCsr *A, const FmAmgCsr *Pt,
+                  const double *s, FmAmgCsr *Ac, int64_t *pnnz);
+  /* forget what galerkin(l) made (level l's P, R; level l+1's operator) */
+  void (*drop)(void *ctx, int l);
+  /* a copy of A on the host */
+  int (*download)(void *ctx, const FmAmgCsr *A, FmCsr *out);
+} FmAmgDev;
+
 typedef struct {
   int n;        /* rows */
-  FmCsr A;      /* operator */
-  FmCsr P, R;   /* to and from the next coarser level (not on the last) */
-  double *dinv; /* 1 / diagonal */
+  FmCsr A;      /* operator (host setup; level 0 only when taken over) */
+  FmCsr P, R;   /* to and from the next coarser level (host setup) */
+  FmAmgCsr Av;  /* the operator where the setup ran */
+  double *dinv; /* 1 / diagonal, where the setup ran */
   double emax;  /* upper end of the Chebyshev interval (1.1 lmax) */
   int nagg;     /* aggregates formed on this level (the next level's nodes) */
+  int64_t nnz;  /* nonzeros of the operator and of P */
+  int64_t pnnz;
 } FmAmgLevel;
 
 /* Named, timed phases of the setup (seconds, summed over the levels). */
 enum {
   FM_AMG_T_GRAPH,     /* strength graph */
-  FM_AMG_T_AGGREGATE, /* aggregation */
-  FM_AMG_T_TENTATIVE, /* QR per aggregate */
-  FM_AMG_T_SMOOTH,    /* A P_tent, P */
-  FM_AMG_T_GALERKIN,  /* R = P^T, A P, R (A P) */
+  FM_AMG_T_AGGREGATE, /* MIS(2) aggregation */
+  FM_AMG_T_TENTATIVE, /* QR per aggregate, P_tent */
+  FM_AMG_T_GALERKIN,  /* P = (I - w D^-1 A) P_tent, R = P^T, R A P */
   FM_AMG_T_SMOOTHER,  /* diagonals, eigenvalue estimates */
   FM_AMG_T_COARSE,    /* Cholesky of the coarsest level */
   FM_AMG_T_COUNT
 };
 
-/* The Galerkin step of level l done where the level's operator lives (the
- * GPU): from the tentative prolongator Pt (host) and the row scaling
- * s = -4/(3 lmax) D^-1 of the smoothing, build P = Pt + diag(s) A Pt,
- * R = P^T and A_c = R A P there, and return A_c on the host in *Ac (the
- * next level's aggregation and smoother estimates read it). */
-typedef int (*FmAmgGalerkinFn)(void *ctx, int level, const FmCsr *Pt,
-                               const double *s, FmCsr *Ac);
-
 typedef struct {
   FmAmgOptions opt;
+  FmAmgDev dev;
   double t[FM_AMG_T_COUNT];
-  FmAmgGalerkinFn galerkin; /* NULL: on the host (P, R kept here) */
-  void *galerkin_ctx;
   int nlev;
   FmAmgLevel lev[FM_AMG_MAX_LEVELS];
   double *chol; /* coarsest level: lower Cholesky factor, n x n row-major */
@@ -89,18 +130,27 @@ typedef struct {
   double setup_seconds;
 } FmAmg;
 
-/* Build the hierarchy of A (n = 3 nnodes rows, the DOFs of node i at 3i..),
- * x: 3 coordinates per node (the rigid-body modes), fixed: per DOF, 1 where
- * the DOF is prescribed (eliminated), may be NULL.  A is copied. */
+/* Build the hierarchy of A on the host (n = 3 nnodes rows, the DOFs of
+ * node i at 3i..), x: 3 coordinates per node (the rigid-body modes),
+ * fixed: per DOF, 1 where the DOF is prescribed (eliminated), may be NULL.
+ * A is copied. */
 int fm_amg_setup(const FmCsr *A, const double *x, const unsigned char *fixed,
                  const FmAmgOptions *opt, FmAmg *amg);
 /* The same, taking A over when take (A is left empty; no copy of the fine
- * operator), and with the Galerkin products done by galerkin(ctx, ...) when
- * not NULL: the levels' P and R then stay empty here (fm_amg_apply cannot
- * run). */
+ * operator). */
 int fm_amg_setup_ex(FmCsr *A, int take, const double *x,
                     const unsigned char *fixed, const FmAmgOptions *opt,
-                    FmAmgGalerkinFn galerkin, void *ctx, FmAmg *amg);
+                    FmAmg *amg);
+/* The same where dev runs it, from the view A of level 0's operator (which
+ * stays the caller's).  The hierarchy stays there: the levels' Av and dinv
+ * (dev's memory, freed by fm_amg_free unless a backend took them over and
+ * set them to NULL), their P and R with dev. */
+int fm_amg_setup_dev(const FmAmgDev *dev, const FmAmgCsr *A, const double *x,
+                     const unsigned char *fixed, const FmAmgOptions *opt,
+                     FmAmg *amg);
+/* The host's FmAmgDev (ctx: amg, whose levels receive P, R and the coarse
+ * operators). */
+void fm_amg_host_dev(FmAmg *amg, FmAmgDev *dev);
 void fm_amg_free(FmAmg *amg);
 
 /* x = M b: one V-cycle on the host (b and x of length lev[0].n). */

@@ -3,8 +3,8 @@
  * eliminated symmetrically exactly as in the reference backend
  * (backend_ref.c); CG runs on the GPU (kernels/cg.cu, cuSPARSE SpMV),
  * preconditioned by the smoothed-aggregation multigrid of solver/amg.c
- * (hierarchy built on the host from the GPU's matrix, V-cycles on the GPU:
- * kernels/amg.cu) or by 3x3 point-block Jacobi.  Only f goes up and only u
+ * (hierarchy built and V-cycles run on the GPU: kernels/amg.cu) or by 3x3
+ * point-block Jacobi.  Only f goes up and only u
  * comes down per solve, plus three doubles per CG iteration.  Logs nothing;
  * errors through fm_error.  Design and memory estimate: docs/gpu.md. */
 #include <limits.h>
@@ -377,75 +377,49 @@ static int cuda_assemble(FmBackend *be) {
   return ierr;
 }
 
-/* The eliminated stiffness down into a host CSR (the hierarchy is built
- * on the host: solver/amg.c). */
-static int download_matrix(const FmCudaData *d, FmCsr *S) {
-  return fm_cuda_download_csr(d->n, d->n, d->nnz, d->rowptr, d->col, d->val, S);
-}
-
-/* FmAmgGalerkinFn: the products of the multigrid setup on the GPU */
-static int cuda_galerkin(void *ctx, int level, const FmCsr *Pt, const double *s,
-                         FmCsr *Ac) {
-  CudaBackend *cb = ctx;
-  return fm_cuda_amg_galerkin(&cb->d, &cb->amg, level, Pt, s, Ac,
-                              cb->device_name);
-}
-
-/* Smoothed-aggregation multigrid: aggregation, tentative prolongators and
- * smoother estimates on the host from the GPU's matrix; the Galerkin
- * products on the host too (FEMORA_AMG_GALERKIN=host, the default while the
- * GPU variant is unverified) or on the GPU (=gpu: cuSPARSE SpGEMM); the
- * rest checked against the free GPU memory and copied up. */
+/* Smoothed-aggregation multigrid built on the GPU from the GPU's matrix
+ * (solver/amg.c's driver on kernels/amg.cu's FmAmgDev): nothing of the
+ * fine matrix comes down; then a check that the recovery arrays allocated
+ * later still fit. */
 static int setup_amg(FmBackend *be) {
   CudaBackend *cb = be->data;
   FmCudaData *d = &cb->d;
   const FmModel *md = be->md;
-  FmCsr S;
-  memset(&S, 0, sizeof S);
+  FmAmg amg;
+  memset(&amg, 0, sizeof amg);
   unsigned char *fixed = fm_calloc((size_t)d->n, 1);
   int ierr = !fixed;
-  if (!ierr)
-    ierr = download_matrix(d, &S);
   for (int k = 0; !ierr && k < md->ndir; k++)
     fixed[md->dir_dof[k]] = 1;
   FmAmgOptions opt;
   if (!ierr && fm_amg_options_from_env(&opt))
     ierr = fm_amg_error_context(md->cs.path);
-  FmAmg amg;
-  memset(&amg, 0, sizeof amg);
-  const char *gal = getenv("FEMORA_AMG_GALERKIN");
-  const int on_gpu = gal && !strcmp(gal, "gpu");
-  if (!ierr && gal && *gal && !on_gpu && strcmp(gal, "host"))
-    ierr = fm_error("%s: solver.preconditioner: FEMORA_AMG_GALERKIN=%s: must "
-                    "be host or gpu",
-                    md->cs.path, gal);
-  if (!ierr && fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, &opt,
-                               on_gpu ? cuda_galerkin : NULL, cb, &amg))
-    ierr = fm_amg_error_context(md->cs.path);
-  fm_csr_scalar_free(&S);
-  free(fixed);
-  FM_CALL(ierr);
-  size_t freeb = 0, total = 0;
-  const cudaError_t e = cudaMemGetInfo(&freeb, &total);
-  /* the hierarchy, and room for the recovery arrays allocated later (as in
-   * estimate_bytes) */
-  const size_t nn = (size_t)d->nn;
-  const size_t need = fm_cuda_amg_bytes(&amg) + 48 * nn +
-                      (8 * (size_t)d->npe + 16) * (size_t)d->nelem + 110 * nn;
-  if (e != cudaSuccess)
-    ierr = fm_cuda_fail("cudaMemGetInfo(&freeb, &total)", cudaGetErrorName(e),
-                        cudaGetErrorString(e), __FILE__, __LINE__);
-  else if (need > freeb)
-    ierr = fm_error("backend cuda: the multigrid hierarchy needs %.2f GiB of "
-                    "GPU memory, %.2f GiB free on %s (use solver: "
-                    "{preconditioner: jacobi} or --backend cpu)",
-                    gib((double)need), gib((double)freeb), cb->device_name);
+  FmAmgDev dev;
+  FmAmgCsr A0;
   if (!ierr)
-    ierr = fm_cuda_amg_upload(d, &amg, &cb->amg);
+    ierr = fm_cuda_amg_dev(d, &cb->amg, cb->device_name, &dev, &A0);
+  if (!ierr && fm_amg_setup_dev(&dev, &A0, md->mesh.x, fixed, &opt, &amg))
+    ierr = fm_amg_error_context(md->cs.path);
+  free(fixed);
+  if (!ierr)
+    ierr = fm_cuda_amg_finish(&amg, &cb->amg);
   if (!ierr)
     fm_amg_describe(&amg, be->pc_detail, sizeof be->pc_detail);
   fm_amg_free(&amg);
   FM_CALL(ierr);
+  size_t freeb = 0, total = 0;
+  FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
+  /* room for the recovery arrays allocated later (as in estimate_bytes) */
+  const size_t nn = (size_t)d->nn;
+  const size_t need =
+      48 * nn + (8 * (size_t)d->npe + 16) * (size_t)d->nelem + 110 * nn;
+  if (need > freeb)
+    return fm_error("backend cuda: after the multigrid setup (%.2f GiB), "
+                    "stress recovery needs %.2f GiB of GPU memory, %.2f GiB "
+                    "free on %s (use solver: {preconditioner: jacobi} or "
+                    "--backend cpu)",
+                    gib((double)cb->amg.bytes), gib((double)need),
+                    gib((double)freeb), cb->device_name);
   fm_cuda_amg_ops(&cb->amg, &cb->ops);
   return 0;
 }

@@ -87,9 +87,8 @@ static int setup_amg(FmBackend *be) {
   FM_CALL(fm_csr_to_scalar(&d->A, &S));
   /* the hierarchy takes the scalar matrix over and CG uses it from then on:
    * the block matrix goes (one copy of the fine operator, not three) */
-  const int ierr =
-      fm_amg_setup_ex(&S, 1, be->md->mesh.x, (const unsigned char *)d->fixed,
-                      &opt, NULL, NULL, &d->amg);
+  const int ierr = fm_amg_setup_ex(
+      &S, 1, be->md->mesh.x, (const unsigned char *)d->fixed, &opt, &d->amg);
   fm_csr_scalar_free(&S);
   if (!ierr)
     fm_csr_free(&d->A);

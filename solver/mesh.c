@@ -249,7 +249,7 @@ static int rd_raw(Rd *r, void *dst, size_t n, const char *what) {
 /* An "int" of the format (4 bytes in binary). */
 static int rd_int(Rd *r, int *v, const char *what) {
   if (r->binary) {
-    int32_t x;
+    int32_t x = 0;
     FM_CALL(rd_raw(r, &x, 4, what));
     *v = x;
     return 0;
@@ -266,7 +266,7 @@ static int rd_int(Rd *r, int *v, const char *what) {
 /* A "size_t" of the format (8 bytes in binary): counts and tags, >= 0. */
 static int rd_size(Rd *r, long long *v, const char *what) {
   if (r->binary) {
-    uint64_t x;
+    uint64_t x = 0;
     FM_CALL(rd_raw(r, &x, 8, what));
     if (x > (uint64_t)LLONG_MAX)
       return rd_fail(r, "%s %llu: out of range", what, (unsigned long long)x);
@@ -393,7 +393,7 @@ static int rd_mesh_format(Rd *r) {
   if (ftype == 1) {
     FM_CALL(rd_end_of_line(r));
     r->binary = 1;
-    int32_t one;
+    int32_t one = 0;
     FM_CALL(rd_raw(r, &one, 4, "the endianness check"));
     if (one == 1)
       r->swap = 0;

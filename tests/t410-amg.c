@@ -11,12 +11,14 @@
  *    fewer than a quarter of the iterations of point Jacobi (measured: 29
  *    and 2844 on this model, 85,293 DOFs);
  *  - a non-positive diagonal is refused with a message;
- *  - the Galerkin step handed to a callback (what the GPU backend does,
- *    FmAmgGalerkinFn) gives the same hierarchy as the built-in one.
+ *  - every free node lands in an aggregate;
+ *  - the data-parallel setup steps (amg_steps.h, what the GPU runs one
+ *    thread per index) give the same hierarchy in reverse index order.
  * Plain C: runs in every build, the GPU machine's included. */
 #include <string.h>
 
 #include "amg.h"
+#include "amg_steps.h"
 #include "csr.h"
 #include "error.h"
 #include "generate.h"
@@ -84,24 +86,23 @@ static void build_system(FmModel *md, FmCsr *S, unsigned char **pfixed) {
   *pfixed = fixed;
 }
 
-/* FmAmgGalerkinFn on the host, as the GPU does it: P = Pt + diag(s) A Pt,
- * R = P^T, A_c = R (A P); the level operators come from ctx (the hierarchy
- * being built), P and R are dropped. */
-static int host_galerkin(void *ctx, int l, const FmCsr *Pt, const double *s,
-                         FmCsr *Ac) {
-  FmAmg *amg = ctx;
-  const FmCsr *A = &amg->lev[l].A;
-  FmCsr AP, P, R, AP2;
-  int ierr = fm_csr_scalar_mult(A, Pt, &AP);
-  ierr = ierr || fm_csr_scalar_add_scaled(Pt, s, &AP, &P);
-  ierr = ierr || fm_csr_scalar_transpose(&P, &R);
-  ierr = ierr || fm_csr_scalar_mult(A, &P, &AP2);
-  ierr = ierr || fm_csr_scalar_mult(&R, &AP2, Ac);
-  fm_csr_scalar_free(&AP);
-  fm_csr_scalar_free(&P);
-  fm_csr_scalar_free(&R);
-  fm_csr_scalar_free(&AP2);
-  return ierr;
+/* The host's FmAmgDev with every data-parallel step run in reverse
+ * order of its index: a step that read what another index of the same
+ * step writes (a race on the GPU) would give a different hierarchy. */
+static int reverse_run(void *ctx, int step, int64_t n,
+                       const struct FmAmgArgs *a) {
+  (void)ctx;
+  for (int64_t i = n - 1; i >= 0; i--)
+    fm_amg_step(step, i, a);
+  return 0;
+}
+
+static int same_csr(const FmCsr *X, const FmCsr *Y) {
+  int same = X->nrows == Y->nrows && X->ncols == Y->ncols &&
+             X->ptr[X->nrows] == Y->ptr[Y->nrows];
+  for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)
+    same = X->col[k] == Y->col[k] && X->val[k] == Y->val[k];
+  return same;
 }
 
 /* preconditioned CG from x = 0, at most max_it iterations; returns the
@@ -214,25 +215,35 @@ int main(void) {
         leak += amg.lev[0].P.val[k] != 0.0;
   CHECK(leak == 0, "%d entries of P in prescribed rows", leak);
 
-  /* the same hierarchy with the Galerkin step in a callback */
+  /* every free node is in an aggregate: its rows of P are not empty */
+  int orphans = 0;
+  for (int i = 0; i < n; i++)
+    orphans += !fixed[i] && amg.lev[0].P.ptr[i + 1] == amg.lev[0].P.ptr[i];
+  CHECK(orphans == 0, "%d free DOFs without a coarse DOF", orphans);
+
+  /* the same hierarchy with the steps in another order */
   {
-    FmAmg cb;
-    if (fm_amg_setup_ex(&S, 0, md.mesh.x, fixed, &opt, host_galerkin, &cb,
-                        &cb)) {
+    FmAmg rv;
+    FmAmgDev dev;
+    fm_amg_host_dev(&rv, &dev);
+    dev.run = reverse_run;
+    const FmAmgCsr A0 = {S.nrows, S.ncols, S.ptr, S.col, S.val};
+    if (fm_amg_setup_dev(&dev, &A0, md.mesh.x, fixed, &opt, &rv)) {
       fprintf(stderr, "t410: %s\n", fm_error_message());
       return 1;
     }
-    CHECK(cb.nlev == amg.nlev, "%d levels with the callback, %d without",
-          cb.nlev, amg.nlev);
-    for (int l = 1; l < cb.nlev && l < amg.nlev; l++) {
-      const FmCsr *X = &cb.lev[l].A, *Y = &amg.lev[l].A;
-      int same = X->nrows == Y->nrows && X->ptr[X->nrows] == Y->ptr[Y->nrows];
-      for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)
-        same = X->col[k] == Y->col[k] && X->val[k] == Y->val[k];
-      CHECK(same, "level %d differs with the Galerkin callback", l);
+    CHECK(rv.nlev == amg.nlev, "%d levels in reverse order, %d forward",
+          rv.nlev, amg.nlev);
+    for (int l = 0; l < rv.nlev && l < amg.nlev; l++) {
+      CHECK(rv.lev[l].emax == amg.lev[l].emax, "level %d: lmax differs", l);
+      if (l > 0)
+        CHECK(same_csr(&rv.lev[l].A, &amg.lev[l].A),
+              "level %d differs with the steps in reverse order", l);
+      if (l + 1 < rv.nlev)
+        CHECK(same_csr(&rv.lev[l].P, &amg.lev[l].P),
+              "level %d: P differs with the steps in reverse order", l);
     }
-    CHECK(cb.lev[0].P.ptr == NULL, "P kept on the host with a callback");
-    fm_amg_free(&cb);
+    fm_amg_free(&rv);
   }
 
   /* the V-cycle is symmetric positive definite */

@@ -1,0 +1,440 @@
+/* The data-parallel steps of the multigrid setup (solver/amg.c), written
+ * once for the host and the GPU.
+ *
+ * Every step is a function of one index i (a node, a DOF row, an aggregate
+ * or a position) that reads shared inputs and writes only what belongs to
+ * i, so that the i may run in any order and at once: the host runs them in
+ * an OpenMP loop (amg.c), the GPU one thread per i (kernels/amg.cu).
+ * Prefix sums, sorting and sums between the steps are the backend's
+ * primitives (FmAmgDev in amg.h).  The aggregation is the parallel
+ * maximal-independent-set form of smoothed aggregation (Bell, Dalton and
+ * Olson, SIAM J. Sci. Comput. 34 (2012) C123-C152, section 4: MIS(2) roots
+ * from random tuples, then every node joins a neighbouring root); the
+ * tentative prolongator is Vanek, Mandel and Brezina (1996): a QR per
+ * aggregate of the near-null space.  See docs/gpu.md. */
+#ifndef FEMORA_AMG_STEPS_H
+#define FEMORA_AMG_STEPS_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "element.h" /* FM_HD */
+
+/* columns of the near-null space: the six rigid-body modes */
+#define FM_AMG_NB 6
+
+/* acc + a b with the product rounded before the sum, on the host and the
+ * GPU alike: nvcc would fuse it into one FMA (one rounding), so sums that
+ * decide something (a link over the strength threshold, a column kept by
+ * the QR) could differ from the host's and the hierarchies with them. */
+#ifdef __CUDA_ARCH__
+#define FM_AMG_MADD(acc, a, b) __dadd_rn((acc), __dmul_rn((a), (b)))
+#else
+#define FM_AMG_MADD(acc, a, b) ((acc) + (a) * (b))
+#endif
+
+enum {
+  FM_AMG_S_SORTED,     /* rows: cnt[i] = 1 where row i's columns are not
+                          strictly increasing */
+  FM_AMG_S_NODE_OF,    /* nodes: node_of[i] = I for the DOFs i of node I */
+  FM_AMG_S_DIAG_NORM,  /* nodes: dn[I] = ||A_II||_F */
+  FM_AMG_S_LINK_COUNT, /* nodes: cnt[I] = strong links of I */
+  FM_AMG_S_LINK_FILL,  /* nodes: adj, w from gptr (sorted by node) */
+  FM_AMG_S_MIS_INIT,   /* nodes: t[I] = (state, random, I) */
+  FM_AMG_S_MIS_MAX1,   /* nodes: m1[I] = max of t over I and its links */
+  FM_AMG_S_MIS_MAX2,   /* nodes: m2[I] = max of m1 over I and its links */
+  FM_AMG_S_MIS_UPDATE, /* nodes: t[I] from m2[I]; cnt[I] = undecided */
+  FM_AMG_S_ROOT_FLAG,  /* nodes: cnt[I] = 1 for the roots (MIS nodes) */
+  FM_AMG_S_ATTACH1,    /* nodes: agg1[I] = root of I or of its strongest
+                          root neighbour (cnt: the roots' numbers) */
+  FM_AMG_S_ATTACH2,    /* nodes: agg[I] = agg1[I], or its strongest
+                          neighbour's agg1 */
+  FM_AMG_S_LEFT_FLAG,  /* nodes: cnt[I] = 1 where no aggregate yet */
+  FM_AMG_S_LEFT_ID,    /* nodes: those become aggregates na + cnt[I] */
+  FM_AMG_S_AGG_KEY,    /* nodes: key[I] = agg[I], or na where skipped */
+  FM_AMG_S_AGG_START,  /* positions t of perm: start[a] = first of a */
+  FM_AMG_S_QR,         /* aggregates: Q rows, Rt, kof[a] */
+  FM_AMG_S_PT_COUNT,   /* rows: cnt[i] = coarse DOFs of i's aggregate */
+  FM_AMG_S_PT_FILL,    /* rows: P_tent's columns and values */
+  FM_AMG_S_BC_FILL,    /* aggregates: the coarse near-null space Bc */
+  FM_AMG_S_DINV,       /* rows: dinv[i] = 1 / A_ii; cnt[i] = 1 if not > 0 */
+  FM_AMG_S_SCALE,      /* rows: s[i] = c dinv[i] */
+  FM_AMG_S_LZ_INIT,    /* rows: r random, z = D^-1 r, p = z, prod = r z */
+  FM_AMG_S_LZ_PQ,      /* rows: prod = p q */
+  FM_AMG_S_LZ_UPDATE,  /* rows: r -= alpha q, z = D^-1 r, prod = r z */
+  FM_AMG_S_LZ_DIR,     /* rows: p = z + beta p */
+  FM_AMG_S_COUNT
+};
+
+/* Everything a step may read or write; each step uses a few of these (the
+ * comments of the enum above and of the functions below). */
+typedef struct FmAmgArgs {
+  int n, nnodes;       /* DOF rows and nodes of the level */
+  const int64_t *Aptr; /* the level's operator, CSR, columns */
+  const int *Acol;     /* sorted within each row */
+  const double *Aval;
+  const int64_t *node_ptr;   /* DOFs of node I: node_ptr[I] .. [I+1] */
+  int *node_of;              /* n: the node of each DOF */
+  const unsigned char *skip; /* nnodes (NULL: none): out of everything */
+  double theta;              /* strength threshold */
+  double *dn;                /* nnodes: diagonal block norms */
+  int64_t *cnt;              /* counts / flags (scanned in place) */
+  const int64_t *gptr;       /* nnodes + 1: strength graph offsets */
+  int *adj;                  /* linked nodes */
+  double *w;                 /* ||A_IJ||_F^2 of each link */
+  uint64_t *t, *m1, *m2;     /* MIS tuples */
+  int *agg1, *agg;           /* aggregate of each node (-1: none) */
+  int na;                    /* aggregates so far */
+  int *key;                  /* nnodes: sort keys */
+  const int *perm;           /* nnodes: nodes ordered by aggregate */
+  int64_t *start;            /* na + 1: first position of aggregate a */
+  const double *B;           /* n x FM_AMG_NB near-null space */
+  double *Q;                 /* n x FM_AMG_NB work: orthonormal rows */
+  double *Rt;                /* na x NB x NB: R of each aggregate */
+  int64_t *kof;              /* na + 1: coarse DOFs of aggregate a */
+  const int64_t *cptr;       /* na + 1: scanned kof (coarse offsets) */
+  const int64_t *Ptptr;      /* n + 1 */
+  int *Ptcol;
+  double *Ptval;
+  double *Bc;                   /* nc x FM_AMG_NB */
+  double *dinv, *s;             /* n */
+  double c, alpha, beta;        /* scalars of SCALE and the Lanczos steps */
+  double *r, *z, *p, *q, *prod; /* n: Lanczos vectors */
+} FmAmgArgs;
+
+/* ---- MIS tuples: state (2 bits), random (30 bits), node (32 bits) ---- */
+
+enum { FM_AMG_OUT = 0, FM_AMG_UNDECIDED = 1, FM_AMG_IN = 2 };
+
+FM_HD uint32_t fm_amg_hash(uint32_t x) {
+  /* a 32-bit integer mix (lowbias32) */
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
+FM_HD uint64_t fm_amg_tuple(int state, int I) {
+  return ((uint64_t)state << 62) |
+         ((uint64_t)(fm_amg_hash((uint32_t)I) >> 2) << 32) | (uint32_t)I;
+}
+
+FM_HD int fm_amg_state(uint64_t t) {
+  return (int)(t >> 62);
+}
+
+/* ---- the node graph ---- */
+
+/* Walk the distinct nodes J of node I's rows in increasing order (the rows
+ * are sorted and a node's DOFs are consecutive, so a merge of the rows),
+ * with acc = ||A_IJ||_F^2 over the nonzero entries.  mode 0: dn[I];
+ * 1: cnt[I] = strong links; 2: adj and w from gptr[I]. */
+FM_HD void fm_amg_node_links(const FmAmgArgs *a, int I, int mode) {
+  const int64_t r0 = a->node_ptr[I], r1 = a->node_ptr[I + 1];
+  int64_t cur[FM_AMG_NB], end[FM_AMG_NB];
+  const int k = (int)(r1 - r0);
+  for (int q = 0; q < k; q++) {
+    cur[q] = a->Aptr[r0 + q];
+    end[q] = a->Aptr[r0 + q + 1];
+  }
+  const int skipped = a->skip && a->skip[I];
+  int64_t o = mode == 2 ? a->gptr[I] : 0;
+  int links = 0;
+  double diag = 0.0;
+  for (;;) {
+    int J = -1;
+    for (int q = 0; q < k; q++)
+      if (cur[q] < end[q]) {
+        const int Jq = a->node_of[a->Acol[cur[q]]];
+        if (J < 0 || Jq < J)
+          J = Jq;
+      }
+    if (J < 0)
+      break;
+    double acc = 0.0;
+    for (int q = 0; q < k; q++)
+      while (cur[q] < end[q] && a->node_of[a->Acol[cur[q]]] == J) {
+        const double v = a->Aval[cur[q]];
+        acc = FM_AMG_MADD(acc, v, v);
+        cur[q]++;
+      }
+    if (J == I) {
+      diag = acc;
+      continue;
+    }
+    if (mode == 0 || skipped || !(acc > 0.0) || (a->skip && a->skip[J]))
+      continue;
+    if (a->theta > 0 && !(acc > a->theta * a->theta * a->dn[I] * a->dn[J]))
+      continue;
+    if (mode == 2 && o < a->gptr[I + 1]) { /* the count's links, no more */
+      a->adj[o] = J;
+      a->w[o] = acc;
+      o++;
+    }
+    links++;
+  }
+  if (mode == 0)
+    a->dn[I] = sqrt(diag);
+  else if (mode == 1)
+    a->cnt[I] = skipped ? 0 : links;
+}
+
+/* m[I] = max of t over I and its links */
+FM_HD void fm_amg_mis_max(const FmAmgArgs *a, int I, const uint64_t *t,
+                          uint64_t *m) {
+  uint64_t v = t[I];
+  for (int64_t e = a->gptr[I]; e < a->gptr[I + 1]; e++) {
+    const uint64_t u = t[a->adj[e]];
+    if (u > v)
+      v = u;
+  }
+  m[I] = v;
+}
+
+/* Bell et al. 2012, algorithm 3: an undecided node whose tuple is the
+ * largest within distance 2 joins the set; one within distance 2 of a set
+ * node leaves. */
+FM_HD void fm_amg_mis_update(const FmAmgArgs *a, int I) {
+  uint64_t t = a->t[I];
+  if (fm_amg_state(t) == FM_AMG_UNDECIDED) {
+    if (a->m2[I] == t)
+      t = fm_amg_tuple(FM_AMG_IN, I);
+    else if (fm_amg_state(a->m2[I]) == FM_AMG_IN)
+      t = fm_amg_tuple(FM_AMG_OUT, I);
+  }
+  a->t[I] = t;
+  a->cnt[I] = fm_amg_state(t) == FM_AMG_UNDECIDED;
+}
+
+/* The aggregate of I's most strongly linked neighbour J with
+ * from[J] >= 0 (ties: the smaller J), or -1; with roots, only set nodes
+ * count and from is their number. */
+FM_HD int fm_amg_strongest(const FmAmgArgs *a, int I, const int *from,
+                           const int64_t *roots) {
+  double best = -1.0;
+  int g = -1;
+  for (int64_t e = a->gptr[I]; e < a->gptr[I + 1]; e++) {
+    const int J = a->adj[e];
+    int gj;
+    if (roots)
+      gj = fm_amg_state(a->t[J]) == FM_AMG_IN ? (int)roots[J] : -1;
+    else
+      gj = from[J];
+    if (gj >= 0 && a->w[e] > best) {
+      best = a->w[e];
+      g = gj;
+    }
+  }
+  return g;
+}
+
+/* ---- the tentative prolongator ---- */
+
+/* Aggregate g: the rows of its DOFs (members in node order) hold B's rows
+ * on entry to Q; modified Gram-Schmidt, twice, over the FM_AMG_NB columns,
+ * dropping those dependent on the kept ones (norm <= 1e-10 of the
+ * original) or zero; the kept orthonormal columns land in Q's first kof[g]
+ * slots of each row and R (kof x NB, row-major) in Rt. */
+FM_HD void fm_amg_qr(const FmAmgArgs *a, int g) {
+  const int64_t t0 = a->start[g], t1 = a->start[g + 1];
+  double *Ra = a->Rt + (int64_t)g * FM_AMG_NB * FM_AMG_NB;
+  int64_t m = 0;
+  for (int64_t t = t0; t < t1; t++) {
+    const int I = a->perm[t];
+    for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++) {
+      for (int c = 0; c < FM_AMG_NB; c++)
+        a->Q[i * FM_AMG_NB + c] = a->B[i * FM_AMG_NB + c];
+      m++;
+    }
+  }
+  int k = 0;
+  for (int c = 0; c < FM_AMG_NB; c++) {
+    /* column c (slot c) against the kept ones (slots 0..k-1) */
+    double n0 = 0.0;
+    for (int64_t t = t0; t < t1; t++) {
+      const int I = a->perm[t];
+      for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
+        n0 = FM_AMG_MADD(n0, a->Q[i * FM_AMG_NB + c], a->Q[i * FM_AMG_NB + c]);
+    }
+    n0 = sqrt(n0);
+    for (int pass = 0; pass < 2; pass++)
+      for (int j = 0; j < k; j++) {
+        double s = 0.0;
+        for (int64_t t = t0; t < t1; t++) {
+          const int I = a->perm[t];
+          for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
+            s = FM_AMG_MADD(s, a->Q[i * FM_AMG_NB + j],
+                            a->Q[i * FM_AMG_NB + c]);
+        }
+        Ra[j * FM_AMG_NB + c] += s;
+        for (int64_t t = t0; t < t1; t++) {
+          const int I = a->perm[t];
+          for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
+            a->Q[i * FM_AMG_NB + c] = FM_AMG_MADD(a->Q[i * FM_AMG_NB + c], -s,
+                                                  a->Q[i * FM_AMG_NB + j]);
+        }
+      }
+    double nw = 0.0;
+    for (int64_t t = t0; t < t1; t++) {
+      const int I = a->perm[t];
+      for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
+        nw = FM_AMG_MADD(nw, a->Q[i * FM_AMG_NB + c], a->Q[i * FM_AMG_NB + c]);
+    }
+    nw = sqrt(nw);
+    if (n0 > 0 && nw > 1e-10 * n0 && k < m) {
+      Ra[k * FM_AMG_NB + c] = nw;
+      for (int64_t t = t0; t < t1; t++) {
+        const int I = a->perm[t];
+        for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
+          a->Q[i * FM_AMG_NB + k] = a->Q[i * FM_AMG_NB + c] / nw;
+      }
+      k++;
+    }
+  }
+  a->kof[g] = k;
+}
+
+/* a pseudo-random value in [-0.5, 0.5) for row i (the Lanczos start) */
+FM_HD double fm_amg_random(int64_t i) {
+  const uint32_t h = fm_amg_hash((uint32_t)i ^ 0x9E3779B9u) ^
+                     fm_amg_hash((uint32_t)(i >> 32) + 0x85EBCA6Bu);
+  return (double)h / 4294967296.0 - 0.5;
+}
+
+/* ---- one step at index i ---- */
+
+FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
+  const int i = (int)ii;
+  switch (step) {
+  case FM_AMG_S_SORTED: {
+    int bad = 0;
+    for (int64_t k = a->Aptr[i] + 1; k < a->Aptr[i + 1]; k++)
+      bad |= a->Acol[k] <= a->Acol[k - 1];
+    a->cnt[i] = bad;
+    break;
+  }
+  case FM_AMG_S_NODE_OF:
+    for (int64_t r = a->node_ptr[i]; r < a->node_ptr[i + 1]; r++)
+      a->node_of[r] = i;
+    break;
+  case FM_AMG_S_DIAG_NORM:
+    fm_amg_node_links(a, i, 0);
+    break;
+  case FM_AMG_S_LINK_COUNT:
+    fm_amg_node_links(a, i, 1);
+    break;
+  case FM_AMG_S_LINK_FILL:
+    fm_amg_node_links(a, i, 2);
+    break;
+  case FM_AMG_S_MIS_INIT:
+    a->t[i] =
+        fm_amg_tuple(a->skip && a->skip[i] ? FM_AMG_OUT : FM_AMG_UNDECIDED, i);
+    break;
+  case FM_AMG_S_MIS_MAX1:
+    fm_amg_mis_max(a, i, a->t, a->m1);
+    break;
+  case FM_AMG_S_MIS_MAX2:
+    fm_amg_mis_max(a, i, a->m1, a->m2);
+    break;
+  case FM_AMG_S_MIS_UPDATE:
+    fm_amg_mis_update(a, i);
+    break;
+  case FM_AMG_S_ROOT_FLAG:
+    a->cnt[i] = fm_amg_state(a->t[i]) == FM_AMG_IN;
+    break;
+  case FM_AMG_S_ATTACH1:
+    if (a->skip && a->skip[i])
+      a->agg1[i] = -1;
+    else if (fm_amg_state(a->t[i]) == FM_AMG_IN)
+      a->agg1[i] = (int)a->cnt[i];
+    else
+      a->agg1[i] = fm_amg_strongest(a, i, 0, a->cnt);
+    break;
+  case FM_AMG_S_ATTACH2:
+    if (a->agg1[i] >= 0 || (a->skip && a->skip[i]))
+      a->agg[i] = a->agg1[i];
+    else
+      a->agg[i] = fm_amg_strongest(a, i, a->agg1, 0);
+    break;
+  case FM_AMG_S_LEFT_FLAG:
+    a->cnt[i] = a->agg[i] < 0 && !(a->skip && a->skip[i]);
+    break;
+  case FM_AMG_S_LEFT_ID:
+    if (a->agg[i] < 0 && !(a->skip && a->skip[i]))
+      a->agg[i] = a->na + (int)a->cnt[i];
+    break;
+  case FM_AMG_S_AGG_KEY:
+    a->key[i] = a->agg[i] >= 0 ? a->agg[i] : a->na;
+    break;
+  case FM_AMG_S_AGG_START: {
+    const int kk = a->key[a->perm[i]];
+    const int kp = i > 0 ? a->key[a->perm[i - 1]] : -1;
+    for (int j = kp + 1; j <= kk; j++)
+      a->start[j] = i;
+    if (i == a->nnodes - 1)
+      for (int j = kk + 1; j <= a->na; j++)
+        a->start[j] = a->nnodes;
+    break;
+  }
+  case FM_AMG_S_QR:
+    fm_amg_qr(a, i);
+    break;
+  case FM_AMG_S_PT_COUNT: {
+    const int g = a->agg[a->node_of[i]];
+    a->cnt[i] = g >= 0 ? a->cptr[g + 1] - a->cptr[g] : 0;
+    break;
+  }
+  case FM_AMG_S_PT_FILL: {
+    const int g = a->agg[a->node_of[i]];
+    if (g < 0)
+      break;
+    const int64_t o = a->Ptptr[i], kg = a->cptr[g + 1] - a->cptr[g];
+    for (int64_t j = 0; j < kg; j++) {
+      a->Ptcol[o + j] = (int)(a->cptr[g] + j);
+      a->Ptval[o + j] = a->Q[(int64_t)i * FM_AMG_NB + j];
+    }
+    break;
+  }
+  case FM_AMG_S_BC_FILL:
+    for (int64_t j = 0; j < a->cptr[i + 1] - a->cptr[i]; j++)
+      for (int c = 0; c < FM_AMG_NB; c++)
+        a->Bc[(a->cptr[i] + j) * FM_AMG_NB + c] =
+            a->Rt[((int64_t)i * FM_AMG_NB + j) * FM_AMG_NB + c];
+    break;
+  case FM_AMG_S_DINV: {
+    double d = 0.0;
+    for (int64_t k = a->Aptr[i]; k < a->Aptr[i + 1]; k++)
+      if (a->Acol[k] == i)
+        d = a->Aval[k];
+    a->dinv[i] = d > 0.0 ? 1.0 / d : 0.0;
+    a->cnt[i] = !(d > 0.0);
+    break;
+  }
+  case FM_AMG_S_SCALE:
+    a->s[i] = a->c * a->dinv[i];
+    break;
+  case FM_AMG_S_LZ_INIT:
+    a->r[i] = fm_amg_random(ii);
+    a->z[i] = a->dinv[i] * a->r[i];
+    a->p[i] = a->z[i];
+    a->prod[i] = a->r[i] * a->z[i];
+    break;
+  case FM_AMG_S_LZ_PQ:
+    a->prod[i] = a->p[i] * a->q[i];
+    break;
+  case FM_AMG_S_LZ_UPDATE:
+    a->r[i] = FM_AMG_MADD(a->r[i], -a->alpha, a->q[i]);
+    a->z[i] = a->dinv[i] * a->r[i];
+    a->prod[i] = a->r[i] * a->z[i];
+    break;
+  case FM_AMG_S_LZ_DIR:
+    a->p[i] = FM_AMG_MADD(a->z[i], a->beta, a->p[i]);
+    break;
+  default:
+    break;
+  }
+}
+
+#endif
