@@ -22,23 +22,31 @@
 
 #include "../solver/amg_steps.h"
 
-static int make_mat(cusparseSpMatDescr_t *M, int rows, int cols, int64_t nnz,
-                    int *ptr, int *col, double *val) {
+static int make_mat_t(cusparseSpMatDescr_t *M, int rows, int cols, int64_t nnz,
+                      int *ptr, int *col, void *val, cudaDataType t) {
   FM_CUSPARSE_CHECK(cusparseCreateCsr(M, rows, cols, nnz, ptr, col, val,
                                       CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
-                                      CUSPARSE_INDEX_BASE_ZERO, CUDA_R_64F));
+                                      CUSPARSE_INDEX_BASE_ZERO, t));
   return 0;
+}
+
+static int make_mat(cusparseSpMatDescr_t *M, int rows, int cols, int64_t nnz,
+                    int *ptr, int *col, double *val) {
+  return make_mat_t(M, rows, cols, nnz, ptr, col, val, CUDA_R_64F);
 }
 
 /* SpMV buffer of M (x: input descriptor, y: output descriptor). */
 static int spmv_buffer(cusparseHandle_t sp, cusparseSpMatDescr_t M,
                        cusparseDnVecDescr_t x, cusparseDnVecDescr_t y,
-                       void **buf, size_t *total) {
+                       void **buf, size_t *total, int single) {
   const double one = 1.0, zero = 0.0;
+  const float onef = 1.0f, zerof = 0.0f;
   size_t bytes = 0;
   FM_CUSPARSE_CHECK(cusparseSpMV_bufferSize(
-      sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, M, x, &zero, y, CUDA_R_64F,
-      CUSPARSE_SPMV_ALG_DEFAULT, &bytes));
+      sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
+      single ? (const void *)&onef : (const void *)&one, M, x,
+      single ? (const void *)&zerof : (const void *)&zero, y,
+      single ? CUDA_R_32F : CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, &bytes));
   if (bytes > 0)
     FM_CUDA_CHECK(cudaMalloc(buf, bytes));
   *total += bytes;
@@ -59,15 +67,20 @@ extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
       cusparseDestroyDnVec(G->vin);
     if (G->vout)
       cusparseDestroyDnVec(G->vout);
-    void *p[] = {G->Aptr, G->Acol, G->Aval, G->Pptr, G->Pcol, G->Pval,
-                 G->Rptr, G->Rcol, G->Rval, G->dinv, G->b,    G->x,
-                 G->r,    G->d,    G->bufA, G->bufP, G->bufR, G->Aptr64};
+    void *p[] = {G->Aptr,  G->Acol,  G->Aval,  G->Pptr, G->Pcol, G->Pval,
+                 G->Rptr,  G->Rcol,  G->Rval,  G->dinv, G->b,    G->x,
+                 G->r,     G->d,     G->bufA,  G->bufP, G->bufR, G->Aptr64,
+                 G->Avalf, G->Pvalf, G->Rvalf, G->dinvf};
     for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
       if (p[k])
         cudaFree(p[k]);
   }
   if (g->cinv)
     cudaFree(g->cinv);
+  if (g->vtmp)
+    cusparseDestroyDnVec(g->vtmp);
+  if (g->tmpf)
+    cudaFree(g->tmpf);
   memset(g, 0, sizeof *g);
 }
 
@@ -719,8 +732,23 @@ extern "C" int fm_cuda_amg_dev(FmCudaData *d, FmCudaAmg *g,
   return 0;
 }
 
-static size_t csr_bytes(int rows, int nnz) {
-  return 4 * ((size_t)rows + 1) + 12 * (size_t)nnz;
+__global__ void to_float_kernel(int64_t n, const double *v, float *f) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x)
+    f[i] = (float)v[i];
+}
+
+/* *f = float copy of the n doubles at *v, which are freed (set NULL) */
+static int to_float(FmCudaAmg *g, int level, double **v, int64_t n, float **f) {
+  FM_CALL(dev_alloc((void **)f, (size_t)(n > 0 ? n : 1) * sizeof(float), level,
+                    "single-precision hierarchy", g->device_name));
+  if (n > 0) {
+    to_float_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, *v, *f);
+    FM_CUDA_CHECK_LAUNCH(to_float_kernel);
+  }
+  FM_CUDA_CHECK(cudaFree(*v)); /* waits for the kernel */
+  *v = NULL;
+  return 0;
 }
 
 extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
@@ -740,47 +768,80 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
     memset(&amg->lev[l].Av, 0, sizeof amg->lev[l].Av); /* pointed there */
   }
   g->nlev = nlev;
+  g->single = amg->opt.single && nlev > 1;
   fm_amg_shape(amg, &g->shape);
   size_t bytes = 0;
   for (int l = 0; l < nlev; l++) {
     FmCudaAmgLevel *G = &g->lev[l];
     G->n = amg->lev[l].n;
+    G->single = g->single && l > 0;
     G->dinv = amg->lev[l].dinv; /* taken over */
     amg->lev[l].dinv = NULL;
-    const size_t vb = ((size_t)G->n + 1) * sizeof(double);
-    double **vecs[] = {&G->r, &G->d, &G->b, &G->x};
+    if (G->single) {
+      FM_CALL(to_float(g, l, &G->dinv, G->n, &G->dinvf));
+      FM_CALL(to_float(g, l, &G->Aval, G->Annz, &G->Avalf));
+    }
+    if (g->single && l + 1 < nlev) {
+      FM_CALL(to_float(g, l, &G->Pval, G->Pnnz, &G->Pvalf));
+      FM_CALL(to_float(g, l, &G->Rval, G->Rnnz, &G->Rvalf));
+    }
+    const size_t es = G->single ? sizeof(float) : sizeof(double);
+    const cudaDataType t = G->single ? CUDA_R_32F : CUDA_R_64F;
+    const size_t vb = ((size_t)G->n + 1) * es;
+    void **vecs[] = {&G->r, &G->d, &G->b, &G->x};
     for (int k = 0; k < (l > 0 ? 4 : 2); k++) {
-      FM_CUDA_CHECK(cudaMalloc((void **)vecs[k], vb));
+      FM_CUDA_CHECK(cudaMalloc(vecs[k], vb));
       FM_CUDA_CHECK(cudaMemset(*vecs[k], 0, vb));
     }
     bytes += (l > 0 ? 5 : 3) * vb;
     if (l == 0) {
       FM_CALL(make_mat(&G->A, d->n, d->n, d->nnz, d->rowptr, d->col, d->val));
     } else {
-      FM_CALL(make_mat(&G->A, G->n, G->n, G->Annz, G->Aptr, G->Acol, G->Aval));
-      bytes += csr_bytes(G->n, G->Annz);
+      FM_CALL(make_mat_t(&G->A, G->n, G->n, G->Annz, G->Aptr, G->Acol,
+                         G->single ? (void *)G->Avalf : (void *)G->Aval, t));
+      bytes += ((size_t)G->n + 1) * 4 + (4 + es) * (size_t)G->Annz;
     }
-    FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vin, G->n, G->d, CUDA_R_64F));
-    FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vout, G->n, G->r, CUDA_R_64F));
+    FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vin, G->n, G->d, t));
+    FM_CUSPARSE_CHECK(cusparseCreateDnVec(&G->vout, G->n, G->r, t));
     if (l + 1 < nlev) {
       const int nc = amg->lev[l + 1].n;
       if (!G->Pptr || G->nc != nc)
         return fm_error("amg: internal: level %d has no prolongator to %d "
                         "rows",
                         l, nc);
-      FM_CALL(make_mat(&G->P, G->n, nc, G->Pnnz, G->Pptr, G->Pcol, G->Pval));
-      FM_CALL(make_mat(&G->R, nc, G->n, G->Rnnz, G->Rptr, G->Rcol, G->Rval));
-      bytes += csr_bytes(G->n, G->Pnnz) + csr_bytes(nc, G->Rnnz);
+      const cudaDataType tp = g->single ? CUDA_R_32F : CUDA_R_64F;
+      FM_CALL(make_mat_t(&G->P, G->n, nc, G->Pnnz, G->Pptr, G->Pcol,
+                         g->single ? (void *)G->Pvalf : (void *)G->Pval, tp));
+      FM_CALL(make_mat_t(&G->R, nc, G->n, G->Rnnz, G->Rptr, G->Rcol,
+                         g->single ? (void *)G->Rvalf : (void *)G->Rval, tp));
+      const size_t ep = g->single ? 4 : 8;
+      bytes += ((size_t)G->n + 1) * 4 + (4 + ep) * (size_t)G->Pnnz +
+               ((size_t)nc + 1) * 4 + (4 + ep) * (size_t)G->Rnnz;
     }
+  }
+  /* single: level 0's vectors meet P_0 and R_0 through a float copy */
+  if (g->single) {
+    const size_t tb = ((size_t)d->n + 1) * sizeof(float);
+    FM_CUDA_CHECK(cudaMalloc((void **)&g->tmpf, tb));
+    FM_CUDA_CHECK(cudaMemset(g->tmpf, 0, tb));
+    FM_CUSPARSE_CHECK(cusparseCreateDnVec(&g->vtmp, d->n, g->tmpf, CUDA_R_32F));
+    bytes += tb;
   }
   size_t bufs = 0;
   for (int l = 0; l < nlev; l++) {
     FmCudaAmgLevel *G = &g->lev[l];
-    FM_CALL(spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs));
+    FM_CALL(
+        spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs, G->single));
     if (l + 1 < nlev) {
       FmCudaAmgLevel *C = &g->lev[l + 1];
-      FM_CALL(spmv_buffer(g->sp, G->P, C->vin, G->vout, &G->bufP, &bufs));
-      FM_CALL(spmv_buffer(g->sp, G->R, G->vin, C->vout, &G->bufR, &bufs));
+      /* level 0's side of P_0 and R_0 is the float copy when single */
+      cusparseDnVecDescr_t fine_in = G->vin, fine_out = G->vout;
+      if (g->single && l == 0)
+        fine_in = fine_out = g->vtmp;
+      FM_CALL(spmv_buffer(g->sp, G->P, C->vin, fine_out, &G->bufP, &bufs,
+                          g->single));
+      FM_CALL(spmv_buffer(g->sp, G->R, fine_in, C->vout, &G->bufR, &bufs,
+                          g->single));
     }
   }
   double *inv = NULL;
@@ -798,68 +859,116 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
 
 /* ---- the operations of the V-cycle ---- */
 
-static int op_spmv(void *ctx, int l, int which, double alpha, const double *x,
-                   double beta, double *y) {
-  FmCudaAmg *g = (FmCudaAmg *)ctx;
-  FmCudaAmgLevel *G = &g->lev[l];
-  cusparseSpMatDescr_t M;
-  cusparseDnVecDescr_t vx, vy;
-  void *buf;
-  if (which == FM_AMG_A) {
-    M = G->A;
-    vx = G->vin;
-    vy = G->vout;
-    buf = G->bufA;
-  } else if (which == FM_AMG_P) {
-    M = G->P;
-    vx = g->lev[l + 1].vin;
-    vy = G->vout;
-    buf = G->bufP;
-  } else {
-    M = G->R;
-    vx = G->vin;
-    vy = g->lev[l + 1].vout;
-    buf = G->bufR;
-  }
+/* y = alpha M x + beta y through descriptors vx, vy, in the precision of
+ * M (single: float scalars and vectors) */
+static int spmv_desc(FmCudaAmg *g, cusparseSpMatDescr_t M,
+                     cusparseDnVecDescr_t vx, const void *x,
+                     cusparseDnVecDescr_t vy, void *y, double alpha,
+                     double beta, int single, void *buf) {
   FM_CUSPARSE_CHECK(cusparseDnVecSetValues(vx, (void *)x));
   FM_CUSPARSE_CHECK(cusparseDnVecSetValues(vy, y));
-  FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
-                                 &alpha, M, vx, &beta, vy, CUDA_R_64F,
-                                 CUSPARSE_SPMV_ALG_DEFAULT, buf));
+  if (single) {
+    const float af = (float)alpha, bf = (float)beta;
+    FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &af,
+                                   M, vx, &bf, vy, CUDA_R_32F,
+                                   CUSPARSE_SPMV_ALG_DEFAULT, buf));
+  } else {
+    FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                   &alpha, M, vx, &beta, vy, CUDA_R_64F,
+                                   CUSPARSE_SPMV_ALG_DEFAULT, buf));
+  }
   return 0;
 }
 
-static int op_copy(void *ctx, int n, const double *x, double *y) {
-  (void)ctx;
-  FM_CUDA_CHECK(cudaMemcpyAsync(y, x, (size_t)n * sizeof(double),
-                                cudaMemcpyDeviceToDevice, 0));
+__global__ void double_to_float_kernel(int n, const double *x, float *f) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x)
+    f[i] = (float)x[i];
+}
+
+/* y = alpha f + beta y (beta 0: y not read), f float, y double */
+__global__ void float_axpby_kernel(int n, double alpha, const float *f,
+                                   double beta, double *y) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x)
+    y[i] = alpha * (double)f[i] + (beta != 0.0 ? beta * y[i] : 0.0);
+}
+
+static int op_spmv(void *ctx, int l, int which, double alpha, const void *x,
+                   double beta, void *y) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  FmCudaAmgLevel *G = &g->lev[l];
+  if (which == FM_AMG_A)
+    return spmv_desc(g, G->A, G->vin, x, G->vout, y, alpha, beta, G->single,
+                     G->bufA);
+  FmCudaAmgLevel *C = &g->lev[l + 1];
+  const int fine_double = g->single && l == 0; /* level 0 meets float P, R */
+  if (which == FM_AMG_R) {
+    if (!fine_double)
+      return spmv_desc(g, G->R, G->vin, x, C->vout, y, alpha, beta, g->single,
+                       G->bufR);
+    double_to_float_kernel<<<fm_cuda_blocks(G->n), FM_CUDA_THREADS>>>(
+        G->n, (const double *)x, g->tmpf);
+    FM_CUDA_CHECK_LAUNCH(double_to_float_kernel);
+    return spmv_desc(g, G->R, g->vtmp, g->tmpf, C->vout, y, alpha, beta, 1,
+                     G->bufR);
+  }
+  if (!fine_double)
+    return spmv_desc(g, G->P, C->vin, x, G->vout, y, alpha, beta, g->single,
+                     G->bufP);
+  FM_CALL(
+      spmv_desc(g, G->P, C->vin, x, g->vtmp, g->tmpf, 1.0, 0.0, 1, G->bufP));
+  float_axpby_kernel<<<fm_cuda_blocks(G->n), FM_CUDA_THREADS>>>(
+      G->n, alpha, g->tmpf, beta, (double *)y);
+  FM_CUDA_CHECK_LAUNCH(float_axpby_kernel);
   return 0;
 }
 
-/* d = c1 d + c2 Dinv r (d not read when c1 == 0); x = d or x += d */
-__global__ void cheb_kernel(int n, double c1, double c2, const double *dinv,
-                            const double *r, double *d, double *x, int x_zero) {
+static int op_copy(void *ctx, int l, const void *x, void *y) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  const FmCudaAmgLevel *G = &g->lev[l];
+  const size_t es = G->single ? sizeof(float) : sizeof(double);
+  FM_CUDA_CHECK(
+      cudaMemcpyAsync(y, x, (size_t)G->n * es, cudaMemcpyDeviceToDevice, 0));
+  return 0;
+}
+
+/* d = c1 d + c2 Dinv r (d not read when c1 == 0); x = d or x += d; in the
+ * level's precision T */
+template <typename T>
+__global__ void cheb_kernel(int n, T c1, T c2, const T *dinv, const T *r, T *d,
+                            T *x, int x_zero) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
        i += gridDim.x * blockDim.x) {
-    const double di = (c1 == 0.0 ? 0.0 : c1 * d[i]) + c2 * dinv[i] * r[i];
+    const T di = (c1 == T(0) ? T(0) : c1 * d[i]) + c2 * dinv[i] * r[i];
     d[i] = di;
     x[i] = x_zero ? di : x[i] + di;
   }
 }
 
-static int op_cheb(void *ctx, int l, double c1, double c2, const double *r,
-                   double *d, double *x, int x_zero) {
+static int op_cheb(void *ctx, int l, double c1, double c2, const void *r,
+                   void *d, void *x, int x_zero) {
   FmCudaAmg *g = (FmCudaAmg *)ctx;
-  const int n = g->lev[l].n;
-  cheb_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, c1, c2, g->lev[l].dinv,
-                                                      r, d, x, x_zero);
-  FM_CUDA_CHECK_LAUNCH(cheb_kernel);
+  const FmCudaAmgLevel *G = &g->lev[l];
+  const int n = G->n;
+  if (G->single) {
+    cheb_kernel<float><<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(
+        n, (float)c1, (float)c2, G->dinvf, (const float *)r, (float *)d,
+        (float *)x, x_zero);
+    FM_CUDA_CHECK_LAUNCH(cheb_kernel<float>);
+  } else {
+    cheb_kernel<double><<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(
+        n, c1, c2, G->dinv, (const double *)r, (double *)d, (double *)x,
+        x_zero);
+    FM_CUDA_CHECK_LAUNCH(cheb_kernel<double>);
+  }
   return 0;
 }
 
-/* x = M b, M dense n x n row-major: one warp per row */
-__global__ void dense_kernel(int n, const double *M, const double *b,
-                             double *x) {
+/* x = M b, M dense n x n row-major (double), b and x of type T: one warp
+ * per row */
+template <typename T>
+__global__ void dense_kernel(int n, const double *M, const T *b, T *x) {
   const int lane = threadIdx.x & 31;
   const int warps = (gridDim.x * blockDim.x) >> 5;
   for (int i = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; i < n;
@@ -867,19 +976,25 @@ __global__ void dense_kernel(int n, const double *M, const double *b,
     const double *row = M + (size_t)i * n;
     double s = 0.0;
     for (int j = lane; j < n; j += 32)
-      s += row[j] * b[j];
+      s += row[j] * (double)b[j];
     for (int o = 16; o > 0; o >>= 1)
       s += __shfl_down_sync(0xffffffffu, s, o);
     if (lane == 0)
-      x[i] = s;
+      x[i] = (T)s;
   }
 }
 
-static int op_coarse(void *ctx, const double *b, double *x) {
+static int op_coarse(void *ctx, const void *b, void *x) {
   FmCudaAmg *g = (FmCudaAmg *)ctx;
-  dense_kernel<<<fm_cuda_blocks(32LL * g->nc), FM_CUDA_THREADS>>>(
-      g->nc, g->cinv, b, x);
-  FM_CUDA_CHECK_LAUNCH(dense_kernel);
+  if (g->lev[g->nlev - 1].single) {
+    dense_kernel<float><<<fm_cuda_blocks(32LL * g->nc), FM_CUDA_THREADS>>>(
+        g->nc, g->cinv, (const float *)b, (float *)x);
+    FM_CUDA_CHECK_LAUNCH(dense_kernel<float>);
+  } else {
+    dense_kernel<double><<<fm_cuda_blocks(32LL * g->nc), FM_CUDA_THREADS>>>(
+        g->nc, g->cinv, (const double *)b, (double *)x);
+    FM_CUDA_CHECK_LAUNCH(dense_kernel<double>);
+  }
   return 0;
 }
 

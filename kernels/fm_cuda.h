@@ -88,18 +88,23 @@ typedef struct {
 } FmCudaData;
 
 /* One level of the multigrid hierarchy on the device (kernels/amg.cu):
- * scalar CSR operators with 32-bit offsets and columns, double values.
- * Level 0's A is the stiffness of FmCudaData (not owned here).  Aptr64:
- * the operator's offsets widened to 64 bits for the setup's steps
- * (amg_steps.h), freed when the setup is done. */
+ * scalar CSR operators with 32-bit offsets and columns, double values
+ * (float, the *f arrays, for the operators below level 0 and every P and R
+ * with a single-precision cycle: FmAmgOptions.single; the double values
+ * are then freed).  Level 0's A is the stiffness of FmCudaData (not owned
+ * here).  Aptr64: the operator's offsets widened to 64 bits for the setup's
+ * steps (amg_steps.h), freed when the setup is done. */
 typedef struct {
   int n;
+  int single; /* this level's operator, diagonal and vectors in float */
   int Annz, Pnnz, Rnnz, nc; /* nc: columns of P (the next level's rows) */
   int *Aptr, *Acol, *Pptr, *Pcol, *Rptr, *Rcol;
   double *Aval, *Pval, *Rval;
+  float *Avalf, *Pvalf, *Rvalf;
   int64_t *Aptr64;
   double *dinv;
-  double *b, *x, *r, *d; /* work vectors (b, x unused on level 0) */
+  float *dinvf;
+  void *b, *x, *r, *d; /* work vectors (b, x unused on level 0) */
   cusparseSpMatDescr_t A, P, R;
   cusparseDnVecDescr_t vin, vout; /* length n */
   void *bufA, *bufP, *bufR;
@@ -113,6 +118,10 @@ typedef struct {
   cusparseHandle_t sp; /* FmCudaData's handle */
   FmCudaData *d;       /* the stiffness (level 0) */
   const char *device_name;
+  int single;  /* P and R in float, levels >= 1 in float */
+  float *tmpf; /* single: a level-0 vector in float (R_0's input, P_0's
+                  output) */
+  cusparseDnVecDescr_t vtmp;
   FmAmgShape shape;
   size_t bytes; /* device memory of the hierarchy */
 } FmCudaAmg;

@@ -26,6 +26,7 @@ void fm_amg_default_options(FmAmgOptions *o) {
   o->coarse_max = 1500;
   o->max_levels = 10;
   o->verbose = 0;
+  o->single = 0;
 }
 
 /* The number in environment variable name, if set, into *x; it must lie
@@ -64,6 +65,12 @@ int fm_amg_options_from_env(FmAmgOptions *o) {
   d = o->verbose;
   FM_CALL(env_number("FEMORA_AMG_VERBOSE", 0, 1, 1, &d));
   o->verbose = (int)d;
+  const char *p = getenv("FEMORA_AMG_PRECISION");
+  if (p && *p) {
+    if (strcmp(p, "single") && strcmp(p, "double"))
+      return fm_error("FEMORA_AMG_PRECISION=%s: must be double or single", p);
+    o->single = !strcmp(p, "single");
+  }
   return 0;
 }
 
@@ -665,6 +672,9 @@ static int setup_levels(FmAmg *amg, const double *x,
   return ierr;
 }
 
+static int lev_single(const FmAmg *amg, int l);
+static int host_single(FmAmg *amg);
+
 static int setup_common(FmAmg *amg, const double *x, const unsigned char *fixed,
                         double t0) {
   FmAmgLevel *L0 = &amg->lev[0];
@@ -693,11 +703,18 @@ static int setup_common(FmAmg *amg, const double *x, const unsigned char *fixed,
     FM_CALL(ierr);
   }
   lap(amg, FM_AMG_T_COARSE, &t);
+  if (amg->dev.host && amg->opt.single)
+    FM_CALL(host_single(amg));
   for (int l = 0; l < amg->nlev && amg->dev.host; l++)
     for (int k = 0; k < 4; k++)
       if (!(amg->w[l][k] =
-                fm_calloc((size_t)amg->lev[l].n + 1, sizeof(double))))
+                fm_calloc((size_t)amg->lev[l].n + 1,
+                          lev_single(amg, l) ? sizeof(float) : sizeof(double))))
         return 1;
+  const int nc = amg->lev[amg->nlev - 1].n;
+  for (int k = 0; k < 2 && amg->dev.host; k++)
+    if (!(amg->cw[k] = fm_calloc((size_t)nc + 1, sizeof(double))))
+      return 1;
   amg->setup_seconds = now_seconds() - t0;
   if (amg->opt.verbose) {
     printf("amg: %d levels, operator complexity %.2f, setup %.2f s on the "
@@ -784,6 +801,11 @@ void fm_amg_free(FmAmg *amg) {
     if (L->dinv && amg->dev.release)
       amg->dev.release(amg->dev.ctx, L->dinv);
     L->dinv = NULL;
+    free(L->Af);
+    free(L->Pf);
+    free(L->Rf);
+    free(L->dinvf);
+    L->Af = L->Pf = L->Rf = L->dinvf = NULL;
     memset(&L->Av, 0, sizeof L->Av);
     for (int k = 0; k < 4; k++) {
       free(amg->w[l][k]);
@@ -792,6 +814,9 @@ void fm_amg_free(FmAmg *amg) {
   }
   free(amg->chol);
   amg->chol = NULL;
+  free(amg->cw[0]);
+  free(amg->cw[1]);
+  amg->cw[0] = amg->cw[1] = NULL;
   amg->nlev = 0;
 }
 
@@ -950,9 +975,11 @@ void fm_amg_describe(const FmAmg *amg, char *buf, size_t size) {
                   amg->lev[l].n);
   if (o > 0 && (size_t)o < size)
     snprintf(buf + o, size - (size_t)o,
-             " rows), operator complexity %.2f, setup %.2f s on the %s",
+             " rows), operator complexity %.2f, setup %.2f s on the %s, "
+             "%s-precision cycle",
              fm_amg_complexity(amg), amg->setup_seconds,
-             amg->dev.host ? "host" : "GPU");
+             amg->dev.host ? "host" : "GPU",
+             amg->opt.single ? "single" : "double");
 }
 
 void fm_amg_shape(const FmAmg *amg, FmAmgShape *s) {
@@ -974,13 +1001,13 @@ void fm_amg_shape(const FmAmg *amg, FmAmgShape *s) {
  * KSPCHEBYSHEV defaults.  x_zero: x = 0 on entry.  want_r: leave
  * r = b - A x. */
 static int chebyshev(const FmAmgShape *s, const FmAmgOps *o, int l,
-                     const double *b, double *x, int x_zero, int want_r) {
+                     const void *b, void *x, int x_zero, int want_r) {
   const double hi = s->emax[l], lo = hi / 11.0;
   const double theta = 0.5 * (hi + lo), delta = 0.5 * (hi - lo);
   const double sigma = theta / delta;
   double rho = 1.0 / sigma;
-  double *r = o->r[l], *d = o->d[l];
-  FM_CALL(o->copy(o->ctx, s->n[l], b, r));
+  void *r = o->r[l], *d = o->d[l];
+  FM_CALL(o->copy(o->ctx, l, b, r));
   if (!x_zero)
     FM_CALL(o->spmv(o->ctx, l, FM_AMG_A, -1.0, x, 1.0, r));
   FM_CALL(o->cheb(o->ctx, l, 0.0, 1.0 / theta, r, d, x, x_zero));
@@ -993,8 +1020,8 @@ static int chebyshev(const FmAmgShape *s, const FmAmgOps *o, int l,
   return want_r ? o->spmv(o->ctx, l, FM_AMG_A, -1.0, d, 1.0, r) : 0;
 }
 
-static int vcycle(const FmAmgShape *s, const FmAmgOps *o, int l,
-                  const double *b, double *x) {
+static int vcycle(const FmAmgShape *s, const FmAmgOps *o, int l, const void *b,
+                  void *x) {
   if (l == s->nlev - 1)
     return o->coarse(o->ctx, b, x);
   FM_CALL(chebyshev(s, o, l, b, x, 1, 1));
@@ -1011,26 +1038,95 @@ int fm_amg_cycle(const FmAmgShape *s, const FmAmgOps *ops, const double *b,
 
 /* ---- host operations ---- */
 
-static int host_spmv(void *ctx, int l, int which, double alpha, const double *x,
-                     double beta, double *y) {
+/* level l's cycle in single precision */
+static int lev_single(const FmAmg *amg, int l) {
+  return amg->opt.single && l > 0;
+}
+
+/* y = alpha M x + beta y (beta 0: y not read), M's values in double (vd)
+ * or float (vf), x and y in double or float (xf, yf).  With float values
+ * the products are summed in float, as a GPU's single-precision SpMV does
+ * (x converted to float first). */
+static void spmv_any(int rows, const int64_t *ptr, const int *col,
+                     const double *vd, const float *vf, double alpha,
+                     const void *xv, int xf, double beta, void *yv, int yf) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (rows > 2000)
+#endif
+  for (int i = 0; i < rows; i++) {
+    double sum;
+    if (vf) {
+      float t = 0.0f;
+      if (xf) {
+        const float *x = xv;
+        for (int64_t k = ptr[i]; k < ptr[i + 1]; k++)
+          t += vf[k] * x[col[k]];
+      } else {
+        const double *x = xv;
+        for (int64_t k = ptr[i]; k < ptr[i + 1]; k++)
+          t += vf[k] * (float)x[col[k]];
+      }
+      sum = t;
+    } else {
+      const double *x = xv; /* double values: double vectors */
+      sum = 0.0;
+      for (int64_t k = ptr[i]; k < ptr[i + 1]; k++)
+        sum += vd[k] * x[col[k]];
+    }
+    if (yf) {
+      float *y = yv;
+      y[i] = (float)(alpha * sum + (beta != 0.0 ? beta * y[i] : 0.0));
+    } else {
+      double *y = yv;
+      y[i] = alpha * sum + (beta != 0.0 ? beta * y[i] : 0.0);
+    }
+  }
+}
+
+static int host_spmv(void *ctx, int l, int which, double alpha, const void *x,
+                     double beta, void *y) {
   const FmAmg *amg = ctx;
   const FmAmgLevel *L = &amg->lev[l];
-  const FmCsr A = csr_of(&L->Av);
-  const FmCsr *M = which == FM_AMG_A ? &A : which == FM_AMG_P ? &L->P : &L->R;
-  fm_csr_scalar_spmv(M, alpha, x, beta, y);
+  const int fl = lev_single(amg, l), fc = lev_single(amg, l + 1);
+  if (which == FM_AMG_A)
+    spmv_any(L->n, L->Av.ptr, L->Av.col, L->Av.val, L->Af, alpha, x, fl, beta,
+             y, fl);
+  else if (which == FM_AMG_P)
+    spmv_any(L->P.nrows, L->P.ptr, L->P.col, L->P.val, L->Pf, alpha, x, fc,
+             beta, y, fl);
+  else
+    spmv_any(L->R.nrows, L->R.ptr, L->R.col, L->R.val, L->Rf, alpha, x, fl,
+             beta, y, fc);
   return 0;
 }
 
-static int host_copy(void *ctx, int n, const double *x, double *y) {
-  (void)ctx;
-  memcpy(y, x, (size_t)n * sizeof(double));
+static int host_copy(void *ctx, int l, const void *x, void *y) {
+  const FmAmg *amg = ctx;
+  memcpy(y, x,
+         (size_t)amg->lev[l].n *
+             (lev_single(amg, l) ? sizeof(float) : sizeof(double)));
   return 0;
 }
 
-static int host_cheb(void *ctx, int l, double c1, double c2, const double *r,
-                     double *d, double *x, int x_zero) {
+static int host_cheb(void *ctx, int l, double c1, double c2, const void *rv,
+                     void *dv, void *xv, int x_zero) {
   const FmAmg *amg = ctx;
   const FmAmgLevel *L = &amg->lev[l];
+  if (lev_single(amg, l)) {
+    const float *r = rv, *dinv = L->dinvf, f1 = (float)c1, f2 = (float)c2;
+    float *d = dv, *x = xv;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (L->n > 20000)
+#endif
+    for (int i = 0; i < L->n; i++) {
+      const float di = (c1 == 0.0 ? 0.0f : f1 * d[i]) + f2 * dinv[i] * r[i];
+      d[i] = di;
+      x[i] = x_zero ? di : x[i] + di;
+    }
+    return 0;
+  }
+  const double *r = rv;
+  double *d = dv, *x = xv;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (L->n > 20000)
 #endif
@@ -1042,9 +1138,57 @@ static int host_cheb(void *ctx, int l, double c1, double c2, const double *r,
   return 0;
 }
 
-static int host_coarse(void *ctx, const double *b, double *x) {
+static int host_coarse(void *ctx, const void *b, void *x) {
   const FmAmg *amg = ctx;
-  chol_solve(amg->chol, amg->lev[amg->nlev - 1].n, b, x);
+  const int lc = amg->nlev - 1, n = amg->lev[lc].n;
+  if (!lev_single(amg, lc)) {
+    chol_solve(amg->chol, n, b, x);
+    return 0;
+  }
+  const float *bf = b;
+  float *xf = x;
+  for (int i = 0; i < n; i++)
+    amg->cw[0][i] = bf[i];
+  chol_solve(amg->chol, n, amg->cw[0], amg->cw[1]);
+  for (int i = 0; i < n; i++)
+    xf[i] = (float)amg->cw[1][i];
+  return 0;
+}
+
+/* opt.single on the host: A (levels >= 1), P and R to float, their double
+ * values freed; float diagonals; float work vectors below level 0 (the
+ * cycle's vectors are allocated after this). */
+static float *to_float(const double *v, int64_t n) {
+  float *f = malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
+  if (!f) {
+    fm_error("amg: out of memory (single-precision hierarchy)");
+    return NULL;
+  }
+  for (int64_t i = 0; i < n; i++)
+    f[i] = (float)v[i];
+  return f;
+}
+
+static int host_single(FmAmg *amg) {
+  for (int l = 0; l < amg->nlev; l++) {
+    FmAmgLevel *L = &amg->lev[l];
+    if (L->P.ptr) {
+      if (!(L->Pf = to_float(L->P.val, L->P.ptr[L->P.nrows])) ||
+          !(L->Rf = to_float(L->R.val, L->R.ptr[L->R.nrows])))
+        return 1;
+      free(L->P.val);
+      free(L->R.val);
+      L->P.val = L->R.val = NULL;
+    }
+    if (l == 0)
+      continue;
+    if (!(L->Af = to_float(L->A.val, L->nnz)) ||
+        !(L->dinvf = to_float(L->dinv, L->n)))
+      return 1;
+    free(L->A.val);
+    L->A.val = NULL;
+    L->Av.val = NULL;
+  }
   return 0;
 }
 

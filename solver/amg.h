@@ -38,12 +38,14 @@ typedef struct {
   int coarse_max;  /* rows of the coarsest level at most (dense solve) */
   int max_levels;
   int verbose; /* print the hierarchy to stdout */
+  int single;  /* the cycle below level 0 (operators, P, R, diagonals,
+                  vectors) in single precision; level 0 and CG in double */
 } FmAmgOptions;
 
 void fm_amg_default_options(FmAmgOptions *o);
 /* The defaults, changed by FEMORA_AMG_THETA, FEMORA_AMG_DEGREE,
- * FEMORA_AMG_COARSE_MAX and FEMORA_AMG_VERBOSE where set (for studies;
- * docs/gpu.md). */
+ * FEMORA_AMG_COARSE_MAX, FEMORA_AMG_VERBOSE and FEMORA_AMG_PRECISION
+ * (double | single) where set (docs/gpu.md). */
 int fm_amg_options_from_env(FmAmgOptions *o);
 /* Put the case file and item in front of the recorded error ("CASE:
  * solver.preconditioner: amg: ..."); returns 1. */
@@ -105,6 +107,9 @@ typedef struct {
   int nagg;     /* aggregates formed on this level (the next level's nodes) */
   int64_t nnz;  /* nonzeros of the operator and of P */
   int64_t pnnz;
+  /* single precision (opt.single, host): the values of A (levels >= 1), P
+   * and R in float (their double values freed), and the diagonal */
+  float *Af, *Pf, *Rf, *dinvf;
 } FmAmgLevel;
 
 /* Named, timed phases of the setup (seconds, summed over the levels). */
@@ -125,8 +130,11 @@ typedef struct {
   int nlev;
   FmAmgLevel lev[FM_AMG_MAX_LEVELS];
   double *chol; /* coarsest level: lower Cholesky factor, n x n row-major */
-  /* host cycle work vectors per level: b, x, r, d */
-  double *w[FM_AMG_MAX_LEVELS][4];
+  /* host cycle work vectors per level: b, x, r, d (float below level 0
+   * with opt.single); the coarsest level's b and x in double for its
+   * solve when they are float */
+  void *w[FM_AMG_MAX_LEVELS][4];
+  double *cw[2];
   double setup_seconds;
 } FmAmg;
 
@@ -170,22 +178,26 @@ int fm_amg_coarse_inverse(const FmAmg *amg, double **inv);
 
 enum { FM_AMG_A = 0, FM_AMG_P = 1, FM_AMG_R = 2 };
 
+/* Vectors are the backend's, of the level's precision (double on level
+ * 0; float below it with FmAmgOptions.single): the cycle only passes them
+ * on. */
 typedef struct {
   void *ctx;
-  /* y = alpha M x + beta y, M = A, P or R of level l (beta 0: y not read) */
-  int (*spmv)(void *ctx, int l, int which, double alpha, const double *x,
-              double beta, double *y);
-  /* y = x, n values */
-  int (*copy)(void *ctx, int n, const double *x, double *y);
+  /* y = alpha M x + beta y, M = A, P or R of level l (beta 0: y not read);
+   * x and y are vectors of the levels M maps between */
+  int (*spmv)(void *ctx, int l, int which, double alpha, const void *x,
+              double beta, void *y);
+  /* y = x on level l */
+  int (*copy)(void *ctx, int l, const void *x, void *y);
   /* Chebyshev step on level l: d = c1 d + c2 D^-1 r (d not read when
    * c1 == 0); x = d when x_zero, else x += d */
-  int (*cheb)(void *ctx, int l, double c1, double c2, const double *r,
-              double *d, double *x, int x_zero);
+  int (*cheb)(void *ctx, int l, double c1, double c2, const void *r, void *d,
+              void *x, int x_zero);
   /* x = A^-1 b on the coarsest level */
-  int (*coarse)(void *ctx, const double *b, double *x);
+  int (*coarse)(void *ctx, const void *b, void *x);
   /* work vectors of each level l >= 1 (b, x) and every level (r, d) */
-  double *b[FM_AMG_MAX_LEVELS], *x[FM_AMG_MAX_LEVELS];
-  double *r[FM_AMG_MAX_LEVELS], *d[FM_AMG_MAX_LEVELS];
+  void *b[FM_AMG_MAX_LEVELS], *x[FM_AMG_MAX_LEVELS];
+  void *r[FM_AMG_MAX_LEVELS], *d[FM_AMG_MAX_LEVELS];
 } FmAmgOps;
 
 /* What the cycle needs to know of the hierarchy (copied from FmAmg so that

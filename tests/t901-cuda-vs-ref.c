@@ -3,7 +3,8 @@
  * recovered von Mises stress per node copy (GPU recovery against the host's)
  * and in the reactions, both solved to rtol 1e-10, with the multigrid
  * preconditioner (the same hierarchy algorithm on both: built by the same
- * steps, amg_steps.h, on the host and on the GPU) with two and three levels,
+ * steps, amg_steps.h, on the host and on the GPU) with two, three and four
+ * levels, with its cycle in double and in single precision below level 0,
  * and with point-block Jacobi, on cases whose meshes are committed MSH files
  * (the GPU machine has no Gmsh): TET4 box, TET10 box with two load cases (also
  * with Jacobi), and two materials with a non-zero prescribed displacement; and
@@ -125,7 +126,16 @@ int main(int argc, char **argv) {
   setenv("FEMORA_AMG_COARSE_MAX", "20", 1);
   compare_path("gpu_box_tet10 [coarse maximum 20]", src_path(box), "t901-k.out",
                "t901-l.out");
+  /* the cycle in single precision below level 0 on both (float operators,
+   * P, R, diagonals and vectors; the level-0 boundary through float
+   * copies on the GPU) */
+  setenv("FEMORA_AMG_PRECISION", "single", 1);
+  compare_path("gpu_box_tet10 [single-precision cycle, 4 levels]",
+               src_path(box), "t901-m.out", "t901-n.out");
   unsetenv("FEMORA_AMG_COARSE_MAX");
+  compare_path("gpu_box_tet10 [single-precision cycle]", src_path(box),
+               "t901-o.out", "t901-p.out");
+  unsetenv("FEMORA_AMG_PRECISION");
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
