@@ -718,9 +718,10 @@ static int setup_common(FmAmg *amg, const double *x, const unsigned char *fixed,
   amg->setup_seconds = now_seconds() - t0;
   if (amg->opt.verbose) {
     printf("amg: %d levels, operator complexity %.2f, setup %.2f s on the "
-           "%s\n",
+           "%s, %s-precision cycle\n",
            amg->nlev, fm_amg_complexity(amg), amg->setup_seconds,
-           amg->dev.host ? "host" : "GPU");
+           amg->dev.host ? "host" : "GPU",
+           amg->opt.single && amg->nlev > 1 ? "single" : "double");
     printf("amg:   phases: graph %.2f s, aggregation %.2f s, QR %.2f s, "
            "P and Galerkin %.2f s, smoothers %.2f s, coarse Cholesky %.2f "
            "s\n",
@@ -979,7 +980,7 @@ void fm_amg_describe(const FmAmg *amg, char *buf, size_t size) {
              "%s-precision cycle",
              fm_amg_complexity(amg), amg->setup_seconds,
              amg->dev.host ? "host" : "GPU",
-             amg->opt.single ? "single" : "double");
+             amg->opt.single && amg->nlev > 1 ? "single" : "double");
 }
 
 void fm_amg_shape(const FmAmg *amg, FmAmgShape *s) {

@@ -26,7 +26,7 @@ struct FmBackend {
   void *data;
   /* filled by setup where it applies: the preconditioner in words ("amg: 3
    * levels, ...") and the GPU memory in use at the peak (MB; 0: no GPU) */
-  char pc_detail[160];
+  char pc_detail[320];
   double device_peak_mb;
   /* optional: the recovered fields of the last solve computed where u lives
    * (the GPU), called with ctx = this backend; NULL: the host does it */

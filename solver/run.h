@@ -37,7 +37,7 @@ typedef struct {
   int ranks;
   double peak_mb;        /* largest resident set over the ranks */
   double device_peak_mb; /* GPU memory in use at the peak (0: no GPU) */
-  char pc_detail[160];   /* the preconditioner, when the backend says */
+  char pc_detail[320];   /* the preconditioner, when the backend says */
 } FmRun;
 
 /* Run a case.  Collective over comm; on error every rank returns non-zero
