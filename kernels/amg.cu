@@ -105,11 +105,16 @@ static void dev_free(DevCsr *M) {
 
 /* cudaMalloc after comparing with the free memory: a refusal says what the
  * setup needed, and how much was free. */
+/* set when dev_alloc refused for want of free memory (the SpGEMM retries
+ * with a leaner algorithm then) */
+static int alloc_refused = 0;
+
 static int dev_alloc(void **p, size_t bytes, int level, const char *what,
                      const char *device_name) {
   size_t freeb = 0, total = 0;
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
   if (bytes > freeb) {
+    alloc_refused = 1;
     char lv[32] = "";
     if (level >= 0)
       snprintf(lv, sizeof lv, "level %d, ", level);
@@ -193,10 +198,14 @@ static int sort_rows(DevCsr *C, int level, const char *what,
   return 0;
 }
 
-/* C = A B (cuSPARSE generic SpGEMM, double, the default algorithm). */
-static int spgemm(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
-                  DevCsr *C, int level, const char *what,
-                  const char *device_name) {
+/* C = A B (cuSPARSE generic SpGEMM, double) with algorithm alg: ALG1 (the
+ * default: fastest, its buffer grows with the intermediate products) or
+ * ALG3 (the products in chunks, chunk the fraction of them per chunk:
+ * bounded memory; the cuSPARSE documentation, "cusparseSpGEMM"). */
+static int spgemm_alg(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
+                      DevCsr *C, int level, const char *what,
+                      const char *device_name, cusparseSpGEMMAlg_t alg,
+                      float chunk) {
   const double one = 1.0, zero = 0.0;
   const cusparseOperation_t N = CUSPARSE_OPERATION_NON_TRANSPOSE;
   cusparseSpMatDescr_t mA = NULL, mB = NULL, mC = NULL;
@@ -235,20 +244,32 @@ static int spgemm(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
       goto out;                                                                \
     }                                                                          \
   } while (0)
-  SPG_CUSPARSE(cusparseSpGEMM_workEstimation(
-      sp, N, N, &one, mA, mB, &zero, mC, CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT,
-      desc, &b1, NULL));
+  SPG_CUSPARSE(cusparseSpGEMM_workEstimation(sp, N, N, &one, mA, mB, &zero, mC,
+                                             CUDA_R_64F, alg, desc, &b1, NULL));
   SPG_TRY(dev_alloc(&buf1, b1, level, what, device_name));
-  SPG_CUSPARSE(cusparseSpGEMM_workEstimation(
-      sp, N, N, &one, mA, mB, &zero, mC, CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT,
-      desc, &b1, buf1));
-  SPG_CUSPARSE(cusparseSpGEMM_compute(sp, N, N, &one, mA, mB, &zero, mC,
-                                      CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT, desc,
-                                      &b2, NULL));
+  SPG_CUSPARSE(cusparseSpGEMM_workEstimation(sp, N, N, &one, mA, mB, &zero, mC,
+                                             CUDA_R_64F, alg, desc, &b1, buf1));
+  if (alg == CUSPARSE_SPGEMM_ALG1) {
+    SPG_CUSPARSE(cusparseSpGEMM_compute(sp, N, N, &one, mA, mB, &zero, mC,
+                                        CUDA_R_64F, alg, desc, &b2, NULL));
+  } else {
+    /* the second buffer's size from a memory estimate with its own
+     * temporary buffer */
+    size_t b3 = 0;
+    void *buf3 = NULL;
+    SPG_CUSPARSE(cusparseSpGEMM_estimateMemory(sp, N, N, &one, mA, mB, &zero,
+                                               mC, CUDA_R_64F, alg, desc, chunk,
+                                               &b3, NULL, NULL));
+    SPG_TRY(dev_alloc(&buf3, b3, level, what, device_name));
+    const cusparseStatus_t st3 = cusparseSpGEMM_estimateMemory(
+        sp, N, N, &one, mA, mB, &zero, mC, CUDA_R_64F, alg, desc, chunk, &b3,
+        buf3, &b2);
+    cudaFree(buf3);
+    SPG_CUSPARSE(st3);
+  }
   SPG_TRY(dev_alloc(&buf2, b2, level, what, device_name));
   SPG_CUSPARSE(cusparseSpGEMM_compute(sp, N, N, &one, mA, mB, &zero, mC,
-                                      CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT, desc,
-                                      &b2, buf2));
+                                      CUDA_R_64F, alg, desc, &b2, buf2));
   {
     int64_t r = 0, c = 0, nnz = 0;
     SPG_CUSPARSE(cusparseSpMatGetSize(mC, &r, &c, &nnz));
@@ -266,7 +287,7 @@ static int spgemm(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
                     what, device_name));
   SPG_CUSPARSE(cusparseCsrSetPointers(mC, C->ptr, C->col, C->val));
   SPG_CUSPARSE(cusparseSpGEMM_copy(sp, N, N, &one, mA, mB, &zero, mC,
-                                   CUDA_R_64F, CUSPARSE_SPGEMM_DEFAULT, desc));
+                                   CUDA_R_64F, alg, desc));
   SPG_TRY(sort_rows(C, level, what, device_name));
   ierr = 0;
 out:
@@ -287,6 +308,26 @@ out:
   if (ierr)
     dev_free(C);
   return ierr;
+}
+
+/* C = A B: ALG1 first; where its buffers do not fit in the free memory,
+ * ALG3 with a fifth and then a twentieth of the products per chunk. */
+static int spgemm(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
+                  DevCsr *C, int level, const char *what,
+                  const char *device_name) {
+  const float chunks[] = {0.2f, 0.05f};
+  alloc_refused = 0;
+  if (!spgemm_alg(sp, A, B, C, level, what, device_name, CUSPARSE_SPGEMM_ALG1,
+                  1.0f))
+    return 0;
+  for (size_t k = 0; alloc_refused && k < sizeof chunks / sizeof chunks[0];
+       k++) {
+    alloc_refused = 0;
+    if (!spgemm_alg(sp, A, B, C, level, what, device_name, CUSPARSE_SPGEMM_ALG3,
+                    chunks[k]))
+      return 0;
+  }
+  return 1; /* the last attempt's message stands */
 }
 
 /* P = Pt + diag(s) A Pt in place of AP (= A Pt), whose pattern holds Pt's
