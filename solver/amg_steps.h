@@ -232,6 +232,19 @@ FM_HD int fm_amg_strongest(const FmAmgArgs *a, int I, const int *from,
 
 /* ---- the tentative prolongator ---- */
 
+/* Columns j and c of Q over the rows of the aggregate's members
+ * perm[t0..t1), dotted. */
+FM_HD double fm_amg_agg_dot(const FmAmgArgs *a, int64_t t0, int64_t t1, int j,
+                            int c) {
+  double s = 0.0;
+  for (int64_t t = t0; t < t1; t++) {
+    const int I = a->perm[t];
+    for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
+      s = FM_AMG_MADD(s, a->Q[i * FM_AMG_NB + j], a->Q[i * FM_AMG_NB + c]);
+  }
+  return s;
+}
+
 /* Aggregate g: the rows of its DOFs (members in node order) hold B's rows
  * on entry to Q; modified Gram-Schmidt, twice, over the FM_AMG_NB columns,
  * dropping those dependent on the kept ones (norm <= 1e-10 of the
@@ -252,22 +265,10 @@ FM_HD void fm_amg_qr(const FmAmgArgs *a, int g) {
   int k = 0;
   for (int c = 0; c < FM_AMG_NB; c++) {
     /* column c (slot c) against the kept ones (slots 0..k-1) */
-    double n0 = 0.0;
-    for (int64_t t = t0; t < t1; t++) {
-      const int I = a->perm[t];
-      for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
-        n0 = FM_AMG_MADD(n0, a->Q[i * FM_AMG_NB + c], a->Q[i * FM_AMG_NB + c]);
-    }
-    n0 = sqrt(n0);
+    const double n0 = sqrt(fm_amg_agg_dot(a, t0, t1, c, c));
     for (int pass = 0; pass < 2; pass++)
       for (int j = 0; j < k; j++) {
-        double s = 0.0;
-        for (int64_t t = t0; t < t1; t++) {
-          const int I = a->perm[t];
-          for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
-            s = FM_AMG_MADD(s, a->Q[i * FM_AMG_NB + j],
-                            a->Q[i * FM_AMG_NB + c]);
-        }
+        const double s = fm_amg_agg_dot(a, t0, t1, j, c);
         Ra[j * FM_AMG_NB + c] += s;
         for (int64_t t = t0; t < t1; t++) {
           const int I = a->perm[t];
@@ -276,13 +277,7 @@ FM_HD void fm_amg_qr(const FmAmgArgs *a, int g) {
                                                   a->Q[i * FM_AMG_NB + j]);
         }
       }
-    double nw = 0.0;
-    for (int64_t t = t0; t < t1; t++) {
-      const int I = a->perm[t];
-      for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
-        nw = FM_AMG_MADD(nw, a->Q[i * FM_AMG_NB + c], a->Q[i * FM_AMG_NB + c]);
-    }
-    nw = sqrt(nw);
+    const double nw = sqrt(fm_amg_agg_dot(a, t0, t1, c, c));
     if (n0 > 0 && nw > 1e-10 * n0 && k < m) {
       Ra[k * FM_AMG_NB + c] = nw;
       for (int64_t t = t0; t < t1; t++) {
