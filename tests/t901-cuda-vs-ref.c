@@ -66,9 +66,12 @@ static void compare_path(const char *case_rel, const char *path,
                 1e-6 * fs,
             "%s: load case %d: reaction %d: %g (cuda) vs %g (ref)", case_rel,
             lc, i, b.res[lc].reaction_sum[i], a.res[lc].reaction_sum[i]);
-    /* same algorithm, different summation order: a few iterations apart */
+    /* same algorithm, different summation order: a few iterations apart
+     * (a float cycle rounds at 1e-7, so more apart: 1 in 10) */
+    const char *prec = getenv("FEMORA_AMG_PRECISION");
+    const int single = prec && !strcmp(prec, "single");
     CHECK(abs(a.info[lc].iterations - b.info[lc].iterations) <=
-              2 + a.info[lc].iterations / 20,
+              2 + a.info[lc].iterations / (single ? 10 : 20),
           "%s: load case %d: %d iterations (cuda) vs %d (ref)", case_rel, lc,
           b.info[lc].iterations, a.info[lc].iterations);
   }
