@@ -111,11 +111,13 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *   spmv      8 (n + 1)                  cuSPARSE buffer: a guess, its real
  *                                        size is known after allocation
  *   small     24 FM_CUDA_MAX_BLOCKS + 128
- *   multigrid 0.9 (12 nnz)               the hierarchy (solver.preconditioner
- *                                        amg): coarse operators, P and R,
- *                                        measured at 0.5-0.8 of the fine
- *                                        matrix (docs/gpu.md); checked again
- *                                        exactly once it is built
+ *   multigrid 2.8 (12 nnz)               the hierarchy's setup at its peak
+ *                                        (solver.preconditioner amg): P, R,
+ *                                        A P and the first coarse operator
+ *                                        beside the fine matrix, counted at
+ *                                        2.8 times it on the default model
+ *                                        (docs/gpu.md); every allocation of
+ *                                        the setup is checked again
  *   recovery  24 nn + (8 npe + 16) nelem  coordinates, connectivity, copies
  *             + 88 ncopy + 24 nn         per-copy fields, internal forces
  *                                        (ncopy taken as 1.25 nn)
@@ -128,7 +130,7 @@ static size_t estimate_bytes(const FmCudaData *d, int64_t nblocks,
                              size_t local_per_thread, size_t resident,
                              int amg) {
   const size_t n = (size_t)d->n, nn = (size_t)d->nn, nnz = (size_t)d->nnz;
-  const size_t matrix = 12 * nnz + 4 * (n + 1) + (amg ? 9 * 12 * nnz / 10 : 0);
+  const size_t matrix = 12 * nnz + 4 * (n + 1) + (amg ? 28 * 12 * nnz / 10 : 0);
   const size_t vectors = 64 * n + 72 * nn + n;
   const size_t spmv = 8 * (n + 1);
   const size_t small = 8 * 3 * FM_CUDA_MAX_BLOCKS + 128;
