@@ -711,8 +711,9 @@ static int setup_common(FmAmg *amg, const double *x, const unsigned char *fixed,
                 fm_calloc((size_t)amg->lev[l].n + 1,
                           lev_single(amg, l) ? sizeof(float) : sizeof(double))))
         return 1;
-  const int nc = amg->lev[amg->nlev - 1].n;
-  for (int k = 0; k < 2 && amg->dev.host; k++)
+  /* a float coarsest level is solved in double through these */
+  const int lc = amg->nlev - 1, nc = amg->lev[lc].n;
+  for (int k = 0; k < 2 && amg->dev.host && lev_single(amg, lc); k++)
     if (!(amg->cw[k] = fm_calloc((size_t)nc + 1, sizeof(double))))
       return 1;
   amg->setup_seconds = now_seconds() - t0;
