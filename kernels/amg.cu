@@ -816,8 +816,10 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
     FmCudaAmgLevel *G = &g->lev[l];
     G->n = amg->lev[l].n;
     G->single = g->single && l > 0;
-    G->dinv = amg->lev[l].dinv; /* taken over */
-    amg->lev[l].dinv = NULL;
+    if (amg->lev[l].dinv) { /* taken over (else uploaded already) */
+      G->dinv = amg->lev[l].dinv;
+      amg->lev[l].dinv = NULL;
+    }
     if (G->single) {
       FM_CALL(to_float(g, l, &G->dinv, G->n, &G->dinvf));
       FM_CALL(to_float(g, l, &G->Aval, G->Annz, &G->Avalf));
@@ -895,6 +897,88 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
   free(inv);
   FM_CUDA_CHECK(e);
   g->bytes = bytes + bufs + cb;
+  return 0;
+}
+
+/* ---- a hierarchy built on the host (FEMORA_AMG_SETUP=host) ---- */
+
+/* A host CSR up as 32-bit offsets and columns (allocated here). */
+static int upload_csr(const FmCudaAmg *g, int level, const FmCsr *A, int **ptr,
+                      int **col, double **val, int *nnz) {
+  const int64_t m = A->ptr[A->nrows];
+  if (m > INT_MAX)
+    return fm_error("amg: level %d: an operator of %lld nonzeros (32-bit "
+                    "indices on the GPU: at most %d)",
+                    level, (long long)m, INT_MAX);
+  int *p32 = (int *)fm_calloc((size_t)A->nrows + 1, sizeof(int));
+  if (!p32)
+    return 1;
+  for (int i = 0; i <= A->nrows; i++)
+    p32[i] = (int)A->ptr[i];
+  int ierr = dev_alloc((void **)ptr, ((size_t)A->nrows + 1) * sizeof(int),
+                       level, "host hierarchy", g->device_name);
+  cudaError_t e = cudaSuccess;
+  if (!ierr)
+    e = cudaMemcpy(*ptr, p32, ((size_t)A->nrows + 1) * sizeof(int),
+                   cudaMemcpyHostToDevice);
+  free(p32);
+  FM_CALL(ierr);
+  FM_CUDA_CHECK(e);
+  FM_CALL(dev_alloc((void **)col, (size_t)m * sizeof(int), level,
+                    "host hierarchy", g->device_name));
+  FM_CALL(dev_alloc((void **)val, (size_t)m * sizeof(double), level,
+                    "host hierarchy", g->device_name));
+  FM_CUDA_CHECK(cudaMemcpy(*col, A->col, (size_t)m * sizeof(int),
+                           cudaMemcpyHostToDevice));
+  FM_CUDA_CHECK(cudaMemcpy(*val, A->val, (size_t)m * sizeof(double),
+                           cudaMemcpyHostToDevice));
+  *nnz = (int)m;
+  return 0;
+}
+
+extern "C" int fm_cuda_download_stiffness(const FmCudaData *d, FmCsr *S) {
+  FM_CALL(fm_csr_scalar_alloc(S, d->n, d->n, d->nnz));
+  int *p32 = (int *)fm_calloc((size_t)d->n + 1, sizeof(int));
+  if (!p32)
+    return 1;
+  cudaError_t e = cudaMemcpy(p32, d->rowptr, ((size_t)d->n + 1) * sizeof(int),
+                             cudaMemcpyDeviceToHost);
+  for (int i = 0; e == cudaSuccess && i <= d->n; i++)
+    S->ptr[i] = p32[i];
+  free(p32);
+  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK(cudaMemcpy(S->col, d->col, (size_t)d->nnz * sizeof(int),
+                           cudaMemcpyDeviceToHost));
+  FM_CUDA_CHECK(cudaMemcpy(S->val, d->val, (size_t)d->nnz * sizeof(double),
+                           cudaMemcpyDeviceToHost));
+  return 0;
+}
+
+extern "C" int fm_cuda_amg_upload_host(FmCudaData *d, FmCudaAmg *g,
+                                       const char *device_name, FmAmg *amg) {
+  g->sp = d->sp;
+  g->d = d;
+  g->device_name = device_name;
+  for (int l = 0; l < amg->nlev; l++) {
+    FmCudaAmgLevel *G = &g->lev[l];
+    FmAmgLevel *L = &amg->lev[l];
+    G->n = L->n;
+    if (l > 0)
+      FM_CALL(upload_csr(g, l, &L->A, &G->Aptr, &G->Acol, &G->Aval, &G->Annz));
+    if (l + 1 < amg->nlev) {
+      FM_CALL(upload_csr(g, l, &L->P, &G->Pptr, &G->Pcol, &G->Pval, &G->Pnnz));
+      FM_CALL(upload_csr(g, l, &L->R, &G->Rptr, &G->Rcol, &G->Rval, &G->Rnnz));
+      G->nc = amg->lev[l + 1].n;
+    }
+    FM_CALL(dev_alloc((void **)&G->dinv, ((size_t)L->n + 1) * sizeof(double), l,
+                      "host hierarchy", device_name));
+    FM_CUDA_CHECK(cudaMemcpy(G->dinv, L->dinv, (size_t)L->n * sizeof(double),
+                             cudaMemcpyHostToDevice));
+  }
+  for (int l = 0; l < amg->nlev; l++) { /* the device's copies stand */
+    amg->dev.release(amg->dev.ctx, amg->lev[l].dinv);
+    amg->lev[l].dinv = NULL;
+  }
   return 0;
 }
 

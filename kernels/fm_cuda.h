@@ -223,6 +223,14 @@ int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r);
  * messages. */
 int fm_cuda_amg_dev(FmCudaData *d, FmCudaAmg *g, const char *device_name,
                     FmAmgDev *dev, FmAmgCsr *A0);
+/* FEMORA_AMG_SETUP=host (a fallback, and a comparison for the GPU's
+ * setup): the eliminated stiffness down into *S (allocated), and a
+ * hierarchy built on the host from it (double precision) up into g: the
+ * levels' operators, P, R and diagonals (amg's diagonals freed); then
+ * fm_cuda_amg_finish as after the GPU's setup. */
+int fm_cuda_download_stiffness(const FmCudaData *d, FmCsr *S);
+int fm_cuda_amg_upload_host(FmCudaData *d, FmCudaAmg *g,
+                            const char *device_name, FmAmg *amg);
 /* After fm_amg_setup_dev: takes the levels' diagonals over from amg (set
  * to NULL there), drops what the setup left beyond the last level, frees
  * the widened offsets, creates the cuSPARSE descriptors, SpMV buffers and

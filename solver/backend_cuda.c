@@ -396,12 +396,33 @@ static int setup_amg(FmBackend *be) {
   FmAmgOptions opt;
   if (!ierr && fm_amg_options_from_env(&opt))
     ierr = fm_amg_error_context(md->cs.path);
-  FmAmgDev dev;
-  FmAmgCsr A0;
-  if (!ierr)
+  /* FEMORA_AMG_SETUP=host: the hierarchy built on the host from the GPU's
+   * matrix and copied up (a fallback, and a comparison for the GPU's) */
+  const char *where = getenv("FEMORA_AMG_SETUP");
+  const int on_host = where && !strcmp(where, "host");
+  if (!ierr && where && *where && !on_host && strcmp(where, "gpu"))
+    ierr = fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: must "
+                    "be gpu or host",
+                    md->cs.path, where);
+  if (!ierr && on_host) {
+    FmCsr S;
+    memset(&S, 0, sizeof S);
+    const int single = opt.single;
+    opt.single = 0; /* the upload takes the double values */
+    ierr = fm_cuda_download_stiffness(d, &S);
+    if (!ierr && fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, &opt, &amg))
+      ierr = fm_amg_error_context(md->cs.path);
+    fm_csr_scalar_free(&S);
+    amg.opt.single = single;
+    if (!ierr)
+      ierr = fm_cuda_amg_upload_host(d, &cb->amg, cb->device_name, &amg);
+  } else if (!ierr) {
+    FmAmgDev dev;
+    FmAmgCsr A0;
     ierr = fm_cuda_amg_dev(d, &cb->amg, cb->device_name, &dev, &A0);
-  if (!ierr && fm_amg_setup_dev(&dev, &A0, md->mesh.x, fixed, &opt, &amg))
-    ierr = fm_amg_error_context(md->cs.path);
+    if (!ierr && fm_amg_setup_dev(&dev, &A0, md->mesh.x, fixed, &opt, &amg))
+      ierr = fm_amg_error_context(md->cs.path);
+  }
   free(fixed);
   if (!ierr)
     ierr = fm_cuda_amg_finish(&amg, &cb->amg);

@@ -5,6 +5,7 @@
  * preconditioner (the same hierarchy algorithm on both: built by the same
  * steps, amg_steps.h, on the host and on the GPU) with two, three and four
  * levels, with its cycle in double and in single precision below level 0,
+ * with the hierarchy built on the GPU and on the host (FEMORA_AMG_SETUP),
  * and with point-block Jacobi, on cases whose meshes are committed MSH files
  * (the GPU machine has no Gmsh): TET4 box, TET10 box with two load cases (also
  * with Jacobi), and two materials with a non-zero prescribed displacement; and
@@ -139,6 +140,18 @@ int main(int argc, char **argv) {
   compare_path("gpu_box_tet10 [single-precision cycle]", src_path(box),
                "t901-o.out", "t901-p.out");
   unsetenv("FEMORA_AMG_PRECISION");
+  /* the hierarchy built on the host and copied up (the fallback; where
+   * the GPU's own setup fails and this passes, the setup is at fault) */
+  setenv("FEMORA_AMG_SETUP", "host", 1);
+  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
+  compare_path("gpu_box_tet10 [setup on the host, 3 levels]", src_path(box),
+               "t901-q.out", "t901-r.out");
+  setenv("FEMORA_AMG_PRECISION", "single", 1);
+  compare_path("gpu_box_tet10 [setup on the host, single-precision cycle]",
+               src_path(box), "t901-s.out", "t901-t.out");
+  unsetenv("FEMORA_AMG_PRECISION");
+  unsetenv("FEMORA_AMG_COARSE_MAX");
+  unsetenv("FEMORA_AMG_SETUP");
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
