@@ -710,6 +710,81 @@ static int d_galerkin(void *ctx, int l, const FmAmgCsr *Av, const FmAmgCsr *Pt,
   return 0;
 }
 
+/* 32-bit offsets of a 64-bit CSR's rows + 1 (allocated). */
+static int narrow(const FmCudaAmg *g, int l, int rows, const int64_t *p64,
+                  int **p32, const char *what) {
+  FM_CALL(dev_alloc((void **)p32, ((size_t)rows + 1) * sizeof(int), l, what,
+                    g->device_name));
+  narrow_kernel<<<fm_cuda_blocks(rows + 1LL), FM_CUDA_THREADS>>>(rows + 1, p64,
+                                                                 *p32);
+  FM_CUDA_CHECK_LAUNCH(narrow_kernel);
+  return 0;
+}
+
+/* P, R and the coarse operator from the setup's own Galerkin steps
+ * (galerkin_blocks in amg.c, 64-bit offsets): taken over as level l's P
+ * and R and level l + 1's operator, with 32-bit offsets for cuSPARSE (the
+ * operator keeps its 64-bit ones for the next level's setup steps). */
+static int d_adopt(void *ctx, int l, const FmAmgCsr *P, const FmAmgCsr *R,
+                   const FmAmgCsr *Ac, FmAmgCsr *Acv) {
+  FmCudaAmg *g = (FmCudaAmg *)ctx;
+  void *own[] = {(void *)P->ptr,  (void *)P->col,  (void *)P->val,
+                 (void *)R->ptr,  (void *)R->col,  (void *)R->val,
+                 (void *)Ac->ptr, (void *)Ac->col, (void *)Ac->val};
+  int ierr = l + 1 >= FM_AMG_MAX_LEVELS || g->lev[l].Pptr || g->lev[l + 1].Aptr;
+  if (ierr)
+    fm_error("amg: internal: level %d's Galerkin product taken twice", l);
+  int64_t nnz[3] = {0, 0, 0};
+  const FmAmgCsr *m[3] = {P, R, Ac};
+  for (int k = 0; k < 3 && !ierr; k++) {
+    const cudaError_t e = cudaMemcpy(nnz + k, m[k]->ptr + m[k]->rows,
+                                     sizeof(int64_t), cudaMemcpyDeviceToHost);
+    if (e != cudaSuccess)
+      ierr = fm_cuda_fail("cudaMemcpy (Galerkin product)", cudaGetErrorName(e),
+                          cudaGetErrorString(e), __FILE__, __LINE__);
+    else if (nnz[k] > INT_MAX)
+      ierr = fm_error("amg: level %d: %s has %lld nonzeros (at most %d with "
+                      "cuSPARSE's 32-bit offsets)",
+                      l,
+                      k == 0   ? "P"
+                      : k == 1 ? "R"
+                               : "the coarse operator",
+                      (long long)nnz[k], INT_MAX);
+  }
+  if (ierr) {
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+      if (own[k])
+        cudaFree(own[k]);
+    return 1;
+  }
+  FmCudaAmgLevel *L = &g->lev[l], *C = &g->lev[l + 1];
+  L->Pcol = (int *)P->col;
+  L->Pval = (double *)P->val;
+  L->Pnnz = (int)nnz[0];
+  L->nc = P->cols;
+  L->Rcol = (int *)R->col;
+  L->Rval = (double *)R->val;
+  L->Rnnz = (int)nnz[1];
+  C->Aptr64 = (int64_t *)Ac->ptr;
+  C->Acol = (int *)Ac->col;
+  C->Aval = (double *)Ac->val;
+  C->Annz = (int)nnz[2];
+  C->n = Ac->rows;
+  ierr = narrow(g, l, P->rows, P->ptr, &L->Pptr, "P");
+  if (!ierr)
+    ierr = narrow(g, l, R->rows, R->ptr, &L->Rptr, "R = P^T");
+  if (!ierr)
+    ierr = narrow(g, l + 1, C->n, C->Aptr64, &C->Aptr, "coarse operator");
+  cudaFree((void *)P->ptr);
+  cudaFree((void *)R->ptr);
+  if (ierr) {
+    free_level_ops(g, l);
+    return 1;
+  }
+  *Acv = {C->n, C->n, C->Aptr64, C->Acol, C->Aval};
+  return 0;
+}
+
 /* What galerkin(l) made: level l's P and R, level l + 1's operator. */
 static void free_level_ops(FmCudaAmg *g, int l) {
   FmCudaAmgLevel *L = &g->lev[l], *C = &g->lev[l + 1];
@@ -768,6 +843,7 @@ extern "C" int fm_cuda_amg_dev(FmCudaData *d, FmCudaAmg *g,
   dev->sum = d_sum;
   dev->spmv = d_spmv;
   dev->galerkin = d_galerkin;
+  dev->adopt = d_adopt;
   dev->drop = d_drop;
   dev->download = d_download;
   return 0;

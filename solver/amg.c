@@ -27,6 +27,8 @@ void fm_amg_default_options(FmAmgOptions *o) {
   o->max_levels = 10;
   o->verbose = 0;
   o->single = 0;
+  o->galerkin = FM_AMG_GALERKIN_BLOCKS;
+  o->galerkin_chunks = 0;
 }
 
 /* The number in environment variable name, if set, into *x; it must lie
@@ -70,6 +72,16 @@ int fm_amg_options_from_env(FmAmgOptions *o) {
     if (strcmp(p, "single") && strcmp(p, "double"))
       return fm_error("FEMORA_AMG_PRECISION=%s: must be double or single", p);
     o->single = !strcmp(p, "single");
+  }
+  d = o->galerkin_chunks;
+  FM_CALL(env_number("FEMORA_AMG_GALERKIN_CHUNKS", 0, 1e6, 1, &d));
+  o->galerkin_chunks = (int)d;
+  const char *g = getenv("FEMORA_AMG_GALERKIN");
+  if (g && *g) {
+    if (strcmp(g, "blocks") && strcmp(g, "spgemm"))
+      return fm_error("FEMORA_AMG_GALERKIN=%s: must be blocks or spgemm", g);
+    o->galerkin =
+        !strcmp(g, "blocks") ? FM_AMG_GALERKIN_BLOCKS : FM_AMG_GALERKIN_SPGEMM;
   }
   return 0;
 }
@@ -133,6 +145,16 @@ static void pool_release(Pool *pool) {
   for (int k = 0; k < pool->n; k++)
     pool->dev->release(pool->dev->ctx, pool->p[k]);
   pool->n = 0;
+}
+
+/* Release p, one of the pool's, now. */
+static void pool_free(Pool *pool, void *p) {
+  for (int k = 0; p && k < pool->n; k++)
+    if (pool->p[k] == p) {
+      pool->dev->release(pool->dev->ctx, p);
+      pool->p[k] = pool->p[--pool->n];
+      return;
+    }
 }
 
 /* Take p out of the pool (it outlives the level's setup). */
@@ -328,10 +350,10 @@ static int aggregate(FmAmg *amg, int l, FmAmgArgs *pa, Pool *pool, int *na) {
 
 /* Tentative prolongator Pt (a view into ptpool's memory) from the
  * aggregates and the near-null space B (work arrays in pool); the coarse
- * node offsets *cptr (na + 1) and near-null space *Bc (nc x NB) outlive
- * both. */
+ * node offsets *cptr (na + 1), near-null space *Bc (nc x NB) and the
+ * aggregates' positions *posc (na, a member's) outlive both. */
 static int tentative(FmAmg *amg, FmAmgArgs *pa, Pool *pool, Pool *ptpool,
-                     FmAmgCsr *Pt, int64_t **cptr, double **Bc) {
+                     FmAmgCsr *Pt, int64_t **cptr, double **Bc, double **posc) {
   const FmAmgDev *dev = &amg->dev;
   FmAmgArgs a = *pa;
   const int nn = a.nnodes, n = a.n, na = a.na;
@@ -366,10 +388,12 @@ static int tentative(FmAmg *amg, FmAmgArgs *pa, Pool *pool, Pool *ptpool,
   a.Ptval = pool_alloc(ptpool, ((size_t)nnz + 1) * sizeof(double), "P_tent");
   a.Bc = pool_alloc(pool, ((size_t)nc * NB + 1) * sizeof(double),
                     "coarse near-null space");
-  if (!a.Ptcol || !a.Ptval || !a.Bc)
+  a.posc = pool_alloc(pool, ((size_t)na + 1) * sizeof(double), "positions");
+  if (!a.Ptcol || !a.Ptval || !a.Bc || !a.posc)
     return 1;
   RUN(FM_AMG_S_PT_FILL, n);
   RUN(FM_AMG_S_BC_FILL, na);
+  RUN(FM_AMG_S_AGG_POS, na);
   Pt->rows = n;
   Pt->cols = (int)nc;
   Pt->ptr = ptptr;
@@ -377,18 +401,426 @@ static int tentative(FmAmg *amg, FmAmgArgs *pa, Pool *pool, Pool *ptpool,
   Pt->val = a.Ptval;
   pool_keep(pool, a.kof);
   pool_keep(pool, a.Bc);
+  pool_keep(pool, a.posc);
   *cptr = a.kof;
   *Bc = a.Bc;
+  *posc = a.posc;
   *pa = a;
   return 0;
 }
 
+/* ---- the Galerkin product by node blocks ----
+ *
+ * P = (I - w D^-1 A) P_tent, R = P^T and A_c = R (A P) with the patterns
+ * worked out on the nodes (DOFs of a node, or of an aggregate, share
+ * their rows' pattern in blocks): block (I, g) of P is there when a
+ * neighbour of node I lies in aggregate g, and so on.  Each scalar row is
+ * then filled in place (its columns known and sorted beforehand): no
+ * sorting, no accumulator, no buffers beyond the results, and the same
+ * steps on the host and the GPU (amg_steps.h), summed in the order of the
+ * scalar products.  Rows of prescribed DOFs carry their node's blocks as
+ * explicit zeros. */
+
+typedef struct {
+  int64_t *ptr; /* nodes + 1 */
+  int *col;     /* column groups, sorted within a node */
+  int64_t n;    /* entries */
+  int64_t *off; /* offset of each block within a row */
+  int64_t *wid; /* width of each node's rows */
+} BlockPat;
+
+/* Z(I) = the union of Y(J) over J in X(I), I < nx (X with nxe entries;
+ * xcol NULL: X(I) = the indices xptr[I]..xptr[I+1]). */
+static int block_union(const FmAmgDev *dev, Pool *pool, int nx,
+                       const int64_t *xptr, const int *xcol, int64_t nxe,
+                       const int64_t *yptr, const int *ycol, const int *ymap,
+                       BlockPat *Z) {
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  memset(Z, 0, sizeof *Z);
+  a.xptr = xptr;
+  a.xcol = xcol;
+  a.yptr = yptr;
+  a.ycol = ycol;
+  a.ymap = ymap;
+  a.ucur = pool_alloc(pool, ((size_t)nxe + 1) * sizeof(int64_t),
+                      "Galerkin patterns");
+  Z->ptr =
+      pool_alloc(pool, ((size_t)nx + 1) * sizeof(int64_t), "Galerkin patterns");
+  if (!a.ucur || !Z->ptr)
+    return 1;
+  a.cnt = Z->ptr;
+  FM_CALL(dev->run(dev->ctx, FM_AMG_S_UNION_COUNT, nx, &a));
+  FM_CALL(scan_total(dev, nx, Z->ptr, &Z->n));
+  if (Z->n > INT32_MAX)
+    return fm_error("amg: level %d: a block pattern of %lld entries is too "
+                    "large",
+                    pool->level, (long long)Z->n);
+  Z->col =
+      pool_alloc(pool, ((size_t)Z->n + 1) * sizeof(int), "Galerkin patterns");
+  if (!Z->col)
+    return 1;
+  a.zptr = Z->ptr;
+  a.zcol = Z->col;
+  FM_CALL(dev->run(dev->ctx, FM_AMG_S_UNION_FILL, nx, &a));
+  pool_free(pool, a.ucur);
+  return 0;
+}
+
+/* Z's block offsets and row widths, the column groups starting at gofs. */
+static int block_offsets(const FmAmgDev *dev, Pool *pool, int nz,
+                         const int64_t *gofs, BlockPat *Z) {
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  Z->off = pool_alloc(pool, ((size_t)Z->n + 1) * sizeof(int64_t),
+                      "Galerkin patterns");
+  Z->wid =
+      pool_alloc(pool, ((size_t)nz + 1) * sizeof(int64_t), "Galerkin patterns");
+  if (!Z->off || !Z->wid)
+    return 1;
+  a.zptr = Z->ptr;
+  a.zcol = Z->col;
+  a.zoff = Z->off;
+  a.wid = Z->wid;
+  a.gofs = gofs;
+  return dev->run(dev->ctx, FM_AMG_S_BLOCK_OFF, nz, &a);
+}
+
+/* A scalar CSR of rows x cols holding the blocks Z(rnode[i]) in full:
+ * offsets and columns filled, values zero (arrays in out). */
+static int block_csr(const FmAmgDev *dev, Pool *out, int rows, int cols,
+                     const int *rnode, const BlockPat *Z, const int64_t *gofs,
+                     const char *what, FmAmgCsr *C) {
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  memset(C, 0, sizeof *C);
+  int64_t nnz;
+  int64_t *ptr = pool_alloc(out, ((size_t)rows + 1) * sizeof(int64_t), what);
+  if (!ptr)
+    return 1;
+  a.cnt = ptr;
+  a.wid = Z->wid;
+  a.rnode = rnode;
+  FM_CALL(dev->run(dev->ctx, FM_AMG_S_ROW_COUNT, rows, &a));
+  FM_CALL(scan_total(dev, rows, ptr, &nnz));
+  int *col = pool_alloc(out, ((size_t)nnz + 1) * sizeof(int), what);
+  double *val = pool_alloc(out, ((size_t)nnz + 1) * sizeof(double), what);
+  if (!col || !val)
+    return 1;
+  a.Cptr = ptr;
+  a.Ccol = col;
+  a.zptr = Z->ptr;
+  a.zcol = Z->col;
+  a.gofs = gofs;
+  FM_CALL(dev->run(dev->ctx, FM_AMG_S_ROW_COLS, rows, &a));
+  C->rows = rows;
+  C->cols = cols;
+  C->ptr = ptr;
+  C->col = col;
+  C->val = val;
+  return 0;
+}
+
+/* The step (BLOCK_PRODUCT or R_FILL) over C's nodes, with its check that
+ * every term found its block. */
+static int block_fill(const FmAmgDev *dev, Pool *pool, int step, FmAmgArgs *a,
+                      int rows, const char *what) {
+  a->cnt =
+      pool_alloc(pool, ((size_t)rows + 1) * sizeof(int64_t), "Galerkin check");
+  if (!a->cnt)
+    return 1;
+  FM_CALL(dev->run(dev->ctx, step, rows, a));
+  int64_t bad;
+  FM_CALL(scan_total(dev, rows, a->cnt, &bad));
+  if (bad > 0)
+    return fm_error("amg: level %d: internal: %s: %lld rows have terms "
+                    "outside their block pattern",
+                    pool->level, what, (long long)bad);
+  pool_free(pool, a->cnt);
+  return 0;
+}
+
+/* C = L M (C's blocks Z over nz nodes whose rows start at rofs; column
+ * groups gofs, gof; lmap: the node of each of L's columns, over which M's
+ * blocks are MB); with s, C = P_tent + diag(s) L P_tent (M = P_tent). */
+static int block_product(const FmAmgDev *dev, Pool *pool, int nz,
+                         const int64_t *rofs, const BlockPat *Z,
+                         const int64_t *gofs, const int *gof, const FmAmgCsr *L,
+                         const int *lmap, const FmAmgCsr *M, const BlockPat *MB,
+                         const double *s, const FmAmgCsr *C, const char *what,
+                         const FmAmgArgs *chunk) {
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  if (chunk) { /* a chunk: crow, or chunk_of and mcrow, mofs */
+    a.chunk_of = chunk->chunk_of;
+    a.chunk = chunk->chunk;
+    a.crow = chunk->crow;
+    a.mcrow = chunk->mcrow;
+    a.mofs = chunk->mofs;
+  }
+  a.rofs = rofs;
+  a.zptr = Z->ptr;
+  a.zcol = Z->col;
+  a.zoff = Z->off;
+  a.gofs = gofs;
+  a.gof = gof;
+  a.Lptr = L->ptr;
+  a.Lcol = L->col;
+  a.Lval = L->val;
+  a.lmap = lmap;
+  a.Mptr = M->ptr;
+  a.Mcol = M->col;
+  a.Mval = M->val;
+  a.mbptr = MB->ptr;
+  a.mbcol = MB->col;
+  a.mboff = MB->off;
+  if (s) {
+    a.s = (double *)s;
+    a.Ptptr = M->ptr;
+    a.Ptcol = (int *)M->col;
+    a.Ptval = (double *)M->val;
+  }
+  a.Cptr = C->ptr;
+  a.Cval = (double *)C->val;
+  return block_fill(dev, pool, FM_AMG_S_BLOCK_PRODUCT, &a, nz, what);
+}
+
+/* A_c = R (A P) by chunks of aggregates: for each chunk, the rows of A P
+ * that its rows of R reach (the nodes whose blocks of P meet the chunk),
+ * then its rows of A_c; so A P is never held whole.  Chunks are slabs of
+ * aggregates ranked by position along the model's longest axis (equal
+ * counts), so that their rows of A P overlap little, sized to keep a
+ * chunk's part of A P under a quarter of the level's operator (or
+ * opt.galerkin_chunks).  The values, and the order in which their terms
+ * are summed, are those of the whole product. */
+static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
+                           const int *cnode_of, const BlockPat *PB,
+                           const BlockPat *APB, const BlockPat *AcB,
+                           const FmAmgCsr *P, const FmAmgCsr *R,
+                           const FmAmgCsr *Ac) {
+  const FmAmgDev *dev = &amg->dev;
+  const int nn = pa->nnodes, na = pa->na, nc = P->cols;
+  const int64_t *node_ptr = pa->node_ptr, *cptr = pa->cptr;
+  const FmAmgCsr A = amg->lev[l].Av;
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  int64_t *crow =
+      pool_alloc(pool, ((size_t)nn + 1) * sizeof(int64_t), "A P chunks");
+  int64_t *nzo =
+      pool_alloc(pool, ((size_t)nn + 1) * sizeof(int64_t), "A P chunks");
+  a.chunk_of = pool_alloc(pool, ((size_t)na + 1) * sizeof(int), "A P chunks");
+  if (!crow || !nzo || !a.chunk_of)
+    return 1;
+  a.xptr = PB->ptr;
+  a.xcol = PB->col;
+  a.node_ptr = node_ptr;
+  a.wid = APB->wid;
+  a.cnt = crow;
+  a.cnt2 = nzo;
+  /* A P whole (every aggregate in chunk 0): its size decides the chunks */
+  int64_t rows, nnz, all = 0;
+  FM_CALL(dev->run(dev->ctx, FM_AMG_S_CHUNK_ROWS, nn, &a));
+  FM_CALL(scan_total(dev, nn, nzo, &nnz));
+  amg->lev[l].apwhole = nnz;
+  const int64_t quarter = amg->lev[l].nnz / 4 > 0 ? amg->lev[l].nnz / 4 : 1;
+  int64_t K = amg->opt.galerkin_chunks > 0 ? amg->opt.galerkin_chunks
+                                           : (nnz + quarter - 1) / quarter;
+  K = K < 1 ? 1 : K > na ? na : K;
+  amg->lev[l].gchunks = (int)K;
+  if (K > 1) { /* slabs: the aggregates ordered by position */
+    FmAmgArgs b;
+    memset(&b, 0, sizeof b);
+    b.posc = pa->posc;
+    b.lo = amg->pos_lo;
+    b.hi = amg->pos_hi;
+    b.key = pool_alloc(pool, ((size_t)na + 1) * sizeof(int), "A P chunks");
+    int *perm = pool_alloc(pool, ((size_t)na + 1) * sizeof(int), "A P chunks");
+    if (!b.key || !perm)
+      return 1;
+    FM_CALL(dev->run(dev->ctx, FM_AMG_S_POS_KEY, na, &b));
+    FM_CALL(dev->order(dev->ctx, na, 1023, b.key, perm));
+    b.perm = perm;
+    b.chunk_of = a.chunk_of;
+    b.nchunks = (int)K;
+    b.nnodes = na;
+    FM_CALL(dev->run(dev->ctx, FM_AMG_S_CHUNK_OF, na, &b));
+    pool_free(pool, b.key);
+    pool_free(pool, perm);
+  }
+  for (int c = 0; c < K; c++) {
+    a.chunk = c;
+    a.cnt = crow;
+    a.cnt2 = nzo;
+    FM_CALL(dev->run(dev->ctx, FM_AMG_S_CHUNK_ROWS, nn, &a));
+    FM_CALL(scan_total(dev, nn, crow, &rows));
+    FM_CALL(scan_total(dev, nn, nzo, &nnz));
+    all += nnz;
+    if (rows > INT32_MAX)
+      return fm_error("amg: level %d: a chunk of A P with %lld rows", l,
+                      (long long)rows);
+    Pool ch = {dev, l, 0, {0}};
+    a.optr = pool_alloc(&ch, ((size_t)rows + 1) * sizeof(int64_t), "A P");
+    a.onode = pool_alloc(&ch, ((size_t)rows + 1) * sizeof(int), "A P");
+    int *col = pool_alloc(&ch, ((size_t)nnz + 1) * sizeof(int), "A P");
+    double *val = pool_alloc(&ch, ((size_t)nnz + 1) * sizeof(double), "A P");
+    int ierr = !a.optr || !a.onode || !col || !val;
+    a.crow = crow;
+    if (!ierr)
+      ierr = dev->run(dev->ctx, FM_AMG_S_CHUNK_PTR, nn, &a) ||
+             dev->put(dev->ctx, a.optr + rows, &nnz, sizeof nnz);
+    FmAmgArgs b;
+    memset(&b, 0, sizeof b);
+    b.rnode = a.onode;
+    b.Cptr = a.optr;
+    b.Ccol = col;
+    b.zptr = APB->ptr;
+    b.zcol = APB->col;
+    b.gofs = cptr;
+    if (!ierr)
+      ierr = dev->run(dev->ctx, FM_AMG_S_ROW_COLS, rows, &b);
+    const FmAmgCsr APc = {(int)rows, nc, a.optr, col, val};
+    /* the chunk's rows of A P (other nodes skipped), then of A_c */
+    FmAmgArgs cha;
+    memset(&cha, 0, sizeof cha);
+    cha.crow = crow;
+    if (!ierr)
+      ierr = block_product(dev, &ch, nn, node_ptr, APB, cptr, cnode_of, &A,
+                           pa->node_of, P, PB, NULL, &APc, "A P", &cha);
+    memset(&cha, 0, sizeof cha);
+    cha.chunk_of = a.chunk_of;
+    cha.chunk = c;
+    cha.mcrow = crow;
+    cha.mofs = node_ptr;
+    if (!ierr)
+      ierr = block_product(dev, &ch, na, cptr, AcB, cptr, cnode_of, R,
+                           pa->node_of, &APc, APB, NULL, Ac, "R A P", &cha);
+    pool_release(&ch);
+    FM_CALL(ierr);
+  }
+  amg->lev[l].apnnz = all;
+  return 0;
+}
+
+/* P, R and the coarse operator of level l from P_tent by node blocks (pa:
+ * the level's nodes, node_of, aggregates and coarse offsets); handed to
+ * dev->adopt, the coarse operator's view in *Acv. */
+static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
+                           const FmAmgCsr *Pt, const double *s, FmAmgCsr *Acv) {
+  const FmAmgDev *dev = &amg->dev;
+  const int n = pa->n, nn = pa->nnodes, na = pa->na, nc = Pt->cols;
+  const int64_t *node_ptr = pa->node_ptr, *cptr = pa->cptr;
+  const FmAmgCsr A = amg->lev[l].Av;
+  Pool pool = {dev, l, 0, {0}}, out = {dev, l, 0, {0}};
+  BlockPat Ag, PtB, PB, APB, RB, AcB;
+  FmAmgCsr P, R, Ac;
+  FmAmgArgs a;
+  int *perm = NULL, ierr = 1;
+  /* the aggregate of each coarse DOF */
+  memset(&a, 0, sizeof a);
+  int *cnode_of = pool_alloc(&pool, ((size_t)nc + 1) * sizeof(int), "nodes");
+  if (!cnode_of)
+    goto out;
+  a.node_ptr = cptr;
+  a.node_of = cnode_of;
+  if (dev->run(dev->ctx, FM_AMG_S_NODE_OF, na, &a))
+    goto out;
+  /* node patterns: A's, P_tent's, P's = A P_tent's, A P's, R's, A_c's */
+  if (block_union(dev, &pool, nn, node_ptr, NULL, n, A.ptr, A.col, pa->node_of,
+                  &Ag) ||
+      block_union(dev, &pool, nn, node_ptr, NULL, n, Pt->ptr, Pt->col, cnode_of,
+                  &PtB) ||
+      block_union(dev, &pool, nn, Ag.ptr, Ag.col, Ag.n, PtB.ptr, PtB.col, NULL,
+                  &PB))
+    goto out;
+  if (block_union(dev, &pool, nn, Ag.ptr, Ag.col, Ag.n, PB.ptr, PB.col, NULL,
+                  &APB))
+    goto out;
+  pool_free(&pool, Ag.ptr);
+  pool_free(&pool, Ag.col);
+  /* R's blocks: P's transposed (entries ordered by aggregate, stably) */
+  memset(&a, 0, sizeof a);
+  memset(&RB, 0, sizeof RB);
+  perm = pool_alloc(&pool, ((size_t)PB.n + 1) * sizeof(int), "R = P^T");
+  a.key = pool_alloc(&pool, ((size_t)PB.n + 1) * sizeof(int), "R = P^T");
+  a.enode = pool_alloc(&pool, ((size_t)PB.n + 1) * sizeof(int), "R = P^T");
+  RB.ptr = pool_alloc(&pool, ((size_t)na + 1) * sizeof(int64_t), "R = P^T");
+  RB.col = pool_alloc(&pool, ((size_t)PB.n + 1) * sizeof(int), "R = P^T");
+  if (!perm || !a.key || !a.enode || !RB.ptr || !RB.col)
+    goto out;
+  RB.n = PB.n;
+  a.zptr = PB.ptr;
+  a.zcol = PB.col;
+  if (dev->run(dev->ctx, FM_AMG_S_ENTRY_KEY, nn, &a) ||
+      dev->order(dev->ctx, (int)PB.n, na, a.key, perm))
+    goto out;
+  a.perm = perm;
+  a.nnodes = (int)PB.n;
+  a.na = na;
+  a.start = RB.ptr;
+  a.tcol = RB.col;
+  if (dev->run(dev->ctx, FM_AMG_S_AGG_START, PB.n, &a) ||
+      dev->run(dev->ctx, FM_AMG_S_TR_COL, PB.n, &a))
+    goto out;
+  pool_free(&pool, perm);
+  pool_free(&pool, a.key);
+  pool_free(&pool, a.enode);
+  if (block_union(dev, &pool, na, RB.ptr, RB.col, RB.n, APB.ptr, APB.col, NULL,
+                  &AcB) ||
+      block_offsets(dev, &pool, nn, cptr, &PtB) ||
+      block_offsets(dev, &pool, nn, cptr, &PB) ||
+      block_offsets(dev, &pool, nn, cptr, &APB) ||
+      block_offsets(dev, &pool, na, node_ptr, &RB) ||
+      block_offsets(dev, &pool, na, cptr, &AcB))
+    goto out;
+  /* P = P_tent + diag(s) A P_tent */
+  if (block_csr(dev, &out, n, nc, pa->node_of, &PB, cptr, "P", &P))
+    goto out;
+  if (block_product(dev, &pool, nn, node_ptr, &PB, cptr, cnode_of, &A,
+                    pa->node_of, Pt, &PtB, s, &P, "P", NULL))
+    goto out;
+  /* R = P^T */
+  if (block_csr(dev, &out, nc, n, cnode_of, &RB, node_ptr, "R = P^T", &R))
+    goto out;
+  memset(&a, 0, sizeof a);
+  a.zptr = RB.ptr;
+  a.zcol = RB.col;
+  a.zoff = RB.off;
+  a.xptr = PB.ptr;
+  a.xcol = PB.col;
+  a.xoff = PB.off;
+  a.node_ptr = node_ptr;
+  a.cptr = cptr;
+  a.Mptr = P.ptr;
+  a.Mval = P.val;
+  a.Cptr = R.ptr;
+  a.Cval = (double *)R.val;
+  if (block_fill(dev, &pool, FM_AMG_S_R_FILL, &a, na, "R = P^T"))
+    goto out;
+  /* A_c = R (A P) */
+  if (block_csr(dev, &out, nc, nc, cnode_of, &AcB, cptr, "R A P", &Ac) ||
+      galerkin_chunks(amg, l, &pool, pa, cnode_of, &PB, &APB, &AcB, &P, &R,
+                      &Ac))
+    goto out;
+  /* the results go to the dev's level l (P, R) and l + 1 */
+  out.n = 0;
+  pool_release(&pool);
+  if (dev->get(dev->ctx, &amg->lev[l].pnnz, P.ptr + n, sizeof(int64_t)))
+    amg->lev[l].pnnz = 0;
+  return dev->adopt(dev->ctx, l, &P, &R, &Ac, Acv);
+out:
+  pool_release(&pool);
+  pool_release(&out);
+  return ierr;
+}
+
 /* One level down: graph, aggregates, P_tent; P, R and the coarse operator
  * where the setup runs; the coarse node offsets and near-null space
- * (*cptr, *Bc: the dev's memory; NULL when nothing was coarsened). */
+ * and the aggregates' positions (*cptr, *Bc, *posc: the dev's memory;
+ * NULL when nothing was coarsened). */
 static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
-                   const unsigned char *skip, const double *B, Pool *pool,
-                   int64_t **cptr, double **Bc) {
+                   const unsigned char *skip, const double *B,
+                   const double *pos, Pool *pool, int64_t **cptr, double **Bc,
+                   double **posc) {
   const FmAmgDev *dev = &amg->dev;
   FmAmgLevel *L = &amg->lev[l], *C = &amg->lev[l + 1];
   FmAmgArgs a;
@@ -402,6 +834,7 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
   a.skip = skip;
   a.theta = amg->opt.theta;
   a.B = B;
+  a.pos = pos;
   const int64_t m = (int64_t)(a.n > nnodes ? a.n : nnodes) + 1;
   a.cnt = pool_alloc(pool, (size_t)m * sizeof(int64_t), "counts");
   if (!a.cnt)
@@ -418,9 +851,12 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
     return 0;
   FmAmgCsr Pt;
   Pool ptpool = {dev, l, 0, {0}};
-  int ierr = tentative(amg, &a, pool, &ptpool, &Pt, cptr, Bc);
+  int ierr = tentative(amg, &a, pool, &ptpool, &Pt, cptr, Bc, posc);
   lap(amg, FM_AMG_T_TENTATIVE, &t);
-  /* the graph, aggregates and QR work go before the products */
+  /* the graph, aggregates and QR work go before the products (the DOFs'
+   * node numbers stay for them) */
+  pool_keep(pool, a.node_of);
+  ptpool.p[ptpool.n++] = a.node_of;
   pool_release(pool);
   if (ierr || Pt.cols == 0) {
     pool_release(&ptpool);
@@ -431,7 +867,9 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
   a.dinv = L->dinv;
   a.c = -4.0 / (3.0 * (L->emax / 1.1));
   ierr = !a.s || dev->run(dev->ctx, FM_AMG_S_SCALE, a.n, &a);
-  if (!ierr)
+  if (!ierr && amg->opt.galerkin == FM_AMG_GALERKIN_BLOCKS)
+    ierr = galerkin_blocks(amg, l, &a, &Pt, a.s, &C->Av);
+  else if (!ierr)
     ierr = dev->galerkin(dev->ctx, l, &L->Av, &Pt, a.s, &C->Av, &L->pnnz);
   pool_release(&ptpool);
   FM_CALL(ierr);
@@ -592,9 +1030,30 @@ static int setup_levels(FmAmg *amg, const double *x,
       any_skip |= skiph[I];
     }
   }
+  /* positions: the coordinate along the model's longest axis */
+  double *posh = fm_calloc((size_t)nn0 + 1, sizeof(double));
+  ierr |= !posh;
+  if (!ierr) {
+    int axis = 0;
+    double lo[3], hi[3];
+    for (int p = 0; p < 3; p++) {
+      lo[p] = INFINITY;
+      hi[p] = -INFINITY;
+      for (int I = 0; I < nn0; I++) {
+        lo[p] = fmin(lo[p], x[3 * I + p]);
+        hi[p] = fmax(hi[p], x[3 * I + p]);
+      }
+      if (hi[p] - lo[p] > hi[axis] - lo[axis])
+        axis = p;
+    }
+    for (int I = 0; I < nn0; I++)
+      posh[I] = x[3 * I + axis];
+    amg->pos_lo = lo[axis];
+    amg->pos_hi = hi[axis];
+  }
   /* level 0's inputs where the setup runs */
   Pool keep = {dev, 0, 0, {0}};
-  double *B = NULL;
+  double *B = NULL, *pos = NULL;
   int64_t *node_ptr = NULL;
   unsigned char *skip = NULL;
   if (!ierr) {
@@ -602,8 +1061,11 @@ static int setup_levels(FmAmg *amg, const double *x,
     node_ptr = pool_alloc(&keep, ((size_t)nn0 + 1) * sizeof(int64_t), "nodes");
     skip = any_skip ? pool_alloc(&keep, (size_t)nn0 + 1, "prescribed nodes")
                     : NULL;
-    ierr = !B || !node_ptr || (any_skip && !skip);
+    pos = pool_alloc(&keep, ((size_t)nn0 + 1) * sizeof(double), "positions");
+    ierr = !B || !node_ptr || (any_skip && !skip) || !pos;
   }
+  if (!ierr)
+    ierr = dev->put(dev->ctx, pos, posh, ((size_t)nn0 + 1) * sizeof(double));
   if (!ierr)
     ierr = dev->put(dev->ctx, B, Bh, (size_t)n0 * NB * sizeof(double));
   if (!ierr)
@@ -614,6 +1076,7 @@ static int setup_levels(FmAmg *amg, const double *x,
   free(Bh);
   free(nph);
   free(skiph);
+  free(posh);
   int l = 0;
   while (!ierr) {
     Pool pool = {dev, l, 0, {0}};
@@ -625,37 +1088,34 @@ static int setup_levels(FmAmg *amg, const double *x,
         l + 1 >= amg->opt.max_levels || l + 1 >= FM_AMG_MAX_LEVELS)
       break;
     int64_t *cptr = NULL;
-    double *Bc = NULL;
-    ierr = coarsen(amg, l, nnodes, node_ptr, skip, B, &pool, &cptr, &Bc);
+    double *Bc = NULL, *posc = NULL;
+    ierr = coarsen(amg, l, nnodes, node_ptr, skip, B, pos, &pool, &cptr, &Bc,
+                   &posc);
     pool_release(&pool);
     const int nc = amg->lev[l + 1].n;
-    if (!ierr && (nc == 0 || nc >= amg->lev[l].n)) {
+    const int last = !ierr && (nc == 0 || nc >= amg->lev[l].n);
+    if (last) {
       /* no coarsening: this level is the last (drop what was built) */
       if (nc > 0)
         dev->drop(dev->ctx, l);
       memset(&amg->lev[l + 1], 0, sizeof amg->lev[l + 1]);
       amg->lev[l].pnnz = 0;
-      if (cptr)
-        dev->release(dev->ctx, cptr);
-      if (Bc)
-        dev->release(dev->ctx, Bc);
-      break;
     }
     /* the next level's nodes: this level's aggregates (none skipped) */
     Pool next = {dev, l + 1, 0, {0}};
-    if (!ierr) {
-      next.p[next.n++] = cptr;
-      next.p[next.n++] = Bc;
-    } else {
-      if (cptr)
-        dev->release(dev->ctx, cptr);
-      if (Bc)
-        dev->release(dev->ctx, Bc);
+    next.p[next.n++] = cptr;
+    next.p[next.n++] = Bc;
+    next.p[next.n++] = posc;
+    if (ierr || last) {
+      for (int k = 0; k < next.n; k++)
+        if (next.p[k])
+          dev->release(dev->ctx, next.p[k]);
       break;
     }
     pool_release(&keep);
     keep = next;
     B = Bc;
+    pos = posc;
     node_ptr = cptr;
     nnodes = amg->lev[l].nagg;
     skip = NULL;
@@ -729,11 +1189,17 @@ static int setup_common(FmAmg *amg, const double *x, const unsigned char *fixed,
            amg->t[FM_AMG_T_GRAPH], amg->t[FM_AMG_T_AGGREGATE],
            amg->t[FM_AMG_T_TENTATIVE], amg->t[FM_AMG_T_GALERKIN],
            amg->t[FM_AMG_T_SMOOTHER], amg->t[FM_AMG_T_COARSE]);
-    for (int l = 0; l < amg->nlev; l++)
+    for (int l = 0; l < amg->nlev; l++) {
+      const FmAmgLevel *L = &amg->lev[l];
+      char ap[96] = "";
+      if (L->apwhole > 0)
+        snprintf(ap, sizeof ap, ", A P %lld nonzeros in %d chunk%s (%.2f x)",
+                 (long long)L->apwhole, L->gchunks, L->gchunks > 1 ? "s" : "",
+                 (double)L->apnnz / (double)L->apwhole);
       printf("amg:   level %d: %d rows, %lld nonzeros, P %lld nonzeros, lmax "
-             "%.3g\n",
-             l, amg->lev[l].n, (long long)amg->lev[l].nnz,
-             (long long)amg->lev[l].pnnz, amg->lev[l].emax / 1.1);
+             "%.3g%s\n",
+             l, L->n, (long long)L->nnz, (long long)L->pnnz, L->emax / 1.1, ap);
+    }
   }
   return 0;
 }
@@ -846,8 +1312,12 @@ static int host_move(void *ctx, void *dst, const void *src, size_t bytes) {
 
 static int host_run(void *ctx, int step, int64_t n, const FmAmgArgs *a) {
   (void)ctx;
+  /* chunks small enough to share the heavy per-aggregate steps among the
+   * threads, large enough to cost nothing on the light per-row ones */
+  int64_t chunk = n / 256;
+  chunk = chunk < 1 ? 1 : chunk > 1024 ? 1024 : chunk;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1024) if (n > 4096)
+#pragma omp parallel for schedule(dynamic, chunk) if (n > 64)
 #endif
   for (int64_t i = 0; i < n; i++)
     fm_amg_step(step, i, a);
@@ -933,6 +1403,16 @@ static int host_galerkin(void *ctx, int l, const FmAmgCsr *Av,
   return 0;
 }
 
+static int host_adopt(void *ctx, int l, const FmAmgCsr *P, const FmAmgCsr *R,
+                      const FmAmgCsr *Ac, FmAmgCsr *Acv) {
+  FmAmg *amg = ctx;
+  amg->lev[l].P = csr_of(P);
+  amg->lev[l].R = csr_of(R);
+  amg->lev[l + 1].A = csr_of(Ac);
+  *Acv = view_of(&amg->lev[l + 1].A);
+  return 0;
+}
+
 static void host_drop(void *ctx, int l) {
   FmAmg *amg = ctx;
   fm_csr_scalar_free(&amg->lev[l].P);
@@ -960,6 +1440,7 @@ void fm_amg_host_dev(FmAmg *amg, FmAmgDev *dev) {
   dev->sum = host_sum;
   dev->spmv = host_spmv_view;
   dev->galerkin = host_galerkin;
+  dev->adopt = host_adopt;
   dev->drop = host_drop;
   dev->download = host_download;
 }

@@ -37,15 +37,27 @@ typedef struct {
   int cheb_degree; /* smoothing steps before and after the coarse level */
   int coarse_max;  /* rows of the coarsest level at most (dense solve) */
   int max_levels;
-  int verbose; /* print the hierarchy to stdout */
-  int single;  /* the cycle below level 0 (operators, P, R, diagonals,
-                  vectors) in single precision; level 0 and CG in double */
+  int verbose;         /* print the hierarchy to stdout */
+  int single;          /* the cycle below level 0 (operators, P, R, diagonals,
+                          vectors) in single precision; level 0 and CG in double */
+  int galerkin;        /* FM_AMG_GALERKIN_*: how P, R and R A P are formed */
+  int galerkin_chunks; /* blocks: A P formed in this many chunks of
+                          aggregates (0: as many as keep a chunk under a
+                          quarter of the level's operator) */
 } FmAmgOptions;
+
+enum {
+  FM_AMG_GALERKIN_BLOCKS, /* node-block patterns, rows filled in place by
+                             the steps of amg_steps.h (host and GPU) */
+  FM_AMG_GALERKIN_SPGEMM  /* general sparse products: the host's (csr.c) or
+                             cuSPARSE SpGEMM (dev->galerkin) */
+};
 
 void fm_amg_default_options(FmAmgOptions *o);
 /* The defaults, changed by FEMORA_AMG_THETA, FEMORA_AMG_DEGREE,
- * FEMORA_AMG_COARSE_MAX, FEMORA_AMG_VERBOSE and FEMORA_AMG_PRECISION
- * (double | single) where set (docs/gpu.md). */
+ * FEMORA_AMG_COARSE_MAX, FEMORA_AMG_VERBOSE, FEMORA_AMG_PRECISION
+ * (double | single), FEMORA_AMG_GALERKIN (blocks | spgemm) and
+ * FEMORA_AMG_GALERKIN_CHUNKS where set (docs/gpu.md). */
 int fm_amg_options_from_env(FmAmgOptions *o);
 /* Put the case file and item in front of the recorded error ("CASE:
  * solver.preconditioner: amg: ..."); returns 1. */
@@ -91,21 +103,30 @@ typedef struct {
    * nonzeros */
   int (*galerkin)(void *ctx, int l, const FmAmgCsr *A, const FmAmgCsr *Pt,
                   const double *s, FmAmgCsr *Ac, int64_t *pnnz);
-  /* forget what galerkin(l) made (level l's P, R; level l+1's operator) */
+  /* take over P and R of level l and the operator Ac of level l + 1, made
+   * by the setup's own steps in memory from alloc (also on failure); the
+   * view of the operator as kept to *Acv */
+  int (*adopt)(void *ctx, int l, const FmAmgCsr *P, const FmAmgCsr *R,
+               const FmAmgCsr *Ac, FmAmgCsr *Acv);
+  /* forget what galerkin(l) or adopt(l) took (level l's P, R; level l+1's
+   * operator) */
   void (*drop)(void *ctx, int l);
   /* a copy of A on the host */
   int (*download)(void *ctx, const FmAmgCsr *A, FmCsr *out);
 } FmAmgDev;
 
 typedef struct {
-  int n;        /* rows */
-  FmCsr A;      /* operator (host setup; level 0 only when taken over) */
-  FmCsr P, R;   /* to and from the next coarser level (host setup) */
-  FmAmgCsr Av;  /* the operator where the setup ran */
-  double *dinv; /* 1 / diagonal, where the setup ran */
-  double emax;  /* upper end of the Chebyshev interval (1.1 lmax) */
-  int nagg;     /* aggregates formed on this level (the next level's nodes) */
-  int64_t nnz;  /* nonzeros of the operator and of P */
+  int n;         /* rows */
+  FmCsr A;       /* operator (host setup; level 0 only when taken over) */
+  FmCsr P, R;    /* to and from the next coarser level (host setup) */
+  FmAmgCsr Av;   /* the operator where the setup ran */
+  double *dinv;  /* 1 / diagonal, where the setup ran */
+  double emax;   /* upper end of the Chebyshev interval (1.1 lmax) */
+  int nagg;      /* aggregates formed on this level (the next level's nodes) */
+  int gchunks;   /* chunks of A P in the Galerkin step (blocks) */
+  int64_t apnnz; /* nonzeros of A P formed, over the chunks */
+  int64_t apwhole; /* nonzeros of A P (0: not formed by blocks) */
+  int64_t nnz;     /* nonzeros of the operator and of P */
   int64_t pnnz;
   /* single precision (opt.single, host): the values of A (levels >= 1), P
    * and R in float (their double values freed), and the diagonal */
@@ -130,6 +151,7 @@ typedef struct {
   int nlev;
   FmAmgLevel lev[FM_AMG_MAX_LEVELS];
   double *chol; /* coarsest level: lower Cholesky factor, n x n row-major */
+  double pos_lo, pos_hi; /* range of the nodes' positions (a coordinate) */
   /* host cycle work vectors per level: b, x, r, d (float below level 0
    * with opt.single); the coarsest level's b and x in double for its
    * solve when they are float */

@@ -29,8 +29,10 @@
  * the QR) could differ from the host's and the hierarchies with them. */
 #ifdef __CUDA_ARCH__
 #define FM_AMG_MADD(acc, a, b) __dadd_rn((acc), __dmul_rn((a), (b)))
+#define FM_AMG_MUL(a, b) __dmul_rn((a), (b))
 #else
 #define FM_AMG_MADD(acc, a, b) ((acc) + (a) * (b))
+#define FM_AMG_MUL(a, b) ((a) * (b))
 #endif
 
 enum {
@@ -63,6 +65,27 @@ enum {
   FM_AMG_S_LZ_PQ,      /* rows: prod = p q */
   FM_AMG_S_LZ_UPDATE,  /* rows: r -= alpha q, z = D^-1 r, prod = r z */
   FM_AMG_S_LZ_DIR,     /* rows: p = z + beta p */
+  /* the Galerkin product by node blocks (amg.c, galerkin_blocks) */
+  FM_AMG_S_UNION_COUNT,   /* nodes of X: cnt[I] = |union of Y(J), J in X(I)| */
+  FM_AMG_S_UNION_FILL,    /* nodes of X: that union, sorted, into zcol */
+  FM_AMG_S_BLOCK_OFF,     /* nodes of Z: zoff (a block's offset within a
+                             row), wid[I] (the row's width) */
+  FM_AMG_S_ENTRY_KEY,     /* nodes of Z: key[e] = zcol[e], enode[e] = I */
+  FM_AMG_S_TR_COL,        /* positions t: tcol[t] = enode[perm[t]] */
+  FM_AMG_S_ROW_COUNT,     /* rows: cnt[i] = wid[rnode[i]] */
+  FM_AMG_S_ROW_COLS,      /* rows: C's columns from the blocks Z(rnode[i]) */
+  FM_AMG_S_BLOCK_PRODUCT, /* nodes of C: its rows of L M [P: s_i that +
+                             Pt(i,:)]; cnt[I] = 1 where a block is missing */
+  FM_AMG_S_R_FILL,        /* aggregates: their rows of R = P^T; cnt[g] = 1
+                             where a block is missing */
+  FM_AMG_S_AGG_POS,       /* aggregates: posc[g] = pos of its first member */
+  FM_AMG_S_POS_KEY,       /* aggregates: key[g] = posc[g] in [0, 1023] */
+  FM_AMG_S_CHUNK_OF,      /* positions t: chunk_of[perm[t]] = t K / na */
+  FM_AMG_S_CHUNK_ROWS,    /* nodes: cnt[I] = DOFs, cnt2[I] = nonzeros of
+                             I's rows of A P if P's blocks of I reach an
+                             aggregate of the chunk, else 0 */
+  FM_AMG_S_CHUNK_PTR,     /* nodes: those rows' offsets (optr) and node
+                             (onode) in the chunk's A P */
   FM_AMG_S_COUNT
 };
 
@@ -100,6 +123,51 @@ typedef struct FmAmgArgs {
   double *dinv, *s;             /* n */
   double c, alpha, beta;        /* scalars of SCALE and the Lanczos steps */
   double *r, *z, *p, *q, *prod; /* n: Lanczos vectors */
+  /* the Galerkin product by node blocks: block patterns are CSR over
+   * nodes whose columns are column groups (aggregates, or nodes for R) */
+  const int64_t *xptr;  /* outer pattern X: X(I) = xcol[xptr[I]..xptr[I+1]) */
+  const int *xcol;      /* or, NULL, the indices xptr[I]..xptr[I+1] */
+  const int64_t *xoff;  /* R_FILL: X's block offsets (P's blocks) */
+  const int64_t *yptr;  /* lists Y(J) = ycol[yptr[J]..yptr[J+1]), sorted */
+  const int *ycol;      /* (values through ymap when it is not NULL; */
+  const int *ymap;      /* ymap is non-decreasing) */
+  int64_t *ucur;        /* a cursor per entry of X */
+  const int64_t *zptr;  /* block pattern Z of the result */
+  int *zcol;            /* its column groups, sorted within a node */
+  int64_t *zoff;        /* offset of a block's first column within a row */
+  int64_t *wid;         /* nodes of Z: the width of their rows */
+  int *enode, *tcol;    /* transposing Z: node of each entry, columns */
+  const int *rnode;     /* result rows: the node (row of Z) of each */
+  const int64_t *rofs;  /* result nodes: their first row */
+  const int *lmap;      /* L's columns: the node of each (M's row nodes) */
+  const int64_t *mbptr; /* M's block pattern over those nodes */
+  const int *mbcol;
+  const int64_t *mboff;
+  const int64_t *gofs; /* column groups: first column of each */
+  const int *gof;      /* columns: their group */
+  const int64_t *Lptr; /* C = L M (CSR, sorted columns) */
+  const int *Lcol;
+  const double *Lval;
+  const int64_t *Mptr;
+  const int *Mcol;
+  const double *Mval;
+  const int64_t *Cptr; /* C: offsets, columns, values (zero on entry) */
+  int *Ccol;
+  double *Cval;
+  /* positions (a coordinate) of the nodes and aggregates */
+  const double *pos; /* nodes */
+  double *posc;      /* aggregates */
+  double lo, hi;     /* the range of the positions */
+  /* A P by chunks of aggregates: the chunk's rows of A P only */
+  int *chunk_of;        /* aggregates: their chunk */
+  int chunk, nchunks;   /* this chunk, and how many */
+  int64_t *cnt2;        /* CHUNK_ROWS: nonzeros */
+  const int64_t *crow;  /* C's first row of each node (NULL: rofs) */
+  const int64_t *mcrow; /* M's first row of each node (NULL: M's rows are
+                           L's columns) */
+  const int64_t *mofs;  /* with mcrow: L's first column of each node */
+  int64_t *optr;        /* CHUNK_PTR: row offsets */
+  int *onode;           /* CHUNK_PTR: node of each row */
 } FmAmgArgs;
 
 /* ---- MIS tuples: state (2 bits), random (30 bits), node (32 bits) ---- */
@@ -298,6 +366,174 @@ FM_HD double fm_amg_random(int64_t i) {
   return (double)h / 4294967296.0 - 0.5;
 }
 
+/* ---- the Galerkin product by node blocks ---- */
+
+/* The position of x in v[lo..hi) (sorted), or -1. */
+FM_HD int64_t fm_amg_find(const int *v, int64_t lo, int64_t hi, int x) {
+  const int64_t end = hi;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (v[mid] < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < end && v[lo] == x ? lo : -1;
+}
+
+/* The union of the sorted lists Y(J), J in X(I), in increasing order: a
+ * merge with a cursor per list (the cursors are I's entries of ucur).
+ * fill 0: cnt[I] = its size; 1: into zcol from zptr[I]. */
+FM_HD void fm_amg_union(const FmAmgArgs *a, int I, int fill) {
+  const int64_t x0 = a->xptr[I], x1 = a->xptr[I + 1];
+  for (int64_t e = x0; e < x1; e++)
+    a->ucur[e] = a->yptr[a->xcol ? a->xcol[e] : (int)e];
+  int64_t n = 0;
+  const int64_t o = fill ? a->zptr[I] : 0, cap = fill ? a->zptr[I + 1] - o : 0;
+  int last = -1;
+  for (;;) {
+    int m = -1;
+    for (int64_t e = x0; e < x1; e++) {
+      const int J = a->xcol ? a->xcol[e] : (int)e;
+      const int64_t end = a->yptr[J + 1];
+      int64_t k = a->ucur[e];
+      int v = -1;
+      for (; k < end; k++) {
+        v = a->ymap ? a->ymap[a->ycol[k]] : a->ycol[k];
+        if (v > last)
+          break;
+      }
+      a->ucur[e] = k;
+      if (k < end && (m < 0 || v < m))
+        m = v;
+    }
+    if (m < 0)
+      break;
+    if (fill && n < cap)
+      a->zcol[o + n] = m;
+    n++;
+    last = m;
+  }
+  if (!fill)
+    a->cnt[I] = n;
+}
+
+/* The rows of node I of C = L M, where C's rows hold the blocks Z(I) in
+ * full (zero where the product has no term): the rows rofs[I]..rofs[I+1]
+ * of L are merged by the node J (lmap) of their columns; for each J, the
+ * blocks g of M's rows of node J (M's block pattern mb, the same for all
+ * of J's rows) are found once in Z(I) and added as small dense products.
+ * With s (smoothing the tentative prolongator): then C(i,:) = s_i C(i,:)
+ * + Pt(i,:).  Each entry sums its terms in the order of L's row, as the
+ * scalar product (csr.c) does.  cnt[I] = 1 where a block is missing. */
+FM_HD void fm_amg_block_product(const FmAmgArgs *a, int I) {
+  const int64_t r0 = a->rofs[I], z0 = a->zptr[I], z1 = a->zptr[I + 1];
+  const int64_t c0 = a->crow ? a->crow[I] : r0;
+  const int k = (int)(a->rofs[I + 1] - r0);
+  int64_t cur[FM_AMG_NB], end[FM_AMG_NB], seg[FM_AMG_NB];
+  double *c = a->Cval;
+  int bad = k > FM_AMG_NB;
+  if ((a->crow && a->crow[I + 1] == c0) ||
+      (a->chunk_of && a->chunk_of[I] != a->chunk)) { /* not this chunk's */
+    a->cnt[I] = 0;
+    return;
+  }
+  for (int q = 0; q < k && !bad; q++) {
+    cur[q] = a->Lptr[r0 + q];
+    end[q] = a->Lptr[r0 + q + 1];
+  }
+  for (; !bad;) {
+    int J = -1;
+    for (int q = 0; q < k; q++)
+      if (cur[q] < end[q]) {
+        const int Jq = a->lmap[a->Lcol[cur[q]]];
+        if (J < 0 || Jq < J)
+          J = Jq;
+      }
+    if (J < 0)
+      break;
+    for (int q = 0; q < k; q++) {
+      seg[q] = cur[q];
+      while (seg[q] < end[q] && a->lmap[a->Lcol[seg[q]]] == J)
+        seg[q]++;
+    }
+    /* M's blocks and Z(I) are both sorted: walk Z(I) along */
+    int64_t e = z0;
+    for (int64_t em = a->mbptr[J]; em < a->mbptr[J + 1]; em++) {
+      const int g = a->mbcol[em];
+      while (e < z1 && a->zcol[e] < g)
+        e++;
+      if (e >= z1 || a->zcol[e] != g) {
+        bad = 1;
+        continue;
+      }
+      const int w = (int)(a->gofs[g + 1] - a->gofs[g]);
+      const int64_t moff = a->mboff[em];
+      if (w > FM_AMG_NB) {
+        bad = 1;
+        continue;
+      }
+      /* M's row of L's column kc (a node J column) */
+      const int64_t mshift = a->mcrow ? a->mcrow[J] - a->mofs[J] : 0;
+      for (int q = 0; q < k; q++) {
+        double *cq = c + a->Cptr[c0 + q] + a->zoff[e], acc[FM_AMG_NB];
+        for (int t = 0; t < w; t++)
+          acc[t] = cq[t];
+        for (int64_t kl = cur[q]; kl < seg[q]; kl++) {
+          const double v = a->Lval[kl];
+          const double *m = a->Mval + a->Mptr[a->Lcol[kl] + mshift] + moff;
+          for (int t = 0; t < w; t++)
+            acc[t] = FM_AMG_MADD(acc[t], v, m[t]);
+        }
+        for (int t = 0; t < w; t++)
+          cq[t] = acc[t];
+      }
+    }
+    for (int q = 0; q < k; q++)
+      cur[q] = seg[q];
+  }
+  if (a->s && !bad)
+    for (int q = 0; q < k; q++) {
+      const int64_t row = r0 + q;
+      for (int64_t p = a->Cptr[row]; p < a->Cptr[row + 1]; p++)
+        c[p] = FM_AMG_MUL(a->s[row], c[p]);
+      for (int64_t t = a->Ptptr[row]; t < a->Ptptr[row + 1]; t++) {
+        const int col = a->Ptcol[t], g = a->gof[col];
+        const int64_t e = fm_amg_find(a->zcol, z0, z1, g);
+        if (e < 0) {
+          bad = 1;
+          continue;
+        }
+        const int64_t p = a->Cptr[row] + a->zoff[e] + (col - a->gofs[g]);
+        c[p] = a->Ptval[t] + c[p];
+      }
+    }
+  a->cnt[I] = bad;
+}
+
+/* The rows of aggregate g (cptr[g]..cptr[g+1]) of R = P^T, gathered: the
+ * nodes I of the blocks Z(g) (zoff with the nodes' DOFs as groups) and,
+ * for each, the columns of P's block (I, g) (X: P's blocks, xoff their
+ * offsets). */
+FM_HD void fm_amg_r_fill(const FmAmgArgs *a, int g) {
+  int bad = 0;
+  for (int64_t e = a->zptr[g]; e < a->zptr[g + 1]; e++) {
+    const int I = a->zcol[e];
+    const int64_t p = fm_amg_find(a->xcol, a->xptr[I], a->xptr[I + 1], g);
+    if (p < 0) {
+      bad = 1;
+      continue;
+    }
+    for (int64_t r = a->cptr[g]; r < a->cptr[g + 1]; r++) {
+      const int64_t src = a->xoff[p] + (r - a->cptr[g]);
+      const int64_t dst = a->Cptr[r] + a->zoff[e] - a->node_ptr[I];
+      for (int64_t i = a->node_ptr[I]; i < a->node_ptr[I + 1]; i++)
+        a->Cval[dst + i] = a->Mval[a->Mptr[i] + src];
+    }
+  }
+  a->cnt[g] = bad;
+}
+
 /* ---- one step at index i ---- */
 
 FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
@@ -426,6 +662,74 @@ FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
     break;
   case FM_AMG_S_LZ_DIR:
     a->p[i] = FM_AMG_MADD(a->z[i], a->beta, a->p[i]);
+    break;
+  case FM_AMG_S_UNION_COUNT:
+    fm_amg_union(a, i, 0);
+    break;
+  case FM_AMG_S_UNION_FILL:
+    fm_amg_union(a, i, 1);
+    break;
+  case FM_AMG_S_BLOCK_OFF: {
+    int64_t off = 0;
+    for (int64_t e = a->zptr[i]; e < a->zptr[i + 1]; e++) {
+      a->zoff[e] = off;
+      off += a->gofs[a->zcol[e] + 1] - a->gofs[a->zcol[e]];
+    }
+    a->wid[i] = off;
+    break;
+  }
+  case FM_AMG_S_ENTRY_KEY:
+    for (int64_t e = a->zptr[i]; e < a->zptr[i + 1]; e++) {
+      a->key[e] = a->zcol[e];
+      a->enode[e] = i;
+    }
+    break;
+  case FM_AMG_S_TR_COL:
+    a->tcol[i] = a->enode[a->perm[i]];
+    break;
+  case FM_AMG_S_ROW_COUNT:
+    a->cnt[i] = a->wid[a->rnode[i]];
+    break;
+  case FM_AMG_S_ROW_COLS: {
+    const int I = a->rnode[i];
+    int64_t o = a->Cptr[i];
+    for (int64_t e = a->zptr[I]; e < a->zptr[I + 1]; e++)
+      for (int64_t c = a->gofs[a->zcol[e]]; c < a->gofs[a->zcol[e] + 1]; c++)
+        a->Ccol[o++] = (int)c;
+    break;
+  }
+  case FM_AMG_S_BLOCK_PRODUCT:
+    fm_amg_block_product(a, i);
+    break;
+  case FM_AMG_S_R_FILL:
+    fm_amg_r_fill(a, i);
+    break;
+  case FM_AMG_S_AGG_POS:
+    a->posc[i] =
+        a->start[i] < a->start[i + 1] ? a->pos[a->perm[a->start[i]]] : a->lo;
+    break;
+  case FM_AMG_S_POS_KEY: {
+    const double f = a->hi > a->lo ? (a->posc[i] - a->lo) / (a->hi - a->lo) : 0;
+    a->key[i] = f > 0 ? (f < 1 ? (int)(1023.0 * f) : 1023) : 0;
+    break;
+  }
+  case FM_AMG_S_CHUNK_OF:
+    a->chunk_of[a->perm[i]] = (int)(ii * a->nchunks / a->nnodes);
+    break;
+  case FM_AMG_S_CHUNK_ROWS: {
+    int in = 0;
+    for (int64_t e = a->xptr[i]; e < a->xptr[i + 1] && !in; e++)
+      in = a->chunk_of[a->xcol[e]] == a->chunk;
+    const int64_t dofs = a->node_ptr[i + 1] - a->node_ptr[i];
+    a->cnt[i] = in ? dofs : 0;
+    a->cnt2[i] = in ? dofs * a->wid[i] : 0;
+    break;
+  }
+  case FM_AMG_S_CHUNK_PTR:
+    for (int64_t r = a->crow[i]; r < a->crow[i + 1]; r++) {
+      a->optr[r] = a->cnt2[i] + (r - a->crow[i]) * a->wid[i];
+      a->onode[r] = i;
+    }
     break;
   default:
     break;

@@ -23,7 +23,8 @@ typedef struct {
   FmCudaData d;
   int device;
   char device_name[320]; /* "NAME (device K)" */
-  int use_amg;           /* solver.preconditioner: amg (else jacobi) */
+  int use_amg;           /* solver.preconditioner: amg (else jacobi): 1, or 2
+                            with the Galerkin products by SpGEMM */
   FmCudaAmg amg;
   FmAmgOps ops;
   FmCudaRecover rec; /* allocated by the first recovery */
@@ -111,13 +112,17 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *   spmv      8 (n + 1)                  cuSPARSE buffer: a guess, its real
  *                                        size is known after allocation
  *   small     24 FM_CUDA_MAX_BLOCKS + 128
- *   multigrid 2.8 (12 nnz)               the hierarchy's setup at its peak
+ *   multigrid 2.0 (12 nnz)               the hierarchy's setup at its peak
  *                                        (solver.preconditioner amg): P, R,
- *                                        A P and the first coarse operator
- *                                        beside the fine matrix, counted at
- *                                        2.8 times it on the default model
- *                                        (docs/gpu.md); every allocation of
- *                                        the setup is checked again
+ *                                        P_tent, the first coarse operator,
+ *                                        a chunk of A P and the block
+ *                                        patterns beside the fine matrix,
+ *                                        counted at 1.8 times it on the
+ *                                        default model (docs/gpu.md); with
+ *                                        FEMORA_AMG_GALERKIN=spgemm 2.8 (A P
+ *                                        whole; SpGEMM's buffers besides);
+ *                                        every allocation of the setup is
+ *                                        checked again
  *   recovery  24 nn + (8 npe + 16) nelem  coordinates, connectivity, copies
  *             + 88 ncopy + 24 nn         per-copy fields, internal forces
  *                                        (ncopy taken as 1.25 nn)
@@ -130,7 +135,10 @@ static size_t estimate_bytes(const FmCudaData *d, int64_t nblocks,
                              size_t local_per_thread, size_t resident,
                              int amg) {
   const size_t n = (size_t)d->n, nn = (size_t)d->nn, nnz = (size_t)d->nnz;
-  const size_t matrix = 12 * nnz + 4 * (n + 1) + (amg ? 28 * 12 * nnz / 10 : 0);
+  const size_t matrix = 12 * nnz + 4 * (n + 1) +
+                        (amg == 2 ? 28 * 12 * nnz / 10
+                         : amg    ? 20 * 12 * nnz / 10
+                                  : 0);
   const size_t vectors = 64 * n + 72 * nn + n;
   const size_t spmv = 8 * (n + 1);
   const size_t small = 8 * 3 * FM_CUDA_MAX_BLOCKS + 128;
@@ -342,6 +350,9 @@ static int cuda_assemble(FmBackend *be) {
   if (off && *off)
     grank += atoi(off) > 0 ? atoi(off) : 0;
   cb->use_amg = strcmp(be->md->cs.pc, "jacobi") != 0;
+  const char *gal = getenv("FEMORA_AMG_GALERKIN"); /* checked in the setup */
+  if (cb->use_amg && gal && !strcmp(gal, "spgemm"))
+    cb->use_amg = 2;
   FM_CALL(select_device(cb, grank));
   int64_t *bptr = NULL;
   int *bcol = NULL;

@@ -44,16 +44,21 @@ static double dot(int n, const double *a, const double *b) {
 }
 
 /* The eliminated system of the model, as the reference backend builds it. */
-static void build_system(FmModel *md, FmCsr *S, unsigned char **pfixed) {
+/* partial: also x prescribed on the loaded group (nodes with free and
+ * prescribed DOFs), and the eliminated entries dropped from the matrix */
+static void build_system(FmModel *md, FmCsr *S, unsigned char **pfixed,
+                         int partial) {
   FILE *fp = fopen("t410.yaml", "w");
-  fprintf(fp, "mesh: {file: t410.msh, order: 2}\n"
-              "materials:\n"
-              "  implant: {E: 110000, nu: 0.34}\n"
-              "  bone: {E: 15500, nu: 0.24}\n"
-              "  cement: {E: 2500, nu: 0.35}\n"
-              "constraints: [{group: distal, fix: [x, y, z]}]\n"
-              "load_cases: [{name: walk, loads: [{group: proximal, "
-              "total_force: [-136, -83, -579]}]}]\n");
+  fprintf(fp,
+          "mesh: {file: t410.msh, order: 2}\n"
+          "materials:\n"
+          "  implant: {E: 110000, nu: 0.34}\n"
+          "  bone: {E: 15500, nu: 0.24}\n"
+          "  cement: {E: 2500, nu: 0.35}\n"
+          "constraints: [{group: distal, fix: [x, y, z]}%s]\n"
+          "load_cases: [{name: walk, loads: [{group: proximal, "
+          "total_force: [-136, -83, -579]}]}]\n",
+          partial ? ", {group: proximal, fix: [x]}" : "");
   fclose(fp);
   FmMesh m;
   memset(md, 0, sizeof *md);
@@ -86,6 +91,18 @@ static void build_system(FmModel *md, FmCsr *S, unsigned char **pfixed) {
   if (fm_csr_to_scalar(&A, S))
     exit(1);
   fm_csr_free(&A);
+  if (partial) { /* keep the diagonal and the non-zero entries */
+    int64_t o = 0, k0 = 0;
+    for (int i = 0; i < S->nrows; i++) {
+      for (int64_t k = k0; k < S->ptr[i + 1]; k++)
+        if (S->val[k] != 0.0 || S->col[k] == i) {
+          S->col[o] = S->col[k];
+          S->val[o++] = S->val[k];
+        }
+      k0 = S->ptr[i + 1];
+      S->ptr[i + 1] = o;
+    }
+  }
   *pfixed = fixed;
 }
 
@@ -106,6 +123,63 @@ static int same_csr(const FmCsr *X, const FmCsr *Y) {
   for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)
     same = X->col[k] == Y->col[k] && X->val[k] == Y->val[k];
   return same;
+}
+
+/* Every entry of Y is in X with the same value, and X's other entries are
+ * zero; *extra: X's entries not in Y. */
+static int holds_csr(const FmCsr *X, const FmCsr *Y, int64_t *extra) {
+  int ok = X->nrows == Y->nrows && X->ncols == Y->ncols;
+  *extra = 0;
+  for (int i = 0; ok && i < X->nrows; i++) {
+    int64_t kx = X->ptr[i];
+    for (int64_t ky = Y->ptr[i]; ok && ky < Y->ptr[i + 1]; ky++) {
+      for (; kx < X->ptr[i + 1] && X->col[kx] < Y->col[ky]; kx++, ++*extra)
+        ok = X->val[kx] == 0.0;
+      ok = ok && kx < X->ptr[i + 1] && X->col[kx] == Y->col[ky] &&
+           X->val[kx] == Y->val[ky];
+      kx++;
+    }
+    for (; ok && kx < X->ptr[i + 1]; kx++, ++*extra)
+      ok = X->val[kx] == 0.0;
+  }
+  return ok;
+}
+
+/* The hierarchy amg (Galerkin products by node blocks) against the one
+ * by general sparse products: the same values, summed in the same order;
+ * P and R hold explicit zeros only where prescribed DOFs share a node
+ * with free ones (zeros: some expected). */
+static int compare_galerkin(const FmCsr *S, const double *x,
+                            const unsigned char *fixed, const FmAmgOptions *opt,
+                            const FmAmg *amg, int zeros) {
+  FmAmgOptions o2 = *opt;
+  o2.galerkin = FM_AMG_GALERKIN_SPGEMM;
+  FmAmg sp;
+  if (fm_amg_setup(S, x, fixed, &o2, &sp)) {
+    fprintf(stderr, "t410: %s\n", fm_error_message());
+    return 1;
+  }
+  int bad = sp.nlev != amg->nlev;
+  int64_t all = 0;
+  for (int l = 0; !bad && l < sp.nlev; l++) {
+    int64_t xa = 0, xp = 0, xr = 0;
+    bad |= sp.lev[l].emax != amg->lev[l].emax;
+    if (l > 0)
+      bad |= !holds_csr(&amg->lev[l].A, &sp.lev[l].A, &xa);
+    if (l + 1 < sp.nlev)
+      bad |= !holds_csr(&amg->lev[l].P, &sp.lev[l].P, &xp) ||
+             !holds_csr(&amg->lev[l].R, &sp.lev[l].R, &xr);
+    printf("t410: level %d: blocks = sparse products%s (explicit zeros: "
+           "operator %lld, P %lld, R %lld)\n",
+           l, bad ? " NOT" : "", (long long)xa, (long long)xp, (long long)xr);
+    bad |= l > 0 && xp + xr > 0;
+    all += xa + xp + xr;
+  }
+  fm_amg_free(&sp);
+  if (zeros != (all > 0))
+    printf("t410: %lld explicit zeros, %s expected\n", (long long)all,
+           zeros ? "some" : "none");
+  return bad || zeros != (all > 0);
 }
 
 /* preconditioned CG from x = 0, at most max_it iterations; returns the
@@ -167,7 +241,7 @@ int main(void) {
   FmModel md;
   FmCsr S;
   unsigned char *fixed;
-  build_system(&md, &S, &fixed);
+  build_system(&md, &S, &fixed, 0);
   const int n = S.nrows;
   CHECK(n > 20000, "model too small: %d DOFs", n);
 
@@ -247,6 +321,45 @@ int main(void) {
               "level %d: P differs with the steps in reverse order", l);
     }
     fm_amg_free(&rv);
+  }
+
+  /* the Galerkin products by node blocks (the default, host and GPU) give
+   * the general sparse products' hierarchy */
+  CHECK(opt.galerkin == FM_AMG_GALERKIN_BLOCKS, "default Galerkin %d",
+        opt.galerkin);
+  CHECK(compare_galerkin(&S, md.mesh.x, fixed, &opt, &amg, 0) == 0,
+        "Galerkin products differ");
+  /* A P formed in chunks of aggregates (by default here), whole, or in
+   * many chunks: the same hierarchy, bit for bit */
+  CHECK(amg.lev[0].gchunks > 1 && amg.lev[0].apnnz > amg.lev[0].apwhole,
+        "level 0: A P in %d chunks, %lld of %lld nonzeros formed",
+        amg.lev[0].gchunks, (long long)amg.lev[0].apnnz,
+        (long long)amg.lev[0].apwhole);
+  for (int k = 0; k < 2; k++) {
+    FmAmgOptions oc = opt;
+    oc.galerkin_chunks = k == 0 ? 1 : 40;
+    FmAmg ch;
+    if (fm_amg_setup(&S, md.mesh.x, fixed, &oc, &ch)) {
+      fprintf(stderr, "t410: %s\n", fm_error_message());
+      return 1;
+    }
+    CHECK(ch.nlev == amg.nlev, "%d chunks: %d levels, %d", oc.galerkin_chunks,
+          ch.nlev, amg.nlev);
+    for (int l = 0; l < ch.nlev && l < amg.nlev; l++) {
+      if (l > 0)
+        CHECK(same_csr(&ch.lev[l].A, &amg.lev[l].A),
+              "level %d differs with A P in %d chunks", l, oc.galerkin_chunks);
+      if (l + 1 < ch.nlev)
+        CHECK(same_csr(&ch.lev[l].P, &amg.lev[l].P) &&
+                  same_csr(&ch.lev[l].R, &amg.lev[l].R),
+              "level %d: P or R differs with A P in %d chunks", l,
+              oc.galerkin_chunks);
+    }
+    CHECK(ch.lev[0].gchunks == oc.galerkin_chunks &&
+              (k > 0 || ch.lev[0].apnnz == ch.lev[0].apwhole),
+          "level 0: %d chunks, %lld of %lld nonzeros", ch.lev[0].gchunks,
+          (long long)ch.lev[0].apnnz, (long long)ch.lev[0].apwhole);
+    fm_amg_free(&ch);
   }
 
   /* the V-cycle is symmetric positive definite */
@@ -357,6 +470,33 @@ int main(void) {
           fm_error_message());
   }
   fm_csr_scalar_free(&small);
+  fm_csr_scalar_free(&S);
+  fm_model_free(&md);
+  free(fixed);
+
+  /* nodes with free and prescribed DOFs, eliminated entries dropped: the
+   * node blocks carry explicit zeros in P and R there, the rest as the
+   * sparse products; still nothing prolongated into prescribed DOFs */
+  build_system(&md, &S, &fixed, 1);
+  int partial = 0;
+  for (int i = 0; i < S.nrows / 3; i++) {
+    const int f = fixed[3 * i] + fixed[3 * i + 1] + fixed[3 * i + 2];
+    partial += f > 0 && f < 3;
+  }
+  CHECK(partial > 10, "%d nodes with free and prescribed DOFs", partial);
+  if (fm_amg_setup(&S, md.mesh.x, fixed, &opt, &amg)) {
+    fprintf(stderr, "t410: %s\n", fm_error_message());
+    return 1;
+  }
+  CHECK(compare_galerkin(&S, md.mesh.x, fixed, &opt, &amg, 1) == 0,
+        "Galerkin products differ (partial constraints)");
+  leak = 0;
+  for (int i = 0; i < S.nrows; i++)
+    if (fixed[i])
+      for (int64_t k = amg.lev[0].P.ptr[i]; k < amg.lev[0].P.ptr[i + 1]; k++)
+        leak += amg.lev[0].P.val[k] != 0.0;
+  CHECK(leak == 0, "%d entries of P in prescribed rows (partial)", leak);
+  fm_amg_free(&amg);
   fm_csr_scalar_free(&S);
   fm_model_free(&md);
   free(fixed);

@@ -6,6 +6,8 @@
  * steps, amg_steps.h, on the host and on the GPU) with two, three and four
  * levels, with its cycle in double and in single precision below level 0,
  * with the hierarchy built on the GPU and on the host (FEMORA_AMG_SETUP),
+ * with the Galerkin products by node blocks (the setup's own steps, the
+ * default) and by cuSPARSE SpGEMM (FEMORA_AMG_GALERKIN=spgemm),
  * and with point-block Jacobi, on cases whose meshes are committed MSH files
  * (the GPU machine has no Gmsh): TET4 box, TET10 box with two load cases (also
  * with Jacobi), and two materials with a non-zero prescribed displacement; and
@@ -150,8 +152,14 @@ int main(int argc, char **argv) {
   compare_path("gpu_box_tet10 [setup on the host, single-precision cycle]",
                src_path(box), "t901-s.out", "t901-t.out");
   unsetenv("FEMORA_AMG_PRECISION");
-  unsetenv("FEMORA_AMG_COARSE_MAX");
   unsetenv("FEMORA_AMG_SETUP");
+  /* the Galerkin products by cuSPARSE SpGEMM on the GPU (general sparse
+   * products on the host) */
+  setenv("FEMORA_AMG_GALERKIN", "spgemm", 1);
+  compare_path("gpu_box_tet10 [SpGEMM Galerkin products, 3 levels]",
+               src_path(box), "t901-u.out", "t901-v.out");
+  unsetenv("FEMORA_AMG_GALERKIN");
+  unsetenv("FEMORA_AMG_COARSE_MAX");
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
