@@ -1310,14 +1310,25 @@ static int host_move(void *ctx, void *dst, const void *src, size_t bytes) {
   return 0;
 }
 
+/* steps with much work per index (a node's or an aggregate's rows):
+ * worth sharing among threads even when there are few indices */
+static int heavy_step(int step) {
+  return step == FM_AMG_S_QR || step == FM_AMG_S_UNION_COUNT ||
+         step == FM_AMG_S_UNION_FILL || step == FM_AMG_S_BLOCK_PRODUCT ||
+         step == FM_AMG_S_R_FILL;
+}
+
 static int host_run(void *ctx, int step, int64_t n, const FmAmgArgs *a) {
   (void)ctx;
-  /* chunks small enough to share the heavy per-aggregate steps among the
-   * threads, large enough to cost nothing on the light per-row ones */
+#ifdef _OPENMP
+  /* chunks small enough to share the heavy steps among the threads, large
+   * enough to cost nothing on the light ones */
   int64_t chunk = n / 256;
   chunk = chunk < 1 ? 1 : chunk > 1024 ? 1024 : chunk;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, chunk) if (n > 64)
+  const int par = heavy_step(step) ? n > 1 : n > 4096;
+#pragma omp parallel for schedule(dynamic, chunk) if (par)
+#else
+  (void)heavy_step;
 #endif
   for (int64_t i = 0; i < n; i++)
     fm_amg_step(step, i, a);

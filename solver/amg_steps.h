@@ -395,15 +395,16 @@ FM_HD void fm_amg_union(const FmAmgArgs *a, int I, int fill) {
     int m = -1;
     for (int64_t e = x0; e < x1; e++) {
       const int J = a->xcol ? a->xcol[e] : (int)e;
-      const int64_t end = a->yptr[J + 1];
-      int64_t k = a->ucur[e];
+      const int64_t end = a->yptr[J + 1], k0 = a->ucur[e];
+      int64_t k = k0;
       int v = -1;
       for (; k < end; k++) {
         v = a->ymap ? a->ymap[a->ycol[k]] : a->ycol[k];
         if (v > last)
           break;
       }
-      a->ucur[e] = k;
+      if (k != k0)
+        a->ucur[e] = k;
       if (k < end && (m < 0 || v < m))
         m = v;
     }
@@ -473,8 +474,12 @@ FM_HD void fm_amg_block_product(const FmAmgArgs *a, int I) {
         bad = 1;
         continue;
       }
-      /* M's row of L's column kc (a node J column) */
+      /* M's rows of node J (in a chunk of A P: they must be in it) */
       const int64_t mshift = a->mcrow ? a->mcrow[J] - a->mofs[J] : 0;
+      if (a->mcrow && a->mcrow[J + 1] == a->mcrow[J]) {
+        bad = 1;
+        continue;
+      }
       for (int q = 0; q < k; q++) {
         double *cq = c + a->Cptr[c0 + q] + a->zoff[e], acc[FM_AMG_NB];
         for (int t = 0; t < w; t++)

@@ -118,7 +118,8 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *                                        a chunk of A P and the block
  *                                        patterns beside the fine matrix,
  *                                        counted at 1.8 times it on the
- *                                        default model (docs/gpu.md); with
+ *                                        default model (docs/gpu.md; 2.0
+ *                                        leaves a margin); with
  *                                        FEMORA_AMG_GALERKIN=spgemm 2.8 (A P
  *                                        whole; SpGEMM's buffers besides);
  *                                        every allocation of the setup is

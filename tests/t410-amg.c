@@ -16,7 +16,11 @@
  *  - a non-positive diagonal is refused with a message;
  *  - every free node lands in an aggregate;
  *  - the data-parallel setup steps (amg_steps.h, what the GPU runs one
- *    thread per index) give the same hierarchy in reverse index order.
+ *    thread per index) give the same hierarchy in reverse index order;
+ *  - the Galerkin products by node blocks (the default) give the general
+ *    sparse products' hierarchy bit for bit (explicit zeros in P and R
+ *    only where nodes have free and prescribed DOFs, with the eliminated
+ *    entries dropped), and so do A P in 1, the default and 40 chunks.
  * Plain C: runs in every build, the GPU machine's included. */
 #include <string.h>
 
@@ -27,6 +31,8 @@
 #include "generate.h"
 #include "model.h"
 #include "test_util.h"
+
+#include "amg_model.h"
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
 static double rnd(void) {
@@ -44,68 +50,6 @@ static double dot(int n, const double *a, const double *b) {
 }
 
 /* The eliminated system of the model, as the reference backend builds it. */
-/* partial: also x prescribed on the loaded group (nodes with free and
- * prescribed DOFs), and the eliminated entries dropped from the matrix */
-static void build_system(FmModel *md, FmCsr *S, unsigned char **pfixed,
-                         int partial) {
-  FILE *fp = fopen("t410.yaml", "w");
-  fprintf(fp,
-          "mesh: {file: t410.msh, order: 2}\n"
-          "materials:\n"
-          "  implant: {E: 110000, nu: 0.34}\n"
-          "  bone: {E: 15500, nu: 0.24}\n"
-          "  cement: {E: 2500, nu: 0.35}\n"
-          "constraints: [{group: distal, fix: [x, y, z]}%s]\n"
-          "load_cases: [{name: walk, loads: [{group: proximal, "
-          "total_force: [-136, -83, -579]}]}]\n",
-          partial ? ", {group: proximal, fix: [x]}" : "");
-  fclose(fp);
-  FmMesh m;
-  memset(md, 0, sizeof *md);
-  if (fm_generate_implant(4.0, &m) || fm_mesh_write_msh(&m, "t410.msh") ||
-      fm_case_read("t410.yaml", &md->cs) ||
-      fm_model_build(md, md->cs.mesh_file)) {
-    fprintf(stderr, "t410: %s\n", fm_error_message());
-    exit(1);
-  }
-  fm_mesh_free(&m);
-  const int nn = md->mesh.nnodes;
-  int *ids = malloc(nn * sizeof *ids);
-  for (int i = 0; i < nn; i++)
-    ids[i] = i;
-  FmBlockCsr A;
-  if (fm_csr_assemble(md, nn, ids, ids, &A)) {
-    fprintf(stderr, "t410: %s\n", fm_error_message());
-    exit(1);
-  }
-  free(ids);
-  unsigned char *fixed = calloc(3 * nn, 1);
-  for (int k = 0; k < md->ndir; k++)
-    fixed[md->dir_dof[k]] = 1;
-  for (int r = 0; r < nn; r++)
-    for (int64_t k = A.ptr[r]; k < A.ptr[r + 1]; k++)
-      for (int p = 0; p < 3; p++)
-        for (int q = 0; q < 3; q++)
-          if (fixed[3 * r + p] || fixed[3 * A.col[k] + q])
-            A.val[9 * k + 3 * p + q] = (r == A.col[k] && p == q) ? 1e5 : 0.0;
-  if (fm_csr_to_scalar(&A, S))
-    exit(1);
-  fm_csr_free(&A);
-  if (partial) { /* keep the diagonal and the non-zero entries */
-    int64_t o = 0, k0 = 0;
-    for (int i = 0; i < S->nrows; i++) {
-      for (int64_t k = k0; k < S->ptr[i + 1]; k++)
-        if (S->val[k] != 0.0 || S->col[k] == i) {
-          S->col[o] = S->col[k];
-          S->val[o++] = S->val[k];
-        }
-      k0 = S->ptr[i + 1];
-      S->ptr[i + 1] = o;
-    }
-  }
-  *pfixed = fixed;
-}
-
 /* The host's FmAmgDev with every data-parallel step run in reverse
  * order of its index: a step that read what another index of the same
  * step writes (a race on the GPU) would give a different hierarchy. */
@@ -241,7 +185,7 @@ int main(void) {
   FmModel md;
   FmCsr S;
   unsigned char *fixed;
-  build_system(&md, &S, &fixed, 0);
+  build_system("t410", 4.0, &md, &S, &fixed, 0);
   const int n = S.nrows;
   CHECK(n > 20000, "model too small: %d DOFs", n);
 
@@ -477,7 +421,7 @@ int main(void) {
   /* nodes with free and prescribed DOFs, eliminated entries dropped: the
    * node blocks carry explicit zeros in P and R there, the rest as the
    * sparse products; still nothing prolongated into prescribed DOFs */
-  build_system(&md, &S, &fixed, 1);
+  build_system("t410", 4.0, &md, &S, &fixed, 1);
   int partial = 0;
   for (int i = 0; i < S.nrows / 3; i++) {
     const int f = fixed[3 * i] + fixed[3 * i + 1] + fixed[3 * i + 2];

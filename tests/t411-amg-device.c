@@ -1,0 +1,379 @@
+/* The multigrid setup against a simulated device: the GPU's situation,
+ * checked on the CPU.  Memory from the device's alloc is mapped
+ * inaccessible to the host (mprotect PROT_NONE) except while one of the
+ * device's primitives runs, so a setup driver that touched device memory
+ * directly (a crash on the GPU only) faults here.  The device runs the
+ * host's primitives, and keeps the coarse operators in its own memory as
+ * the GPU does (adopt), with host copies for the comparison.
+ *  - the hierarchy is the host setup's, bit for bit (default Galerkin by
+ *    node blocks, A P in chunks; and with the coarse level downloaded);
+ *  - when the device's k-th allocation fails, for k over the whole setup,
+ *    the setup returns an error with a message and leaves no device
+ *    memory allocated;
+ *  - the same when a step (run) fails.
+ * Plain C (POSIX mmap): runs in every build, the GPU machine's included. */
+#define _DEFAULT_SOURCE
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "amg.h"
+#include "amg_steps.h"
+#include "test_util.h"
+
+#include "amg_model.h"
+
+/* ---- the simulated device ---- */
+
+typedef struct {
+  void *p;
+  size_t bytes;
+} Region;
+
+/* The device's memory: one arena of reserved address space, allocated
+ * page by page from its start (reset when nothing is allocated), so that
+ * opening and closing it is one mprotect each. */
+enum { ARENA_BYTES = 1 << 30 };
+
+typedef struct {
+  FmAmg *amg;    /* the hierarchy being set up (adopt writes its levels) */
+  FmAmgDev host; /* the host's primitives, run while the memory is open */
+  char *arena;
+  size_t used; /* bytes handed out since the last reset */
+  Region *reg; /* what is allocated */
+  int nreg, cap;
+  long allocs, fail_alloc; /* the fail_alloc-th allocation fails */
+  long runs, fail_run;     /* the fail_run-th step fails */
+  /* the coarse operators adopted, kept in device memory (by level) */
+  FmAmgCsr ac[FM_AMG_MAX_LEVELS];
+} Sim;
+
+static void protect(Sim *s, int open) {
+  if (s->used &&
+      mprotect(s->arena, s->used, open ? PROT_READ | PROT_WRITE : PROT_NONE)) {
+    perror("t411: mprotect");
+    abort();
+  }
+}
+
+static void *s_alloc(void *ctx, size_t bytes, int level, const char *what) {
+  Sim *s = ctx;
+  if (++s->allocs == s->fail_alloc) {
+    fm_error("amg: level %d, %s: injected allocation failure", level, what);
+    return NULL;
+  }
+  const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+  const size_t sz = bytes ? (bytes + pg - 1) / pg * pg : pg;
+  if (s->used + sz > ARENA_BYTES) {
+    fm_error("t411: the simulated device's %d MB are used up",
+             ARENA_BYTES >> 20);
+    return NULL;
+  }
+  void *p = s->arena + s->used;
+  s->used += sz;
+  /* zeroed, as the device's alloc promises (the pages may be reused) */
+  if (mprotect(p, sz, PROT_READ | PROT_WRITE)) {
+    perror("t411: mprotect");
+    abort();
+  }
+  memset(p, 0, sz);
+  mprotect(p, sz, PROT_NONE);
+  if (s->nreg == s->cap) {
+    s->cap = s->cap ? 2 * s->cap : 64;
+    s->reg = realloc(s->reg, (size_t)s->cap * sizeof *s->reg);
+  }
+  s->reg[s->nreg].p = p;
+  s->reg[s->nreg++].bytes = sz;
+  return p;
+}
+
+static void s_release(void *ctx, void *p) {
+  Sim *s = ctx;
+  if (!p)
+    return;
+  for (int k = 0; k < s->nreg; k++)
+    if (s->reg[k].p == p) {
+      s->reg[k] = s->reg[--s->nreg];
+      if (s->nreg == 0) { /* nothing allocated: start again */
+        mprotect(s->arena, s->used, PROT_NONE);
+        s->used = 0;
+      }
+      return;
+    }
+  fprintf(stderr, "t411: release of memory the device did not allocate\n");
+  abort();
+}
+
+#define OPEN(s) protect((s), 1)
+#define CLOSE(s) protect((s), 0)
+
+static int s_put(void *ctx, void *dst, const void *src, size_t bytes) {
+  OPEN((Sim *)ctx);
+  memcpy(dst, src, bytes);
+  CLOSE((Sim *)ctx);
+  return 0;
+}
+
+static int s_run(void *ctx, int step, int64_t n, const FmAmgArgs *a) {
+  Sim *s = ctx;
+  if (++s->runs == s->fail_run)
+    return fm_error("amg: step %d: injected failure", step);
+  OPEN(s);
+  const int r = s->host.run(s->host.ctx, step, n, a);
+  CLOSE(s);
+  return r;
+}
+
+static int s_scan(void *ctx, int64_t n, int64_t *v) {
+  Sim *s = ctx;
+  OPEN(s);
+  const int r = s->host.scan(s->host.ctx, n, v);
+  CLOSE(s);
+  return r;
+}
+
+static int s_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
+  Sim *s = ctx;
+  OPEN(s);
+  const int r = s->host.order(s->host.ctx, n, nkeys, key, perm);
+  CLOSE(s);
+  return r;
+}
+
+static int s_sum(void *ctx, int64_t n, const double *v, double *out) {
+  Sim *s = ctx;
+  OPEN(s);
+  const int r = s->host.sum(s->host.ctx, n, v, out);
+  CLOSE(s);
+  return r;
+}
+
+static int s_spmv(void *ctx, const FmAmgCsr *A, const double *x, double *y) {
+  Sim *s = ctx;
+  OPEN(s);
+  const int r = s->host.spmv(s->host.ctx, A, x, y);
+  CLOSE(s);
+  return r;
+}
+
+static int s_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
+  Sim *s = ctx;
+  OPEN(s);
+  const int r = s->host.download(s->host.ctx, A, out);
+  CLOSE(s);
+  return r;
+}
+
+static int copy_csr(const FmAmgCsr *v, FmCsr *out) {
+  const int64_t nnz = v->ptr[v->rows];
+  if (fm_csr_scalar_alloc(out, v->rows, v->cols, nnz))
+    return 1;
+  memcpy(out->ptr, v->ptr, ((size_t)v->rows + 1) * sizeof(int64_t));
+  memcpy(out->col, v->col, (size_t)nnz * sizeof(int));
+  memcpy(out->val, v->val, (size_t)nnz * sizeof(double));
+  return 0;
+}
+
+static void release_csr(Sim *s, const FmAmgCsr *v) {
+  s_release(s, (void *)v->ptr);
+  s_release(s, (void *)v->col);
+  s_release(s, (void *)v->val);
+}
+
+/* P and R to host copies (the GPU keeps them; here they are compared),
+ * the coarse operator kept in device memory as the next level's view */
+static int s_adopt(void *ctx, int l, const FmAmgCsr *P, const FmAmgCsr *R,
+                   const FmAmgCsr *Ac, FmAmgCsr *Acv) {
+  Sim *s = ctx;
+  FmAmgLevel *L = &s->amg->lev[l], *C = &s->amg->lev[l + 1];
+  OPEN(s);
+  int ierr = copy_csr(P, &L->P) || copy_csr(R, &L->R) || copy_csr(Ac, &C->A);
+  CLOSE(s);
+  release_csr(s, P);
+  release_csr(s, R);
+  if (ierr) {
+    release_csr(s, Ac);
+    return 1;
+  }
+  s->ac[l + 1] = *Ac;
+  *Acv = *Ac;
+  return 0;
+}
+
+static void s_drop(void *ctx, int l) {
+  Sim *s = ctx;
+  fm_csr_scalar_free(&s->amg->lev[l].P);
+  fm_csr_scalar_free(&s->amg->lev[l].R);
+  fm_csr_scalar_free(&s->amg->lev[l + 1].A);
+  if (s->ac[l + 1].ptr)
+    release_csr(s, &s->ac[l + 1]);
+  memset(&s->ac[l + 1], 0, sizeof s->ac[l + 1]);
+}
+
+static void sim_dev(Sim *s, FmAmgDev *dev) {
+  memset(dev, 0, sizeof *dev);
+  dev->ctx = s;
+  dev->host = 0; /* as the GPU: the host cannot read its memory */
+  dev->alloc = s_alloc;
+  dev->release = s_release;
+  dev->put = s_put;
+  dev->get = s_put;
+  dev->run = s_run;
+  dev->scan = s_scan;
+  dev->order = s_order;
+  dev->sum = s_sum;
+  dev->spmv = s_spmv;
+  dev->adopt = s_adopt;
+  dev->drop = s_drop;
+  dev->download = s_download;
+}
+
+/* The whole hierarchy freed, then the device's coarse operators: returns
+ * the regions still allocated (0 expected). */
+static int sim_free(Sim *s, FmAmg *amg) {
+  OPEN(s);
+  fm_amg_free(amg);
+  CLOSE(s);
+  for (int l = 0; l < FM_AMG_MAX_LEVELS; l++)
+    if (s->ac[l].ptr)
+      release_csr(s, &s->ac[l]);
+  memset(s->ac, 0, sizeof s->ac);
+  return s->nreg;
+}
+
+static int same_csr(const FmCsr *X, const FmCsr *Y) {
+  int same = X->nrows == Y->nrows && X->ncols == Y->ncols &&
+             X->ptr[X->nrows] == Y->ptr[Y->nrows];
+  for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)
+    same = X->col[k] == Y->col[k] && X->val[k] == Y->val[k];
+  return same;
+}
+
+/* one setup on the simulated device; 0 or 1 */
+static int sim_setup(Sim *s, FmAmg *amg, const FmCsr *S, const double *x,
+                     const unsigned char *fixed, const FmAmgOptions *opt) {
+  FmAmgDev dev;
+  sim_dev(s, &dev);
+  FmAmgCsr A0 = {S->nrows, S->ncols, S->ptr, S->col, S->val};
+  s->amg = amg;
+  s->allocs = s->runs = 0;
+  return fm_amg_setup_dev(&dev, &A0, x, fixed, opt, amg);
+}
+
+int main(void) {
+  FmModel md;
+  FmCsr S;
+  unsigned char *fixed;
+  build_system("t411", 12.0, &md, &S, &fixed, 1);
+  FmAmgOptions opt;
+  fm_amg_default_options(&opt);
+  opt.coarse_max = 40;
+
+  /* the reference: the host's own setup */
+  FmAmg ref;
+  if (fm_amg_setup(&S, md.mesh.x, fixed, &opt, &ref)) {
+    fprintf(stderr, "t411: %s\n", fm_error_message());
+    return 1;
+  }
+  CHECK(ref.nlev >= 3, "%d levels", ref.nlev);
+
+  Sim sim;
+  memset(&sim, 0, sizeof sim);
+  sim.arena = mmap(NULL, ARENA_BYTES, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (sim.arena == MAP_FAILED) {
+    perror("t411: mmap");
+    return 1;
+  }
+  FmAmgDev hostdev;
+  fm_amg_host_dev(&ref, &hostdev); /* run/scan/order/sum/spmv/download:
+                                      they do not use their context */
+  sim.host = hostdev;
+  sim.fail_alloc = sim.fail_run = -1;
+  FmAmg amg;
+  if (sim_setup(&sim, &amg, &S, md.mesh.x, fixed, &opt)) {
+    fprintf(stderr, "t411: simulated device: %s\n", fm_error_message());
+    return 1;
+  }
+  const long allocs = sim.allocs, runs = sim.runs;
+  CHECK(amg.nlev == ref.nlev, "%d levels on the device, %d on the host",
+        amg.nlev, ref.nlev);
+  for (int l = 0; l < amg.nlev && l < ref.nlev; l++) {
+    CHECK(amg.lev[l].n == ref.lev[l].n && amg.lev[l].emax == ref.lev[l].emax,
+          "level %d: %d rows, lmax %.17g on the device; %d, %.17g", l,
+          amg.lev[l].n, amg.lev[l].emax, ref.lev[l].n, ref.lev[l].emax);
+    if (l > 0)
+      CHECK(same_csr(&amg.lev[l].A, &ref.lev[l].A),
+            "level %d: the operator differs on the device", l);
+    if (l + 1 < amg.nlev)
+      CHECK(same_csr(&amg.lev[l].P, &ref.lev[l].P) &&
+                same_csr(&amg.lev[l].R, &ref.lev[l].R),
+            "level %d: P or R differs on the device", l);
+  }
+  CHECK(amg.lev[0].gchunks > 1, "level 0: A P in %d chunk(s)",
+        amg.lev[0].gchunks);
+  /* the coarsest level's factor, from the downloaded operator */
+  const int lc = amg.nlev - 1, nc = amg.lev[lc].n;
+  int same = amg.chol && ref.chol;
+  for (size_t k = 0; same && k < (size_t)nc * nc; k++)
+    same = amg.chol[k] == ref.chol[k];
+  CHECK(same, "the coarsest level's Cholesky factor differs");
+  int left = sim_free(&sim, &amg);
+  CHECK(left == 0, "%d device arrays left after the setup was freed", left);
+  printf("t411: simulated device: %d DOFs, %d levels, %ld allocations, %ld "
+         "steps, the host's hierarchy\n",
+         S.nrows, ref.nlev, allocs, runs);
+
+  /* allocations failing in turn (the first 12, then about 30 spread over
+   * the setup, and the last), then about 20 of the steps */
+  int tried = 0, bad = 0;
+  const long astep = allocs / 30 > 1 ? allocs / 30 : 1;
+  for (long k = 1; k <= allocs + 1; k = k < 12 ? k + 1
+                                        : k + astep > allocs && k < allocs
+                                            ? allocs
+                                            : k + astep) {
+    sim.fail_alloc = k;
+    const int r = sim_setup(&sim, &amg, &S, md.mesh.x, fixed, &opt);
+    const int expect_fail = k <= allocs;
+    const char *msg = fm_error_message();
+    if (r != expect_fail || (r && !strstr(msg, "injected"))) {
+      printf("t411: allocation %ld failing: setup returned %d (%s)\n", k, r,
+             r ? msg : "no error");
+      bad++;
+    }
+    left = sim_free(&sim, &amg);
+    if (left) {
+      printf("t411: allocation %ld failing: %d device arrays left\n", k, left);
+      bad++;
+    }
+    tried++;
+  }
+  sim.fail_alloc = -1;
+  for (long k = 1; k <= runs; k += runs / 20 > 1 ? runs / 20 : 1) {
+    sim.fail_run = k;
+    const int r = sim_setup(&sim, &amg, &S, md.mesh.x, fixed, &opt);
+    if (r != 1 || !strstr(fm_error_message(), "injected")) {
+      printf("t411: step %ld failing: setup returned %d (%s)\n", k, r,
+             fm_error_message());
+      bad++;
+    }
+    left = sim_free(&sim, &amg);
+    if (left) {
+      printf("t411: step %ld failing: %d device arrays left\n", k, left);
+      bad++;
+    }
+    tried++;
+  }
+  CHECK(bad == 0, "%d of %d injected failures mishandled", bad, tried);
+  printf("t411: %d injected failures, each an error with nothing left "
+         "allocated\n",
+         tried);
+
+  free(sim.reg);
+  munmap(sim.arena, ARENA_BYTES);
+  fm_amg_free(&ref);
+  fm_csr_scalar_free(&S);
+  fm_model_free(&md);
+  free(fixed);
+  TEST_END();
+}
