@@ -3,8 +3,11 @@
  *
  * Setup: solver/amg.c's driver (fm_amg_setup_dev) against this file's
  * FmAmgDev: the data-parallel steps of solver/amg_steps.h as one kernel
- * (one thread per index), CUB prefix sums, radix sort and sums, and the
- * Galerkin products with cuSPARSE SpGEMM; the stiffness assembled on the
+ * (one thread per index; the Galerkin products by node blocks among them),
+ * CUB prefix sums and radix sort, d_adopt taking the products over, and
+ * with FEMORA_AMG_GALERKIN=spgemm the products by cuSPARSE SpGEMM instead;
+ * the setup's sums and SpMVs are steps too, summed in the host's order, so
+ * the hierarchy is the host's bit for bit; the stiffness assembled on the
  * GPU never leaves it, and only the coarsest operator (a few thousand
  * rows, for its dense factorisation) and a few scalars per step come down.
  *
@@ -544,59 +547,6 @@ static int d_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
   return 0;
 }
 
-static int d_sum(void *ctx, int64_t n, const double *v, double *out) {
-  FmCudaAmg *g = (FmCudaAmg *)ctx;
-  if (n > INT_MAX)
-    return fm_error("amg: a sum over %lld values (at most %d)", (long long)n,
-                    INT_MAX);
-  double *o = g->d->s + FM_CUDA_S_COUNT - 1; /* a free slot of d->s */
-  CUB_RUN("cub::DeviceReduce::Sum",
-          cub::DeviceReduce::Sum(tmp, tb, v, o, (int)n));
-  FM_CUDA_CHECK(cudaMemcpy(out, o, sizeof(double), cudaMemcpyDeviceToHost));
-  return 0;
-}
-
-static int d_spmv(void *ctx, const FmAmgCsr *Av, const double *x, double *y) {
-  FmCudaAmg *g = (FmCudaAmg *)ctx;
-  const int l = level_of(g, Av);
-  if (l < 0)
-    return fm_error("amg: internal: SpMV with an operator of no level");
-  const DevCsr A = level_csr(g, l);
-  cusparseSpMatDescr_t M = NULL;
-  cusparseDnVecDescr_t vx = NULL, vy = NULL;
-  void *buf = NULL;
-  size_t bytes = 0;
-  const double one = 1.0, zero = 0.0;
-  int ierr = make_mat(&M, A.rows, A.cols, A.nnz, A.ptr, A.col, A.val);
-  cusparseStatus_t st = CUSPARSE_STATUS_SUCCESS;
-  if (!ierr)
-    st = cusparseCreateDnVec(&vx, A.cols, (void *)x, CUDA_R_64F);
-  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
-    st = cusparseCreateDnVec(&vy, A.rows, y, CUDA_R_64F);
-  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
-    st = cusparseSpMV_bufferSize(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
-                                 M, vx, &zero, vy, CUDA_R_64F,
-                                 CUSPARSE_SPMV_ALG_DEFAULT, &bytes);
-  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
-    ierr = dev_alloc(&buf, bytes, l, "SpMV buffer", g->device_name);
-  if (!ierr && st == CUSPARSE_STATUS_SUCCESS)
-    st = cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, M, vx,
-                      &zero, vy, CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, buf);
-  if (!ierr && st != CUSPARSE_STATUS_SUCCESS)
-    ierr = fm_cuda_fail("cusparseSpMV (eigenvalue estimate)",
-                        cusparseGetErrorName(st), cusparseGetErrorString(st),
-                        __FILE__, __LINE__);
-  if (buf)
-    cudaFree(buf);
-  if (vx)
-    cusparseDestroyDnVec(vx);
-  if (vy)
-    cusparseDestroyDnVec(vy);
-  if (M)
-    cusparseDestroySpMat(M);
-  return ierr;
-}
-
 /* P = Pt + diag(s) A Pt, R = P^T, Ac = R (A P); P and R kept in level l,
  * Ac in level l + 1 (tPt, tAP2: temporaries the caller frees). */
 static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
@@ -840,8 +790,6 @@ extern "C" int fm_cuda_amg_dev(FmCudaData *d, FmCudaAmg *g,
   dev->run = d_run;
   dev->scan = d_scan;
   dev->order = d_order;
-  dev->sum = d_sum;
-  dev->spmv = d_spmv;
   dev->galerkin = d_galerkin;
   dev->adopt = d_adopt;
   dev->drop = d_drop;

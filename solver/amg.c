@@ -193,6 +193,21 @@ static int first_flagged(const FmAmgDev *dev, int n, const int64_t *v,
   return 0;
 }
 
+/* *out = the sum of a->prod[0..n): block sums (a step), then the blocks'
+ * in order on the host (bs: the device's, hs: the host's nb values), so
+ * that it rounds the same wherever the setup runs. */
+static int ordered_sum(const FmAmgDev *dev, FmAmgArgs *a, int64_t nb,
+                       double *bs, double *hs, double *out) {
+  a->bsum = bs;
+  FM_CALL(dev->run(dev->ctx, FM_AMG_S_BLOCK_SUM, nb, a));
+  FM_CALL(dev->get(dev->ctx, hs, bs, (size_t)nb * sizeof(double)));
+  double t = 0.0;
+  for (int64_t b = 0; b < nb; b++)
+    t += hs[b];
+  *out = t;
+  return 0;
+}
+
 /* Diagonal inverse and lmax of D^-1 A on level l: 10 steps of Jacobi-
  * preconditioned CG from a fixed pseudo-random vector (the Lanczos
  * tridiagonal of its coefficients): a slight underestimate, hence the 1.1
@@ -235,25 +250,35 @@ static int smoother_setup(FmAmg *amg, int l, Pool *pool) {
   a.p = v[2];
   a.q = v[3];
   a.prod = v[4];
+  const int64_t nb = (n + FM_AMG_SUM_BLOCK - 1) / FM_AMG_SUM_BLOCK;
+  double *bs = pool_alloc(pool, ((size_t)nb + 1) * sizeof(double),
+                          "eigenvalue estimate");
+  double *hs = fm_calloc((size_t)nb + 1, sizeof(double));
+  if (!bs || !hs) {
+    free(hs);
+    return 1;
+  }
   double alpha[STEPS], beta[STEPS], rz = 0.0;
-  RUN(FM_AMG_S_LZ_INIT, n);
-  FM_CALL(dev->sum(dev->ctx, n, a.prod, &rz));
-  int k = 0;
-  for (; k < STEPS && rz > 0; k++) {
-    FM_CALL(dev->spmv(dev->ctx, &L->Av, a.p, a.q));
-    double pq;
-    RUN(FM_AMG_S_LZ_PQ, n);
-    FM_CALL(dev->sum(dev->ctx, n, a.prod, &pq));
-    if (!(pq > 0))
+  int k = 0, ierr = dev->run(dev->ctx, FM_AMG_S_LZ_INIT, n, &a) ||
+                    ordered_sum(dev, &a, nb, bs, hs, &rz);
+  for (; !ierr && k < STEPS && rz > 0; k++) {
+    double pq = 0.0, rz1 = 0.0;
+    ierr = dev->run(dev->ctx, FM_AMG_S_LZ_SPMV, n, &a) ||
+           dev->run(dev->ctx, FM_AMG_S_LZ_PQ, n, &a) ||
+           ordered_sum(dev, &a, nb, bs, hs, &pq);
+    if (ierr || !(pq > 0))
       break;
     alpha[k] = a.alpha = rz / pq;
-    double rz1;
-    RUN(FM_AMG_S_LZ_UPDATE, n);
-    FM_CALL(dev->sum(dev->ctx, n, a.prod, &rz1));
+    ierr = dev->run(dev->ctx, FM_AMG_S_LZ_UPDATE, n, &a) ||
+           ordered_sum(dev, &a, nb, bs, hs, &rz1);
+    if (ierr)
+      break;
     beta[k] = a.beta = rz1 / rz;
     rz = rz1;
-    RUN(FM_AMG_S_LZ_DIR, n);
+    ierr = dev->run(dev->ctx, FM_AMG_S_LZ_DIR, n, &a);
   }
+  free(hs);
+  FM_CALL(ierr);
   double lmax = 1.0;
   if (k > 0) {
     double ta[STEPS], tb[STEPS];
@@ -1363,28 +1388,11 @@ static int host_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
   return 0;
 }
 
-static int host_sum(void *ctx, int64_t n, const double *v, double *out) {
-  (void)ctx;
-  double s = 0.0;
-  for (int64_t i = 0; i < n; i++)
-    s += v[i];
-  *out = s;
-  return 0;
-}
-
 /* a non-owning FmCsr over a host view (the product routines read it) */
 static FmCsr csr_of(const FmAmgCsr *v) {
   FmCsr A = {v->rows, v->cols, (int64_t *)v->ptr, (int *)v->col,
              (double *)v->val};
   return A;
-}
-
-static int host_spmv_view(void *ctx, const FmAmgCsr *A, const double *x,
-                          double *y) {
-  (void)ctx;
-  const FmCsr M = csr_of(A);
-  fm_csr_scalar_spmv(&M, 1.0, x, 0.0, y);
-  return 0;
 }
 
 static int host_galerkin(void *ctx, int l, const FmAmgCsr *Av,
@@ -1448,8 +1456,6 @@ void fm_amg_host_dev(FmAmg *amg, FmAmgDev *dev) {
   dev->run = host_run;
   dev->scan = host_scan;
   dev->order = host_order;
-  dev->sum = host_sum;
-  dev->spmv = host_spmv_view;
   dev->galerkin = host_galerkin;
   dev->adopt = host_adopt;
   dev->drop = host_drop;

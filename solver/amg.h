@@ -77,9 +77,9 @@ struct FmAmgArgs; /* amg_steps.h */
 /* Where the setup runs: memory, the data-parallel steps of amg_steps.h and
  * the few primitives between them.  The host's (fm_amg_host_dev) runs the
  * steps in OpenMP loops; the GPU's (kernels/amg.cu) as kernels, with
- * CUB scans and sorts and cuSPARSE products, so that the hierarchy of a
- * GPU-assembled matrix is built where it is used.  Every int function
- * returns 0, or 1 after fm_error. */
+ * CUB scans and sorts (and cuSPARSE SpGEMM where asked), so that the
+ * hierarchy of a GPU-assembled matrix is built where it is used, the same
+ * as the host's.  Every int function returns 0, or 1 after fm_error. */
 typedef struct {
   void *ctx;
   int host; /* memory the host can read (fm_amg_apply can run) */
@@ -94,10 +94,6 @@ typedef struct {
   int (*scan)(void *ctx, int64_t n, int64_t *v);
   /* perm = 0..n-1 ordered by key (values in [0, nkeys]), stable */
   int (*order)(void *ctx, int n, int nkeys, const int *key, int *perm);
-  /* *out (host) = sum of v[0..n) */
-  int (*sum)(void *ctx, int64_t n, const double *v, double *out);
-  /* y = A x */
-  int (*spmv)(void *ctx, const FmAmgCsr *A, const double *x, double *y);
   /* P = Pt + diag(s) A Pt, R = P^T and Ac = R A P, kept as level l's P and
    * R and level l+1's operator, whose view goes to *Ac; *pnnz: P's
    * nonzeros */

@@ -5,10 +5,11 @@
  * or a position) that reads shared inputs and writes only what belongs to
  * i, so that the i may run in any order and at once: the host runs them in
  * an OpenMP loop (amg.c), the GPU one thread per i (kernels/amg.cu).
- * Prefix sums, sorting and sums between the steps are the backend's
- * primitives (FmAmgDev in amg.h).  The aggregation is the parallel
- * maximal-independent-set form of smoothed aggregation (Bell, Dalton and
- * Olson, SIAM J. Sci. Comput. 34 (2012) C123-C152, section 4: MIS(2) roots
+ * Prefix sums and sorting between the steps are the backend's primitives
+ * (FmAmgDev in amg.h); sums are steps too (BLOCK_SUM), finished on the
+ * host in order, so that host and GPU round them alike.  The aggregation is the
+ * parallel maximal-independent-set form of smoothed aggregation (Bell, Dalton
+ * and Olson, SIAM J. Sci. Comput. 34 (2012) C123-C152, section 4: MIS(2) roots
  * from random tuples, then every node joins a neighbouring root); the
  * tentative prolongator is Vanek, Mandel and Brezina (1996): a QR per
  * aggregate of the near-null space.  See docs/gpu.md. */
@@ -22,6 +23,11 @@
 
 /* columns of the near-null space: the six rigid-body modes */
 #define FM_AMG_NB 6
+
+/* rows summed in order by one index of BLOCK_SUM (the setup's dot products:
+ * block sums, then the blocks' in order on the host, so that the host and
+ * the GPU round them the same) */
+#define FM_AMG_SUM_BLOCK 1024
 
 /* acc + a b with the product rounded before the sum, on the host and the
  * GPU alike: nvcc would fuse it into one FMA (one rounding), so sums that
@@ -65,6 +71,9 @@ enum {
   FM_AMG_S_LZ_PQ,      /* rows: prod = p q */
   FM_AMG_S_LZ_UPDATE,  /* rows: r -= alpha q, z = D^-1 r, prod = r z */
   FM_AMG_S_LZ_DIR,     /* rows: p = z + beta p */
+  FM_AMG_S_LZ_SPMV,    /* rows: q = A p (terms in the row's order) */
+  FM_AMG_S_BLOCK_SUM,  /* blocks b: bsum[b] = sum of prod over the rows
+                          b FM_AMG_SUM_BLOCK .. (in order) */
   /* the Galerkin product by node blocks (amg.c, galerkin_blocks) */
   FM_AMG_S_UNION_COUNT,   /* nodes of X: cnt[I] = |union of Y(J), J in X(I)| */
   FM_AMG_S_UNION_FILL,    /* nodes of X: that union, sorted, into zcol */
@@ -123,6 +132,7 @@ typedef struct FmAmgArgs {
   double *dinv, *s;             /* n */
   double c, alpha, beta;        /* scalars of SCALE and the Lanczos steps */
   double *r, *z, *p, *q, *prod; /* n: Lanczos vectors */
+  double *bsum;                 /* BLOCK_SUM's block sums */
   /* the Galerkin product by node blocks: block patterns are CSR over
    * nodes whose columns are column groups (aggregates, or nodes for R) */
   const int64_t *xptr;  /* outer pattern X: X(I) = xcol[xptr[I]..xptr[I+1]) */
@@ -668,6 +678,23 @@ FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
   case FM_AMG_S_LZ_DIR:
     a->p[i] = FM_AMG_MADD(a->z[i], a->beta, a->p[i]);
     break;
+  case FM_AMG_S_LZ_SPMV: {
+    double y = 0.0;
+    for (int64_t k = a->Aptr[i]; k < a->Aptr[i + 1]; k++)
+      y = FM_AMG_MADD(y, a->Aval[k], a->p[a->Acol[k]]);
+    a->q[i] = y;
+    break;
+  }
+  case FM_AMG_S_BLOCK_SUM: {
+    const int64_t r0 = ii * FM_AMG_SUM_BLOCK;
+    const int64_t r1 =
+        r0 + FM_AMG_SUM_BLOCK < a->n ? r0 + FM_AMG_SUM_BLOCK : a->n;
+    double t = 0.0;
+    for (int64_t r = r0; r < r1; r++)
+      t += a->prod[r];
+    a->bsum[ii] = t;
+    break;
+  }
   case FM_AMG_S_UNION_COUNT:
     fm_amg_union(a, i, 0);
     break;

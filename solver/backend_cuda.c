@@ -391,6 +391,63 @@ static int cuda_assemble(FmBackend *be) {
   return ierr;
 }
 
+/* FEMORA_AMG_SETUP=compare: the hierarchy built on the GPU (amg) against
+ * the host's from the GPU's matrix: the same steps, summed in the same
+ * order, so the same levels and nonzeros, and bit for bit the same lmax on
+ * every level (a function of all its operator's values) and Cholesky
+ * factor of the coarsest level; else an error naming the first level that
+ * differs. */
+static int compare_host_setup(FmCudaData *d, const FmModel *md,
+                              const unsigned char *fixed,
+                              const FmAmgOptions *opt, const FmAmg *amg) {
+  FmCsr S;
+  FmAmg h;
+  memset(&S, 0, sizeof S);
+  memset(&h, 0, sizeof h);
+  FM_CALL(fm_cuda_download_stiffness(d, &S));
+  if (fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, opt, &h)) {
+    fm_csr_scalar_free(&S);
+    return fm_amg_error_context(md->cs.path);
+  }
+  int bad = -1;
+  for (int l = 0; bad < 0 && l < amg->nlev && l < h.nlev; l++) {
+    const FmAmgLevel *g = &amg->lev[l], *c = &h.lev[l];
+    if (g->n != c->n || g->nnz != c->nnz || g->pnnz != c->pnnz ||
+        g->emax != c->emax)
+      bad = l;
+  }
+  int ierr = 0;
+  if (bad >= 0)
+    ierr = fm_error(
+        "%s: solver.preconditioner: FEMORA_AMG_SETUP=compare: level %d "
+        "differs: GPU %d rows, %lld nonzeros, P %lld, lmax %.17g; host %d, "
+        "%lld, %lld, %.17g",
+        md->cs.path, bad, amg->lev[bad].n, (long long)amg->lev[bad].nnz,
+        (long long)amg->lev[bad].pnnz, amg->lev[bad].emax / 1.1, h.lev[bad].n,
+        (long long)h.lev[bad].nnz, (long long)h.lev[bad].pnnz,
+        h.lev[bad].emax / 1.1);
+  else if (amg->nlev != h.nlev)
+    ierr = fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=compare: "
+                    "%d levels on the GPU, %d on the host",
+                    md->cs.path, amg->nlev, h.nlev);
+  else {
+    const int64_t nc = amg->lev[amg->nlev - 1].n;
+    int same = amg->chol && h.chol;
+    for (int64_t k = 0; same && k < nc * nc; k++)
+      same = amg->chol[k] == h.chol[k];
+    if (!same)
+      ierr = fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=compare: "
+                      "the coarsest level's factor differs",
+                      md->cs.path);
+  }
+  if (!ierr)
+    printf("amg: FEMORA_AMG_SETUP=compare: the GPU's hierarchy is the "
+           "host's (%d levels, lmax and coarse factor bit for bit)\n",
+           h.nlev);
+  fm_amg_free(&h);
+  return ierr;
+}
+
 /* Smoothed-aggregation multigrid built on the GPU from the GPU's matrix
  * (solver/amg.c's driver on kernels/amg.cu's FmAmgDev): nothing of the
  * fine matrix comes down; then a check that the recovery arrays allocated
@@ -409,12 +466,14 @@ static int setup_amg(FmBackend *be) {
   if (!ierr && fm_amg_options_from_env(&opt))
     ierr = fm_amg_error_context(md->cs.path);
   /* FEMORA_AMG_SETUP=host: the hierarchy built on the host from the GPU's
-   * matrix and copied up (a fallback, and a comparison for the GPU's) */
+   * matrix and copied up (a fallback); compare: built on the GPU, and on
+   * the host too from the GPU's matrix, which must give the same */
   const char *where = getenv("FEMORA_AMG_SETUP");
   const int on_host = where && !strcmp(where, "host");
-  if (!ierr && where && *where && !on_host && strcmp(where, "gpu"))
+  const int compare = where && !strcmp(where, "compare");
+  if (!ierr && where && *where && !on_host && !compare && strcmp(where, "gpu"))
     ierr = fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: must "
-                    "be gpu or host",
+                    "be gpu, host or compare",
                     md->cs.path, where);
   if (!ierr && on_host) {
     FmCsr S;
@@ -434,6 +493,8 @@ static int setup_amg(FmBackend *be) {
     ierr = fm_cuda_amg_dev(d, &cb->amg, cb->device_name, &dev, &A0);
     if (!ierr && fm_amg_setup_dev(&dev, &A0, md->mesh.x, fixed, &opt, &amg))
       ierr = fm_amg_error_context(md->cs.path);
+    if (!ierr && compare)
+      ierr = compare_host_setup(d, md, fixed, &opt, &amg);
   }
   free(fixed);
   if (!ierr)

@@ -140,22 +140,6 @@ static int s_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
   return r;
 }
 
-static int s_sum(void *ctx, int64_t n, const double *v, double *out) {
-  Sim *s = ctx;
-  OPEN(s);
-  const int r = s->host.sum(s->host.ctx, n, v, out);
-  CLOSE(s);
-  return r;
-}
-
-static int s_spmv(void *ctx, const FmAmgCsr *A, const double *x, double *y) {
-  Sim *s = ctx;
-  OPEN(s);
-  const int r = s->host.spmv(s->host.ctx, A, x, y);
-  CLOSE(s);
-  return r;
-}
-
 static int s_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
   Sim *s = ctx;
   OPEN(s);
@@ -221,8 +205,6 @@ static void sim_dev(Sim *s, FmAmgDev *dev) {
   dev->run = s_run;
   dev->scan = s_scan;
   dev->order = s_order;
-  dev->sum = s_sum;
-  dev->spmv = s_spmv;
   dev->adopt = s_adopt;
   dev->drop = s_drop;
   dev->download = s_download;
@@ -286,7 +268,7 @@ int main(void) {
     return 1;
   }
   FmAmgDev hostdev;
-  fm_amg_host_dev(&ref, &hostdev); /* run/scan/order/sum/spmv/download:
+  fm_amg_host_dev(&ref, &hostdev); /* run/scan/order/download:
                                       they do not use their context */
   sim.host = hostdev;
   sim.fail_alloc = sim.fail_run = -1;

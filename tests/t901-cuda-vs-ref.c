@@ -6,6 +6,8 @@
  * steps, amg_steps.h, on the host and on the GPU) with two, three and four
  * levels, with its cycle in double and in single precision below level 0,
  * with the hierarchy built on the GPU and on the host (FEMORA_AMG_SETUP),
+ * the GPU's hierarchy required to be the host's from the same matrix, bit
+ * for bit (FEMORA_AMG_SETUP=compare),
  * with the Galerkin products by node blocks (the setup's own steps, the
  * default) and by cuSPARSE SpGEMM (FEMORA_AMG_GALERKIN=spgemm),
  * and with point-block Jacobi, on cases whose meshes are committed MSH files
@@ -153,6 +155,15 @@ int main(int argc, char **argv) {
                src_path(box), "t901-s.out", "t901-t.out");
   unsetenv("FEMORA_AMG_PRECISION");
   unsetenv("FEMORA_AMG_SETUP");
+  /* the GPU's setup against the host's from the same (GPU-assembled)
+   * matrix: the same steps in the same order, so the same hierarchy, bit
+   * for bit (an error otherwise); four levels */
+  setenv("FEMORA_AMG_SETUP", "compare", 1);
+  setenv("FEMORA_AMG_COARSE_MAX", "20", 1);
+  compare_path("gpu_box_tet10 [GPU setup = host setup, 4 levels]",
+               src_path(box), "t901-w.out", "t901-x.out");
+  unsetenv("FEMORA_AMG_SETUP");
+  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
   /* the Galerkin products by cuSPARSE SpGEMM on the GPU (general sparse
    * products on the host) */
   setenv("FEMORA_AMG_GALERKIN", "spgemm", 1);
