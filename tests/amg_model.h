@@ -79,4 +79,13 @@ static void build_system(const char *name, double h, FmModel *md, FmCsr *S,
   *pfixed = fixed;
 }
 
+/* X and Y the same matrix, bit for bit */
+static int same_csr(const FmCsr *X, const FmCsr *Y) {
+  int same = X->nrows == Y->nrows && X->ncols == Y->ncols &&
+             X->ptr[X->nrows] == Y->ptr[Y->nrows];
+  for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)
+    same = X->col[k] == Y->col[k] && X->val[k] == Y->val[k];
+  return same;
+}
+
 #endif

@@ -61,14 +61,6 @@ static int reverse_run(void *ctx, int step, int64_t n,
   return 0;
 }
 
-static int same_csr(const FmCsr *X, const FmCsr *Y) {
-  int same = X->nrows == Y->nrows && X->ncols == Y->ncols &&
-             X->ptr[X->nrows] == Y->ptr[Y->nrows];
-  for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)
-    same = X->col[k] == Y->col[k] && X->val[k] == Y->val[k];
-  return same;
-}
-
 /* Every entry of Y is in X with the same value, and X's other entries are
  * zero; *extra: X's entries not in Y. */
 static int holds_csr(const FmCsr *X, const FmCsr *Y, int64_t *extra) {

@@ -149,13 +149,9 @@ static int s_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
 }
 
 static int copy_csr(const FmAmgCsr *v, FmCsr *out) {
-  const int64_t nnz = v->ptr[v->rows];
-  if (fm_csr_scalar_alloc(out, v->rows, v->cols, nnz))
-    return 1;
-  memcpy(out->ptr, v->ptr, ((size_t)v->rows + 1) * sizeof(int64_t));
-  memcpy(out->col, v->col, (size_t)nnz * sizeof(int));
-  memcpy(out->val, v->val, (size_t)nnz * sizeof(double));
-  return 0;
+  const FmCsr M = {v->rows, v->cols, (int64_t *)v->ptr, (int *)v->col,
+                   (double *)v->val};
+  return fm_csr_scalar_copy(&M, out);
 }
 
 static void release_csr(Sim *s, const FmAmgCsr *v) {
@@ -221,14 +217,6 @@ static int sim_free(Sim *s, FmAmg *amg) {
       release_csr(s, &s->ac[l]);
   memset(s->ac, 0, sizeof s->ac);
   return s->nreg;
-}
-
-static int same_csr(const FmCsr *X, const FmCsr *Y) {
-  int same = X->nrows == Y->nrows && X->ncols == Y->ncols &&
-             X->ptr[X->nrows] == Y->ptr[Y->nrows];
-  for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)
-    same = X->col[k] == Y->col[k] && X->val[k] == Y->val[k];
-  return same;
 }
 
 /* one setup on the simulated device; 0 or 1 */
