@@ -357,17 +357,28 @@ __global__ void smooth_kernel(int n, const int *app, const int *apc,
 
 /* ---- the setup's primitives (FmAmgDev) ---- */
 
-/* The operator of level l as a 32-bit device CSR (level 0: the stiffness). */
-static DevCsr level_csr(const FmCudaAmg *g, int l) {
-  DevCsr A;
-  if (l == 0) {
-    const FmCudaData *d = g->d;
-    A = {d->n, d->n, d->nnz, d->rowptr, d->col, d->val};
-  } else {
+/* The operator of level l as a 32-bit device CSR; level 0's (the
+ * stiffness, in 3x3 blocks) as a scalar copy into *tA (the caller frees
+ * it). */
+static int level_csr(const FmCudaAmg *g, int l, DevCsr *tA, DevCsr *A) {
+  if (l > 0) {
     const FmCudaAmgLevel *L = &g->lev[l];
-    A = {L->n, L->n, L->Annz, L->Aptr, L->Acol, L->Aval};
+    *A = {L->n, L->n, L->Annz, L->Aptr, L->Acol, L->Aval};
+    return 0;
   }
-  return A;
+  const FmCudaData *d = g->d;
+  const char *what = "a scalar copy of the stiffness (spgemm)";
+  FM_CALL(dev_alloc((void **)&tA->ptr, ((size_t)d->n + 1) * sizeof(int), 0,
+                    what, g->device_name));
+  FM_CALL(dev_alloc((void **)&tA->col, (size_t)d->nnz * sizeof(int), 0, what,
+                    g->device_name));
+  FM_CALL(dev_alloc((void **)&tA->val, (size_t)d->nnz * sizeof(double), 0, what,
+                    g->device_name));
+  tA->rows = tA->cols = d->n;
+  tA->nnz = d->nnz;
+  FM_CALL(fm_cuda_scalar_stiffness(d, tA->ptr, tA->col, tA->val));
+  *A = *tA;
+  return 0;
 }
 
 /* The level whose widened offsets a view holds, or -1. */
@@ -548,13 +559,14 @@ static int d_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
 }
 
 /* P = Pt + diag(s) A Pt, R = P^T, Ac = R (A P); P and R kept in level l,
- * Ac in level l + 1 (tPt, tAP2: temporaries the caller frees). */
+ * Ac in level l + 1 (tPt, tAP2, tA: temporaries the caller frees). */
 static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
-                    DevCsr *tPt, DevCsr *tAP2) {
+                    DevCsr *tPt, DevCsr *tAP2, DevCsr *tA) {
   FmCudaData *d = g->d;
   FmCudaAmgLevel *L = &g->lev[l], *C = &g->lev[l + 1];
   const char *dev = g->device_name;
-  const DevCsr A = level_csr(g, l);
+  DevCsr A;
+  FM_CALL(level_csr(g, l, tA, &A));
   const int n = A.rows;
   if (Ptv->rows != n)
     return fm_error("amg: level %d: P_tent has %d rows, the operator %d", l,
@@ -643,19 +655,21 @@ static int d_galerkin(void *ctx, int l, const FmAmgCsr *Av, const FmAmgCsr *Pt,
     return fm_error("amg: internal: Galerkin step of level %d on another "
                     "level's operator",
                     l);
-  DevCsr tPt, tAP2;
+  DevCsr tPt, tAP2, tA;
   memset(&tPt, 0, sizeof tPt);
   memset(&tAP2, 0, sizeof tAP2);
-  const int ierr = galerkin(g, l, Pt, s, &tPt, &tAP2);
+  memset(&tA, 0, sizeof tA);
+  const int ierr = galerkin(g, l, Pt, s, &tPt, &tAP2, &tA);
   if (tPt.ptr)
     cudaFree(tPt.ptr); /* only the offsets are tPt's own */
   dev_free(&tAP2);
+  dev_free(&tA);
   if (ierr) {
     free_level_ops(g, l);
     return 1;
   }
   const FmCudaAmgLevel *C = &g->lev[l + 1];
-  *Ac = {C->n, C->n, C->Aptr64, C->Acol, C->Aval};
+  *Ac = {C->n, C->n, C->Aptr64, C->Acol, C->Aval, 1};
   *pnnz = g->lev[l].Pnnz;
   return 0;
 }
@@ -731,7 +745,7 @@ static int d_adopt(void *ctx, int l, const FmAmgCsr *P, const FmAmgCsr *R,
     free_level_ops(g, l);
     return 1;
   }
-  *Acv = {C->n, C->n, C->Aptr64, C->Acol, C->Aval};
+  *Acv = {C->n, C->n, C->Aptr64, C->Acol, C->Aval, 1};
   return 0;
 }
 
@@ -756,8 +770,44 @@ static void d_drop(void *ctx, int l) {
   free_level_ops((FmCudaAmg *)ctx, l);
 }
 
+/* a device matrix stored in 3x3 blocks down, expanded on the host */
+static int download_blocks(const FmAmgCsr *A, FmCsr *out) {
+  const int nn = A->rows / 3;
+  int64_t nb = 0;
+  FM_CUDA_CHECK(
+      cudaMemcpy(&nb, A->ptr + nn, sizeof nb, cudaMemcpyDeviceToHost));
+  int64_t *ptr = (int64_t *)fm_calloc((size_t)nn + 1, sizeof(int64_t));
+  int *col = (int *)fm_calloc((size_t)nb + 1, sizeof(int));
+  double *val = (double *)fm_calloc(9 * (size_t)nb + 1, sizeof(double));
+  cudaError_t e = ptr && col && val ? cudaSuccess : cudaErrorMemoryAllocation;
+  if (e == cudaSuccess)
+    e = cudaMemcpy(ptr, A->ptr, ((size_t)nn + 1) * sizeof(int64_t),
+                   cudaMemcpyDeviceToHost);
+  if (e == cudaSuccess)
+    e = cudaMemcpy(col, A->col, (size_t)nb * sizeof(int),
+                   cudaMemcpyDeviceToHost);
+  if (e == cudaSuccess)
+    e = cudaMemcpy(val, A->val, 9 * (size_t)nb * sizeof(double),
+                   cudaMemcpyDeviceToHost);
+  int ierr = 1;
+  if (e == cudaSuccess) {
+    const FmAmgCsr H = {A->rows, A->cols, ptr, col, val, 3};
+    ierr = fm_amg_host_copy(&H, out);
+  }
+  free(ptr);
+  free(col);
+  free(val);
+  if (e != cudaSuccess && ptr && col && val)
+    return fm_cuda_fail("cudaMemcpy (stiffness blocks down)",
+                        cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                        __LINE__);
+  return ierr;
+}
+
 static int d_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
   (void)ctx;
+  if (A->bs == 3)
+    return download_blocks(A, out);
   int64_t nnz = 0;
   FM_CUDA_CHECK(
       cudaMemcpy(&nnz, A->ptr + A->rows, sizeof nnz, cudaMemcpyDeviceToHost));
@@ -778,8 +828,8 @@ extern "C" int fm_cuda_amg_dev(FmCudaData *d, FmCudaAmg *g,
   g->sp = d->sp;
   g->d = d;
   g->device_name = device_name;
-  FM_CALL(widen(g, 0, d->n, d->rowptr, &g->lev[0].Aptr64));
-  *A0 = {d->n, d->n, g->lev[0].Aptr64, d->col, d->val};
+  FM_CALL(widen(g, 0, d->nn, d->bptr, &g->lev[0].Aptr64));
+  *A0 = {d->n, d->n, g->lev[0].Aptr64, d->bcol, d->val, 3};
   memset(dev, 0, sizeof *dev);
   dev->ctx = g;
   dev->host = 0;
@@ -861,9 +911,7 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
       FM_CUDA_CHECK(cudaMemset(*vecs[k], 0, vb));
     }
     bytes += (l > 0 ? 5 : 3) * vb;
-    if (l == 0) {
-      FM_CALL(make_mat(&G->A, d->n, d->n, d->nnz, d->rowptr, d->col, d->val));
-    } else {
+    if (l > 0) { /* level 0's products: fm_cuda_spmv_ab */
       FM_CALL(make_mat_t(&G->A, G->n, G->n, G->Annz, G->Aptr, G->Acol,
                          G->single ? (void *)G->Avalf : (void *)G->Aval, t));
       bytes += ((size_t)G->n + 1) * 4 + (4 + es) * (size_t)G->Annz;
@@ -897,8 +945,9 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
   size_t bufs = 0;
   for (int l = 0; l < nlev; l++) {
     FmCudaAmgLevel *G = &g->lev[l];
-    FM_CALL(
-        spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs, G->single));
+    if (l > 0)
+      FM_CALL(spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs,
+                          G->single));
     if (l + 1 < nlev) {
       FmCudaAmgLevel *C = &g->lev[l + 1];
       /* level 0's side of P_0 and R_0 is the float copy when single */
@@ -961,21 +1010,37 @@ static int upload_csr(const FmCudaAmg *g, int level, const FmCsr *A, int **ptr,
 }
 
 extern "C" int fm_cuda_download_stiffness(const FmCudaData *d, FmCsr *S) {
-  FM_CALL(fm_csr_scalar_alloc(S, d->n, d->n, d->nnz));
-  int *p32 = (int *)fm_calloc((size_t)d->n + 1, sizeof(int));
-  if (!p32)
-    return 1;
-  cudaError_t e = cudaMemcpy(p32, d->rowptr, ((size_t)d->n + 1) * sizeof(int),
-                             cudaMemcpyDeviceToHost);
-  for (int i = 0; e == cudaSuccess && i <= d->n; i++)
-    S->ptr[i] = p32[i];
+  int *p32 = (int *)fm_calloc((size_t)d->nn + 1, sizeof(int));
+  int64_t *ptr = (int64_t *)fm_calloc((size_t)d->nn + 1, sizeof(int64_t));
+  int *col = (int *)fm_calloc((size_t)d->nb + 1, sizeof(int));
+  double *val = (double *)fm_calloc((size_t)d->nnz + 1, sizeof(double));
+  cudaError_t e =
+      p32 && ptr && col && val ? cudaSuccess : cudaErrorMemoryAllocation;
+  if (e == cudaSuccess)
+    e = cudaMemcpy(p32, d->bptr, ((size_t)d->nn + 1) * sizeof(int),
+                   cudaMemcpyDeviceToHost);
+  if (e == cudaSuccess)
+    e = cudaMemcpy(col, d->bcol, (size_t)d->nb * sizeof(int),
+                   cudaMemcpyDeviceToHost);
+  if (e == cudaSuccess)
+    e = cudaMemcpy(val, d->val, (size_t)d->nnz * sizeof(double),
+                   cudaMemcpyDeviceToHost);
+  int ierr = 1;
+  if (e == cudaSuccess) {
+    for (int r = 0; r <= d->nn; r++)
+      ptr[r] = p32[r];
+    const FmAmgCsr H = {d->n, d->n, ptr, col, val, 3};
+    ierr = fm_amg_host_copy(&H, S);
+  }
+  const int alloc_ok = p32 && ptr && col && val;
   free(p32);
-  FM_CUDA_CHECK(e);
-  FM_CUDA_CHECK(cudaMemcpy(S->col, d->col, (size_t)d->nnz * sizeof(int),
-                           cudaMemcpyDeviceToHost));
-  FM_CUDA_CHECK(cudaMemcpy(S->val, d->val, (size_t)d->nnz * sizeof(double),
-                           cudaMemcpyDeviceToHost));
-  return 0;
+  free(ptr);
+  free(col);
+  free(val);
+  if (e != cudaSuccess && alloc_ok)
+    return fm_cuda_fail("cudaMemcpy (stiffness down)", cudaGetErrorName(e),
+                        cudaGetErrorString(e), __FILE__, __LINE__);
+  return ierr;
 }
 
 extern "C" int fm_cuda_amg_upload_host(FmCudaData *d, FmCudaAmg *g,
@@ -1047,6 +1112,8 @@ static int op_spmv(void *ctx, int l, int which, double alpha, const void *x,
                    double beta, void *y) {
   FmCudaAmg *g = (FmCudaAmg *)ctx;
   FmCudaAmgLevel *G = &g->lev[l];
+  if (which == FM_AMG_A && l == 0)
+    return fm_cuda_spmv_ab(g->d, alpha, (const double *)x, beta, (double *)y);
   if (which == FM_AMG_A)
     return spmv_desc(g, G->A, G->vin, x, G->vout, y, alpha, beta, G->single,
                      G->bufA);

@@ -1,6 +1,6 @@
-/* GPU assembly of the global stiffness (scalar CSR in the block layout of
- * fm_cuda.h), the symmetric elimination of prescribed DOFs, and the 3x3
- * point-block Jacobi preconditioner.  The element math is element.h's
+/* GPU assembly of the global stiffness (3x3 block CSR, fm_cuda.h), the
+ * symmetric elimination of prescribed DOFs, and the 3x3 point-block Jacobi
+ * preconditioner.  The element math is element.h's
  * fm_tet_stiffness, the same code the CPU runs. */
 #include <climits>
 #include <cmath>
@@ -9,35 +9,34 @@
 
 #include "../solver/element.h"
 
-/* ---- structure ---- */
+/* ---- a scalar copy ---- */
 
-/* One thread per block row r: scalar row offsets of rows 3r..3r+2 and the
- * scalar columns 3c+q of every block (r, c). */
-__global__ void expand_kernel(int nn, const int64_t *bptr, const int *bcol,
-                              int *rowptr, int *col) {
+/* One thread per block row r: scalar rows 3r..3r+2, each holding the row's
+ * blocks in column order (row 3r+p from 9 bptr[r] + 3 len p). */
+__global__ void scalar_kernel(int nn, const int *bptr, const int *bcol,
+                              const double *bval, int *ptr, int *col,
+                              double *val) {
   for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < nn;
        r += gridDim.x * blockDim.x) {
-    const int64_t b0 = bptr[r];
-    const int len = (int)(bptr[r + 1] - b0);
-    const int s = (int)(9 * b0);
+    const int b0 = bptr[r], len = bptr[r + 1] - b0, s = 9 * b0;
     for (int p = 0; p < 3; p++)
-      rowptr[3 * r + p] = s + 3 * len * p;
+      ptr[3 * r + p] = s + 3 * len * p;
     if (r == nn - 1)
-      rowptr[3 * nn] = (int)(9 * bptr[nn]);
-    for (int j = 0; j < len; j++) {
-      const int c = bcol[b0 + j];
+      ptr[3 * nn] = 9 * bptr[nn];
+    for (int j = 0; j < len; j++)
       for (int p = 0; p < 3; p++)
-        for (int q = 0; q < 3; q++)
-          col[s + 3 * len * p + 3 * j + q] = 3 * c + q;
-    }
+        for (int q = 0; q < 3; q++) {
+          col[s + 3 * len * p + 3 * j + q] = 3 * bcol[b0 + j] + q;
+          val[s + 3 * len * p + 3 * j + q] = bval[9 * (b0 + j) + 3 * p + q];
+        }
   }
 }
 
-extern "C" int fm_cuda_expand_structure(FmCudaData *d, const int64_t *bptr,
-                                        const int *bcol) {
-  expand_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(d->nn, bptr, bcol,
-                                                            d->rowptr, d->col);
-  FM_CUDA_CHECK_LAUNCH(expand_kernel);
+extern "C" int fm_cuda_scalar_stiffness(const FmCudaData *d, int *ptr, int *col,
+                                        double *val) {
+  scalar_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
+      d->nn, d->bptr, d->bcol, d->val, ptr, col, val);
+  FM_CUDA_CHECK_LAUNCH(scalar_kernel);
   return 0;
 }
 
@@ -49,7 +48,7 @@ extern "C" int fm_cuda_expand_structure(FmCudaData *d, const int64_t *bptr,
 template <int NPE>
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
     assemble_kernel(int nelem, const double *x, const int *conn,
-                    const double *Enu, const int *rowptr, const int *col,
+                    const double *Enu, const int *bptr, const int *bcol,
                     double *val, int *flag) {
   double xe[3 * NPE], Ke[9 * NPE * NPE];
   int nd[NPE];
@@ -66,17 +65,15 @@ __global__ void __launch_bounds__(FM_CUDA_THREADS)
       continue;
     }
     for (int a = 0; a < NPE; a++) {
-      const int s = rowptr[3 * nd[a]];
       for (int b = 0; b < NPE; b++) {
-        int len;
-        const int j = fm_cuda_find_block(rowptr, col, nd[a], nd[b], &len);
-        if (j < 0) {
+        const int k = fm_cuda_find_block(bptr, bcol, nd[a], nd[b]);
+        if (k < 0) {
           atomicMin(flag, e);
           continue;
         }
         for (int p = 0; p < 3; p++)
           for (int q = 0; q < 3; q++)
-            atomicAdd(val + s + 3 * len * p + 3 * j + q,
+            atomicAdd(val + 9 * (size_t)k + 3 * p + q,
                       Ke[(3 * a + p) * 3 * NPE + 3 * b + q]);
       }
     }
@@ -114,12 +111,12 @@ extern "C" int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
     return 1;
   const int nb = fm_cuda_blocks(d->nelem);
   if (d->npe == 4) {
-    assemble_kernel<4><<<nb, FM_CUDA_THREADS>>>(
-        d->nelem, x, conn, Enu, d->rowptr, d->col, d->val, d->flag);
+    assemble_kernel<4><<<nb, FM_CUDA_THREADS>>>(d->nelem, x, conn, Enu, d->bptr,
+                                                d->bcol, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<4>);
   } else if (d->npe == 10) {
     assemble_kernel<10><<<nb, FM_CUDA_THREADS>>>(
-        d->nelem, x, conn, Enu, d->rowptr, d->col, d->val, d->flag);
+        d->nelem, x, conn, Enu, d->bptr, d->bcol, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<10>);
   } else {
     return fm_error("backend cuda: %d nodes per element not supported "
@@ -132,48 +129,49 @@ extern "C" int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
 /* ---- prescribed DOFs ---- */
 
 /* One thread per scalar row: |A_ii| summed over the grid. */
-__global__ void diag_sum_kernel(int n, const int *rowptr, const int *col,
+__global__ void diag_sum_kernel(int n, const int *bptr, const int *bcol,
                                 const double *val, double *part,
                                 unsigned int *count, double *out) {
   double v[1] = {0.0};
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
        i += gridDim.x * blockDim.x) {
     const int r = i / 3, p = i % 3;
-    int len;
-    const int j = fm_cuda_find_block(rowptr, col, r, r, &len);
-    if (j >= 0)
-      v[0] += fabs(val[rowptr[3 * r] + 3 * len * p + 3 * j + p]);
+    const int k = fm_cuda_find_block(bptr, bcol, r, r);
+    if (k >= 0)
+      v[0] += fabs(val[9 * (size_t)k + 4 * p]);
   }
   fm_cuda_grid_sum<1>(v, part, count, out);
 }
 
 extern "C" int fm_cuda_diag_sum(FmCudaData *d) {
   diag_sum_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->rowptr, d->col, d->val, d->part, d->count,
-      d->s + FM_CUDA_S_DIAG);
+      d->n, d->bptr, d->bcol, d->val, d->part, d->count, d->s + FM_CUDA_S_DIAG);
   FM_CUDA_CHECK_LAUNCH(diag_sum_kernel);
   return 0;
 }
 
-/* One thread per scalar row: entries in a fixed row or a fixed column become
- * 0, the diagonal of a fixed row becomes diag (as backend_ref.c). */
-__global__ void eliminate_kernel(int n, const int *rowptr, const int *col,
+/* One thread per scalar row i = 3r + p: entries in a fixed row or a fixed
+ * column become 0, the diagonal of a fixed row becomes diag (as
+ * backend_ref.c; the entries stay in the pattern). */
+__global__ void eliminate_kernel(int n, const int *bptr, const int *bcol,
                                  const unsigned char *fixed, double diag,
                                  double *val) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
        i += gridDim.x * blockDim.x) {
     const bool fi = fixed[i] != 0;
-    for (int k = rowptr[i]; k < rowptr[i + 1]; k++) {
-      const int c = col[k];
-      if (fi || fixed[c])
-        val[k] = (c == i) ? diag : 0.0;
-    }
+    const int r = i / 3, p = i % 3;
+    for (int k = bptr[r]; k < bptr[r + 1]; k++)
+      for (int q = 0; q < 3; q++) {
+        const int c = 3 * bcol[k] + q;
+        if (fi || fixed[c])
+          val[9 * (size_t)k + 3 * p + q] = (c == i) ? diag : 0.0;
+      }
   }
 }
 
 extern "C" int fm_cuda_eliminate(FmCudaData *d) {
   eliminate_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->rowptr, d->col, d->fixed, d->diag, d->val);
+      d->n, d->bptr, d->bcol, d->fixed, d->diag, d->val);
   FM_CUDA_CHECK_LAUNCH(eliminate_kernel);
   return 0;
 }
@@ -181,27 +179,23 @@ extern "C" int fm_cuda_eliminate(FmCudaData *d) {
 /* ---- point-block Jacobi ---- */
 
 /* One thread per node: the diagonal block, inverted. */
-__global__ void block_jacobi_kernel(int nn, const int *rowptr, const int *col,
+__global__ void block_jacobi_kernel(int nn, const int *bptr, const int *bcol,
                                     const double *val, double *dinv,
                                     int *flag) {
   for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < nn;
        r += gridDim.x * blockDim.x) {
-    int len;
-    const int j = fm_cuda_find_block(rowptr, col, r, r, &len);
+    const int k = fm_cuda_find_block(bptr, bcol, r, r);
     double a[9], o[9];
-    if (j >= 0) {
-      const int s = rowptr[3 * r];
-      for (int p = 0; p < 3; p++)
-        for (int q = 0; q < 3; q++)
-          a[3 * p + q] = val[s + 3 * len * p + 3 * j + q];
-    }
-    if (j < 0 || !fm_inv3(a, o)) {
+    if (k >= 0)
+      for (int t = 0; t < 9; t++)
+        a[t] = val[9 * (size_t)k + t];
+    if (k < 0 || !fm_inv3(a, o)) {
       atomicMin(flag, r);
-      for (int k = 0; k < 9; k++)
-        o[k] = 0.0;
+      for (int t = 0; t < 9; t++)
+        o[t] = 0.0;
     }
-    for (int k = 0; k < 9; k++)
-      dinv[9 * (size_t)r + k] = o[k];
+    for (int t = 0; t < 9; t++)
+      dinv[9 * (size_t)r + t] = o[t];
   }
 }
 
@@ -209,7 +203,7 @@ extern "C" int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node) {
   if (flag_reset(d))
     return 1;
   block_jacobi_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
-      d->nn, d->rowptr, d->col, d->val, d->dinv, d->flag);
+      d->nn, d->bptr, d->bcol, d->val, d->dinv, d->flag);
   FM_CUDA_CHECK_LAUNCH(block_jacobi_kernel);
   return flag_read(d, bad_node);
 }

@@ -1,4 +1,5 @@
-/* Sparse products (cuSPARSE generic SpMV on the scalar CSR) and the fused
+/* Sparse products (cuSPARSE generic SpMV on the 3x3 block CSR, or this
+ * file's block kernel) and the fused
  * vector kernels of conjugate gradients with 3x3 point-block Jacobi.  One CG
  * iteration is four launches and one 3-double copy back:
  *   q = A p (cuSPARSE), s[PQ] = p.q, update (x, r, z; s[RZ], s[RR]),
@@ -6,6 +7,9 @@
  * With the multigrid preconditioner the update leaves z to the V-cycle
  * (kernels/amg.cu), followed by s[RZ] = r.z (fm_cuda_dot).
  * Sums use fm_cuda_grid_sum: deterministic, one launch each. */
+#include <cmath>
+#include <cstdio>
+
 #include "fm_cuda.h"
 
 /* ---- cuSPARSE ---- */
@@ -15,28 +19,206 @@ extern "C" int fm_cuda_sparse_init(FmCudaData *d) {
   return 0;
 }
 
-extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
+/* One thread per scalar row i = 3r + p: y_i = alpha sum over the blocks k
+ * of row r of (A_k x_c)_p + beta y_i, the blocks in column order. */
+__global__ void bsr3_kernel(int n, const int *bptr, const int *bcol,
+                            const double *val, double alpha, const double *x,
+                            double beta, double *y) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x) {
+    const int r = i / 3, p = i % 3;
+    double sum = 0.0;
+    for (int k = bptr[r]; k < bptr[r + 1]; k++) {
+      const double *a = val + 9 * (size_t)k + 3 * p;
+      const double *xc = x + 3 * (size_t)bcol[k];
+      sum += a[0] * xc[0] + a[1] * xc[1] + a[2] * xc[2];
+    }
+    y[i] = alpha * sum + (beta != 0.0 ? beta * y[i] : 0.0);
+  }
+}
+
+/* The BSR descriptor and its SpMV buffer; a status other than success
+ * (cuSPARSE without the BSR product for this type) is returned, not
+ * recorded: the caller falls back to bsr3_kernel. */
+static cusparseStatus_t bsr_descriptor(FmCudaData *d) {
   const double one = 1.0, zero = 0.0;
-  FM_CUSPARSE_CHECK(cusparseCreateCsr(
-      &d->A, d->n, d->n, d->nnz, d->rowptr, d->col, d->val, CUSPARSE_INDEX_32I,
-      CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO, CUDA_R_64F));
+  cusparseStatus_t st = cusparseCreateBsr(
+      &d->A, d->nn, d->nn, d->nb, 3, 3, d->bptr, d->bcol, d->val,
+      CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO,
+      CUDA_R_64F, CUSPARSE_ORDER_ROW);
+  if (st == CUSPARSE_STATUS_SUCCESS)
+    st = cusparseSpMV_bufferSize(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
+                                 d->A, d->vin, &zero, d->vout, CUDA_R_64F,
+                                 CUSPARSE_SPMV_BSR_ALG1, &d->spbuf_bytes);
+  if (st != CUSPARSE_STATUS_SUCCESS && d->A) {
+    cusparseDestroySpMat(d->A);
+    d->A = NULL;
+  }
+  return st;
+}
+
+/* a test vector: hashed values in [-0.5, 0.5) */
+__global__ void probe_kernel(int n, double *x) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x) {
+    unsigned int h = (unsigned int)i * 2654435761u + 0x9E3779B9u;
+    h ^= h >> 15;
+    h *= 0x2C1B3C6Du;
+    h ^= h >> 12;
+    x[i] = (double)h / 4294967296.0 - 0.5;
+  }
+}
+
+/* z = q - z */
+__global__ void diff_kernel(int n, const double *q, double *z) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += gridDim.x * blockDim.x)
+    z[i] = q[i] - z[i];
+}
+
+/* cuSPARSE's product against bsr3_kernel's on a test vector (p): the
+ * relative 2-norm of the difference into *rel (uses p, q, z) */
+static int check_products(FmCudaData *d, double *rel) {
+  probe_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, d->p);
+  FM_CUDA_CHECK_LAUNCH(probe_kernel);
+  FM_CALL(fm_cuda_spmv_ab(d, 1.0, d->p, 0.0, d->q));
+  bsr3_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
+      d->n, d->bptr, d->bcol, d->val, 1.0, d->p, 0.0, d->z);
+  FM_CUDA_CHECK_LAUNCH(bsr3_kernel);
+  diff_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, d->q, d->z);
+  FM_CUDA_CHECK_LAUNCH(diff_kernel);
+  FM_CALL(fm_cuda_dot(d, d->n, d->z, d->z, d->s + FM_CUDA_S_T1));
+  FM_CALL(fm_cuda_dot(d, d->n, d->q, d->q, d->s + FM_CUDA_S_T2));
+  double h[2];
+  FM_CUDA_CHECK(
+      cudaMemcpy(h, d->s + FM_CUDA_S_T1, sizeof h, cudaMemcpyDeviceToHost));
+  *rel = h[1] > 0 ? sqrt(h[0] / h[1]) : (h[0] > 0 ? 1.0 : 0.0);
+  return 0;
+}
+
+extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vin, d->n, d->x, CUDA_R_64F));
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vout, d->n, d->q, CUDA_R_64F));
-  FM_CUSPARSE_CHECK(cusparseSpMV_bufferSize(
-      d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, d->A, d->vin, &zero,
-      d->vout, CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, &d->spbuf_bytes));
+  snprintf(d->spmv_note, sizeof d->spmv_note,
+           "Femora's BSR kernel (FEMORA_GPU_SPMV=kernel)");
+  if (d->own_spmv) /* (1 on entry: FEMORA_GPU_SPMV=kernel) */
+    return 0;
+  const cusparseStatus_t st = bsr_descriptor(d);
+  if (st == CUSPARSE_STATUS_NOT_SUPPORTED) { /* no BSR product here */
+    d->own_spmv = 1;
+    snprintf(d->spmv_note, sizeof d->spmv_note,
+             "Femora's BSR kernel (cuSPARSE's BSR SpMV: %s)",
+             cusparseGetErrorName(st));
+    return 0;
+  }
+  if (st != CUSPARSE_STATUS_SUCCESS)
+    return fm_cuda_fail("cusparseCreateBsr / cusparseSpMV_bufferSize "
+                        "(stiffness)",
+                        cusparseGetErrorName(st), cusparseGetErrorString(st),
+                        __FILE__, __LINE__);
   if (d->spbuf_bytes > 0)
     FM_CUDA_CHECK(cudaMalloc(&d->spbuf, d->spbuf_bytes));
+  double rel = 0.0;
+  FM_CALL(check_products(d, &rel));
+  if (!(rel <= 1e-12)) { /* cuSPARSE reads the blocks otherwise */
+    d->own_spmv = 1;
+    snprintf(d->spmv_note, sizeof d->spmv_note,
+             "Femora's BSR kernel (cuSPARSE's BSR SpMV differed by %.1e)", rel);
+    return 0;
+  }
+  snprintf(d->spmv_note, sizeof d->spmv_note,
+           "cuSPARSE BSR SpMV (checked against Femora's kernel: %.1e)", rel);
+  return 0;
+}
+
+extern "C" int fm_cuda_spmv_ab(FmCudaData *d, double alpha, const double *x,
+                               double beta, double *y) {
+  if (d->own_spmv) {
+    bsr3_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
+        d->n, d->bptr, d->bcol, d->val, alpha, x, beta, y);
+    FM_CUDA_CHECK_LAUNCH(bsr3_kernel);
+    return 0;
+  }
+  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vin, (void *)x));
+  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vout, y));
+  FM_CUSPARSE_CHECK(cusparseSpMV(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                 &alpha, d->A, d->vin, &beta, d->vout,
+                                 CUDA_R_64F, CUSPARSE_SPMV_BSR_ALG1, d->spbuf));
   return 0;
 }
 
 extern "C" int fm_cuda_spmv(FmCudaData *d, const double *x, double *y) {
-  const double one = 1.0, zero = 0.0;
-  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vin, (void *)x));
-  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vout, y));
-  FM_CUSPARSE_CHECK(cusparseSpMV(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
-                                 d->A, d->vin, &zero, d->vout, CUDA_R_64F,
-                                 CUSPARSE_SPMV_ALG_DEFAULT, d->spbuf));
+  return fm_cuda_spmv_ab(d, 1.0, x, 0.0, y);
+}
+
+/* seconds per call of f over reps calls (one warm-up call first); f
+ * records its own errors */
+template <typename F> static int time_reps(int reps, F f, double *sec) {
+  cudaEvent_t t0 = NULL, t1 = NULL;
+  float ms = 0.0f;
+  int ferr = 0;
+  cudaError_t e = cudaEventCreate(&t0);
+  if (e == cudaSuccess)
+    e = cudaEventCreate(&t1);
+  if (e == cudaSuccess)
+    ferr = f();
+  if (e == cudaSuccess && !ferr)
+    e = cudaEventRecord(t0);
+  for (int k = 0; k < reps && e == cudaSuccess && !ferr; k++)
+    ferr = f();
+  if (e == cudaSuccess && !ferr && (e = cudaEventRecord(t1)) == cudaSuccess &&
+      (e = cudaEventSynchronize(t1)) == cudaSuccess)
+    e = cudaEventElapsedTime(&ms, t0, t1);
+  if (t0)
+    cudaEventDestroy(t0);
+  if (t1)
+    cudaEventDestroy(t1);
+  if (ferr)
+    return 1;
+  if (e != cudaSuccess)
+    return fm_cuda_fail("cudaEvent timing", cudaGetErrorName(e),
+                        cudaGetErrorString(e), __FILE__, __LINE__);
+  *sec = 1e-3 * ms / reps;
+  return 0;
+}
+
+extern "C" int fm_cuda_spmv_bandwidth(FmCudaData *d, double *spmv_gbs,
+                                      double *copy_gbs) {
+  enum { REPS = 20 };
+  const size_t n = (size_t)d->n, big = (size_t)1 << 28;
+  FM_CUDA_CHECK(cudaMemset(d->p, 0, n * sizeof(double)));
+  double t = 0.0;
+  FM_CALL(time_reps(
+      REPS, [d]() { return fm_cuda_spmv(d, d->p, d->q); }, &t));
+  const double bytes =
+      8.0 * d->nnz + 4.0 * d->nb + 4.0 * (d->nn + 1) + 16.0 * (double)n;
+  *spmv_gbs = t > 0 ? bytes / t / 1e9 : 0.0;
+  void *src = NULL, *dst = NULL;
+  cudaError_t e = cudaMalloc(&src, big);
+  if (e == cudaSuccess)
+    e = cudaMalloc(&dst, big);
+  *copy_gbs = 0.0;
+  t = 0.0;
+  int ierr = 0;
+  if (e == cudaErrorMemoryAllocation) { /* no room for the copy: no figure */
+    (void)cudaGetLastError();
+    e = cudaSuccess;
+  } else if (e == cudaSuccess)
+    ierr = time_reps(
+        REPS,
+        [src, dst, big]() {
+          FM_CUDA_CHECK(
+              cudaMemcpyAsync(dst, src, big, cudaMemcpyDeviceToDevice, 0));
+          return 0;
+        },
+        &t);
+  if (src)
+    cudaFree(src);
+  if (dst)
+    cudaFree(dst);
+  FM_CUDA_CHECK(e);
+  FM_CALL(ierr);
+  *copy_gbs = t > 0 ? 2.0 * (double)big / t / 1e9 : 0.0;
   return 0;
 }
 

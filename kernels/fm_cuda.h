@@ -6,14 +6,13 @@
  * fm_error(), 1.
  *
  * Layout on the device (see docs/gpu.md):
- *  - the stiffness is a scalar CSR, 32-bit row offsets and columns, double
- *    values, laid out so that block row r of the 3x3 block CSR (csr.h) is the
- *    three scalar rows 3r, 3r+1, 3r+2, each holding the row's blocks in
- *    column order (so columns are sorted within every scalar row).  Block j
- *    of block row r, entry (p, q), lives at
- *        rowptr[3r] + 3*len*p + 3*j + q,   len = (rowptr[3r+1]-rowptr[3r])/3,
- *    and the block columns of row r are col[rowptr[3r] + 3*j] / 3.  No
- *    separate block structure is kept on the device.
+ *  - the stiffness is a 3x3 block CSR (BSR): 32-bit block row offsets bptr
+ *    (nn + 1) and block columns bcol (nb, sorted within a row), the 9
+ *    doubles of block k row-major at val[9k .. 9k+8], entry (p, q) of block
+ *    k at val[9k + 3p + q].  Prescribed DOFs' entries stay as explicit
+ *    zeros (the pattern is the mesh's).  8.4 bytes per scalar nonzero
+ *    against 12 for a scalar CSR.  The multigrid setup reads it as the
+ *    scalar CSR it stands for (amg_steps.h, FmAmgCsr.bs = 3).
  *  - vectors have 3 values per node in model node numbering (as backend.h).
  *  - the point-block Jacobi preconditioner stores 9 doubles per node
  *    (inverse of the 3x3 diagonal block, row-major). */
@@ -50,21 +49,24 @@ enum {
   FM_CUDA_S_RR = 2,   /* r . r */
   FM_CUDA_S_BB = 3,   /* b . b */
   FM_CUDA_S_DIAG = 4, /* sum of |A_ii| */
+  FM_CUDA_S_T1 = 5,   /* scratch (the SpMV check) */
+  FM_CUDA_S_T2 = 6,
   FM_CUDA_S_COUNT = 8
 };
 
 typedef struct {
   int nn;  /* nodes = block rows */
   int n;   /* scalar rows = 3 nn */
+  int nb;  /* blocks */
   int nnz; /* scalar nonzeros = 9 * blocks (checked to fit in int) */
   int npe; /* nodes per element (4 or 10) */
   int nelem;
   double diag; /* value put on the diagonal of prescribed rows */
 
-  /* stiffness, scalar CSR (layout above) */
-  int *rowptr; /* n + 1 */
-  int *col;    /* nnz */
-  double *val; /* nnz */
+  /* stiffness, 3x3 block CSR (layout above) */
+  int *bptr;   /* nn + 1 */
+  int *bcol;   /* nb */
+  double *val; /* 9 nb = nnz */
 
   /* vectors, n doubles each; dinv 9 per node; fixed 1 byte per DOF */
   double *b, *x, *r, *z, *p, *q;
@@ -79,8 +81,13 @@ typedef struct {
   unsigned int *count; /* blocks done (reset to 0 by the last block) */
   int *flag;           /* smallest failing element / node, INT_MAX if none */
 
-  /* cuSPARSE */
+  /* cuSPARSE (A: the stiffness's BSR descriptor; own_spmv: the products
+   * by this project's kernel instead, FEMORA_GPU_SPMV=kernel, or where
+   * cuSPARSE refused the BSR product) */
   cusparseHandle_t sp;
+  int own_spmv;
+  char spmv_note[160]; /* which product, in words (the preconditioner's
+                          description carries it) */
   cusparseSpMatDescr_t A;
   cusparseDnVecDescr_t vin, vout;
   void *spbuf;
@@ -92,8 +99,9 @@ typedef struct {
  * (float, the *f arrays, for the operators below level 0 and every P and R
  * with a single-precision cycle: FmAmgOptions.single; the double values
  * are then freed).  Level 0's A is the stiffness of FmCudaData (not owned
- * here).  Aptr64: the operator's offsets widened to 64 bits for the setup's
- * steps (amg_steps.h), freed when the setup is done. */
+ * here, its products by fm_cuda_spmv_ab).  Aptr64: the operator's offsets
+ * widened to 64 bits for the setup's steps (amg_steps.h), freed when the setup
+ * is done. */
 typedef struct {
   int n;
   int single; /* this level's operator, diagonal and vectors in float */
@@ -183,10 +191,11 @@ int fm_cuda_fail(const char *call, const char *name, const char *desc,
 
 /* ---- assembly (kernels/assemble.cu) ---- */
 
-/* Scalar CSR structure from the block structure: bptr[nn+1] (int64) and
- * bcol[nblocks] on the device; fills d->rowptr and d->col. */
-int fm_cuda_expand_structure(FmCudaData *d, const int64_t *bptr,
-                             const int *bcol);
+/* The stiffness as a scalar CSR (rows of a block row consecutive, columns
+ * sorted; 32-bit offsets): ptr (n + 1), col and val (nnz) on the device,
+ * allocated by the caller (FEMORA_AMG_GALERKIN=spgemm's level 0). */
+int fm_cuda_scalar_stiffness(const FmCudaData *d, int *ptr, int *col,
+                             double *val);
 
 /* Bytes of local memory one thread of the element kernel needs (for the
  * memory estimate: the driver reserves it for every resident thread). */
@@ -247,11 +256,22 @@ int fm_cuda_dot(FmCudaData *d, int n, const double *a, const double *b,
 
 /* cuSPARSE handle (first, so that the memory it takes is no longer free) */
 int fm_cuda_sparse_init(FmCudaData *d);
-/* matrix and vector descriptors and the SpMV buffer (after rowptr, col, val,
- * x, q are allocated) */
+/* matrix and vector descriptors and the SpMV buffer (after assembly);
+ * own_spmv set on entry (FEMORA_GPU_SPMV=kernel) selects this project's
+ * kernel, and so does this where cuSPARSE has no BSR product for doubles or
+ * its product of the assembled matrix with a test vector differs from the
+ * kernel's by more than 1e-12 relative (spmv_note says which) */
 int fm_cuda_sparse_setup(FmCudaData *d);
 /* y = A x (device vectors of length n) */
 int fm_cuda_spmv(FmCudaData *d, const double *x, double *y);
+/* y = alpha A x + beta y (beta 0: y not read) */
+int fm_cuda_spmv_ab(FmCudaData *d, double alpha, const double *x, double beta,
+                    double *y);
+/* The stiffness product's bandwidth (bytes of the values, block columns
+ * and offsets, x and y, per product, the mean of 20; GB/s)
+ * against a 256 MB device-to-device copy's (read + write), as
+ * scripts/cupy_cg.py measures CuPy's.  Uses p and q (before a solve). */
+int fm_cuda_spmv_bandwidth(FmCudaData *d, double *spmv_gbs, double *copy_gbs);
 void fm_cuda_sparse_free(FmCudaData *d);
 
 /* b holds f on entry: b = f - lift on free DOFs, diag * g on fixed ones;
@@ -339,23 +359,20 @@ __device__ inline void fm_cuda_grid_sum(double v[NQ], double *part,
   }
 }
 
-/* Position of block column c in block row r, or -1 (binary search on the
- * scalar row 3r, whose block columns are col[s + 3j] / 3). */
-__device__ inline int fm_cuda_find_block(const int *rowptr, const int *col,
-                                         int r, int c, int *len) {
-  const int s = rowptr[3 * r];
-  const int nb = (rowptr[3 * r + 1] - s) / 3;
-  int lo = 0, hi = nb - 1;
-  const int key = 3 * c;
+/* The block k of (r, c): bcol[k] == c, bptr[r] <= k < bptr[r + 1], or -1
+ * (binary search). */
+__device__ inline int fm_cuda_find_block(const int *bptr, const int *bcol,
+                                         int r, int c) {
+  int lo = bptr[r], hi = bptr[r + 1] - 1;
+  const int end = hi;
   while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    if (col[s + 3 * mid] < key)
+    const int mid = lo + (hi - lo) / 2;
+    if (bcol[mid] < c)
       lo = mid + 1;
     else
       hi = mid;
   }
-  *len = nb;
-  return (lo <= hi && col[s + 3 * lo] == key) ? lo : -1;
+  return (lo <= end && bcol[lo] == c) ? lo : -1;
 }
 
 #endif /* __CUDACC__ */

@@ -223,6 +223,7 @@ static int smoother_setup(FmAmg *amg, int l, Pool *pool) {
   a.Aptr = L->Av.ptr;
   a.Acol = L->Av.col;
   a.Aval = L->Av.val;
+  a.Abs = L->Av.bs;
   L->dinv =
       dev->alloc(dev->ctx, ((size_t)n + 1) * sizeof(double), l, "diagonal");
   a.dinv = L->dinv;
@@ -592,6 +593,7 @@ static int block_product(const FmAmgDev *dev, Pool *pool, int nz,
   a.Lptr = L->ptr;
   a.Lcol = L->col;
   a.Lval = L->val;
+  a.Lbs = L->bs;
   a.lmap = lmap;
   a.Mptr = M->ptr;
   a.Mcol = M->col;
@@ -703,7 +705,7 @@ static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
     b.gofs = cptr;
     if (!ierr)
       ierr = dev->run(dev->ctx, FM_AMG_S_ROW_COLS, rows, &b);
-    const FmAmgCsr APc = {(int)rows, nc, a.optr, col, val};
+    const FmAmgCsr APc = {(int)rows, nc, a.optr, col, val, 1};
     /* the chunk's rows of A P (other nodes skipped), then of A_c */
     FmAmgArgs cha;
     memset(&cha, 0, sizeof cha);
@@ -749,10 +751,18 @@ static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
   a.node_of = cnode_of;
   if (dev->run(dev->ctx, FM_AMG_S_NODE_OF, na, &a))
     goto out;
-  /* node patterns: A's, P_tent's, P's = A P_tent's, A P's, R's, A_c's */
-  if (block_union(dev, &pool, nn, node_ptr, NULL, n, A.ptr, A.col, pa->node_of,
-                  &Ag) ||
-      block_union(dev, &pool, nn, node_ptr, NULL, n, Pt->ptr, Pt->col, cnode_of,
+  /* node patterns: A's (its blocks when stored so), P_tent's, P's = A
+   * P_tent's, A P's, R's, A_c's */
+  memset(&Ag, 0, sizeof Ag);
+  if (A.bs == 3) {
+    Ag.ptr = (int64_t *)A.ptr;
+    Ag.col = (int *)A.col;
+    if (dev->get(dev->ctx, &Ag.n, A.ptr + nn, sizeof Ag.n))
+      goto out;
+  } else if (block_union(dev, &pool, nn, node_ptr, NULL, n, A.ptr, A.col,
+                         pa->node_of, &Ag))
+    goto out;
+  if (block_union(dev, &pool, nn, node_ptr, NULL, n, Pt->ptr, Pt->col, cnode_of,
                   &PtB) ||
       block_union(dev, &pool, nn, Ag.ptr, Ag.col, Ag.n, PtB.ptr, PtB.col, NULL,
                   &PB))
@@ -760,7 +770,7 @@ static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
   if (block_union(dev, &pool, nn, Ag.ptr, Ag.col, Ag.n, PB.ptr, PB.col, NULL,
                   &APB))
     goto out;
-  pool_free(&pool, Ag.ptr);
+  pool_free(&pool, Ag.ptr); /* (not the pool's when A's blocks) */
   pool_free(&pool, Ag.col);
   /* R's blocks: P's transposed (entries ordered by aggregate, stably) */
   memset(&a, 0, sizeof a);
@@ -855,6 +865,7 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
   a.Aptr = L->Av.ptr;
   a.Acol = L->Av.col;
   a.Aval = L->Av.val;
+  a.Abs = L->Av.bs;
   a.node_ptr = node_ptr;
   a.skip = skip;
   a.theta = amg->opt.theta;
@@ -1167,12 +1178,18 @@ static int setup_common(FmAmg *amg, const double *x, const unsigned char *fixed,
     return fm_error("amg: the operator has %d x %d rows and columns (square, "
                     "3 DOFs per node expected)",
                     L0->Av.rows, L0->Av.cols);
+  if (L0->Av.bs > 1 && L0->Av.bs != 3)
+    return fm_error("amg: internal: operator stored in %d x %d blocks (3 x 3 "
+                    "or scalar)",
+                    L0->Av.bs, L0->Av.bs);
   if (amg->opt.cheb_degree < 1)
     amg->opt.cheb_degree = 1;
   amg->nlev = 1;
   L0->n = L0->Av.rows;
-  FM_CALL(
-      amg->dev.get(amg->dev.ctx, &L0->nnz, L0->Av.ptr + L0->n, sizeof L0->nnz));
+  const int bs = L0->Av.bs == 3 ? 3 : 1;
+  FM_CALL(amg->dev.get(amg->dev.ctx, &L0->nnz, L0->Av.ptr + L0->n / bs,
+                       sizeof L0->nnz));
+  L0->nnz *= bs * bs;
   FM_CALL(setup_levels(amg, x, fixed));
   double t = now_seconds();
   FmAmgLevel *Lc = &amg->lev[amg->nlev - 1];
@@ -1237,7 +1254,7 @@ static void set_options(FmAmg *amg, const FmAmgOptions *opt) {
 }
 
 static FmAmgCsr view_of(const FmCsr *A) {
-  FmAmgCsr v = {A->nrows, A->ncols, A->ptr, A->col, A->val};
+  FmAmgCsr v = {A->nrows, A->ncols, A->ptr, A->col, A->val, 1};
   return v;
 }
 
@@ -1395,15 +1412,23 @@ static FmCsr csr_of(const FmAmgCsr *v) {
   return A;
 }
 
+static int host_download(void *ctx, const FmAmgCsr *A, FmCsr *out);
+
 static int host_galerkin(void *ctx, int l, const FmAmgCsr *Av,
                          const FmAmgCsr *Ptv, const double *s, FmAmgCsr *Acv,
                          int64_t *pnnz) {
   FmAmg *amg = ctx;
   FmAmgLevel *L = &amg->lev[l], *C = &amg->lev[l + 1];
-  const FmCsr A = csr_of(Av), Pt = csr_of(Ptv);
+  FmCsr A = csr_of(Av), AS;
+  const FmCsr Pt = csr_of(Ptv);
   FmCsr AP, AP2;
   memset(&AP, 0, sizeof AP);
   memset(&AP2, 0, sizeof AP2);
+  memset(&AS, 0, sizeof AS);
+  if (Av->bs == 3) { /* the general products want the scalar rows */
+    FM_CALL(host_download(ctx, Av, &AS));
+    A = AS;
+  }
   int ierr = fm_csr_scalar_mult(&A, &Pt, &AP);
   if (!ierr)
     ierr = fm_csr_scalar_add_scaled(&Pt, s, &AP, &L->P);
@@ -1415,6 +1440,7 @@ static int host_galerkin(void *ctx, int l, const FmAmgCsr *Av,
     ierr = fm_csr_scalar_mult(&L->R, &AP2, &C->A);
   fm_csr_scalar_free(&AP);
   fm_csr_scalar_free(&AP2);
+  fm_csr_scalar_free(&AS);
   if (ierr)
     return 1;
   *Acv = view_of(&C->A);
@@ -1439,10 +1465,19 @@ static void host_drop(void *ctx, int l) {
   fm_csr_scalar_free(&amg->lev[l + 1].A);
 }
 
-static int host_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
-  (void)ctx;
+int fm_amg_host_copy(const FmAmgCsr *A, FmCsr *out) {
+  if (A->bs == 3) {
+    const FmBlockCsr B = {A->rows / 3, (int64_t *)A->ptr, (int *)A->col,
+                          (double *)A->val};
+    return fm_csr_to_scalar(&B, out);
+  }
   const FmCsr M = csr_of(A);
   return fm_csr_scalar_copy(&M, out);
+}
+
+static int host_download(void *ctx, const FmAmgCsr *A, FmCsr *out) {
+  (void)ctx;
+  return fm_amg_host_copy(A, out);
 }
 
 void fm_amg_host_dev(FmAmg *amg, FmAmgDev *dev) {
@@ -1583,12 +1618,29 @@ static void spmv_any(int rows, const int64_t *ptr, const int *col,
   }
 }
 
+/* the same for an operator in 3x3 blocks (double values and vectors) */
+static void spmv_bsr3(const FmAmgCsr *A, double alpha, const double *x,
+                      double beta, double *y) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (A->rows > 2000)
+#endif
+  for (int i = 0; i < A->rows; i++) {
+    double sum = 0.0;
+    const int64_t k1 = fm_amg_rend(A->ptr, 3, i);
+    for (int64_t k = fm_amg_rbeg(A->ptr, 3, i); k < k1; k++)
+      sum += fm_amg_val(A->val, 3, i, k) * x[fm_amg_col(A->col, 3, k)];
+    y[i] = alpha * sum + (beta != 0.0 ? beta * y[i] : 0.0);
+  }
+}
+
 static int host_spmv(void *ctx, int l, int which, double alpha, const void *x,
                      double beta, void *y) {
   const FmAmg *amg = ctx;
   const FmAmgLevel *L = &amg->lev[l];
   const int fl = lev_single(amg, l), fc = lev_single(amg, l + 1);
-  if (which == FM_AMG_A)
+  if (which == FM_AMG_A && L->Av.bs == 3)
+    spmv_bsr3(&L->Av, alpha, x, beta, y);
+  else if (which == FM_AMG_A)
     spmv_any(L->n, L->Av.ptr, L->Av.col, L->Av.val, L->Af, alpha, x, fl, beta,
              y, fl);
   else if (which == FM_AMG_P)

@@ -64,12 +64,16 @@ int fm_amg_options_from_env(FmAmgOptions *o);
 int fm_amg_error_context(const char *case_path);
 
 /* A CSR matrix where the setup runs (host or device pointers), columns
- * sorted within each row. */
+ * sorted within each row.  bs 3 (level 0's operator only): stored as 3x3
+ * blocks, ptr over the rows / 3 block rows, col the block columns (sorted),
+ * val 9 values per block, row-major; the setup's steps read it as the
+ * scalar CSR it stands for (amg_steps.h, fm_amg_col).  bs 0 or 1: scalar. */
 typedef struct {
   int rows, cols;
   const int64_t *ptr;
   const int *col;
   const double *val;
+  int bs;
 } FmAmgCsr;
 
 struct FmAmgArgs; /* amg_steps.h */
@@ -178,6 +182,8 @@ int fm_amg_setup_dev(const FmAmgDev *dev, const FmAmgCsr *A, const double *x,
  * operators). */
 void fm_amg_host_dev(FmAmg *amg, FmAmgDev *dev);
 void fm_amg_free(FmAmg *amg);
+/* *out = a scalar copy of the host matrix A (3x3 blocks expanded) */
+int fm_amg_host_copy(const FmAmgCsr *A, FmCsr *out);
 
 /* x = M b: one V-cycle on the host (b and x of length lev[0].n). */
 int fm_amg_apply(FmAmg *amg, const double *b, double *x);

@@ -105,6 +105,7 @@ typedef struct FmAmgArgs {
   const int64_t *Aptr; /* the level's operator, CSR, columns */
   const int *Acol;     /* sorted within each row */
   const double *Aval;
+  int Abs;                   /* its storage: 3x3 blocks (3) or scalar (0, 1) */
   const int64_t *node_ptr;   /* DOFs of node I: node_ptr[I] .. [I+1] */
   int *node_of;              /* n: the node of each DOF */
   const unsigned char *skip; /* nnodes (NULL: none): out of everything */
@@ -155,9 +156,10 @@ typedef struct FmAmgArgs {
   const int64_t *mboff;
   const int64_t *gofs; /* column groups: first column of each */
   const int *gof;      /* columns: their group */
-  const int64_t *Lptr; /* C = L M (CSR, sorted columns) */
-  const int *Lcol;
+  const int64_t *Lptr; /* C = L M (CSR, sorted columns; L stored as */
+  const int *Lcol;     /* 3x3 blocks when Lbs is 3) */
   const double *Lval;
+  int Lbs;
   const int64_t *Mptr;
   const int *Mcol;
   const double *Mval;
@@ -179,6 +181,30 @@ typedef struct FmAmgArgs {
   int64_t *optr;        /* CHUNK_PTR: row offsets */
   int *onode;           /* CHUNK_PTR: node of each row */
 } FmAmgArgs;
+
+/* ---- a matrix stored as scalar CSR or as 3x3 blocks ---- */
+
+/* Row i of a matrix stored as scalar CSR (bs 0 or 1: ptr over the rows) or
+ * as 3x3 blocks (bs 3: ptr over block rows, col the block columns, 9 values
+ * per block, row-major), read as the scalar CSR it stands for: its entries
+ * are k in [fm_amg_rbeg, fm_amg_rend), in column order, the column of k
+ * fm_amg_col and its value fm_amg_val.  A block row's three rows share its
+ * blocks, entry k of row i being column q = k % 3 of block k / 3. */
+FM_HD int64_t fm_amg_rbeg(const int64_t *ptr, int bs, int64_t i) {
+  return bs == 3 ? 3 * ptr[i / 3] : ptr[i];
+}
+
+FM_HD int64_t fm_amg_rend(const int64_t *ptr, int bs, int64_t i) {
+  return bs == 3 ? 3 * ptr[i / 3 + 1] : ptr[i + 1];
+}
+
+FM_HD int fm_amg_col(const int *col, int bs, int64_t k) {
+  return bs == 3 ? 3 * col[k / 3] + (int)(k % 3) : col[k];
+}
+
+FM_HD double fm_amg_val(const double *val, int bs, int64_t i, int64_t k) {
+  return bs == 3 ? val[9 * (k / 3) + 3 * (i % 3) + k % 3] : val[k];
+}
 
 /* ---- MIS tuples: state (2 bits), random (30 bits), node (32 bits) ---- */
 
@@ -214,8 +240,8 @@ FM_HD void fm_amg_node_links(const FmAmgArgs *a, int I, int mode) {
   int64_t cur[FM_AMG_NB], end[FM_AMG_NB];
   const int k = (int)(r1 - r0);
   for (int q = 0; q < k; q++) {
-    cur[q] = a->Aptr[r0 + q];
-    end[q] = a->Aptr[r0 + q + 1];
+    cur[q] = fm_amg_rbeg(a->Aptr, a->Abs, r0 + q);
+    end[q] = fm_amg_rend(a->Aptr, a->Abs, r0 + q);
   }
   const int skipped = a->skip && a->skip[I];
   int64_t o = mode == 2 ? a->gptr[I] : 0;
@@ -225,7 +251,7 @@ FM_HD void fm_amg_node_links(const FmAmgArgs *a, int I, int mode) {
     int J = -1;
     for (int q = 0; q < k; q++)
       if (cur[q] < end[q]) {
-        const int Jq = a->node_of[a->Acol[cur[q]]];
+        const int Jq = a->node_of[fm_amg_col(a->Acol, a->Abs, cur[q])];
         if (J < 0 || Jq < J)
           J = Jq;
       }
@@ -233,8 +259,9 @@ FM_HD void fm_amg_node_links(const FmAmgArgs *a, int I, int mode) {
       break;
     double acc = 0.0;
     for (int q = 0; q < k; q++)
-      while (cur[q] < end[q] && a->node_of[a->Acol[cur[q]]] == J) {
-        const double v = a->Aval[cur[q]];
+      while (cur[q] < end[q] &&
+             a->node_of[fm_amg_col(a->Acol, a->Abs, cur[q])] == J) {
+        const double v = fm_amg_val(a->Aval, a->Abs, r0 + q, cur[q]);
         acc = FM_AMG_MADD(acc, v, v);
         cur[q]++;
       }
@@ -450,14 +477,14 @@ FM_HD void fm_amg_block_product(const FmAmgArgs *a, int I) {
     return;
   }
   for (int q = 0; q < k && !bad; q++) {
-    cur[q] = a->Lptr[r0 + q];
-    end[q] = a->Lptr[r0 + q + 1];
+    cur[q] = fm_amg_rbeg(a->Lptr, a->Lbs, r0 + q);
+    end[q] = fm_amg_rend(a->Lptr, a->Lbs, r0 + q);
   }
   for (; !bad;) {
     int J = -1;
     for (int q = 0; q < k; q++)
       if (cur[q] < end[q]) {
-        const int Jq = a->lmap[a->Lcol[cur[q]]];
+        const int Jq = a->lmap[fm_amg_col(a->Lcol, a->Lbs, cur[q])];
         if (J < 0 || Jq < J)
           J = Jq;
       }
@@ -465,7 +492,8 @@ FM_HD void fm_amg_block_product(const FmAmgArgs *a, int I) {
       break;
     for (int q = 0; q < k; q++) {
       seg[q] = cur[q];
-      while (seg[q] < end[q] && a->lmap[a->Lcol[seg[q]]] == J)
+      while (seg[q] < end[q] &&
+             a->lmap[fm_amg_col(a->Lcol, a->Lbs, seg[q])] == J)
         seg[q]++;
     }
     /* M's blocks and Z(I) are both sorted: walk Z(I) along */
@@ -495,8 +523,10 @@ FM_HD void fm_amg_block_product(const FmAmgArgs *a, int I) {
         for (int t = 0; t < w; t++)
           acc[t] = cq[t];
         for (int64_t kl = cur[q]; kl < seg[q]; kl++) {
-          const double v = a->Lval[kl];
-          const double *m = a->Mval + a->Mptr[a->Lcol[kl] + mshift] + moff;
+          const double v = fm_amg_val(a->Lval, a->Lbs, r0 + q, kl);
+          const double *m = a->Mval +
+                            a->Mptr[fm_amg_col(a->Lcol, a->Lbs, kl) + mshift] +
+                            moff;
           for (int t = 0; t < w; t++)
             acc[t] = FM_AMG_MADD(acc[t], v, m[t]);
         }
@@ -556,8 +586,10 @@ FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
   switch (step) {
   case FM_AMG_S_SORTED: {
     int bad = 0;
-    for (int64_t k = a->Aptr[i] + 1; k < a->Aptr[i + 1]; k++)
-      bad |= a->Acol[k] <= a->Acol[k - 1];
+    const int64_t k1 = fm_amg_rend(a->Aptr, a->Abs, i);
+    for (int64_t k = fm_amg_rbeg(a->Aptr, a->Abs, i) + 1; k < k1; k++)
+      bad |=
+          fm_amg_col(a->Acol, a->Abs, k) <= fm_amg_col(a->Acol, a->Abs, k - 1);
     a->cnt[i] = bad;
     break;
   }
@@ -651,9 +683,10 @@ FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
     break;
   case FM_AMG_S_DINV: {
     double d = 0.0;
-    for (int64_t k = a->Aptr[i]; k < a->Aptr[i + 1]; k++)
-      if (a->Acol[k] == i)
-        d = a->Aval[k];
+    const int64_t k1 = fm_amg_rend(a->Aptr, a->Abs, i);
+    for (int64_t k = fm_amg_rbeg(a->Aptr, a->Abs, i); k < k1; k++)
+      if (fm_amg_col(a->Acol, a->Abs, k) == i)
+        d = fm_amg_val(a->Aval, a->Abs, i, k);
     a->dinv[i] = d > 0.0 ? 1.0 / d : 0.0;
     a->cnt[i] = !(d > 0.0);
     break;
@@ -680,8 +713,10 @@ FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
     break;
   case FM_AMG_S_LZ_SPMV: {
     double y = 0.0;
-    for (int64_t k = a->Aptr[i]; k < a->Aptr[i + 1]; k++)
-      y = FM_AMG_MADD(y, a->Aval[k], a->p[a->Acol[k]]);
+    const int64_t k1 = fm_amg_rend(a->Aptr, a->Abs, i);
+    for (int64_t k = fm_amg_rbeg(a->Aptr, a->Abs, i); k < k1; k++)
+      y = FM_AMG_MADD(y, fm_amg_val(a->Aval, a->Abs, i, k),
+                      a->p[fm_amg_col(a->Acol, a->Abs, k)]);
     a->q[i] = y;
     break;
   }

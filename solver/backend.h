@@ -28,6 +28,10 @@ struct FmBackend {
    * levels, ...") and the GPU memory in use at the peak (MB; 0: no GPU) */
   char pc_detail[320];
   double device_peak_mb;
+  /* the GPU's stiffness product and a device copy, GB/s (0: not measured;
+   * FEMORA_GPU_SPMV_BENCH=1 with the cuda backend), and the seconds that
+   * measurement took within setup (left out of the setup's time) */
+  double spmv_gbs, copy_gbs, untimed_seconds;
   /* optional: the recovered fields of the last solve computed where u lives
    * (the GPU), called with ctx = this backend; NULL: the host does it */
   FmFieldsFn fields;

@@ -1,5 +1,5 @@
 /* GPU backend, host side: one process, one GPU.  The matrix is assembled on
- * the GPU (kernels/assemble.cu) into a scalar CSR; prescribed DOFs are
+ * the GPU (kernels/assemble.cu) into a 3x3 block CSR; prescribed DOFs are
  * eliminated symmetrically exactly as in the reference backend
  * (backend_ref.c); CG runs on the GPU (kernels/cg.cu, cuSPARSE SpMV),
  * preconditioned by the smoothed-aggregation multigrid of solver/amg.c
@@ -32,8 +32,6 @@ typedef struct {
 
 /* device arrays that live through assembly only */
 typedef struct {
-  int64_t *bptr;
-  int *bcol;
   double *x;
   int *conn;
   double *Enu;
@@ -107,7 +105,8 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
 
 /* GPU memory the model needs at its peak (assembly), in bytes; n DOFs,
  * nn = n/3 nodes, nnz scalar nonzeros, nb = nnz/9 blocks (docs/gpu.md):
- *   matrix    12 nnz + 4 (n + 1)         values, columns, row offsets
+ *   matrix    8 nnz + 4 nb + 4 (nn + 1)  values, block columns and row
+ *                                        offsets (3x3 block CSR)
  *   vectors   64 n + 24 n + n            b x r z p q lift g; Dinv; flags
  *   spmv      8 (n + 1)                  cuSPARSE buffer: a guess, its real
  *                                        size is known after allocation
@@ -121,38 +120,39 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *                                        default model (docs/gpu.md; 2.0
  *                                        leaves a margin); with
  *                                        FEMORA_AMG_GALERKIN=spgemm 2.8 (A P
- *                                        whole; SpGEMM's buffers besides);
- *                                        every allocation of the setup is
- *                                        checked again
+ *                                        whole; SpGEMM's buffers besides)
+ *                                        and a scalar copy of the fine
+ *                                        matrix, 12 nnz + 4 (n + 1); every
+ *                                        allocation of the setup is
+ *                                        checked again (8 (nn + 1): the
+ *                                        block offsets widened for it)
  *   recovery  24 nn + (8 npe + 16) nelem  coordinates, connectivity, copies
  *             + 88 ncopy + 24 nn         per-copy fields, internal forces
  *                                        (ncopy taken as 1.25 nn)
- *   plus the larger of the two assembly phases:
- *   structure 8 (nn + 1) + 4 nb          block row offsets and columns
+ *   plus, during assembly:
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
  *             + local * resident         the element kernel's local memory,
  *                                        reserved for every resident thread */
-static size_t estimate_bytes(const FmCudaData *d, int64_t nblocks,
-                             size_t local_per_thread, size_t resident,
-                             int amg) {
+static size_t estimate_bytes(const FmCudaData *d, size_t local_per_thread,
+                             size_t resident, int amg) {
   const size_t n = (size_t)d->n, nn = (size_t)d->nn, nnz = (size_t)d->nnz;
-  const size_t matrix = 12 * nnz + 4 * (n + 1) +
-                        (amg == 2 ? 28 * 12 * nnz / 10
-                         : amg    ? 20 * 12 * nnz / 10
-                                  : 0);
+  const size_t nb = (size_t)d->nb;
+  const size_t matrix =
+      8 * nnz + 4 * nb + 4 * (nn + 1) +
+      (amg == 2 ? 28 * 12 * nnz / 10 + 12 * nnz + 4 * (n + 1) + 8 * (nn + 1)
+       : amg    ? 20 * 12 * nnz / 10 + 8 * (nn + 1)
+                : 0);
   const size_t vectors = 64 * n + 72 * nn + n;
   const size_t spmv = 8 * (n + 1);
   const size_t small = 8 * 3 * FM_CUDA_MAX_BLOCKS + 128;
-  const size_t structure = 8 * (nn + 1) + 4 * (size_t)nblocks;
   const size_t elements = 24 * nn + (4 * (size_t)d->npe + 16) * d->nelem +
                           local_per_thread * resident;
   const size_t recovery =
       48 * nn + (8 * (size_t)d->npe + 16) * d->nelem + 110 * nn;
-  return matrix + vectors + spmv + small + recovery +
-         (structure > elements ? structure : elements);
+  return matrix + vectors + spmv + small + recovery + elements;
 }
 
-static int check_memory(CudaBackend *cb, int64_t nblocks) {
+static int check_memory(CudaBackend *cb) {
   FmCudaData *d = &cb->d;
   size_t local = 0, freeb = 0, total = 0;
   int sms = 0, threads = 0;
@@ -162,8 +162,8 @@ static int check_memory(CudaBackend *cb, int64_t nblocks) {
   FM_CUDA_CHECK(cudaDeviceGetAttribute(
       &threads, cudaDevAttrMaxThreadsPerMultiProcessor, cb->device));
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
-  const size_t need = estimate_bytes(
-      d, nblocks, local, (size_t)sms * (size_t)threads, cb->use_amg);
+  const size_t need =
+      estimate_bytes(d, local, (size_t)sms * (size_t)threads, cb->use_amg);
   if (need > freeb)
     return fm_error("backend cuda: model needs %.2f GiB of GPU memory, %.2f "
                     "GiB free on %s",
@@ -175,8 +175,9 @@ static int check_memory(CudaBackend *cb, int64_t nblocks) {
  * NULL tells the CG kernels that the multigrid computes z). */
 static int allocate(FmCudaData *d, int jacobi) {
   const size_t n = (size_t)d->n, vb = n * sizeof(double);
-  FM_CUDA_CHECK(cudaMalloc((void **)&d->rowptr, (n + 1) * sizeof(int)));
-  FM_CUDA_CHECK(cudaMalloc((void **)&d->col, (size_t)d->nnz * sizeof(int)));
+  FM_CUDA_CHECK(
+      cudaMalloc((void **)&d->bptr, ((size_t)d->nn + 1) * sizeof(int)));
+  FM_CUDA_CHECK(cudaMalloc((void **)&d->bcol, (size_t)d->nb * sizeof(int)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->val, (size_t)d->nnz * sizeof(double)));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->b, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->x, vb));
@@ -197,25 +198,27 @@ static int allocate(FmCudaData *d, int jacobi) {
   FM_CUDA_CHECK(cudaMalloc((void **)&d->flag, sizeof(int)));
   FM_CUDA_CHECK(cudaMemset(d->count, 0, sizeof(unsigned int)));
   FM_CUDA_CHECK(cudaMemset(d->s, 0, FM_CUDA_S_COUNT * sizeof(double)));
+  /* products with beta 0 need not read y, but no vector starts undefined */
+  double *vec[] = {d->b, d->x, d->r, d->z, d->p, d->q, d->lift, d->g};
+  for (size_t k = 0; k < sizeof vec / sizeof vec[0]; k++)
+    FM_CUDA_CHECK(cudaMemset(vec[k], 0, vb));
   return 0;
 }
 
-/* Structure up, expanded to scalar CSR on the device. */
-static int upload_structure(FmCudaData *d, const int64_t *bptr, const int *bcol,
-                            AssemblyTemps *t) {
-  const size_t nb = (size_t)bptr[d->nn];
-  FM_CUDA_CHECK(
-      cudaMalloc((void **)&t->bptr, ((size_t)d->nn + 1) * sizeof(int64_t)));
-  FM_CUDA_CHECK(cudaMalloc((void **)&t->bcol, nb * sizeof(int)));
-  FM_CUDA_CHECK(cudaMemcpy(t->bptr, bptr, ((size_t)d->nn + 1) * sizeof(int64_t),
+/* Block structure up (row offsets narrowed to 32 bits: nnz fits). */
+static int upload_structure(FmCudaData *d, const int64_t *bptr,
+                            const int *bcol) {
+  int *p32 = fm_calloc((size_t)d->nn + 1, sizeof(int));
+  if (!p32)
+    return 1;
+  for (int r = 0; r <= d->nn; r++)
+    p32[r] = (int)bptr[r];
+  const cudaError_t e = cudaMemcpy(
+      d->bptr, p32, ((size_t)d->nn + 1) * sizeof(int), cudaMemcpyHostToDevice);
+  free(p32);
+  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK(cudaMemcpy(d->bcol, bcol, (size_t)d->nb * sizeof(int),
                            cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(
-      cudaMemcpy(t->bcol, bcol, nb * sizeof(int), cudaMemcpyHostToDevice));
-  FM_CALL(fm_cuda_expand_structure(d, t->bptr, t->bcol));
-  FM_CUDA_CHECK(cudaFree(t->bptr));
-  t->bptr = NULL;
-  FM_CUDA_CHECK(cudaFree(t->bcol));
-  t->bcol = NULL;
   return 0;
 }
 
@@ -303,9 +306,9 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
   CudaBackend *cb = be->data;
   FmCudaData *d = &cb->d;
   FM_CALL(fm_cuda_sparse_init(d)); /* before measuring free memory */
-  FM_CALL(check_memory(cb, bptr[d->nn]));
+  FM_CALL(check_memory(cb));
   FM_CALL(allocate(d, !cb->use_amg));
-  FM_CALL(upload_structure(d, bptr, bcol, t));
+  FM_CALL(upload_structure(d, bptr, bcol));
   FM_CALL(assemble_elements(be->md, d, t));
   FM_CALL(fm_cuda_sparse_setup(d));
   FM_CALL(prescribe(be->md, d));
@@ -354,6 +357,13 @@ static int cuda_assemble(FmBackend *be) {
   const char *gal = getenv("FEMORA_AMG_GALERKIN"); /* checked in the setup */
   if (cb->use_amg && gal && !strcmp(gal, "spgemm"))
     cb->use_amg = 2;
+  /* the stiffness products: cuSPARSE's BSR SpMV, or Femora's kernel */
+  const char *spmv = getenv("FEMORA_GPU_SPMV");
+  if (spmv && *spmv && strcmp(spmv, "cusparse") && strcmp(spmv, "kernel"))
+    return fm_error("%s: solver.backend: FEMORA_GPU_SPMV=%s: must be "
+                    "cusparse or kernel",
+                    be->md->cs.path, spmv);
+  d->own_spmv = spmv && !strcmp(spmv, "kernel");
   FM_CALL(select_device(cb, grank));
   int64_t *bptr = NULL;
   int *bcol = NULL;
@@ -369,6 +379,7 @@ static int cuda_assemble(FmBackend *be) {
   }
   d->nn = m->nnodes;
   d->n = 3 * m->nnodes;
+  d->nb = (int)nblocks;
   d->nnz = (int)(9 * nblocks);
   d->npe = m->npe;
   d->nelem = m->nelem;
@@ -378,10 +389,6 @@ static int cuda_assemble(FmBackend *be) {
   free(bptr);
   free(bcol);
   /* on the way out: errors here would hide the first one */
-  if (t.bptr)
-    cudaFree(t.bptr);
-  if (t.bcol)
-    cudaFree(t.bcol);
   if (t.x)
     cudaFree(t.x);
   if (t.conn)
@@ -404,7 +411,10 @@ static int compare_host_setup(FmCudaData *d, const FmModel *md,
   FmAmg h;
   memset(&S, 0, sizeof S);
   memset(&h, 0, sizeof h);
-  FM_CALL(fm_cuda_download_stiffness(d, &S));
+  if (fm_cuda_download_stiffness(d, &S)) {
+    fm_csr_scalar_free(&S);
+    return 1;
+  }
   if (fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, opt, &h)) {
     fm_csr_scalar_free(&S);
     return fm_amg_error_context(md->cs.path);
@@ -545,9 +555,27 @@ static int note_device_memory(FmBackend *be) {
   return 0;
 }
 
+static int setup_pc(FmBackend *be);
+
 static int cuda_setup(FmBackend *be) {
   CudaBackend *cb = be->data;
   FM_CALL(note_device_memory(be)); /* after assembly */
+  const char *sb = getenv("FEMORA_GPU_SPMV_BENCH");
+  if (sb && !strcmp(sb, "1")) {
+    const double t0 = MPI_Wtime();
+    FM_CALL(fm_cuda_spmv_bandwidth(&cb->d, &be->spmv_gbs, &be->copy_gbs));
+    be->untimed_seconds = MPI_Wtime() - t0;
+  }
+  const int ierr = setup_pc(be);
+  /* which stiffness product runs, after the preconditioner's words */
+  const size_t len = strlen(be->pc_detail);
+  snprintf(be->pc_detail + len, sizeof be->pc_detail - len, "%sproducts: %s",
+           len ? "; " : "", cb->d.spmv_note);
+  return ierr;
+}
+
+static int setup_pc(FmBackend *be) {
+  CudaBackend *cb = be->data;
   if (cb->use_amg) {
     FM_CALL(setup_amg(be));
     return note_device_memory(be);
@@ -721,9 +749,9 @@ static void cuda_destroy(FmBackend *be) {
       if (q[k])
         cudaFree(q[k]);
   }
-  void *p[] = {d->rowptr, d->col,  d->val, d->b,     d->x,   d->r,
-               d->z,      d->p,    d->q,   d->lift,  d->g,   d->dinv,
-               d->fixed,  d->part, d->s,   d->count, d->flag};
+  void *p[] = {d->bptr,  d->bcol, d->val, d->b,     d->x,   d->r,
+               d->z,     d->p,    d->q,   d->lift,  d->g,   d->dinv,
+               d->fixed, d->part, d->s,   d->count, d->flag};
   for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
     if (p[k])
       cudaFree(p[k]); /* errors ignored on the way out */

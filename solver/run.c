@@ -203,7 +203,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     ierr = fm_sync_error(comm, be.setup(&be));
   }
   const double t3 = MPI_Wtime();
-  run->t.setup = t3 - t2;
+  run->t.setup = t3 - t2 - be.untimed_seconds; /* (a benchmark's probe) */
   snprintf(run->pc_detail, sizeof run->pc_detail, "%s", be.pc_detail);
   if (!ierr)
     logf_(L,
@@ -331,6 +331,8 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     free(us[lc]);
   free(us);
   run->device_peak_mb = be.device_peak_mb;
+  run->spmv_gbs = be.spmv_gbs;
+  run->copy_gbs = be.copy_gbs;
   fm_backend_destroy(&be);
   FM_CALL(ierr);
 
@@ -718,6 +720,9 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
           run->t.recovery, run->t.output, run->t.total, run->peak_mb);
   if (run->device_peak_mb > 0)
     fprintf(fp, ",\n  \"gpu_peak_memory_mb\": %.1f", run->device_peak_mb);
+  if (run->spmv_gbs > 0)
+    fprintf(fp, ",\n  \"gpu_spmv_gbs\": %.1f, \"gpu_copy_gbs\": %.1f",
+            run->spmv_gbs, run->copy_gbs);
   fputs(",\n  \"preconditioner\": ", fp);
   fm_json_string(fp, run->pc_detail);
   fputs("\n}\n", fp);

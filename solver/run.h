@@ -35,9 +35,11 @@ typedef struct {
   FmFatigueResult fatigue; /* rank 0, when the case has a fatigue section */
   FmTimings t;
   int ranks;
-  double peak_mb;        /* largest resident set over the ranks */
-  double device_peak_mb; /* GPU memory in use at the peak (0: no GPU) */
-  char pc_detail[320];   /* the preconditioner, when the backend says */
+  double peak_mb;            /* largest resident set over the ranks */
+  double device_peak_mb;     /* GPU memory in use at the peak (0: no GPU) */
+  double spmv_gbs, copy_gbs; /* the GPU's stiffness product and a device
+                                copy, GB/s (0: not measured) */
+  char pc_detail[320];       /* the preconditioner, when the backend says */
 } FmRun;
 
 /* Run a case.  Collective over comm; on error every rank returns non-zero

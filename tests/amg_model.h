@@ -16,9 +16,11 @@
 #include "model.h"
 
 /* partial: also x prescribed on the loaded group (nodes with free and
- * prescribed DOFs), and the eliminated entries dropped from the matrix */
+ * prescribed DOFs), and the eliminated entries dropped from the matrix;
+ * blk (may be NULL): the same matrix in 3x3 blocks (as the GPU keeps it:
+ * eliminated entries explicit zeros; S then holds them too) */
 static void build_system(const char *name, double h, FmModel *md, FmCsr *S,
-                         unsigned char **pfixed, int partial) {
+                         unsigned char **pfixed, int partial, FmBlockCsr *blk) {
   char yaml[256], msh[256];
   snprintf(yaml, sizeof yaml, "%s.yaml", name);
   snprintf(msh, sizeof msh, "%s.msh", name);
@@ -63,7 +65,10 @@ static void build_system(const char *name, double h, FmModel *md, FmCsr *S,
             A.val[9 * k + 3 * p + q] = (r == A.col[k] && p == q) ? 1e5 : 0.0;
   if (fm_csr_to_scalar(&A, S))
     exit(1);
-  fm_csr_free(&A);
+  if (blk)
+    *blk = A;
+  else
+    fm_csr_free(&A);
   if (partial) { /* keep the diagonal and the non-zero entries */
     int64_t o = 0, k0 = 0;
     for (int i = 0; i < S->nrows; i++) {

@@ -177,7 +177,7 @@ int main(void) {
   FmModel md;
   FmCsr S;
   unsigned char *fixed;
-  build_system("t410", 4.0, &md, &S, &fixed, 0);
+  build_system("t410", 4.0, &md, &S, &fixed, 0, NULL);
   const int n = S.nrows;
   CHECK(n > 20000, "model too small: %d DOFs", n);
 
@@ -240,7 +240,7 @@ int main(void) {
     FmAmgDev dev;
     fm_amg_host_dev(&rv, &dev);
     dev.run = reverse_run;
-    const FmAmgCsr A0 = {S.nrows, S.ncols, S.ptr, S.col, S.val};
+    const FmAmgCsr A0 = {S.nrows, S.ncols, S.ptr, S.col, S.val, 1};
     if (fm_amg_setup_dev(&dev, &A0, md.mesh.x, fixed, &opt, &rv)) {
       fprintf(stderr, "t410: %s\n", fm_error_message());
       return 1;
@@ -413,7 +413,7 @@ int main(void) {
   /* nodes with free and prescribed DOFs, eliminated entries dropped: the
    * node blocks carry explicit zeros in P and R there, the rest as the
    * sparse products; still nothing prolongated into prescribed DOFs */
-  build_system("t410", 4.0, &md, &S, &fixed, 1);
+  build_system("t410", 4.0, &md, &S, &fixed, 1, NULL);
   int partial = 0;
   for (int i = 0; i < S.nrows / 3; i++) {
     const int f = fixed[3 * i] + fixed[3 * i + 1] + fixed[3 * i + 2];

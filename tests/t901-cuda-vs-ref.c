@@ -121,6 +121,8 @@ int main(int argc, char **argv) {
     return 77;
   }
   test_init(&argc, &argv);
+  /* (1017 DOFs: one level, the stiffness itself, in 3x3 blocks, comes
+   * down for the dense coarse solve) */
   compare("cases/test/gpu_box_tet4.yaml", "t901-a.out", "t901-b.out");
   compare("cases/test/gpu_box_tet10.yaml", "t901-c.out", "t901-d.out");
   compare("cases/test/gpu_box_tet10_jacobi.yaml", "t901-g.out", "t901-h.out");
@@ -171,6 +173,15 @@ int main(int argc, char **argv) {
                src_path(box), "t901-u.out", "t901-v.out");
   unsetenv("FEMORA_AMG_GALERKIN");
   unsetenv("FEMORA_AMG_COARSE_MAX");
+  /* the stiffness products (CG, the cycle's level 0, the lift) by
+   * Femora's 3x3 block kernel instead of cuSPARSE's BSR SpMV */
+  setenv("FEMORA_GPU_SPMV", "kernel", 1);
+  compare_path("gpu_box_tet10 [Femora's BSR kernel]", src_path(box),
+               "t901-y.out", "t901-z.out");
+  compare_path("gpu_box_tet10_jacobi [Femora's BSR kernel]",
+               src_path("cases/test/gpu_box_tet10_jacobi.yaml"), "t901-y2.out",
+               "t901-z2.out");
+  unsetenv("FEMORA_GPU_SPMV");
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
