@@ -38,16 +38,16 @@ static int make_mat(cusparseSpMatDescr_t *M, int rows, int cols, int64_t nnz,
   return make_mat_t(M, rows, cols, nnz, ptr, col, val, CUDA_R_64F);
 }
 
-/* SpMV buffer of M (x: input descriptor, y: output descriptor). */
+/* SpMV buffer of op(M) (x: input descriptor, y: output descriptor). */
 static int spmv_buffer(cusparseHandle_t sp, cusparseSpMatDescr_t M,
-                       cusparseDnVecDescr_t x, cusparseDnVecDescr_t y,
-                       void **buf, size_t *total, int single) {
+                       cusparseOperation_t op, cusparseDnVecDescr_t x,
+                       cusparseDnVecDescr_t y, void **buf, size_t *total,
+                       int single) {
   const double one = 1.0, zero = 0.0;
   const float onef = 1.0f, zerof = 0.0f;
   size_t bytes = 0;
   FM_CUSPARSE_CHECK(cusparseSpMV_bufferSize(
-      sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
-      single ? (const void *)&onef : (const void *)&one, M, x,
+      sp, op, single ? (const void *)&onef : (const void *)&one, M, x,
       single ? (const void *)&zerof : (const void *)&zero, y,
       single ? CUDA_R_32F : CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, &bytes));
   if (bytes > 0)
@@ -643,6 +643,14 @@ static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
   C->Aval = Acd.val;
   C->Annz = Acd.nnz;
   C->n = Acd.rows;
+  if (g->transpose_r) { /* the cycle restricts with P^T */
+    FM_CUDA_CHECK(cudaFree(L->Rptr));
+    FM_CUDA_CHECK(cudaFree(L->Rcol));
+    FM_CUDA_CHECK(cudaFree(L->Rval));
+    L->Rptr = L->Rcol = NULL;
+    L->Rval = NULL;
+    L->Rnnz = 0;
+  }
   return widen(g, l + 1, C->n, C->Aptr, &C->Aptr64);
 }
 
@@ -701,6 +709,8 @@ static int d_adopt(void *ctx, int l, const FmAmgCsr *P, const FmAmgCsr *R,
   int64_t nnz[3] = {0, 0, 0};
   const FmAmgCsr *m[3] = {P, R, Ac};
   for (int k = 0; k < 3 && !ierr; k++) {
+    if (!m[k]->ptr) /* R with opt.transpose_r: none */
+      continue;
     const cudaError_t e = cudaMemcpy(nnz + k, m[k]->ptr + m[k]->rows,
                                      sizeof(int64_t), cudaMemcpyDeviceToHost);
     if (e != cudaSuccess)
@@ -735,12 +745,13 @@ static int d_adopt(void *ctx, int l, const FmAmgCsr *P, const FmAmgCsr *R,
   C->Annz = (int)nnz[2];
   C->n = Ac->rows;
   ierr = narrow(g, l, P->rows, P->ptr, &L->Pptr, "P");
-  if (!ierr)
+  if (!ierr && R->ptr)
     ierr = narrow(g, l, R->rows, R->ptr, &L->Rptr, "R = P^T");
   if (!ierr)
     ierr = narrow(g, l + 1, C->n, C->Aptr64, &C->Aptr, "coarse operator");
   cudaFree((void *)P->ptr);
-  cudaFree((void *)R->ptr);
+  if (R->ptr)
+    cudaFree((void *)R->ptr);
   if (ierr) {
     free_level_ops(g, l);
     return 1;
@@ -900,7 +911,8 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
     }
     if (g->single && l + 1 < nlev) {
       FM_CALL(to_float(g, l, &G->Pval, G->Pnnz, &G->Pvalf));
-      FM_CALL(to_float(g, l, &G->Rval, G->Rnnz, &G->Rvalf));
+      if (G->Rval)
+        FM_CALL(to_float(g, l, &G->Rval, G->Rnnz, &G->Rvalf));
     }
     const size_t es = G->single ? sizeof(float) : sizeof(double);
     const cudaDataType t = G->single ? CUDA_R_32F : CUDA_R_64F;
@@ -927,11 +939,13 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
       const cudaDataType tp = g->single ? CUDA_R_32F : CUDA_R_64F;
       FM_CALL(make_mat_t(&G->P, G->n, nc, G->Pnnz, G->Pptr, G->Pcol,
                          g->single ? (void *)G->Pvalf : (void *)G->Pval, tp));
-      FM_CALL(make_mat_t(&G->R, nc, G->n, G->Rnnz, G->Rptr, G->Rcol,
-                         g->single ? (void *)G->Rvalf : (void *)G->Rval, tp));
+      if (G->Rptr) /* else: restriction by P^T */
+        FM_CALL(make_mat_t(&G->R, nc, G->n, G->Rnnz, G->Rptr, G->Rcol,
+                           g->single ? (void *)G->Rvalf : (void *)G->Rval, tp));
       const size_t ep = g->single ? 4 : 8;
-      bytes += ((size_t)G->n + 1) * 4 + (4 + ep) * (size_t)G->Pnnz +
-               ((size_t)nc + 1) * 4 + (4 + ep) * (size_t)G->Rnnz;
+      bytes +=
+          ((size_t)G->n + 1) * 4 + (4 + ep) * (size_t)G->Pnnz +
+          (G->Rptr ? ((size_t)nc + 1) * 4 + (4 + ep) * (size_t)G->Rnnz : 0);
     }
   }
   /* single: level 0's vectors meet P_0 and R_0 through a float copy */
@@ -946,18 +960,20 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
   for (int l = 0; l < nlev; l++) {
     FmCudaAmgLevel *G = &g->lev[l];
     if (l > 0)
-      FM_CALL(spmv_buffer(g->sp, G->A, G->vin, G->vout, &G->bufA, &bufs,
-                          G->single));
+      FM_CALL(spmv_buffer(g->sp, G->A, CUSPARSE_OPERATION_NON_TRANSPOSE, G->vin,
+                          G->vout, &G->bufA, &bufs, G->single));
     if (l + 1 < nlev) {
       FmCudaAmgLevel *C = &g->lev[l + 1];
       /* level 0's side of P_0 and R_0 is the float copy when single */
       cusparseDnVecDescr_t fine_in = G->vin, fine_out = G->vout;
       if (g->single && l == 0)
         fine_in = fine_out = g->vtmp;
-      FM_CALL(spmv_buffer(g->sp, G->P, C->vin, fine_out, &G->bufP, &bufs,
-                          g->single));
-      FM_CALL(spmv_buffer(g->sp, G->R, fine_in, C->vout, &G->bufR, &bufs,
-                          g->single));
+      FM_CALL(spmv_buffer(g->sp, G->P, CUSPARSE_OPERATION_NON_TRANSPOSE, C->vin,
+                          fine_out, &G->bufP, &bufs, g->single));
+      FM_CALL(spmv_buffer(g->sp, G->R ? G->R : G->P,
+                          G->R ? CUSPARSE_OPERATION_NON_TRANSPOSE
+                               : CUSPARSE_OPERATION_TRANSPOSE,
+                          fine_in, C->vout, &G->bufR, &bufs, g->single));
     }
   }
   double *inv = NULL;
@@ -1056,7 +1072,9 @@ extern "C" int fm_cuda_amg_upload_host(FmCudaData *d, FmCudaAmg *g,
       FM_CALL(upload_csr(g, l, &L->A, &G->Aptr, &G->Acol, &G->Aval, &G->Annz));
     if (l + 1 < amg->nlev) {
       FM_CALL(upload_csr(g, l, &L->P, &G->Pptr, &G->Pcol, &G->Pval, &G->Pnnz));
-      FM_CALL(upload_csr(g, l, &L->R, &G->Rptr, &G->Rcol, &G->Rval, &G->Rnnz));
+      if (L->R.ptr) /* else: restriction by P^T */
+        FM_CALL(
+            upload_csr(g, l, &L->R, &G->Rptr, &G->Rcol, &G->Rval, &G->Rnnz));
       G->nc = amg->lev[l + 1].n;
     }
     FM_CALL(dev_alloc((void **)&G->dinv, ((size_t)L->n + 1) * sizeof(double), l,
@@ -1073,25 +1091,31 @@ extern "C" int fm_cuda_amg_upload_host(FmCudaData *d, FmCudaAmg *g,
 
 /* ---- the operations of the V-cycle ---- */
 
-/* y = alpha M x + beta y through descriptors vx, vy, in the precision of
- * M (single: float scalars and vectors) */
-static int spmv_desc(FmCudaAmg *g, cusparseSpMatDescr_t M,
-                     cusparseDnVecDescr_t vx, const void *x,
-                     cusparseDnVecDescr_t vy, void *y, double alpha,
-                     double beta, int single, void *buf) {
+/* y = alpha op(M) x + beta y through descriptors vx, vy, in the precision
+ * of M (single: float scalars and vectors) */
+static int spmv_op(FmCudaAmg *g, cusparseSpMatDescr_t M, cusparseOperation_t op,
+                   cusparseDnVecDescr_t vx, const void *x,
+                   cusparseDnVecDescr_t vy, void *y, double alpha, double beta,
+                   int single, void *buf) {
   FM_CUSPARSE_CHECK(cusparseDnVecSetValues(vx, (void *)x));
   FM_CUSPARSE_CHECK(cusparseDnVecSetValues(vy, y));
   if (single) {
     const float af = (float)alpha, bf = (float)beta;
-    FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &af,
-                                   M, vx, &bf, vy, CUDA_R_32F,
+    FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, op, &af, M, vx, &bf, vy, CUDA_R_32F,
                                    CUSPARSE_SPMV_ALG_DEFAULT, buf));
   } else {
-    FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
-                                   &alpha, M, vx, &beta, vy, CUDA_R_64F,
-                                   CUSPARSE_SPMV_ALG_DEFAULT, buf));
+    FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, op, &alpha, M, vx, &beta, vy,
+                                   CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, buf));
   }
   return 0;
+}
+
+static int spmv_desc(FmCudaAmg *g, cusparseSpMatDescr_t M,
+                     cusparseDnVecDescr_t vx, const void *x,
+                     cusparseDnVecDescr_t vy, void *y, double alpha,
+                     double beta, int single, void *buf) {
+  return spmv_op(g, M, CUSPARSE_OPERATION_NON_TRANSPOSE, vx, x, vy, y, alpha,
+                 beta, single, buf);
 }
 
 __global__ void double_to_float_kernel(int n, const double *x, float *f) {
@@ -1120,14 +1144,18 @@ static int op_spmv(void *ctx, int l, int which, double alpha, const void *x,
   FmCudaAmgLevel *C = &g->lev[l + 1];
   const int fine_double = g->single && l == 0; /* level 0 meets float P, R */
   if (which == FM_AMG_R) {
+    /* R, or P transposed where R is not kept */
+    cusparseSpMatDescr_t M = G->R ? G->R : G->P;
+    const cusparseOperation_t op =
+        G->R ? CUSPARSE_OPERATION_NON_TRANSPOSE : CUSPARSE_OPERATION_TRANSPOSE;
     if (!fine_double)
-      return spmv_desc(g, G->R, G->vin, x, C->vout, y, alpha, beta, g->single,
-                       G->bufR);
+      return spmv_op(g, M, op, G->vin, x, C->vout, y, alpha, beta, g->single,
+                     G->bufR);
     double_to_float_kernel<<<fm_cuda_blocks(G->n), FM_CUDA_THREADS>>>(
         G->n, (const double *)x, g->tmpf);
     FM_CUDA_CHECK_LAUNCH(double_to_float_kernel);
-    return spmv_desc(g, G->R, g->vtmp, g->tmpf, C->vout, y, alpha, beta, 1,
-                     G->bufR);
+    return spmv_op(g, M, op, g->vtmp, g->tmpf, C->vout, y, alpha, beta, 1,
+                   G->bufR);
   }
   if (!fine_double)
     return spmv_desc(g, G->P, C->vin, x, G->vout, y, alpha, beta, g->single,

@@ -126,9 +126,11 @@ typedef struct {
   cusparseHandle_t sp; /* FmCudaData's handle */
   FmCudaData *d;       /* the stiffness (level 0) */
   const char *device_name;
-  int single;  /* P and R in float, levels >= 1 in float */
-  float *tmpf; /* single: a level-0 vector in float (R_0's input, P_0's
-                  output) */
+  int single;      /* P and R in float, levels >= 1 in float */
+  int transpose_r; /* R not kept (FmAmgOptions.transpose_r): restriction
+                      by cuSPARSE's transposed product of P */
+  float *tmpf;     /* single: a level-0 vector in float (R_0's input, P_0's
+                      output) */
   cusparseDnVecDescr_t vtmp;
   FmAmgShape shape;
   size_t bytes; /* device memory of the hierarchy */

@@ -29,6 +29,7 @@ void fm_amg_default_options(FmAmgOptions *o) {
   o->single = 0;
   o->galerkin = FM_AMG_GALERKIN_BLOCKS;
   o->galerkin_chunks = 0;
+  o->transpose_r = 0;
 }
 
 /* The number in environment variable name, if set, into *x; it must lie
@@ -76,6 +77,13 @@ int fm_amg_options_from_env(FmAmgOptions *o) {
   d = o->galerkin_chunks;
   FM_CALL(env_number("FEMORA_AMG_GALERKIN_CHUNKS", 0, 1e6, 1, &d));
   o->galerkin_chunks = (int)d;
+  const char *rs = getenv("FEMORA_AMG_RESTRICT");
+  if (rs && *rs) {
+    if (strcmp(rs, "stored") && strcmp(rs, "transpose"))
+      return fm_error("FEMORA_AMG_RESTRICT=%s: must be stored or transpose",
+                      rs);
+    o->transpose_r = !strcmp(rs, "transpose");
+  }
   const char *g = getenv("FEMORA_AMG_GALERKIN");
   if (g && *g) {
     if (strcmp(g, "blocks") && strcmp(g, "spgemm"))
@@ -513,13 +521,17 @@ static int block_offsets(const FmAmgDev *dev, Pool *pool, int nz,
 }
 
 /* A scalar CSR of rows x cols holding the blocks Z(rnode[i]) in full:
- * offsets and columns filled, values zero (arrays in out). */
-static int block_csr(const FmAmgDev *dev, Pool *out, int rows, int cols,
-                     const int *rnode, const BlockPat *Z, const int64_t *gofs,
-                     const char *what, FmAmgCsr *C) {
+ * offsets and columns filled, values zero (arrays in out); with chunk_of,
+ * only the rows whose rnode is of the chunk (the others empty). */
+static int block_csr_of(const FmAmgDev *dev, Pool *out, int rows, int cols,
+                        const int *rnode, const BlockPat *Z,
+                        const int64_t *gofs, const char *what, int *chunk_of,
+                        int chunk, FmAmgCsr *C) {
   FmAmgArgs a;
   memset(&a, 0, sizeof a);
   memset(C, 0, sizeof *C);
+  a.chunk_of = chunk_of;
+  a.chunk = chunk;
   int64_t nnz;
   int64_t *ptr = pool_alloc(out, ((size_t)rows + 1) * sizeof(int64_t), what);
   if (!ptr)
@@ -545,6 +557,12 @@ static int block_csr(const FmAmgDev *dev, Pool *out, int rows, int cols,
   C->col = col;
   C->val = val;
   return 0;
+}
+
+static int block_csr(const FmAmgDev *dev, Pool *out, int rows, int cols,
+                     const int *rnode, const BlockPat *Z, const int64_t *gofs,
+                     const char *what, FmAmgCsr *C) {
+  return block_csr_of(dev, out, rows, cols, rnode, Z, gofs, what, NULL, 0, C);
 }
 
 /* The step (BLOCK_PRODUCT or R_FILL) over C's nodes, with its check that
@@ -612,18 +630,48 @@ static int block_product(const FmAmgDev *dev, Pool *pool, int nz,
   return block_fill(dev, pool, FM_AMG_S_BLOCK_PRODUCT, &a, nz, what);
 }
 
+/* The rows of R = P^T (gathered from P's values: RB, R's blocks, P's
+ * blocks PB) into out: all of them, or with chunk_of those of the chunk's
+ * aggregates (the others empty). */
+static int r_form(const FmAmgDev *dev, Pool *out, Pool *pool, int na,
+                  const int64_t *node_ptr, const int64_t *cptr,
+                  const int *cnode_of, const BlockPat *RB, const BlockPat *PB,
+                  const FmAmgCsr *P, int *chunk_of, int chunk, FmAmgCsr *R) {
+  const int n = P->rows, nc = P->cols;
+  FM_CALL(block_csr_of(dev, out, nc, n, cnode_of, RB, node_ptr, "R = P^T",
+                       chunk_of, chunk, R));
+  FmAmgArgs a;
+  memset(&a, 0, sizeof a);
+  a.zptr = RB->ptr;
+  a.zcol = RB->col;
+  a.zoff = RB->off;
+  a.xptr = PB->ptr;
+  a.xcol = PB->col;
+  a.xoff = PB->off;
+  a.node_ptr = node_ptr;
+  a.cptr = cptr;
+  a.Mptr = P->ptr;
+  a.Mval = P->val;
+  a.Cptr = R->ptr;
+  a.Cval = (double *)R->val;
+  a.chunk_of = chunk_of;
+  a.chunk = chunk;
+  return block_fill(dev, pool, FM_AMG_S_R_FILL, &a, na, "R = P^T");
+}
+
 /* A_c = R (A P) by chunks of aggregates: for each chunk, the rows of A P
  * that its rows of R reach (the nodes whose blocks of P meet the chunk),
  * then its rows of A_c; so A P is never held whole.  Chunks are slabs of
  * aggregates ranked by position along the model's longest axis (equal
  * counts), so that their rows of A P overlap little, sized to keep a
  * chunk's part of A P under a quarter of the level's operator (or
- * opt.galerkin_chunks).  The values, and the order in which their terms
- * are summed, are those of the whole product. */
+ * opt.galerkin_chunks).  The chunk's rows of R = P^T too are formed for
+ * it alone (R is not held whole beside A P).  The values, and the order in
+ * which their terms are summed, are those of the whole product. */
 static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
                            const int *cnode_of, const BlockPat *PB,
                            const BlockPat *APB, const BlockPat *AcB,
-                           const FmAmgCsr *P, const FmAmgCsr *R,
+                           const BlockPat *RB, const FmAmgCsr *P,
                            const FmAmgCsr *Ac) {
   const FmAmgDev *dev = &amg->dev;
   const int nn = pa->nnodes, na = pa->na, nc = P->cols;
@@ -706,7 +754,12 @@ static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
     if (!ierr)
       ierr = dev->run(dev->ctx, FM_AMG_S_ROW_COLS, rows, &b);
     const FmAmgCsr APc = {(int)rows, nc, a.optr, col, val, 1};
-    /* the chunk's rows of A P (other nodes skipped), then of A_c */
+    /* the chunk's rows of R, of A P (other nodes skipped), then of A_c */
+    FmAmgCsr Rc;
+    memset(&Rc, 0, sizeof Rc);
+    if (!ierr)
+      ierr = r_form(dev, &ch, &ch, na, node_ptr, cptr, cnode_of, RB, PB, P,
+                    a.chunk_of, c, &Rc);
     FmAmgArgs cha;
     memset(&cha, 0, sizeof cha);
     cha.crow = crow;
@@ -719,7 +772,7 @@ static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
     cha.mcrow = crow;
     cha.mofs = node_ptr;
     if (!ierr)
-      ierr = block_product(dev, &ch, na, cptr, AcB, cptr, cnode_of, R,
+      ierr = block_product(dev, &ch, na, cptr, AcB, cptr, cnode_of, &Rc,
                            pa->node_of, &APc, APB, NULL, Ac, "R A P", &cha);
     pool_release(&ch);
     FM_CALL(ierr);
@@ -813,28 +866,29 @@ static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
   if (block_product(dev, &pool, nn, node_ptr, &PB, cptr, cnode_of, &A,
                     pa->node_of, Pt, &PtB, s, &P, "P", NULL))
     goto out;
-  /* R = P^T */
-  if (block_csr(dev, &out, nc, n, cnode_of, &RB, node_ptr, "R = P^T", &R))
-    goto out;
-  memset(&a, 0, sizeof a);
-  a.zptr = RB.ptr;
-  a.zcol = RB.col;
-  a.zoff = RB.off;
-  a.xptr = PB.ptr;
-  a.xcol = PB.col;
-  a.xoff = PB.off;
-  a.node_ptr = node_ptr;
-  a.cptr = cptr;
-  a.Mptr = P.ptr;
-  a.Mval = P.val;
-  a.Cptr = R.ptr;
-  a.Cval = (double *)R.val;
-  if (block_fill(dev, &pool, FM_AMG_S_R_FILL, &a, na, "R = P^T"))
-    goto out;
-  /* A_c = R (A P) */
+  /* A_c = R (A P), R by chunks */
   if (block_csr(dev, &out, nc, nc, cnode_of, &AcB, cptr, "R A P", &Ac) ||
-      galerkin_chunks(amg, l, &pool, pa, cnode_of, &PB, &APB, &AcB, &P, &R,
+      galerkin_chunks(amg, l, &pool, pa, cnode_of, &PB, &APB, &AcB, &RB, &P,
                       &Ac))
+    goto out;
+  /* R = P^T whole, for the cycle (A P's chunks are gone by now, and the
+   * patterns R does not need go first); none where the cycle restricts
+   * with P^T */
+  memset(&R, 0, sizeof R);
+  R.rows = nc;
+  R.cols = n;
+  if (!amg->opt.transpose_r) {
+    BlockPat *done[] = {&PtB, &APB, &AcB};
+    for (size_t k = 0; k < sizeof done / sizeof done[0]; k++) {
+      pool_free(&pool, done[k]->ptr);
+      pool_free(&pool, done[k]->col);
+      pool_free(&pool, done[k]->off);
+      pool_free(&pool, done[k]->wid);
+      memset(done[k], 0, sizeof *done[k]);
+    }
+  }
+  if (!amg->opt.transpose_r && r_form(dev, &out, &pool, na, node_ptr, cptr,
+                                      cnode_of, &RB, &PB, &P, NULL, 0, &R))
     goto out;
   /* the results go to the dev's level l (P, R) and l + 1 */
   out.n = 0;
@@ -1438,6 +1492,8 @@ static int host_galerkin(void *ctx, int l, const FmAmgCsr *Av,
     ierr = fm_csr_scalar_mult(&A, &L->P, &AP2);
   if (!ierr)
     ierr = fm_csr_scalar_mult(&L->R, &AP2, &C->A);
+  if (amg->opt.transpose_r)
+    fm_csr_scalar_free(&L->R);
   fm_csr_scalar_free(&AP);
   fm_csr_scalar_free(&AP2);
   fm_csr_scalar_free(&AS);
@@ -1511,10 +1567,11 @@ void fm_amg_describe(const FmAmg *amg, char *buf, size_t size) {
   if (o > 0 && (size_t)o < size)
     snprintf(buf + o, size - (size_t)o,
              " rows), operator complexity %.2f, setup %.2f s on the %s, "
-             "%s-precision cycle",
+             "%s-precision cycle%s",
              fm_amg_complexity(amg), amg->setup_seconds,
              amg->dev.host ? "host" : "GPU",
-             amg->opt.single && amg->nlev > 1 ? "single" : "double");
+             amg->opt.single && amg->nlev > 1 ? "single" : "double",
+             amg->opt.transpose_r ? ", restriction by P^T" : "");
 }
 
 void fm_amg_shape(const FmAmg *amg, FmAmgShape *s) {
@@ -1633,6 +1690,34 @@ static void spmv_bsr3(const FmAmgCsr *A, double alpha, const double *x,
   }
 }
 
+/* y = alpha P^T x + beta y (beta 0: y not read) from P's rows, in row
+ * order (one thread: the sums are scattered), P's values in double or
+ * float, x and y in double or float (xf, yf) */
+static int spmv_trans(const FmCsr *P, const float *pf, double alpha,
+                      const void *xv, int xf, double beta, void *yv, int yf) {
+  const int nc = P->ncols;
+  double *acc = fm_calloc((size_t)nc + 1, sizeof(double));
+  if (!acc)
+    return 1;
+  for (int i = 0; i < P->nrows; i++) {
+    const double xi =
+        xf ? (double)((const float *)xv)[i] : ((const double *)xv)[i];
+    for (int64_t k = P->ptr[i]; k < P->ptr[i + 1]; k++)
+      acc[P->col[k]] += (pf ? (double)pf[k] : P->val[k]) * xi;
+  }
+  for (int j = 0; j < nc; j++) {
+    if (yf) {
+      float *y = yv;
+      y[j] = (float)(alpha * acc[j] + (beta != 0.0 ? beta * y[j] : 0.0));
+    } else {
+      double *y = yv;
+      y[j] = alpha * acc[j] + (beta != 0.0 ? beta * y[j] : 0.0);
+    }
+  }
+  free(acc);
+  return 0;
+}
+
 static int host_spmv(void *ctx, int l, int which, double alpha, const void *x,
                      double beta, void *y) {
   const FmAmg *amg = ctx;
@@ -1646,6 +1731,8 @@ static int host_spmv(void *ctx, int l, int which, double alpha, const void *x,
   else if (which == FM_AMG_P)
     spmv_any(L->P.nrows, L->P.ptr, L->P.col, L->P.val, L->Pf, alpha, x, fc,
              beta, y, fl);
+  else if (!L->R.ptr) /* restriction by P^T */
+    return spmv_trans(&L->P, L->Pf, alpha, x, fl, beta, y, fc);
   else
     spmv_any(L->R.nrows, L->R.ptr, L->R.col, L->R.val, L->Rf, alpha, x, fl,
              beta, y, fc);
@@ -1726,7 +1813,7 @@ static int host_single(FmAmg *amg) {
     FmAmgLevel *L = &amg->lev[l];
     if (L->P.ptr) {
       if (!(L->Pf = to_float(L->P.val, L->P.ptr[L->P.nrows])) ||
-          !(L->Rf = to_float(L->R.val, L->R.ptr[L->R.nrows])))
+          (L->R.ptr && !(L->Rf = to_float(L->R.val, L->R.ptr[L->R.nrows]))))
         return 1;
       free(L->P.val);
       free(L->R.val);

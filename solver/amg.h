@@ -44,6 +44,9 @@ typedef struct {
   int galerkin_chunks; /* blocks: A P formed in this many chunks of
                           aggregates (0: as many as keep a chunk under a
                           quarter of the level's operator) */
+  int transpose_r;     /* R = P^T not kept: the cycle restricts with a
+                          transposed product of P (less memory, the
+                          product's speed to be measured on a GPU) */
 } FmAmgOptions;
 
 enum {
@@ -56,8 +59,9 @@ enum {
 void fm_amg_default_options(FmAmgOptions *o);
 /* The defaults, changed by FEMORA_AMG_THETA, FEMORA_AMG_DEGREE,
  * FEMORA_AMG_COARSE_MAX, FEMORA_AMG_VERBOSE, FEMORA_AMG_PRECISION
- * (double | single), FEMORA_AMG_GALERKIN (blocks | spgemm) and
- * FEMORA_AMG_GALERKIN_CHUNKS where set (docs/gpu.md). */
+ * (double | single), FEMORA_AMG_GALERKIN (blocks | spgemm),
+ * FEMORA_AMG_GALERKIN_CHUNKS and FEMORA_AMG_RESTRICT (stored | transpose)
+ * where set (docs/gpu.md). */
 int fm_amg_options_from_env(FmAmgOptions *o);
 /* Put the case file and item in front of the recorded error ("CASE:
  * solver.preconditioner: amg: ..."); returns 1. */
@@ -118,7 +122,8 @@ typedef struct {
 typedef struct {
   int n;         /* rows */
   FmCsr A;       /* operator (host setup; level 0 only when taken over) */
-  FmCsr P, R;    /* to and from the next coarser level (host setup) */
+  FmCsr P, R;    /* to and from the next coarser level (host setup; R
+                    empty with opt.transpose_r) */
   FmAmgCsr Av;   /* the operator where the setup ran */
   double *dinv;  /* 1 / diagonal, where the setup ran */
   double emax;   /* upper end of the Chebyshev interval (1.1 lmax) */

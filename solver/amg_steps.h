@@ -81,12 +81,15 @@ enum {
                              row), wid[I] (the row's width) */
   FM_AMG_S_ENTRY_KEY,     /* nodes of Z: key[e] = zcol[e], enode[e] = I */
   FM_AMG_S_TR_COL,        /* positions t: tcol[t] = enode[perm[t]] */
-  FM_AMG_S_ROW_COUNT,     /* rows: cnt[i] = wid[rnode[i]] */
-  FM_AMG_S_ROW_COLS,      /* rows: C's columns from the blocks Z(rnode[i]) */
+  FM_AMG_S_ROW_COUNT,     /* rows: cnt[i] = wid[rnode[i]] (0 where
+                             rnode[i] is not of the chunk, with chunk_of) */
+  FM_AMG_S_ROW_COLS,      /* rows: C's columns from the blocks Z(rnode[i])
+                             (the chunk's only, with chunk_of) */
   FM_AMG_S_BLOCK_PRODUCT, /* nodes of C: its rows of L M [P: s_i that +
                              Pt(i,:)]; cnt[I] = 1 where a block is missing */
-  FM_AMG_S_R_FILL,        /* aggregates: their rows of R = P^T; cnt[g] = 1
-                             where a block is missing */
+  FM_AMG_S_R_FILL,        /* aggregates: their rows of R = P^T (the
+                             chunk's only, with chunk_of); cnt[g] = 1 where
+                             a block is missing */
   FM_AMG_S_AGG_POS,       /* aggregates: posc[g] = pos of its first member */
   FM_AMG_S_POS_KEY,       /* aggregates: key[g] = posc[g] in [0, 1023] */
   FM_AMG_S_CHUNK_OF,      /* positions t: chunk_of[perm[t]] = t K / na */
@@ -562,6 +565,10 @@ FM_HD void fm_amg_block_product(const FmAmgArgs *a, int I) {
  * offsets). */
 FM_HD void fm_amg_r_fill(const FmAmgArgs *a, int g) {
   int bad = 0;
+  if (a->chunk_of && a->chunk_of[g] != a->chunk) { /* not this chunk's */
+    a->cnt[g] = 0;
+    return;
+  }
   for (int64_t e = a->zptr[g]; e < a->zptr[g + 1]; e++) {
     const int I = a->zcol[e];
     const int64_t p = fm_amg_find(a->xcol, a->xptr[I], a->xptr[I + 1], g);
@@ -755,11 +762,15 @@ FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
     a->tcol[i] = a->enode[a->perm[i]];
     break;
   case FM_AMG_S_ROW_COUNT:
-    a->cnt[i] = a->wid[a->rnode[i]];
+    a->cnt[i] = a->chunk_of && a->chunk_of[a->rnode[i]] != a->chunk
+                    ? 0
+                    : a->wid[a->rnode[i]];
     break;
   case FM_AMG_S_ROW_COLS: {
     const int I = a->rnode[i];
     int64_t o = a->Cptr[i];
+    if (a->chunk_of && a->chunk_of[I] != a->chunk)
+      break;
     for (int64_t e = a->zptr[I]; e < a->zptr[I + 1]; e++)
       for (int64_t c = a->gofs[a->zcol[e]]; c < a->gofs[a->zcol[e] + 1]; c++)
         a->Ccol[o++] = (int)c;

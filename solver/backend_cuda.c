@@ -501,6 +501,7 @@ static int setup_amg(FmBackend *be) {
     FmAmgDev dev;
     FmAmgCsr A0;
     ierr = fm_cuda_amg_dev(d, &cb->amg, cb->device_name, &dev, &A0);
+    cb->amg.transpose_r = opt.transpose_r;
     if (!ierr && fm_amg_setup_dev(&dev, &A0, md->mesh.x, fixed, &opt, &amg))
       ierr = fm_amg_error_context(md->cs.path);
     if (!ierr && compare)

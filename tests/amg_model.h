@@ -86,6 +86,8 @@ static void build_system(const char *name, double h, FmModel *md, FmCsr *S,
 
 /* X and Y the same matrix, bit for bit */
 static int same_csr(const FmCsr *X, const FmCsr *Y) {
+  if (!X->ptr || !Y->ptr) /* none (R with FEMORA_AMG_RESTRICT=transpose) */
+    return !X->ptr && !Y->ptr && X->nrows == Y->nrows && X->ncols == Y->ncols;
   int same = X->nrows == Y->nrows && X->ncols == Y->ncols &&
              X->ptr[X->nrows] == Y->ptr[Y->nrows];
   for (int64_t k = 0; same && k < X->ptr[X->nrows]; k++)

@@ -182,6 +182,26 @@ int main(int argc, char **argv) {
                src_path("cases/test/gpu_box_tet10_jacobi.yaml"), "t901-y2.out",
                "t901-z2.out");
   unsetenv("FEMORA_GPU_SPMV");
+  /* R not kept: the restriction by cuSPARSE's transposed product of P
+   * (the host's in row order), with the double and the single cycle */
+  setenv("FEMORA_AMG_RESTRICT", "transpose", 1);
+  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
+  compare_path("gpu_box_tet10 [restriction by P^T, 3 levels]", src_path(box),
+               "t901-y3.out", "t901-z3.out");
+  setenv("FEMORA_AMG_PRECISION", "single", 1);
+  compare_path("gpu_box_tet10 [restriction by P^T, single-precision cycle]",
+               src_path(box), "t901-y4.out", "t901-z4.out");
+  unsetenv("FEMORA_AMG_PRECISION");
+  setenv("FEMORA_AMG_SETUP", "host", 1);
+  compare_path("gpu_box_tet10 [restriction by P^T, setup on the host]",
+               src_path(box), "t901-y5.out", "t901-z5.out");
+  unsetenv("FEMORA_AMG_SETUP");
+  setenv("FEMORA_AMG_GALERKIN", "spgemm", 1);
+  compare_path("gpu_box_tet10 [restriction by P^T, SpGEMM]", src_path(box),
+               "t901-y6.out", "t901-z6.out");
+  unsetenv("FEMORA_AMG_GALERKIN");
+  unsetenv("FEMORA_AMG_COARSE_MAX");
+  unsetenv("FEMORA_AMG_RESTRICT");
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
