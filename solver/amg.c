@@ -459,7 +459,8 @@ typedef struct {
   int64_t *ptr; /* nodes + 1 */
   int *col;     /* column groups, sorted within a node */
   int64_t n;    /* entries */
-  int64_t *off; /* offset of each block within a row */
+  int *off;     /* offset of each block within a row (< 2^31: a row's
+                   columns are ints) */
   int64_t *wid; /* width of each node's rows */
 } BlockPat;
 
@@ -506,8 +507,8 @@ static int block_offsets(const FmAmgDev *dev, Pool *pool, int nz,
                          const int64_t *gofs, BlockPat *Z) {
   FmAmgArgs a;
   memset(&a, 0, sizeof a);
-  Z->off = pool_alloc(pool, ((size_t)Z->n + 1) * sizeof(int64_t),
-                      "Galerkin patterns");
+  Z->off =
+      pool_alloc(pool, ((size_t)Z->n + 1) * sizeof(int), "Galerkin patterns");
   Z->wid =
       pool_alloc(pool, ((size_t)nz + 1) * sizeof(int64_t), "Galerkin patterns");
   if (!Z->off || !Z->wid)
@@ -785,7 +786,8 @@ static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
  * the level's nodes, node_of, aggregates and coarse offsets); handed to
  * dev->adopt, the coarse operator's view in *Acv. */
 static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
-                           const FmAmgCsr *Pt, const double *s, FmAmgCsr *Acv) {
+                           const FmAmgCsr *Pt, Pool *ptpool, const double *s,
+                           FmAmgCsr *Acv) {
   const FmAmgDev *dev = &amg->dev;
   const int n = pa->n, nn = pa->nnodes, na = pa->na, nc = Pt->cols;
   const int64_t *node_ptr = pa->node_ptr, *cptr = pa->cptr;
@@ -866,6 +868,15 @@ static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
   if (block_product(dev, &pool, nn, node_ptr, &PB, cptr, cnode_of, &A,
                     pa->node_of, Pt, &PtB, s, &P, "P", NULL))
     goto out;
+  /* P_tent and its pattern are done with (ptpool: P_tent's, the caller's) */
+  pool_free(ptpool, (void *)Pt->ptr);
+  pool_free(ptpool, (void *)Pt->col);
+  pool_free(ptpool, (void *)Pt->val);
+  pool_free(&pool, PtB.ptr);
+  pool_free(&pool, PtB.col);
+  pool_free(&pool, PtB.off);
+  pool_free(&pool, PtB.wid);
+  memset(&PtB, 0, sizeof PtB);
   /* A_c = R (A P), R by chunks */
   if (block_csr(dev, &out, nc, nc, cnode_of, &AcB, cptr, "R A P", &Ac) ||
       galerkin_chunks(amg, l, &pool, pa, cnode_of, &PB, &APB, &AcB, &RB, &P,
@@ -905,11 +916,12 @@ out:
 /* One level down: graph, aggregates, P_tent; P, R and the coarse operator
  * where the setup runs; the coarse node offsets and near-null space
  * and the aggregates' positions (*cptr, *Bc, *posc: the dev's memory;
- * NULL when nothing was coarsened). */
+ * NULL when nothing was coarsened).  The level's near-null space B, one of
+ * keep's, is released once P_tent is made. */
 static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
                    const unsigned char *skip, const double *B,
-                   const double *pos, Pool *pool, int64_t **cptr, double **Bc,
-                   double **posc) {
+                   const double *pos, Pool *pool, Pool *keep, int64_t **cptr,
+                   double **Bc, double **posc) {
   const FmAmgDev *dev = &amg->dev;
   FmAmgLevel *L = &amg->lev[l], *C = &amg->lev[l + 1];
   FmAmgArgs a;
@@ -943,6 +955,7 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
   Pool ptpool = {dev, l, 0, {0}};
   int ierr = tentative(amg, &a, pool, &ptpool, &Pt, cptr, Bc, posc);
   lap(amg, FM_AMG_T_TENTATIVE, &t);
+  pool_free(keep, (void *)B); /* Bc holds what the next level needs */
   /* the graph, aggregates and QR work go before the products (the DOFs'
    * node numbers stay for them) */
   pool_keep(pool, a.node_of);
@@ -958,7 +971,7 @@ static int coarsen(FmAmg *amg, int l, int nnodes, const int64_t *node_ptr,
   a.c = -4.0 / (3.0 * (L->emax / 1.1));
   ierr = !a.s || dev->run(dev->ctx, FM_AMG_S_SCALE, a.n, &a);
   if (!ierr && amg->opt.galerkin == FM_AMG_GALERKIN_BLOCKS)
-    ierr = galerkin_blocks(amg, l, &a, &Pt, a.s, &C->Av);
+    ierr = galerkin_blocks(amg, l, &a, &Pt, &ptpool, a.s, &C->Av);
   else if (!ierr)
     ierr = dev->galerkin(dev->ctx, l, &L->Av, &Pt, a.s, &C->Av, &L->pnnz);
   pool_release(&ptpool);
@@ -1179,8 +1192,8 @@ static int setup_levels(FmAmg *amg, const double *x,
       break;
     int64_t *cptr = NULL;
     double *Bc = NULL, *posc = NULL;
-    ierr = coarsen(amg, l, nnodes, node_ptr, skip, B, pos, &pool, &cptr, &Bc,
-                   &posc);
+    ierr = coarsen(amg, l, nnodes, node_ptr, skip, B, pos, &pool, &keep, &cptr,
+                   &Bc, &posc);
     pool_release(&pool);
     const int nc = amg->lev[l + 1].n;
     const int last = !ierr && (nc == 0 || nc >= amg->lev[l].n);

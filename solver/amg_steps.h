@@ -141,14 +141,14 @@ typedef struct FmAmgArgs {
    * nodes whose columns are column groups (aggregates, or nodes for R) */
   const int64_t *xptr;  /* outer pattern X: X(I) = xcol[xptr[I]..xptr[I+1]) */
   const int *xcol;      /* or, NULL, the indices xptr[I]..xptr[I+1] */
-  const int64_t *xoff;  /* R_FILL: X's block offsets (P's blocks) */
+  const int *xoff;      /* R_FILL: X's block offsets (P's blocks) */
   const int64_t *yptr;  /* lists Y(J) = ycol[yptr[J]..yptr[J+1]), sorted */
   const int *ycol;      /* (values through ymap when it is not NULL; */
   const int *ymap;      /* ymap is non-decreasing) */
   int64_t *ucur;        /* a cursor per entry of X */
   const int64_t *zptr;  /* block pattern Z of the result */
   int *zcol;            /* its column groups, sorted within a node */
-  int64_t *zoff;        /* offset of a block's first column within a row */
+  int *zoff;            /* offset of a block's first column within a row */
   int64_t *wid;         /* nodes of Z: the width of their rows */
   int *enode, *tcol;    /* transposing Z: node of each entry, columns */
   const int *rnode;     /* result rows: the node (row of Z) of each */
@@ -156,7 +156,7 @@ typedef struct FmAmgArgs {
   const int *lmap;      /* L's columns: the node of each (M's row nodes) */
   const int64_t *mbptr; /* M's block pattern over those nodes */
   const int *mbcol;
-  const int64_t *mboff;
+  const int *mboff;
   const int64_t *gofs; /* column groups: first column of each */
   const int *gof;      /* columns: their group */
   const int64_t *Lptr; /* C = L M (CSR, sorted columns; L stored as */
@@ -746,7 +746,7 @@ FM_HD void fm_amg_step(int step, int64_t ii, const FmAmgArgs *a) {
   case FM_AMG_S_BLOCK_OFF: {
     int64_t off = 0;
     for (int64_t e = a->zptr[i]; e < a->zptr[i + 1]; e++) {
-      a->zoff[e] = off;
+      a->zoff[e] = (int)off;
       off += a->gofs[a->zcol[e] + 1] - a->gofs[a->zcol[e]];
     }
     a->wid[i] = off;
