@@ -66,6 +66,8 @@ extern "C" void fm_cuda_amg_free(FmCudaAmg *g) {
       cusparseDestroySpMat(G->P);
     if (G->R)
       cusparseDestroySpMat(G->R);
+    if (G->PT)
+      cusparseDestroySpMat(G->PT);
     if (G->vin)
       cusparseDestroyDnVec(G->vin);
     if (G->vout)
@@ -644,12 +646,12 @@ static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
   C->Annz = Acd.nnz;
   C->n = Acd.rows;
   if (g->transpose_r) { /* the cycle restricts with P^T */
-    FM_CUDA_CHECK(cudaFree(L->Rptr));
-    FM_CUDA_CHECK(cudaFree(L->Rcol));
-    FM_CUDA_CHECK(cudaFree(L->Rval));
-    L->Rptr = L->Rcol = NULL;
+    void *rm[] = {L->Rptr, L->Rcol, L->Rval};
+    L->Rptr = L->Rcol = NULL; /* (not freed twice on an error) */
     L->Rval = NULL;
     L->Rnnz = 0;
+    for (int k = 0; k < 3; k++)
+      FM_CUDA_CHECK(cudaFree(rm[k]));
   }
   return widen(g, l + 1, C->n, C->Aptr, &C->Aptr64);
 }
@@ -939,9 +941,12 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
       const cudaDataType tp = g->single ? CUDA_R_32F : CUDA_R_64F;
       FM_CALL(make_mat_t(&G->P, G->n, nc, G->Pnnz, G->Pptr, G->Pcol,
                          g->single ? (void *)G->Pvalf : (void *)G->Pval, tp));
-      if (G->Rptr) /* else: restriction by P^T */
+      if (G->Rptr)
         FM_CALL(make_mat_t(&G->R, nc, G->n, G->Rnnz, G->Rptr, G->Rcol,
                            g->single ? (void *)G->Rvalf : (void *)G->Rval, tp));
+      else /* restriction by P^T: its own descriptor of P's arrays */
+        FM_CALL(make_mat_t(&G->PT, G->n, nc, G->Pnnz, G->Pptr, G->Pcol,
+                           g->single ? (void *)G->Pvalf : (void *)G->Pval, tp));
       const size_t ep = g->single ? 4 : 8;
       bytes +=
           ((size_t)G->n + 1) * 4 + (4 + ep) * (size_t)G->Pnnz +
@@ -970,7 +975,7 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
         fine_in = fine_out = g->vtmp;
       FM_CALL(spmv_buffer(g->sp, G->P, CUSPARSE_OPERATION_NON_TRANSPOSE, C->vin,
                           fine_out, &G->bufP, &bufs, g->single));
-      FM_CALL(spmv_buffer(g->sp, G->R ? G->R : G->P,
+      FM_CALL(spmv_buffer(g->sp, G->R ? G->R : G->PT,
                           G->R ? CUSPARSE_OPERATION_NON_TRANSPOSE
                                : CUSPARSE_OPERATION_TRANSPOSE,
                           fine_in, C->vout, &G->bufR, &bufs, g->single));
@@ -1145,7 +1150,7 @@ static int op_spmv(void *ctx, int l, int which, double alpha, const void *x,
   const int fine_double = g->single && l == 0; /* level 0 meets float P, R */
   if (which == FM_AMG_R) {
     /* R, or P transposed where R is not kept */
-    cusparseSpMatDescr_t M = G->R ? G->R : G->P;
+    cusparseSpMatDescr_t M = G->R ? G->R : G->PT;
     const cusparseOperation_t op =
         G->R ? CUSPARSE_OPERATION_NON_TRANSPOSE : CUSPARSE_OPERATION_TRANSPOSE;
     if (!fine_double)

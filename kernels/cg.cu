@@ -1,8 +1,9 @@
 /* Sparse products (cuSPARSE generic SpMV on the 3x3 block CSR, or this
- * file's block kernel) and the fused
+ * file's block kernels) and the fused
  * vector kernels of conjugate gradients with 3x3 point-block Jacobi.  One CG
  * iteration is four launches and one 3-double copy back:
- *   q = A p (cuSPARSE), s[PQ] = p.q, update (x, r, z; s[RZ], s[RR]),
+ *   q = A p (cuSPARSE or bsr3_warp_kernel), s[PQ] = p.q, update (x, r, z;
+ *   s[RZ], s[RR]),
  *   copy (pq, rz, rr) to the host, p = z + beta p.
  * With the multigrid preconditioner the update leaves z to the V-cycle
  * (kernels/amg.cu), followed by s[RZ] = r.z (fm_cuda_dot).
@@ -19,8 +20,9 @@ extern "C" int fm_cuda_sparse_init(FmCudaData *d) {
   return 0;
 }
 
-/* One thread per scalar row i = 3r + p: y_i = alpha sum over the blocks k
- * of row r of (A_k x_c)_p + beta y_i, the blocks in column order. */
+/* The reference product, one thread per scalar row i = 3r + p: y_i =
+ * alpha sum over the blocks k of row r of (A_k x_c)_p + beta y_i, the
+ * blocks in column order.  Plain enough to be the referee of the others. */
 __global__ void bsr3_kernel(int n, const int *bptr, const int *bcol,
                             const double *val, double alpha, const double *x,
                             double beta, double *y) {
@@ -37,9 +39,113 @@ __global__ void bsr3_kernel(int n, const int *bptr, const int *bcol,
   }
 }
 
+/* The fast product: LANES lanes per block row (32 / LANES rows per warp).
+ * A row's 9 len values are contiguous: lane t reads values t, t + LANES,
+ * ... (coalesced), value v being entry (p, q) = ((v % 9) / 3, v % 3) of
+ * the row's block v / 9; three partial sums per lane (rows 3r + p),
+ * reduced across the lanes in a fixed order (deterministic).  The loop
+ * runs over warp-uniform row groups so every lane reaches the shuffles. */
+template <int LANES>
+__global__ void __launch_bounds__(FM_CUDA_THREADS)
+    bsr3_warp_kernel(int nn, const int *__restrict__ bptr,
+                     const int *__restrict__ bcol,
+                     const double *__restrict__ val, double alpha,
+                     const double *__restrict__ x, double beta,
+                     double *__restrict__ y) {
+  const int lane = threadIdx.x % LANES;
+  const long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  const long long all = (long long)gridDim.x * blockDim.x;
+  /* rows r = first + group, first stepping by the grid's groups */
+  for (long long first = tid / 32 * (32 / LANES); first < nn;
+       first += all / 32 * (32 / LANES)) {
+    const long long r = first + (threadIdx.x % 32) / LANES;
+    const bool active = r < nn;
+    const int b0 = active ? bptr[r] : 0;
+    const int m = active ? 9 * (bptr[r + 1] - b0) : 0;
+    const double *v = val + 9 * (size_t)b0;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0;
+    for (int t = lane; t < m; t += LANES) {
+      const int j = t / 9, e = t - 9 * j, p = e / 3, q = e - 3 * p;
+      const double a = v[t] * x[3 * (size_t)bcol[b0 + j] + q];
+      if (p == 0)
+        s0 += a;
+      else if (p == 1)
+        s1 += a;
+      else
+        s2 += a;
+    }
+    for (int o = LANES / 2; o > 0; o >>= 1) {
+      s0 += __shfl_down_sync(0xffffffffu, s0, o, LANES);
+      s1 += __shfl_down_sync(0xffffffffu, s1, o, LANES);
+      s2 += __shfl_down_sync(0xffffffffu, s2, o, LANES);
+    }
+    if (active && lane == 0) {
+      double *yr = y + 3 * (size_t)r;
+      yr[0] = alpha * s0 + (beta != 0.0 ? beta * yr[0] : 0.0);
+      yr[1] = alpha * s1 + (beta != 0.0 ? beta * yr[1] : 0.0);
+      yr[2] = alpha * s2 + (beta != 0.0 ? beta * yr[2] : 0.0);
+    }
+  }
+}
+
+/* lanes per block row of bsr3_warp_kernel */
+static int warp_lanes(const FmCudaData *d) {
+  return (long long)d->nb >= 20LL * d->nn ? 32 : 16;
+}
+
+/* the warp kernel's grid: its resident blocks on every SM */
+static int warp_grid(FmCudaData *d) {
+  int dev = 0, sms = 0, per = 0;
+  FM_CUDA_CHECK(cudaGetDevice(&dev));
+  FM_CUDA_CHECK(
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  if (warp_lanes(d) == 32)
+    FM_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &per, bsr3_warp_kernel<32>, FM_CUDA_THREADS, 0));
+  else
+    FM_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &per, bsr3_warp_kernel<16>, FM_CUDA_THREADS, 0));
+  d->spmv_blocks = sms * per > 0 ? sms * per : FM_CUDA_MAX_BLOCKS;
+  return 0;
+}
+
+/* y = alpha A x + beta y by one of the products */
+static int product(FmCudaData *d, int which, double alpha, const double *x,
+                   double beta, double *y) {
+  if (which == FM_CUDA_SPMV_REFERENCE) {
+    bsr3_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
+        d->n, d->bptr, d->bcol, d->val, alpha, x, beta, y);
+    FM_CUDA_CHECK_LAUNCH(bsr3_kernel);
+  } else if (which == FM_CUDA_SPMV_KERNEL) {
+    /* a warp per block row where rows are long (TET10), half a warp else;
+     * as many blocks as are resident at once (no tail wave) */
+    const int lanes = warp_lanes(d);
+    long long blocks =
+        ((long long)lanes * d->nn + FM_CUDA_THREADS - 1) / FM_CUDA_THREADS;
+    if (d->spmv_blocks > 0 && blocks > d->spmv_blocks)
+      blocks = d->spmv_blocks;
+    if (lanes == 32) {
+      bsr3_warp_kernel<32><<<(int)blocks, FM_CUDA_THREADS>>>(
+          d->nn, d->bptr, d->bcol, d->val, alpha, x, beta, y);
+      FM_CUDA_CHECK_LAUNCH(bsr3_warp_kernel<32>);
+    } else {
+      bsr3_warp_kernel<16><<<(int)blocks, FM_CUDA_THREADS>>>(
+          d->nn, d->bptr, d->bcol, d->val, alpha, x, beta, y);
+      FM_CUDA_CHECK_LAUNCH(bsr3_warp_kernel<16>);
+    }
+  } else {
+    FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vin, (void *)x));
+    FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vout, y));
+    FM_CUSPARSE_CHECK(cusparseSpMV(
+        d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &alpha, d->A, d->vin, &beta,
+        d->vout, CUDA_R_64F, CUSPARSE_SPMV_BSR_ALG1, d->spbuf));
+  }
+  return 0;
+}
+
 /* The BSR descriptor and its SpMV buffer; a status other than success
  * (cuSPARSE without the BSR product for this type) is returned, not
- * recorded: the caller falls back to bsr3_kernel. */
+ * recorded: the caller falls back to the kernels. */
 static cusparseStatus_t bsr_descriptor(FmCudaData *d) {
   const double one = 1.0, zero = 0.0;
   cusparseStatus_t st = cusparseCreateBsr(
@@ -76,15 +182,13 @@ __global__ void diff_kernel(int n, const double *q, double *z) {
     z[i] = q[i] - z[i];
 }
 
-/* cuSPARSE's product against bsr3_kernel's on a test vector (p): the
+/* The product `which` against the reference on a test vector (p): the
  * relative 2-norm of the difference into *rel (uses p, q, z) */
-static int check_products(FmCudaData *d, double *rel) {
+static int check_product(FmCudaData *d, int which, double *rel) {
   probe_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, d->p);
   FM_CUDA_CHECK_LAUNCH(probe_kernel);
-  FM_CALL(fm_cuda_spmv_ab(d, 1.0, d->p, 0.0, d->q));
-  bsr3_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->bptr, d->bcol, d->val, 1.0, d->p, 0.0, d->z);
-  FM_CUDA_CHECK_LAUNCH(bsr3_kernel);
+  FM_CALL(product(d, which, 1.0, d->p, 0.0, d->q));
+  FM_CALL(product(d, FM_CUDA_SPMV_REFERENCE, 1.0, d->p, 0.0, d->z));
   diff_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, d->q, d->z);
   FM_CUDA_CHECK_LAUNCH(diff_kernel);
   FM_CALL(fm_cuda_dot(d, d->n, d->z, d->z, d->s + FM_CUDA_S_T1));
@@ -99,52 +203,55 @@ static int check_products(FmCudaData *d, double *rel) {
 extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vin, d->n, d->x, CUDA_R_64F));
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vout, d->n, d->q, CUDA_R_64F));
-  snprintf(d->spmv_note, sizeof d->spmv_note,
-           "Femora's BSR kernel (FEMORA_GPU_SPMV=kernel)");
-  if (d->own_spmv) /* (1 on entry: FEMORA_GPU_SPMV=kernel) */
-    return 0;
-  const cusparseStatus_t st = bsr_descriptor(d);
-  if (st == CUSPARSE_STATUS_NOT_SUPPORTED) { /* no BSR product here */
-    d->own_spmv = 1;
-    snprintf(d->spmv_note, sizeof d->spmv_note,
-             "Femora's BSR kernel (cuSPARSE's BSR SpMV: %s)",
-             cusparseGetErrorName(st));
-    return 0;
+  FM_CALL(warp_grid(d));
+  char why[96] = "FEMORA_GPU_SPMV=kernel";
+  if (d->spmv == FM_CUDA_SPMV_CUSPARSE) {
+    const cusparseStatus_t st = bsr_descriptor(d);
+    if (st != CUSPARSE_STATUS_SUCCESS && st != CUSPARSE_STATUS_NOT_SUPPORTED)
+      return fm_cuda_fail("cusparseCreateBsr / cusparseSpMV_bufferSize "
+                          "(stiffness)",
+                          cusparseGetErrorName(st), cusparseGetErrorString(st),
+                          __FILE__, __LINE__);
+    double rel = 0.0;
+    if (st == CUSPARSE_STATUS_SUCCESS) {
+      if (d->spbuf_bytes > 0)
+        FM_CUDA_CHECK(cudaMalloc(&d->spbuf, d->spbuf_bytes));
+      FM_CALL(check_product(d, FM_CUDA_SPMV_CUSPARSE, &rel));
+      if (rel <= 1e-12) {
+        snprintf(d->spmv_note, sizeof d->spmv_note,
+                 "cuSPARSE BSR SpMV (against the reference kernel: %.1e)", rel);
+        return 0;
+      }
+      snprintf(why, sizeof why, "cuSPARSE's BSR SpMV differed by %.1e", rel);
+      cusparseDestroySpMat(d->A); /* not used: errors ignored */
+      d->A = NULL;
+      if (d->spbuf)
+        cudaFree(d->spbuf);
+      d->spbuf = NULL;
+    } else
+      snprintf(why, sizeof why, "cuSPARSE's BSR SpMV: %s",
+               cusparseGetErrorName(st));
+    d->spmv = FM_CUDA_SPMV_KERNEL; /* cuSPARSE's product is not to be had */
   }
-  if (st != CUSPARSE_STATUS_SUCCESS)
-    return fm_cuda_fail("cusparseCreateBsr / cusparseSpMV_bufferSize "
-                        "(stiffness)",
-                        cusparseGetErrorName(st), cusparseGetErrorString(st),
-                        __FILE__, __LINE__);
-  if (d->spbuf_bytes > 0)
-    FM_CUDA_CHECK(cudaMalloc(&d->spbuf, d->spbuf_bytes));
   double rel = 0.0;
-  FM_CALL(check_products(d, &rel));
-  if (!(rel <= 1e-12)) { /* cuSPARSE reads the blocks otherwise */
-    d->own_spmv = 1;
+  FM_CALL(check_product(d, FM_CUDA_SPMV_KERNEL, &rel));
+  if (rel <= 1e-12) {
     snprintf(d->spmv_note, sizeof d->spmv_note,
-             "Femora's BSR kernel (cuSPARSE's BSR SpMV differed by %.1e)", rel);
+             "Femora's BSR kernel (%s; against the reference kernel: %.1e)",
+             why, rel);
     return 0;
   }
+  d->spmv = FM_CUDA_SPMV_REFERENCE; /* a defect: the message says so */
   snprintf(d->spmv_note, sizeof d->spmv_note,
-           "cuSPARSE BSR SpMV (checked against Femora's kernel: %.1e)", rel);
+           "the reference BSR kernel (%s; Femora's BSR kernel differed by "
+           "%.1e)",
+           why, rel);
   return 0;
 }
 
 extern "C" int fm_cuda_spmv_ab(FmCudaData *d, double alpha, const double *x,
                                double beta, double *y) {
-  if (d->own_spmv) {
-    bsr3_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-        d->n, d->bptr, d->bcol, d->val, alpha, x, beta, y);
-    FM_CUDA_CHECK_LAUNCH(bsr3_kernel);
-    return 0;
-  }
-  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vin, (void *)x));
-  FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vout, y));
-  FM_CUSPARSE_CHECK(cusparseSpMV(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
-                                 &alpha, d->A, d->vin, &beta, d->vout,
-                                 CUDA_R_64F, CUSPARSE_SPMV_BSR_ALG1, d->spbuf));
-  return 0;
+  return product(d, d->spmv, alpha, x, beta, y);
 }
 
 extern "C" int fm_cuda_spmv(FmCudaData *d, const double *x, double *y) {

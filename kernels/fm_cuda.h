@@ -42,6 +42,11 @@ extern "C" {
 #define FM_CUDA_THREADS 256
 #define FM_CUDA_MAX_BLOCKS 1024
 
+/* The stiffness's products: cuSPARSE's BSR SpMV, Femora's kernel (a warp
+ * or half a warp per block row), the reference kernel (a thread per
+ * scalar row: the referee, checked against once per model) */
+enum { FM_CUDA_SPMV_CUSPARSE, FM_CUDA_SPMV_KERNEL, FM_CUDA_SPMV_REFERENCE };
+
 /* Slots of the device scalar array FmCudaData.s */
 enum {
   FM_CUDA_S_PQ = 0,   /* p . q */
@@ -81,11 +86,12 @@ typedef struct {
   unsigned int *count; /* blocks done (reset to 0 by the last block) */
   int *flag;           /* smallest failing element / node, INT_MAX if none */
 
-  /* cuSPARSE (A: the stiffness's BSR descriptor; own_spmv: the products
-   * by this project's kernel instead, FEMORA_GPU_SPMV=kernel, or where
-   * cuSPARSE refused the BSR product) */
+  /* cuSPARSE (A: the stiffness's BSR descriptor) and which product the
+   * stiffness's are (FM_CUDA_SPMV_*: FEMORA_GPU_SPMV on entry to
+   * fm_cuda_sparse_setup, which may change it) */
   cusparseHandle_t sp;
-  int own_spmv;
+  int spmv;
+  int spmv_blocks;     /* bsr3_warp_kernel's grid (its resident blocks) */
   char spmv_note[160]; /* which product, in words (the preconditioner's
                           description carries it) */
   cusparseSpMatDescr_t A;
@@ -114,6 +120,9 @@ typedef struct {
   float *dinvf;
   void *b, *x, *r, *d; /* work vectors (b, x unused on level 0) */
   cusparseSpMatDescr_t A, P, R;
+  cusparseSpMatDescr_t PT;        /* no R: P's arrays again, for the transposed
+                                     product alone (cuSPARSE keeps state per
+                                     descriptor and buffer) */
   cusparseDnVecDescr_t vin, vout; /* length n */
   void *bufA, *bufP, *bufR;
 } FmCudaAmgLevel;
@@ -258,11 +267,12 @@ int fm_cuda_dot(FmCudaData *d, int n, const double *a, const double *b,
 
 /* cuSPARSE handle (first, so that the memory it takes is no longer free) */
 int fm_cuda_sparse_init(FmCudaData *d);
-/* matrix and vector descriptors and the SpMV buffer (after assembly);
- * own_spmv set on entry (FEMORA_GPU_SPMV=kernel) selects this project's
- * kernel, and so does this where cuSPARSE has no BSR product for doubles or
- * its product of the assembled matrix with a test vector differs from the
- * kernel's by more than 1e-12 relative (spmv_note says which) */
+/* matrix and vector descriptors and the SpMV buffer (after assembly).
+ * The product asked for (d->spmv: cuSPARSE's by default, or Femora's
+ * kernel) is checked against the reference kernel on a test vector; one
+ * that differs by more than 1e-12 (relative 2-norm) or cuSPARSE without a
+ * BSR product for doubles gives way to the next (cuSPARSE, Femora's
+ * kernel, the reference); spmv_note says which runs and why */
 int fm_cuda_sparse_setup(FmCudaData *d);
 /* y = A x (device vectors of length n) */
 int fm_cuda_spmv(FmCudaData *d, const double *x, double *y);

@@ -1505,8 +1505,11 @@ static int host_galerkin(void *ctx, int l, const FmAmgCsr *Av,
     ierr = fm_csr_scalar_mult(&A, &L->P, &AP2);
   if (!ierr)
     ierr = fm_csr_scalar_mult(&L->R, &AP2, &C->A);
-  if (amg->opt.transpose_r)
+  if (amg->opt.transpose_r) { /* none kept, as galerkin_blocks hands over */
     fm_csr_scalar_free(&L->R);
+    L->R.nrows = L->P.ncols;
+    L->R.ncols = L->P.nrows;
+  }
   fm_csr_scalar_free(&AP);
   fm_csr_scalar_free(&AP2);
   fm_csr_scalar_free(&AS);

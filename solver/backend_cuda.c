@@ -363,7 +363,8 @@ static int cuda_assemble(FmBackend *be) {
     return fm_error("%s: solver.backend: FEMORA_GPU_SPMV=%s: must be "
                     "cusparse or kernel",
                     be->md->cs.path, spmv);
-  d->own_spmv = spmv && !strcmp(spmv, "kernel");
+  d->spmv = spmv && !strcmp(spmv, "kernel") ? FM_CUDA_SPMV_KERNEL
+                                            : FM_CUDA_SPMV_CUSPARSE;
   FM_CALL(select_device(cb, grank));
   int64_t *bptr = NULL;
   int *bcol = NULL;
