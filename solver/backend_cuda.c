@@ -116,9 +116,11 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *                                        P_tent, the first coarse operator,
  *                                        a chunk of A P and the block
  *                                        patterns beside the fine matrix,
- *                                        counted at 1.8 times it on the
- *                                        default model (docs/gpu.md; 2.0
- *                                        leaves a margin); with
+ *                                        measured at 1.15 x 12 nnz, and
+ *                                        the hierarchy that stays, 1.5 x
+ *                                        with the double cycle and R kept
+ *                                        on the TET10 model (docs/gpu.md;
+ *                                        2.0 leaves a margin); with
  *                                        FEMORA_AMG_GALERKIN=spgemm 2.8 (A P
  *                                        whole; SpGEMM's buffers besides)
  *                                        and a scalar copy of the fine
