@@ -133,85 +133,77 @@ int main(int argc, char **argv) {
   compare("cases/test/gpu_box_tet4.yaml", "t901-a.out", "t901-b.out");
   compare("cases/test/gpu_box_tet10.yaml", "t901-c.out", "t901-d.out");
   compare("cases/test/gpu_box_tet10_jacobi.yaml", "t901-g.out", "t901-h.out");
-  /* a deeper hierarchy (3 levels instead of 2: coarse levels with up to 6
-   * DOFs per node on the GPU too) */
-  const char *box = "cases/test/gpu_box_tet10.yaml";
-  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
-  compare_path("gpu_box_tet10 [3 levels]", src_path(box), "t901-i.out",
-               "t901-j.out");
-  /* four levels or more (coarse levels of coarse levels) */
-  setenv("FEMORA_AMG_COARSE_MAX", "20", 1);
-  compare_path("gpu_box_tet10 [coarse maximum 20]", src_path(box), "t901-k.out",
-               "t901-l.out");
-  /* the cycle in single precision below level 0 on both (float operators,
-   * P, R, diagonals and vectors; the level-0 boundary through float
-   * copies on the GPU) */
-  setenv("FEMORA_AMG_PRECISION", "single", 1);
-  compare_path("gpu_box_tet10 [single-precision cycle, 4 levels]",
-               src_path(box), "t901-m.out", "t901-n.out");
-  unsetenv("FEMORA_AMG_COARSE_MAX");
-  compare_path("gpu_box_tet10 [single-precision cycle]", src_path(box),
-               "t901-o.out", "t901-p.out");
-  unsetenv("FEMORA_AMG_PRECISION");
-  /* the hierarchy built on the host and copied up (the fallback; where
-   * the GPU's own setup fails and this passes, the setup is at fault) */
-  setenv("FEMORA_AMG_SETUP", "host", 1);
-  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
-  compare_path("gpu_box_tet10 [setup on the host, 3 levels]", src_path(box),
-               "t901-q.out", "t901-r.out");
-  setenv("FEMORA_AMG_PRECISION", "single", 1);
-  compare_path("gpu_box_tet10 [setup on the host, single-precision cycle]",
-               src_path(box), "t901-s.out", "t901-t.out");
-  unsetenv("FEMORA_AMG_PRECISION");
-  unsetenv("FEMORA_AMG_SETUP");
-  /* the GPU's setup against the host's from the same (GPU-assembled)
-   * matrix: the same steps in the same order, so the same hierarchy, bit
-   * for bit (an error otherwise); four levels */
-  setenv("FEMORA_AMG_SETUP", "compare", 1);
-  setenv("FEMORA_AMG_COARSE_MAX", "20", 1);
-  compare_path("gpu_box_tet10 [GPU setup = host setup, 4 levels]",
-               src_path(box), "t901-w.out", "t901-x.out");
-  unsetenv("FEMORA_AMG_SETUP");
-  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
-  /* the Galerkin products by cuSPARSE SpGEMM on the GPU (general sparse
-   * products on the host) */
-  setenv("FEMORA_AMG_GALERKIN", "spgemm", 1);
-  compare_path("gpu_box_tet10 [SpGEMM Galerkin products, 3 levels]",
-               src_path(box), "t901-u.out", "t901-v.out");
-  unsetenv("FEMORA_AMG_GALERKIN");
-  unsetenv("FEMORA_AMG_COARSE_MAX");
-  /* the stiffness products (CG, the cycle's level 0, the lift) by
-   * Femora's 3x3 block kernel instead of cuSPARSE's BSR SpMV */
-  setenv("FEMORA_GPU_SPMV", "kernel", 1);
-  compare_path("gpu_box_tet10 [Femora's BSR kernel]", src_path(box),
-               "t901-y.out", "t901-z.out");
-  compare_path("gpu_box_tet4 [Femora's BSR kernel, half a warp per row]",
-               src_path("cases/test/gpu_box_tet4.yaml"), "t901-y1.out",
-               "t901-z1.out");
-  compare_path("gpu_box_tet10_jacobi [Femora's BSR kernel]",
-               src_path("cases/test/gpu_box_tet10_jacobi.yaml"), "t901-y2.out",
-               "t901-z2.out");
-  unsetenv("FEMORA_GPU_SPMV");
-  /* R not kept: the restriction by cuSPARSE's transposed product of P
-   * (the host's in row order), with the double and the single cycle */
-  setenv("FEMORA_AMG_RESTRICT", "transpose", 1);
-  setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
-  compare_path("gpu_box_tet10 [restriction by P^T, 3 levels]", src_path(box),
-               "t901-y3.out", "t901-z3.out");
-  setenv("FEMORA_AMG_PRECISION", "single", 1);
-  compare_path("gpu_box_tet10 [restriction by P^T, single-precision cycle]",
-               src_path(box), "t901-y4.out", "t901-z4.out");
-  unsetenv("FEMORA_AMG_PRECISION");
-  setenv("FEMORA_AMG_SETUP", "host", 1);
-  compare_path("gpu_box_tet10 [restriction by P^T, setup on the host]",
-               src_path(box), "t901-y5.out", "t901-z5.out");
-  unsetenv("FEMORA_AMG_SETUP");
-  setenv("FEMORA_AMG_GALERKIN", "spgemm", 1);
-  compare_path("gpu_box_tet10 [restriction by P^T, SpGEMM]", src_path(box),
-               "t901-y6.out", "t901-z6.out");
-  unsetenv("FEMORA_AMG_GALERKIN");
-  unsetenv("FEMORA_AMG_COARSE_MAX");
-  unsetenv("FEMORA_AMG_RESTRICT");
+  /* variants: the case (box: the TET10 box) under settings "NAME=VALUE
+   * ..." (FEMORA_ omitted), each set for its run alone */
+  static const struct {
+    const char *label, *case_rel, *env;
+  } var[] = {
+      /* a deeper hierarchy (3 levels instead of 2: coarse levels with up
+       * to 6 DOFs per node on the GPU too), and four levels or more */
+      {"3 levels", NULL, "AMG_COARSE_MAX=100"},
+      {"coarse maximum 20", NULL, "AMG_COARSE_MAX=20"},
+      /* the cycle in single precision below level 0 on both (float
+       * operators, P, R, diagonals and vectors; the level-0 boundary
+       * through float copies on the GPU) */
+      {"single-precision cycle, 4 levels", NULL,
+       "AMG_PRECISION=single AMG_COARSE_MAX=20"},
+      {"single-precision cycle", NULL, "AMG_PRECISION=single"},
+      /* the hierarchy built on the host and copied up (the fallback;
+       * where the GPU's own setup fails and this passes, the setup is at
+       * fault) */
+      {"setup on the host, 3 levels", NULL,
+       "AMG_SETUP=host AMG_COARSE_MAX=100"},
+      {"setup on the host, single-precision cycle", NULL,
+       "AMG_SETUP=host AMG_COARSE_MAX=100 AMG_PRECISION=single"},
+      /* the GPU's setup against the host's from the same (GPU-assembled)
+       * matrix: the same steps in the same order, so the same hierarchy,
+       * bit for bit (an error otherwise); four levels */
+      {"GPU setup = host setup, 4 levels", NULL,
+       "AMG_SETUP=compare AMG_COARSE_MAX=20"},
+      /* the Galerkin products by cuSPARSE SpGEMM on the GPU (general
+       * sparse products on the host) */
+      {"SpGEMM Galerkin products, 3 levels", NULL,
+       "AMG_GALERKIN=spgemm AMG_COARSE_MAX=100"},
+      /* the stiffness products (CG, the cycle's level 0, the lift) by
+       * Femora's 3x3 block kernel instead of cuSPARSE's BSR SpMV: a warp
+       * per block row on TET10, half a warp on TET4 */
+      {"Femora's BSR kernel", NULL, "GPU_SPMV=kernel"},
+      {"Femora's BSR kernel, half a warp per row",
+       "cases/test/gpu_box_tet4.yaml", "GPU_SPMV=kernel"},
+      {"Femora's BSR kernel, point-block Jacobi",
+       "cases/test/gpu_box_tet10_jacobi.yaml", "GPU_SPMV=kernel"},
+      /* R not kept: the restriction by cuSPARSE's transposed product of P
+       * (the host's in row order), with the double and the single cycle,
+       * the setup on the host, SpGEMM */
+      {"restriction by P^T, 3 levels", NULL,
+       "AMG_RESTRICT=transpose AMG_COARSE_MAX=100"},
+      {"restriction by P^T, single-precision cycle", NULL,
+       "AMG_RESTRICT=transpose AMG_COARSE_MAX=100 AMG_PRECISION=single"},
+      {"restriction by P^T, setup on the host", NULL,
+       "AMG_RESTRICT=transpose AMG_COARSE_MAX=100 AMG_SETUP=host"},
+      {"restriction by P^T, SpGEMM", NULL,
+       "AMG_RESTRICT=transpose AMG_COARSE_MAX=100 AMG_GALERKIN=spgemm"},
+  };
+  for (size_t v = 0; v < sizeof var / sizeof var[0]; v++) {
+    const char *c =
+        var[v].case_rel ? var[v].case_rel : "cases/test/gpu_box_tet10.yaml";
+    char label[256], o1[64], o2[64], env[256], names[8][64];
+    int nset = 0;
+    snprintf(label, sizeof label, "%s [%s]", c, var[v].label);
+    snprintf(o1, sizeof o1, "t901-v%zu-ref.out", v);
+    snprintf(o2, sizeof o2, "t901-v%zu-cuda.out", v);
+    snprintf(env, sizeof env, "%s", var[v].env);
+    for (char *tok = strtok(env, " "); tok && nset < 8;
+         tok = strtok(NULL, " ")) {
+      char *eq = strchr(tok, '=');
+      *eq = '\0';
+      snprintf(names[nset], sizeof names[nset], "FEMORA_%s", tok);
+      setenv(names[nset++], eq + 1, 1);
+    }
+    compare_path(label, src_path(c), o1, o2);
+    for (int k = 0; k < nset; k++)
+      unsetenv(names[k]);
+  }
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
   PetscFinalize();
