@@ -502,6 +502,15 @@ static int block_union(const FmAmgDev *dev, Pool *pool, int nx,
   return 0;
 }
 
+/* Release Z's arrays (the pool's) now. */
+static void pat_free(Pool *pool, BlockPat *Z) {
+  pool_free(pool, Z->ptr);
+  pool_free(pool, Z->col);
+  pool_free(pool, Z->off);
+  pool_free(pool, Z->wid);
+  memset(Z, 0, sizeof *Z);
+}
+
 /* Z's block offsets and row widths, the column groups starting at gofs. */
 static int block_offsets(const FmAmgDev *dev, Pool *pool, int nz,
                          const int64_t *gofs, BlockPat *Z) {
@@ -872,11 +881,7 @@ static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
   pool_free(ptpool, (void *)Pt->ptr);
   pool_free(ptpool, (void *)Pt->col);
   pool_free(ptpool, (void *)Pt->val);
-  pool_free(&pool, PtB.ptr);
-  pool_free(&pool, PtB.col);
-  pool_free(&pool, PtB.off);
-  pool_free(&pool, PtB.wid);
-  memset(&PtB, 0, sizeof PtB);
+  pat_free(&pool, &PtB);
   /* A_c = R (A P), R by chunks */
   if (block_csr(dev, &out, nc, nc, cnode_of, &AcB, cptr, "R A P", &Ac) ||
       galerkin_chunks(amg, l, &pool, pa, cnode_of, &PB, &APB, &AcB, &RB, &P,
@@ -889,18 +894,12 @@ static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
   R.rows = nc;
   R.cols = n;
   if (!amg->opt.transpose_r) {
-    BlockPat *done[] = {&PtB, &APB, &AcB};
-    for (size_t k = 0; k < sizeof done / sizeof done[0]; k++) {
-      pool_free(&pool, done[k]->ptr);
-      pool_free(&pool, done[k]->col);
-      pool_free(&pool, done[k]->off);
-      pool_free(&pool, done[k]->wid);
-      memset(done[k], 0, sizeof *done[k]);
-    }
+    pat_free(&pool, &APB);
+    pat_free(&pool, &AcB);
+    if (r_form(dev, &out, &pool, na, node_ptr, cptr, cnode_of, &RB, &PB, &P,
+               NULL, 0, &R))
+      goto out;
   }
-  if (!amg->opt.transpose_r && r_form(dev, &out, &pool, na, node_ptr, cptr,
-                                      cnode_of, &RB, &PB, &P, NULL, 0, &R))
-    goto out;
   /* the results go to the dev's level l (P, R) and l + 1 */
   out.n = 0;
   pool_release(&pool);
