@@ -1846,22 +1846,80 @@ static int host_single(FmAmg *amg) {
   return 0;
 }
 
+void fm_amg_host_ops(FmAmg *amg, FmAmgOps *o) {
+  memset(o, 0, sizeof *o);
+  o->ctx = amg;
+  o->spmv = host_spmv;
+  o->copy = host_copy;
+  o->cheb = host_cheb;
+  o->coarse = host_coarse;
+  for (int l = 0; l < amg->nlev; l++) {
+    o->b[l] = amg->w[l][0];
+    o->x[l] = amg->w[l][1];
+    o->r[l] = amg->w[l][2];
+    o->d[l] = amg->w[l][3];
+  }
+}
+
+int fm_amg_lanczos_lmax(int n, const double *dinv,
+                        void (*apply)(void *ctx, const double *x, double *y),
+                        void *ctx, double *lmax) {
+  enum { STEPS = 10 };
+  double *r = fm_calloc((size_t)n + 1, sizeof(double)),
+         *z = fm_calloc((size_t)n + 1, sizeof(double)),
+         *p = fm_calloc((size_t)n + 1, sizeof(double)),
+         *q = fm_calloc((size_t)n + 1, sizeof(double));
+  int ierr = !r || !z || !p || !q, k = 0;
+  double alpha[STEPS], beta[STEPS], rz = 0.0;
+  for (int i = 0; !ierr && i < n; i++) {
+    r[i] = fm_amg_random(i);
+    z[i] = p[i] = dinv[i] * r[i];
+    rz += r[i] * z[i];
+  }
+  for (; !ierr && k < STEPS && rz > 0; k++) {
+    apply(ctx, p, q);
+    double pq = 0.0, rz1 = 0.0;
+    for (int i = 0; i < n; i++)
+      pq += p[i] * q[i];
+    if (!(pq > 0))
+      break;
+    alpha[k] = rz / pq;
+    for (int i = 0; i < n; i++) {
+      r[i] -= alpha[k] * q[i];
+      z[i] = dinv[i] * r[i];
+      rz1 += r[i] * z[i];
+    }
+    beta[k] = rz1 / rz;
+    rz = rz1;
+    for (int i = 0; i < n; i++)
+      p[i] = z[i] + beta[k] * p[i];
+  }
+  free(r);
+  free(z);
+  free(p);
+  free(q);
+  if (ierr)
+    return 1;
+  double l = 1.0;
+  if (k > 0) {
+    double ta[STEPS], tb[STEPS];
+    for (int j = 0; j < k; j++) {
+      ta[j] = 1.0 / alpha[j] + (j > 0 ? beta[j - 1] / alpha[j - 1] : 0.0);
+      tb[j] = sqrt(fabs(beta[j])) / alpha[j];
+    }
+    l = tridiag_max_eig(k, ta, tb);
+  }
+  if (!(l > 0) || !isfinite(l))
+    return fm_error("amg: eigenvalue estimate failed (%g)", l);
+  *lmax = l;
+  return 0;
+}
+
 int fm_amg_apply(FmAmg *amg, const double *b, double *x) {
   if (!amg->dev.host)
     return fm_error("amg: the hierarchy is not in host memory");
   FmAmgOps o;
-  memset(&o, 0, sizeof o);
-  o.ctx = amg;
-  o.spmv = host_spmv;
-  o.copy = host_copy;
-  o.cheb = host_cheb;
-  o.coarse = host_coarse;
-  for (int l = 0; l < amg->nlev; l++) {
-    o.b[l] = amg->w[l][0];
-    o.x[l] = amg->w[l][1];
-    o.r[l] = amg->w[l][2];
-    o.d[l] = amg->w[l][3];
-  }
+  fm_amg_host_ops(amg, &o);
   FmAmgShape s;
   fm_amg_shape(amg, &s);
   return fm_amg_cycle(&s, &o, b, x);

@@ -239,6 +239,18 @@ typedef struct {
 
 void fm_amg_shape(const FmAmg *amg, FmAmgShape *s);
 
+/* The host's operations on a hierarchy set up on the host (to compose a
+ * cycle with levels of its own above it: pmg.c). */
+void fm_amg_host_ops(FmAmg *amg, FmAmgOps *o);
+
+/* The largest eigenvalue of D^-1 A (dinv: 1 / the diagonal) from 10
+ * Lanczos steps of the host, A applied by apply(ctx, x, y): y = A x, from
+ * the setup's pseudo-random start; the smoothers' estimate for an operator
+ * that is not stored (pmg.c). */
+int fm_amg_lanczos_lmax(int n, const double *dinv,
+                        void (*apply)(void *ctx, const double *x, double *y),
+                        void *ctx, double *lmax);
+
 /* x = M b on level 0 (b, x: the backend's vectors of length n[0]). */
 int fm_amg_cycle(const FmAmgShape *s, const FmAmgOps *ops, const double *b,
                  double *x);

@@ -355,6 +355,10 @@ static int cuda_assemble(FmBackend *be) {
   const char *off = getenv("FEMORA_DEVICE");
   if (off && *off)
     grank += atoi(off) > 0 ? atoi(off) : 0;
+  if (!strcmp(be->md->cs.pc, "pmg"))
+    return fm_error("%s: solver.preconditioner: pmg is not on the GPU in this "
+                    "version (use amg or jacobi, or --backend ref)",
+                    be->md->cs.path);
   cb->use_amg = strcmp(be->md->cs.pc, "jacobi") != 0;
   const char *gal = getenv("FEMORA_AMG_GALERKIN"); /* checked in the setup */
   if (cb->use_amg && gal && !strcmp(gal, "spgemm"))

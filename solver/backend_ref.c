@@ -16,7 +16,9 @@
 #include "csr.h"
 #include "element.h"
 #include "error.h"
+#include "matfree.h"
 #include "output.h"
+#include "pmg.h"
 
 typedef struct {
   FmBlockCsr A;
@@ -26,7 +28,37 @@ typedef struct {
   double diag;  /* value on the diagonal of prescribed rows */
   int use_amg;
   FmAmg amg;
+  /* solver.preconditioner pmg: the stiffness applied element by element
+   * (never assembled) and the p-multigrid over smoothed aggregation */
+  int use_pmg;
+  FmMatFree mf;
+  FmPmg pmg;
 } RefData;
+
+/* the matrix-free stiffness with the prescribed DOFs eliminated */
+static void mf_apply(void *ctx, const double *x, double *y) {
+  fm_matfree_apply(ctx, 1, x, y);
+}
+
+/* pmg: no assembled matrix; the lift and the prescribed rows' diagonal
+ * from the element actions */
+static int ref_assemble_matfree(FmBackend *be, double *g) {
+  RefData *d = be->data;
+  const FmModel *md = be->md;
+  const size_t n = 3 * (size_t)md->mesh.nnodes;
+  FM_CALL(fm_matfree_create(md, d->fixed, 1.0, &d->mf));
+  double *dg = fm_calloc(n + 1, sizeof(double));
+  if (!dg)
+    return 1;
+  fm_matfree_diagonal(&d->mf, 0, dg);
+  double sum = 0;
+  for (size_t i = 0; i < n; i++)
+    sum += fabs(dg[i]);
+  free(dg);
+  d->diag = d->mf.diag = sum > 0 ? sum / (double)n : 1.0;
+  fm_matfree_apply(&d->mf, 0, g, d->lift);
+  return 0;
+}
 
 static int ref_assemble(FmBackend *be) {
   RefData *d = be->data;
@@ -38,6 +70,25 @@ static int ref_assemble(FmBackend *be) {
     return fm_error("backend ref: runs on one rank only (got %d); use "
                     "--backend cpu for MPI runs",
                     size);
+  d->use_pmg = !strcmp(md->cs.pc, "pmg");
+  if (d->use_pmg && md->mesh.npe != 10)
+    return fm_error("%s: solver.preconditioner: pmg needs TET10 elements "
+                    "(the mesh has TET4; use amg, or mesh.order: 2)",
+                    md->cs.path);
+  if (d->use_pmg) {
+    d->lift = fm_calloc(3 * (size_t)nn, sizeof(double));
+    d->fixed = fm_calloc(3 * (size_t)nn, 1);
+    double *g = fm_calloc(3 * (size_t)nn, sizeof(double));
+    int ierr = !d->lift || !d->fixed || !g;
+    for (int k = 0; !ierr && k < md->ndir; k++) {
+      d->fixed[md->dir_dof[k]] = 1;
+      g[md->dir_dof[k]] = md->dir_val[k];
+    }
+    if (!ierr)
+      ierr = ref_assemble_matfree(be, g);
+    free(g);
+    return ierr;
+  }
   int *ids = fm_calloc(nn, sizeof(int));
   if (!ids)
     return 1;
@@ -98,9 +149,30 @@ static int setup_amg(FmBackend *be) {
   return 0;
 }
 
+static int setup_pmg(FmBackend *be) {
+  RefData *d = be->data;
+  FmAmgOptions opt;
+  if (fm_amg_options_from_env(&opt))
+    return fm_amg_error_context(be->md->cs.path);
+  const size_t n = 3 * (size_t)be->md->mesh.nnodes;
+  double *dg = fm_calloc(n + 1, sizeof(double));
+  if (!dg)
+    return 1;
+  fm_matfree_diagonal(&d->mf, 1, dg);
+  const int ierr = fm_pmg_setup(be->md, d->fixed, d->diag, dg, mf_apply, &d->mf,
+                                &opt, &d->pmg);
+  free(dg);
+  if (ierr)
+    return fm_amg_error_context(be->md->cs.path);
+  fm_pmg_describe(&d->pmg, be->pc_detail, sizeof be->pc_detail);
+  return 0;
+}
+
 static int ref_setup(FmBackend *be) {
   RefData *d = be->data;
   const int nn = be->md->mesh.nnodes;
+  if (d->use_pmg)
+    return setup_pmg(be);
   d->use_amg = strcmp(be->md->cs.pc, "jacobi") != 0;
   if (d->use_amg)
     return setup_amg(be);
@@ -116,6 +188,10 @@ static int ref_setup(FmBackend *be) {
 }
 
 static void apply_pc(RefData *d, int nn, const double *r, double *z) {
+  if (d->use_pmg) {
+    fm_pmg_apply(&d->pmg, r, z); /* host operations: no failure path */
+    return;
+  }
   if (d->use_amg) {
     fm_amg_apply(&d->amg, r, z); /* host operations: no failure path */
     return;
@@ -132,8 +208,10 @@ static void apply_pc(RefData *d, int nn, const double *r, double *z) {
  * the build (as the multigrid's products do). */
 /* y = A x: the multigrid's level-0 operator once it holds the matrix, the
  * block matrix before (and with point-block Jacobi) */
-static void ref_matvec(const RefData *d, const double *x, double *y) {
-  if (d->use_amg && d->amg.nlev > 0)
+static void ref_matvec(RefData *d, const double *x, double *y) {
+  if (d->use_pmg)
+    fm_matfree_apply(&d->mf, 1, x, y);
+  else if (d->use_amg && d->amg.nlev > 0)
     fm_csr_scalar_spmv(&d->amg.lev[0].A, 1.0, x, 0.0, y);
   else
     fm_csr_matvec(&d->A, x, y);
@@ -237,6 +315,8 @@ static void ref_destroy(FmBackend *be) {
   free(d->dinv);
   free(d->fixed);
   fm_amg_free(&d->amg);
+  fm_pmg_free(&d->pmg);
+  fm_matfree_free(&d->mf);
   free(d);
   be->data = NULL;
 }
@@ -330,6 +410,9 @@ int fm_dump_system(const char *case_path, const char *out) {
   FmBackend be;
   memset(&be, 0, sizeof be);
   double *f = NULL;
+  /* the dump writes the assembled matrix, whatever the preconditioner */
+  if (!ierr)
+    strcpy(md.cs.pc, "amg");
   if (!ierr)
     ierr = fm_backend_create("ref", MPI_COMM_SELF, &md, &be);
   if (!ierr)

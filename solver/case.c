@@ -747,9 +747,10 @@ static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
   }
   if ((v = map_get(x, n, "preconditioner"))) {
     FM_CALL(get_string(x, v, "solver.preconditioner", c->pc, sizeof c->pc, 0));
-    if (strcmp(c->pc, "amg") && strcmp(c->pc, "jacobi"))
+    if (strcmp(c->pc, "amg") && strcmp(c->pc, "jacobi") && strcmp(c->pc, "pmg"))
       return err(x, v, "solver.preconditioner",
-                 "must be amg or jacobi (got %s)", describe(v, b, sizeof b));
+                 "must be amg, pmg or jacobi (got %s)",
+                 describe(v, b, sizeof b));
   }
   if ((v = map_get(x, n, "rtol"))) {
     FM_CALL(get_number(x, v, "solver.rtol", &c->rtol));

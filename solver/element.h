@@ -220,6 +220,61 @@ FM_HD void fm_add_internal_force(int npe, const double *dNdx,
   }
 }
 
+/* fe = Ke ue without forming Ke (the matrix-free operator, matfree.c):
+ * B^T D B ue summed over the same quadrature points and weights as
+ * fm_tet_stiffness, so the two agree to round-off.  fe is overwritten.
+ * Returns the smallest det J (<= 0: inverted or degenerate, fe invalid). */
+FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
+                          const double *ue, double *fe) {
+  double mindet = 1e300;
+  for (int i = 0; i < 3 * npe; i++)
+    fe[i] = 0.0;
+  for (int q = 0; q < fm_tet_nqp(npe); q++) {
+    double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE], eps[6],
+        sig[6];
+    fm_tet_qp(npe, q, xi, &w);
+    fm_tet_shape(npe, xi, 0, dN);
+    const double det = fm_tet_gradients(npe, xe, dN, G);
+    if (det < mindet)
+      mindet = det;
+    if (det <= 0.0)
+      return det;
+    fm_strain(npe, G, ue, eps);
+    fm_hooke(E, nu, eps, sig);
+    fm_add_internal_force(npe, G, sig, w * det, fe);
+  }
+  return mindet;
+}
+
+/* The diagonal of Ke, de[3npe] (the Jacobi smoother of a matrix-free
+ * operator): K_aa,ii = sum_q w det ((lambda + mu) G_ai^2 + mu |G_a|^2),
+ * fm_tet_stiffness's diagonal.  Returns the smallest det J. */
+FM_HD double fm_tet_diagonal(int npe, const double *xe, double E, double nu,
+                             double *de) {
+  double lambda, mu, mindet = 1e300;
+  fm_lame(E, nu, &lambda, &mu);
+  for (int i = 0; i < 3 * npe; i++)
+    de[i] = 0.0;
+  for (int q = 0; q < fm_tet_nqp(npe); q++) {
+    double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE];
+    fm_tet_qp(npe, q, xi, &w);
+    fm_tet_shape(npe, xi, 0, dN);
+    const double det = fm_tet_gradients(npe, xe, dN, G);
+    if (det < mindet)
+      mindet = det;
+    if (det <= 0.0)
+      return det;
+    const double f = w * det;
+    for (int a = 0; a < npe; a++) {
+      const double *g = G + 3 * a;
+      const double dot = g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
+      for (int i = 0; i < 3; i++)
+        de[3 * a + i] += f * ((lambda + mu) * g[i] * g[i] + mu * dot);
+    }
+  }
+  return mindet;
+}
+
 /* von Mises equivalent stress of a Voigt stress. */
 FM_HD double fm_von_mises(const double s[6]) {
   const double a = s[0] - s[1], b = s[1] - s[2], c = s[2] - s[0];

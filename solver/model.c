@@ -182,6 +182,10 @@ int fm_model_build(FmModel *md, const char *msh_path) {
   snprintf(md->mesh_path, sizeof md->mesh_path, "%s", msh_path);
   FM_CALL(fm_mesh_read_msh(msh_path, &md->mesh));
   FM_CALL(fm_mesh_set_order(&md->mesh, md->cs.order));
+  if (!strcmp(md->cs.pc, "pmg") && md->mesh.npe != 10)
+    return fm_error("%s: solver.preconditioner: pmg needs TET10 elements "
+                    "(the mesh has TET4; use amg, or mesh.order: 2)",
+                    md->cs.path);
   FM_CALL(fm_mesh_check(&md->mesh));
   FM_ALLOC(md->elem_mat, md->mesh.nelem);
   FM_CALL(fm_case_check_mesh(&md->cs, &md->mesh, md->elem_mat));

@@ -19,7 +19,7 @@
  * prescribed DOFs), and the eliminated entries dropped from the matrix;
  * blk (may be NULL): the same matrix in 3x3 blocks (as the GPU keeps it:
  * eliminated entries explicit zeros; S then holds them too) */
-static void build_system(const char *name, double h, FmModel *md, FmCsr *S,
+static inline void build_system(const char *name, double h, FmModel *md, FmCsr *S,
                          unsigned char **pfixed, int partial, FmBlockCsr *blk) {
   char yaml[256], msh[256];
   snprintf(yaml, sizeof yaml, "%s.yaml", name);
@@ -85,7 +85,7 @@ static void build_system(const char *name, double h, FmModel *md, FmCsr *S,
 }
 
 /* X and Y the same matrix, bit for bit */
-static int same_csr(const FmCsr *X, const FmCsr *Y) {
+static inline int same_csr(const FmCsr *X, const FmCsr *Y) {
   if (!X->ptr || !Y->ptr) /* none (R with FEMORA_AMG_RESTRICT=transpose) */
     return !X->ptr && !Y->ptr && X->nrows == Y->nrows && X->ncols == Y->ncols;
   int same = X->nrows == Y->nrows && X->ncols == Y->ncols &&

@@ -133,6 +133,43 @@ static void stiffness_tests(int npe) {
     xinv[3 + i] = t;
   }
   CHECK(fm_tet_stiffness(4, xinv, E, nu, K) <= 0, "inverted TET4 not detected");
+  CHECK(fm_tet_apply(4, xinv, E, nu, s, fe) <= 0,
+        "inverted TET4 not detected by the element action");
+  CHECK(fm_tet_diagonal(4, xinv, E, nu, fe) <= 0,
+        "inverted TET4 not detected by the element diagonal");
+}
+
+/* The matrix-free element action and diagonal against the formed Ke: the
+ * same quadrature, so round-off apart; on a curved TET10 too (mid-edge
+ * nodes moved off the chords). */
+static void action_tests(int npe, int curved) {
+  double xe[30], K[900], u[30], f[30], d[30];
+  make_tet(npe, xe);
+  if (curved)
+    for (int i = 12; i < 3 * npe; i++)
+      xe[i] += 0.04 * sin(1.7 * i);
+  const int n = 3 * npe;
+  const double E = 17000, nu = 0.3;
+  CHECK(fm_tet_stiffness(npe, xe, E, nu, K) > 0, "det J");
+  for (int i = 0; i < n; i++)
+    u[i] = cos(0.9 * i) + 0.1 * i;
+  CHECK(fm_tet_apply(npe, xe, E, nu, u, f) > 0, "det J (action)");
+  CHECK(fm_tet_diagonal(npe, xe, E, nu, d) > 0, "det J (diagonal)");
+  double scale = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      scale = fmax(scale, fabs(K[i * n + j] * u[j]));
+  for (int i = 0; i < n; i++) {
+    double ku = 0;
+    for (int j = 0; j < n; j++)
+      ku += K[i * n + j] * u[j];
+    CHECK(fabs(f[i] - ku) <= 1e-13 * n * scale,
+          "npe %d%s: action row %d: %.17g, K u %.17g", npe,
+          curved ? " curved" : "", i, f[i], ku);
+    CHECK(fabs(d[i] - K[i * n + i]) <= 1e-14 * fabs(K[i * n + i]),
+          "npe %d%s: diagonal %d: %.17g, K %.17g", npe, curved ? " curved" : "",
+          i, d[i], K[i * n + i]);
+  }
 }
 
 static void load_tests(void) {
@@ -196,6 +233,9 @@ int main(void) {
   shape_tests(10);
   stiffness_tests(4);
   stiffness_tests(10);
+  action_tests(4, 0);
+  action_tests(10, 0);
+  action_tests(10, 1);
   load_tests();
   stress_tests();
   TEST_END();

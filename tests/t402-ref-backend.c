@@ -2,8 +2,9 @@
  * and the PETSc backend (CG + p-MG/GAMG) agree to 1e-6 relative in
  * displacement (both solved to rtol 1e-10) on a TET4 bar, the TET10
  * segmental implant, and a box held by partial constraints only (three
- * multigrid levels): the reference every other backend is checked against
- * is itself checked here. */
+ * multigrid levels), the last two also with the reference's p-multigrid
+ * over its matrix-free TET10 stiffness: the reference every other backend
+ * is checked against is itself checked here. */
 #include "run_util.h"
 
 static void compare(const char *case_rel, const char *out1, const char *out2) {
@@ -37,6 +38,10 @@ int main(int argc, char **argv) {
   setenv("FEMORA_AMG_COARSE_MAX", "100", 1);
   compare("cases/test/ref_partial_constraints.yaml", "t402-e.out",
           "t402-f.out");
+  /* the p-multigrid over the matrix-free TET10 stiffness (PETSc: its own
+   * p-multigrid over GAMG on the assembled matrix) */
+  compare("cases/test/ref_segmental_pmg.yaml", "t402-g.out", "t402-h.out");
+  compare("cases/test/ref_partial_pmg.yaml", "t402-i.out", "t402-j.out");
   unsetenv("FEMORA_AMG_COARSE_MAX");
   PetscFinalize();
   TEST_END();

@@ -1,0 +1,149 @@
+#include "matfree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "element.h"
+#include "error.h"
+
+int fm_matfree_create(const FmModel *md, const char *fixed, double diag,
+                      FmMatFree *op) {
+  const FmMesh *m = &md->mesh;
+  const int npe = m->npe, nn = m->nnodes, ne = m->nelem;
+  memset(op, 0, sizeof *op);
+  op->nnodes = nn;
+  op->nelem = ne;
+  op->npe = npe;
+  op->conn = m->conn;
+  op->x = m->x;
+  op->fixed = fixed;
+  op->diag = diag;
+  op->E = fm_calloc((size_t)ne + 1, sizeof(double));
+  op->nu = fm_calloc((size_t)ne + 1, sizeof(double));
+  op->sptr = fm_calloc((size_t)nn + 1, sizeof(int64_t));
+  op->slot = fm_calloc((size_t)ne * npe + 1, sizeof(int));
+  op->fe = fm_calloc((size_t)ne * 3 * npe + 1, sizeof(double));
+  if (!op->E || !op->nu || !op->sptr || !op->slot || !op->fe) {
+    fm_matfree_free(op);
+    return 1;
+  }
+  for (int e = 0; e < ne; e++) {
+    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+    op->E[e] = mat->E;
+    op->nu[e] = mat->nu;
+  }
+  /* node -> slots, in increasing element order (a counting sort) */
+  for (int64_t k = 0; k < (int64_t)ne * npe; k++)
+    op->sptr[m->conn[k] + 1]++;
+  for (int i = 0; i < nn; i++)
+    op->sptr[i + 1] += op->sptr[i];
+  for (int64_t k = 0; k < (int64_t)ne * npe; k++)
+    op->slot[op->sptr[m->conn[k]]++] = (int)k;
+  for (int i = nn; i > 0; i--)
+    op->sptr[i] = op->sptr[i - 1];
+  op->sptr[0] = 0;
+  /* every element must have a positive Jacobian at its quadrature points */
+  int bad = -1;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) reduction(max : bad)
+#endif
+  for (int e = 0; e < ne; e++) {
+    double xe[3 * FM_TET_MAX_NPE], de[3 * FM_TET_MAX_NPE];
+    for (int a = 0; a < npe; a++)
+      for (int q = 0; q < 3; q++)
+        xe[3 * a + q] = m->x[3 * m->conn[(size_t)e * npe + a] + q];
+    if (!(fm_tet_diagonal(npe, xe, op->E[e], op->nu[e], de) > 0) && e > bad)
+      bad = e;
+  }
+  if (bad >= 0) {
+    const long tag = m->elem_tag ? m->elem_tag[bad] : bad + 1;
+    fm_matfree_free(op);
+    return fm_error("%s: element %ld: inverted or degenerate at a quadrature "
+                    "point (matrix-free operator)",
+                    m->file, tag);
+  }
+  return 0;
+}
+
+void fm_matfree_apply(FmMatFree *op, int eliminate, const double *x,
+                      double *y) {
+  const int npe = op->npe, nn = op->nnodes, ne = op->nelem;
+  const char *fx = eliminate ? op->fixed : NULL;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ne > 2000)
+#endif
+  for (int e = 0; e < ne; e++) {
+    double xe[3 * FM_TET_MAX_NPE], ue[3 * FM_TET_MAX_NPE];
+    const int *c = op->conn + (size_t)e * npe;
+    for (int a = 0; a < npe; a++)
+      for (int q = 0; q < 3; q++) {
+        const int64_t dof = 3 * (int64_t)c[a] + q;
+        xe[3 * a + q] = op->x[dof];
+        ue[3 * a + q] = fx && fx[dof] ? 0.0 : x[dof];
+      }
+    fm_tet_apply(npe, xe, op->E[e], op->nu[e], ue,
+                 op->fe + (size_t)e * 3 * npe);
+  }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (nn > 2000)
+#endif
+  for (int i = 0; i < nn; i++) {
+    double s[3] = {0.0, 0.0, 0.0};
+    for (int64_t k = op->sptr[i]; k < op->sptr[i + 1]; k++) {
+      const double *f = op->fe + 3 * (size_t)op->slot[k];
+      s[0] += f[0];
+      s[1] += f[1];
+      s[2] += f[2];
+    }
+    for (int q = 0; q < 3; q++) {
+      const int64_t dof = 3 * (int64_t)i + q;
+      y[dof] = fx && fx[dof] ? op->diag * x[dof] : s[q];
+    }
+  }
+}
+
+void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d) {
+  const int npe = op->npe, nn = op->nnodes, ne = op->nelem;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ne > 2000)
+#endif
+  for (int e = 0; e < ne; e++) {
+    double xe[3 * FM_TET_MAX_NPE];
+    const int *c = op->conn + (size_t)e * npe;
+    for (int a = 0; a < npe; a++)
+      for (int q = 0; q < 3; q++)
+        xe[3 * a + q] = op->x[3 * (int64_t)c[a] + q];
+    fm_tet_diagonal(npe, xe, op->E[e], op->nu[e], op->fe + (size_t)e * 3 * npe);
+  }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (nn > 2000)
+#endif
+  for (int i = 0; i < nn; i++) {
+    double s[3] = {0.0, 0.0, 0.0};
+    for (int64_t k = op->sptr[i]; k < op->sptr[i + 1]; k++) {
+      const double *f = op->fe + 3 * (size_t)op->slot[k];
+      s[0] += f[0];
+      s[1] += f[1];
+      s[2] += f[2];
+    }
+    for (int q = 0; q < 3; q++) {
+      const int64_t dof = 3 * (int64_t)i + q;
+      d[dof] = eliminate && op->fixed && op->fixed[dof] ? op->diag : s[q];
+    }
+  }
+}
+
+size_t fm_matfree_bytes(const FmMatFree *op) {
+  return (size_t)op->nelem * (2 * sizeof(double) + op->npe * sizeof(int) +
+                              3 * op->npe * sizeof(double)) +
+         ((size_t)op->nnodes + 1) * sizeof(int64_t);
+}
+
+void fm_matfree_free(FmMatFree *op) {
+  free(op->E);
+  free(op->nu);
+  free(op->sptr);
+  free(op->slot);
+  free(op->fe);
+  memset(op, 0, sizeof *op);
+}

@@ -1,0 +1,329 @@
+#include "pmg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "element.h"
+#include "error.h"
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The embedding P (n0 x n1): a corner node's DOF to its own, a mid-edge
+ * node's to the mean of its edge's corners; no entry in a prescribed row or
+ * column (a corner's DOF is prescribed where its model node's is). */
+static int embedding(const FmMesh *m, const int *corner_of,
+                     const int *corner_node, const char *fixed, int n1,
+                     FmCsr *P) {
+  const int nn = m->nnodes, npe = m->npe, E[6][2] = FM_TET10_EDGES;
+  int *ends = fm_calloc(2 * (size_t)nn + 1, sizeof(int));
+  if (!ends)
+    return 1;
+  for (int i = 0; i < 2 * nn; i++)
+    ends[i] = -1;
+  for (int e = 0; e < m->nelem; e++) {
+    const int *c = m->conn + (size_t)e * npe;
+    for (int k = 0; k < 6; k++) {
+      const int mid = c[4 + k];
+      if (corner_of[mid] < 0 && ends[2 * mid] < 0) {
+        int a = corner_of[c[E[k][0]]], b = corner_of[c[E[k][1]]];
+        if (a > b) {
+          const int t = a;
+          a = b;
+          b = t;
+        }
+        ends[2 * mid] = a;
+        ends[2 * mid + 1] = b;
+      }
+    }
+  }
+  int ierr = 0;
+  for (int pass = 0; pass < 2 && !ierr; pass++) {
+    int64_t k = 0;
+    for (int I = 0; I < nn; I++)
+      for (int p = 0; p < 3; p++) {
+        const int64_t row = 3 * (int64_t)I + p;
+        int cols[2], nc = 0;
+        if (!(fixed && fixed[row])) {
+          if (corner_of[I] >= 0)
+            cols[nc++] = corner_of[I];
+          else
+            for (int s = 0; s < 2 && ends[2 * I] >= 0; s++)
+              cols[nc++] = ends[2 * I + s];
+        }
+        for (int s = 0; s < nc; s++) {
+          if (fixed && fixed[3 * (int64_t)corner_node[cols[s]] + p])
+            continue;
+          if (pass == 1) {
+            P->col[k] = 3 * cols[s] + p;
+            P->val[k] = corner_of[I] >= 0 ? 1.0 : 0.5;
+          }
+          k++;
+        }
+        if (pass == 1)
+          P->ptr[row + 1] = k;
+      }
+    if (pass == 0)
+      ierr = fm_csr_scalar_alloc(P, 3 * nn, n1, k);
+  }
+  free(ends);
+  return ierr;
+}
+
+/* Level 1's operator: the linear elements on the corner nodes (an FmModel
+ * that shares md's case and materials), prescribed DOFs eliminated with
+ * diag on the diagonal, as scalar CSR. */
+static int corner_operator(const FmModel *md, const int *corner_of,
+                           const int *corner_node, int nc, const char *fixed,
+                           double diag, double *x1, FmCsr *A1) {
+  const FmMesh *m = &md->mesh;
+  FmModel md1 = *md;
+  md1.mesh.nnodes = nc;
+  md1.mesh.npe = 4;
+  md1.mesh.order = 1;
+  md1.mesh.x = x1;
+  md1.mesh.conn = fm_calloc(4 * (size_t)m->nelem + 1, sizeof(int));
+  int *ids = fm_calloc((size_t)nc + 1, sizeof(int));
+  if (!md1.mesh.conn || !ids) {
+    free(md1.mesh.conn);
+    free(ids);
+    return 1;
+  }
+  for (int e = 0; e < m->nelem; e++)
+    for (int a = 0; a < 4; a++)
+      md1.mesh.conn[4 * (size_t)e + a] =
+          corner_of[m->conn[(size_t)e * m->npe + a]];
+  for (int i = 0; i < nc; i++) {
+    ids[i] = i;
+    for (int p = 0; p < 3; p++)
+      x1[3 * i + p] = m->x[3 * (int64_t)corner_node[i] + p];
+  }
+  FmBlockCsr B;
+  int ierr = fm_csr_assemble(&md1, nc, ids, ids, &B);
+  free(md1.mesh.conn);
+  free(ids);
+  FM_CALL(ierr);
+  for (int r = 0; r < nc && fixed; r++)
+    for (int64_t k = B.ptr[r]; k < B.ptr[r + 1]; k++) {
+      const int c = B.col[k];
+      double *b = B.val + 9 * k;
+      for (int p = 0; p < 3; p++)
+        for (int q = 0; q < 3; q++)
+          if (fixed[3 * (int64_t)corner_node[r] + p] ||
+              fixed[3 * (int64_t)corner_node[c] + q])
+            b[3 * p + q] = (r == c && p == q) ? diag : 0.0;
+    }
+  ierr = fm_csr_to_scalar(&B, A1);
+  fm_csr_free(&B);
+  return ierr;
+}
+
+int fm_pmg_setup(const FmModel *md, const char *fixed, double diag,
+                 const double *d,
+                 void (*apply)(void *ctx, const double *x, double *y),
+                 void *ctx, const FmAmgOptions *opt, FmPmg *pm) {
+  const double t0 = now_seconds();
+  const FmMesh *m = &md->mesh;
+  memset(pm, 0, sizeof *pm);
+  if (m->npe != 10)
+    return fm_error("%s: solver.preconditioner: pmg needs TET10 elements "
+                    "(the mesh has TET4; use amg, or mesh.order: 2)",
+                    md->cs.path);
+  const int nn = m->nnodes;
+  pm->n0 = 3 * nn;
+  pm->apply = apply;
+  pm->ctx = ctx;
+  int *corner_of = fm_calloc((size_t)nn + 1, sizeof(int));
+  double *x1 = NULL;
+  unsigned char *fixed1 = NULL;
+  FmCsr A1;
+  memset(&A1, 0, sizeof A1);
+  int ierr = !corner_of, nc = 0;
+  for (int i = 0; !ierr && i < nn; i++)
+    corner_of[i] = -1;
+  for (int e = 0; !ierr && e < m->nelem; e++)
+    for (int a = 0; a < 4; a++)
+      corner_of[m->conn[(size_t)e * 10 + a]] = 0;
+  for (int i = 0; !ierr && i < nn; i++)
+    if (corner_of[i] == 0)
+      corner_of[i] = nc++;
+  pm->n1 = 3 * nc;
+  if (!ierr) {
+    pm->corner_node = fm_calloc((size_t)nc + 1, sizeof(int));
+    x1 = fm_calloc(3 * (size_t)nc + 1, sizeof(double));
+    fixed1 = fm_calloc(3 * (size_t)nc + 1, 1);
+    ierr = !pm->corner_node || !x1 || !fixed1;
+  }
+  for (int i = 0; !ierr && i < nn; i++)
+    if (corner_of[i] >= 0) {
+      pm->corner_node[corner_of[i]] = i;
+      for (int p = 0; fixed && p < 3; p++)
+        fixed1[3 * corner_of[i] + p] = (unsigned char)fixed[3 * i + p];
+    }
+  if (!ierr)
+    ierr = embedding(m, corner_of, pm->corner_node, fixed, pm->n1, &pm->P);
+  if (!ierr)
+    ierr = fm_csr_scalar_transpose(&pm->P, &pm->R);
+  if (!ierr) {
+    const double t = now_seconds();
+    ierr = corner_operator(md, corner_of, pm->corner_node, nc, fixed, diag, x1,
+                           &A1);
+    pm->t_corner = now_seconds() - t;
+  }
+  free(corner_of);
+  if (!ierr) {
+    pm->nnz1 = A1.ptr[A1.nrows];
+    ierr = fm_amg_setup_ex(&A1, 1, x1, fixed ? fixed1 : NULL, opt, &pm->amg);
+  }
+  fm_csr_scalar_free(&A1);
+  free(x1);
+  free(fixed1);
+  /* level 0's smoother: its diagonal and the largest eigenvalue of D^-1 A */
+  if (!ierr) {
+    pm->dinv = fm_calloc((size_t)pm->n0 + 1, sizeof(double));
+    for (int k = 0; k < 3; k++)
+      pm->w[k] = fm_calloc((size_t)pm->n0 + 1, sizeof(double));
+    ierr = !pm->dinv || !pm->w[0] || !pm->w[1] || !pm->w[2];
+  }
+  for (int i = 0; !ierr && i < pm->n0; i++) {
+    if (!(d[i] > 0))
+      ierr = fm_error("%s: node %d: the stiffness has a diagonal that is not "
+                      "positive (%g) (p-multigrid)",
+                      md->cs.path, i / 3 + 1, d[i]);
+    else
+      pm->dinv[i] = 1.0 / d[i];
+  }
+  double lmax = 0.0;
+  if (!ierr)
+    ierr = fm_amg_lanczos_lmax(pm->n0, pm->dinv, apply, ctx, &lmax);
+  if (ierr) {
+    fm_pmg_free(pm);
+    return 1;
+  }
+  pm->emax = 1.1 * lmax;
+  pm->setup_seconds = now_seconds() - t0;
+  return 0;
+}
+
+/* ---- the cycle: level 0 here, levels 1.. the hierarchy's ---- */
+
+typedef struct {
+  FmPmg *pm;
+  FmAmgOps in; /* the hierarchy's operations, levels shifted by one */
+} Ops;
+
+static int op_spmv(void *ctx, int l, int which, double alpha, const void *xv,
+                   double beta, void *yv) {
+  Ops *o = ctx;
+  FmPmg *pm = o->pm;
+  if (l > 0)
+    return o->in.spmv(o->in.ctx, l - 1, which, alpha, xv, beta, yv);
+  const double *x = xv;
+  double *y = yv;
+  if (which == FM_AMG_P)
+    fm_csr_scalar_spmv(&pm->P, alpha, x, beta, y);
+  else if (which == FM_AMG_R)
+    fm_csr_scalar_spmv(&pm->R, alpha, x, beta, y);
+  else {
+    double *t = pm->w[2];
+    pm->apply(pm->ctx, x, t);
+    const int n = pm->n0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 20000)
+#endif
+    for (int i = 0; i < n; i++)
+      y[i] = beta == 0.0 ? alpha * t[i] : alpha * t[i] + beta * y[i];
+  }
+  return 0;
+}
+
+static int op_copy(void *ctx, int l, const void *x, void *y) {
+  Ops *o = ctx;
+  if (l > 0)
+    return o->in.copy(o->in.ctx, l - 1, x, y);
+  memcpy(y, x, (size_t)o->pm->n0 * sizeof(double));
+  return 0;
+}
+
+static int op_cheb(void *ctx, int l, double c1, double c2, const void *rv,
+                   void *dv, void *xv, int x_zero) {
+  Ops *o = ctx;
+  if (l > 0)
+    return o->in.cheb(o->in.ctx, l - 1, c1, c2, rv, dv, xv, x_zero);
+  const FmPmg *pm = o->pm;
+  const double *r = rv, *dinv = pm->dinv;
+  double *d = dv, *x = xv;
+  const int n = pm->n0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 20000)
+#endif
+  for (int i = 0; i < n; i++) {
+    const double di = (c1 == 0.0 ? 0.0 : c1 * d[i]) + c2 * dinv[i] * r[i];
+    d[i] = di;
+    x[i] = x_zero ? di : x[i] + di;
+  }
+  return 0;
+}
+
+static int op_coarse(void *ctx, const void *b, void *x) {
+  Ops *o = ctx;
+  return o->in.coarse(o->in.ctx, b, x);
+}
+
+int fm_pmg_apply(FmPmg *pm, const double *b, double *x) {
+  Ops o;
+  fm_amg_host_ops(&pm->amg, &o.in);
+  o.pm = pm;
+  FmAmgOps ops;
+  memset(&ops, 0, sizeof ops);
+  ops.ctx = &o;
+  ops.spmv = op_spmv;
+  ops.copy = op_copy;
+  ops.cheb = op_cheb;
+  ops.coarse = op_coarse;
+  ops.r[0] = pm->w[0];
+  ops.d[0] = pm->w[1];
+  FmAmgShape in, s;
+  fm_amg_shape(&pm->amg, &in);
+  memset(&s, 0, sizeof s);
+  s.nlev = in.nlev + 1;
+  s.degree = in.degree;
+  s.n[0] = pm->n0;
+  s.emax[0] = pm->emax;
+  for (int l = 0; l < in.nlev && l + 1 < FM_AMG_MAX_LEVELS; l++) {
+    s.n[l + 1] = in.n[l];
+    s.emax[l + 1] = in.emax[l];
+    ops.b[l + 1] = o.in.b[l];
+    ops.x[l + 1] = o.in.x[l];
+    ops.r[l + 1] = o.in.r[l];
+    ops.d[l + 1] = o.in.d[l];
+  }
+  if (s.nlev > FM_AMG_MAX_LEVELS)
+    return fm_error("pmg: %d levels (at most %d)", s.nlev, FM_AMG_MAX_LEVELS);
+  return fm_amg_cycle(&s, &ops, b, x);
+}
+
+void fm_pmg_describe(const FmPmg *pm, char *buf, size_t size) {
+  char in[256];
+  fm_amg_describe(&pm->amg, in, sizeof in);
+  snprintf(buf, size,
+           "p-multigrid: %d -> %d DOFs (TET10 matrix-free, TET4 on the corner "
+           "nodes), setup %.2f s; then %s",
+           pm->n0, pm->n1, pm->setup_seconds, in);
+}
+
+void fm_pmg_free(FmPmg *pm) {
+  free(pm->corner_node);
+  fm_csr_scalar_free(&pm->P);
+  fm_csr_scalar_free(&pm->R);
+  free(pm->dinv);
+  for (int k = 0; k < 3; k++)
+    free(pm->w[k]);
+  fm_amg_free(&pm->amg);
+  memset(pm, 0, sizeof *pm);
+}
