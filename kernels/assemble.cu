@@ -144,6 +144,8 @@ __global__ void diag_sum_kernel(int n, const int *bptr, const int *bcol,
 }
 
 extern "C" int fm_cuda_diag_sum(FmCudaData *d) {
+  if (d->mf)
+    return fm_cuda_matfree_diag_sum(d);
   diag_sum_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
       d->n, d->bptr, d->bcol, d->val, d->part, d->count, d->s + FM_CUDA_S_DIAG);
   FM_CUDA_CHECK_LAUNCH(diag_sum_kernel);
@@ -170,6 +172,10 @@ __global__ void eliminate_kernel(int n, const int *bptr, const int *bcol,
 }
 
 extern "C" int fm_cuda_eliminate(FmCudaData *d) {
+  if (d->mf) { /* applied by the products from now on */
+    d->mf->eliminate = 1;
+    return 0;
+  }
   eliminate_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
       d->n, d->bptr, d->bcol, d->fixed, d->diag, d->val);
   FM_CUDA_CHECK_LAUNCH(eliminate_kernel);

@@ -201,6 +201,13 @@ static int check_product(FmCudaData *d, int which, double *rel) {
 }
 
 extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
+  if (d->mf) { /* no matrix: the element actions (kernels/matfree.cu) */
+    snprintf(d->spmv_note, sizeof d->spmv_note,
+             "the stiffness applied element by element (TET%d, no matrix "
+             "stored)",
+             d->npe);
+    return 0;
+  }
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vin, d->n, d->x, CUDA_R_64F));
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vout, d->n, d->q, CUDA_R_64F));
   FM_CALL(warp_grid(d));
@@ -251,6 +258,8 @@ extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
 
 extern "C" int fm_cuda_spmv_ab(FmCudaData *d, double alpha, const double *x,
                                double beta, double *y) {
+  if (d->mf)
+    return fm_cuda_matfree_apply(d, alpha, x, beta, y);
   return product(d, d->spmv, alpha, x, beta, y);
 }
 
@@ -297,8 +306,13 @@ extern "C" int fm_cuda_spmv_bandwidth(FmCudaData *d, double *spmv_gbs,
   double t = 0.0;
   FM_CALL(time_reps(
       REPS, [d]() { return fm_cuda_spmv(d, d->p, d->q); }, &t));
+  /* matrix-free: coordinates, connectivity, (E, nu), the element forces
+   * written and read back, the slots; else the matrix; both x and y */
+  const double ne = (double)d->nelem, npe = (double)d->npe;
   const double bytes =
-      8.0 * d->nnz + 4.0 * d->nb + 4.0 * (d->nn + 1) + 16.0 * (double)n;
+      d->mf ? 24.0 * d->nn + 4.0 * npe * ne + 16.0 * ne + 48.0 * npe * ne +
+                  4.0 * npe * ne + 4.0 * (d->nn + 1) + 16.0 * (double)n
+            : 8.0 * d->nnz + 4.0 * d->nb + 4.0 * (d->nn + 1) + 16.0 * (double)n;
   *spmv_gbs = t > 0 ? bytes / t / 1e9 : 0.0;
   void *src = NULL, *dst = NULL;
   cudaError_t e = cudaMalloc(&src, big);

@@ -59,6 +59,33 @@ enum {
   FM_CUDA_S_COUNT = 8
 };
 
+/* The stiffness applied element by element (solver.preconditioner pmg:
+ * kernels/matfree.cu, solver/matfree.c's math and order): the model's
+ * coordinates, connectivity and (E, nu) stay on the device; the element
+ * forces go to their own slots (fe) and every node sums its slots in
+ * element order: deterministic, no atomics.  No matrix is stored. */
+typedef struct {
+  double *x;     /* 3 per node */
+  int *conn;     /* npe per element */
+  double *Enu;   /* 2 per element */
+  int *sptr;     /* nn + 1: node I's slots sptr[I] .. sptr[I + 1] */
+  int *slot;     /* npe nelem: e npe + a, increasing e within a node */
+  double *fe;    /* 3 npe nelem */
+  int eliminate; /* products with the prescribed DOFs eliminated (after
+                    fm_cuda_eliminate) */
+} FmCudaMatFree;
+
+/* The p-multigrid's level 0 on the device (solver/pmg.h): the embedding P
+ * (n0 x n1) and R = P^T as 32-bit CSR, level 0's inverse diagonal, the
+ * cycle's work vectors r and d, and 1.1 lmax of D^-1 A. */
+typedef struct {
+  int n0, n1;
+  int *Pptr, *Pcol, *Rptr, *Rcol;
+  double *Pval, *Rval;
+  double *dinv, *r, *d;
+  double emax;
+} FmCudaPmg;
+
 typedef struct {
   int nn;  /* nodes = block rows */
   int n;   /* scalar rows = 3 nn */
@@ -67,6 +94,10 @@ typedef struct {
   int npe; /* nodes per element (4 or 10) */
   int nelem;
   double diag; /* value put on the diagonal of prescribed rows */
+
+  /* not NULL: the stiffness is applied element by element (no bptr, bcol,
+   * val); its products, diagonal and elimination go there */
+  FmCudaMatFree *mf;
 
   /* stiffness, 3x3 block CSR (layout above) */
   int *bptr;   /* nn + 1 */
@@ -263,6 +294,36 @@ void fm_cuda_amg_free(FmCudaAmg *g);
 int fm_cuda_dot(FmCudaData *d, int n, const double *a, const double *b,
                 double *out);
 
+/* ---- matrix-free stiffness and p-multigrid (kernels/matfree.cu) ---- */
+
+/* local memory per thread of the element-action kernel (the estimate) */
+int fm_cuda_matfree_local_bytes(int npe, size_t *bytes);
+/* y = alpha K x + beta y with d->mf (eliminated once mf->eliminate) */
+int fm_cuda_matfree_apply(FmCudaData *d, double alpha, const double *x,
+                          double beta, double *y);
+/* diag = K's diagonal (eliminate: d->diag on prescribed DOFs); *bad_elem:
+ * an element with a non-positive Jacobian (0-based), -1 if none */
+int fm_cuda_matfree_diagonal(FmCudaData *d, int eliminate, double *diag,
+                             int *bad_elem);
+/* s[DIAG] = sum of |K_ii| before elimination (uses z) */
+int fm_cuda_matfree_diag_sum(FmCudaData *d);
+void fm_cuda_matfree_free(FmCudaMatFree *mf);
+/* P and R up (host CSR), level 0's vectors allocated */
+int fm_cuda_pmg_upload(FmCudaPmg *p, const FmCsr *P, const FmCsr *R);
+/* y = alpha M x + beta y, M = P (which FM_AMG_P) or R (FM_AMG_R) */
+int fm_cuda_pmg_product(FmCudaPmg *p, int which, double alpha, const double *x,
+                        double beta, double *y);
+/* level 0's Chebyshev step (FmAmgOps.cheb) */
+int fm_cuda_pmg_cheb(FmCudaPmg *p, double c1, double c2, const double *r,
+                     double *d, double *x, int x_zero);
+/* level 0's smoother: p->dinv from the eliminated diagonal, p->emax from
+ * 10 Lanczos steps (uses r, z, p, q of d: before a solve); *bad_row (a
+ * diagonal not positive) or *bad_elem (a non-positive Jacobian), -1 if
+ * none */
+int fm_cuda_pmg_smoother(FmCudaData *d, FmCudaPmg *p, int *bad_row,
+                         int *bad_elem);
+void fm_cuda_pmg_free(FmCudaPmg *p);
+
 /* ---- sparse products and CG kernels (kernels/cg.cu) ---- */
 
 /* cuSPARSE handle (first, so that the memory it takes is no longer free) */
@@ -280,7 +341,8 @@ int fm_cuda_spmv(FmCudaData *d, const double *x, double *y);
 int fm_cuda_spmv_ab(FmCudaData *d, double alpha, const double *x, double beta,
                     double *y);
 /* The stiffness product's bandwidth (bytes of the values, block columns
- * and offsets, x and y, per product, the mean of 20; GB/s)
+ * and offsets, x and y, per product, the mean of 20; GB/s; matrix-free:
+ * the least traffic of its two kernels, docs/gpu.md)
  * against a 256 MB device-to-device copy's (read + write), as
  * scripts/cupy_cg.py measures CuPy's.  Uses p and q (before a solve). */
 int fm_cuda_spmv_bandwidth(FmCudaData *d, double *spmv_gbs, double *copy_gbs);

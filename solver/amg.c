@@ -123,6 +123,20 @@ static double tridiag_max_eig(int k, const double *a, const double *b) {
   return hi;
 }
 
+double fm_amg_lanczos_max(int k, const double *alpha, const double *beta) {
+  enum { MAXK = 64 };
+  if (k <= 0)
+    return 1.0;
+  if (k > MAXK)
+    k = MAXK;
+  double ta[MAXK], tb[MAXK];
+  for (int j = 0; j < k; j++) {
+    ta[j] = 1.0 / alpha[j] + (j > 0 ? beta[j - 1] / alpha[j - 1] : 0.0);
+    tb[j] = sqrt(fabs(beta[j])) / alpha[j];
+  }
+  return tridiag_max_eig(k, ta, tb);
+}
+
 /* add the time since *t to phase k; *t = now */
 static void lap(FmAmg *amg, int k, double *t) {
   const double t1 = now_seconds();
@@ -288,15 +302,7 @@ static int smoother_setup(FmAmg *amg, int l, Pool *pool) {
   }
   free(hs);
   FM_CALL(ierr);
-  double lmax = 1.0;
-  if (k > 0) {
-    double ta[STEPS], tb[STEPS];
-    for (int j = 0; j < k; j++) {
-      ta[j] = 1.0 / alpha[j] + (j > 0 ? beta[j - 1] / alpha[j - 1] : 0.0);
-      tb[j] = sqrt(fabs(beta[j])) / alpha[j];
-    }
-    lmax = tridiag_max_eig(k, ta, tb);
-  }
+  const double lmax = fm_amg_lanczos_max(k, alpha, beta);
   if (!(lmax > 0) || !isfinite(lmax))
     return fm_error("amg: level %d: eigenvalue estimate failed (%g)", l, lmax);
   L->emax = 1.1 * lmax;
@@ -1900,15 +1906,7 @@ int fm_amg_lanczos_lmax(int n, const double *dinv,
   free(q);
   if (ierr)
     return 1;
-  double l = 1.0;
-  if (k > 0) {
-    double ta[STEPS], tb[STEPS];
-    for (int j = 0; j < k; j++) {
-      ta[j] = 1.0 / alpha[j] + (j > 0 ? beta[j - 1] / alpha[j - 1] : 0.0);
-      tb[j] = sqrt(fabs(beta[j])) / alpha[j];
-    }
-    l = tridiag_max_eig(k, ta, tb);
-  }
+  const double l = fm_amg_lanczos_max(k, alpha, beta);
   if (!(l > 0) || !isfinite(l))
     return fm_error("amg: eigenvalue estimate failed (%g)", l);
   *lmax = l;

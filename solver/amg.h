@@ -243,6 +243,11 @@ void fm_amg_shape(const FmAmg *amg, FmAmgShape *s);
  * cycle with levels of its own above it: pmg.c). */
 void fm_amg_host_ops(FmAmg *amg, FmAmgOps *o);
 
+/* The largest eigenvalue of the Lanczos tridiagonal of k preconditioned
+ * CG steps (alpha, beta: CG's step lengths and direction factors; 1 when
+ * k is 0). */
+double fm_amg_lanczos_max(int k, const double *alpha, const double *beta);
+
 /* The largest eigenvalue of D^-1 A (dinv: 1 / the diagonal) from 10
  * Lanczos steps of the host, A applied by apply(ctx, x, y): y = A x, from
  * the setup's pseudo-random start; the smoothers' estimate for an operator

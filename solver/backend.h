@@ -26,7 +26,7 @@ struct FmBackend {
   void *data;
   /* filled by setup where it applies: the preconditioner in words ("amg: 3
    * levels, ...") and the GPU memory in use at the peak (MB; 0: no GPU) */
-  char pc_detail[320];
+  char pc_detail[640];
   double device_peak_mb;
   /* the GPU's stiffness product and a device copy, GB/s (0: not measured;
    * FEMORA_GPU_SPMV_BENCH=1 with the cuda backend), and the seconds that

@@ -16,6 +16,8 @@
 #include "backend.h"
 #include "csr.h"
 #include "error.h"
+#include "matfree.h"
+#include "pmg.h"
 
 #include "../kernels/fm_cuda.h"
 
@@ -26,8 +28,20 @@ typedef struct {
   int use_amg;           /* solver.preconditioner: amg (else jacobi): 1, or 2
                             with the Galerkin products by SpGEMM */
   FmCudaAmg amg;
-  FmAmgOps ops;
+  FmAmgOps ops;      /* the V-cycle's operations */
+  FmAmgShape shape;  /* and its levels */
   FmCudaRecover rec; /* allocated by the first recovery */
+  /* solver.preconditioner pmg: the stiffness applied element by element
+   * (d.mf), the p-multigrid's level 0 (embedding, smoother) and the
+   * corner nodes' linear operator c, level 0 of the smoothed aggregation
+   * below (amg, whose operations inner are composed into ops) */
+  int use_pmg;
+  FmCudaMatFree mf;
+  FmCudaPmg pmg;
+  FmCudaData c;
+  FmAmgOps inner;
+  double *x1;            /* corner coordinates (host, until the setup) */
+  unsigned char *fixed1; /* corner DOFs prescribed (host, until the setup) */
 } CudaBackend;
 
 /* device arrays that live through assembly only */
@@ -177,10 +191,13 @@ static int check_memory(CudaBackend *cb) {
  * NULL tells the CG kernels that the multigrid computes z). */
 static int allocate(FmCudaData *d, int jacobi) {
   const size_t n = (size_t)d->n, vb = n * sizeof(double);
-  FM_CUDA_CHECK(
-      cudaMalloc((void **)&d->bptr, ((size_t)d->nn + 1) * sizeof(int)));
-  FM_CUDA_CHECK(cudaMalloc((void **)&d->bcol, (size_t)d->nb * sizeof(int)));
-  FM_CUDA_CHECK(cudaMalloc((void **)&d->val, (size_t)d->nnz * sizeof(double)));
+  if (!d->mf) { /* a stored stiffness */
+    FM_CUDA_CHECK(
+        cudaMalloc((void **)&d->bptr, ((size_t)d->nn + 1) * sizeof(int)));
+    FM_CUDA_CHECK(cudaMalloc((void **)&d->bcol, (size_t)d->nb * sizeof(int)));
+    FM_CUDA_CHECK(
+        cudaMalloc((void **)&d->val, (size_t)d->nnz * sizeof(double)));
+  }
   FM_CUDA_CHECK(cudaMalloc((void **)&d->b, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->x, vb));
   FM_CUDA_CHECK(cudaMalloc((void **)&d->r, vb));
@@ -317,6 +334,232 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
   return 0;
 }
 
+/* ---- solver.preconditioner pmg ---- */
+
+/* GPU memory the p-multigrid path needs at its peak, in bytes
+ * (docs/gpu.md): no stiffness is stored; the fine level holds the
+ * element data, the element forces (fe) and its vectors, the embedding,
+ * and the corner nodes' linear operator (nc nodes, nb1 blocks) with its
+ * hierarchy, reserved as 2.0 x 12 bytes per nonzero as for amg:
+ *   fine      64 n + n + 24 n            b x r z p q lift g; flags; level
+ *                                        0's dinv, r, d
+ *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
+ *             + 4 (nn + 1) + 28 npe nelem the slots and the element forces
+ *             + local * resident         the element kernel's local memory
+ *   embedding 12 (Pnnz + Rnnz) + 4 (n + n1 + 2)
+ *   corner    8 nnz1 + 4 nb1 + 4 (nc + 1) + 65 n1 + 8 (n1 + 1)
+ *             + 2.0 x 12 nnz1 + 8 (nc + 1)
+ *             + 24 nc + 32 nelem + local4 * resident   (its assembly)
+ *   recovery, small: as estimate_bytes */
+static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
+                                 int64_t pnnz, int64_t rnnz, size_t local,
+                                 size_t local4, size_t resident) {
+  const size_t n = (size_t)d->n, nn = (size_t)d->nn, ne = (size_t)d->nelem;
+  const size_t npe = (size_t)d->npe, n1 = (size_t)c->n, nc = (size_t)c->nn;
+  const size_t nnz1 = (size_t)c->nnz, nb1 = (size_t)c->nb;
+  const size_t fine = 64 * n + n + 24 * n;
+  const size_t elements = 24 * nn + (4 * npe + 16) * ne + 4 * (nn + 1) +
+                          28 * npe * ne + local * resident;
+  const size_t embedding = 12 * (size_t)(pnnz + rnnz) + 4 * (n + n1 + 2);
+  const size_t corner = 8 * nnz1 + 4 * nb1 + 4 * (nc + 1) + 65 * n1 +
+                        8 * (n1 + 1) + 20 * 12 * nnz1 / 10 + 8 * (nc + 1) +
+                        24 * nc + 32 * ne + local4 * resident;
+  const size_t recovery = 48 * nn + (8 * npe + 16) * ne + 110 * nn;
+  const size_t small = 2 * (8 * 3 * FM_CUDA_MAX_BLOCKS + 128);
+  return fine + elements + embedding + corner + recovery + small;
+}
+
+/* The element data of the matrix-free stiffness up: coordinates,
+ * connectivity, (E, nu), the node -> slot lists (matfree.c), the element
+ * forces' array. */
+static int upload_matfree(const FmModel *md, FmCudaMatFree *mf) {
+  const FmMesh *m = &md->mesh;
+  const size_t ne = (size_t)m->nelem, nk = ne * (size_t)m->npe;
+  const size_t nn = (size_t)m->nnodes;
+  double *Enu = fm_calloc(2 * ne + 1, sizeof(double));
+  int64_t *sptr = fm_calloc(nn + 1, sizeof(int64_t));
+  int *slot = fm_calloc(nk + 1, sizeof(int)), *s32 = fm_calloc(nn + 1, 4);
+  int ierr = !Enu || !sptr || !slot || !s32;
+  if (!ierr) {
+    for (size_t e = 0; e < ne; e++) {
+      const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+      Enu[2 * e] = mat->E;
+      Enu[2 * e + 1] = mat->nu;
+    }
+    fm_matfree_slots(m, sptr, slot);
+    for (size_t i = 0; i <= nn; i++)
+      s32[i] = (int)sptr[i];
+  }
+  cudaError_t e = cudaSuccess;
+  void **bufs[] = {(void **)&mf->x,    (void **)&mf->conn, (void **)&mf->Enu,
+                   (void **)&mf->sptr, (void **)&mf->slot, (void **)&mf->fe};
+  const size_t bytes[] = {3 * nn * 8,   nk * 4, 2 * ne * 8,
+                          (nn + 1) * 4, nk * 4, 3 * nk * 8};
+  const void *src[] = {m->x, m->conn, Enu, s32, slot, NULL};
+  for (size_t k = 0; !ierr && k < sizeof bytes / sizeof bytes[0] && !e; k++) {
+    e = cudaMalloc(bufs[k], bytes[k] > 0 ? bytes[k] : 8);
+    if (!e && src[k])
+      e = cudaMemcpy(*bufs[k], src[k], bytes[k], cudaMemcpyHostToDevice);
+  }
+  free(Enu);
+  free(sptr);
+  free(slot);
+  free(s32);
+  if (ierr)
+    return 1;
+  if (e != cudaSuccess)
+    return fm_cuda_fail("element data upload (cudaMalloc / cudaMemcpy)",
+                        cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                        __LINE__);
+  return 0;
+}
+
+/* The corner nodes' linear operator assembled on the GPU (the element
+ * kernel of the TET4 stiffness on the corner mesh m1), prescribed DOFs
+ * eliminated with the fine level's diag (as pmg.c) */
+static int assemble_corner(const FmModel *md, const FmMesh *m1,
+                           const int64_t *bptr1, const int *bcol1,
+                           CudaBackend *cb) {
+  FmCudaData *c = &cb->c;
+  FM_CALL(allocate(c, 0));
+  FM_CALL(upload_structure(c, bptr1, bcol1));
+  FmModel md1 = *md;
+  md1.mesh = *m1;
+  AssemblyTemps t;
+  memset(&t, 0, sizeof t);
+  int ierr = assemble_elements(&md1, c, &t);
+  if (t.x)
+    cudaFree(t.x);
+  if (t.conn)
+    cudaFree(t.conn);
+  if (t.Enu)
+    cudaFree(t.Enu);
+  FM_CALL(ierr);
+  FM_CALL(fm_cuda_sparse_setup(c));
+  FM_CUDA_CHECK(
+      cudaMemcpy(c->fixed, cb->fixed1, (size_t)c->n, cudaMemcpyHostToDevice));
+  return fm_cuda_eliminate(c);
+}
+
+/* The p-multigrid's assembly: no stiffness; the element data up, the
+ * lift and the elimination by the element actions; the corner level's
+ * operator, the embedding; the corner coordinates and prescribed flags
+ * kept for the setup. */
+static int assemble_pmg(FmBackend *be) {
+  CudaBackend *cb = be->data;
+  FmCudaData *d = &cb->d, *c = &cb->c;
+  const FmModel *md = be->md;
+  const FmMesh *m = &md->mesh;
+  if (m->npe != 10)
+    return fm_error("%s: solver.preconditioner: pmg needs TET10 elements "
+                    "(the mesh has TET4; use amg, or mesh.order: 2)",
+                    md->cs.path);
+  if ((int64_t)m->nelem * m->npe > INT_MAX / 3)
+    return fm_error("backend cuda: %d elements: this version indexes the "
+                    "element forces with 32-bit integers",
+                    m->nelem);
+  d->nn = m->nnodes;
+  d->n = 3 * m->nnodes;
+  d->npe = m->npe;
+  d->nelem = m->nelem;
+  d->mf = &cb->mf;
+  /* host: corners, the embedding, the corner mesh and its pattern */
+  int *corner_of = NULL, *corner_node = NULL, nc = 0;
+  char *fixed = fm_calloc((size_t)d->n + 1, 1);
+  FmCsr P, R;
+  FmMesh m1;
+  FmBlockCsr B1;
+  memset(&P, 0, sizeof P);
+  memset(&R, 0, sizeof R);
+  memset(&m1, 0, sizeof m1);
+  memset(&B1, 0, sizeof B1);
+  int ierr = !fixed;
+  for (int k = 0; !ierr && k < md->ndir; k++)
+    fixed[md->dir_dof[k]] = 1;
+  if (!ierr)
+    ierr = fm_pmg_corners(m, &corner_of, &corner_node, &nc);
+  if (!ierr)
+    ierr = fm_pmg_embedding(m, corner_of, corner_node, fixed, 3 * nc, &P);
+  if (!ierr)
+    ierr = fm_csr_scalar_transpose(&P, &R);
+  if (!ierr)
+    ierr = fm_pmg_corner_mesh(m, corner_of, corner_node, nc, &m1);
+  if (!ierr) {
+    cb->fixed1 = fm_calloc(3 * (size_t)nc + 1, 1);
+    ierr = !cb->fixed1;
+  }
+  for (int k = 0; !ierr && k < nc; k++)
+    for (int p = 0; p < 3; p++)
+      cb->fixed1[3 * k + p] =
+          (unsigned char)fixed[3 * (int64_t)corner_node[k] + p];
+  if (!ierr) {
+    int *ids = fm_calloc((size_t)nc + 1, sizeof(int));
+    ierr = !ids;
+    for (int i = 0; !ierr && i < nc; i++)
+      ids[i] = i;
+    if (!ierr)
+      ierr = fm_csr_pattern(&m1, nc, ids, ids, &B1);
+    free(ids);
+  }
+  free(corner_of);
+  free(corner_node);
+  free(fixed);
+  if (!ierr && 9 * B1.ptr[nc] > INT_MAX)
+    ierr = fm_error("backend cuda: the corner operator has %lld nonzeros "
+                    "(at most %d)",
+                    (long long)(9 * B1.ptr[nc]), INT_MAX);
+  if (!ierr) {
+    c->nn = nc;
+    c->n = 3 * nc;
+    c->nb = (int)B1.ptr[nc];
+    c->nnz = 9 * c->nb;
+    c->npe = 4;
+    c->nelem = m->nelem;
+    c->spmv = d->spmv;
+    ierr = fm_cuda_sparse_init(d); /* before measuring free memory */
+  }
+  /* the memory check, then the fine level, then the corner level */
+  if (!ierr) {
+    size_t local = 0, local4 = 0, freeb = 0, total = 0;
+    int sms = 0, threads = 0;
+    ierr = fm_cuda_matfree_local_bytes(10, &local) ||
+           fm_cuda_assemble_local_bytes(4, &local4);
+    if (!ierr && (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount,
+                                         cb->device) != cudaSuccess ||
+                  cudaDeviceGetAttribute(&threads,
+                                         cudaDevAttrMaxThreadsPerMultiProcessor,
+                                         cb->device) != cudaSuccess ||
+                  cudaMemGetInfo(&freeb, &total) != cudaSuccess))
+      ierr = fm_error("backend cuda: cudaDeviceGetAttribute / "
+                      "cudaMemGetInfo failed on %s",
+                      cb->device_name);
+    const size_t need = estimate_pmg_bytes(
+        d, c, P.ptr ? P.ptr[P.nrows] : 0, R.ptr ? R.ptr[R.nrows] : 0, local,
+        local4, (size_t)sms * (size_t)threads);
+    if (!ierr && need > freeb)
+      ierr = fm_error("backend cuda: model needs %.2f GiB of GPU memory, "
+                      "%.2f GiB free on %s",
+                      gib((double)need), gib((double)freeb), cb->device_name);
+  }
+  if (!ierr)
+    ierr = allocate(d, 0) || upload_matfree(md, &cb->mf) ||
+           fm_cuda_sparse_setup(d) || prescribe(md, d);
+  if (!ierr) {
+    c->diag = d->diag; /* as pmg.c: the fine level's */
+    c->sp = d->sp;     /* shared; destroyed with d's */
+    ierr = assemble_corner(md, &m1, B1.ptr, B1.col, cb);
+  }
+  if (!ierr)
+    ierr = fm_cuda_pmg_upload(&cb->pmg, &P, &R);
+  cb->x1 = m1.x; /* kept for the setup (the rigid-body modes) */
+  m1.x = NULL;
+  free(m1.conn);
+  fm_csr_free(&B1);
+  fm_csr_scalar_free(&P);
+  fm_csr_scalar_free(&R);
+  return ierr;
+}
+
 static int cuda_assemble(FmBackend *be) {
   CudaBackend *cb = be->data;
   FmCudaData *d = &cb->d;
@@ -355,10 +598,7 @@ static int cuda_assemble(FmBackend *be) {
   const char *off = getenv("FEMORA_DEVICE");
   if (off && *off)
     grank += atoi(off) > 0 ? atoi(off) : 0;
-  if (!strcmp(be->md->cs.pc, "pmg"))
-    return fm_error("%s: solver.preconditioner: pmg is not on the GPU in this "
-                    "version (use amg or jacobi, or --backend ref)",
-                    be->md->cs.path);
+  cb->use_pmg = !strcmp(be->md->cs.pc, "pmg");
   cb->use_amg = strcmp(be->md->cs.pc, "jacobi") != 0;
   const char *gal = getenv("FEMORA_AMG_GALERKIN"); /* checked in the setup */
   if (cb->use_amg && gal && !strcmp(gal, "spgemm"))
@@ -372,6 +612,8 @@ static int cuda_assemble(FmBackend *be) {
   d->spmv = spmv && !strcmp(spmv, "kernel") ? FM_CUDA_SPMV_KERNEL
                                             : FM_CUDA_SPMV_CUSPARSE;
   FM_CALL(select_device(cb, grank));
+  if (cb->use_pmg)
+    return assemble_pmg(be);
   int64_t *bptr = NULL;
   int *bcol = NULL;
   FM_CALL(block_structure(m, &bptr, &bcol));
@@ -535,6 +777,123 @@ static int setup_amg(FmBackend *be) {
                     gib((double)cb->amg.bytes), gib((double)need),
                     gib((double)freeb), cb->device_name);
   fm_cuda_amg_ops(&cb->amg, &cb->ops);
+  cb->shape = cb->amg.shape;
+  return 0;
+}
+
+/* the p-multigrid's cycle: level 0 here, levels 1.. the hierarchy's (as
+ * pmg.c composes the host's) */
+static int pmg_spmv(void *ctx, int l, int which, double alpha, const void *x,
+                    double beta, void *y) {
+  CudaBackend *cb = ctx;
+  if (l > 0)
+    return cb->inner.spmv(cb->inner.ctx, l - 1, which, alpha, x, beta, y);
+  if (which == FM_AMG_A)
+    return fm_cuda_spmv_ab(&cb->d, alpha, x, beta, y);
+  return fm_cuda_pmg_product(&cb->pmg, which, alpha, x, beta, y);
+}
+
+static int pmg_copy(void *ctx, int l, const void *x, void *y) {
+  CudaBackend *cb = ctx;
+  if (l > 0)
+    return cb->inner.copy(cb->inner.ctx, l - 1, x, y);
+  FM_CUDA_CHECK(cudaMemcpyAsync(y, x, (size_t)cb->d.n * sizeof(double),
+                                cudaMemcpyDeviceToDevice, 0));
+  return 0;
+}
+
+static int pmg_cheb(void *ctx, int l, double c1, double c2, const void *r,
+                    void *d, void *x, int x_zero) {
+  CudaBackend *cb = ctx;
+  if (l > 0)
+    return cb->inner.cheb(cb->inner.ctx, l - 1, c1, c2, r, d, x, x_zero);
+  return fm_cuda_pmg_cheb(&cb->pmg, c1, c2, r, d, x, x_zero);
+}
+
+static int pmg_coarse(void *ctx, const void *b, void *x) {
+  CudaBackend *cb = ctx;
+  return cb->inner.coarse(cb->inner.ctx, b, x);
+}
+
+/* The p-multigrid on the GPU: level 0's smoother from the element
+ * diagonals and a Lanczos estimate; the smoothed aggregation built on the
+ * GPU from the corner operator (as setup_amg from the stiffness); the
+ * cycle composed. */
+static int setup_pmg(FmBackend *be) {
+  CudaBackend *cb = be->data;
+  FmCudaData *d = &cb->d;
+  const FmModel *md = be->md;
+  FmAmgOptions opt;
+  if (fm_amg_options_from_env(&opt))
+    return fm_amg_error_context(md->cs.path);
+  const char *where = getenv("FEMORA_AMG_SETUP");
+  if (where && *where && strcmp(where, "gpu"))
+    return fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: the "
+                    "p-multigrid builds its hierarchy on the GPU only (gpu)",
+                    md->cs.path, where);
+  int bad_row = -1, bad_elem = -1;
+  FM_CALL(fm_cuda_pmg_smoother(d, &cb->pmg, &bad_row, &bad_elem));
+  if (bad_elem >= 0)
+    return fm_error("%s: element %ld: non-positive Jacobian at a quadrature "
+                    "point (backend cuda, matrix-free stiffness)",
+                    md->mesh.file,
+                    md->mesh.elem_tag ? md->mesh.elem_tag[bad_elem]
+                                      : (long)bad_elem + 1);
+  if (bad_row >= 0)
+    return fm_error("%s: node %d: the stiffness has a diagonal that is not "
+                    "positive (p-multigrid, backend cuda)",
+                    md->cs.path, bad_row / 3 + 1);
+  FmAmg amg;
+  memset(&amg, 0, sizeof amg);
+  FmAmgDev dev;
+  FmAmgCsr A1;
+  int ierr = fm_cuda_amg_dev(&cb->c, &cb->amg, cb->device_name, &dev, &A1);
+  cb->amg.transpose_r = opt.transpose_r;
+  if (!ierr && fm_amg_setup_dev(&dev, &A1, cb->x1, cb->fixed1, &opt, &amg))
+    ierr = fm_amg_error_context(md->cs.path);
+  if (!ierr)
+    ierr = fm_cuda_amg_finish(&amg, &cb->amg);
+  if (!ierr) {
+    char in[256];
+    fm_amg_describe(&amg, in, sizeof in);
+    snprintf(be->pc_detail, sizeof be->pc_detail,
+             "p-multigrid: %d -> %d DOFs (TET10 matrix-free, TET4 on the "
+             "corner nodes) on the GPU; then %s",
+             d->n, cb->c.n, in);
+  }
+  fm_amg_free(&amg);
+  free(cb->x1);
+  free(cb->fixed1);
+  cb->x1 = NULL;
+  cb->fixed1 = NULL;
+  FM_CALL(ierr);
+  fm_cuda_amg_ops(&cb->amg, &cb->inner);
+  FmAmgOps *o = &cb->ops;
+  memset(o, 0, sizeof *o);
+  o->ctx = cb;
+  o->spmv = pmg_spmv;
+  o->copy = pmg_copy;
+  o->cheb = pmg_cheb;
+  o->coarse = pmg_coarse;
+  o->r[0] = cb->pmg.r;
+  o->d[0] = cb->pmg.d;
+  const FmAmgShape *in = &cb->amg.shape;
+  if (in->nlev + 1 > FM_AMG_MAX_LEVELS)
+    return fm_error("%s: solver.preconditioner: pmg: %d levels (at most %d)",
+                    md->cs.path, in->nlev + 1, FM_AMG_MAX_LEVELS);
+  memset(&cb->shape, 0, sizeof cb->shape);
+  cb->shape.nlev = in->nlev + 1;
+  cb->shape.degree = in->degree;
+  cb->shape.n[0] = d->n;
+  cb->shape.emax[0] = cb->pmg.emax;
+  for (int l = 0; l < in->nlev; l++) {
+    cb->shape.n[l + 1] = in->n[l];
+    cb->shape.emax[l + 1] = in->emax[l];
+    o->b[l + 1] = cb->inner.b[l];
+    o->x[l + 1] = cb->inner.x[l];
+    o->r[l + 1] = cb->inner.r[l];
+    o->d[l + 1] = cb->inner.d[l];
+  }
   return 0;
 }
 
@@ -545,7 +904,7 @@ static int precondition(CudaBackend *cb, int first) {
   FmCudaData *d = &cb->d;
   if (!cb->use_amg)
     return 0;
-  FM_CALL(fm_amg_cycle(&cb->amg.shape, &cb->ops, d->r, d->z));
+  FM_CALL(fm_amg_cycle(&cb->shape, &cb->ops, d->r, d->z));
   if (first)
     FM_CUDA_CHECK(cudaMemcpy(d->p, d->z, (size_t)d->n * sizeof(double),
                              cudaMemcpyDeviceToDevice));
@@ -584,6 +943,10 @@ static int cuda_setup(FmBackend *be) {
 
 static int setup_pc(FmBackend *be) {
   CudaBackend *cb = be->data;
+  if (cb->use_pmg) {
+    FM_CALL(setup_pmg(be));
+    return note_device_memory(be);
+  }
   if (cb->use_amg) {
     FM_CALL(setup_amg(be));
     return note_device_memory(be);
@@ -748,6 +1111,21 @@ static void cuda_destroy(FmBackend *be) {
     return;
   FmCudaData *d = &cb->d;
   fm_cuda_amg_free(&cb->amg);
+  fm_cuda_pmg_free(&cb->pmg);
+  fm_cuda_matfree_free(&cb->mf);
+  free(cb->x1);
+  free(cb->fixed1);
+  {
+    FmCudaData *c = &cb->c; /* the corner level (pmg) */
+    c->sp = NULL;           /* d's handle */
+    fm_cuda_sparse_free(c);
+    void *q[] = {c->bptr,  c->bcol, c->val, c->b,     c->x,   c->r,
+                 c->z,     c->p,    c->q,   c->lift,  c->g,   c->dinv,
+                 c->fixed, c->part, c->s,   c->count, c->flag};
+    for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
+      if (q[k])
+        cudaFree(q[k]);
+  }
   fm_cuda_sparse_free(d);
   {
     FmCudaRecover *r = &cb->rec;

@@ -6,6 +6,20 @@
 #include "element.h"
 #include "error.h"
 
+void fm_matfree_slots(const FmMesh *m, int64_t *sptr, int *slot) {
+  const int64_t nk = (int64_t)m->nelem * m->npe;
+  memset(sptr, 0, ((size_t)m->nnodes + 1) * sizeof *sptr);
+  for (int64_t k = 0; k < nk; k++) /* a counting sort by node */
+    sptr[m->conn[k] + 1]++;
+  for (int i = 0; i < m->nnodes; i++)
+    sptr[i + 1] += sptr[i];
+  for (int64_t k = 0; k < nk; k++)
+    slot[sptr[m->conn[k]]++] = (int)k;
+  for (int i = m->nnodes; i > 0; i--)
+    sptr[i] = sptr[i - 1];
+  sptr[0] = 0;
+}
+
 int fm_matfree_create(const FmModel *md, const char *fixed, double diag,
                       FmMatFree *op) {
   const FmMesh *m = &md->mesh;
@@ -32,16 +46,7 @@ int fm_matfree_create(const FmModel *md, const char *fixed, double diag,
     op->E[e] = mat->E;
     op->nu[e] = mat->nu;
   }
-  /* node -> slots, in increasing element order (a counting sort) */
-  for (int64_t k = 0; k < (int64_t)ne * npe; k++)
-    op->sptr[m->conn[k] + 1]++;
-  for (int i = 0; i < nn; i++)
-    op->sptr[i + 1] += op->sptr[i];
-  for (int64_t k = 0; k < (int64_t)ne * npe; k++)
-    op->slot[op->sptr[m->conn[k]]++] = (int)k;
-  for (int i = nn; i > 0; i--)
-    op->sptr[i] = op->sptr[i - 1];
-  op->sptr[0] = 0;
+  fm_matfree_slots(m, op->sptr, op->slot);
   /* every element must have a positive Jacobian at its quadrature points */
   int bad = -1;
 #ifdef _OPENMP

@@ -31,6 +31,10 @@ typedef struct {
   double diag;       /* the prescribed rows' diagonal */
 } FmMatFree;
 
+/* The node -> element-slot lists of mesh m: node I's slots e npe + a
+ * (element e's node a is I) at slot[sptr[I] .. sptr[I + 1]), in increasing
+ * e; sptr (nnodes + 1) and slot (npe nelem) allocated by the caller. */
+void fm_matfree_slots(const FmMesh *m, int64_t *sptr, int *slot);
 /* fixed: per DOF (3 nnodes), borrowed for the operator's life (NULL:
  * none).  Fails (fm_error naming the element) on an inverted or degenerate
  * element. */

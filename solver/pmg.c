@@ -17,7 +17,7 @@ static double now_seconds(void) {
 /* The embedding P (n0 x n1): a corner node's DOF to its own, a mid-edge
  * node's to the mean of its edge's corners; no entry in a prescribed row or
  * column (a corner's DOF is prescribed where its model node's is). */
-static int embedding(const FmMesh *m, const int *corner_of,
+int fm_pmg_embedding(const FmMesh *m, const int *corner_of,
                      const int *corner_node, const char *fixed, int n1,
                      FmCsr *P) {
   const int nn = m->nnodes, npe = m->npe, E[6][2] = FM_TET10_EDGES;
@@ -75,37 +75,75 @@ static int embedding(const FmMesh *m, const int *corner_of,
   return ierr;
 }
 
-/* Level 1's operator: the linear elements on the corner nodes (an FmModel
- * that shares md's case and materials), prescribed DOFs eliminated with
- * diag on the diagonal, as scalar CSR. */
-static int corner_operator(const FmModel *md, const int *corner_of,
-                           const int *corner_node, int nc, const char *fixed,
-                           double diag, double *x1, FmCsr *A1) {
-  const FmMesh *m = &md->mesh;
-  FmModel md1 = *md;
-  md1.mesh.nnodes = nc;
-  md1.mesh.npe = 4;
-  md1.mesh.order = 1;
-  md1.mesh.x = x1;
-  md1.mesh.conn = fm_calloc(4 * (size_t)m->nelem + 1, sizeof(int));
-  int *ids = fm_calloc((size_t)nc + 1, sizeof(int));
-  if (!md1.mesh.conn || !ids) {
-    free(md1.mesh.conn);
-    free(ids);
+int fm_pmg_corners(const FmMesh *m, int **corner_of, int **corner_node,
+                   int *nc) {
+  const int nn = m->nnodes;
+  int *of = fm_calloc((size_t)nn + 1, sizeof(int)), n = 0;
+  if (!of)
+    return 1;
+  for (int i = 0; i < nn; i++)
+    of[i] = -1;
+  for (int e = 0; e < m->nelem; e++)
+    for (int a = 0; a < 4; a++)
+      of[m->conn[(size_t)e * m->npe + a]] = 0;
+  for (int i = 0; i < nn; i++)
+    if (of[i] == 0)
+      of[i] = n++;
+  int *node = fm_calloc((size_t)n + 1, sizeof(int));
+  if (!node) {
+    free(of);
+    return 1;
+  }
+  for (int i = 0; i < nn; i++)
+    if (of[i] >= 0)
+      node[of[i]] = i;
+  *corner_of = of;
+  *corner_node = node;
+  *nc = n;
+  return 0;
+}
+
+int fm_pmg_corner_mesh(const FmMesh *m, const int *corner_of,
+                       const int *corner_node, int nc, FmMesh *m1) {
+  memset(m1, 0, sizeof *m1);
+  memcpy(m1->file, m->file, sizeof m1->file);
+  m1->nnodes = nc;
+  m1->order = 1;
+  m1->npe = 4;
+  m1->nelem = m->nelem;
+  m1->x = fm_calloc(3 * (size_t)nc + 1, sizeof(double));
+  m1->conn = fm_calloc(4 * (size_t)m->nelem + 1, sizeof(int));
+  if (!m1->x || !m1->conn) {
+    free(m1->x);
+    free(m1->conn);
+    memset(m1, 0, sizeof *m1);
     return 1;
   }
   for (int e = 0; e < m->nelem; e++)
     for (int a = 0; a < 4; a++)
-      md1.mesh.conn[4 * (size_t)e + a] =
-          corner_of[m->conn[(size_t)e * m->npe + a]];
-  for (int i = 0; i < nc; i++) {
-    ids[i] = i;
+      m1->conn[4 * (size_t)e + a] = corner_of[m->conn[(size_t)e * m->npe + a]];
+  for (int i = 0; i < nc; i++)
     for (int p = 0; p < 3; p++)
-      x1[3 * i + p] = m->x[3 * (int64_t)corner_node[i] + p];
-  }
+      m1->x[3 * i + p] = m->x[3 * (int64_t)corner_node[i] + p];
+  return 0;
+}
+
+/* Level 1's operator: the linear elements on the corner nodes (an FmModel
+ * that shares md's case and materials), prescribed DOFs eliminated with
+ * diag on the diagonal, as scalar CSR. */
+static int corner_operator(const FmModel *md, const FmMesh *m1,
+                           const int *corner_node, const char *fixed,
+                           double diag, FmCsr *A1) {
+  const int nc = m1->nnodes;
+  FmModel md1 = *md;
+  md1.mesh = *m1;
+  int *ids = fm_calloc((size_t)nc + 1, sizeof(int));
+  if (!ids)
+    return 1;
+  for (int i = 0; i < nc; i++)
+    ids[i] = i;
   FmBlockCsr B;
   int ierr = fm_csr_assemble(&md1, nc, ids, ids, &B);
-  free(md1.mesh.conn);
   free(ids);
   FM_CALL(ierr);
   for (int r = 0; r < nc && fixed; r++)
@@ -138,50 +176,42 @@ int fm_pmg_setup(const FmModel *md, const char *fixed, double diag,
   pm->n0 = 3 * nn;
   pm->apply = apply;
   pm->ctx = ctx;
-  int *corner_of = fm_calloc((size_t)nn + 1, sizeof(int));
-  double *x1 = NULL;
+  int *corner_of = NULL, nc = 0;
+  FmMesh m1;
+  memset(&m1, 0, sizeof m1);
   unsigned char *fixed1 = NULL;
   FmCsr A1;
   memset(&A1, 0, sizeof A1);
-  int ierr = !corner_of, nc = 0;
-  for (int i = 0; !ierr && i < nn; i++)
-    corner_of[i] = -1;
-  for (int e = 0; !ierr && e < m->nelem; e++)
-    for (int a = 0; a < 4; a++)
-      corner_of[m->conn[(size_t)e * 10 + a]] = 0;
-  for (int i = 0; !ierr && i < nn; i++)
-    if (corner_of[i] == 0)
-      corner_of[i] = nc++;
+  int ierr = fm_pmg_corners(m, &corner_of, &pm->corner_node, &nc);
   pm->n1 = 3 * nc;
   if (!ierr) {
-    pm->corner_node = fm_calloc((size_t)nc + 1, sizeof(int));
-    x1 = fm_calloc(3 * (size_t)nc + 1, sizeof(double));
     fixed1 = fm_calloc(3 * (size_t)nc + 1, 1);
-    ierr = !pm->corner_node || !x1 || !fixed1;
+    ierr = !fixed1;
   }
-  for (int i = 0; !ierr && i < nn; i++)
-    if (corner_of[i] >= 0) {
-      pm->corner_node[corner_of[i]] = i;
-      for (int p = 0; fixed && p < 3; p++)
-        fixed1[3 * corner_of[i] + p] = (unsigned char)fixed[3 * i + p];
-    }
+  for (int c = 0; !ierr && fixed && c < nc; c++)
+    for (int p = 0; p < 3; p++)
+      fixed1[3 * c + p] =
+          (unsigned char)fixed[3 * (int64_t)pm->corner_node[c] + p];
   if (!ierr)
-    ierr = embedding(m, corner_of, pm->corner_node, fixed, pm->n1, &pm->P);
+    ierr =
+        fm_pmg_embedding(m, corner_of, pm->corner_node, fixed, pm->n1, &pm->P);
   if (!ierr)
     ierr = fm_csr_scalar_transpose(&pm->P, &pm->R);
+  if (!ierr)
+    ierr = fm_pmg_corner_mesh(m, corner_of, pm->corner_node, nc, &m1);
   if (!ierr) {
     const double t = now_seconds();
-    ierr = corner_operator(md, corner_of, pm->corner_node, nc, fixed, diag, x1,
-                           &A1);
+    ierr = corner_operator(md, &m1, pm->corner_node, fixed, diag, &A1);
     pm->t_corner = now_seconds() - t;
   }
   free(corner_of);
   if (!ierr) {
     pm->nnz1 = A1.ptr[A1.nrows];
-    ierr = fm_amg_setup_ex(&A1, 1, x1, fixed ? fixed1 : NULL, opt, &pm->amg);
+    ierr = fm_amg_setup_ex(&A1, 1, m1.x, fixed ? fixed1 : NULL, opt, &pm->amg);
   }
   fm_csr_scalar_free(&A1);
-  free(x1);
+  free(m1.x);
+  free(m1.conn);
   free(fixed1);
   /* level 0's smoother: its diagonal and the largest eigenvalue of D^-1 A */
   if (!ierr) {

@@ -39,6 +39,21 @@ typedef struct {
   double setup_seconds;
 } FmPmg;
 
+/* The pieces, for a backend that builds its levels elsewhere (the GPU):
+ * the corner nodes of a TET10 mesh (corner_of per node, -1 for a mid-edge
+ * node; corner_node per corner: its node; both allocated); */
+int fm_pmg_corners(const FmMesh *m, int **corner_of, int **corner_node,
+                   int *nc);
+/* the embedding P (n0 x n1 scalar CSR, allocated), fixed per DOF (NULL:
+ * none): no entry in a prescribed row or column; */
+int fm_pmg_embedding(const FmMesh *m, const int *corner_of,
+                     const int *corner_node, const char *fixed, int n1,
+                     FmCsr *P);
+/* the linear mesh on the corner nodes: m1's x (3 per corner) and conn (4
+ * per element, corner numbers) allocated, nothing else (no groups). */
+int fm_pmg_corner_mesh(const FmMesh *m, const int *corner_of,
+                       const int *corner_node, int nc, FmMesh *m1);
+
 /* Set up for the TET10 model md (a TET4 model is an error naming the
  * case): fixed per DOF (NULL: none), diag the prescribed rows' diagonal,
  * d level 0's diagonal (n0 = 3 nnodes values, positive), apply level 0's

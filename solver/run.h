@@ -39,7 +39,7 @@ typedef struct {
   double device_peak_mb;     /* GPU memory in use at the peak (0: no GPU) */
   double spmv_gbs, copy_gbs; /* the GPU's stiffness product and a device
                                 copy, GB/s (0: not measured) */
-  char pc_detail[320];       /* the preconditioner, when the backend says */
+  char pc_detail[640];       /* the preconditioner, when the backend says */
 } FmRun;
 
 /* Run a case.  Collective over comm; on error every rank returns non-zero

@@ -10,7 +10,10 @@
  * for bit (FEMORA_AMG_SETUP=compare),
  * with the Galerkin products by node blocks (the setup's own steps, the
  * default) and by cuSPARSE SpGEMM (FEMORA_AMG_GALERKIN=spgemm),
- * and with point-block Jacobi, on cases whose meshes are committed MSH files
+ * with point-block Jacobi, and with the p-multigrid over the matrix-free
+ * stiffness (solver.preconditioner pmg: element actions on both, the same
+ * corner operator and smoothed aggregation below it), on cases whose
+ * meshes are committed MSH files
  * (the GPU machine has no Gmsh): TET4 box, TET10 box with two load cases (also
  * with Jacobi), and two materials with a non-zero prescribed displacement; and
  * every case file of the folder FEMORA_GPU_CASES names, when set
@@ -183,6 +186,16 @@ int main(int argc, char **argv) {
        "AMG_RESTRICT=transpose AMG_COARSE_MAX=100 AMG_SETUP=host"},
       {"restriction by P^T, SpGEMM", NULL,
        "AMG_RESTRICT=transpose AMG_COARSE_MAX=100 AMG_GALERKIN=spgemm"},
+      /* the p-multigrid: deeper below the corner level, the float cycle
+       * there, R not kept there */
+      {"p-multigrid, 3 levels below", "cases/test/gpu_box_tet10_pmg.yaml",
+       "AMG_COARSE_MAX=20"},
+      {"p-multigrid, single-precision cycle below",
+       "cases/test/gpu_box_tet10_pmg.yaml",
+       "AMG_COARSE_MAX=20 AMG_PRECISION=single"},
+      {"p-multigrid, restriction by P^T below",
+       "cases/test/gpu_box_tet10_pmg.yaml",
+       "AMG_COARSE_MAX=20 AMG_RESTRICT=transpose"},
   };
   for (size_t v = 0; v < sizeof var / sizeof var[0]; v++) {
     const char *c =
@@ -206,6 +219,11 @@ int main(int argc, char **argv) {
   }
   compare_folder();
   compare("cases/test/gpu_two_volumes.yaml", "t901-e.out", "t901-f.out");
+  /* the p-multigrid over the matrix-free stiffness: two load cases; two
+   * materials, a body force and a prescribed displacement (the lift by
+   * element actions) */
+  compare("cases/test/gpu_box_tet10_pmg.yaml", "t901-i.out", "t901-j.out");
+  compare("cases/test/gpu_two_volumes_pmg.yaml", "t901-k.out", "t901-l.out");
   PetscFinalize();
   TEST_END();
 }
