@@ -543,7 +543,18 @@ static int assemble_pmg(FmBackend *be) {
   }
   if (!ierr)
     ierr = allocate(d, 0) || upload_matfree(md, &cb->mf) ||
-           fm_cuda_sparse_setup(d) || prescribe(md, d);
+           fm_cuda_sparse_setup(d);
+  if (!ierr) { /* every element's Jacobian positive (named by its tag) */
+    int bad = -1;
+    ierr = fm_cuda_matfree_diagonal(d, 0, d->z, &bad);
+    if (!ierr && bad >= 0)
+      ierr = fm_error("%s: element %ld: non-positive Jacobian at a "
+                      "quadrature point (backend cuda, matrix-free "
+                      "stiffness)",
+                      m->file, m->elem_tag ? m->elem_tag[bad] : (long)bad + 1);
+  }
+  if (!ierr)
+    ierr = prescribe(md, d);
   if (!ierr) {
     c->diag = d->diag; /* as pmg.c: the fine level's */
     c->sp = d->sp;     /* shared; destroyed with d's */
@@ -707,6 +718,25 @@ static int compare_host_setup(FmCudaData *d, const FmModel *md,
   return ierr;
 }
 
+/* After a multigrid setup: room for the recovery arrays allocated later
+ * (as in estimate_bytes), or an error that says so now. */
+static int recovery_room(CudaBackend *cb) {
+  const FmCudaData *d = &cb->d;
+  size_t freeb = 0, total = 0;
+  FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
+  const size_t nn = (size_t)d->nn;
+  const size_t need =
+      48 * nn + (8 * (size_t)d->npe + 16) * (size_t)d->nelem + 110 * nn;
+  if (need > freeb)
+    return fm_error("backend cuda: after the multigrid setup (%.2f GiB), "
+                    "stress recovery needs %.2f GiB of GPU memory, %.2f GiB "
+                    "free on %s (use solver: {preconditioner: jacobi} or "
+                    "--backend cpu)",
+                    gib((double)cb->amg.bytes), gib((double)need),
+                    gib((double)freeb), cb->device_name);
+  return 0;
+}
+
 /* Smoothed-aggregation multigrid built on the GPU from the GPU's matrix
  * (solver/amg.c's driver on kernels/amg.cu's FmAmgDev): nothing of the
  * fine matrix comes down; then a check that the recovery arrays allocated
@@ -763,19 +793,7 @@ static int setup_amg(FmBackend *be) {
     fm_amg_describe(&amg, be->pc_detail, sizeof be->pc_detail);
   fm_amg_free(&amg);
   FM_CALL(ierr);
-  size_t freeb = 0, total = 0;
-  FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
-  /* room for the recovery arrays allocated later (as in estimate_bytes) */
-  const size_t nn = (size_t)d->nn;
-  const size_t need =
-      48 * nn + (8 * (size_t)d->npe + 16) * (size_t)d->nelem + 110 * nn;
-  if (need > freeb)
-    return fm_error("backend cuda: after the multigrid setup (%.2f GiB), "
-                    "stress recovery needs %.2f GiB of GPU memory, %.2f GiB "
-                    "free on %s (use solver: {preconditioner: jacobi} or "
-                    "--backend cpu)",
-                    gib((double)cb->amg.bytes), gib((double)need),
-                    gib((double)freeb), cb->device_name);
+  FM_CALL(recovery_room(cb));
   fm_cuda_amg_ops(&cb->amg, &cb->ops);
   cb->shape = cb->amg.shape;
   return 0;
@@ -858,8 +876,9 @@ static int setup_pmg(FmBackend *be) {
     fm_amg_describe(&amg, in, sizeof in);
     snprintf(be->pc_detail, sizeof be->pc_detail,
              "p-multigrid: %d -> %d DOFs (TET10 matrix-free, TET4 on the "
-             "corner nodes) on the GPU; then %s",
-             d->n, cb->c.n, in);
+             "corner nodes) on the GPU; then %s; corner level's products: "
+             "%s",
+             d->n, cb->c.n, in, cb->c.spmv_note);
   }
   fm_amg_free(&amg);
   free(cb->x1);
@@ -894,7 +913,12 @@ static int setup_pmg(FmBackend *be) {
     o->r[l + 1] = cb->inner.r[l];
     o->d[l + 1] = cb->inner.d[l];
   }
-  return 0;
+  /* the device hierarchy keeps no b, x on its level 0 (the cycle's input
+   * and output there are the caller's): the corner level's own vectors
+   * (double, c->n, unused since its product check) */
+  o->b[1] = cb->c.b;
+  o->x[1] = cb->c.x;
+  return recovery_room(cb);
 }
 
 /* z = M r for the current residual; with multigrid also p = z on the first
