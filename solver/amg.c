@@ -1644,6 +1644,28 @@ static int vcycle(const FmAmgShape *s, const FmAmgOps *o, int l, const void *b,
   return chebyshev(s, o, l, b, x, 0, 0);
 }
 
+int fm_amg_compose(const FmAmgShape *in, const FmAmgOps *inner, int n0,
+                   double emax0, FmAmgShape *s, FmAmgOps *o) {
+  if (in->nlev + 1 > FM_AMG_MAX_LEVELS)
+    return fm_error("amg: %d levels below a level of its own (at most %d in "
+                    "all)",
+                    in->nlev, FM_AMG_MAX_LEVELS);
+  memset(s, 0, sizeof *s);
+  s->nlev = in->nlev + 1;
+  s->degree = in->degree;
+  s->n[0] = n0;
+  s->emax[0] = emax0;
+  for (int l = 0; l < in->nlev; l++) {
+    s->n[l + 1] = in->n[l];
+    s->emax[l + 1] = in->emax[l];
+    o->b[l + 1] = inner->b[l];
+    o->x[l + 1] = inner->x[l];
+    o->r[l + 1] = inner->r[l];
+    o->d[l + 1] = inner->d[l];
+  }
+  return 0;
+}
+
 int fm_amg_cycle(const FmAmgShape *s, const FmAmgOps *ops, const double *b,
                  double *x) {
   return vcycle(s, ops, 0, b, x);

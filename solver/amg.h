@@ -256,6 +256,14 @@ int fm_amg_lanczos_lmax(int n, const double *dinv,
                         void (*apply)(void *ctx, const double *x, double *y),
                         void *ctx, double *lmax);
 
+/* A cycle with one level of the caller's above a hierarchy (the
+ * p-multigrid, pmg.c and the GPU backend): *s = level 0 (n0 rows, emax0,
+ * in's degree) then in's levels; o's work vectors of levels 1.. are
+ * inner's (o's functions and level 0's r and d stay the caller's).  An
+ * error where the levels would be more than FM_AMG_MAX_LEVELS. */
+int fm_amg_compose(const FmAmgShape *in, const FmAmgOps *inner, int n0,
+                   double emax0, FmAmgShape *s, FmAmgOps *o);
+
 /* x = M b on level 0 (b, x: the backend's vectors of length n[0]). */
 int fm_amg_cycle(const FmAmgShape *s, const FmAmgOps *ops, const double *b,
                  double *x);

@@ -284,6 +284,17 @@ static int assemble_elements(const FmModel *md, FmCudaData *d,
   return 0;
 }
 
+/* the assembly's device arrays, freed (errors ignored: on the way out) */
+static void temps_free(AssemblyTemps *t) {
+  if (t->x)
+    cudaFree(t->x);
+  if (t->conn)
+    cudaFree(t->conn);
+  if (t->Enu)
+    cudaFree(t->Enu);
+  memset(t, 0, sizeof *t);
+}
+
 static int upload_prescribed(FmCudaData *d, const double *g,
                              const unsigned char *fixed) {
   FM_CUDA_CHECK(cudaMemcpy(d->g, g, (size_t)d->n * sizeof(double),
@@ -428,12 +439,7 @@ static int assemble_corner(const FmModel *md, const FmMesh *m1,
   AssemblyTemps t;
   memset(&t, 0, sizeof t);
   int ierr = assemble_elements(&md1, c, &t);
-  if (t.x)
-    cudaFree(t.x);
-  if (t.conn)
-    cudaFree(t.conn);
-  if (t.Enu)
-    cudaFree(t.Enu);
+  temps_free(&t);
   FM_CALL(ierr);
   FM_CALL(fm_cuda_sparse_setup(c));
   FM_CUDA_CHECK(
@@ -648,13 +654,7 @@ static int cuda_assemble(FmBackend *be) {
   const int ierr = assemble_device(be, bptr, bcol, &t);
   free(bptr);
   free(bcol);
-  /* on the way out: errors here would hide the first one */
-  if (t.x)
-    cudaFree(t.x);
-  if (t.conn)
-    cudaFree(t.conn);
-  if (t.Enu)
-    cudaFree(t.Enu);
+  temps_free(&t); /* errors here would hide the first one */
   return ierr;
 }
 
@@ -896,23 +896,9 @@ static int setup_pmg(FmBackend *be) {
   o->coarse = pmg_coarse;
   o->r[0] = cb->pmg.r;
   o->d[0] = cb->pmg.d;
-  const FmAmgShape *in = &cb->amg.shape;
-  if (in->nlev + 1 > FM_AMG_MAX_LEVELS)
-    return fm_error("%s: solver.preconditioner: pmg: %d levels (at most %d)",
-                    md->cs.path, in->nlev + 1, FM_AMG_MAX_LEVELS);
-  memset(&cb->shape, 0, sizeof cb->shape);
-  cb->shape.nlev = in->nlev + 1;
-  cb->shape.degree = in->degree;
-  cb->shape.n[0] = d->n;
-  cb->shape.emax[0] = cb->pmg.emax;
-  for (int l = 0; l < in->nlev; l++) {
-    cb->shape.n[l + 1] = in->n[l];
-    cb->shape.emax[l + 1] = in->emax[l];
-    o->b[l + 1] = cb->inner.b[l];
-    o->x[l + 1] = cb->inner.x[l];
-    o->r[l + 1] = cb->inner.r[l];
-    o->d[l + 1] = cb->inner.d[l];
-  }
+  if (fm_amg_compose(&cb->amg.shape, &cb->inner, d->n, cb->pmg.emax, &cb->shape,
+                     o))
+    return fm_amg_error_context(md->cs.path);
   /* the device hierarchy keeps no b, x on its level 0 (the cycle's input
    * and output there are the caller's): the corner level's own vectors
    * (double, c->n, unused since its product check) */

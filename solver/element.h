@@ -136,6 +136,18 @@ FM_HD double fm_tet_gradients(int npe, const double *xe, const double *dN,
   return det;
 }
 
+/* At quadrature point q: the physical gradients G[npe][3] and w det J
+ * (*wdet); returns det J (<= 0: G invalid). */
+FM_HD double fm_tet_qp_gradients(int npe, const double *xe, int q, double *G,
+                                 double *wdet) {
+  double xi[3], w, dN[3 * FM_TET_MAX_NPE];
+  fm_tet_qp(npe, q, xi, &w);
+  fm_tet_shape(npe, xi, 0, dN);
+  const double det = fm_tet_gradients(npe, xe, dN, G);
+  *wdet = w * det;
+  return det;
+}
+
 /* Lame constants from Young's modulus and Poisson's ratio. */
 FM_HD void fm_lame(double E, double nu, double *lambda, double *mu) {
   *lambda = E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu));
@@ -153,17 +165,14 @@ FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
   for (int i = 0; i < n * n; i++)
     Ke[i] = 0.0;
   double mindet = 1e300;
-  double dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE];
+  double G[3 * FM_TET_MAX_NPE];
   for (int q = 0; q < fm_tet_nqp(npe); q++) {
-    double xi[3], w;
-    fm_tet_qp(npe, q, xi, &w);
-    fm_tet_shape(npe, xi, 0, dN);
-    const double det = fm_tet_gradients(npe, xe, dN, G);
+    double f;
+    const double det = fm_tet_qp_gradients(npe, xe, q, G, &f);
     if (det < mindet)
       mindet = det;
     if (det <= 0.0)
       return det;
-    const double f = w * det;
     /* K_ab,ij = lambda Ga_i Gb_j + mu Ga_j Gb_i + mu delta_ij (Ga . Gb) */
     for (int a = 0; a < npe; a++)
       for (int b = 0; b < npe; b++) {
@@ -230,18 +239,15 @@ FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
   for (int i = 0; i < 3 * npe; i++)
     fe[i] = 0.0;
   for (int q = 0; q < fm_tet_nqp(npe); q++) {
-    double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE], eps[6],
-        sig[6];
-    fm_tet_qp(npe, q, xi, &w);
-    fm_tet_shape(npe, xi, 0, dN);
-    const double det = fm_tet_gradients(npe, xe, dN, G);
+    double G[3 * FM_TET_MAX_NPE], eps[6], sig[6], wdet;
+    const double det = fm_tet_qp_gradients(npe, xe, q, G, &wdet);
     if (det < mindet)
       mindet = det;
     if (det <= 0.0)
       return det;
     fm_strain(npe, G, ue, eps);
     fm_hooke(E, nu, eps, sig);
-    fm_add_internal_force(npe, G, sig, w * det, fe);
+    fm_add_internal_force(npe, G, sig, wdet, fe);
   }
   return mindet;
 }
@@ -256,15 +262,12 @@ FM_HD double fm_tet_diagonal(int npe, const double *xe, double E, double nu,
   for (int i = 0; i < 3 * npe; i++)
     de[i] = 0.0;
   for (int q = 0; q < fm_tet_nqp(npe); q++) {
-    double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE];
-    fm_tet_qp(npe, q, xi, &w);
-    fm_tet_shape(npe, xi, 0, dN);
-    const double det = fm_tet_gradients(npe, xe, dN, G);
+    double G[3 * FM_TET_MAX_NPE], f;
+    const double det = fm_tet_qp_gradients(npe, xe, q, G, &f);
     if (det < mindet)
       mindet = det;
     if (det <= 0.0)
       return det;
-    const double f = w * det;
     for (int a = 0; a < npe; a++) {
       const double *g = G + 3 * a;
       const double dot = g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
@@ -324,13 +327,11 @@ FM_HD void fm_tet_nodal_stress(int npe, const double *xe, const double *ue,
   const int edges[6][2] = FM_TET10_EDGES;
   double sq[FM_TET_MAX_QP][6];
   for (int q = 0; q < nq; q++) {
-    double xi[3], w, dN[3 * FM_TET_MAX_NPE], G[3 * FM_TET_MAX_NPE], eps[6];
-    fm_tet_qp(npe, q, xi, &w);
-    fm_tet_shape(npe, xi, 0, dN);
-    const double det = fm_tet_gradients(npe, xe, dN, G);
+    double G[3 * FM_TET_MAX_NPE], eps[6], wdet;
+    fm_tet_qp_gradients(npe, xe, q, G, &wdet);
     fm_strain(npe, G, ue, eps);
     fm_hooke(E, nu, eps, sq[q]);
-    fm_add_internal_force(npe, G, sq[q], w * det, fe);
+    fm_add_internal_force(npe, G, sq[q], wdet, fe);
   }
   if (npe == 4) {
     for (int a = 0; a < 4; a++)

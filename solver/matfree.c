@@ -70,9 +70,33 @@ int fm_matfree_create(const FmModel *md, const char *fixed, double diag,
   return 0;
 }
 
+/* y = the sum of each node's element slots (in element order); on a
+ * prescribed DOF (fx given) diag x there, or diag where x is NULL (the
+ * diagonal) */
+static void gather(const FmMatFree *op, const char *fx, const double *x,
+                   double *y) {
+  const int nn = op->nnodes;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (nn > 2000)
+#endif
+  for (int i = 0; i < nn; i++) {
+    double s[3] = {0.0, 0.0, 0.0};
+    for (int64_t k = op->sptr[i]; k < op->sptr[i + 1]; k++) {
+      const double *f = op->fe + 3 * (size_t)op->slot[k];
+      s[0] += f[0];
+      s[1] += f[1];
+      s[2] += f[2];
+    }
+    for (int q = 0; q < 3; q++) {
+      const int64_t dof = 3 * (int64_t)i + q;
+      y[dof] = fx && fx[dof] ? op->diag * (x ? x[dof] : 1.0) : s[q];
+    }
+  }
+}
+
 void fm_matfree_apply(FmMatFree *op, int eliminate, const double *x,
                       double *y) {
-  const int npe = op->npe, nn = op->nnodes, ne = op->nelem;
+  const int npe = op->npe, ne = op->nelem;
   const char *fx = eliminate ? op->fixed : NULL;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (ne > 2000)
@@ -89,26 +113,11 @@ void fm_matfree_apply(FmMatFree *op, int eliminate, const double *x,
     fm_tet_apply(npe, xe, op->E[e], op->nu[e], ue,
                  op->fe + (size_t)e * 3 * npe);
   }
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (nn > 2000)
-#endif
-  for (int i = 0; i < nn; i++) {
-    double s[3] = {0.0, 0.0, 0.0};
-    for (int64_t k = op->sptr[i]; k < op->sptr[i + 1]; k++) {
-      const double *f = op->fe + 3 * (size_t)op->slot[k];
-      s[0] += f[0];
-      s[1] += f[1];
-      s[2] += f[2];
-    }
-    for (int q = 0; q < 3; q++) {
-      const int64_t dof = 3 * (int64_t)i + q;
-      y[dof] = fx && fx[dof] ? op->diag * x[dof] : s[q];
-    }
-  }
+  gather(op, fx, x, y);
 }
 
 void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d) {
-  const int npe = op->npe, nn = op->nnodes, ne = op->nelem;
+  const int npe = op->npe, ne = op->nelem;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (ne > 2000)
 #endif
@@ -120,22 +129,7 @@ void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d) {
         xe[3 * a + q] = op->x[3 * (int64_t)c[a] + q];
     fm_tet_diagonal(npe, xe, op->E[e], op->nu[e], op->fe + (size_t)e * 3 * npe);
   }
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (nn > 2000)
-#endif
-  for (int i = 0; i < nn; i++) {
-    double s[3] = {0.0, 0.0, 0.0};
-    for (int64_t k = op->sptr[i]; k < op->sptr[i + 1]; k++) {
-      const double *f = op->fe + 3 * (size_t)op->slot[k];
-      s[0] += f[0];
-      s[1] += f[1];
-      s[2] += f[2];
-    }
-    for (int q = 0; q < 3; q++) {
-      const int64_t dof = 3 * (int64_t)i + q;
-      d[dof] = eliminate && op->fixed && op->fixed[dof] ? op->diag : s[q];
-    }
-  }
+  gather(op, eliminate ? op->fixed : NULL, NULL, d);
 }
 
 size_t fm_matfree_bytes(const FmMatFree *op) {

@@ -320,21 +320,7 @@ int fm_pmg_apply(FmPmg *pm, const double *b, double *x) {
   ops.d[0] = pm->w[1];
   FmAmgShape in, s;
   fm_amg_shape(&pm->amg, &in);
-  memset(&s, 0, sizeof s);
-  s.nlev = in.nlev + 1;
-  s.degree = in.degree;
-  s.n[0] = pm->n0;
-  s.emax[0] = pm->emax;
-  for (int l = 0; l < in.nlev && l + 1 < FM_AMG_MAX_LEVELS; l++) {
-    s.n[l + 1] = in.n[l];
-    s.emax[l + 1] = in.emax[l];
-    ops.b[l + 1] = o.in.b[l];
-    ops.x[l + 1] = o.in.x[l];
-    ops.r[l + 1] = o.in.r[l];
-    ops.d[l + 1] = o.in.d[l];
-  }
-  if (s.nlev > FM_AMG_MAX_LEVELS)
-    return fm_error("pmg: %d levels (at most %d)", s.nlev, FM_AMG_MAX_LEVELS);
+  FM_CALL(fm_amg_compose(&in, &o.in, pm->n0, pm->emax, &s, &ops));
   return fm_amg_cycle(&s, &ops, b, x);
 }
 
