@@ -1889,7 +1889,24 @@ void fm_amg_host_ops(FmAmg *amg, FmAmgOps *o) {
   }
 }
 
-int fm_amg_lanczos_lmax(int n, const double *dinv,
+/* z = D^-1 r: dinv scalar (bs 1) or 3x3 blocks per node (bs 3, 9 each,
+ * row-major); returns r . z */
+static double jacobi(int n, const double *dinv, int bs, const double *r,
+                     double *z) {
+  double rz = 0.0;
+  for (int i = 0; i < n; i++) {
+    if (bs == 3) {
+      const double *m = dinv + 9 * (size_t)(i / 3) + 3 * (i % 3);
+      const double *rb = r + 3 * (i / 3);
+      z[i] = m[0] * rb[0] + m[1] * rb[1] + m[2] * rb[2];
+    } else
+      z[i] = dinv[i] * r[i];
+    rz += r[i] * z[i];
+  }
+  return rz;
+}
+
+int fm_amg_lanczos_lmax(int n, const double *dinv, int bs,
                         void (*apply)(void *ctx, const double *x, double *y),
                         void *ctx, double *lmax) {
   enum { STEPS = 10 };
@@ -1899,24 +1916,23 @@ int fm_amg_lanczos_lmax(int n, const double *dinv,
          *q = fm_calloc((size_t)n + 1, sizeof(double));
   int ierr = !r || !z || !p || !q, k = 0;
   double alpha[STEPS], beta[STEPS], rz = 0.0;
-  for (int i = 0; !ierr && i < n; i++) {
+  for (int i = 0; !ierr && i < n; i++)
     r[i] = fm_amg_random(i);
-    z[i] = p[i] = dinv[i] * r[i];
-    rz += r[i] * z[i];
+  if (!ierr) {
+    rz = jacobi(n, dinv, bs, r, z);
+    memcpy(p, z, (size_t)n * sizeof(double));
   }
   for (; !ierr && k < STEPS && rz > 0; k++) {
     apply(ctx, p, q);
-    double pq = 0.0, rz1 = 0.0;
+    double pq = 0.0;
     for (int i = 0; i < n; i++)
       pq += p[i] * q[i];
     if (!(pq > 0))
       break;
     alpha[k] = rz / pq;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
       r[i] -= alpha[k] * q[i];
-      z[i] = dinv[i] * r[i];
-      rz1 += r[i] * z[i];
-    }
+    const double rz1 = jacobi(n, dinv, bs, r, z);
     beta[k] = rz1 / rz;
     rz = rz1;
     for (int i = 0; i < n; i++)

@@ -849,6 +849,12 @@ static int setup_pmg(FmBackend *be) {
     return fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: the "
                     "p-multigrid builds its hierarchy on the GPU only (gpu)",
                     md->cs.path, where);
+  const char *jb = getenv("FEMORA_PMG_JACOBI");
+  if (jb && *jb && strcmp(jb, "diagonal"))
+    return fm_error("%s: solver.preconditioner: FEMORA_PMG_JACOBI=%s: the "
+                    "GPU smooths the p-multigrid's level 0 with the diagonal "
+                    "only (diagonal)",
+                    md->cs.path, jb);
   int bad_row = -1, bad_elem = -1;
   FM_CALL(fm_cuda_pmg_smoother(d, &cb->pmg, &bad_row, &bad_elem));
   if (bad_elem >= 0)

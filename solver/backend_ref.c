@@ -155,12 +155,25 @@ static int setup_pmg(FmBackend *be) {
   if (fm_amg_options_from_env(&opt))
     return fm_amg_error_context(be->md->cs.path);
   const size_t n = 3 * (size_t)be->md->mesh.nnodes;
-  double *dg = fm_calloc(n + 1, sizeof(double));
+  /* FEMORA_PMG_JACOBI=block: level 0 smoothed with the 3x3 diagonal
+   * blocks (a study, docs/cli.md) */
+  const char *jb = getenv("FEMORA_PMG_JACOBI");
+  if (jb && *jb && strcmp(jb, "diagonal") && strcmp(jb, "block"))
+    return fm_error("%s: solver.preconditioner: FEMORA_PMG_JACOBI=%s: must "
+                    "be diagonal or block",
+                    be->md->cs.path, jb);
+  const int bs = jb && !strcmp(jb, "block") ? 3 : 1;
+  double *dg = fm_calloc(3 * n + 1, sizeof(double));
   if (!dg)
     return 1;
-  fm_matfree_diagonal(&d->mf, 1, dg);
-  const int ierr = fm_pmg_setup(be->md, d->fixed, d->diag, dg, mf_apply, &d->mf,
-                                &opt, &d->pmg);
+  int ierr = 0;
+  if (bs == 3)
+    ierr = fm_matfree_diagonal_blocks(&d->mf, 1, dg);
+  else
+    fm_matfree_diagonal(&d->mf, 1, dg);
+  if (!ierr)
+    ierr = fm_pmg_setup(be->md, d->fixed, d->diag, dg, bs, mf_apply, &d->mf,
+                        &opt, &d->pmg);
   free(dg);
   if (ierr)
     return fm_amg_error_context(be->md->cs.path);

@@ -278,6 +278,35 @@ FM_HD double fm_tet_diagonal(int npe, const double *xe, double E, double nu,
   return mindet;
 }
 
+/* The 3x3 diagonal blocks of Ke, db[npe][9] (row-major, node a's block
+ * at db + 9a): K_aa,ij = sum_q w det (lambda G_ai G_aj + mu G_aj G_ai +
+ * mu delta_ij |G_a|^2), fm_tet_stiffness's.  Returns the smallest det J. */
+FM_HD double fm_tet_diagonal_blocks(int npe, const double *xe, double E,
+                                    double nu, double *db) {
+  double lambda, mu, mindet = 1e300;
+  fm_lame(E, nu, &lambda, &mu);
+  for (int i = 0; i < 9 * npe; i++)
+    db[i] = 0.0;
+  for (int q = 0; q < fm_tet_nqp(npe); q++) {
+    double G[3 * FM_TET_MAX_NPE], f;
+    const double det = fm_tet_qp_gradients(npe, xe, q, G, &f);
+    if (det < mindet)
+      mindet = det;
+    if (det <= 0.0)
+      return det;
+    for (int a = 0; a < npe; a++) {
+      const double *g = G + 3 * a;
+      const double dot = g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+          db[9 * a + 3 * i + j] +=
+              f * (lambda * g[i] * g[j] + mu * g[j] * g[i] +
+                   (i == j ? mu * dot : 0.0));
+    }
+  }
+  return mindet;
+}
+
 /* von Mises equivalent stress of a Voigt stress. */
 FM_HD double fm_von_mises(const double s[6]) {
   const double a = s[0] - s[1], b = s[1] - s[2], c = s[2] - s[0];

@@ -132,6 +132,44 @@ void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d) {
   gather(op, eliminate ? op->fixed : NULL, NULL, d);
 }
 
+int fm_matfree_diagonal_blocks(const FmMatFree *op, int eliminate, double *db) {
+  const int npe = op->npe, ne = op->nelem, nn = op->nnodes;
+  double *eb = fm_calloc((size_t)ne * 9 * npe + 1, sizeof(double));
+  if (!eb)
+    return 1;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ne > 2000)
+#endif
+  for (int e = 0; e < ne; e++) {
+    double xe[3 * FM_TET_MAX_NPE];
+    const int *c = op->conn + (size_t)e * npe;
+    for (int a = 0; a < npe; a++)
+      for (int q = 0; q < 3; q++)
+        xe[3 * a + q] = op->x[3 * (int64_t)c[a] + q];
+    fm_tet_diagonal_blocks(npe, xe, op->E[e], op->nu[e],
+                           eb + (size_t)e * 9 * npe);
+  }
+  const char *fx = eliminate ? op->fixed : NULL;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (nn > 2000)
+#endif
+  for (int i = 0; i < nn; i++) {
+    double s[9] = {0.0};
+    for (int64_t k = op->sptr[i]; k < op->sptr[i + 1]; k++)
+      for (int t = 0; t < 9; t++)
+        s[t] += eb[9 * (size_t)op->slot[k] + t];
+    for (int p = 0; p < 3; p++)
+      for (int q = 0; q < 3; q++) {
+        const int fp = fx && fx[3 * (int64_t)i + p],
+                  fq = fx && fx[3 * (int64_t)i + q];
+        db[9 * (size_t)i + 3 * p + q] =
+            fp || fq ? (p == q ? op->diag : 0.0) : s[3 * p + q];
+      }
+  }
+  free(eb);
+  return 0;
+}
+
 size_t fm_matfree_bytes(const FmMatFree *op) {
   return (size_t)op->nelem * (2 * sizeof(double) + op->npe * sizeof(int) +
                               3 * op->npe * sizeof(double)) +

@@ -46,6 +46,9 @@ int fm_matfree_create(const FmModel *md, const char *fixed, double diag,
 void fm_matfree_apply(FmMatFree *op, int eliminate, const double *x, double *y);
 /* d = the diagonal of K (eliminated: diag on prescribed DOFs). */
 void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d);
+/* db = K's 3x3 diagonal blocks, 9 per node row-major (eliminate: a
+ * prescribed DOF's row and column zero but diag on the diagonal). */
+int fm_matfree_diagonal_blocks(const FmMatFree *op, int eliminate, double *db);
 /* bytes held (the lists and the element forces; the mesh is the model's) */
 size_t fm_matfree_bytes(const FmMatFree *op);
 void fm_matfree_free(FmMatFree *op);

@@ -162,7 +162,7 @@ static int corner_operator(const FmModel *md, const FmMesh *m1,
 }
 
 int fm_pmg_setup(const FmModel *md, const char *fixed, double diag,
-                 const double *d,
+                 const double *d, int bs,
                  void (*apply)(void *ctx, const double *x, double *y),
                  void *ctx, const FmAmgOptions *opt, FmPmg *pm) {
   const double t0 = now_seconds();
@@ -213,14 +213,17 @@ int fm_pmg_setup(const FmModel *md, const char *fixed, double diag,
   free(m1.x);
   free(m1.conn);
   free(fixed1);
-  /* level 0's smoother: its diagonal and the largest eigenvalue of D^-1 A */
+  /* level 0's smoother: its diagonal (or 3x3 diagonal blocks), inverted,
+   * and the largest eigenvalue of D^-1 A */
+  pm->bs = bs == 3 ? 3 : 1;
+  const size_t nd = pm->bs == 3 ? 3 * (size_t)pm->n0 : (size_t)pm->n0;
   if (!ierr) {
-    pm->dinv = fm_calloc((size_t)pm->n0 + 1, sizeof(double));
+    pm->dinv = fm_calloc(nd + 1, sizeof(double));
     for (int k = 0; k < 3; k++)
       pm->w[k] = fm_calloc((size_t)pm->n0 + 1, sizeof(double));
     ierr = !pm->dinv || !pm->w[0] || !pm->w[1] || !pm->w[2];
   }
-  for (int i = 0; !ierr && i < pm->n0; i++) {
+  for (int i = 0; !ierr && pm->bs == 1 && i < pm->n0; i++) {
     if (!(d[i] > 0))
       ierr = fm_error("%s: node %d: the stiffness has a diagonal that is not "
                       "positive (%g) (p-multigrid)",
@@ -228,9 +231,17 @@ int fm_pmg_setup(const FmModel *md, const char *fixed, double diag,
     else
       pm->dinv[i] = 1.0 / d[i];
   }
+  for (int I = 0; !ierr && pm->bs == 3 && I < pm->n0 / 3; I++) {
+    const double *b = d + 9 * (size_t)I;
+    if (!(b[0] > 0 && b[4] > 0 && b[8] > 0) ||
+        !fm_inv3(b, pm->dinv + 9 * (size_t)I))
+      ierr = fm_error("%s: node %d: the stiffness's diagonal block is not "
+                      "positive definite (p-multigrid)",
+                      md->cs.path, I + 1);
+  }
   double lmax = 0.0;
   if (!ierr)
-    ierr = fm_amg_lanczos_lmax(pm->n0, pm->dinv, apply, ctx, &lmax);
+    ierr = fm_amg_lanczos_lmax(pm->n0, pm->dinv, pm->bs, apply, ctx, &lmax);
   if (ierr) {
     fm_pmg_free(pm);
     return 1;
@@ -288,12 +299,19 @@ static int op_cheb(void *ctx, int l, double c1, double c2, const void *rv,
   const FmPmg *pm = o->pm;
   const double *r = rv, *dinv = pm->dinv;
   double *d = dv, *x = xv;
-  const int n = pm->n0;
+  const int n = pm->n0, bs = pm->bs;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (n > 20000)
 #endif
   for (int i = 0; i < n; i++) {
-    const double di = (c1 == 0.0 ? 0.0 : c1 * d[i]) + c2 * dinv[i] * r[i];
+    double zi;
+    if (bs == 3) { /* row i % 3 of node i / 3's inverse block */
+      const double *m = dinv + 9 * (size_t)(i / 3) + 3 * (i % 3);
+      const double *rb = r + 3 * (i / 3);
+      zi = m[0] * rb[0] + m[1] * rb[1] + m[2] * rb[2];
+    } else
+      zi = dinv[i] * r[i];
+    const double di = (c1 == 0.0 ? 0.0 : c1 * d[i]) + c2 * zi;
     d[i] = di;
     x[i] = x_zero ? di : x[i] + di;
   }

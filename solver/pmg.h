@@ -28,7 +28,9 @@ typedef struct {
   int n0, n1;       /* DOFs of level 0 (all nodes) and 1 (corner nodes) */
   int *corner_node; /* n1 / 3: the model node of each corner node */
   FmCsr P, R;       /* n0 x n1 embedding and its transpose */
-  double *dinv;     /* n0: 1 / level 0's diagonal */
+  int bs;           /* level 0's Jacobi: 1 (diagonal) or 3 (3x3 blocks) */
+  double *dinv;     /* n0 (bs 1): 1 / level 0's diagonal; 3 n0 (bs 3):
+                       its inverse 3x3 diagonal blocks, row-major */
   double emax;      /* 1.1 x the largest eigenvalue of D^-1 A on level 0 */
   void (*apply)(void *ctx, const double *x, double *y); /* y = A x */
   void *ctx;
@@ -56,10 +58,12 @@ int fm_pmg_corner_mesh(const FmMesh *m, const int *corner_of,
 
 /* Set up for the TET10 model md (a TET4 model is an error naming the
  * case): fixed per DOF (NULL: none), diag the prescribed rows' diagonal,
- * d level 0's diagonal (n0 = 3 nnodes values, positive), apply level 0's
- * operator.  opt: the smoothed aggregation's options (NULL: defaults). */
+ * d level 0's diagonal (bs 1: n0 = 3 nnodes values, positive) or its 3x3
+ * diagonal blocks (bs 3: 9 per node, row-major, positive definite), the
+ * Chebyshev smoother's Jacobi; apply level 0's operator.  opt: the
+ * smoothed aggregation's options (NULL: defaults). */
 int fm_pmg_setup(const FmModel *md, const char *fixed, double diag,
-                 const double *d,
+                 const double *d, int bs,
                  void (*apply)(void *ctx, const double *x, double *y),
                  void *ctx, const FmAmgOptions *opt, FmPmg *pm);
 /* x = M b: one V-cycle (b, x of length n0). */

@@ -119,6 +119,16 @@ static void check_model(int partial) {
             "partial %d: diagonal %d: %g against %g", partial, 3 * i + p,
             d[3 * i + p], a);
     }
+  /* the 3x3 diagonal blocks (the block smoother of FEMORA_PMG_JACOBI) */
+  double *db = calloc(9 * (size_t)nn, sizeof(double));
+  CHECK(!fm_matfree_diagonal_blocks(&op, 1, db), "diagonal blocks");
+  for (int i = 0; i < nn; i++) {
+    const double *a = B.val + 9 * fm_csr_find(&B, i, i);
+    for (int t = 0; t < 9; t++)
+      CHECK(fabs(db[9 * i + t] - a[t]) <= 1e-12 * fabs(a[4 * (t / 3)]),
+            "partial %d: diagonal block %d (%d): %g against %g", partial, i, t,
+            db[9 * i + t], a[t]);
+  }
   /* not eliminated: the model's stiffness as assembled */
   FmBlockCsr K;
   int *ids = malloc(nn * sizeof *ids);
@@ -149,7 +159,7 @@ static void check_model(int partial) {
   /* the p-multigrid */
   FmPmg pm;
   fm_matfree_diagonal(&op, 1, d);
-  CHECK(!fm_pmg_setup(&md, fixed, 1e5, d, mf_apply, &op, NULL, &pm),
+  CHECK(!fm_pmg_setup(&md, fixed, 1e5, d, 1, mf_apply, &op, NULL, &pm),
         "pmg setup: %s", fm_error_message());
   CHECK(pm.n1 > 0 && pm.n1 < n / 4, "corner DOFs %d of %d", pm.n1, n);
   for (int i = 0; i < n; i++)
@@ -233,8 +243,24 @@ static void check_model(int partial) {
     du = fmax(du, fabs(u1[i] - u2[i]));
   CHECK(du <= 1e-7 * maxabs(n, u2), "partial %d: solutions differ by %g of %g",
         partial, du, maxabs(n, u2));
-  printf("partial %d: %d DOFs, pmg %d iterations (%d corner DOFs), amg %d\n",
-         partial, n, it1, pm.n1, it2);
+  /* level 0 smoothed with the 3x3 diagonal blocks: the same solution */
+  FmPmg pb;
+  CHECK(!fm_pmg_setup(&md, fixed, 1e5, db, 3, mf_apply, &op, NULL, &pb),
+        "pmg setup (blocks): %s", fm_error_message());
+  const int it3 = pcg(n, mf_apply, &op, pmg_pc, &pb, b, u1, 1e-10);
+  CHECK(it3 > 0 && it3 <= it1 + 2, "partial %d: pmg (blocks): %d iterations",
+        partial, it3);
+  du = 0;
+  for (int i = 0; i < n; i++)
+    du = fmax(du, fabs(u1[i] - u2[i]));
+  CHECK(du <= 1e-7 * maxabs(n, u2),
+        "partial %d: solutions (blocks) differ by %g of %g", partial, du,
+        maxabs(n, u2));
+  fm_pmg_free(&pb);
+  free(db);
+  printf("partial %d: %d DOFs, pmg %d iterations (%d corner DOFs; %d with "
+         "block Jacobi), amg %d\n",
+         partial, n, it1, pm.n1, it3, it2);
   fm_amg_free(&amg);
   fm_pmg_free(&pm);
   free(b);
@@ -262,7 +288,7 @@ int main(void) {
   md.mesh.npe = 4; /* the first four nodes of every element: a TET4 view */
   FmPmg pm;
   double *d = calloc(3 * md.mesh.nnodes, sizeof(double));
-  CHECK(fm_pmg_setup(&md, (const char *)fixed, 1.0, d, mf_apply, NULL, NULL,
+  CHECK(fm_pmg_setup(&md, (const char *)fixed, 1.0, d, 1, mf_apply, NULL, NULL,
                      &pm) != 0,
         "a TET4 model accepted");
   CHECK(strstr(fm_error_message(), "t412.yaml: solver.preconditioner: pmg "
