@@ -182,8 +182,11 @@ static int check_memory(CudaBackend *cb) {
       estimate_bytes(d, local, (size_t)sms * (size_t)threads, cb->use_amg);
   if (need > freeb)
     return fm_error("backend cuda: model needs %.2f GiB of GPU memory, %.2f "
-                    "GiB free on %s",
-                    gib((double)need), gib((double)freeb), cb->device_name);
+                    "GiB free on %s%s",
+                    gib((double)need), gib((double)freeb), cb->device_name,
+                    d->npe == 10 ? " (solver: {preconditioner: pmg} stores no "
+                                   "stiffness: about a fifth of it)"
+                                 : "");
   return 0;
 }
 
@@ -664,7 +667,7 @@ static int cuda_assemble(FmBackend *be) {
  * every level (a function of all its operator's values) and Cholesky
  * factor of the coarsest level; else an error naming the first level that
  * differs. */
-static int compare_host_setup(FmCudaData *d, const FmModel *md,
+static int compare_host_setup(FmCudaData *d, const FmModel *md, const double *x,
                               const unsigned char *fixed,
                               const FmAmgOptions *opt, const FmAmg *amg) {
   FmCsr S;
@@ -675,7 +678,7 @@ static int compare_host_setup(FmCudaData *d, const FmModel *md,
     fm_csr_scalar_free(&S);
     return 1;
   }
-  if (fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, opt, &h)) {
+  if (fm_amg_setup_ex(&S, 1, x, fixed, opt, &h)) {
     fm_csr_scalar_free(&S);
     return fm_amg_error_context(md->cs.path);
   }
@@ -784,7 +787,7 @@ static int setup_amg(FmBackend *be) {
     if (!ierr && fm_amg_setup_dev(&dev, &A0, md->mesh.x, fixed, &opt, &amg))
       ierr = fm_amg_error_context(md->cs.path);
     if (!ierr && compare)
-      ierr = compare_host_setup(d, md, fixed, &opt, &amg);
+      ierr = compare_host_setup(d, md, md->mesh.x, fixed, &opt, &amg);
   }
   free(fixed);
   if (!ierr)
@@ -845,9 +848,11 @@ static int setup_pmg(FmBackend *be) {
   if (fm_amg_options_from_env(&opt))
     return fm_amg_error_context(md->cs.path);
   const char *where = getenv("FEMORA_AMG_SETUP");
-  if (where && *where && strcmp(where, "gpu"))
+  const int compare = where && !strcmp(where, "compare");
+  if (where && *where && strcmp(where, "gpu") && !compare)
     return fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: the "
-                    "p-multigrid builds its hierarchy on the GPU only (gpu)",
+                    "p-multigrid builds its hierarchy on the GPU (gpu, or "
+                    "compare: checked against the host's)",
                     md->cs.path, where);
   const char *jb = getenv("FEMORA_PMG_JACOBI");
   if (jb && *jb && strcmp(jb, "diagonal"))
@@ -875,6 +880,10 @@ static int setup_pmg(FmBackend *be) {
   cb->amg.transpose_r = opt.transpose_r;
   if (!ierr && fm_amg_setup_dev(&dev, &A1, cb->x1, cb->fixed1, &opt, &amg))
     ierr = fm_amg_error_context(md->cs.path);
+  /* compare: the corner level's hierarchy built on the host too, from the
+   * GPU's corner operator: the same bit for bit */
+  if (!ierr && compare)
+    ierr = compare_host_setup(&cb->c, md, cb->x1, cb->fixed1, &opt, &amg);
   if (!ierr)
     ierr = fm_cuda_amg_finish(&amg, &cb->amg);
   if (!ierr) {
