@@ -688,7 +688,7 @@ static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
                            const int *cnode_of, const BlockPat *PB,
                            const BlockPat *APB, const BlockPat *AcB,
                            const BlockPat *RB, const FmAmgCsr *P,
-                           const FmAmgCsr *Ac) {
+                           const FmAmgCsr *Ac, Pool *out, FmAmgCsr *Rwhole) {
   const FmAmgDev *dev = &amg->dev;
   const int nn = pa->nnodes, na = pa->na, nc = P->cols;
   const int64_t *node_ptr = pa->node_ptr, *cptr = pa->cptr;
@@ -770,12 +770,16 @@ static int galerkin_chunks(FmAmg *amg, int l, Pool *pool, const FmAmgArgs *pa,
     if (!ierr)
       ierr = dev->run(dev->ctx, FM_AMG_S_ROW_COLS, rows, &b);
     const FmAmgCsr APc = {(int)rows, nc, a.optr, col, val, 1};
-    /* the chunk's rows of R, of A P (other nodes skipped), then of A_c */
+    /* the chunk's rows of R, of A P (other nodes skipped), then of A_c;
+     * one chunk: R whole, kept for the cycle where Rwhole asks for it */
     FmAmgCsr Rc;
     memset(&Rc, 0, sizeof Rc);
+    const int keep = K == 1 && Rwhole;
     if (!ierr)
-      ierr = r_form(dev, &ch, &ch, na, node_ptr, cptr, cnode_of, RB, PB, P,
-                    a.chunk_of, c, &Rc);
+      ierr = r_form(dev, keep ? out : &ch, &ch, na, node_ptr, cptr, cnode_of,
+                    RB, PB, P, a.chunk_of, c, &Rc);
+    if (!ierr && keep)
+      *Rwhole = Rc;
     FmAmgArgs cha;
     memset(&cha, 0, sizeof cha);
     cha.crow = crow;
@@ -888,18 +892,20 @@ static int galerkin_blocks(FmAmg *amg, int l, const FmAmgArgs *pa,
   pool_free(ptpool, (void *)Pt->col);
   pool_free(ptpool, (void *)Pt->val);
   pat_free(&pool, &PtB);
-  /* A_c = R (A P), R by chunks */
+  /* A_c = R (A P), R by chunks (in one chunk, R whole for the cycle) */
+  memset(&R, 0, sizeof R);
   if (block_csr(dev, &out, nc, nc, cnode_of, &AcB, cptr, "R A P", &Ac) ||
       galerkin_chunks(amg, l, &pool, pa, cnode_of, &PB, &APB, &AcB, &RB, &P,
-                      &Ac))
+                      &Ac, &out, amg->opt.transpose_r ? NULL : &R))
     goto out;
   /* R = P^T whole, for the cycle (A P's chunks are gone by now, and the
    * patterns R does not need go first); none where the cycle restricts
    * with P^T */
-  memset(&R, 0, sizeof R);
-  R.rows = nc;
-  R.cols = n;
-  if (!amg->opt.transpose_r) {
+  if (!R.ptr) {
+    R.rows = nc;
+    R.cols = n;
+  }
+  if (!amg->opt.transpose_r && !R.ptr) {
     pat_free(&pool, &APB);
     pat_free(&pool, &AcB);
     if (r_form(dev, &out, &pool, na, node_ptr, cptr, cnode_of, &RB, &PB, &P,
