@@ -181,6 +181,7 @@ typedef struct {
  * (recover.h). */
 typedef struct {
   int ncopy;
+  int shared;        /* x, conn, Enu are the matrix-free stiffness's */
   double *x;         /* 3 per node */
   int *conn;         /* npe per element */
   double *Enu;       /* 2 per element */

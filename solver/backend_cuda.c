@@ -244,6 +244,18 @@ static int upload_structure(FmCudaData *d, const int64_t *bptr,
   return 0;
 }
 
+/* (E, nu) of every element, 2 per element (allocated; NULL after fm_error) */
+static double *element_Enu(const FmModel *md) {
+  const size_t ne = (size_t)md->mesh.nelem;
+  double *Enu = fm_calloc(2 * ne + 1, sizeof(double));
+  for (size_t e = 0; Enu && e < ne; e++) {
+    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+    Enu[2 * e] = mat->E;
+    Enu[2 * e + 1] = mat->nu;
+  }
+  return Enu;
+}
+
 /* Coordinates, connectivity and (E, nu) per element up. */
 static int upload_elements(const FmMesh *m, const double *Enu,
                            AssemblyTemps *t) {
@@ -265,15 +277,9 @@ static int upload_elements(const FmMesh *m, const double *Enu,
 static int assemble_elements(const FmModel *md, FmCudaData *d,
                              AssemblyTemps *t) {
   const FmMesh *m = &md->mesh;
-  const size_t ne = (size_t)m->nelem;
-  double *Enu = fm_calloc(2 * ne, sizeof(double));
+  double *Enu = element_Enu(md);
   if (!Enu)
     return 1;
-  for (size_t e = 0; e < ne; e++) {
-    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
-    Enu[2 * e] = mat->E;
-    Enu[2 * e + 1] = mat->nu;
-  }
   const int ierr = upload_elements(m, Enu, t);
   free(Enu);
   FM_CALL(ierr);
@@ -364,7 +370,9 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
  *   corner    8 nnz1 + 4 nb1 + 4 (nc + 1) + 65 n1 + 8 (n1 + 1)
  *             + 2.0 x 12 nnz1 + 8 (nc + 1)
  *             + 24 nc + 32 nelem + local4 * resident   (its assembly)
- *   recovery, small: as estimate_bytes */
+ *   recovery  24 nn + 4 npe nelem + 110 nn  (as estimate_bytes, sharing
+ *                                        the element data)
+ *   small     twice estimate_bytes's */
 static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
                                  int64_t pnnz, int64_t rnnz, size_t local,
                                  size_t local4, size_t resident) {
@@ -378,7 +386,8 @@ static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
   const size_t corner = 8 * nnz1 + 4 * nb1 + 4 * (nc + 1) + 65 * n1 +
                         8 * (n1 + 1) + 20 * 12 * nnz1 / 10 + 8 * (nc + 1) +
                         24 * nc + 32 * ne + local4 * resident;
-  const size_t recovery = 48 * nn + (8 * npe + 16) * ne + 110 * nn;
+  /* the recovery shares the coordinates, connectivity and (E, nu) */
+  const size_t recovery = 24 * nn + 4 * npe * ne + 110 * nn;
   const size_t small = 2 * (8 * 3 * FM_CUDA_MAX_BLOCKS + 128);
   return fine + elements + embedding + corner + recovery + small;
 }
@@ -390,16 +399,11 @@ static int upload_matfree(const FmModel *md, FmCudaMatFree *mf) {
   const FmMesh *m = &md->mesh;
   const size_t ne = (size_t)m->nelem, nk = ne * (size_t)m->npe;
   const size_t nn = (size_t)m->nnodes;
-  double *Enu = fm_calloc(2 * ne + 1, sizeof(double));
+  double *Enu = element_Enu(md);
   int64_t *sptr = fm_calloc(nn + 1, sizeof(int64_t));
   int *slot = fm_calloc(nk + 1, sizeof(int)), *s32 = fm_calloc(nn + 1, 4);
   int ierr = !Enu || !sptr || !slot || !s32;
   if (!ierr) {
-    for (size_t e = 0; e < ne; e++) {
-      const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
-      Enu[2 * e] = mat->E;
-      Enu[2 * e + 1] = mat->nu;
-    }
     fm_matfree_slots(m, sptr, slot);
     for (size_t i = 0; i <= nn; i++)
       s32[i] = (int)sptr[i];
@@ -1041,44 +1045,48 @@ static int cuda_solve(FmBackend *be, int lc, const double *f, double *u,
   return 0;
 }
 
-/* Element data for the recovery up, once per model. */
+/* Element data for the recovery up, once per model; with the matrix-free
+ * stiffness (mf not NULL) its coordinates, connectivity and (E, nu) are
+ * shared, not copied. */
 static int recover_upload(const FmModel *md, const FmPost *post,
-                          FmCudaRecover *r) {
+                          const FmCudaMatFree *mf, FmCudaRecover *r) {
   const FmMesh *m = &md->mesh;
   const size_t ne = (size_t)m->nelem, nc = ne * (size_t)m->npe;
   const size_t ncopy = (size_t)post->ncopy, nx = 3 * (size_t)m->nnodes;
-  double *Enu = fm_calloc(2 * ne + 1, sizeof(double));
+  double *Enu = element_Enu(md);
   double *inv = fm_calloc(ncopy + 1, sizeof(double));
   if (!Enu || !inv) {
     free(Enu);
     free(inv);
     return 1;
   }
-  for (size_t e = 0; e < ne; e++) {
-    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
-    Enu[2 * e] = mat->E;
-    Enu[2 * e + 1] = mat->nu;
-  }
   for (size_t k = 0; k < nc; k++)
     inv[post->elem_copy[k]] += 1.0;
   for (size_t cp = 0; cp < ncopy; cp++)
     inv[cp] = inv[cp] > 0 ? 1.0 / inv[cp] : 0.0;
   r->ncopy = post->ncopy;
+  r->shared = mf && mf->x;
+  if (r->shared) {
+    r->x = mf->x;
+    r->conn = mf->conn;
+    r->Enu = mf->Enu;
+  }
   cudaError_t e = cudaSuccess;
   void **bufs[] = {
-      (void **)&r->x,         (void **)&r->conn,      (void **)&r->Enu,
       (void **)&r->elem_copy, (void **)&r->inv_count, (void **)&r->stress,
-      (void **)&r->vm,        (void **)&r->princ,     (void **)&r->fint};
-  const size_t bytes[] = {nx * 8,    nc * 4,        2 * ne * 8,
-                          nc * 4,    ncopy * 8,     6 * ncopy * 8,
-                          ncopy * 8, 3 * ncopy * 8, nx * 8};
-  for (size_t k = 0; k < sizeof bytes / sizeof bytes[0] && !e; k++)
+      (void **)&r->vm,        (void **)&r->princ,     (void **)&r->fint,
+      (void **)&r->x,         (void **)&r->conn,      (void **)&r->Enu};
+  const size_t bytes[] = {nc * 4,    ncopy * 8,     6 * ncopy * 8,
+                          ncopy * 8, 3 * ncopy * 8, nx * 8,
+                          nx * 8,    nc * 4,        2 * ne * 8};
+  const size_t nbuf = r->shared ? 6 : 9; /* the last three: the mesh's */
+  for (size_t k = 0; k < nbuf && !e; k++)
     e = cudaMalloc(bufs[k], bytes[k] > 0 ? bytes[k] : 8);
-  if (!e)
+  if (!e && !r->shared)
     e = cudaMemcpy(r->x, m->x, nx * 8, cudaMemcpyHostToDevice);
-  if (!e)
+  if (!e && !r->shared)
     e = cudaMemcpy(r->conn, m->conn, nc * 4, cudaMemcpyHostToDevice);
-  if (!e)
+  if (!e && !r->shared)
     e = cudaMemcpy(r->Enu, Enu, 2 * ne * 8, cudaMemcpyHostToDevice);
   if (!e)
     e = cudaMemcpy(r->elem_copy, post->elem_copy, nc * 4,
@@ -1089,11 +1097,12 @@ static int recover_upload(const FmModel *md, const FmPost *post,
   free(inv);
   if (e != cudaSuccess) {
     /* all or nothing: a later call must not find half of it */
-    for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
-      if (*bufs[k]) {
+    for (size_t k = 0; k < 9; k++) {
+      if (*bufs[k] && k < nbuf)
         cudaFree(*bufs[k]);
-        *bufs[k] = NULL;
-      }
+      *bufs[k] = NULL;
+    }
+    r->shared = 0;
     return fm_cuda_fail("recovery data upload (cudaMalloc / cudaMemcpy)",
                         cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
                         __LINE__);
@@ -1112,7 +1121,7 @@ static int cuda_fields(void *ctx, const FmModel *md, const FmPost *post,
   CudaBackend *cb = be->data;
   FmCudaRecover *r = &cb->rec;
   if (!r->x)
-    FM_CALL(recover_upload(md, post, r));
+    FM_CALL(recover_upload(md, post, cb->d.mf, r));
   if (r->ncopy != post->ncopy)
     return fm_error("backend cuda: recovery set up for %d node copies, "
                     "asked for %d",
@@ -1154,6 +1163,8 @@ static void cuda_destroy(FmBackend *be) {
   fm_cuda_sparse_free(d);
   {
     FmCudaRecover *r = &cb->rec;
+    if (r->shared) /* the matrix-free stiffness's, freed with it */
+      r->x = NULL, r->conn = NULL, r->Enu = NULL;
     void *q[] = {r->x,      r->conn, r->Enu,   r->elem_copy, r->inv_count,
                  r->stress, r->vm,   r->princ, r->fint};
     for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
