@@ -731,9 +731,11 @@ static int recovery_room(CudaBackend *cb) {
   const FmCudaData *d = &cb->d;
   size_t freeb = 0, total = 0;
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
-  const size_t nn = (size_t)d->nn;
-  const size_t need =
-      48 * nn + (8 * (size_t)d->npe + 16) * (size_t)d->nelem + 110 * nn;
+  const size_t nn = (size_t)d->nn, npe = (size_t)d->npe;
+  const size_t ne = (size_t)d->nelem;
+  /* with the matrix-free stiffness the element data are shared */
+  const size_t need = d->mf ? 24 * nn + 4 * npe * ne + 110 * nn
+                            : 48 * nn + (8 * npe + 16) * ne + 110 * nn;
   if (need > freeb)
     return fm_error("backend cuda: after the multigrid setup (%.2f GiB), "
                     "stress recovery needs %.2f GiB of GPU memory, %.2f GiB "
