@@ -255,7 +255,7 @@ int fm_converge(MPI_Comm comm, const char *case_path,
     cl.vtu = 0;
     char dir[4300];
     snprintf(dir, sizeof dir, "%s/level_%d", opt->outdir, l);
-    FmRunOptions ro = {dir, opt->backend, 1};
+    FmRunOptions ro = {dir, opt->backend, 1, NULL};
     FmRun run;
     int ierr = fm_run_case(comm, &cl, &ro, &run);
     if (!ierr) {

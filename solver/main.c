@@ -29,9 +29,10 @@ static void usage(FILE *fp) {
   fprintf(
       fp,
       "usage: femora run CASE.yaml [-o OUTDIR] [--np N] [--backend "
-      "cpu|cuda|auto] [--quiet] [-- PETSc options...]\n"
-      "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [-- PETSc "
+      "cpu|cuda|auto] [--preconditioner amg|pmg|jacobi] [--quiet] [-- PETSc "
       "options...]\n"
+      "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [--backend B] "
+      "[--preconditioner P] [-- PETSc options...]\n"
       "       femora report OUTDIR   (HTML report of a scenario's results)\n"
       "       femora converge CASE.yaml [--levels N] [--ratio R] [--parameter "
       "h] "
@@ -56,6 +57,10 @@ static void usage(FILE *fp) {
       "  --np N        run on N MPI ranks (relaunches through mpiexec)\n"
       "  --backend B   solver backend (default: the case's solver.backend, "
       "else cpu)\n"
+      "  --preconditioner P  amg, pmg (TET10: matrix-free p-multigrid) or "
+      "jacobi\n"
+      "                (default: the case's solver.preconditioner, else "
+      "amg)\n"
       "  --quiet       no progress lines\n"
       "  -- ...        options passed to PETSc untouched, e.g. -ksp_monitor "
       "-log_view\n"
@@ -310,7 +315,8 @@ int main(int argc, char **argv) {
             argv[1]);
     return 2;
   }
-  const char *case_path = NULL, *outdir = NULL, *backend = NULL, *param = "h";
+  const char *case_path = NULL, *outdir = NULL, *backend = NULL, *param = "h",
+             *pc = NULL;
   int np = 0, quiet = 0, petsc_first = argc, levels = 3, step = -1;
   double ratio = 1.5;
   for (int i = 2; i < argc; i++) {
@@ -331,6 +337,9 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
       backend = argv[++i];
+    } else if (!converge && !strcmp(argv[i], "--preconditioner") &&
+               i + 1 < argc) {
+      pc = argv[++i];
     } else if (scenario && !strcmp(argv[i], "--step") && i + 1 < argc) {
       step = atoi(argv[++i]);
     } else if (converge && !strcmp(argv[i], "--levels") && i + 1 < argc) {
@@ -412,7 +421,7 @@ int main(int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
 
-  FmRunOptions opt = {outdir, backend, quiet};
+  FmRunOptions opt = {outdir, backend, quiet, pc};
   int ierr;
   if (converge) {
     FmConvergeOptions co = {outdir, param, levels, ratio, backend, quiet};

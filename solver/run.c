@@ -118,6 +118,13 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   FM_CALL(fm_sync_error(comm, ierr));
   if (opt->backend && opt->backend[0])
     snprintf(md->cs.backend, sizeof md->cs.backend, "%s", opt->backend);
+  if (opt->pc && opt->pc[0]) {
+    if (strcmp(opt->pc, "amg") && strcmp(opt->pc, "pmg") &&
+        strcmp(opt->pc, "jacobi"))
+      return fm_error("%s: --preconditioner %s: must be amg, pmg or jacobi",
+                      case_path, opt->pc);
+    snprintf(md->cs.pc, sizeof md->cs.pc, "%s", opt->pc);
+  }
   logf_(L, "femora %s: %s", FEMORA_VERSION,
         md->cs.title[0] ? md->cs.title : case_path);
   char msh[4200];

@@ -13,6 +13,8 @@ typedef struct {
   const char *outdir;  /* results directory (created); NULL: write nothing */
   const char *backend; /* overrides the case's solver.backend when set */
   int quiet;           /* no progress lines on stdout */
+  const char *pc;      /* overrides the case's solver.preconditioner when set
+                          (amg, pmg or jacobi) */
 } FmRunOptions;
 
 typedef struct {

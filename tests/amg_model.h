@@ -19,8 +19,9 @@
  * prescribed DOFs), and the eliminated entries dropped from the matrix;
  * blk (may be NULL): the same matrix in 3x3 blocks (as the GPU keeps it:
  * eliminated entries explicit zeros; S then holds them too) */
-static inline void build_system(const char *name, double h, FmModel *md, FmCsr *S,
-                         unsigned char **pfixed, int partial, FmBlockCsr *blk) {
+static inline void build_system(const char *name, double h, FmModel *md,
+                                FmCsr *S, unsigned char **pfixed, int partial,
+                                FmBlockCsr *blk) {
   char yaml[256], msh[256];
   snprintf(yaml, sizeof yaml, "%s.yaml", name);
   snprintf(msh, sizeof msh, "%s.msh", name);

@@ -3,11 +3,13 @@
 # stderr that starts "femora: error:", names the offending file and contains
 # the expected fragment, and leave no result (summary.json, *.vtu, *.tmp*).
 # usage: expect_error.sh FEMORA CASE FRAGMENT [FILE_NAMED]
+# (FEMORA_RUN_ARGS: more options for `femora run`, e.g. a bad --preconditioner)
 set -u
 femora=$1 case=$2 fragment=$3 named=${4:-$(basename "$2")}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-"$femora" run "$case" -o "$out/res" --quiet >"$out/stdout" 2>"$out/stderr"
+# shellcheck disable=SC2086 # FEMORA_RUN_ARGS: words on purpose
+"$femora" run "$case" -o "$out/res" --quiet ${FEMORA_RUN_ARGS:-} >"$out/stdout" 2>"$out/stderr"
 rc=$?
 fail() { echo "FAIL: $(basename "$case"): $*"; echo "--- stderr:"; cat "$out/stderr"; exit 1; }
 [ "$rc" -eq 1 ] || fail "exit status $rc, expected 1"

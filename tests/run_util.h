@@ -41,7 +41,7 @@ static inline const char *src_path(const char *rel) {
 /* Run a case; abort the test with the error message on failure. */
 static inline void run_case(MPI_Comm comm, const char *case_rel,
                             const char *outdir, FmRun *run) {
-  FmRunOptions opt = {outdir, NULL, 1};
+  FmRunOptions opt = {outdir, NULL, 1, NULL};
   if (fm_run(comm, src_path(case_rel), &opt, run)) {
     fprintf(stderr, "%s: run failed: %s\n", case_rel, fm_error_message());
     exit(1);

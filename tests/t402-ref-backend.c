@@ -9,7 +9,7 @@
 
 static void compare(const char *case_rel, const char *out1, const char *out2) {
   FmRun a, b;
-  FmRunOptions oa = {out1, "cpu", 1}, ob = {out2, "ref", 1};
+  FmRunOptions oa = {out1, "cpu", 1, NULL}, ob = {out2, "ref", 1, NULL};
   if (fm_run(PETSC_COMM_WORLD, src_path(case_rel), &oa, &a) ||
       fm_run(PETSC_COMM_WORLD, src_path(case_rel), &ob, &b)) {
     fprintf(stderr, "%s: %s\n", case_rel, fm_error_message());

@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
-  FmRunOptions opt = {"t508.out", NULL, 1};
+  FmRunOptions opt = {"t508.out", NULL, 1, NULL};
   FmScenarioResult r1, r2;
   if (system("rm -rf t508.out"))
     return 1;

@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
-  FmRunOptions opt = {"t509.out", NULL, 1};
+  FmRunOptions opt = {"t509.out", NULL, 1, NULL};
   FmScenarioResult r;
   if (system("rm -rf t509.out"))
     return 1;

@@ -22,7 +22,7 @@ static char *slurp(const char *path) {
 
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
-  FmRunOptions opt = {"t510.out", NULL, 1};
+  FmRunOptions opt = {"t510.out", NULL, 1, NULL};
   FmScenarioResult r;
   if (system("rm -rf t510.out t510-empty && mkdir -p t510-empty"))
     return 1;

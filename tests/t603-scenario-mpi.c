@@ -8,7 +8,7 @@ int main(int argc, char **argv) {
   test_init(&argc, &argv);
   int rank;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  FmRunOptions opt = {"t603.out", NULL, 1};
+  FmRunOptions opt = {"t603.out", NULL, 1, NULL};
   if (rank == 0 && system("rm -rf t603.out"))
     return 1;
   MPI_Barrier(PETSC_COMM_WORLD);

@@ -33,7 +33,8 @@ int main(int argc, char **argv) {
   if (rank == 0)
     write_case("t604.yaml", 1000);
   MPI_Barrier(PETSC_COMM_WORLD);
-  FmRunOptions o1 = {"t604-np1.out", NULL, 1}, o2 = {"t604-np2.out", NULL, 1};
+  FmRunOptions o1 = {"t604-np1.out", NULL, 1, NULL},
+               o2 = {"t604-np2.out", NULL, 1, NULL};
   FmRun one, two;
   memset(&one, 0, sizeof one);
   if (rank == 0 && fm_run(PETSC_COMM_SELF, "t604.yaml", &o1, &one)) {
@@ -75,7 +76,7 @@ int main(int argc, char **argv) {
   if (rank == 0)
     write_case("t604-fail.yaml", 2);
   MPI_Barrier(PETSC_COMM_WORLD);
-  FmRunOptions o3 = {"t604-fail.out", NULL, 1};
+  FmRunOptions o3 = {"t604-fail.out", NULL, 1, NULL};
   FmRun bad;
   const int ierr = fm_run(PETSC_COMM_WORLD, "t604-fail.yaml", &o3, &bad);
   CHECK(ierr != 0, "rank %d: a load case that cannot converge passed", rank);

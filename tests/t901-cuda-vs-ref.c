@@ -16,7 +16,8 @@
  * meshes are committed MSH files
  * (the GPU machine has no Gmsh): TET4 box, TET10 box with two load cases (also
  * with Jacobi), and two materials with a non-zero prescribed displacement; and
- * every case file of the folder FEMORA_GPU_CASES names, when set
+ * every case file of the folder FEMORA_GPU_CASES names, when set, the
+ * TET10 ones also with the p-multigrid (--preconditioner pmg on both)
  * (scripts/gpu-prepare puts the verification cases of cases/validation/,
  * meshed, in .gpu-deps/validation/; scripts/gpu-check sets it).
  *
@@ -28,10 +29,11 @@
 
 #ifdef FEMORA_HAVE_CUDA
 
+/* pc: the preconditioner on both (NULL: the case's) */
 static void compare_path(const char *case_rel, const char *path,
-                         const char *out1, const char *out2) {
+                         const char *out1, const char *out2, const char *pc) {
   FmRun a, b;
-  FmRunOptions oa = {out1, "ref", 1}, ob = {out2, "cuda", 1};
+  FmRunOptions oa = {out1, "ref", 1, pc}, ob = {out2, "cuda", 1, pc};
   if (fm_run(PETSC_COMM_WORLD, path, &oa, &a)) {
     fprintf(stderr, "%s (ref): %s\n", case_rel, fm_error_message());
     exit(1);
@@ -95,7 +97,7 @@ static void compare_path(const char *case_rel, const char *path,
 }
 
 static void compare(const char *case_rel, const char *out1, const char *out2) {
-  compare_path(case_rel, src_path(case_rel), out1, out2);
+  compare_path(case_rel, src_path(case_rel), out1, out2, NULL);
 }
 
 /* every *.yaml of the folder FEMORA_GPU_CASES, if set */
@@ -117,8 +119,22 @@ static void compare_folder(void) {
     snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
     snprintf(o1, sizeof o1, "t901-%s-ref.out", de->d_name);
     snprintf(o2, sizeof o2, "t901-%s-cuda.out", de->d_name);
-    compare_path(de->d_name, path, o1, o2);
+    compare_path(de->d_name, path, o1, o2, NULL);
     n++;
+    /* TET10 cases (order 2) again with the p-multigrid over the
+     * matrix-free stiffness on both */
+    FmCase cs;
+    memset(&cs, 0, sizeof cs);
+    const int tet10 = !fm_case_read(path, &cs) && cs.order == 2;
+    fm_case_free(&cs);
+    if (tet10) {
+      char label[600];
+      snprintf(label, sizeof label, "%s [pmg]", de->d_name);
+      snprintf(o1, sizeof o1, "t901-%s-ref-pmg.out", de->d_name);
+      snprintf(o2, sizeof o2, "t901-%s-cuda-pmg.out", de->d_name);
+      compare_path(label, path, o1, o2, "pmg");
+      n++;
+    }
   }
   closedir(dp);
   CHECK(n > 0, "FEMORA_GPU_CASES=%s: no case files", dir);
@@ -216,7 +232,7 @@ int main(int argc, char **argv) {
       snprintf(names[nset], sizeof names[nset], "FEMORA_%s", tok);
       setenv(names[nset++], eq + 1, 1);
     }
-    compare_path(label, src_path(c), o1, o2);
+    compare_path(label, src_path(c), o1, o2, NULL);
     for (int k = 0; k < nset; k++)
       unsetenv(names[k]);
   }
