@@ -252,14 +252,15 @@ FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
   return mindet;
 }
 
-/* The diagonal of Ke, de[3npe] (the Jacobi smoother of a matrix-free
- * operator): K_aa,ii = sum_q w det ((lambda + mu) G_ai^2 + mu |G_a|^2),
- * fm_tet_stiffness's diagonal.  Returns the smallest det J. */
-FM_HD double fm_tet_diagonal(int npe, const double *xe, double E, double nu,
-                             double *de) {
+/* The diagonal of Ke (bs 1: de[3npe]) or its 3x3 diagonal blocks (bs 3:
+ * de[9npe], node a's block row-major at de + 9a): K_aa,ij = sum_q w det
+ * (lambda G_ai G_aj + mu G_aj G_ai + mu delta_ij |G_a|^2), as
+ * fm_tet_stiffness sums them.  Returns the smallest det J. */
+FM_HD double fm_tet_diagonal_bs(int npe, int bs, const double *xe, double E,
+                                double nu, double *de) {
   double lambda, mu, mindet = 1e300;
   fm_lame(E, nu, &lambda, &mu);
-  for (int i = 0; i < 3 * npe; i++)
+  for (int i = 0; i < 3 * bs * npe; i++)
     de[i] = 0.0;
   for (int q = 0; q < fm_tet_nqp(npe); q++) {
     double G[3 * FM_TET_MAX_NPE], f;
@@ -272,39 +273,26 @@ FM_HD double fm_tet_diagonal(int npe, const double *xe, double E, double nu,
       const double *g = G + 3 * a;
       const double dot = g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
       for (int i = 0; i < 3; i++)
-        de[3 * a + i] += f * ((lambda + mu) * g[i] * g[i] + mu * dot);
-    }
-  }
-  return mindet;
-}
-
-/* The 3x3 diagonal blocks of Ke, db[npe][9] (row-major, node a's block
- * at db + 9a): K_aa,ij = sum_q w det (lambda G_ai G_aj + mu G_aj G_ai +
- * mu delta_ij |G_a|^2), fm_tet_stiffness's.  Returns the smallest det J. */
-FM_HD double fm_tet_diagonal_blocks(int npe, const double *xe, double E,
-                                    double nu, double *db) {
-  double lambda, mu, mindet = 1e300;
-  fm_lame(E, nu, &lambda, &mu);
-  for (int i = 0; i < 9 * npe; i++)
-    db[i] = 0.0;
-  for (int q = 0; q < fm_tet_nqp(npe); q++) {
-    double G[3 * FM_TET_MAX_NPE], f;
-    const double det = fm_tet_qp_gradients(npe, xe, q, G, &f);
-    if (det < mindet)
-      mindet = det;
-    if (det <= 0.0)
-      return det;
-    for (int a = 0; a < npe; a++) {
-      const double *g = G + 3 * a;
-      const double dot = g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
-      for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-          db[9 * a + 3 * i + j] +=
+        for (int j = bs == 3 ? 0 : i; j < (bs == 3 ? 3 : i + 1); j++)
+          de[bs == 3 ? 9 * a + 3 * i + j : 3 * a + i] +=
               f * (lambda * g[i] * g[j] + mu * g[j] * g[i] +
                    (i == j ? mu * dot : 0.0));
     }
   }
   return mindet;
+}
+
+/* The diagonal of Ke, de[3npe] (the Jacobi smoother of a matrix-free
+ * operator).  Returns the smallest det J. */
+FM_HD double fm_tet_diagonal(int npe, const double *xe, double E, double nu,
+                             double *de) {
+  return fm_tet_diagonal_bs(npe, 1, xe, E, nu, de);
+}
+
+/* The 3x3 diagonal blocks of Ke, db[npe][9].  Returns the smallest det J. */
+FM_HD double fm_tet_diagonal_blocks(int npe, const double *xe, double E,
+                                    double nu, double *db) {
+  return fm_tet_diagonal_bs(npe, 3, xe, E, nu, db);
 }
 
 /* von Mises equivalent stress of a Voigt stress. */

@@ -119,7 +119,9 @@ void fm_matfree_apply(FmMatFree *op, int eliminate, const double *x,
   gather(op, fx, x, y);
 }
 
-void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d) {
+/* buf = every element's diagonal (bs 1, 3 npe values) or 3x3 diagonal
+ * blocks (bs 3, 9 npe) */
+static void element_diagonals(const FmMatFree *op, int bs, double *buf) {
   const int npe = op->npe, ne = op->nelem;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (ne > 2000)
@@ -130,28 +132,22 @@ void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d) {
     for (int a = 0; a < npe; a++)
       for (int q = 0; q < 3; q++)
         xe[3 * a + q] = op->x[3 * (int64_t)c[a] + q];
-    fm_tet_diagonal(npe, xe, op->E[e], op->nu[e], op->fe + (size_t)e * 3 * npe);
+    fm_tet_diagonal_bs(npe, bs, xe, op->E[e], op->nu[e],
+                       buf + (size_t)e * 3 * bs * npe);
   }
+}
+
+void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d) {
+  element_diagonals(op, 1, op->fe);
   gather(op, eliminate ? op->fixed : NULL, NULL, d);
 }
 
 int fm_matfree_diagonal_blocks(const FmMatFree *op, int eliminate, double *db) {
-  const int npe = op->npe, ne = op->nelem, nn = op->nnodes;
-  double *eb = fm_calloc((size_t)ne * 9 * npe + 1, sizeof(double));
+  const int nn = op->nnodes;
+  double *eb = fm_calloc((size_t)op->nelem * 9 * op->npe + 1, sizeof(double));
   if (!eb)
     return 1;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (ne > 2000)
-#endif
-  for (int e = 0; e < ne; e++) {
-    double xe[3 * FM_TET_MAX_NPE];
-    const int *c = op->conn + (size_t)e * npe;
-    for (int a = 0; a < npe; a++)
-      for (int q = 0; q < 3; q++)
-        xe[3 * a + q] = op->x[3 * (int64_t)c[a] + q];
-    fm_tet_diagonal_blocks(npe, xe, op->E[e], op->nu[e],
-                           eb + (size_t)e * 9 * npe);
-  }
+  element_diagonals(op, 3, eb);
   const char *fx = eliminate ? op->fixed : NULL;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (nn > 2000)
