@@ -169,12 +169,6 @@ int fm_matfree_diagonal_blocks(const FmMatFree *op, int eliminate, double *db) {
   return 0;
 }
 
-size_t fm_matfree_bytes(const FmMatFree *op) {
-  return (size_t)op->nelem * (2 * sizeof(double) + op->npe * sizeof(int) +
-                              3 * op->npe * sizeof(double)) +
-         ((size_t)op->nnodes + 1) * sizeof(int64_t);
-}
-
 void fm_matfree_free(FmMatFree *op) {
   free(op->E);
   free(op->nu);

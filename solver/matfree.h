@@ -14,7 +14,6 @@
 #ifndef FEMORA_MATFREE_H
 #define FEMORA_MATFREE_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -49,8 +48,6 @@ void fm_matfree_diagonal(FmMatFree *op, int eliminate, double *d);
 /* db = K's 3x3 diagonal blocks, 9 per node row-major (eliminate: a
  * prescribed DOF's row and column zero but diag on the diagonal). */
 int fm_matfree_diagonal_blocks(const FmMatFree *op, int eliminate, double *db);
-/* bytes held (the lists and the element forces; the mesh is the model's) */
-size_t fm_matfree_bytes(const FmMatFree *op);
 void fm_matfree_free(FmMatFree *op);
 
 #endif

@@ -347,8 +347,9 @@ void fm_pmg_describe(const FmPmg *pm, char *buf, size_t size) {
   fm_amg_describe(&pm->amg, in, sizeof in);
   snprintf(buf, size,
            "p-multigrid: %d -> %d DOFs (TET10 matrix-free, TET4 on the corner "
-           "nodes), setup %.2f s; then %s",
-           pm->n0, pm->n1, pm->setup_seconds, in);
+           "nodes: %lld nonzeros, assembled in %.2f s), setup %.2f s; then %s",
+           pm->n0, pm->n1, (long long)pm->nnz1, pm->t_corner, pm->setup_seconds,
+           in);
 }
 
 void fm_pmg_free(FmPmg *pm) {
