@@ -1650,17 +1650,54 @@ static int vcycle(const FmAmgShape *s, const FmAmgOps *o, int l, const void *b,
   return chebyshev(s, o, l, b, x, 0, 0);
 }
 
-int fm_amg_compose(const FmAmgShape *in, const FmAmgOps *inner, int n0,
-                   double emax0, FmAmgShape *s, FmAmgOps *o) {
+/* the stack's operations: level 0 the top's, the others the inner's */
+static int stack_spmv(void *ctx, int l, int which, double alpha, const void *x,
+                      double beta, void *y) {
+  const FmAmgStack *st = ctx;
+  return l > 0 ? st->inner.spmv(st->inner.ctx, l - 1, which, alpha, x, beta, y)
+               : st->top.spmv(st->top.ctx, 0, which, alpha, x, beta, y);
+}
+
+static int stack_copy(void *ctx, int l, const void *x, void *y) {
+  const FmAmgStack *st = ctx;
+  return l > 0 ? st->inner.copy(st->inner.ctx, l - 1, x, y)
+               : st->top.copy(st->top.ctx, 0, x, y);
+}
+
+static int stack_cheb(void *ctx, int l, double c1, double c2, const void *r,
+                      void *d, void *x, int x_zero) {
+  const FmAmgStack *st = ctx;
+  return l > 0 ? st->inner.cheb(st->inner.ctx, l - 1, c1, c2, r, d, x, x_zero)
+               : st->top.cheb(st->top.ctx, 0, c1, c2, r, d, x, x_zero);
+}
+
+static int stack_coarse(void *ctx, const void *b, void *x) {
+  const FmAmgStack *st = ctx;
+  return st->inner.coarse(st->inner.ctx, b, x);
+}
+
+int fm_amg_stack(FmAmgStack *st, const FmAmgOps *top, const FmAmgOps *inner,
+                 const FmAmgShape *in, int n0, double emax0) {
   if (in->nlev + 1 > FM_AMG_MAX_LEVELS)
     return fm_error("amg: %d levels below a level of its own (at most %d in "
                     "all)",
                     in->nlev, FM_AMG_MAX_LEVELS);
-  memset(s, 0, sizeof *s);
+  memset(st, 0, sizeof *st);
+  st->top = *top;
+  st->inner = *inner;
+  FmAmgShape *s = &st->shape;
+  FmAmgOps *o = &st->ops;
   s->nlev = in->nlev + 1;
   s->degree = in->degree;
   s->n[0] = n0;
   s->emax[0] = emax0;
+  o->ctx = st;
+  o->spmv = stack_spmv;
+  o->copy = stack_copy;
+  o->cheb = stack_cheb;
+  o->coarse = stack_coarse;
+  o->r[0] = top->r[0];
+  o->d[0] = top->d[0];
   for (int l = 0; l < in->nlev; l++) {
     s->n[l + 1] = in->n[l];
     s->emax[l + 1] = in->emax[l];

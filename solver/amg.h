@@ -258,12 +258,21 @@ int fm_amg_lanczos_lmax(int n, const double *dinv, int bs,
                         void *ctx, double *lmax);
 
 /* A cycle with one level of the caller's above a hierarchy (the
- * p-multigrid, pmg.c and the GPU backend): *s = level 0 (n0 rows, emax0,
- * in's degree) then in's levels; o's work vectors of levels 1.. are
- * inner's (o's functions and level 0's r and d stay the caller's).  An
- * error where the levels would be more than FM_AMG_MAX_LEVELS. */
-int fm_amg_compose(const FmAmgShape *in, const FmAmgOps *inner, int n0,
-                   double emax0, FmAmgShape *s, FmAmgOps *o);
+ * p-multigrid: pmg.c, and the GPU backend): ops' level 0 is top's (its
+ * functions are called with l = 0 only; its r[0] and d[0] are level 0's
+ * work vectors), levels 1.. are inner's levels 0.., with inner's work
+ * vectors; shape = level 0 (n0 rows, emax0, in's degree) then in's
+ * levels.  ops.ctx is the stack itself: keep it where it is while the
+ * cycle runs. */
+typedef struct {
+  FmAmgOps top, inner;
+  FmAmgShape shape;
+  FmAmgOps ops;
+} FmAmgStack;
+/* fill st (an error where the levels would be more than
+ * FM_AMG_MAX_LEVELS) */
+int fm_amg_stack(FmAmgStack *st, const FmAmgOps *top, const FmAmgOps *inner,
+                 const FmAmgShape *in, int n0, double emax0);
 
 /* x = M b on level 0 (b, x: the backend's vectors of length n[0]). */
 int fm_amg_cycle(const FmAmgShape *s, const FmAmgOps *ops, const double *b,

@@ -34,12 +34,13 @@ typedef struct {
   /* solver.preconditioner pmg: the stiffness applied element by element
    * (d.mf), the p-multigrid's level 0 (embedding, smoother) and the
    * corner nodes' linear operator c, level 0 of the smoothed aggregation
-   * below (amg, whose operations inner are composed into ops) */
+   * below (amg; the cycle over both: stack, whose ops and shape are
+   * copied to ops and shape) */
   int use_pmg;
   FmCudaMatFree mf;
   FmCudaPmg pmg;
   FmCudaData c;
-  FmAmgOps inner;
+  FmAmgStack stack;
   double *x1;            /* corner coordinates (host, until the setup) */
   unsigned char *fixed1; /* corner DOFs prescribed (host, until the setup) */
 } CudaBackend;
@@ -808,13 +809,12 @@ static int setup_amg(FmBackend *be) {
   return 0;
 }
 
-/* the p-multigrid's cycle: level 0 here, levels 1.. the hierarchy's (as
- * pmg.c composes the host's) */
+/* the p-multigrid's level 0 (l is 0; levels 1.. are the hierarchy's,
+ * fm_amg_stack) */
 static int pmg_spmv(void *ctx, int l, int which, double alpha, const void *x,
                     double beta, void *y) {
   CudaBackend *cb = ctx;
-  if (l > 0)
-    return cb->inner.spmv(cb->inner.ctx, l - 1, which, alpha, x, beta, y);
+  (void)l;
   if (which == FM_AMG_A)
     return fm_cuda_spmv_ab(&cb->d, alpha, x, beta, y);
   return fm_cuda_pmg_product(&cb->pmg, which, alpha, x, beta, y);
@@ -822,8 +822,7 @@ static int pmg_spmv(void *ctx, int l, int which, double alpha, const void *x,
 
 static int pmg_copy(void *ctx, int l, const void *x, void *y) {
   CudaBackend *cb = ctx;
-  if (l > 0)
-    return cb->inner.copy(cb->inner.ctx, l - 1, x, y);
+  (void)l;
   FM_CUDA_CHECK(cudaMemcpyAsync(y, x, (size_t)cb->d.n * sizeof(double),
                                 cudaMemcpyDeviceToDevice, 0));
   return 0;
@@ -832,14 +831,8 @@ static int pmg_copy(void *ctx, int l, const void *x, void *y) {
 static int pmg_cheb(void *ctx, int l, double c1, double c2, const void *r,
                     void *d, void *x, int x_zero) {
   CudaBackend *cb = ctx;
-  if (l > 0)
-    return cb->inner.cheb(cb->inner.ctx, l - 1, c1, c2, r, d, x, x_zero);
+  (void)l;
   return fm_cuda_pmg_cheb(&cb->pmg, c1, c2, r, d, x, x_zero);
-}
-
-static int pmg_coarse(void *ctx, const void *b, void *x) {
-  CudaBackend *cb = ctx;
-  return cb->inner.coarse(cb->inner.ctx, b, x);
 }
 
 /* The p-multigrid on the GPU: level 0's smoother from the element
@@ -907,24 +900,25 @@ static int setup_pmg(FmBackend *be) {
   cb->x1 = NULL;
   cb->fixed1 = NULL;
   FM_CALL(ierr);
-  fm_cuda_amg_ops(&cb->amg, &cb->inner);
-  FmAmgOps *o = &cb->ops;
-  memset(o, 0, sizeof *o);
-  o->ctx = cb;
-  o->spmv = pmg_spmv;
-  o->copy = pmg_copy;
-  o->cheb = pmg_cheb;
-  o->coarse = pmg_coarse;
-  o->r[0] = cb->pmg.r;
-  o->d[0] = cb->pmg.d;
-  if (fm_amg_compose(&cb->amg.shape, &cb->inner, d->n, cb->pmg.emax, &cb->shape,
-                     o))
+  FmAmgOps top, inner;
+  memset(&top, 0, sizeof top);
+  top.ctx = cb;
+  top.spmv = pmg_spmv;
+  top.copy = pmg_copy;
+  top.cheb = pmg_cheb;
+  top.r[0] = cb->pmg.r;
+  top.d[0] = cb->pmg.d;
+  fm_cuda_amg_ops(&cb->amg, &inner);
+  if (fm_amg_stack(&cb->stack, &top, &inner, &cb->amg.shape, d->n,
+                   cb->pmg.emax))
     return fm_amg_error_context(md->cs.path);
   /* the device hierarchy keeps no b, x on its level 0 (the cycle's input
    * and output there are the caller's): the corner level's own vectors
    * (double, c->n, unused since its product check) */
-  o->b[1] = cb->c.b;
-  o->x[1] = cb->c.x;
+  cb->stack.ops.b[1] = cb->c.b;
+  cb->stack.ops.x[1] = cb->c.x;
+  cb->ops = cb->stack.ops; /* its ctx: cb->stack, which stays in place */
+  cb->shape = cb->stack.shape;
   return recovery_room(cb);
 }
 

@@ -251,19 +251,12 @@ int fm_pmg_setup(const FmModel *md, const char *fixed, double diag,
   return 0;
 }
 
-/* ---- the cycle: level 0 here, levels 1.. the hierarchy's ---- */
-
-typedef struct {
-  FmPmg *pm;
-  FmAmgOps in; /* the hierarchy's operations, levels shifted by one */
-} Ops;
+/* ---- the cycle: level 0 here (l is 0), levels 1.. the hierarchy's ---- */
 
 static int op_spmv(void *ctx, int l, int which, double alpha, const void *xv,
                    double beta, void *yv) {
-  Ops *o = ctx;
-  FmPmg *pm = o->pm;
-  if (l > 0)
-    return o->in.spmv(o->in.ctx, l - 1, which, alpha, xv, beta, yv);
+  FmPmg *pm = ctx;
+  (void)l;
   const double *x = xv;
   double *y = yv;
   if (which == FM_AMG_P)
@@ -284,19 +277,16 @@ static int op_spmv(void *ctx, int l, int which, double alpha, const void *xv,
 }
 
 static int op_copy(void *ctx, int l, const void *x, void *y) {
-  Ops *o = ctx;
-  if (l > 0)
-    return o->in.copy(o->in.ctx, l - 1, x, y);
-  memcpy(y, x, (size_t)o->pm->n0 * sizeof(double));
+  const FmPmg *pm = ctx;
+  (void)l;
+  memcpy(y, x, (size_t)pm->n0 * sizeof(double));
   return 0;
 }
 
 static int op_cheb(void *ctx, int l, double c1, double c2, const void *rv,
                    void *dv, void *xv, int x_zero) {
-  Ops *o = ctx;
-  if (l > 0)
-    return o->in.cheb(o->in.ctx, l - 1, c1, c2, rv, dv, xv, x_zero);
-  const FmPmg *pm = o->pm;
+  const FmPmg *pm = ctx;
+  (void)l;
   const double *r = rv, *dinv = pm->dinv;
   double *d = dv, *x = xv;
   const int n = pm->n0, bs = pm->bs;
@@ -318,28 +308,21 @@ static int op_cheb(void *ctx, int l, double c1, double c2, const void *rv,
   return 0;
 }
 
-static int op_coarse(void *ctx, const void *b, void *x) {
-  Ops *o = ctx;
-  return o->in.coarse(o->in.ctx, b, x);
-}
-
 int fm_pmg_apply(FmPmg *pm, const double *b, double *x) {
-  Ops o;
-  fm_amg_host_ops(&pm->amg, &o.in);
-  o.pm = pm;
-  FmAmgOps ops;
-  memset(&ops, 0, sizeof ops);
-  ops.ctx = &o;
-  ops.spmv = op_spmv;
-  ops.copy = op_copy;
-  ops.cheb = op_cheb;
-  ops.coarse = op_coarse;
-  ops.r[0] = pm->w[0];
-  ops.d[0] = pm->w[1];
-  FmAmgShape in, s;
+  FmAmgOps top, inner;
+  memset(&top, 0, sizeof top);
+  top.ctx = pm;
+  top.spmv = op_spmv;
+  top.copy = op_copy;
+  top.cheb = op_cheb;
+  top.r[0] = pm->w[0];
+  top.d[0] = pm->w[1];
+  fm_amg_host_ops(&pm->amg, &inner);
+  FmAmgShape in;
   fm_amg_shape(&pm->amg, &in);
-  FM_CALL(fm_amg_compose(&in, &o.in, pm->n0, pm->emax, &s, &ops));
-  return fm_amg_cycle(&s, &ops, b, x);
+  FmAmgStack st;
+  FM_CALL(fm_amg_stack(&st, &top, &inner, &in, pm->n0, pm->emax));
+  return fm_amg_cycle(&st.shape, &st.ops, b, x);
 }
 
 void fm_pmg_describe(const FmPmg *pm, char *buf, size_t size) {
