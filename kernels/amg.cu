@@ -154,8 +154,8 @@ static int sort_rows(DevCsr *C, int level, const char *what,
   FM_CALL(dev_alloc((void **)&bad, sizeof(int), level, what, device_name));
   cudaError_t e = cudaMemcpy(bad, &hbad, sizeof(int), cudaMemcpyHostToDevice);
   if (e == cudaSuccess) {
-    unsorted_kernel<<<fm_cuda_blocks(C->rows), FM_CUDA_THREADS>>>(
-        C->rows, C->ptr, C->col, bad);
+    FM_LAUNCH(unsorted_kernel, fm_cuda_blocks(C->rows), FM_CUDA_THREADS)
+    (C->rows, C->ptr, C->col, bad);
     e = cudaGetLastError();
   }
   if (e == cudaSuccess)
@@ -422,8 +422,8 @@ static int widen(const FmCudaAmg *g, int l, int rows, const int *p32,
                  int64_t **p64) {
   FM_CALL(dev_alloc((void **)p64, ((size_t)rows + 1) * sizeof(int64_t), l,
                     "64-bit offsets", g->device_name));
-  widen_kernel<<<fm_cuda_blocks(rows + 1LL), FM_CUDA_THREADS>>>(rows + 1, p32,
-                                                                *p64);
+  FM_LAUNCH(widen_kernel, fm_cuda_blocks(rows + 1LL), FM_CUDA_THREADS)
+  (rows + 1, p32, *p64);
   FM_CUDA_CHECK_LAUNCH(widen_kernel);
   return 0;
 }
@@ -465,7 +465,7 @@ static int d_run(void *ctx, int step, int64_t n, const FmAmgArgs *a) {
   (void)ctx;
   if (n <= 0)
     return 0;
-  step_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(step, n, *a);
+  FM_LAUNCH(step_kernel, fm_cuda_blocks(n), FM_CUDA_THREADS)(step, n, *a);
   FM_CUDA_CHECK_LAUNCH(step_kernel);
   return 0;
 }
@@ -537,7 +537,7 @@ static int d_order(void *ctx, int n, int nkeys, const int *key, int *perm) {
       cudaFree(kout);
     return 1;
   }
-  iota_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, vin);
+  FM_LAUNCH(iota_kernel, fm_cuda_blocks(n), FM_CUDA_THREADS)(n, vin);
   cudaError_t e = cudaGetLastError();
   void *tmp = NULL;
   size_t tb = 0;
@@ -582,8 +582,8 @@ static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
   /* P_tent with 32-bit offsets (columns and values: the setup's arrays) */
   FM_CALL(dev_alloc((void **)&tPt->ptr, ((size_t)n + 1) * sizeof(int), l,
                     "P_tent", dev));
-  narrow_kernel<<<fm_cuda_blocks(n + 1LL), FM_CUDA_THREADS>>>(n + 1, Ptv->ptr,
-                                                              tPt->ptr);
+  FM_LAUNCH(narrow_kernel, fm_cuda_blocks(n + 1LL), FM_CUDA_THREADS)
+  (n + 1, Ptv->ptr, tPt->ptr);
   FM_CUDA_CHECK_LAUNCH(narrow_kernel);
   tPt->rows = n;
   tPt->cols = Ptv->cols;
@@ -602,8 +602,8 @@ static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
   const int none = INT_MAX;
   FM_CUDA_CHECK(
       cudaMemcpy(d->flag, &none, sizeof(int), cudaMemcpyHostToDevice));
-  smooth_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(
-      n, P.ptr, P.col, P.val, Ptc.ptr, Ptc.col, Ptc.val, s, d->flag);
+  FM_LAUNCH(smooth_kernel, fm_cuda_blocks(n), FM_CUDA_THREADS)
+  (n, P.ptr, P.col, P.val, Ptc.ptr, Ptc.col, Ptc.val, s, d->flag);
   FM_CUDA_CHECK_LAUNCH(smooth_kernel);
   int bad = INT_MAX;
   FM_CUDA_CHECK(cudaMemcpy(&bad, d->flag, sizeof(int), cudaMemcpyDeviceToHost));
@@ -689,8 +689,8 @@ static int narrow(const FmCudaAmg *g, int l, int rows, const int64_t *p64,
                   int **p32, const char *what) {
   FM_CALL(dev_alloc((void **)p32, ((size_t)rows + 1) * sizeof(int), l, what,
                     g->device_name));
-  narrow_kernel<<<fm_cuda_blocks(rows + 1LL), FM_CUDA_THREADS>>>(rows + 1, p64,
-                                                                 *p32);
+  FM_LAUNCH(narrow_kernel, fm_cuda_blocks(rows + 1LL), FM_CUDA_THREADS)
+  (rows + 1, p64, *p32);
   FM_CUDA_CHECK_LAUNCH(narrow_kernel);
   return 0;
 }
@@ -871,7 +871,7 @@ static int to_float(FmCudaAmg *g, int level, double **v, int64_t n, float **f) {
   FM_CALL(dev_alloc((void **)f, (size_t)(n > 0 ? n : 1) * sizeof(float), level,
                     "single-precision hierarchy", g->device_name));
   if (n > 0) {
-    to_float_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, *v, *f);
+    FM_LAUNCH(to_float_kernel, fm_cuda_blocks(n), FM_CUDA_THREADS)(n, *v, *f);
     FM_CUDA_CHECK_LAUNCH(to_float_kernel);
   }
   FM_CUDA_CHECK(cudaFree(*v)); /* waits for the kernel */
@@ -989,7 +989,11 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
   if (e == cudaSuccess)
     e = cudaMemcpy(g->cinv, inv, cb, cudaMemcpyHostToDevice);
   free(inv);
-  FM_CUDA_CHECK(e);
+  if (e != cudaSuccess)
+    return fm_cuda_fail("cudaMalloc / cudaMemcpy (the coarsest level's dense "
+                        "inverse)",
+                        cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                        __LINE__);
   g->bytes = bytes + bufs + cb;
   return 0;
 }
@@ -1017,7 +1021,7 @@ static int upload_csr(const FmCudaAmg *g, int level, const FmCsr *A, int **ptr,
                    cudaMemcpyHostToDevice);
   free(p32);
   FM_CALL(ierr);
-  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK_AS(e, "cudaMemcpy (a host level's row offsets up)");
   FM_CALL(dev_alloc((void **)col, (size_t)m * sizeof(int), level,
                     "host hierarchy", g->device_name));
   FM_CALL(dev_alloc((void **)val, (size_t)m * sizeof(double), level,
@@ -1156,8 +1160,8 @@ static int op_spmv(void *ctx, int l, int which, double alpha, const void *x,
     if (!fine_double)
       return spmv_op(g, M, op, G->vin, x, C->vout, y, alpha, beta, g->single,
                      G->bufR);
-    double_to_float_kernel<<<fm_cuda_blocks(G->n), FM_CUDA_THREADS>>>(
-        G->n, (const double *)x, g->tmpf);
+    FM_LAUNCH(double_to_float_kernel, fm_cuda_blocks(G->n), FM_CUDA_THREADS)
+    (G->n, (const double *)x, g->tmpf);
     FM_CUDA_CHECK_LAUNCH(double_to_float_kernel);
     return spmv_op(g, M, op, g->vtmp, g->tmpf, C->vout, y, alpha, beta, 1,
                    G->bufR);
@@ -1167,8 +1171,8 @@ static int op_spmv(void *ctx, int l, int which, double alpha, const void *x,
                      G->bufP);
   FM_CALL(
       spmv_desc(g, G->P, C->vin, x, g->vtmp, g->tmpf, 1.0, 0.0, 1, G->bufP));
-  float_axpby_kernel<<<fm_cuda_blocks(G->n), FM_CUDA_THREADS>>>(
-      G->n, alpha, g->tmpf, beta, (double *)y);
+  FM_LAUNCH(float_axpby_kernel, fm_cuda_blocks(G->n), FM_CUDA_THREADS)
+  (G->n, alpha, g->tmpf, beta, (double *)y);
   FM_CUDA_CHECK_LAUNCH(float_axpby_kernel);
   return 0;
 }
@@ -1201,14 +1205,13 @@ static int op_cheb(void *ctx, int l, double c1, double c2, const void *r,
   const FmCudaAmgLevel *G = &g->lev[l];
   const int n = G->n;
   if (G->single) {
-    cheb_kernel<float><<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(
-        n, (float)c1, (float)c2, G->dinvf, (const float *)r, (float *)d,
-        (float *)x, x_zero);
+    FM_LAUNCH(cheb_kernel<float>, fm_cuda_blocks(n), FM_CUDA_THREADS)
+    (n, (float)c1, (float)c2, G->dinvf, (const float *)r, (float *)d,
+     (float *)x, x_zero);
     FM_CUDA_CHECK_LAUNCH(cheb_kernel<float>);
   } else {
-    cheb_kernel<double><<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(
-        n, c1, c2, G->dinv, (const double *)r, (double *)d, (double *)x,
-        x_zero);
+    FM_LAUNCH(cheb_kernel<double>, fm_cuda_blocks(n), FM_CUDA_THREADS)
+    (n, c1, c2, G->dinv, (const double *)r, (double *)d, (double *)x, x_zero);
     FM_CUDA_CHECK_LAUNCH(cheb_kernel<double>);
   }
   return 0;
@@ -1236,12 +1239,14 @@ __global__ void dense_kernel(int n, const double *M, const T *b, T *x) {
 static int op_coarse(void *ctx, const void *b, void *x) {
   FmCudaAmg *g = (FmCudaAmg *)ctx;
   if (g->lev[g->nlev - 1].single) {
-    dense_kernel<float><<<fm_cuda_blocks(32LL * g->nc), FM_CUDA_THREADS>>>(
-        g->nc, g->cinv, (const float *)b, (float *)x);
+    FM_LAUNCH_SYNC(dense_kernel<float>, fm_cuda_blocks(32LL * g->nc),
+                   FM_CUDA_THREADS)
+    (g->nc, g->cinv, (const float *)b, (float *)x);
     FM_CUDA_CHECK_LAUNCH(dense_kernel<float>);
   } else {
-    dense_kernel<double><<<fm_cuda_blocks(32LL * g->nc), FM_CUDA_THREADS>>>(
-        g->nc, g->cinv, (const double *)b, (double *)x);
+    FM_LAUNCH_SYNC(dense_kernel<double>, fm_cuda_blocks(32LL * g->nc),
+                   FM_CUDA_THREADS)
+    (g->nc, g->cinv, (const double *)b, (double *)x);
     FM_CUDA_CHECK_LAUNCH(dense_kernel<double>);
   }
   return 0;

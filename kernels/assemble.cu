@@ -34,8 +34,8 @@ __global__ void scalar_kernel(int nn, const int *bptr, const int *bcol,
 
 extern "C" int fm_cuda_scalar_stiffness(const FmCudaData *d, int *ptr, int *col,
                                         double *val) {
-  scalar_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
-      d->nn, d->bptr, d->bcol, d->val, ptr, col, val);
+  FM_LAUNCH(scalar_kernel, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+  (d->nn, d->bptr, d->bcol, d->val, ptr, col, val);
   FM_CUDA_CHECK_LAUNCH(scalar_kernel);
   return 0;
 }
@@ -111,12 +111,12 @@ extern "C" int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
     return 1;
   const int nb = fm_cuda_blocks(d->nelem);
   if (d->npe == 4) {
-    assemble_kernel<4><<<nb, FM_CUDA_THREADS>>>(d->nelem, x, conn, Enu, d->bptr,
-                                                d->bcol, d->val, d->flag);
+    FM_LAUNCH(assemble_kernel<4>, nb, FM_CUDA_THREADS)
+    (d->nelem, x, conn, Enu, d->bptr, d->bcol, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<4>);
   } else if (d->npe == 10) {
-    assemble_kernel<10><<<nb, FM_CUDA_THREADS>>>(
-        d->nelem, x, conn, Enu, d->bptr, d->bcol, d->val, d->flag);
+    FM_LAUNCH(assemble_kernel<10>, nb, FM_CUDA_THREADS)
+    (d->nelem, x, conn, Enu, d->bptr, d->bcol, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<10>);
   } else {
     return fm_error("backend cuda: %d nodes per element not supported "
@@ -146,8 +146,8 @@ __global__ void diag_sum_kernel(int n, const int *bptr, const int *bcol,
 extern "C" int fm_cuda_diag_sum(FmCudaData *d) {
   if (d->mf)
     return fm_cuda_matfree_diag_sum(d);
-  diag_sum_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->bptr, d->bcol, d->val, d->part, d->count, d->s + FM_CUDA_S_DIAG);
+  FM_LAUNCH_SYNC(diag_sum_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, d->bptr, d->bcol, d->val, d->part, d->count, d->s + FM_CUDA_S_DIAG);
   FM_CUDA_CHECK_LAUNCH(diag_sum_kernel);
   return 0;
 }
@@ -176,8 +176,8 @@ extern "C" int fm_cuda_eliminate(FmCudaData *d) {
     d->mf->eliminate = 1;
     return 0;
   }
-  eliminate_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->bptr, d->bcol, d->fixed, d->diag, d->val);
+  FM_LAUNCH(eliminate_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, d->bptr, d->bcol, d->fixed, d->diag, d->val);
   FM_CUDA_CHECK_LAUNCH(eliminate_kernel);
   return 0;
 }
@@ -208,8 +208,8 @@ __global__ void block_jacobi_kernel(int nn, const int *bptr, const int *bcol,
 extern "C" int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node) {
   if (flag_reset(d))
     return 1;
-  block_jacobi_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
-      d->nn, d->bptr, d->bcol, d->val, d->dinv, d->flag);
+  FM_LAUNCH(block_jacobi_kernel, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+  (d->nn, d->bptr, d->bcol, d->val, d->dinv, d->flag);
   FM_CUDA_CHECK_LAUNCH(block_jacobi_kernel);
   return flag_read(d, bad_node);
 }

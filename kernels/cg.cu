@@ -113,8 +113,8 @@ static int warp_grid(FmCudaData *d) {
 static int product(FmCudaData *d, int which, double alpha, const double *x,
                    double beta, double *y) {
   if (which == FM_CUDA_SPMV_REFERENCE) {
-    bsr3_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-        d->n, d->bptr, d->bcol, d->val, alpha, x, beta, y);
+    FM_LAUNCH(bsr3_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+    (d->n, d->bptr, d->bcol, d->val, alpha, x, beta, y);
     FM_CUDA_CHECK_LAUNCH(bsr3_kernel);
   } else if (which == FM_CUDA_SPMV_KERNEL) {
     /* a warp per block row where rows are long (TET10), half a warp else;
@@ -125,12 +125,12 @@ static int product(FmCudaData *d, int which, double alpha, const double *x,
     if (d->spmv_blocks > 0 && blocks > d->spmv_blocks)
       blocks = d->spmv_blocks;
     if (lanes == 32) {
-      bsr3_warp_kernel<32><<<(int)blocks, FM_CUDA_THREADS>>>(
-          d->nn, d->bptr, d->bcol, d->val, alpha, x, beta, y);
+      FM_LAUNCH_SYNC(bsr3_warp_kernel<32>, (int)blocks, FM_CUDA_THREADS)
+      (d->nn, d->bptr, d->bcol, d->val, alpha, x, beta, y);
       FM_CUDA_CHECK_LAUNCH(bsr3_warp_kernel<32>);
     } else {
-      bsr3_warp_kernel<16><<<(int)blocks, FM_CUDA_THREADS>>>(
-          d->nn, d->bptr, d->bcol, d->val, alpha, x, beta, y);
+      FM_LAUNCH_SYNC(bsr3_warp_kernel<16>, (int)blocks, FM_CUDA_THREADS)
+      (d->nn, d->bptr, d->bcol, d->val, alpha, x, beta, y);
       FM_CUDA_CHECK_LAUNCH(bsr3_warp_kernel<16>);
     }
   } else {
@@ -185,11 +185,12 @@ __global__ void diff_kernel(int n, const double *q, double *z) {
 /* The product `which` against the reference on a test vector (p): the
  * relative 2-norm of the difference into *rel (uses p, q, z) */
 static int check_product(FmCudaData *d, int which, double *rel) {
-  probe_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, d->p);
+  FM_LAUNCH(probe_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)(d->n, d->p);
   FM_CUDA_CHECK_LAUNCH(probe_kernel);
   FM_CALL(product(d, which, 1.0, d->p, 0.0, d->q));
   FM_CALL(product(d, FM_CUDA_SPMV_REFERENCE, 1.0, d->p, 0.0, d->z));
-  diff_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, d->q, d->z);
+  FM_LAUNCH(diff_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, d->q, d->z);
   FM_CUDA_CHECK_LAUNCH(diff_kernel);
   FM_CALL(fm_cuda_dot(d, d->n, d->z, d->z, d->s + FM_CUDA_S_T1));
   FM_CALL(fm_cuda_dot(d, d->n, d->q, d->q, d->s + FM_CUDA_S_T2));
@@ -337,7 +338,7 @@ extern "C" int fm_cuda_spmv_bandwidth(FmCudaData *d, double *spmv_gbs,
     cudaFree(src);
   if (dst)
     cudaFree(dst);
-  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK_AS(e, "cudaMalloc (the bandwidth test's 256 MB buffers)");
   FM_CALL(ierr);
   *copy_gbs = t > 0 ? 2.0 * (double)big / t / 1e9 : 0.0;
   return 0;
@@ -388,8 +389,8 @@ __global__ void prepare_kernel(int n, const unsigned char *fixed,
 }
 
 extern "C" int fm_cuda_cg_prepare(FmCudaData *d) {
-  prepare_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->fixed, d->g, d->lift, d->diag, d->b, d->x);
+  FM_LAUNCH(prepare_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, d->fixed, d->g, d->lift, d->diag, d->b, d->x);
   FM_CUDA_CHECK_LAUNCH(prepare_kernel);
   return 0;
 }
@@ -429,9 +430,9 @@ __global__ void residual_kernel(int nn, const double *b, const double *q,
 }
 
 extern "C" int fm_cuda_cg_residual(FmCudaData *d) {
-  residual_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
-      d->nn, d->b, d->q, d->dinv, d->r, d->z, d->p, d->part, d->count,
-      d->s + FM_CUDA_S_RZ); /* RZ, RR, BB are consecutive */
+  FM_LAUNCH_SYNC(residual_kernel, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+  (d->nn, d->b, d->q, d->dinv, d->r, d->z, d->p, d->part, d->count,
+   d->s + FM_CUDA_S_RZ); /* RZ, RR, BB are consecutive */
   FM_CUDA_CHECK_LAUNCH(residual_kernel);
   return 0;
 }
@@ -448,15 +449,15 @@ __global__ void dot_kernel(int n, const double *p, const double *q,
 
 extern "C" int fm_cuda_dot(FmCudaData *d, int n, const double *a,
                            const double *b, double *out) {
-  dot_kernel<<<fm_cuda_blocks(n), FM_CUDA_THREADS>>>(n, a, b, d->part, d->count,
-                                                     out);
+  FM_LAUNCH_SYNC(dot_kernel, fm_cuda_blocks(n), FM_CUDA_THREADS)
+  (n, a, b, d->part, d->count, out);
   FM_CUDA_CHECK_LAUNCH(dot_kernel);
   return 0;
 }
 
 extern "C" int fm_cuda_cg_dot_pq(FmCudaData *d) {
-  dot_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->p, d->q, d->part, d->count, d->s + FM_CUDA_S_PQ);
+  FM_LAUNCH_SYNC(dot_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, d->p, d->q, d->part, d->count, d->s + FM_CUDA_S_PQ);
   FM_CUDA_CHECK_LAUNCH(dot_kernel);
   return 0;
 }
@@ -500,9 +501,9 @@ __global__ void update_kernel(int nn, double rz, const double *pq_in,
 }
 
 extern "C" int fm_cuda_cg_update(FmCudaData *d, double rz) {
-  update_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
-      d->nn, rz, d->s + FM_CUDA_S_PQ, d->p, d->q, d->dinv, d->x, d->r, d->z,
-      d->part, d->count, d->s + FM_CUDA_S_RZ); /* RZ, RR consecutive */
+  FM_LAUNCH_SYNC(update_kernel, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+  (d->nn, rz, d->s + FM_CUDA_S_PQ, d->p, d->q, d->dinv, d->x, d->r, d->z,
+   d->part, d->count, d->s + FM_CUDA_S_RZ); /* RZ, RR consecutive */
   FM_CUDA_CHECK_LAUNCH(update_kernel);
   return 0;
 }
@@ -516,8 +517,8 @@ __global__ void direction_kernel(int n, double beta, const double *z,
 }
 
 extern "C" int fm_cuda_cg_direction(FmCudaData *d, double beta) {
-  direction_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, beta, d->z,
-                                                              d->p);
+  FM_LAUNCH(direction_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, beta, d->z, d->p);
   FM_CUDA_CHECK_LAUNCH(direction_kernel);
   return 0;
 }

@@ -40,7 +40,9 @@ extern "C" {
 /* Threads per block of every kernel, and the most blocks a grid-stride
  * kernel with a reduction uses (the size of the partial-sum array). */
 #define FM_CUDA_THREADS 256
+#ifndef FM_CUDA_MAX_BLOCKS /* the simulator's build sets fewer */
 #define FM_CUDA_MAX_BLOCKS 1024
+#endif
 
 /* The stiffness's products: cuSPARSE's BSR SpMV, Femora's kernel (a warp
  * or half a warp per block row), the reference kernel (a thread per
@@ -203,6 +205,15 @@ int fm_cuda_fail(const char *call, const char *name, const char *desc,
     const cudaError_t fm_cuda_e_ = (call);                                     \
     if (fm_cuda_e_ != cudaSuccess)                                             \
       return fm_cuda_fail(#call, cudaGetErrorName(fm_cuda_e_),                 \
+                          cudaGetErrorString(fm_cuda_e_), __FILE__, __LINE__); \
+  } while (0)
+
+/* a status kept from earlier calls, reported as theirs (what: the calls) */
+#define FM_CUDA_CHECK_AS(status, what)                                         \
+  do {                                                                         \
+    const cudaError_t fm_cuda_e_ = (status);                                   \
+    if (fm_cuda_e_ != cudaSuccess)                                             \
+      return fm_cuda_fail(what, cudaGetErrorName(fm_cuda_e_),                  \
                           cudaGetErrorString(fm_cuda_e_), __FILE__, __LINE__); \
   } while (0)
 
@@ -370,6 +381,16 @@ int fm_cuda_cg_direction(FmCudaData *d, double beta);
 
 /* ---- device helpers shared by the .cu files ---- */
 #ifdef __CUDACC__
+
+/* A kernel launch: FM_LAUNCH(kernel, grid, block)(arguments), or
+ * FM_LAUNCH_SYNC for a kernel whose threads meet at barriers or warp
+ * shuffles.  The same launch for nvcc; the CUDA simulator
+ * (tests/cudasim/cudasim.h) defines them first to run kernels on the
+ * host. */
+#ifndef FM_LAUNCH
+#define FM_LAUNCH(kernel, grid, block) kernel<<<(grid), (block)>>>
+#define FM_LAUNCH_SYNC(kernel, grid, block) kernel<<<(grid), (block)>>>
+#endif
 
 /* Grid size for a grid-stride loop over n items (at most
  * FM_CUDA_MAX_BLOCKS, at least 1). */

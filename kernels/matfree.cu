@@ -80,12 +80,12 @@ static int element_pass(FmCudaData *d, int mode, const double *u, int *flag) {
   const unsigned char *fx = mode == 0 && mf->eliminate ? d->fixed : NULL;
   const int nb = fm_cuda_blocks(d->nelem);
   if (d->npe == 10) {
-    mf_element_kernel<10><<<nb, FM_CUDA_THREADS>>>(
-        d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, mode, flag);
+    FM_LAUNCH(mf_element_kernel<10>, nb, FM_CUDA_THREADS)
+    (d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, mode, flag);
     FM_CUDA_CHECK_LAUNCH(mf_element_kernel<10>);
   } else if (d->npe == 4) {
-    mf_element_kernel<4><<<nb, FM_CUDA_THREADS>>>(
-        d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, mode, flag);
+    FM_LAUNCH(mf_element_kernel<4>, nb, FM_CUDA_THREADS)
+    (d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, mode, flag);
     FM_CUDA_CHECK_LAUNCH(mf_element_kernel<4>);
   } else
     return fm_error("backend cuda: %d nodes per element not supported "
@@ -108,9 +108,9 @@ extern "C" int fm_cuda_matfree_apply(FmCudaData *d, double alpha,
                                      const double *x, double beta, double *y) {
   const FmCudaMatFree *mf = d->mf;
   FM_CALL(element_pass(d, 0, x, NULL));
-  mf_gather_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
-      d->nn, mf->sptr, mf->slot, mf->fe, mf->eliminate ? d->fixed : NULL,
-      d->diag, alpha, x, beta, y);
+  FM_LAUNCH(mf_gather_kernel, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+  (d->nn, mf->sptr, mf->slot, mf->fe, mf->eliminate ? d->fixed : NULL, d->diag,
+   alpha, x, beta, y);
   FM_CUDA_CHECK_LAUNCH(mf_gather_kernel);
   return 0;
 }
@@ -121,9 +121,9 @@ extern "C" int fm_cuda_matfree_diagonal(FmCudaData *d, int eliminate,
   const int big = INT_MAX;
   FM_CUDA_CHECK(cudaMemcpy(d->flag, &big, sizeof big, cudaMemcpyHostToDevice));
   FM_CALL(element_pass(d, 1, NULL, d->flag));
-  mf_gather_kernel<<<fm_cuda_blocks(d->nn), FM_CUDA_THREADS>>>(
-      d->nn, mf->sptr, mf->slot, mf->fe, eliminate ? d->fixed : NULL, d->diag,
-      1.0, NULL, 0.0, diag);
+  FM_LAUNCH(mf_gather_kernel, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+  (d->nn, mf->sptr, mf->slot, mf->fe, eliminate ? d->fixed : NULL, d->diag, 1.0,
+   NULL, 0.0, diag);
   FM_CUDA_CHECK_LAUNCH(mf_gather_kernel);
   int v;
   FM_CUDA_CHECK(cudaMemcpy(&v, d->flag, sizeof v, cudaMemcpyDeviceToHost));
@@ -148,8 +148,8 @@ extern "C" int fm_cuda_matfree_diag_sum(FmCudaData *d) {
     return fm_error("backend cuda: element %d (0-based): non-positive "
                     "Jacobian at a quadrature point (matrix-free stiffness)",
                     bad);
-  abs_sum_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, d->z, d->part, d->count, d->s + FM_CUDA_S_DIAG);
+  FM_LAUNCH_SYNC(abs_sum_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, d->z, d->part, d->count, d->s + FM_CUDA_S_DIAG);
   FM_CUDA_CHECK_LAUNCH(abs_sum_kernel);
   return 0;
 }
@@ -226,10 +226,10 @@ extern "C" int fm_cuda_pmg_upload(FmCudaPmg *p, const FmCsr *P,
 extern "C" int fm_cuda_pmg_product(FmCudaPmg *p, int which, double alpha,
                                    const double *x, double beta, double *y) {
   const int rows = which == FM_AMG_P ? p->n0 : p->n1;
-  csr_kernel<<<fm_cuda_blocks(rows), FM_CUDA_THREADS>>>(
-      rows, which == FM_AMG_P ? p->Pptr : p->Rptr,
-      which == FM_AMG_P ? p->Pcol : p->Rcol,
-      which == FM_AMG_P ? p->Pval : p->Rval, alpha, x, beta, y);
+  FM_LAUNCH(csr_kernel, fm_cuda_blocks(rows), FM_CUDA_THREADS)
+  (rows, which == FM_AMG_P ? p->Pptr : p->Rptr,
+   which == FM_AMG_P ? p->Pcol : p->Rcol, which == FM_AMG_P ? p->Pval : p->Rval,
+   alpha, x, beta, y);
   FM_CUDA_CHECK_LAUNCH(csr_kernel);
   return 0;
 }
@@ -249,8 +249,8 @@ __global__ void cheb0_kernel(int n, double c1, double c2, const double *dinv,
 extern "C" int fm_cuda_pmg_cheb(FmCudaPmg *p, double c1, double c2,
                                 const double *r, double *d, double *x,
                                 int x_zero) {
-  cheb0_kernel<<<fm_cuda_blocks(p->n0), FM_CUDA_THREADS>>>(
-      p->n0, c1, c2, p->dinv, r, d, x, x_zero);
+  FM_LAUNCH(cheb0_kernel, fm_cuda_blocks(p->n0), FM_CUDA_THREADS)
+  (p->n0, c1, c2, p->dinv, r, d, x, x_zero);
   FM_CUDA_CHECK_LAUNCH(cheb0_kernel);
   return 0;
 }
@@ -288,8 +288,8 @@ __global__ void lanczos_kernel(int n, int mode, double s, const double *dinv,
 }
 
 static int lanczos_step(FmCudaData *d, int mode, double s, const double *dinv) {
-  lanczos_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(
-      d->n, mode, s, dinv, d->q, d->r, d->z, d->p);
+  FM_LAUNCH(lanczos_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, mode, s, dinv, d->q, d->r, d->z, d->p);
   FM_CUDA_CHECK_LAUNCH(lanczos_kernel);
   return 0;
 }
@@ -311,8 +311,8 @@ extern "C" int fm_cuda_pmg_smoother(FmCudaData *d, FmCudaPmg *p, int *bad_row,
     return 0;
   const int big = INT_MAX;
   FM_CUDA_CHECK(cudaMemcpy(d->flag, &big, sizeof big, cudaMemcpyHostToDevice));
-  invert_kernel<<<fm_cuda_blocks(d->n), FM_CUDA_THREADS>>>(d->n, d->z, p->dinv,
-                                                           d->flag);
+  FM_LAUNCH(invert_kernel, fm_cuda_blocks(d->n), FM_CUDA_THREADS)
+  (d->n, d->z, p->dinv, d->flag);
   FM_CUDA_CHECK_LAUNCH(invert_kernel);
   int v;
   FM_CUDA_CHECK(cudaMemcpy(&v, d->flag, sizeof v, cudaMemcpyDeviceToHost));

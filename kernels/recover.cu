@@ -56,18 +56,16 @@ extern "C" int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r) {
       cudaMemset(r->stress, 0, 6 * (size_t)r->ncopy * sizeof(double)));
   FM_CUDA_CHECK(cudaMemset(r->fint, 0, (size_t)d->n * sizeof(double)));
   if (d->npe == 10) {
-    recover_kernel<10><<<fm_cuda_blocks(d->nelem), FM_CUDA_THREADS>>>(
-        d->nelem, r->x, r->conn, r->Enu, r->elem_copy, d->x, r->stress,
-        r->fint);
+    FM_LAUNCH(recover_kernel<10>, fm_cuda_blocks(d->nelem), FM_CUDA_THREADS)
+    (d->nelem, r->x, r->conn, r->Enu, r->elem_copy, d->x, r->stress, r->fint);
     FM_CUDA_CHECK_LAUNCH(recover_kernel<10>);
   } else {
-    recover_kernel<4><<<fm_cuda_blocks(d->nelem), FM_CUDA_THREADS>>>(
-        d->nelem, r->x, r->conn, r->Enu, r->elem_copy, d->x, r->stress,
-        r->fint);
+    FM_LAUNCH(recover_kernel<4>, fm_cuda_blocks(d->nelem), FM_CUDA_THREADS)
+    (d->nelem, r->x, r->conn, r->Enu, r->elem_copy, d->x, r->stress, r->fint);
     FM_CUDA_CHECK_LAUNCH(recover_kernel<4>);
   }
-  copy_kernel<<<fm_cuda_blocks(r->ncopy), FM_CUDA_THREADS>>>(
-      r->ncopy, r->inv_count, r->stress, r->vm, r->princ);
+  FM_LAUNCH(copy_kernel, fm_cuda_blocks(r->ncopy), FM_CUDA_THREADS)
+  (r->ncopy, r->inv_count, r->stress, r->vm, r->princ);
   FM_CUDA_CHECK_LAUNCH(copy_kernel);
   return 0;
 }

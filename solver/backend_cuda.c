@@ -76,8 +76,31 @@ int fm_cuda_device_count(void) {
   return n;
 }
 
-static double gib(double bytes) {
-  return bytes / (1024.0 * 1024.0 * 1024.0);
+/* bytes in words: "1.25 GiB", or "37.2 MiB" below a GiB (a temporary:
+ * use .s within the full expression) */
+typedef struct {
+  char s[32];
+} Bytes;
+static Bytes human(double bytes) {
+  Bytes b;
+  if (bytes >= 1024.0 * 1024.0 * 1024.0)
+    snprintf(b.s, sizeof b.s, "%.2f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  else
+    snprintf(b.s, sizeof b.s, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  return b;
+}
+
+/* the coarsest level's dense inverse (n x n doubles): the level has at
+ * most coarse_max rows (FEMORA_AMG_COARSE_MAX), or n0, the rows of the
+ * operator the hierarchy starts from, if fewer */
+static size_t coarse_bytes(size_t n0) {
+  FmAmgOptions opt;
+  size_t m = n0;
+  if (!fm_amg_options_from_env(&opt) && (size_t)opt.coarse_max < m)
+    m = (size_t)opt.coarse_max;
+  else if (m > 1500)
+    m = 1500; /* (a bad setting is reported by the setup) */
+  return 8 * m * m;
 }
 
 /* Device rank % count (one rank today: device 0 of those visible). */
@@ -146,6 +169,9 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *   recovery  24 nn + (8 npe + 16) nelem  coordinates, connectivity, copies
  *             + 88 ncopy + 24 nn         per-copy fields, internal forces
  *                                        (ncopy taken as 1.25 nn)
+ *   coarse    8 m^2                      multigrid: the dense inverse of
+ *                                        the coarsest level (m: min(n,
+ *                                        coarse_max))
  *   plus, during assembly:
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
  *             + local * resident         the element kernel's local memory,
@@ -166,7 +192,8 @@ static size_t estimate_bytes(const FmCudaData *d, size_t local_per_thread,
                           local_per_thread * resident;
   const size_t recovery =
       48 * nn + (8 * (size_t)d->npe + 16) * d->nelem + 110 * nn;
-  return matrix + vectors + spmv + small + recovery + elements;
+  return matrix + vectors + spmv + small + recovery + elements +
+         (amg ? coarse_bytes(n) : 0);
 }
 
 static int check_memory(CudaBackend *cb) {
@@ -182,9 +209,10 @@ static int check_memory(CudaBackend *cb) {
   const size_t need =
       estimate_bytes(d, local, (size_t)sms * (size_t)threads, cb->use_amg);
   if (need > freeb)
-    return fm_error("backend cuda: model needs %.2f GiB of GPU memory, %.2f "
-                    "GiB free on %s%s",
-                    gib((double)need), gib((double)freeb), cb->device_name,
+    return fm_error("backend cuda: model needs %s of GPU memory, %s free "
+                    "on %s%s",
+                    human((double)need).s, human((double)freeb).s,
+                    cb->device_name,
                     d->npe == 10 ? " (solver: {preconditioner: pmg} stores no "
                                    "stiffness: about a fifth of it)"
                                  : "");
@@ -239,7 +267,7 @@ static int upload_structure(FmCudaData *d, const int64_t *bptr,
   const cudaError_t e = cudaMemcpy(
       d->bptr, p32, ((size_t)d->nn + 1) * sizeof(int), cudaMemcpyHostToDevice);
   free(p32);
-  FM_CUDA_CHECK(e);
+  FM_CUDA_CHECK_AS(e, "cudaMemcpy (the block row offsets up)");
   FM_CUDA_CHECK(cudaMemcpy(d->bcol, bcol, (size_t)d->nb * sizeof(int),
                            cudaMemcpyHostToDevice));
   return 0;
@@ -373,7 +401,9 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
  *             + 24 nc + 32 nelem + local4 * resident   (its assembly)
  *   recovery  24 nn + 4 npe nelem + 110 nn  (as estimate_bytes, sharing
  *                                        the element data)
- *   small     twice estimate_bytes's */
+ *   small     twice estimate_bytes's
+ *   coarse    8 m^2                      the dense inverse of the coarsest
+ *                                        level (m: min(n1, coarse_max)) */
 static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
                                  int64_t pnnz, int64_t rnnz, size_t local,
                                  size_t local4, size_t resident) {
@@ -390,7 +420,8 @@ static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
   /* the recovery shares the coordinates, connectivity and (E, nu) */
   const size_t recovery = 24 * nn + 4 * npe * ne + 110 * nn;
   const size_t small = 2 * (8 * 3 * FM_CUDA_MAX_BLOCKS + 128);
-  return fine + elements + embedding + corner + recovery + small;
+  return fine + elements + embedding + corner + recovery + small +
+         coarse_bytes(n1);
 }
 
 /* The element data of the matrix-free stiffness up: coordinates,
@@ -551,9 +582,10 @@ static int assemble_pmg(FmBackend *be) {
         d, c, P.ptr ? P.ptr[P.nrows] : 0, R.ptr ? R.ptr[R.nrows] : 0, local,
         local4, (size_t)sms * (size_t)threads);
     if (!ierr && need > freeb)
-      ierr = fm_error("backend cuda: model needs %.2f GiB of GPU memory, "
-                      "%.2f GiB free on %s",
-                      gib((double)need), gib((double)freeb), cb->device_name);
+      ierr = fm_error("backend cuda: model needs %s of GPU memory, %s free "
+                      "on %s",
+                      human((double)need).s, human((double)freeb).s,
+                      cb->device_name);
   }
   if (!ierr)
     ierr = allocate(d, 0) || upload_matfree(md, &cb->mf) ||
@@ -738,12 +770,11 @@ static int recovery_room(CudaBackend *cb) {
   const size_t need = d->mf ? 24 * nn + 4 * npe * ne + 110 * nn
                             : 48 * nn + (8 * npe + 16) * ne + 110 * nn;
   if (need > freeb)
-    return fm_error("backend cuda: after the multigrid setup (%.2f GiB), "
-                    "stress recovery needs %.2f GiB of GPU memory, %.2f GiB "
-                    "free on %s (use solver: {preconditioner: jacobi} or "
-                    "--backend cpu)",
-                    gib((double)cb->amg.bytes), gib((double)need),
-                    gib((double)freeb), cb->device_name);
+    return fm_error("backend cuda: after the multigrid setup (%s), stress "
+                    "recovery needs %s of GPU memory, %s free on %s (use "
+                    "solver: {preconditioner: jacobi} or --backend cpu)",
+                    human((double)cb->amg.bytes).s, human((double)need).s,
+                    human((double)freeb).s, cb->device_name);
   return 0;
 }
 

@@ -1,0 +1,2 @@
+/* Femora's CUDA simulator: see cuda_runtime_api.h */
+#include "cuda_runtime_api.h"
