@@ -18,6 +18,8 @@
  * CUDASIM_MEMORY (bytes, or with a K, M or G suffix; default 8G): the
  * device's memory (cudaMemGetInfo; cudaMalloc beyond it fails).
  * CUDASIM_DEVICES: the number of devices (default 1).
+ * CUDASIM_FILL: the byte new allocations are filled with (default 0xff:
+ * NaN doubles and floats, -1 integers; a GPU's are not zeroed either). 
  * CUDASIM_PEAK_FILE: at exit, the most device memory that was allocated at
  * once is written there (bytes). 
  * CUDASIM_SPGEMM_UNSORTED=1: SpGEMM's rows come out in reverse column
@@ -58,6 +60,7 @@ struct Alloc {
 std::map<uintptr_t, Alloc> allocs; /* by data address */
 long next_id = 1;
 size_t live_bytes = 0, peak_bytes = 0, memory_total = 8ull << 30;
+int fill_byte = 0xff;
 int depth = 0;
 const char *current = "(none)"; /* the call or kernel running */
 std::vector<Alloc *> opened;
@@ -199,6 +202,8 @@ void init() {
   initialised = true;
   if (const char *m = getenv("CUDASIM_MEMORY"))
     memory_total = parse_bytes(m);
+  if (const char *f = getenv("CUDASIM_FILL"))
+    fill_byte = (int)strtol(f, NULL, 0) & 0xff;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_segv;
@@ -504,6 +509,13 @@ extern "C" cudaError_t cudaMalloc(void **ptr, size_t bytes) {
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED)
     return note(cudaErrorMemoryAllocation);
+  /* a GPU's new allocations hold whatever was there: here every byte 0xff
+   * (doubles and floats NaN, integers -1), so that a read before the
+   * first write shows (CUDASIM_FILL: another byte value) */
+  if (mprotect(m, map_bytes - PAGE, PROT_READ | PROT_WRITE) == 0) {
+    memset(m, fill_byte, map_bytes - PAGE);
+    mprotect(m, map_bytes - PAGE, PROT_NONE);
+  }
   Alloc al;
   al.id = next_id++;
   al.base = (char *)m;
