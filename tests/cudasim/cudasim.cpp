@@ -18,6 +18,8 @@
  * CUDASIM_MEMORY (bytes, or with a K, M or G suffix; default 8G): the
  * device's memory (cudaMemGetInfo; cudaMalloc beyond it fails).
  * CUDASIM_DEVICES: the number of devices (default 1).
+ * CUDASIM_ORDER=reverse: blocks and threads run last first (a result
+ * that depends on the order threads run in shows as a difference).
  * CUDASIM_FILL: the byte new allocations are filled with (default 0xff:
  * NaN doubles and floats, -1 integers; a GPU's are not zeroed either). 
  * CUDASIM_PEAK_FILE: at exit, the most device memory that was allocated at
@@ -61,6 +63,7 @@ std::map<uintptr_t, Alloc> allocs; /* by data address */
 long next_id = 1;
 size_t live_bytes = 0, peak_bytes = 0, memory_total = 8ull << 30;
 int fill_byte = 0xff;
+bool reverse = false; /* CUDASIM_ORDER=reverse */
 int depth = 0;
 const char *current = "(none)"; /* the call or kernel running */
 std::vector<Alloc *> opened;
@@ -202,6 +205,12 @@ void init() {
   initialised = true;
   if (const char *m = getenv("CUDASIM_MEMORY"))
     memory_total = parse_bytes(m);
+  if (const char *o = getenv("CUDASIM_ORDER")) {
+    if (!strcmp(o, "reverse"))
+      reverse = true;
+    else if (strcmp(o, "forward"))
+      fail("CUDASIM_ORDER=%s: must be forward or reverse", o);
+  }
   if (const char *f = getenv("CUDASIM_FILL"))
     fill_byte = (int)strtol(f, NULL, 0) & 0xff;
   struct sigaction sa;
@@ -356,7 +365,8 @@ void run_block_sync(int n) {
   while (done < n) {
     bool progress = false;
     done = 0;
-    for (int t = 0; t < n; t++) {
+    for (int t0 = 0; t0 < n; t0++) {
+      const int t = reverse ? n - 1 - t0 : t0;
       if (threads[(size_t)t].state == READY) {
         cur = t;
         threadIdx = dim3((unsigned)t);
@@ -441,12 +451,13 @@ void launch(const char *kernel, long long grid, long long block, bool sync,
   in_kernel = true;
   gridDim = dim3((unsigned)grid);
   blockDim = dim3((unsigned)block);
-  for (long long b = 0; b < grid; b++) {
+  for (long long b0 = 0; b0 < grid; b0++) {
+    const long long b = reverse ? grid - 1 - b0 : b0;
     blockIdx = dim3((unsigned)b);
     if (!sync) {
       direct = true;
-      for (long long t = 0; t < block; t++) {
-        threadIdx = dim3((unsigned)t);
+      for (long long t0 = 0; t0 < block; t0++) {
+        threadIdx = dim3((unsigned)(reverse ? block - 1 - t0 : t0));
         body(ctx);
       }
       direct = false;
