@@ -129,7 +129,10 @@ static int dev_alloc(void **p, size_t bytes, int level, const char *what,
                     lv, what, (double)bytes / 1073741824.0,
                     (double)freeb / 1073741824.0, device_name);
   }
-  FM_CUDA_CHECK(cudaMalloc(p, bytes > 0 ? bytes : 8));
+  const cudaError_t e = cudaMalloc(p, bytes > 0 ? bytes : 8);
+  if (e == cudaErrorMemoryAllocation)
+    alloc_refused = 1; /* free memory is not all allocatable (granularity) */
+  FM_CUDA_CHECK_AS(e, "cudaMalloc (multigrid setup)");
   return 0;
 }
 
@@ -240,9 +243,13 @@ static int spgemm_alg(cusparseHandle_t sp, const DevCsr *A, const DevCsr *B,
       goto out;
     }
   }
+/* cuSPARSE's ALG1 says INSUFFICIENT_RESOURCES on large products: the
+ * leaner ALG3 is tried then, as when a buffer does not fit */
 #define SPG_CUSPARSE(call)                                                     \
   do {                                                                         \
     const cusparseStatus_t st_ = (call);                                       \
+    if (st_ == CUSPARSE_STATUS_INSUFFICIENT_RESOURCES)                         \
+      alloc_refused = 1;                                                       \
     if (st_ != CUSPARSE_STATUS_SUCCESS) {                                      \
       fm_cuda_fail(#call, cusparseGetErrorName(st_),                           \
                    cusparseGetErrorString(st_), __FILE__, __LINE__);           \

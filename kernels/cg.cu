@@ -147,6 +147,12 @@ static int product(FmCudaData *d, int which, double alpha, const double *x,
  * (cuSPARSE without the BSR product for this type) is returned, not
  * recorded: the caller falls back to the kernels. */
 static cusparseStatus_t bsr_descriptor(FmCudaData *d) {
+#if CUSPARSE_VERSION < 12600
+  /* the generic BSR SpMV (CUSPARSE_SPMV_BSR_ALG1) came with cuSPARSE 12.6
+   * (CUDA 13): Femora's BSR kernel before */
+  (void)d;
+  return CUSPARSE_STATUS_NOT_SUPPORTED;
+#else
   const double one = 1.0, zero = 0.0;
   cusparseStatus_t st = cusparseCreateBsr(
       &d->A, d->nn, d->nn, d->nb, 3, 3, d->bptr, d->bcol, d->val,
@@ -161,6 +167,26 @@ static cusparseStatus_t bsr_descriptor(FmCudaData *d) {
     d->A = NULL;
   }
   return st;
+#endif
+}
+
+/* one product through the BSR descriptor (p to q), its status returned, not
+ * recorded: a cuSPARSE that fails it gives way to Femora's kernel */
+static cusparseStatus_t bsr_trial(FmCudaData *d) {
+#if CUSPARSE_VERSION < 12600
+  (void)d;
+  return CUSPARSE_STATUS_NOT_SUPPORTED;
+#else
+  const double one = 1.0, zero = 0.0;
+  cusparseStatus_t st = cusparseDnVecSetValues(d->vin, d->p);
+  if (st == CUSPARSE_STATUS_SUCCESS)
+    st = cusparseDnVecSetValues(d->vout, d->q);
+  if (st == CUSPARSE_STATUS_SUCCESS)
+    st = cusparseSpMV(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, d->A,
+                      d->vin, &zero, d->vout, CUDA_R_64F,
+                      CUSPARSE_SPMV_BSR_ALG1, d->spbuf);
+  return st;
+#endif
 }
 
 /* a test vector: hashed values in [-0.5, 0.5) */
@@ -221,9 +247,13 @@ extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
                           cusparseGetErrorName(st), cusparseGetErrorString(st),
                           __FILE__, __LINE__);
     double rel = 0.0;
+    cusparseStatus_t st2 = st;
     if (st == CUSPARSE_STATUS_SUCCESS) {
       if (d->spbuf_bytes > 0)
         FM_CUDA_CHECK(cudaMalloc(&d->spbuf, d->spbuf_bytes));
+      st2 = bsr_trial(d);
+    }
+    if (st2 == CUSPARSE_STATUS_SUCCESS) {
       FM_CALL(check_product(d, FM_CUDA_SPMV_CUSPARSE, &rel));
       if (rel <= 1e-12) {
         snprintf(d->spmv_note, sizeof d->spmv_note,
@@ -231,14 +261,15 @@ extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
         return 0;
       }
       snprintf(why, sizeof why, "cuSPARSE's BSR SpMV differed by %.1e", rel);
-      cusparseDestroySpMat(d->A); /* not used: errors ignored */
-      d->A = NULL;
-      if (d->spbuf)
-        cudaFree(d->spbuf);
-      d->spbuf = NULL;
     } else
       snprintf(why, sizeof why, "cuSPARSE's BSR SpMV: %s",
-               cusparseGetErrorName(st));
+               cusparseGetErrorName(st2));
+    if (d->A)
+      cusparseDestroySpMat(d->A); /* not used: errors ignored */
+    d->A = NULL;
+    if (d->spbuf)
+      cudaFree(d->spbuf);
+    d->spbuf = NULL;
     d->spmv = FM_CUDA_SPMV_KERNEL; /* cuSPARSE's product is not to be had */
   }
   double rel = 0.0;

@@ -437,6 +437,8 @@ __device__ inline void fm_cuda_grid_sum(double v[NQ], double *part,
       part[k * FM_CUDA_MAX_BLOCKS + blockIdx.x] = v[k];
     __threadfence(); /* partials visible before the count says so */
     last = atomicAdd(count, 1u) == gridDim.x - 1;
+    if (last)
+      __threadfence(); /* and the others' seen after it (acquire) */
   }
   __syncthreads();
   if (!last)

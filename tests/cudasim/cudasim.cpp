@@ -21,9 +21,9 @@
  * CUDASIM_ORDER=reverse: blocks and threads run last first (a result
  * that depends on the order threads run in shows as a difference).
  * CUDASIM_FILL: the byte new allocations are filled with (default 0xff:
- * NaN doubles and floats, -1 integers; a GPU's are not zeroed either). 
+ * NaN doubles and floats, -1 integers; a GPU's are not zeroed either).
  * CUDASIM_PEAK_FILE: at exit, the most device memory that was allocated at
- * once is written there (bytes). 
+ * once is written there (bytes).
  * CUDASIM_SPGEMM_UNSORTED=1: SpGEMM's rows come out in reverse column
  * order (cuSPARSE does not promise sorted rows). */
 #include <signal.h>
@@ -240,6 +240,7 @@ void *scheduler_sp;
 ucontext_t scheduler;
 #endif
 int cur = 0, live = 0, arrived_block = 0;
+const char *block_site = ""; /* the __syncthreads the block waits at */
 std::vector<int> warp_live, warp_arrived;
 std::vector<unsigned char> slots; /* 256 bytes per warp */
 void (*run_body)(void *) = NULL;
@@ -470,10 +471,21 @@ void launch(const char *kernel, long long grid, long long block, bool sync,
   in_kernel = false;
 }
 
-void barrier_block() {
+void barrier_block(const char *site) {
   if (direct)
     fail("__syncthreads in a kernel launched with FM_LAUNCH (a kernel with "
          "barriers or warp shuffles needs FM_LAUNCH_SYNC)");
+  if (live < (int)threads.size())
+    fail("__syncthreads reached after %d thread(s) of the block returned "
+         "(undefined on a GPU)",
+         (int)threads.size() - live);
+  /* every thread must wait at the same __syncthreads */
+  if (arrived_block == 0)
+    block_site = site;
+  else if (strcmp(site, block_site))
+    fail("threads of a block wait at different __syncthreads, %s and %s "
+         "(undefined on a GPU)",
+         block_site, site);
   threads[(size_t)cur].state = WAIT_BLOCK;
   if (++arrived_block == live)
     release_block();
@@ -485,6 +497,10 @@ void barrier_warp() {
     fail("a warp shuffle in a kernel launched with FM_LAUNCH (a kernel with "
          "barriers or warp shuffles needs FM_LAUNCH_SYNC)");
   const int w = cur / 32;
+  if (warp_live[(size_t)w] != 32)
+    fail("a full-mask warp shuffle in a warp of %d live thread(s) "
+         "(undefined on a GPU)",
+         warp_live[(size_t)w]);
   threads[(size_t)cur].state = WAIT_WARP;
   if (++warp_arrived[(size_t)w] == warp_live[(size_t)w])
     release_warp(w);

@@ -57,7 +57,9 @@ void check_arg(const char *kernel, int index, const void *p);
 /* run body once per thread of the grid (sync: as coroutines) */
 void launch(const char *kernel, long long grid, long long block, bool sync,
             void (*body)(void *), void *ctx);
-void barrier_block();
+/* site: where the __syncthreads is (all of a block's threads must wait at
+ * the same one) */
+void barrier_block(const char *site);
 void barrier_warp();
 /* the warp's exchange slots (32 x 8 bytes) of the running thread's warp */
 unsigned char *warp_slots();
@@ -84,8 +86,9 @@ template <class... P> struct Launcher {
     (arg(name, i++, a), ...);
     (void)i;
     auto run = [&]() { f(a...); };
-    launch(name, grid, block, sync,
-           [](void *c) { (*static_cast<decltype(run) *>(c))(); }, &run);
+    launch(
+        name, grid, block, sync,
+        [](void *c) { (*static_cast<decltype(run) *>(c))(); }, &run);
   }
 };
 template <class... P>
@@ -100,9 +103,10 @@ Launcher<P...> launcher(const char *name, long long grid, long long block,
 #define FM_LAUNCH_SYNC(kernel, grid, block)                                    \
   cudasim::launcher(#kernel, (grid), (block), true, kernel)
 
-static inline void __syncthreads() {
-  cudasim::barrier_block();
-}
+#define CUDASIM_STR2(x) #x
+#define CUDASIM_STR(x) CUDASIM_STR2(x)
+#define __syncthreads()                                                        \
+  cudasim::barrier_block(__FILE__ ":" CUDASIM_STR(__LINE__))
 static inline void __threadfence() {}
 template <class T> static inline T __ldcg(const T *p) {
   return *p;

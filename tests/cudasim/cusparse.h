@@ -9,6 +9,11 @@
 
 #include "cuda_runtime_api.h"
 
+/* the cuSPARSE of CUDA 13.0 (the generic BSR SpMV is there) */
+#define CUSPARSE_VER_MAJOR 12
+#define CUSPARSE_VER_MINOR 6
+#define CUSPARSE_VERSION (CUSPARSE_VER_MAJOR * 1000 + CUSPARSE_VER_MINOR * 100)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,7 +25,8 @@ typedef enum {
   CUSPARSE_STATUS_INVALID_VALUE = 3,
   CUSPARSE_STATUS_EXECUTION_FAILED = 6,
   CUSPARSE_STATUS_INTERNAL_ERROR = 7,
-  CUSPARSE_STATUS_NOT_SUPPORTED = 10
+  CUSPARSE_STATUS_NOT_SUPPORTED = 10,
+  CUSPARSE_STATUS_INSUFFICIENT_RESOURCES = 11
 } cusparseStatus_t;
 
 typedef enum {

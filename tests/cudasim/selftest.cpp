@@ -85,6 +85,25 @@ __global__ void divergent_kernel(double *x) {
   x[threadIdx.x] = v;
 }
 
+__global__ void two_barriers_kernel(double *x) {
+  if (threadIdx.x < 32)
+    __syncthreads();
+  else
+    __syncthreads();
+  x[threadIdx.x] = 0;
+}
+__global__ void barrier_after_exit_kernel(double *x) {
+  if (threadIdx.x == 5)
+    return;
+  __syncthreads();
+  x[threadIdx.x] = 0;
+}
+__global__ void shuffle_after_exit_kernel(double *x) {
+  if (threadIdx.x == 7)
+    return;
+  x[threadIdx.x] = __shfl_down_sync(0xffffffffu, 1.0, 1);
+}
+
 /* ---- the faults, each in its own process ---- */
 static int fault(const char *name) {
   double *d = NULL;
@@ -103,6 +122,15 @@ static int fault(const char *name) {
   } else if (!strcmp(name, "deadlock")) {
     cudaMalloc(&d, 64 * sizeof(double));
     FM_LAUNCH_SYNC(divergent_kernel, 1, 64)(d);
+  } else if (!strcmp(name, "two-barriers")) {
+    cudaMalloc(&d, 64 * sizeof(double));
+    FM_LAUNCH_SYNC(two_barriers_kernel, 1, 64)(d);
+  } else if (!strcmp(name, "barrier-after-exit")) {
+    cudaMalloc(&d, 64 * sizeof(double));
+    FM_LAUNCH_SYNC(barrier_after_exit_kernel, 1, 64)(d);
+  } else if (!strcmp(name, "shuffle-after-exit")) {
+    cudaMalloc(&d, 64 * sizeof(double));
+    FM_LAUNCH_SYNC(shuffle_after_exit_kernel, 1, 64)(d);
   } else if (!strcmp(name, "copy-direction")) {
     static double h[4];
     cudaMalloc(&d, 4 * sizeof(double));
@@ -129,8 +157,7 @@ static int fault(const char *name) {
     cusparseDnVecDescr_t vx, vy;
     cusparseCreate(&h);
     cusparseCreateCsr(&A, 2, 2, 2, dp, dc, dv, CUSPARSE_INDEX_32I,
-                      CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO,
-                      CUDA_R_64F);
+                      CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO, CUDA_R_64F);
     cusparseCreateDnVec(&vx, 2, dx, CUDA_R_64F);
     cusparseCreateDnVec(&vy, 2, dy, CUDA_R_64F);
     const double one = 1, zero = 0;
@@ -146,8 +173,9 @@ static int fault(const char *name) {
     /* run with CUDASIM_MEMORY=1M: a 2 MB allocation fails, 512 KB fits */
     size_t fr = 0, tot = 0;
     cudaMemGetInfo(&fr, &tot);
-    if (tot != 1048576 || cudaMalloc(&d, 2 << 20) != cudaErrorMemoryAllocation ||
-        d != NULL || cudaGetLastError() != cudaErrorMemoryAllocation ||
+    if (tot != 1048576 ||
+        cudaMalloc(&d, 2 << 20) != cudaErrorMemoryAllocation || d != NULL ||
+        cudaGetLastError() != cudaErrorMemoryAllocation ||
         cudaMalloc(&d, 512 << 10) != cudaSuccess)
       return 3;
     cudaMemGetInfo(&fr, &tot);
@@ -212,8 +240,8 @@ int main(int argc, char **argv) {
     OK(cudaMalloc(&out, sizeof(double)));
     OK(cudaMemset(count, 0, sizeof(unsigned int)));
     for (int rep = 0; rep < 2; rep++) {
-      FM_LAUNCH_SYNC(sum_kernel, fm_cuda_blocks(n), FM_CUDA_THREADS)(
-          n, dv, part, count, out);
+      FM_LAUNCH_SYNC(sum_kernel, fm_cuda_blocks(n), FM_CUDA_THREADS)
+      (n, dv, part, count, out);
       const double s = down(out, 1)[0];
       EXPECT(s == 0.5 * n * (n + 1.0), "grid sum %.17g", s);
     }
@@ -250,9 +278,9 @@ int main(int argc, char **argv) {
     OK(cusparseCreateDnVec(&vyt, n, dy, CUDA_R_64F));
     const double al = 2, be = 0.5;
     size_t b = 0;
-    OK(cusparseSpMV_bufferSize(h, CUSPARSE_OPERATION_NON_TRANSPOSE, &al, A,
-                               vx, &be, vy, CUDA_R_64F,
-                               CUSPARSE_SPMV_ALG_DEFAULT, &b));
+    OK(cusparseSpMV_bufferSize(h, CUSPARSE_OPERATION_NON_TRANSPOSE, &al, A, vx,
+                               &be, vy, CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT,
+                               &b));
     void *buf = NULL;
     OK(cudaMalloc(&buf, b));
     OK(cusparseSpMV(h, CUSPARSE_OPERATION_NON_TRANSPOSE, &al, A, vx, &be, vy,
@@ -319,10 +347,9 @@ int main(int argc, char **argv) {
     OK(cudaMalloc(&tc, 5 * sizeof(int)));
     OK(cudaMalloc(&tv, 5 * sizeof(double)));
     size_t tb = 0;
-    OK(cusparseCsr2cscEx2_bufferSize(h, m, n, 5, dv, dp, dc, tv, tp, tc,
-                                     CUDA_R_64F, CUSPARSE_ACTION_NUMERIC,
-                                     CUSPARSE_INDEX_BASE_ZERO,
-                                     CUSPARSE_CSR2CSC_ALG1, &tb));
+    OK(cusparseCsr2cscEx2_bufferSize(
+        h, m, n, 5, dv, dp, dc, tv, tp, tc, CUDA_R_64F, CUSPARSE_ACTION_NUMERIC,
+        CUSPARSE_INDEX_BASE_ZERO, CUSPARSE_CSR2CSC_ALG1, &tb));
     void *tbuf = NULL;
     OK(cudaMalloc(&tbuf, tb));
     OK(cusparseCsr2cscEx2(h, m, n, 5, dv, dp, dc, tv, tp, tc, CUDA_R_64F,
@@ -348,13 +375,11 @@ int main(int argc, char **argv) {
     const cusparseOperation_t N = CUSPARSE_OPERATION_NON_TRANSPOSE;
     size_t b1 = 0, b2 = 0;
     void *g1 = NULL, *g2 = NULL;
-    OK(cusparseSpGEMM_workEstimation(h, N, N, &one, A, At, &zero, C,
-                                     CUDA_R_64F, CUSPARSE_SPGEMM_ALG1, g, &b1,
-                                     NULL));
+    OK(cusparseSpGEMM_workEstimation(h, N, N, &one, A, At, &zero, C, CUDA_R_64F,
+                                     CUSPARSE_SPGEMM_ALG1, g, &b1, NULL));
     OK(cudaMalloc(&g1, b1));
-    OK(cusparseSpGEMM_workEstimation(h, N, N, &one, A, At, &zero, C,
-                                     CUDA_R_64F, CUSPARSE_SPGEMM_ALG1, g, &b1,
-                                     g1));
+    OK(cusparseSpGEMM_workEstimation(h, N, N, &one, A, At, &zero, C, CUDA_R_64F,
+                                     CUSPARSE_SPGEMM_ALG1, g, &b1, g1));
     OK(cusparseSpGEMM_compute(h, N, N, &one, A, At, &zero, C, CUDA_R_64F,
                               CUSPARSE_SPGEMM_ALG1, g, &b2, NULL));
     OK(cudaMalloc(&g2, b2));
@@ -390,8 +415,8 @@ int main(int argc, char **argv) {
         cusparseDestroyDnVec(vxt), cusparseDestroyDnVec(vyt),
         cusparseDestroyDnVec(vbx), cusparseDestroyDnVec(vby);
     cusparseDestroy(h);
-    void *all[] = {dp, dc, dv, dx, dxt, dy, buf, dbp, dbc, dbv, dbx, dby,
-                   bbuf, tp, tc, tv, tbuf, cp, g1, g2, cc, cv};
+    void *all[] = {dp,  dc,   dv, dx, dxt, dy,   buf, dbp, dbc, dbv, dbx,
+                   dby, bbuf, tp, tc, tv,  tbuf, cp,  g1,  g2,  cc,  cv};
     for (void *q : all)
       cudaFree(q);
   }
@@ -405,8 +430,8 @@ int main(int argc, char **argv) {
     OK(cudaMalloc(&t, tb));
     OK(cub::DeviceScan::ExclusiveSum(t, tb, ds, dso, 5));
     std::vector<long long> so = down(dso, 5);
-    EXPECT(so[0] == 0 && so[1] == 3 && so[4] == 9, "scan %lld %lld %lld",
-           so[0], so[1], so[4]);
+    EXPECT(so[0] == 0 && so[1] == 3 && so[4] == 9, "scan %lld %lld %lld", so[0],
+           so[1], so[4]);
     cudaFree(t);
     std::vector<unsigned int> k = {5, 2, 9, 2, 0};
     std::vector<int> v = {0, 1, 2, 3, 4};
@@ -425,11 +450,11 @@ int main(int argc, char **argv) {
     int *dsk = up(sk), *dsko = up(sk), *doff = up(off);
     double *dsv = up(sv), *dsvo = up(sv);
     t = NULL;
-    OK(cub::DeviceSegmentedSort::StableSortPairs(t, tb, dsk, dsko, dsv, dsvo,
-                                                 5, 2, doff, doff + 1));
+    OK(cub::DeviceSegmentedSort::StableSortPairs(t, tb, dsk, dsko, dsv, dsvo, 5,
+                                                 2, doff, doff + 1));
     OK(cudaMalloc(&t, tb));
-    OK(cub::DeviceSegmentedSort::StableSortPairs(t, tb, dsk, dsko, dsv, dsvo,
-                                                 5, 2, doff, doff + 1));
+    OK(cub::DeviceSegmentedSort::StableSortPairs(t, tb, dsk, dsko, dsv, dsvo, 5,
+                                                 2, doff, doff + 1));
     std::vector<double> svo = down(dsvo, 5);
     EXPECT(svo[0] == 10 && svo[1] == 20 && svo[2] == 30 && svo[3] == 70 &&
                svo[4] == 90,
@@ -449,8 +474,12 @@ int main(int argc, char **argv) {
                "kernel write_kernel: argument 1");
   expect_fault(self, "barrier-without-sync", NULL, 0, "needs FM_LAUNCH_SYNC");
   expect_fault(self, "deadlock", NULL, 0, "deadlock");
-  expect_fault(self, "copy-direction", NULL, 0,
-               "cudaMemcpy destination: ");
+  expect_fault(self, "two-barriers", NULL, 0, "different __syncthreads");
+  expect_fault(self, "barrier-after-exit", NULL, 0,
+               "reached after 1 thread(s) of the block returned");
+  expect_fault(self, "shuffle-after-exit", NULL, 0,
+               "warp of 31 live thread(s)");
+  expect_fault(self, "copy-direction", NULL, 0, "cudaMemcpy destination: ");
   expect_fault(self, "copy-past-end", NULL, 0, "past the end of allocation");
   expect_fault(self, "double-free", NULL, 0, "freed twice");
   expect_fault(self, "leak", NULL, 0, "still live at exit");
