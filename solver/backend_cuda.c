@@ -778,6 +778,27 @@ static int recovery_room(CudaBackend *cb) {
   return 0;
 }
 
+/* FEMORA_AMG_SETUP=host: the hierarchy of the operator d (the stiffness,
+ * or pmg's corner operator) built on the host from d's values, brought
+ * down, and its levels put up into cb->amg (a fallback) */
+static int host_setup(FmCudaData *d, const FmModel *md, const double *x,
+                      const unsigned char *fixed, FmAmgOptions *opt,
+                      CudaBackend *cb, FmAmg *amg) {
+  FmCsr S;
+  memset(&S, 0, sizeof S);
+  const int single = opt->single;
+  opt->single = 0; /* the upload takes the double values */
+  int ierr = fm_cuda_download_stiffness(d, &S);
+  if (!ierr && fm_amg_setup_ex(&S, 1, x, fixed, opt, amg))
+    ierr = fm_amg_error_context(md->cs.path);
+  fm_csr_scalar_free(&S);
+  amg->opt.single = single;
+  opt->single = single;
+  if (!ierr)
+    ierr = fm_cuda_amg_upload_host(d, &cb->amg, cb->device_name, amg);
+  return ierr;
+}
+
 /* Smoothed-aggregation multigrid built on the GPU from the GPU's matrix
  * (solver/amg.c's driver on kernels/amg.cu's FmAmgDev): nothing of the
  * fine matrix comes down; then a check that the recovery arrays allocated
@@ -805,19 +826,9 @@ static int setup_amg(FmBackend *be) {
     ierr = fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: must "
                     "be gpu, host or compare",
                     md->cs.path, where);
-  if (!ierr && on_host) {
-    FmCsr S;
-    memset(&S, 0, sizeof S);
-    const int single = opt.single;
-    opt.single = 0; /* the upload takes the double values */
-    ierr = fm_cuda_download_stiffness(d, &S);
-    if (!ierr && fm_amg_setup_ex(&S, 1, md->mesh.x, fixed, &opt, &amg))
-      ierr = fm_amg_error_context(md->cs.path);
-    fm_csr_scalar_free(&S);
-    amg.opt.single = single;
-    if (!ierr)
-      ierr = fm_cuda_amg_upload_host(d, &cb->amg, cb->device_name, &amg);
-  } else if (!ierr) {
+  if (!ierr && on_host)
+    ierr = host_setup(d, md, md->mesh.x, fixed, &opt, cb, &amg);
+  else if (!ierr) {
     FmAmgDev dev;
     FmAmgCsr A0;
     ierr = fm_cuda_amg_dev(d, &cb->amg, cb->device_name, &dev, &A0);
@@ -879,10 +890,10 @@ static int setup_pmg(FmBackend *be) {
     return fm_amg_error_context(md->cs.path);
   const char *where = getenv("FEMORA_AMG_SETUP");
   const int compare = where && !strcmp(where, "compare");
-  if (where && *where && strcmp(where, "gpu") && !compare)
-    return fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: the "
-                    "p-multigrid builds its hierarchy on the GPU (gpu, or "
-                    "compare: checked against the host's)",
+  const int on_host = where && !strcmp(where, "host");
+  if (where && *where && strcmp(where, "gpu") && !compare && !on_host)
+    return fm_error("%s: solver.preconditioner: FEMORA_AMG_SETUP=%s: must "
+                    "be gpu, host or compare",
                     md->cs.path, where);
   const char *jb = getenv("FEMORA_PMG_JACOBI");
   if (jb && *jb && strcmp(jb, "diagonal"))
@@ -904,12 +915,17 @@ static int setup_pmg(FmBackend *be) {
                     md->cs.path, bad_row / 3 + 1);
   FmAmg amg;
   memset(&amg, 0, sizeof amg);
-  FmAmgDev dev;
-  FmAmgCsr A1;
-  int ierr = fm_cuda_amg_dev(&cb->c, &cb->amg, cb->device_name, &dev, &A1);
-  cb->amg.transpose_r = opt.transpose_r;
-  if (!ierr && fm_amg_setup_dev(&dev, &A1, cb->x1, cb->fixed1, &opt, &amg))
-    ierr = fm_amg_error_context(md->cs.path);
+  int ierr = 0;
+  if (on_host) /* the corner level's hierarchy built on the host */
+    ierr = host_setup(&cb->c, md, cb->x1, cb->fixed1, &opt, cb, &amg);
+  else {
+    FmAmgDev dev;
+    FmAmgCsr A1;
+    ierr = fm_cuda_amg_dev(&cb->c, &cb->amg, cb->device_name, &dev, &A1);
+    cb->amg.transpose_r = opt.transpose_r;
+    if (!ierr && fm_amg_setup_dev(&dev, &A1, cb->x1, cb->fixed1, &opt, &amg))
+      ierr = fm_amg_error_context(md->cs.path);
+  }
   /* compare: the corner level's hierarchy built on the host too, from the
    * GPU's corner operator: the same bit for bit */
   if (!ierr && compare)

@@ -227,6 +227,9 @@ int main(int argc, char **argv) {
       {"p-multigrid, restriction by P^T below",
        "cases/test/gpu_box_tet10_pmg.yaml",
        "AMG_COARSE_MAX=20 AMG_RESTRICT=transpose"},
+      {"p-multigrid, setup on the host below, single-precision cycle",
+       "cases/test/gpu_box_tet10_pmg.yaml",
+       "AMG_COARSE_MAX=20 AMG_SETUP=host AMG_PRECISION=single"},
   };
   for (size_t v = 0; v < sizeof var / sizeof var[0]; v++) {
     const char *c =
