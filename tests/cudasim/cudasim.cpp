@@ -24,6 +24,8 @@
  * NaN doubles and floats, -1 integers; a GPU's are not zeroed either).
  * CUDASIM_PEAK_FILE: at exit, the most device memory that was allocated at
  * once is written there (bytes).
+ * CUDASIM_TRAFFIC_FILE: at exit, the bytes copied host to device and
+ * device to host are written there (two numbers).
  * CUDASIM_SPGEMM_UNSORTED=1: SpGEMM's rows come out in reverse column
  * order (cuSPARSE does not promise sorted rows). */
 #include <signal.h>
@@ -62,6 +64,7 @@ struct Alloc {
 std::map<uintptr_t, Alloc> allocs; /* by data address */
 long next_id = 1;
 size_t live_bytes = 0, peak_bytes = 0, memory_total = 8ull << 30;
+size_t up_bytes = 0, down_bytes = 0; /* host to device, device to host */
 int fill_byte = 0xff;
 bool reverse = false; /* CUDASIM_ORDER=reverse */
 int depth = 0;
@@ -181,6 +184,13 @@ void at_exit() {
     FILE *o = fopen(f, "w");
     if (o) {
       fprintf(o, "%zu\n", peak_bytes);
+      fclose(o);
+    }
+  }
+  if (const char *f = getenv("CUDASIM_TRAFFIC_FILE")) {
+    FILE *o = fopen(f, "w");
+    if (o) {
+      fprintf(o, "%zu %zu\n", up_bytes, down_bytes);
       fclose(o);
     }
   }
@@ -599,6 +609,10 @@ extern "C" cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes,
   else if (is_device(src))
     fail("cudaMemcpy (from the host): the source %p is device memory", src);
   memmove(dst, src, bytes);
+  if (kind == cudaMemcpyHostToDevice)
+    up_bytes += bytes;
+  else if (kind == cudaMemcpyDeviceToHost)
+    down_bytes += bytes;
   return cudaSuccess;
 }
 
