@@ -109,6 +109,16 @@ static int warp_grid(FmCudaData *d) {
   return 0;
 }
 
+/* cuSPARSE's generic BSR SpMV: CUSPARSE_SPMV_BSR_ALG1, from cuSPARSE 12.6
+ * (CUDA 13) on; before it bsr_descriptor says NOT_SUPPORTED, so that the
+ * stiffness's products are Femora's kernel's and the name below is never
+ * used in a call */
+#if CUSPARSE_VERSION >= 12600
+#define FM_BSR_SPMV_ALG CUSPARSE_SPMV_BSR_ALG1
+#else
+#define FM_BSR_SPMV_ALG CUSPARSE_SPMV_ALG_DEFAULT
+#endif
+
 /* y = alpha A x + beta y by one of the products */
 static int product(FmCudaData *d, int which, double alpha, const double *x,
                    double beta, double *y) {
@@ -136,9 +146,9 @@ static int product(FmCudaData *d, int which, double alpha, const double *x,
   } else {
     FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vin, (void *)x));
     FM_CUSPARSE_CHECK(cusparseDnVecSetValues(d->vout, y));
-    FM_CUSPARSE_CHECK(cusparseSpMV(
-        d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &alpha, d->A, d->vin, &beta,
-        d->vout, CUDA_R_64F, CUSPARSE_SPMV_BSR_ALG1, d->spbuf));
+    FM_CUSPARSE_CHECK(cusparseSpMV(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                   &alpha, d->A, d->vin, &beta, d->vout,
+                                   CUDA_R_64F, FM_BSR_SPMV_ALG, d->spbuf));
   }
   return 0;
 }
@@ -161,7 +171,7 @@ static cusparseStatus_t bsr_descriptor(FmCudaData *d) {
   if (st == CUSPARSE_STATUS_SUCCESS)
     st = cusparseSpMV_bufferSize(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
                                  d->A, d->vin, &zero, d->vout, CUDA_R_64F,
-                                 CUSPARSE_SPMV_BSR_ALG1, &d->spbuf_bytes);
+                                 FM_BSR_SPMV_ALG, &d->spbuf_bytes);
   if (st != CUSPARSE_STATUS_SUCCESS && d->A) {
     cusparseDestroySpMat(d->A);
     d->A = NULL;
@@ -173,20 +183,15 @@ static cusparseStatus_t bsr_descriptor(FmCudaData *d) {
 /* one product through the BSR descriptor (p to q), its status returned, not
  * recorded: a cuSPARSE that fails it gives way to Femora's kernel */
 static cusparseStatus_t bsr_trial(FmCudaData *d) {
-#if CUSPARSE_VERSION < 12600
-  (void)d;
-  return CUSPARSE_STATUS_NOT_SUPPORTED;
-#else
   const double one = 1.0, zero = 0.0;
   cusparseStatus_t st = cusparseDnVecSetValues(d->vin, d->p);
   if (st == CUSPARSE_STATUS_SUCCESS)
     st = cusparseDnVecSetValues(d->vout, d->q);
   if (st == CUSPARSE_STATUS_SUCCESS)
     st = cusparseSpMV(d->sp, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, d->A,
-                      d->vin, &zero, d->vout, CUDA_R_64F,
-                      CUSPARSE_SPMV_BSR_ALG1, d->spbuf);
+                      d->vin, &zero, d->vout, CUDA_R_64F, FM_BSR_SPMV_ALG,
+                      d->spbuf);
   return st;
-#endif
 }
 
 /* a test vector: hashed values in [-0.5, 0.5) */

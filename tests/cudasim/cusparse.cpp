@@ -69,6 +69,8 @@ extern "C" const char *cusparseGetErrorName(cusparseStatus_t s) {
     return "CUSPARSE_STATUS_ALLOC_FAILED";
   case CUSPARSE_STATUS_INSUFFICIENT_RESOURCES:
     return "CUSPARSE_STATUS_INSUFFICIENT_RESOURCES";
+  case CUSPARSE_STATUS_EXECUTION_FAILED:
+    return "CUSPARSE_STATUS_EXECUTION_FAILED";
   default:
     return "CUSPARSE_STATUS_(simulated)";
   }
@@ -115,6 +117,10 @@ cusparseCreateBsr(cusparseSpMatDescr_t *m, int64_t brows, int64_t bcols,
     return CUSPARSE_STATUS_NOT_SUPPORTED;
   if (brows < 0 || bcols < 0 || bnnz < 0 || rbd < 1 || cbd < 1)
     return invalid("cusparseCreateBsr", "bad size");
+  /* CUDASIM_CUSPARSE_BSR=unsupported: a cuSPARSE without BSR matrices */
+  const char *b = getenv("CUDASIM_CUSPARSE_BSR");
+  if (b && !strcmp(b, "unsupported"))
+    return CUSPARSE_STATUS_NOT_SUPPORTED;
   *m = new cusparseSimSpMat{true, brows, bcols, bnnz, rbd,  cbd,
                             ptr,  col,   val,   type, order};
   return CUSPARSE_STATUS_SUCCESS;
@@ -259,6 +265,11 @@ cusparseSpMV(cusparseHandle_t h, cusparseOperation_t op, const void *alpha,
   const cusparseStatus_t st = spmv_check(op, A, x, y, t, alg, "cusparseSpMV");
   if (st != CUSPARSE_STATUS_SUCCESS)
     return st;
+  /* CUDASIM_CUSPARSE_BSR=failing: BSR products fail (as a cuSPARSE whose
+   * BSR SpMV breaks on this matrix would) */
+  const char *b = getenv("CUDASIM_CUSPARSE_BSR");
+  if (A->bsr && b && !strcmp(b, "failing"))
+    return CUSPARSE_STATUS_EXECUTION_FAILED;
   cudasim::Call c("cusparseSpMV");
   check_mat(A, "cusparseSpMV");
   check_device(buffer, spmv_bytes(A),
