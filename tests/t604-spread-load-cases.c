@@ -1,4 +1,5 @@
-/* A one-process backend (ref; cuda alike) under MPI: every rank assembles
+/* A one-process backend (ref; cuda alike: t910 runs this on the CUDA
+ * simulator, each rank its own device) under MPI: every rank assembles
  * the whole model and solves its share of the load cases (load case k on
  * rank k mod size), and rank 0 gathers them.  Two ranks give rank 0's
  * single-process answer for both load cases (same code, same threads: to
@@ -8,6 +9,11 @@
 #include "run_util.h"
 
 static void write_case(const char *path, int max_it) {
+  /* FEMORA_T604_BACKEND: the backend (ref; cuda on the CUDA simulator's
+   * build with MPI: t910) */
+  const char *backend = getenv("FEMORA_T604_BACKEND");
+  if (!backend || !*backend)
+    backend = "ref";
   FILE *fp = fopen(path, "w");
   fprintf(
       fp,
@@ -18,9 +24,9 @@ static void write_case(const char *path, int max_it) {
       "  - {name: pull, loads: [{group: xmax, total_force: [100, 0, 0]}]}\n"
       "  - {name: bend, loads: [{group: xmax, total_force: [0, 10, -20]}]}\n"
       "  - {name: twist, loads: [{group: xmax, total_force: [0, 0, 5]}]}\n"
-      "solver: {backend: ref, rtol: 1e-10, max_it: %d}\n"
+      "solver: {backend: %s, rtol: 1e-10, max_it: %d}\n"
       "output: {vtu: false}\n",
-      src_path("meshes/test/box_tet10.msh"), max_it);
+      src_path("meshes/test/box_tet10.msh"), backend, max_it);
   fclose(fp);
 }
 

@@ -24,6 +24,8 @@
  * NaN doubles and floats, -1 integers; a GPU's are not zeroed either).
  * CUDASIM_PEAK_FILE: at exit, the most device memory that was allocated at
  * once is written there (bytes).
+ * CUDASIM_DEVICE_LOG: every cudaSetDevice appends "process PID: device N"
+ * there.
  * CUDASIM_TRAFFIC_FILE: at exit, the bytes copied host to device and
  * device to host are written there (two numbers).
  * CUDASIM_SPGEMM_UNSORTED=1: SpGEMM's rows come out in reverse column
@@ -698,6 +700,14 @@ extern "C" cudaError_t cudaSetDevice(int device) {
   if (device < 0 || device >= device_count())
     return note(cudaErrorInvalidDevice);
   current_device = device;
+  /* CUDASIM_DEVICE_LOG: a line per process and device chosen (t910) */
+  if (const char *f = getenv("CUDASIM_DEVICE_LOG")) {
+    FILE *o = fopen(f, "a");
+    if (o) {
+      fprintf(o, "process %ld: device %d\n", (long)getpid(), device);
+      fclose(o);
+    }
+  }
   return cudaSuccess;
 }
 extern "C" cudaError_t cudaGetDevice(int *device) {
