@@ -91,8 +91,12 @@ bool in_kernel = false, direct = false;
   abort();
 }
 
+/* the live allocation whose data hold a (with_pages: whose mapping does,
+ * the pages before its data and its guard page included) */
 Alloc *find(uintptr_t a, bool with_pages) {
-  auto it = allocs.upper_bound(a);
+  auto it = allocs.upper_bound(a); /* the first whose data start after a */
+  if (with_pages && it != allocs.end() && a >= (uintptr_t)it->second.base)
+    return &it->second; /* in the pages before its data */
   if (it == allocs.begin())
     return NULL;
   --it;
@@ -113,16 +117,7 @@ void set_access(Alloc *al, int prot) {
 
 void on_segv(int sig, siginfo_t *si, void *) {
   const uintptr_t a = (uintptr_t)si->si_addr;
-  /* the allocation whose pages hold a, or whose guard page does (the
-   * mapping after a data end) */
-  auto it = allocs.upper_bound(a);
-  Alloc *al = NULL;
-  if (it != allocs.begin()) {
-    --it;
-    Alloc &c = it->second;
-    if (a >= (uintptr_t)c.base && a < (uintptr_t)c.base + c.map_bytes)
-      al = &c;
-  }
+  Alloc *al = find(a, true);
   if (!al && in_kernel)
     fail("invalid address %p (not device memory: NULL or a host address)",
          (void *)a);
