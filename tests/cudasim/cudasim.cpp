@@ -220,6 +220,7 @@ void init() {
   }
   if (const char *f = getenv("CUDASIM_FILL"))
     fill_byte = (int)strtol(f, NULL, 0) & 0xff;
+  opened.reserve(1 << 16); /* no allocation in the fault handler */
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_segv;
