@@ -29,6 +29,10 @@
 
 #include "error.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 int fm_geometry_available(void) {
   return 1;
 }
@@ -640,6 +644,13 @@ int fm_geometry_mesh(const char *geo_path, int nparams,
 
   int ierr = 0;
   char *argv[] = {"femora", NULL};
+#ifdef _OPENMP
+  /* gmshInitialize sets the whole process's OpenMP thread count to Gmsh's
+   * General.NumThreads (1 by default), which would leave every later
+   * OpenMP loop of the run (the ref backend, the multigrid setup) on one
+   * core: keep the caller's */
+  const int omp_threads = omp_get_max_threads();
+#endif
   gmshInitialize(1, argv, 0, &ierr);
   if (ierr) {
     rc = fm_error("%s: cannot initialize Gmsh", geo_path);
@@ -649,6 +660,9 @@ int fm_geometry_mesh(const char *geo_path, int nparams,
     gmshOnelabClear("", &ierr);
     gmshFinalize(&ierr);
   }
+#ifdef _OPENMP
+  omp_set_num_threads(omp_threads);
+#endif
   free(D.d);
 
   if (!rc && rename(tmp, out_msh) != 0)

@@ -13,6 +13,10 @@
 #include "error.h"
 #include "geometry.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 static int failures = 0;
 #define CHECK(cond, ...)                                                       \
   do {                                                                         \
@@ -182,8 +186,16 @@ int main(void) {
   /* 1: parameters reach the script, order 1 */
   char names[4][128] = {"Lx", "Ly", "Lz", "h"};
   double vals[4] = {20, 5, 4, 2};
+#ifdef _OPENMP
+  /* Gmsh resets the process's OpenMP thread count to 1: the caller's stays */
+  omp_set_num_threads(3);
+#endif
   int rc = fm_geometry_mesh(box, 4, (const char(*)[128])names, vals, 1, out);
   CHECK(rc == 0, "mesh box order 1: %s", fm_error_message());
+#ifdef _OPENMP
+  CHECK(omp_get_max_threads() == 3, "OpenMP threads after meshing: %d, not 3",
+        omp_get_max_threads());
+#endif
   if (!rc)
     check_box_msh(out, 1, 20, 5, 4);
   /* 2: again in the same process, order 2, different values */
