@@ -1385,7 +1385,7 @@ int fm_case_read(const char *path, FmCase *c) {
   c->order = 2;
   c->vtu = 1;
   strcpy(c->backend, "cpu");
-  strcpy(c->pc, "amg");
+  c->pc[0] = '\0'; /* by the element order: fm_model_build */
   c->rtol = 1e-8;
   c->max_it = 10000;
 

@@ -16,8 +16,10 @@
  * meshes are committed MSH files
  * (the GPU machine has no Gmsh): TET4 box, TET10 box with two load cases (also
  * with Jacobi), and two materials with a non-zero prescribed displacement; and
- * every case file of the folder FEMORA_GPU_CASES names, when set, the
- * TET10 ones also with the p-multigrid (--preconditioner pmg on both)
+ * every case file of the folder FEMORA_GPU_CASES names, when set, with its
+ * default preconditioner (the p-multigrid for TET10, the smoothed
+ * aggregation for TET4), the TET10 ones also with the smoothed aggregation
+ * (--preconditioner amg on both)
  * (scripts/gpu-prepare puts the verification cases of cases/validation/,
  * meshed, in .gpu-deps/validation/; scripts/gpu-check sets it).
  *
@@ -133,18 +135,19 @@ static void compare_folder(void) {
     snprintf(o2, sizeof o2, "t901-%s-cuda.out", de->d_name);
     compare_path(de->d_name, path, o1, o2, NULL);
     n++;
-    /* TET10 cases (order 2) again with the p-multigrid over the
-     * matrix-free stiffness on both */
+    /* TET10 cases (order 2; the p-multigrid over the matrix-free
+     * stiffness by default) again with the smoothed aggregation on the
+     * assembled stiffness on both */
     FmCase cs;
     memset(&cs, 0, sizeof cs);
     const int tet10 = !fm_case_read(path, &cs) && cs.order == 2;
     fm_case_free(&cs);
     if (tet10) {
       char label[600];
-      snprintf(label, sizeof label, "%s [pmg]", de->d_name);
-      snprintf(o1, sizeof o1, "t901-%s-ref-pmg.out", de->d_name);
-      snprintf(o2, sizeof o2, "t901-%s-cuda-pmg.out", de->d_name);
-      compare_path(label, path, o1, o2, "pmg");
+      snprintf(label, sizeof label, "%s [amg]", de->d_name);
+      snprintf(o1, sizeof o1, "t901-%s-ref-amg.out", de->d_name);
+      snprintf(o2, sizeof o2, "t901-%s-cuda-amg.out", de->d_name);
+      compare_path(label, path, o1, o2, "amg");
       n++;
     }
   }
