@@ -38,6 +38,15 @@ static int make_mat(cusparseSpMatDescr_t *M, int rows, int cols, int64_t nnz,
   return make_mat_t(M, rows, cols, nnz, ptr, col, val, CUDA_R_64F);
 }
 
+/* The CSR products' algorithm: CUSPARSE_SPMV_CSR_ALG2 for M x, which the
+ * cuSPARSE documentation (cusparseSpMV) describes as giving the same bits
+ * on every run (the default, CSR_ALG1, need not); the transposed product
+ * (FEMORA_AMG_RESTRICT=transpose) has no such algorithm. */
+static cusparseSpMVAlg_t csr_alg(cusparseOperation_t op) {
+  return op == CUSPARSE_OPERATION_NON_TRANSPOSE ? CUSPARSE_SPMV_CSR_ALG2
+                                                : CUSPARSE_SPMV_ALG_DEFAULT;
+}
+
 /* SpMV buffer of op(M) (x: input descriptor, y: output descriptor). */
 static int spmv_buffer(cusparseHandle_t sp, cusparseSpMatDescr_t M,
                        cusparseOperation_t op, cusparseDnVecDescr_t x,
@@ -49,7 +58,7 @@ static int spmv_buffer(cusparseHandle_t sp, cusparseSpMatDescr_t M,
   FM_CUSPARSE_CHECK(cusparseSpMV_bufferSize(
       sp, op, single ? (const void *)&onef : (const void *)&one, M, x,
       single ? (const void *)&zerof : (const void *)&zero, y,
-      single ? CUDA_R_32F : CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, &bytes));
+      single ? CUDA_R_32F : CUDA_R_64F, csr_alg(op), &bytes));
   if (bytes > 0)
     FM_CUDA_CHECK(cudaMalloc(buf, bytes));
   *total += bytes;
@@ -1118,10 +1127,10 @@ static int spmv_op(FmCudaAmg *g, cusparseSpMatDescr_t M, cusparseOperation_t op,
   if (single) {
     const float af = (float)alpha, bf = (float)beta;
     FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, op, &af, M, vx, &bf, vy, CUDA_R_32F,
-                                   CUSPARSE_SPMV_ALG_DEFAULT, buf));
+                                   csr_alg(op), buf));
   } else {
     FM_CUSPARSE_CHECK(cusparseSpMV(g->sp, op, &alpha, M, vx, &beta, vy,
-                                   CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT, buf));
+                                   CUDA_R_64F, csr_alg(op), buf));
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 /* GPU assembly of the global stiffness (3x3 block CSR, fm_cuda.h), the
  * symmetric elimination of prescribed DOFs, and the 3x3 point-block Jacobi
- * preconditioner.  The element math is element.h's
- * fm_tet_stiffness, the same code the CPU runs. */
+ * preconditioner.  The element math is element.h's (fm_tet_stiffness_row:
+ * fm_tet_stiffness's entries, a node's rows at a time), the code the CPU
+ * runs. */
 #include <climits>
 #include <cmath>
 
@@ -42,39 +43,46 @@ extern "C" int fm_cuda_scalar_stiffness(const FmCudaData *d, int *ptr, int *col,
 
 /* ---- element stiffness ---- */
 
-/* One thread per element: Ke from fm_tet_stiffness, each 3x3 block added
- * (atomicAdd on doubles, sm_60+) at the position found by binary search in
- * the block row's sorted columns.  flag: smallest failing element. */
+/* One thread per node r, which owns block row r: its blocks zeroed, then
+ * for each element of r (its slots, in element order) node r's rows of
+ * that element's stiffness (fm_tet_stiffness_row) added at the columns
+ * found by binary search in the row's sorted columns.  No atomics: every
+ * entry is summed in element order, so the matrix has the same bits on
+ * every run, and no thread holds a whole element matrix (9 npe doubles
+ * instead of 9 npe^2: a 560-byte stack frame for TET10, not 7488).  The
+ * element's geometric work is repeated for each of its nodes.  flag: the
+ * smallest failing element (a non-positive Jacobian or a block missing). */
 template <int NPE>
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
-    assemble_kernel(int nelem, const double *x, const int *conn,
-                    const double *Enu, const int *bptr, const int *bcol,
-                    double *val, int *flag) {
-  double xe[3 * NPE], Ke[9 * NPE * NPE];
-  int nd[NPE];
-  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < nelem;
-       e += gridDim.x * blockDim.x) {
-    for (int a = 0; a < NPE; a++) {
-      nd[a] = conn[(size_t)e * NPE + a];
-      for (int i = 0; i < 3; i++)
-        xe[3 * a + i] = x[3 * (size_t)nd[a] + i];
-    }
-    if (!(fm_tet_stiffness(NPE, xe, Enu[2 * (size_t)e], Enu[2 * (size_t)e + 1],
-                           Ke) > 0.0)) {
-      atomicMin(flag, e);
-      continue;
-    }
-    for (int a = 0; a < NPE; a++) {
+    assemble_kernel(int nn, const double *x, const int *conn, const double *Enu,
+                    const int *sptr, const int *slot, const int *bptr,
+                    const int *bcol, double *val, int *flag) {
+  double xe[3 * NPE], Kr[9 * NPE];
+  for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < nn;
+       r += gridDim.x * blockDim.x) {
+    for (int k = bptr[r]; k < bptr[r + 1]; k++)
+      for (int t = 0; t < 9; t++)
+        val[9 * (size_t)k + t] = 0.0;
+    for (int s = sptr[r]; s < sptr[r + 1]; s++) {
+      const int e = slot[s] / NPE, a = slot[s] % NPE;
+      const int *c = conn + (size_t)e * NPE;
+      for (int b = 0; b < NPE; b++)
+        for (int i = 0; i < 3; i++)
+          xe[3 * b + i] = x[3 * (size_t)c[b] + i];
+      if (!(fm_tet_stiffness_row(NPE, xe, Enu[2 * (size_t)e],
+                                 Enu[2 * (size_t)e + 1], a, Kr) > 0.0)) {
+        atomicMin(flag, e);
+        continue;
+      }
       for (int b = 0; b < NPE; b++) {
-        const int k = fm_cuda_find_block(bptr, bcol, nd[a], nd[b]);
+        const int k = fm_cuda_find_block(bptr, bcol, r, c[b]);
         if (k < 0) {
           atomicMin(flag, e);
           continue;
         }
         for (int p = 0; p < 3; p++)
           for (int q = 0; q < 3; q++)
-            atomicAdd(val + 9 * (size_t)k + 3 * p + q,
-                      Ke[(3 * a + p) * 3 * NPE + 3 * b + q]);
+            val[9 * (size_t)k + 3 * p + q] += Kr[p * 3 * NPE + 3 * b + q];
       }
     }
   }
@@ -105,18 +113,18 @@ extern "C" int fm_cuda_assemble_local_bytes(int npe, size_t *bytes) {
 }
 
 extern "C" int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
-                                const double *Enu, int *bad_elem) {
-  FM_CUDA_CHECK(cudaMemset(d->val, 0, sizeof(double) * (size_t)d->nnz));
+                                const double *Enu, const int *sptr,
+                                const int *slot, int *bad_elem) {
   if (flag_reset(d))
     return 1;
-  const int nb = fm_cuda_blocks(d->nelem);
+  const int nb = fm_cuda_blocks(d->nn);
   if (d->npe == 4) {
     FM_LAUNCH(assemble_kernel<4>, nb, FM_CUDA_THREADS)
-    (d->nelem, x, conn, Enu, d->bptr, d->bcol, d->val, d->flag);
+    (d->nn, x, conn, Enu, sptr, slot, d->bptr, d->bcol, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<4>);
   } else if (d->npe == 10) {
     FM_LAUNCH(assemble_kernel<10>, nb, FM_CUDA_THREADS)
-    (d->nelem, x, conn, Enu, d->bptr, d->bcol, d->val, d->flag);
+    (d->nn, x, conn, Enu, sptr, slot, d->bptr, d->bcol, d->val, d->flag);
     FM_CUDA_CHECK_LAUNCH(assemble_kernel<10>);
   } else {
     return fm_error("backend cuda: %d nodes per element not supported "

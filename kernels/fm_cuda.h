@@ -37,6 +37,14 @@ extern "C" {
 #include "amg.h"
 #include "error.h"
 
+/* A loop nvcc must unroll (a constant trip count; the CUDA simulator's
+ * host compiler has no such pragma) */
+#if defined(__CUDACC__) && !defined(FEMORA_CUDA_SIM)
+#define FM_UNROLL _Pragma("unroll")
+#else
+#define FM_UNROLL
+#endif
+
 /* Threads per block of every kernel, and the most blocks a grid-stride
  * kernel with a reduction uses (the size of the partial-sum array). */
 #define FM_CUDA_THREADS 256
@@ -183,10 +191,12 @@ typedef struct {
  * (recover.h). */
 typedef struct {
   int ncopy;
-  int shared;        /* x, conn, Enu are the matrix-free stiffness's */
+  int shared;        /* x, conn, Enu, sptr, slot are the matrix-free
+                        stiffness's */
   double *x;         /* 3 per node */
   int *conn;         /* npe per element */
   double *Enu;       /* 2 per element */
+  int *sptr, *slot;  /* every node's element slots (as FmCudaMatFree) */
   int *elem_copy;    /* npe per element: the node copy of each element node */
   double *inv_count; /* per copy: 1 / elements sharing it */
   double *stress, *vm, *princ; /* 6, 1, 3 per copy */
@@ -255,12 +265,16 @@ int fm_cuda_scalar_stiffness(const FmCudaData *d, int *ptr, int *col,
  * memory estimate: the driver reserves it for every resident thread). */
 int fm_cuda_assemble_local_bytes(int npe, size_t *bytes);
 
-/* d->val = sum of the element stiffnesses: one thread per element.
- * x: 3 coordinates per node, conn: npe per element, Enu: (E, nu) per element
- * (device arrays).  *bad_elem: index of an element with a non-positive
- * Jacobian or whose block was not in the structure, -1 if none. */
+/* d->val = sum of the element stiffnesses: one thread per block row,
+ * summing its node's rows of its elements in element order (no atomics:
+ * the same bits on every run).  x: 3 coordinates per node, conn: npe per
+ * element, Enu: (E, nu) per element, sptr / slot: every node's slots e npe
+ * + a in increasing order (matfree.c's fm_matfree_slots) (device arrays).
+ * *bad_elem: index of an element with a non-positive Jacobian or whose
+ * block was not in the structure, -1 if none. */
 int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,
-                     const double *Enu, int *bad_elem);
+                     const double *Enu, const int *sptr, const int *slot,
+                     int *bad_elem);
 
 /* sum of |A_ii| into d->s[FM_CUDA_S_DIAG] (device) */
 int fm_cuda_diag_sum(FmCudaData *d);
@@ -276,6 +290,10 @@ int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node);
 
 /* r->stress, vm, princ, fint from the displacement d->x (the last solve) */
 int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r);
+
+/* Bytes of local memory one thread of the recovery kernel needs (the
+ * memory estimate, as fm_cuda_assemble_local_bytes). */
+int fm_cuda_recover_local_bytes(int npe, size_t *bytes);
 
 /* ---- multigrid on the device (kernels/amg.cu) ---- */
 

@@ -1,39 +1,68 @@
 /* Stress recovery on the GPU: the displacement the solve left on the device
  * (FmCudaData.x) gives, per element, the stresses at its nodes and its
  * internal forces (element.h's fm_tet_nodal_stress, the code the CPU runs in
- * recover.c), summed per node copy and per node with atomicAdd; then per
+ * recover.c), summed per node copy and per node by the node's own thread
+ * over its elements in element order (no atomics: the same bits on every
+ * run; each element's work is repeated for each of its nodes); then per
  * copy the mean, von Mises and the principal stresses.  Only these fields
  * come down (the summaries, reactions and probes are O(n) on the host). */
 #include "fm_cuda.h"
 
 #include "../solver/element.h"
 
+/* One thread per node: for each of its slots (element e, its local node
+ * a; in element order) the element's stresses and forces, node a's added
+ * to the node's copy in that element and to the node's internal force.
+ * stress and fint start at 0; a copy belongs to one node, so no other
+ * thread writes it. */
 template <int NPE>
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
-    recover_kernel(int nelem, const double *x, const int *conn,
-                   const double *Enu, const int *elem_copy, const double *u,
-                   double *stress, double *fint) {
-  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < nelem;
-       e += gridDim.x * blockDim.x) {
-    const int *c = conn + (size_t)e * NPE;
-    double xe[3 * NPE], ue[3 * NPE], fe[3 * NPE];
-    for (int a = 0; a < NPE; a++)
-      for (int i = 0; i < 3; i++) {
-        xe[3 * a + i] = x[3 * (size_t)c[a] + i];
-        ue[3 * a + i] = u[3 * (size_t)c[a] + i];
-        fe[3 * a + i] = 0.0;
-      }
-    double sn[FM_TET_MAX_NPE][6];
-    fm_tet_nodal_stress(NPE, xe, ue, Enu[2 * (size_t)e], Enu[2 * (size_t)e + 1],
-                        sn, fe);
-    for (int a = 0; a < NPE; a++) {
-      const size_t cp = (size_t)elem_copy[(size_t)e * NPE + a];
+    recover_kernel(int nn, const double *x, const int *conn, const double *Enu,
+                   const int *sptr, const int *slot, const int *elem_copy,
+                   const double *u, double *stress, double *fint) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < nn;
+       i += gridDim.x * blockDim.x) {
+    for (int s = sptr[i]; s < sptr[i + 1]; s++) {
+      const int e = slot[s] / NPE, a = slot[s] % NPE;
+      const int *c = conn + (size_t)e * NPE;
+      double xe[3 * NPE], ue[3 * NPE], fe[3 * NPE];
+      for (int b = 0; b < NPE; b++)
+        for (int j = 0; j < 3; j++) {
+          xe[3 * b + j] = x[3 * (size_t)c[b] + j];
+          ue[3 * b + j] = u[3 * (size_t)c[b] + j];
+          fe[3 * b + j] = 0.0;
+        }
+      double sn[FM_TET_MAX_NPE][6];
+      fm_tet_nodal_stress(NPE, xe, ue, Enu[2 * (size_t)e],
+                          Enu[2 * (size_t)e + 1], sn, fe);
+      /* node a's values by an unrolled selection: indexing sn and fe by a
+       * (known at run time only) would put both in local memory */
+      double sa[6], fa[3];
+      FM_UNROLL
+      for (int b = 0; b < NPE; b++)
+        if (b == a) {
+          for (int k = 0; k < 6; k++)
+            sa[k] = sn[b][k];
+          for (int j = 0; j < 3; j++)
+            fa[j] = fe[3 * b + j];
+        }
+      const size_t cp = (size_t)elem_copy[slot[s]];
       for (int k = 0; k < 6; k++)
-        atomicAdd(stress + 6 * cp + k, sn[a][k]);
-      for (int i = 0; i < 3; i++)
-        atomicAdd(fint + 3 * (size_t)c[a] + i, fe[3 * a + i]);
+        stress[6 * cp + k] += sa[k];
+      for (int j = 0; j < 3; j++)
+        fint[3 * (size_t)i + j] += fa[j];
     }
   }
+}
+
+extern "C" int fm_cuda_recover_local_bytes(int npe, size_t *bytes) {
+  cudaFuncAttributes attr;
+  if (npe == 4)
+    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, recover_kernel<4>));
+  else
+    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, recover_kernel<10>));
+  *bytes = attr.localSizeBytes;
+  return 0;
 }
 
 /* per copy: mean over the elements that share it, von Mises, principal */
@@ -56,12 +85,14 @@ extern "C" int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r) {
       cudaMemset(r->stress, 0, 6 * (size_t)r->ncopy * sizeof(double)));
   FM_CUDA_CHECK(cudaMemset(r->fint, 0, (size_t)d->n * sizeof(double)));
   if (d->npe == 10) {
-    FM_LAUNCH(recover_kernel<10>, fm_cuda_blocks(d->nelem), FM_CUDA_THREADS)
-    (d->nelem, r->x, r->conn, r->Enu, r->elem_copy, d->x, r->stress, r->fint);
+    FM_LAUNCH(recover_kernel<10>, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+    (d->nn, r->x, r->conn, r->Enu, r->sptr, r->slot, r->elem_copy, d->x,
+     r->stress, r->fint);
     FM_CUDA_CHECK_LAUNCH(recover_kernel<10>);
   } else {
-    FM_LAUNCH(recover_kernel<4>, fm_cuda_blocks(d->nelem), FM_CUDA_THREADS)
-    (d->nelem, r->x, r->conn, r->Enu, r->elem_copy, d->x, r->stress, r->fint);
+    FM_LAUNCH(recover_kernel<4>, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
+    (d->nn, r->x, r->conn, r->Enu, r->sptr, r->slot, r->elem_copy, d->x,
+     r->stress, r->fint);
     FM_CUDA_CHECK_LAUNCH(recover_kernel<4>);
   }
   FM_LAUNCH(copy_kernel, fm_cuda_blocks(r->ncopy), FM_CUDA_THREADS)

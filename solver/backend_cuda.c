@@ -50,6 +50,7 @@ typedef struct {
   double *x;
   int *conn;
   double *Enu;
+  int *sptr, *slot; /* every node's element slots (fm_matfree_slots) */
 } AssemblyTemps;
 
 int fm_cuda_fail(const char *call, const char *name, const char *desc,
@@ -167,6 +168,7 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *                                        checked again (8 (nn + 1): the
  *                                        block offsets widened for it)
  *   recovery  24 nn + (8 npe + 16) nelem  coordinates, connectivity, copies
+ *             + 4 (nn + 1) + 4 npe nelem every node's element slots
  *             + 88 ncopy + 24 nn         per-copy fields, internal forces
  *                                        (ncopy taken as 1.25 nn)
  *   coarse    8 m^2                      multigrid: the dense inverse of
@@ -174,8 +176,10 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *                                        coarse_max))
  *   plus, during assembly:
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
- *             + local * resident         the element kernel's local memory,
- *                                        reserved for every resident thread */
+ *             + 4 (nn + 1) + 4 npe nelem every node's element slots
+ *             + local * resident         the element and recovery kernels'
+ *                                        local memory (the larger), reserved
+ *                                        for every resident thread */
 static size_t estimate_bytes(const FmCudaData *d, size_t local_per_thread,
                              size_t resident, int amg) {
   const size_t n = (size_t)d->n, nn = (size_t)d->nn, nnz = (size_t)d->nnz;
@@ -189,9 +193,10 @@ static size_t estimate_bytes(const FmCudaData *d, size_t local_per_thread,
   const size_t spmv = 8 * (n + 1);
   const size_t small = 8 * 3 * FM_CUDA_MAX_BLOCKS + 128;
   const size_t elements = 24 * nn + (4 * (size_t)d->npe + 16) * d->nelem +
+                          4 * (nn + 1) + 4 * (size_t)d->npe * d->nelem +
                           local_per_thread * resident;
   const size_t recovery =
-      48 * nn + (8 * (size_t)d->npe + 16) * d->nelem + 110 * nn;
+      52 * nn + 4 + (12 * (size_t)d->npe + 16) * d->nelem + 110 * nn;
   return matrix + vectors + spmv + small + recovery + elements +
          (amg ? coarse_bytes(n) : 0);
 }
@@ -200,7 +205,11 @@ static int check_memory(CudaBackend *cb) {
   FmCudaData *d = &cb->d;
   size_t local = 0, freeb = 0, total = 0;
   int sms = 0, threads = 0;
+  size_t local_rec = 0;
   FM_CALL(fm_cuda_assemble_local_bytes(d->npe, &local));
+  FM_CALL(fm_cuda_recover_local_bytes(d->npe, &local_rec));
+  if (local_rec > local) /* the driver's reservation: the largest kernel's */
+    local = local_rec;
   FM_CUDA_CHECK(
       cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, cb->device));
   FM_CUDA_CHECK(cudaDeviceGetAttribute(
@@ -285,20 +294,55 @@ static double *element_Enu(const FmModel *md) {
   return Enu;
 }
 
-/* Coordinates, connectivity and (E, nu) per element up. */
+/* Every node's element slots (fm_matfree_slots) as 32-bit offsets sptr32
+ * (nn + 1) and slots (npe nelem), allocated here; 1 after fm_error. */
+static int host_slots(const FmMesh *m, int **sptr32, int **slot) {
+  const size_t nn = (size_t)m->nnodes, nk = (size_t)m->nelem * m->npe;
+  if (nk > INT_MAX)
+    return fm_error("backend cuda: %d elements of %d nodes: this version "
+                    "indexes their slots with 32-bit integers",
+                    m->nelem, m->npe);
+  int64_t *sptr = fm_calloc(nn + 1, sizeof(int64_t));
+  *sptr32 = fm_calloc(nn + 1, sizeof(int));
+  *slot = fm_calloc(nk + 1, sizeof(int));
+  if (!sptr || !*sptr32 || !*slot) {
+    free(sptr);
+    free(*sptr32);
+    free(*slot);
+    *sptr32 = *slot = NULL;
+    return 1;
+  }
+  fm_matfree_slots(m, sptr, *slot);
+  for (size_t i = 0; i <= nn; i++)
+    (*sptr32)[i] = (int)sptr[i];
+  free(sptr);
+  return 0;
+}
+
+/* Coordinates, connectivity, (E, nu) per element and the node -> slot
+ * lists up. */
 static int upload_elements(const FmMesh *m, const double *Enu,
                            AssemblyTemps *t) {
   const size_t nx = 3 * (size_t)m->nnodes, ne = (size_t)m->nelem;
-  const size_t nc = ne * (size_t)m->npe;
-  FM_CUDA_CHECK(cudaMalloc((void **)&t->x, nx * sizeof(double)));
-  FM_CUDA_CHECK(cudaMalloc((void **)&t->conn, nc * sizeof(int)));
-  FM_CUDA_CHECK(cudaMalloc((void **)&t->Enu, 2 * ne * sizeof(double)));
-  FM_CUDA_CHECK(
-      cudaMemcpy(t->x, m->x, nx * sizeof(double), cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(
-      cudaMemcpy(t->conn, m->conn, nc * sizeof(int), cudaMemcpyHostToDevice));
-  FM_CUDA_CHECK(
-      cudaMemcpy(t->Enu, Enu, 2 * ne * sizeof(double), cudaMemcpyHostToDevice));
+  const size_t nc = ne * (size_t)m->npe, nn = (size_t)m->nnodes;
+  int *sptr = NULL, *slot = NULL;
+  FM_CALL(host_slots(m, &sptr, &slot));
+  cudaError_t e = cudaSuccess;
+  void **bufs[] = {(void **)&t->x, (void **)&t->conn, (void **)&t->Enu,
+                   (void **)&t->sptr, (void **)&t->slot};
+  const size_t bytes[] = {nx * 8, nc * 4, 2 * ne * 8, (nn + 1) * 4, nc * 4};
+  const void *src[] = {m->x, m->conn, Enu, sptr, slot};
+  for (size_t k = 0; k < sizeof bytes / sizeof bytes[0] && !e; k++) {
+    e = cudaMalloc(bufs[k], bytes[k] > 0 ? bytes[k] : 8);
+    if (!e)
+      e = cudaMemcpy(*bufs[k], src[k], bytes[k], cudaMemcpyHostToDevice);
+  }
+  free(sptr);
+  free(slot);
+  if (e != cudaSuccess)
+    return fm_cuda_fail("element data upload (cudaMalloc / cudaMemcpy)",
+                        cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                        __LINE__);
   return 0;
 }
 
@@ -313,7 +357,7 @@ static int assemble_elements(const FmModel *md, FmCudaData *d,
   free(Enu);
   FM_CALL(ierr);
   int bad = -1;
-  FM_CALL(fm_cuda_assemble(d, t->x, t->conn, t->Enu, &bad));
+  FM_CALL(fm_cuda_assemble(d, t->x, t->conn, t->Enu, t->sptr, t->slot, &bad));
   if (bad >= 0)
     return fm_error("%s: element %ld: non-positive Jacobian or a block "
                     "missing from the matrix structure in GPU assembly "
@@ -330,6 +374,10 @@ static void temps_free(AssemblyTemps *t) {
     cudaFree(t->conn);
   if (t->Enu)
     cudaFree(t->Enu);
+  if (t->sptr)
+    cudaFree(t->sptr);
+  if (t->slot)
+    cudaFree(t->slot);
   memset(t, 0, sizeof *t);
 }
 
@@ -394,11 +442,13 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
  *                                        0's dinv, r, d
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
  *             + 4 (nn + 1) + 28 npe nelem the slots and the element forces
- *             + local * resident         the element kernel's local memory
- *   embedding 12 (Pnnz + Rnnz) + 4 (n + n1 + 2)
- *   corner    8 nnz1 + 4 nb1 + 4 (nc + 1) + 65 n1 + 8 (n1 + 1)
+ *             + local * resident         the element action's or recovery's
+ * local memory (the larger) embedding 12 (Pnnz + Rnnz) + 4 (n + n1 + 2) corner
+ * 8 nnz1 + 4 nb1 + 4 (nc + 1) + 65 n1 + 8 (n1 + 1)
  *             + 2.0 x 12 nnz1 + 8 (nc + 1)
- *             + 24 nc + 32 nelem + local4 * resident   (its assembly)
+ *             + 28 nc + 4 + 48 nelem + local4 * resident (its assembly:
+ *                                        coordinates, connectivity, E, nu,
+ *                                        slots)
  *   recovery  24 nn + 4 npe nelem + 110 nn  (as estimate_bytes, sharing
  *                                        the element data)
  *   small     twice estimate_bytes's
@@ -416,7 +466,7 @@ static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
   const size_t embedding = 12 * (size_t)(pnnz + rnnz) + 4 * (n + n1 + 2);
   const size_t corner = 8 * nnz1 + 4 * nb1 + 4 * (nc + 1) + 65 * n1 +
                         8 * (n1 + 1) + 20 * 12 * nnz1 / 10 + 8 * (nc + 1) +
-                        24 * nc + 32 * ne + local4 * resident;
+                        28 * nc + 4 + 48 * ne + local4 * resident;
   /* the recovery shares the coordinates, connectivity and (E, nu) */
   const size_t recovery = 24 * nn + 4 * npe * ne + 110 * nn;
   const size_t small = 2 * (8 * 3 * FM_CUDA_MAX_BLOCKS + 128);
@@ -432,14 +482,8 @@ static int upload_matfree(const FmModel *md, FmCudaMatFree *mf) {
   const size_t ne = (size_t)m->nelem, nk = ne * (size_t)m->npe;
   const size_t nn = (size_t)m->nnodes;
   double *Enu = element_Enu(md);
-  int64_t *sptr = fm_calloc(nn + 1, sizeof(int64_t));
-  int *slot = fm_calloc(nk + 1, sizeof(int)), *s32 = fm_calloc(nn + 1, 4);
-  int ierr = !Enu || !sptr || !slot || !s32;
-  if (!ierr) {
-    fm_matfree_slots(m, sptr, slot);
-    for (size_t i = 0; i <= nn; i++)
-      s32[i] = (int)sptr[i];
-  }
+  int *s32 = NULL, *slot = NULL;
+  const int ierr = !Enu || host_slots(m, &s32, &slot);
   cudaError_t e = cudaSuccess;
   void **bufs[] = {(void **)&mf->x,    (void **)&mf->conn, (void **)&mf->Enu,
                    (void **)&mf->sptr, (void **)&mf->slot, (void **)&mf->fe};
@@ -452,7 +496,6 @@ static int upload_matfree(const FmModel *md, FmCudaMatFree *mf) {
       e = cudaMemcpy(*bufs[k], src[k], bytes[k], cudaMemcpyHostToDevice);
   }
   free(Enu);
-  free(sptr);
   free(slot);
   free(s32);
   if (ierr)
@@ -565,10 +608,13 @@ static int assemble_pmg(FmBackend *be) {
   }
   /* the memory check, then the fine level, then the corner level */
   if (!ierr) {
-    size_t local = 0, local4 = 0, freeb = 0, total = 0;
+    size_t local = 0, local4 = 0, local_rec = 0, freeb = 0, total = 0;
     int sms = 0, threads = 0;
     ierr = fm_cuda_matfree_local_bytes(10, &local) ||
-           fm_cuda_assemble_local_bytes(4, &local4);
+           fm_cuda_assemble_local_bytes(4, &local4) ||
+           fm_cuda_recover_local_bytes(10, &local_rec);
+    if (local_rec > local) /* the driver's reservation: the largest's */
+      local = local_rec;
     if (!ierr && (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount,
                                          cb->device) != cudaSuccess ||
                   cudaDeviceGetAttribute(&threads,
@@ -759,16 +805,25 @@ static int compare_host_setup(FmCudaData *d, const FmModel *md, const double *x,
 }
 
 /* After a multigrid setup: room for the recovery arrays allocated later
- * (as in estimate_bytes), or an error that says so now. */
+ * (as in estimate_bytes) and its kernel's local memory for every resident
+ * thread (counted whole: the driver may hold less already), or an error
+ * that says so now. */
 static int recovery_room(CudaBackend *cb) {
   const FmCudaData *d = &cb->d;
-  size_t freeb = 0, total = 0;
+  size_t freeb = 0, total = 0, local = 0;
+  int sms = 0, threads = 0;
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
+  FM_CALL(fm_cuda_recover_local_bytes(d->npe, &local));
+  FM_CUDA_CHECK(
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, cb->device));
+  FM_CUDA_CHECK(cudaDeviceGetAttribute(
+      &threads, cudaDevAttrMaxThreadsPerMultiProcessor, cb->device));
   const size_t nn = (size_t)d->nn, npe = (size_t)d->npe;
   const size_t ne = (size_t)d->nelem;
   /* with the matrix-free stiffness the element data are shared */
-  const size_t need = d->mf ? 24 * nn + 4 * npe * ne + 110 * nn
-                            : 48 * nn + (8 * npe + 16) * ne + 110 * nn;
+  const size_t need = (d->mf ? 24 * nn + 4 * npe * ne + 110 * nn
+                             : 52 * nn + 4 + (12 * npe + 16) * ne + 110 * nn) +
+                      local * (size_t)sms * (size_t)threads;
   if (need > freeb)
     return fm_error("backend cuda: after the multigrid setup (%s), stress "
                     "recovery needs %s of GPU memory, %s free on %s (use "
@@ -1109,38 +1164,43 @@ static int recover_upload(const FmModel *md, const FmPost *post,
     inv[cp] = inv[cp] > 0 ? 1.0 / inv[cp] : 0.0;
   r->ncopy = post->ncopy;
   r->shared = mf && mf->x;
+  int *sptr = NULL, *slot = NULL;
   if (r->shared) {
     r->x = mf->x;
     r->conn = mf->conn;
     r->Enu = mf->Enu;
+    r->sptr = mf->sptr;
+    r->slot = mf->slot;
+  } else if (host_slots(m, &sptr, &slot)) {
+    free(Enu);
+    free(inv);
+    return 1;
   }
   cudaError_t e = cudaSuccess;
   void **bufs[] = {
       (void **)&r->elem_copy, (void **)&r->inv_count, (void **)&r->stress,
       (void **)&r->vm,        (void **)&r->princ,     (void **)&r->fint,
-      (void **)&r->x,         (void **)&r->conn,      (void **)&r->Enu};
-  const size_t bytes[] = {nc * 4,    ncopy * 8,     6 * ncopy * 8,
-                          ncopy * 8, 3 * ncopy * 8, nx * 8,
-                          nx * 8,    nc * 4,        2 * ne * 8};
-  const size_t nbuf = r->shared ? 6 : 9; /* the last three: the mesh's */
-  for (size_t k = 0; k < nbuf && !e; k++)
+      (void **)&r->x,         (void **)&r->conn,      (void **)&r->Enu,
+      (void **)&r->sptr,      (void **)&r->slot};
+  const size_t bytes[] = {
+      nc * 4, ncopy * 8, 6 * ncopy * 8, ncopy * 8,        3 * ncopy * 8, nx * 8,
+      nx * 8, nc * 4,    2 * ne * 8,    (nx / 3 + 1) * 4, nc * 4};
+  const void *src[] = {post->elem_copy, inv, NULL, NULL, NULL, NULL, m->x,
+                       m->conn,         Enu, sptr, slot};
+  const size_t nall = sizeof bytes / sizeof bytes[0];
+  const size_t nbuf = r->shared ? 6 : nall; /* the last five: the mesh's */
+  for (size_t k = 0; k < nbuf && !e; k++) {
     e = cudaMalloc(bufs[k], bytes[k] > 0 ? bytes[k] : 8);
-  if (!e && !r->shared)
-    e = cudaMemcpy(r->x, m->x, nx * 8, cudaMemcpyHostToDevice);
-  if (!e && !r->shared)
-    e = cudaMemcpy(r->conn, m->conn, nc * 4, cudaMemcpyHostToDevice);
-  if (!e && !r->shared)
-    e = cudaMemcpy(r->Enu, Enu, 2 * ne * 8, cudaMemcpyHostToDevice);
-  if (!e)
-    e = cudaMemcpy(r->elem_copy, post->elem_copy, nc * 4,
-                   cudaMemcpyHostToDevice);
-  if (!e)
-    e = cudaMemcpy(r->inv_count, inv, ncopy * 8, cudaMemcpyHostToDevice);
+    if (!e && src[k])
+      e = cudaMemcpy(*bufs[k], src[k], bytes[k], cudaMemcpyHostToDevice);
+  }
   free(Enu);
   free(inv);
+  free(sptr);
+  free(slot);
   if (e != cudaSuccess) {
     /* all or nothing: a later call must not find half of it */
-    for (size_t k = 0; k < 9; k++) {
+    for (size_t k = 0; k < nall; k++) {
       if (*bufs[k] && k < nbuf)
         cudaFree(*bufs[k]);
       *bufs[k] = NULL;
@@ -1207,9 +1267,11 @@ static void cuda_destroy(FmBackend *be) {
   {
     FmCudaRecover *r = &cb->rec;
     if (r->shared) /* the matrix-free stiffness's, freed with it */
-      r->x = NULL, r->conn = NULL, r->Enu = NULL;
-    void *q[] = {r->x,      r->conn, r->Enu,   r->elem_copy, r->inv_count,
-                 r->stress, r->vm,   r->princ, r->fint};
+      r->x = NULL, r->conn = NULL, r->Enu = NULL, r->sptr = NULL,
+      r->slot = NULL;
+    void *q[] = {r->x,         r->conn,   r->Enu, r->elem_copy,
+                 r->inv_count, r->stress, r->vm,  r->princ,
+                 r->fint,      r->sptr,   r->slot};
     for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
       if (q[k])
         cudaFree(q[k]);

@@ -154,16 +154,21 @@ FM_HD void fm_lame(double E, double nu, double *lambda, double *mu) {
   *mu = E / (2.0 * (1.0 + nu));
 }
 
-/* Element stiffness Ke[3npe][3npe] (row-major, interleaved DOFs) of an
- * isotropic linear elastic tetrahedron.  Returns the smallest det J over the
- * quadrature points (<= 0 means inverted or degenerate; Ke then invalid). */
-FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
-                              double *Ke) {
+/* Rows of nodes a0 <= a < a1 of the element stiffness of an isotropic
+ * linear elastic tetrahedron into K (row-major, 3 (a1 - a0) rows of 3npe,
+ * interleaved DOFs: K[(3 (a - a0) + i) 3npe + 3b + j] = Ke[3a + i][3b + j]):
+ * K_ab,ij = sum_q w det (lambda Ga_i Gb_j + mu Ga_j Gb_i
+ *                        + mu delta_ij (Ga . Gb)).
+ * Each entry is summed the same way whatever a0 and a1.  Returns the
+ * smallest det J over the quadrature points (<= 0 means inverted or
+ * degenerate; K then invalid). */
+FM_HD double fm_tet_stiffness_rows(int npe, const double *xe, double E,
+                                   double nu, int a0, int a1, double *K) {
   double lambda, mu;
   fm_lame(E, nu, &lambda, &mu);
   const int n = 3 * npe;
-  for (int i = 0; i < n * n; i++)
-    Ke[i] = 0.0;
+  for (int i = 0; i < 3 * (a1 - a0) * n; i++)
+    K[i] = 0.0;
   double mindet = 1e300;
   double G[3 * FM_TET_MAX_NPE];
   for (int q = 0; q < fm_tet_nqp(npe); q++) {
@@ -173,8 +178,7 @@ FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
       mindet = det;
     if (det <= 0.0)
       return det;
-    /* K_ab,ij = lambda Ga_i Gb_j + mu Ga_j Gb_i + mu delta_ij (Ga . Gb) */
-    for (int a = 0; a < npe; a++)
+    for (int a = a0; a < a1; a++)
       for (int b = 0; b < npe; b++) {
         const double *Ga = G + 3 * a, *Gb = G + 3 * b;
         const double dot = Ga[0] * Gb[0] + Ga[1] * Gb[1] + Ga[2] * Gb[2];
@@ -183,11 +187,27 @@ FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
             double v = lambda * Ga[i] * Gb[j] + mu * Ga[j] * Gb[i];
             if (i == j)
               v += mu * dot;
-            Ke[(3 * a + i) * n + 3 * b + j] += f * v;
+            K[(3 * (a - a0) + i) * n + 3 * b + j] += f * v;
           }
       }
   }
   return mindet;
+}
+
+/* Element stiffness Ke[3npe][3npe] (row-major, interleaved DOFs).  Returns
+ * the smallest det J (<= 0: Ke invalid). */
+FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
+                              double *Ke) {
+  return fm_tet_stiffness_rows(npe, xe, E, nu, 0, npe, Ke);
+}
+
+/* Node a's three rows of the element stiffness, Kr[3][3npe]: the entries
+ * of fm_tet_stiffness, bit for bit.  For an assembly by rows
+ * (kernels/assemble.cu: each node sums its elements' rows in element
+ * order, no atomics).  Returns the smallest det J (<= 0: Kr invalid). */
+FM_HD double fm_tet_stiffness_row(int npe, const double *xe, double E,
+                                  double nu, int a, double *Kr) {
+  return fm_tet_stiffness_rows(npe, xe, E, nu, a, a + 1, Kr);
 }
 
 /* Strain (Voigt, engineering shear) from physical gradients and element

@@ -1,5 +1,7 @@
 /* Element math: shape functions, stiffness symmetry and rigid-body modes,
  * consistent face and body loads, stress invariants. */
+#include <string.h>
+
 #include "element.h"
 #include "test_util.h"
 
@@ -169,6 +171,14 @@ static void action_tests(int npe, int curved) {
     CHECK(fabs(d[i] - K[i * n + i]) <= 1e-14 * fabs(K[i * n + i]),
           "npe %d%s: diagonal %d: %.17g, K %.17g", npe, curved ? " curved" : "",
           i, d[i], K[i * n + i]);
+  }
+  /* node a's rows (the GPU's assembly by rows): Ke's rows, bit for bit */
+  for (int a = 0; a < npe; a++) {
+    double Kr[90];
+    CHECK(fm_tet_stiffness_row(npe, xe, E, nu, a, Kr) > 0, "det J (row)");
+    CHECK(!memcmp(Kr, K + 3 * a * n, 3 * (size_t)n * sizeof(double)),
+          "npe %d%s: rows of node %d differ from the element stiffness's", npe,
+          curved ? " curved" : "", a);
   }
 }
 

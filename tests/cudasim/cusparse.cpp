@@ -28,6 +28,10 @@ struct cusparseSimSpMat {
   void *ptr, *col, *val;
   cudaDataType type;
   cusparseOrder_t order;
+  /* per operation (non-transposed, transposed): 1 + the algorithm the
+   * SpMV buffer was sized for, 0 before cusparseSpMV_bufferSize (zero
+   * from the creators' aggregate initialisation) */
+  int sized_alg[2];
 };
 struct cusparseSimDnVec {
   int64_t n;
@@ -226,7 +230,8 @@ static cusparseStatus_t spmv_check(cusparseOperation_t op,
       (op != CUSPARSE_OPERATION_NON_TRANSPOSE ||
        (alg != CUSPARSE_SPMV_BSR_ALG1 && alg != CUSPARSE_SPMV_ALG_DEFAULT)))
     return CUSPARSE_STATUS_NOT_SUPPORTED;
-  if (!A->bsr && alg != CUSPARSE_SPMV_ALG_DEFAULT)
+  if (!A->bsr && alg != CUSPARSE_SPMV_ALG_DEFAULT &&
+      alg != CUSPARSE_SPMV_CSR_ALG1 && alg != CUSPARSE_SPMV_CSR_ALG2)
     return invalid(call, "algorithm %d for a CSR matrix", (int)alg);
   if (A->type != t || x->type != t || y->type != t)
     return invalid(call, "types: matrix %d, x %d, y %d, compute %d",
@@ -250,8 +255,10 @@ cusparseSpMV_bufferSize(cusparseHandle_t h, cusparseOperation_t op,
     cudasim::fail("cusparseSpMV_bufferSize: no handle");
   const cusparseStatus_t st =
       spmv_check(op, A, x, y, t, alg, "cusparseSpMV_bufferSize");
-  if (st == CUSPARSE_STATUS_SUCCESS)
+  if (st == CUSPARSE_STATUS_SUCCESS) {
     *bytes = spmv_bytes(A);
+    A->sized_alg[op == CUSPARSE_OPERATION_TRANSPOSE] = 1 + (int)alg;
+  }
   return st;
 }
 
@@ -265,6 +272,13 @@ cusparseSpMV(cusparseHandle_t h, cusparseOperation_t op, const void *alpha,
   const cusparseStatus_t st = spmv_check(op, A, x, y, t, alg, "cusparseSpMV");
   if (st != CUSPARSE_STATUS_SUCCESS)
     return st;
+  /* the buffer must come from cusparseSpMV_bufferSize with this algorithm
+   * (cuSPARSE's buffer sizes depend on it) */
+  const int sized = A->sized_alg[op == CUSPARSE_OPERATION_TRANSPOSE];
+  if (sized && sized != 1 + (int)alg)
+    return invalid("cusparseSpMV",
+                   "algorithm %d, but the buffer was sized for algorithm %d",
+                   (int)alg, sized - 1);
   /* CUDASIM_CUSPARSE_BSR=failing: BSR products fail (as a cuSPARSE whose
    * BSR SpMV breaks on this matrix would) */
   const char *b = getenv("CUDASIM_CUSPARSE_BSR");

@@ -302,6 +302,11 @@ int main(int argc, char **argv) {
         r += D[i][j] * xt[i];
       EXPECT(y[j] == al * r + be * y0[j], "SpMV^T row %d: %g", j, y[j]);
     }
+    /* an algorithm other than the one the buffer was sized for is refused */
+    EXPECT(cusparseSpMV(h, CUSPARSE_OPERATION_NON_TRANSPOSE, &al, A, vx, &be,
+                        vy, CUDA_R_64F, CUSPARSE_SPMV_CSR_ALG2,
+                        buf) == CUSPARSE_STATUS_INVALID_VALUE,
+           "SpMV with another algorithm than the buffer's accepted");
     /* a wrong length is refused */
     EXPECT(cusparseSpMV(h, CUSPARSE_OPERATION_NON_TRANSPOSE, &al, A, vxt, &be,
                         vy, CUDA_R_64F, CUSPARSE_SPMV_ALG_DEFAULT,
