@@ -103,13 +103,8 @@ static int flag_read(FmCudaData *d, int *out) {
 }
 
 extern "C" int fm_cuda_assemble_local_bytes(int npe, size_t *bytes) {
-  cudaFuncAttributes attr;
-  if (npe == 4)
-    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<4>));
-  else
-    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, assemble_kernel<10>));
-  *bytes = attr.localSizeBytes;
-  return 0;
+  return fm_cuda_local_bytes(npe, assemble_kernel<4>, assemble_kernel<10>,
+                             bytes);
 }
 
 extern "C" int fm_cuda_assemble(FmCudaData *d, const double *x, const int *conn,

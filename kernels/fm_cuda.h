@@ -419,6 +419,20 @@ static inline int fm_cuda_blocks(long long n) {
   return b < 1 ? 1 : (int)b;
 }
 
+/* Bytes of local memory one thread of a kernel needs, from its TET4 or
+ * its TET10 instance (for the memory estimate: the driver reserves it for
+ * every resident thread). */
+template <typename K4, typename K10>
+static int fm_cuda_local_bytes(int npe, K4 *k4, K10 *k10, size_t *bytes) {
+  cudaFuncAttributes attr;
+  if (npe == 4)
+    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, k4));
+  else
+    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, k10));
+  *bytes = attr.localSizeBytes;
+  return 0;
+}
+
 /* Sum of v[0..NQ) over one block; the result is valid in thread 0. */
 template <int NQ> __device__ inline void fm_cuda_block_sum(double v[NQ]) {
   __shared__ double sh[NQ][FM_CUDA_THREADS / 32];

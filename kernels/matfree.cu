@@ -95,13 +95,8 @@ static int element_pass(FmCudaData *d, int mode, const double *u, int *flag) {
 }
 
 extern "C" int fm_cuda_matfree_local_bytes(int npe, size_t *bytes) {
-  cudaFuncAttributes attr;
-  if (npe == 4)
-    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, mf_element_kernel<4>));
-  else
-    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, mf_element_kernel<10>));
-  *bytes = attr.localSizeBytes;
-  return 0;
+  return fm_cuda_local_bytes(npe, mf_element_kernel<4>, mf_element_kernel<10>,
+                             bytes);
 }
 
 extern "C" int fm_cuda_matfree_apply(FmCudaData *d, double alpha,

@@ -56,13 +56,7 @@ __global__ void __launch_bounds__(FM_CUDA_THREADS)
 }
 
 extern "C" int fm_cuda_recover_local_bytes(int npe, size_t *bytes) {
-  cudaFuncAttributes attr;
-  if (npe == 4)
-    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, recover_kernel<4>));
-  else
-    FM_CUDA_CHECK(cudaFuncGetAttributes(&attr, recover_kernel<10>));
-  *bytes = attr.localSizeBytes;
-  return 0;
+  return fm_cuda_local_bytes(npe, recover_kernel<4>, recover_kernel<10>, bytes);
 }
 
 /* per copy: mean over the elements that share it, von Mises, principal */
