@@ -201,22 +201,28 @@ static size_t estimate_bytes(const FmCudaData *d, size_t local_per_thread,
          (amg ? coarse_bytes(n) : 0);
 }
 
-static int check_memory(CudaBackend *cb) {
-  FmCudaData *d = &cb->d;
-  size_t local = 0, freeb = 0, total = 0;
+/* Threads that can be resident on the device at once (the driver reserves
+ * a kernel's local memory for each of them). */
+static int resident_threads(const CudaBackend *cb, size_t *resident) {
   int sms = 0, threads = 0;
-  size_t local_rec = 0;
-  FM_CALL(fm_cuda_assemble_local_bytes(d->npe, &local));
-  FM_CALL(fm_cuda_recover_local_bytes(d->npe, &local_rec));
-  if (local_rec > local) /* the driver's reservation: the largest kernel's */
-    local = local_rec;
   FM_CUDA_CHECK(
       cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, cb->device));
   FM_CUDA_CHECK(cudaDeviceGetAttribute(
       &threads, cudaDevAttrMaxThreadsPerMultiProcessor, cb->device));
+  *resident = (size_t)sms * (size_t)threads;
+  return 0;
+}
+
+static int check_memory(CudaBackend *cb) {
+  FmCudaData *d = &cb->d;
+  size_t local = 0, local_rec = 0, resident = 0, freeb = 0, total = 0;
+  FM_CALL(fm_cuda_assemble_local_bytes(d->npe, &local));
+  FM_CALL(fm_cuda_recover_local_bytes(d->npe, &local_rec));
+  if (local_rec > local) /* the driver's reservation: the largest kernel's */
+    local = local_rec;
+  FM_CALL(resident_threads(cb, &resident));
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
-  const size_t need =
-      estimate_bytes(d, local, (size_t)sms * (size_t)threads, cb->use_amg);
+  const size_t need = estimate_bytes(d, local, resident, cb->use_amg);
   if (need > freeb)
     return fm_error("backend cuda: model needs %s of GPU memory, %s free "
                     "on %s%s",
@@ -442,9 +448,11 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
  *                                        0's dinv, r, d
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
  *             + 4 (nn + 1) + 28 npe nelem the slots and the element forces
- *             + local * resident         the element action's or recovery's
- * local memory (the larger) embedding 12 (Pnnz + Rnnz) + 4 (n + n1 + 2) corner
- * 8 nnz1 + 4 nb1 + 4 (nc + 1) + 65 n1 + 8 (n1 + 1)
+ *             + local * resident         the element action's or the
+ *                                        recovery's local memory (the
+ *                                        larger)
+ *   embedding 12 (Pnnz + Rnnz) + 4 (n + n1 + 2)
+ *   corner    8 nnz1 + 4 nb1 + 4 (nc + 1) + 65 n1 + 8 (n1 + 1)
  *             + 2.0 x 12 nnz1 + 8 (nc + 1)
  *             + 28 nc + 4 + 48 nelem + local4 * resident (its assembly:
  *                                        coordinates, connectivity, E, nu,
@@ -608,25 +616,20 @@ static int assemble_pmg(FmBackend *be) {
   }
   /* the memory check, then the fine level, then the corner level */
   if (!ierr) {
-    size_t local = 0, local4 = 0, local_rec = 0, freeb = 0, total = 0;
-    int sms = 0, threads = 0;
+    size_t local = 0, local4 = 0, local_rec = 0, resident = 0;
+    size_t freeb = 0, total = 0;
     ierr = fm_cuda_matfree_local_bytes(10, &local) ||
            fm_cuda_assemble_local_bytes(4, &local4) ||
-           fm_cuda_recover_local_bytes(10, &local_rec);
+           fm_cuda_recover_local_bytes(10, &local_rec) ||
+           resident_threads(cb, &resident);
     if (local_rec > local) /* the driver's reservation: the largest's */
       local = local_rec;
-    if (!ierr && (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount,
-                                         cb->device) != cudaSuccess ||
-                  cudaDeviceGetAttribute(&threads,
-                                         cudaDevAttrMaxThreadsPerMultiProcessor,
-                                         cb->device) != cudaSuccess ||
-                  cudaMemGetInfo(&freeb, &total) != cudaSuccess))
-      ierr = fm_error("backend cuda: cudaDeviceGetAttribute / "
-                      "cudaMemGetInfo failed on %s",
+    if (!ierr && cudaMemGetInfo(&freeb, &total) != cudaSuccess)
+      ierr = fm_error("backend cuda: cudaMemGetInfo failed on %s",
                       cb->device_name);
-    const size_t need = estimate_pmg_bytes(
-        d, c, P.ptr ? P.ptr[P.nrows] : 0, R.ptr ? R.ptr[R.nrows] : 0, local,
-        local4, (size_t)sms * (size_t)threads);
+    const size_t need =
+        estimate_pmg_bytes(d, c, P.ptr ? P.ptr[P.nrows] : 0,
+                           R.ptr ? R.ptr[R.nrows] : 0, local, local4, resident);
     if (!ierr && need > freeb)
       ierr = fm_error("backend cuda: model needs %s of GPU memory, %s free "
                       "on %s",
@@ -810,20 +813,16 @@ static int compare_host_setup(FmCudaData *d, const FmModel *md, const double *x,
  * that says so now. */
 static int recovery_room(CudaBackend *cb) {
   const FmCudaData *d = &cb->d;
-  size_t freeb = 0, total = 0, local = 0;
-  int sms = 0, threads = 0;
+  size_t freeb = 0, total = 0, local = 0, resident = 0;
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
   FM_CALL(fm_cuda_recover_local_bytes(d->npe, &local));
-  FM_CUDA_CHECK(
-      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, cb->device));
-  FM_CUDA_CHECK(cudaDeviceGetAttribute(
-      &threads, cudaDevAttrMaxThreadsPerMultiProcessor, cb->device));
+  FM_CALL(resident_threads(cb, &resident));
   const size_t nn = (size_t)d->nn, npe = (size_t)d->npe;
   const size_t ne = (size_t)d->nelem;
   /* with the matrix-free stiffness the element data are shared */
   const size_t need = (d->mf ? 24 * nn + 4 * npe * ne + 110 * nn
                              : 52 * nn + 4 + (12 * npe + 16) * ne + 110 * nn) +
-                      local * (size_t)sms * (size_t)threads;
+                      local * resident;
   if (need > freeb)
     return fm_error("backend cuda: after the multigrid setup (%s), stress "
                     "recovery needs %s of GPU memory, %s free on %s (use "

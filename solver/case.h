@@ -131,9 +131,9 @@ typedef struct {
   /* solver: {backend: cpu, preconditioner: pmg|amg, rtol: 1e-8,
    * max_it: 10000} */
   char backend[32]; /* "cpu" default; "ref", "cuda", "auto" */
-  char pc[16]; /* "pmg" (TET10) or "amg" (TET4) by default, set by
-                * fm_model_build once the element order is known ("" until
-                * then); "jacobi" (point-block) */
+  /* "pmg" (TET10) or "amg" (TET4) by default, set by fm_model_build once
+   * the element order is known ("" until then); "jacobi" (point-block) */
+  char pc[16];
   double rtol;
   int max_it;
 
