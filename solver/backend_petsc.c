@@ -191,6 +191,16 @@ static int petsc_assemble(FmBackend *be) {
  * DOFs are left out of the
  * interpolation so that the correction vanishes on prescribed DOFs.
  * Switch off with -femora_pmg 0 (then GAMG works on the TET10 matrix). */
+/* GAMG drops links weaker than 0.05 (relative; the threshold of Femora's
+ * own smoothed aggregation) when it aggregates; PETSc's options (given
+ * later, KSPSetFromOptions) override it */
+static PetscErrorCode gamg_threshold(PC pc) {
+  PetscReal threshold = 0.05;
+  PetscFunctionBeginUser;
+  PetscCall(PCGAMGSetThreshold(pc, &threshold, 1));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   const FmModel *md = be->md;
   const FmMesh *m = &md->mesh;
@@ -282,12 +292,10 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscCall(KSPSetType(kc, KSPPREONLY));
   PetscCall(KSPGetPC(kc, &pcc));
   PetscCall(PCSetType(pcc, PCGAMG));
-  /* drop weak links (relative 0.05, Femora's own smoothed aggregation's
-   * threshold) when aggregating the corner operator: on the default
-   * implant model 53/55 -> 41/43 CG iterations, 448k DOF 52/54 -> 29
-   * (docs/performance.md); -mg_coarse_pc_gamg_threshold overrides it */
-  PetscReal threshold = 0.05;
-  PetscCall(PCGAMGSetThreshold(pcc, &threshold, 1));
+  /* on the default implant model 53/55 -> 41/43 CG iterations, 448k DOF
+   * 52/54 -> 29 (docs/performance.md); -mg_coarse_pc_gamg_threshold
+   * overrides it */
+  PetscCall(gamg_threshold(pcc));
   PetscCall(PCMGGetSmoother(pc, 1, &ks));
   PetscCall(KSPSetOperators(ks, d->A, d->A));
   PetscCall(KSPSetType(ks, KSPCHEBYSHEV));
@@ -337,14 +345,12 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   } else {
     PetscCall(PCSetType(pc, PCGAMG));
     what = "PETSc GAMG";
-    if (be->md->mesh.npe == 4) {
-      /* as on the p-multigrid's corner level: on the implant model's
-       * TET4 mesh (59k DOF) 53/54 -> 22/23 iterations, 2.15 -> 1.47 s;
-       * not for TET10 with -femora_pmg 0 (half the iterations, four
-       * times the setup, the same time; docs/performance.md) */
-      PetscReal threshold = 0.05;
-      PetscCall(PCGAMGSetThreshold(pc, &threshold, 1));
-    }
+    /* on the implant model's TET4 mesh (59k DOF) 53/54 -> 22/23
+     * iterations, 2.15 -> 1.47 s; not for TET10 with -femora_pmg 0 (half
+     * the iterations, four times the setup, the same time;
+     * docs/performance.md) */
+    if (be->md->mesh.npe == 4)
+      PetscCall(gamg_threshold(pc));
   }
   /* PETSc options given on the command line may change it */
   snprintf(be->pc_detail, sizeof be->pc_detail, "%s", what);
