@@ -236,8 +236,10 @@ extern "C" int fm_cuda_sparse_setup(FmCudaData *d) {
   if (d->mf) { /* no matrix: the element actions (kernels/matfree.cu) */
     snprintf(d->spmv_note, sizeof d->spmv_note,
              "the stiffness applied element by element (TET%d, no matrix "
-             "stored)",
-             d->npe);
+             "stored%s)",
+             d->npe,
+             d->npe == 10 && d->mf->generic ? "; the generic element action"
+                                            : "");
     return 0;
   }
   FM_CUSPARSE_CHECK(cusparseCreateDnVec(&d->vin, d->n, d->x, CUDA_R_64F));

@@ -37,13 +37,7 @@ extern "C" {
 #include "amg.h"
 #include "error.h"
 
-/* A loop nvcc must unroll (a constant trip count; the CUDA simulator's
- * host compiler has no such pragma) */
-#if defined(__CUDACC__) && !defined(FEMORA_CUDA_SIM)
-#define FM_UNROLL _Pragma("unroll")
-#else
-#define FM_UNROLL
-#endif
+#include "element.h" /* FM_UNROLL */
 
 /* Threads per block of every kernel, and the most blocks a grid-stride
  * kernel with a reduction uses (the size of the partial-sum array). */
@@ -83,6 +77,7 @@ typedef struct {
   double *fe;    /* 3 npe nelem */
   int eliminate; /* products with the prescribed DOFs eliminated (after
                     fm_cuda_eliminate) */
+  int generic;   /* FEMORA_MF_ACTION=generic (matfree.h) */
 } FmCudaMatFree;
 
 /* The p-multigrid's level 0 on the device (solver/pmg.h): the embedding P

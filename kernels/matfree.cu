@@ -16,39 +16,69 @@
 
 /* ---- the element actions ---- */
 
-/* One thread per element: fe's slots of element e = its forces K_e u_e
- * (mode 0; u masked on prescribed DOFs where fixed is given) or the
- * diagonal of K_e (mode 1).  flag: the smallest element with a
- * non-positive Jacobian (NULL: not checked). */
+/* Element e's slots of fe: its forces K_e u_e (MODE 0; u masked on
+ * prescribed DOFs where fixed is given) or the diagonal of K_e (MODE 1).
+ * flag: the smallest element with a non-positive Jacobian (NULL: not
+ * checked). */
+template <int NPE, int MODE, int GENERIC>
+__device__ inline void mf_element(int e, const double *x, const int *conn,
+                                  const double *Enu, const unsigned char *fixed,
+                                  const double *u, double *fe, int *flag) {
+  double xe[3 * NPE], ue[3 * NPE], f[3 * NPE];
+  for (int a = 0; a < NPE; a++) {
+    const size_t nd = (size_t)conn[(size_t)e * NPE + a];
+    for (int i = 0; i < 3; i++) {
+      xe[3 * a + i] = x[3 * nd + i];
+      if (MODE == 0)
+        ue[3 * a + i] = fixed && fixed[3 * nd + i] ? 0.0 : u[3 * nd + i];
+    }
+  }
+  const double E = Enu[2 * (size_t)e], nu = Enu[2 * (size_t)e + 1];
+  const double det = MODE == 1 ? fm_tet_diagonal(NPE, xe, E, nu, f)
+                     : GENERIC ? fm_tet_apply_generic(NPE, xe, E, nu, ue, f)
+                               : fm_tet_apply(NPE, xe, E, nu, ue, f);
+  if (!(det > 0.0)) {
+    if (flag)
+      atomicMin(flag, e);
+    for (int i = 0; i < 3 * NPE; i++)
+      f[i] = 0.0;
+  }
+  double *o = fe + (size_t)e * 3 * NPE;
+  for (int i = 0; i < 3 * NPE; i++)
+    o[i] = f[i];
+}
+
+/* One thread per element: the element actions (the solve's: a kernel of
+ * their own, without the diagonal's registers) */
 template <int NPE>
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
     mf_element_kernel(int nelem, const double *x, const int *conn,
                       const double *Enu, const unsigned char *fixed,
-                      const double *u, double *fe, int mode, int *flag) {
+                      const double *u, double *fe, int *flag) {
   for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < nelem;
-       e += gridDim.x * blockDim.x) {
-    double xe[3 * NPE], ue[3 * NPE], f[3 * NPE];
-    for (int a = 0; a < NPE; a++) {
-      const size_t nd = (size_t)conn[(size_t)e * NPE + a];
-      for (int i = 0; i < 3; i++) {
-        xe[3 * a + i] = x[3 * nd + i];
-        if (mode == 0)
-          ue[3 * a + i] = fixed && fixed[3 * nd + i] ? 0.0 : u[3 * nd + i];
-      }
-    }
-    const double E = Enu[2 * (size_t)e], nu = Enu[2 * (size_t)e + 1];
-    const double det = mode == 0 ? fm_tet_apply(NPE, xe, E, nu, ue, f)
-                                 : fm_tet_diagonal(NPE, xe, E, nu, f);
-    if (!(det > 0.0)) {
-      if (flag)
-        atomicMin(flag, e);
-      for (int i = 0; i < 3 * NPE; i++)
-        f[i] = 0.0;
-    }
-    double *o = fe + (size_t)e * 3 * NPE;
-    for (int i = 0; i < 3 * NPE; i++)
-      o[i] = f[i];
-  }
+       e += gridDim.x * blockDim.x)
+    mf_element<NPE, 0, 0>(e, x, conn, Enu, fixed, u, fe, flag);
+}
+
+/* The TET10 actions by fm_tet_apply_generic (FEMORA_MF_ACTION=generic:
+ * fewer registers, three times the operations; to compare on a GPU) */
+__global__ void __launch_bounds__(FM_CUDA_THREADS)
+    mf_generic_kernel(int nelem, const double *x, const int *conn,
+                      const double *Enu, const unsigned char *fixed,
+                      const double *u, double *fe, int *flag) {
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < nelem;
+       e += gridDim.x * blockDim.x)
+    mf_element<10, 0, 1>(e, x, conn, Enu, fixed, u, fe, flag);
+}
+
+/* One thread per element: the element diagonals */
+template <int NPE>
+__global__ void __launch_bounds__(FM_CUDA_THREADS)
+    mf_diagonal_kernel(int nelem, const double *x, const int *conn,
+                       const double *Enu, double *fe, int *flag) {
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < nelem;
+       e += gridDim.x * blockDim.x)
+    mf_element<NPE, 1, 0>(e, x, conn, Enu, NULL, NULL, fe, flag);
 }
 
 /* One thread per node: s = the sum of its slots (in element order); on a
@@ -79,14 +109,26 @@ static int element_pass(FmCudaData *d, int mode, const double *u, int *flag) {
   const FmCudaMatFree *mf = d->mf;
   const unsigned char *fx = mode == 0 && mf->eliminate ? d->fixed : NULL;
   const int nb = fm_cuda_blocks(d->nelem);
-  if (d->npe == 10) {
+  if (d->npe == 10 && mode == 0 && mf->generic) {
+    FM_LAUNCH(mf_generic_kernel, nb, FM_CUDA_THREADS)
+    (d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, flag);
+    FM_CUDA_CHECK_LAUNCH(mf_generic_kernel);
+  } else if (d->npe == 10 && mode == 0) {
     FM_LAUNCH(mf_element_kernel<10>, nb, FM_CUDA_THREADS)
-    (d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, mode, flag);
+    (d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, flag);
     FM_CUDA_CHECK_LAUNCH(mf_element_kernel<10>);
-  } else if (d->npe == 4) {
+  } else if (d->npe == 10) {
+    FM_LAUNCH(mf_diagonal_kernel<10>, nb, FM_CUDA_THREADS)
+    (d->nelem, mf->x, mf->conn, mf->Enu, mf->fe, flag);
+    FM_CUDA_CHECK_LAUNCH(mf_diagonal_kernel<10>);
+  } else if (d->npe == 4 && mode == 0) {
     FM_LAUNCH(mf_element_kernel<4>, nb, FM_CUDA_THREADS)
-    (d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, mode, flag);
+    (d->nelem, mf->x, mf->conn, mf->Enu, fx, u, mf->fe, flag);
     FM_CUDA_CHECK_LAUNCH(mf_element_kernel<4>);
+  } else if (d->npe == 4) {
+    FM_LAUNCH(mf_diagonal_kernel<4>, nb, FM_CUDA_THREADS)
+    (d->nelem, mf->x, mf->conn, mf->Enu, mf->fe, flag);
+    FM_CUDA_CHECK_LAUNCH(mf_diagonal_kernel<4>);
   } else
     return fm_error("backend cuda: %d nodes per element not supported "
                     "(TET4 or TET10)",

@@ -487,6 +487,7 @@ static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
  * forces' array. */
 static int upload_matfree(const FmModel *md, FmCudaMatFree *mf) {
   const FmMesh *m = &md->mesh;
+  FM_CALL(fm_matfree_action(md->cs.path, &mf->generic));
   const size_t ne = (size_t)m->nelem, nk = ne * (size_t)m->npe;
   const size_t nn = (size_t)m->nnodes;
   double *Enu = element_Enu(md);

@@ -178,6 +178,11 @@ static int setup_pmg(FmBackend *be) {
   if (ierr)
     return fm_amg_error_context(be->md->cs.path);
   fm_pmg_describe(&d->pmg, be->pc_detail, sizeof be->pc_detail);
+  if (d->mf.generic) {
+    const size_t len = strlen(be->pc_detail);
+    snprintf(be->pc_detail + len, sizeof be->pc_detail - len,
+             "; the generic element action");
+  }
   return 0;
 }
 

@@ -28,6 +28,15 @@
 #define FM_HD static inline
 #endif
 
+/* A loop nvcc must unroll in device code (a constant trip count, its body
+ * indexing local arrays by the counter: else they live in local memory);
+ * the host compilers, the CUDA simulator's included, have no such pragma */
+#if defined(__CUDA_ARCH__) && !defined(FEMORA_CUDA_SIM)
+#define FM_UNROLL _Pragma("unroll")
+#else
+#define FM_UNROLL
+#endif
+
 #define FM_TET_MAX_NPE 10
 #define FM_TET_MAX_QP 4
 #define FM_TRI_QP 6
@@ -46,6 +55,12 @@
     }                                                                          \
   }
 
+/* The 4-point rule of degree 2 on a tetrahedron: point q at barycentric
+ * coordinate A at corner q and B at the others, (5 + 3 sqrt 5) / 20 and
+ * (5 - sqrt 5) / 20, weights 1/24 */
+#define FM_TET4P_A 0.5854101966249685
+#define FM_TET4P_B 0.1381966011250105
+
 /* Number of quadrature points for an element with npe nodes. */
 FM_HD int fm_tet_nqp(int npe) {
   return npe == 4 ? 1 : 4;
@@ -59,7 +74,7 @@ FM_HD void fm_tet_qp(int npe, int q, double xi[3], double *w) {
     *w = 1.0 / 6.0;
     return;
   }
-  const double a = 0.5854101966249685, b = 0.1381966011250105;
+  const double a = FM_TET4P_A, b = FM_TET4P_B;
   /* point q has barycentric coordinate a at corner q, b elsewhere */
   const double L[4] = {q == 0 ? a : b, q == 1 ? a : b, q == 2 ? a : b,
                        q == 3 ? a : b};
@@ -249,12 +264,11 @@ FM_HD void fm_add_internal_force(int npe, const double *dNdx,
   }
 }
 
-/* fe = Ke ue without forming Ke (the matrix-free operator, matfree.c):
- * B^T D B ue summed over the same quadrature points and weights as
- * fm_tet_stiffness, so the two agree to round-off.  fe is overwritten.
+/* fe = Ke ue by B^T D B ue at every quadrature point: any element (the
+ * TET4 action; fm_tet10_apply's reference in t101).  fe is overwritten.
  * Returns the smallest det J (<= 0: inverted or degenerate, fe invalid). */
-FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
-                          const double *ue, double *fe) {
+FM_HD double fm_tet_apply_generic(int npe, const double *xe, double E,
+                                  double nu, const double *ue, double *fe) {
   double mindet = 1e300;
   for (int i = 0; i < 3 * npe; i++)
     fe[i] = 0.0;
@@ -270,6 +284,140 @@ FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
     fm_add_internal_force(npe, G, sig, wdet, fe);
   }
   return mindet;
+}
+
+/* The column j of the barycentric direction dL_j in natural coordinates,
+ * applied to a 3x3 matrix M (row-major): M dL_j, dL_0 = (-1, -1, -1),
+ * dL_j = e_(j-1). */
+FM_HD void fm_tet_dl_column(const double *M, int j, double *v) {
+  for (int i = 0; i < 3; i++)
+    v[i] =
+        j == 0 ? -(M[3 * i] + M[3 * i + 1] + M[3 * i + 2]) : M[3 * i + j - 1];
+}
+
+/* fe = Ke ue for a TET10 (the matrix-free operator's element action, host
+ * and GPU), the same 4-point rule as fm_tet_stiffness, in about a third of
+ * fm_tet_apply_generic's operations and without the ten shape gradients:
+ *
+ * A quadratic field v has d v / d L_j = sum_k L_k V_jk (L the barycentric
+ * coordinates, treated as independent), V_jj = 3 v_j, V_jk = 4 v_jk - v_j
+ * for the mid-edge value v_jk (sum_k L_k = 1 makes the affine form linear).
+ * At the rule's point q (L_q = A, the others B): d v / d L_j = B s_j +
+ * (A - B) V_jq with s_j = sum_k V_jk = 4 sum_(k != j) v_jk; the natural
+ * derivatives are d v / d xi_c = d v / d L_(c+1) - d v / d L_0.  So the
+ * Jacobian and the displacement gradient come from the corner and
+ * mid-edge values directly; with S_q = w det sigma J^-T (so that node a's
+ * force is sum_q S_q dN_a/dxi), the forces are, for a corner a,
+ * sum_q (4 L_a - 1) S_q dL_a, and for the mid-edge node of edge (i, m),
+ * sum_q 4 (L_m S_q dL_i + L_i S_q dL_m): accumulated point by point.
+ * Agrees with Ke ue to round-off (t101, curved elements included).
+ * Returns the smallest det J (<= 0: inverted or degenerate, fe invalid). */
+FM_HD double fm_tet10_apply(const double *xe, double E, double nu,
+                            const double *ue, double *fe) {
+  const double A = FM_TET4P_A, B = FM_TET4P_B, w = 1.0 / 24.0;
+  /* mid-edge node of the edge (j, k) (FM_TET10_EDGES) */
+  const int edge[4][4] = {
+      {-1, 4, 6, 7}, {4, -1, 5, 9}, {6, 5, -1, 8}, {7, 9, 8, -1}};
+  double lambda, mu;
+  fm_lame(E, nu, &lambda, &mu);
+  double sx[12], su[12]; /* s_j of the coordinates and the displacements */
+  for (int j = 0; j < 4; j++)
+    for (int i = 0; i < 3; i++) {
+      double a = 0.0, b = 0.0;
+      for (int k = 0; k < 4; k++)
+        if (k != j) {
+          a += xe[3 * edge[j][k] + i];
+          b += ue[3 * edge[j][k] + i];
+        }
+      sx[3 * j + i] = 4.0 * a;
+      su[3 * j + i] = 4.0 * b;
+    }
+  double f[30]; /* not fe: it could alias xe or ue */
+  for (int i = 0; i < 30; i++)
+    f[i] = 0.0;
+  double mindet = 1e300;
+  FM_UNROLL
+  for (int q = 0; q < 4; q++) {
+    /* d/dL_j of x and u at point q */
+    double gx[12], gu[12];
+    for (int j = 0; j < 4; j++)
+      for (int i = 0; i < 3; i++) {
+        const double vx = j == q ? 3.0 * xe[3 * j + i]
+                                 : 4.0 * xe[3 * edge[j][q] + i] - xe[3 * j + i];
+        const double vu = j == q ? 3.0 * ue[3 * j + i]
+                                 : 4.0 * ue[3 * edge[j][q] + i] - ue[3 * j + i];
+        gx[3 * j + i] = B * sx[3 * j + i] + (A - B) * vx;
+        gu[3 * j + i] = B * su[3 * j + i] + (A - B) * vu;
+      }
+    double J[3][3], H[3][3]; /* dx_i/dxi_c, du_i/dxi_c */
+    for (int i = 0; i < 3; i++)
+      for (int c = 0; c < 3; c++) {
+        J[i][c] = gx[3 * (c + 1) + i] - gx[i];
+        H[i][c] = gu[3 * (c + 1) + i] - gu[i];
+      }
+    const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
+                       J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
+                       J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+    if (det < mindet)
+      mindet = det;
+    if (det <= 0.0)
+      return det;
+    const double id = 1.0 / det;
+    double Ji[3][3]; /* dxi_c/dx_k */
+    Ji[0][0] = (J[1][1] * J[2][2] - J[1][2] * J[2][1]) * id;
+    Ji[0][1] = (J[0][2] * J[2][1] - J[0][1] * J[2][2]) * id;
+    Ji[0][2] = (J[0][1] * J[1][2] - J[0][2] * J[1][1]) * id;
+    Ji[1][0] = (J[1][2] * J[2][0] - J[1][0] * J[2][2]) * id;
+    Ji[1][1] = (J[0][0] * J[2][2] - J[0][2] * J[2][0]) * id;
+    Ji[1][2] = (J[0][2] * J[1][0] - J[0][0] * J[1][2]) * id;
+    Ji[2][0] = (J[1][0] * J[2][1] - J[1][1] * J[2][0]) * id;
+    Ji[2][1] = (J[0][1] * J[2][0] - J[0][0] * J[2][1]) * id;
+    Ji[2][2] = (J[0][0] * J[1][1] - J[0][1] * J[1][0]) * id;
+    double g[3][3]; /* du_i/dx_k */
+    for (int i = 0; i < 3; i++)
+      for (int k = 0; k < 3; k++)
+        g[i][k] = H[i][0] * Ji[0][k] + H[i][1] * Ji[1][k] + H[i][2] * Ji[2][k];
+    const double tr = g[0][0] + g[1][1] + g[2][2];
+    double sig[3][3];
+    for (int i = 0; i < 3; i++)
+      for (int k = 0; k < 3; k++)
+        sig[i][k] = mu * (g[i][k] + g[k][i]) + (i == k ? lambda * tr : 0.0);
+    const double wdet = w * det;
+    double S[9]; /* S[i][c] = w det sum_k sigma_ik dxi_c/dx_k */
+    for (int i = 0; i < 3; i++)
+      for (int c = 0; c < 3; c++)
+        S[3 * i + c] = wdet * (sig[i][0] * Ji[c][0] + sig[i][1] * Ji[c][1] +
+                               sig[i][2] * Ji[c][2]);
+    double v[4][3]; /* S dL_j */
+    for (int j = 0; j < 4; j++)
+      fm_tet_dl_column(S, j, v[j]);
+    for (int a = 0; a < 4; a++) {
+      const double ca = 4.0 * (a == q ? A : B) - 1.0;
+      for (int i = 0; i < 3; i++)
+        f[3 * a + i] += ca * v[a][i];
+    }
+    for (int j = 0; j < 4; j++)
+      for (int k = j + 1; k < 4; k++) {
+        const double Lj = j == q ? A : B, Lk = k == q ? A : B;
+        const int n = edge[j][k];
+        for (int i = 0; i < 3; i++)
+          f[3 * n + i] += 4.0 * (Lk * v[j][i] + Lj * v[k][i]);
+      }
+  }
+  for (int i = 0; i < 30; i++)
+    fe[i] = f[i];
+  return mindet;
+}
+
+/* fe = Ke ue without forming Ke (the matrix-free operator, matfree.c and
+ * the GPU's): B^T D B ue summed over the same quadrature points and
+ * weights as fm_tet_stiffness, so the two agree to round-off.  fe is
+ * overwritten.  Returns the smallest det J (<= 0: inverted or degenerate,
+ * fe invalid). */
+FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
+                          const double *ue, double *fe) {
+  return npe == 10 ? fm_tet10_apply(xe, E, nu, ue, fe)
+                   : fm_tet_apply_generic(npe, xe, E, nu, ue, fe);
 }
 
 /* The diagonal of Ke (bs 1: de[3npe]) or its 3x3 diagonal blocks (bs 3:

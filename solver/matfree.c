@@ -20,11 +20,22 @@ void fm_matfree_slots(const FmMesh *m, int64_t *sptr, int *slot) {
   sptr[0] = 0;
 }
 
+int fm_matfree_action(const char *path, int *generic) {
+  const char *v = getenv("FEMORA_MF_ACTION");
+  *generic = v && !strcmp(v, "generic");
+  if (v && *v && !*generic && strcmp(v, "tet10"))
+    return fm_error("%s: solver.preconditioner: FEMORA_MF_ACTION=%s: must be "
+                    "tet10 or generic",
+                    path, v);
+  return 0;
+}
+
 int fm_matfree_create(const FmModel *md, const char *fixed, double diag,
                       FmMatFree *op) {
   const FmMesh *m = &md->mesh;
   const int npe = m->npe, nn = m->nnodes, ne = m->nelem;
   memset(op, 0, sizeof *op);
+  FM_CALL(fm_matfree_action(md->cs.path, &op->generic));
   op->nnodes = nn;
   op->nelem = ne;
   op->npe = npe;
@@ -111,7 +122,10 @@ void fm_matfree_apply(FmMatFree *op, int eliminate, const double *x,
         ue[3 * a + q] = fx && fx[dof] ? 0.0 : x[dof];
       }
     /* the element counts as constants, so the compiler unrolls for them */
-    if (npe == 10)
+    if (npe == 10 && op->generic)
+      fm_tet_apply_generic(10, xe, op->E[e], op->nu[e], ue,
+                           op->fe + (size_t)e * 30);
+    else if (npe == 10)
       fm_tet_apply(10, xe, op->E[e], op->nu[e], ue, op->fe + (size_t)e * 30);
     else
       fm_tet_apply(4, xe, op->E[e], op->nu[e], ue, op->fe + (size_t)e * 12);

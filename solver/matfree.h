@@ -28,7 +28,14 @@ typedef struct {
   double *fe;        /* nelem * 3 npe element forces (work) */
   const char *fixed; /* per DOF, 1 where prescribed (borrowed; may be NULL) */
   double diag;       /* the prescribed rows' diagonal */
+  int generic;       /* TET10 actions by fm_tet_apply_generic (A/B only) */
 } FmMatFree;
+
+/* FEMORA_MF_ACTION: the TET10 element action, "tet10" (fm_tet10_apply,
+ * the default) or "generic" (fm_tet_apply_generic: to compare their
+ * speed, host and GPU); *generic 1 for the latter.  Fails on another
+ * value, naming the case file. */
+int fm_matfree_action(const char *path, int *generic);
 
 /* The node -> element-slot lists of mesh m: node I's slots e npe + a
  * (element e's node a is I) at slot[sptr[I] .. sptr[I + 1]), in increasing

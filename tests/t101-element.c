@@ -172,6 +172,40 @@ static void action_tests(int npe, int curved) {
           "npe %d%s: diagonal %d: %.17g, K %.17g", npe, curved ? " curved" : "",
           i, d[i], K[i * n + i]);
   }
+  /* the generic action (fm_tet_apply takes fm_tet10_apply for TET10):
+   * K u as well, so the two agree */
+  CHECK(fm_tet_apply_generic(npe, xe, E, nu, u, d) > 0, "det J (generic)");
+  for (int i = 0; i < n; i++) {
+    double ku = 0;
+    for (int j = 0; j < n; j++)
+      ku += K[i * n + j] * u[j];
+    CHECK(fabs(d[i] - ku) <= 1e-13 * n * scale,
+          "npe %d%s: generic action row %d: %.17g, K u %.17g", npe,
+          curved ? " curved" : "", i, d[i], ku);
+  }
+  /* a rigid-body motion (rotation plus translation) has no forces */
+  for (int a = 0; a < npe; a++) {
+    const double *p = xe + 3 * a;
+    u[3 * a + 0] = 0.3 - 0.2 * p[1] + 0.7 * p[2];
+    u[3 * a + 1] = -1.1 + 0.2 * p[0] - 0.4 * p[2];
+    u[3 * a + 2] = 0.5 - 0.7 * p[0] + 0.4 * p[1];
+  }
+  CHECK(fm_tet_apply(npe, xe, E, nu, u, f) > 0, "det J (rigid)");
+  for (int i = 0; i < n; i++)
+    CHECK(fabs(f[i]) <= 1e-12 * E, "npe %d%s: rigid motion: force %d = %g",
+          npe, curved ? " curved" : "", i, f[i]);
+  /* an element turned inside out at one point (a mid-edge node pulled
+   * through the opposite face): the action reports det J <= 0 */
+  if (npe == 10) {
+    double xb[30];
+    memcpy(xb, xe, sizeof xb);
+    for (int i = 0; i < 3; i++) /* node 4, on edge 0-1, past corner 2 */
+      xb[12 + i] = 2.5 * xe[6 + i] - 1.5 * 0.5 * (xe[i] + xe[3 + i]);
+    CHECK(fm_tet_apply(10, xb, E, nu, u, f) <= 0,
+          "TET10 with a negative Jacobian not detected by the action");
+    CHECK(fm_tet_apply_generic(10, xb, E, nu, u, f) <= 0,
+          "TET10 with a negative Jacobian not detected by the generic action");
+  }
   /* node a's rows (the GPU's assembly by rows): Ke's rows, bit for bit */
   for (int a = 0; a < npe; a++) {
     double Kr[90];

@@ -155,6 +155,24 @@ static void check_model(int partial) {
   CHECK(!memcmp(y, ya, n * sizeof(double)),
         "partial %d: the product depends on the threads", partial);
 #endif
+  /* FEMORA_MF_ACTION=generic: the other element action, the same product
+   * to round-off */
+  {
+    FmMatFree og;
+    setenv("FEMORA_MF_ACTION", "generic", 1);
+    CHECK(!fm_matfree_create(&md, fixed, 1e5, &og) && og.generic,
+          "create (generic): %s", fm_error_message());
+    unsetenv("FEMORA_MF_ACTION");
+    fm_matfree_apply(&op, 1, x, y);
+    fm_matfree_apply(&og, 1, x, ya);
+    dmax = 0;
+    for (int i = 0; i < n; i++)
+      dmax = fmax(dmax, fabs(y[i] - ya[i]));
+    CHECK(dmax > 0 && dmax <= 1e-13 * maxabs(n, ya),
+          "partial %d: the generic action differs by %g of %g", partial, dmax,
+          maxabs(n, ya));
+    fm_matfree_free(&og);
+  }
 
   /* the p-multigrid */
   FmPmg pm;
