@@ -16,14 +16,15 @@
 
 /* ---- the element actions ---- */
 
-/* Element e's slots of fe: its forces K_e u_e (MODE 0; u masked on
- * prescribed DOFs where fixed is given) or the diagonal of K_e (MODE 1).
- * flag: the smallest element with a non-positive Jacobian (NULL: not
- * checked). */
+/* Element e's slots o of fe from element arrays: its forces K_e u_e
+ * (MODE 0; u masked on prescribed DOFs where fixed is given; GENERIC: by
+ * fm_tet_apply_generic) or the diagonal of K_e (MODE 1).  flag: the
+ * smallest element with a non-positive Jacobian (NULL: not checked). */
 template <int NPE, int MODE, int GENERIC>
-__device__ inline void mf_element(int e, const double *x, const int *conn,
-                                  const double *Enu, const unsigned char *fixed,
-                                  const double *u, double *fe, int *flag) {
+__device__ inline void
+mf_element_arrays(int e, const double *x, const int *conn, double E, double nu,
+                  const unsigned char *fixed, const double *u, double *o,
+                  int *flag) {
   double xe[3 * NPE], ue[3 * NPE], f[3 * NPE];
   for (int a = 0; a < NPE; a++) {
     const size_t nd = (size_t)conn[(size_t)e * NPE + a];
@@ -33,7 +34,6 @@ __device__ inline void mf_element(int e, const double *x, const int *conn,
         ue[3 * a + i] = fixed && fixed[3 * nd + i] ? 0.0 : u[3 * nd + i];
     }
   }
-  const double E = Enu[2 * (size_t)e], nu = Enu[2 * (size_t)e + 1];
   const double det = MODE == 1 ? fm_tet_diagonal(NPE, xe, E, nu, f)
                      : GENERIC ? fm_tet_apply_generic(NPE, xe, E, nu, ue, f)
                                : fm_tet_apply(NPE, xe, E, nu, ue, f);
@@ -43,9 +43,29 @@ __device__ inline void mf_element(int e, const double *x, const int *conn,
     for (int i = 0; i < 3 * NPE; i++)
       f[i] = 0.0;
   }
-  double *o = fe + (size_t)e * 3 * NPE;
   for (int i = 0; i < 3 * NPE; i++)
     o[i] = f[i];
+}
+
+/* Element e's slots of fe (as mf_element_arrays); the TET10 action by
+ * fm_tet10_apply_at, which reads the nodes where they lie and keeps no
+ * element arrays (no spills) */
+template <int NPE, int MODE, int GENERIC>
+__device__ inline void mf_element(int e, const double *x, const int *conn,
+                                  const double *Enu, const unsigned char *fixed,
+                                  const double *u, double *fe, int *flag) {
+  const double E = Enu[2 * (size_t)e], nu = Enu[2 * (size_t)e + 1];
+  double *o = fe + (size_t)e * 3 * NPE;
+  if (NPE == 10 && MODE == 0 && !GENERIC) {
+    if (!(fm_tet10_apply_at(x, conn + (size_t)e * 10, u, fixed, E, nu, o) >
+          0.0)) {
+      if (flag)
+        atomicMin(flag, e);
+      for (int i = 0; i < 30; i++)
+        o[i] = 0.0;
+    }
+  } else
+    mf_element_arrays<NPE, MODE, GENERIC>(e, x, conn, E, nu, fixed, u, o, flag);
 }
 
 /* One thread per element: the element actions (the solve's: a kernel of

@@ -21,6 +21,7 @@
 #define FEMORA_ELEMENT_H
 
 #include <math.h>
+#include <stddef.h>
 
 #ifdef __CUDACC__
 #define FM_HD __host__ __device__ static inline
@@ -28,11 +29,17 @@
 #define FM_HD static inline
 #endif
 
-/* A loop nvcc must unroll in device code (a constant trip count, its body
- * indexing local arrays by the counter: else they live in local memory);
- * the host compilers, the CUDA simulator's included, have no such pragma */
+/* A loop to unroll whole (a constant trip count, its body indexing local
+ * arrays by the counter: else on the GPU they live in local memory, and
+ * constant tables are not folded): nvcc's pragma in device code (none in
+ * its host pass), GCC's (which clang reads too) in host code and under the
+ * CUDA simulator */
 #if defined(__CUDA_ARCH__) && !defined(FEMORA_CUDA_SIM)
 #define FM_UNROLL _Pragma("unroll")
+#elif defined(__CUDACC__) && !defined(FEMORA_CUDA_SIM)
+#define FM_UNROLL /* nvcc's host pass */
+#elif defined(__GNUC__)
+#define FM_UNROLL _Pragma("GCC unroll 16")
 #else
 #define FM_UNROLL
 #endif
@@ -265,7 +272,8 @@ FM_HD void fm_add_internal_force(int npe, const double *dNdx,
 }
 
 /* fe = Ke ue by B^T D B ue at every quadrature point: any element (the
- * TET4 action; fm_tet10_apply's reference in t101).  fe is overwritten.
+ * TET4 action; fm_tet10_apply_at's reference in t101).  fe is
+ * overwritten.
  * Returns the smallest det J (<= 0: inverted or degenerate, fe invalid). */
 FM_HD double fm_tet_apply_generic(int npe, const double *xe, double E,
                                   double nu, const double *ue, double *fe) {
@@ -286,126 +294,131 @@ FM_HD double fm_tet_apply_generic(int npe, const double *xe, double E,
   return mindet;
 }
 
-/* The column j of the barycentric direction dL_j in natural coordinates,
- * applied to a 3x3 matrix M (row-major): M dL_j, dL_0 = (-1, -1, -1),
- * dL_j = e_(j-1). */
-FM_HD void fm_tet_dl_column(const double *M, int j, double *v) {
-  for (int i = 0; i < 3; i++)
-    v[i] =
-        j == 0 ? -(M[3 * i] + M[3 * i + 1] + M[3 * i + 2]) : M[3 * i + j - 1];
-}
-
-/* fe = Ke ue for a TET10 (the matrix-free operator's element action, host
- * and GPU), the same 4-point rule as fm_tet_stiffness, in about a third of
- * fm_tet_apply_generic's operations and without the ten shape gradients:
+/* fe = Ke ue for a TET10 read where its data lie: node a's coordinates
+ * x[3 c[a] + i] and displacements u[3 c[a] + i] (0 where fixed[3 c[a] + i]
+ * is set; fixed may be NULL); the same 4-point rule as fm_tet_stiffness,
+ * so the two agree to round-off (t101).  The matrix-free operator's
+ * element action on the host and the GPU.
  *
- * A quadratic field v has d v / d L_j = sum_k L_k V_jk (L the barycentric
- * coordinates, treated as independent), V_jj = 3 v_j, V_jk = 4 v_jk - v_j
- * for the mid-edge value v_jk (sum_k L_k = 1 makes the affine form linear).
- * At the rule's point q (L_q = A, the others B): d v / d L_j = B s_j +
- * (A - B) V_jq with s_j = sum_k V_jk = 4 sum_(k != j) v_jk; the natural
- * derivatives are d v / d xi_c = d v / d L_(c+1) - d v / d L_0.  So the
- * Jacobian and the displacement gradient come from the corner and
- * mid-edge values directly; with S_q = w det sigma J^-T (so that node a's
- * force is sum_q S_q dN_a/dxi), the forces are, for a corner a,
- * sum_q (4 L_a - 1) S_q dL_a, and for the mid-edge node of edge (i, m),
- * sum_q 4 (L_m S_q dL_i + L_i S_q dL_m): accumulated point by point.
- * Agrees with Ke ue to round-off (t101, curved elements included).
- * Returns the smallest det J (<= 0: inverted or degenerate, fe invalid). */
-FM_HD double fm_tet10_apply(const double *xe, double E, double nu,
-                            const double *ue, double *fe) {
-  const double A = FM_TET4P_A, B = FM_TET4P_B, w = 1.0 / 24.0;
-  /* mid-edge node of the edge (j, k) (FM_TET10_EDGES) */
-  const int edge[4][4] = {
-      {-1, 4, 6, 7}, {4, -1, 5, 9}, {6, 5, -1, 8}, {7, 9, 8, -1}};
+ * No element arrays: the shape derivatives at the four points are
+ * constants (folded by the compiler once the loops are unrolled, their
+ * zeros skipped), the four Jacobians and displacement gradients are
+ * accumulated node by node, and node a's force sum_q S_q dN_a(q), S_q =
+ * w det sigma J^-T, is written as soon as it is summed.  Live state about
+ * 80 doubles against 150 for fm_tet_apply_generic (GPU: no spills, nvcc
+ * 13, sm_90), and half the operations (docs/performance.md).
+ * Returns the smallest det J (<= 0: inverted or degenerate, fe not
+ * written). */
+FM_HD double fm_tet10_apply_at(const double *x, const int *c, const double *u,
+                               const unsigned char *fixed, double E, double nu,
+                               double *fe) {
   double lambda, mu;
   fm_lame(E, nu, &lambda, &mu);
-  double sx[12], su[12]; /* s_j of the coordinates and the displacements */
-  for (int j = 0; j < 4; j++)
-    for (int i = 0; i < 3; i++) {
-      double a = 0.0, b = 0.0;
-      for (int k = 0; k < 4; k++)
-        if (k != j) {
-          a += xe[3 * edge[j][k] + i];
-          b += ue[3 * edge[j][k] + i];
-        }
-      sx[3 * j + i] = 4.0 * a;
-      su[3 * j + i] = 4.0 * b;
-    }
-  double f[30]; /* not fe: it could alias xe or ue */
-  for (int i = 0; i < 30; i++)
-    f[i] = 0.0;
-  double mindet = 1e300;
+  double dN[4][30];
   FM_UNROLL
   for (int q = 0; q < 4; q++) {
-    /* d/dL_j of x and u at point q */
-    double gx[12], gu[12];
-    for (int j = 0; j < 4; j++)
-      for (int i = 0; i < 3; i++) {
-        const double vx = j == q ? 3.0 * xe[3 * j + i]
-                                 : 4.0 * xe[3 * edge[j][q] + i] - xe[3 * j + i];
-        const double vu = j == q ? 3.0 * ue[3 * j + i]
-                                 : 4.0 * ue[3 * edge[j][q] + i] - ue[3 * j + i];
-        gx[3 * j + i] = B * sx[3 * j + i] + (A - B) * vx;
-        gu[3 * j + i] = B * su[3 * j + i] + (A - B) * vu;
-      }
-    double J[3][3], H[3][3]; /* dx_i/dxi_c, du_i/dxi_c */
+    double xi[3], w;
+    fm_tet_qp(10, q, xi, &w);
+    fm_tet_shape(10, xi, 0, dN[q]);
+  }
+  /* J[q][3 i + k] = dx_i/dxi_k at point q */
+  double J[4][9] = {{0.0}};
+  FM_UNROLL
+  for (int a = 0; a < 10; a++) {
+    const double *xa = x + 3 * (size_t)c[a];
+    const double v[3] = {xa[0], xa[1], xa[2]};
+    FM_UNROLL
+    for (int q = 0; q < 4; q++)
+      FM_UNROLL
+    for (int k = 0; k < 3; k++)
+      if (dN[q][3 * a + k] != 0.0)
+        FM_UNROLL
     for (int i = 0; i < 3; i++)
-      for (int c = 0; c < 3; c++) {
-        J[i][c] = gx[3 * (c + 1) + i] - gx[i];
-        H[i][c] = gu[3 * (c + 1) + i] - gu[i];
-      }
-    const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
-                       J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
-                       J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+      J[q][3 * i + k] += v[i] * dN[q][3 * a + k];
+  }
+  /* Ji[q][3 k + j] = dxi_k/dx_j, wd[q] = w det J */
+  double Ji[4][9], wd[4], mindet = 1e300;
+  FM_UNROLL
+  for (int q = 0; q < 4; q++) {
+    const double *M = J[q];
+    const double c0 = M[4] * M[8] - M[5] * M[7], c1 = M[5] * M[6] - M[3] * M[8],
+                 c2 = M[3] * M[7] - M[4] * M[6];
+    const double det = M[0] * c0 + M[1] * c1 + M[2] * c2;
     if (det < mindet)
       mindet = det;
-    if (det <= 0.0)
-      return det;
     const double id = 1.0 / det;
-    double Ji[3][3]; /* dxi_c/dx_k */
-    Ji[0][0] = (J[1][1] * J[2][2] - J[1][2] * J[2][1]) * id;
-    Ji[0][1] = (J[0][2] * J[2][1] - J[0][1] * J[2][2]) * id;
-    Ji[0][2] = (J[0][1] * J[1][2] - J[0][2] * J[1][1]) * id;
-    Ji[1][0] = (J[1][2] * J[2][0] - J[1][0] * J[2][2]) * id;
-    Ji[1][1] = (J[0][0] * J[2][2] - J[0][2] * J[2][0]) * id;
-    Ji[1][2] = (J[0][2] * J[1][0] - J[0][0] * J[1][2]) * id;
-    Ji[2][0] = (J[1][0] * J[2][1] - J[1][1] * J[2][0]) * id;
-    Ji[2][1] = (J[0][1] * J[2][0] - J[0][0] * J[2][1]) * id;
-    Ji[2][2] = (J[0][0] * J[1][1] - J[0][1] * J[1][0]) * id;
-    double g[3][3]; /* du_i/dx_k */
-    for (int i = 0; i < 3; i++)
-      for (int k = 0; k < 3; k++)
-        g[i][k] = H[i][0] * Ji[0][k] + H[i][1] * Ji[1][k] + H[i][2] * Ji[2][k];
-    const double tr = g[0][0] + g[1][1] + g[2][2];
-    double sig[3][3];
-    for (int i = 0; i < 3; i++)
-      for (int k = 0; k < 3; k++)
-        sig[i][k] = mu * (g[i][k] + g[k][i]) + (i == k ? lambda * tr : 0.0);
-    const double wdet = w * det;
-    double S[9]; /* S[i][c] = w det sum_k sigma_ik dxi_c/dx_k */
-    for (int i = 0; i < 3; i++)
-      for (int c = 0; c < 3; c++)
-        S[3 * i + c] = wdet * (sig[i][0] * Ji[c][0] + sig[i][1] * Ji[c][1] +
-                               sig[i][2] * Ji[c][2]);
-    double v[4][3]; /* S dL_j */
-    for (int j = 0; j < 4; j++)
-      fm_tet_dl_column(S, j, v[j]);
-    for (int a = 0; a < 4; a++) {
-      const double ca = 4.0 * (a == q ? A : B) - 1.0;
-      for (int i = 0; i < 3; i++)
-        f[3 * a + i] += ca * v[a][i];
-    }
-    for (int j = 0; j < 4; j++)
-      for (int k = j + 1; k < 4; k++) {
-        const double Lj = j == q ? A : B, Lk = k == q ? A : B;
-        const int n = edge[j][k];
-        for (int i = 0; i < 3; i++)
-          f[3 * n + i] += 4.0 * (Lk * v[j][i] + Lj * v[k][i]);
-      }
+    Ji[q][0] = c0 * id;
+    Ji[q][1] = (M[2] * M[7] - M[1] * M[8]) * id;
+    Ji[q][2] = (M[1] * M[5] - M[2] * M[4]) * id;
+    Ji[q][3] = c1 * id;
+    Ji[q][4] = (M[0] * M[8] - M[2] * M[6]) * id;
+    Ji[q][5] = (M[2] * M[3] - M[0] * M[5]) * id;
+    Ji[q][6] = c2 * id;
+    Ji[q][7] = (M[1] * M[6] - M[0] * M[7]) * id;
+    Ji[q][8] = (M[0] * M[4] - M[1] * M[3]) * id;
+    wd[q] = det / 24.0;
   }
-  for (int i = 0; i < 30; i++)
-    fe[i] = f[i];
+  if (!(mindet > 0.0))
+    return mindet;
+  /* H[q][3 i + k] = du_i/dxi_k */
+  double H[4][9] = {{0.0}};
+  FM_UNROLL
+  for (int a = 0; a < 10; a++) {
+    const size_t d = 3 * (size_t)c[a];
+    double v[3];
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      v[i] = fixed && fixed[d + i] ? 0.0 : u[d + i];
+    FM_UNROLL
+    for (int q = 0; q < 4; q++)
+      FM_UNROLL
+    for (int k = 0; k < 3; k++)
+      if (dN[q][3 * a + k] != 0.0)
+        FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      H[q][3 * i + k] += v[i] * dN[q][3 * a + k];
+  }
+  /* S[q][3 i + k] = w det sum_j sigma_ij dxi_k/dx_j */
+  double S[4][9];
+  FM_UNROLL
+  for (int q = 0; q < 4; q++) {
+    double g[9], sg[9]; /* du_i/dx_j, sigma */
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      FM_UNROLL
+    for (int j = 0; j < 3; j++)
+      g[3 * i + j] = H[q][3 * i] * Ji[q][j] + H[q][3 * i + 1] * Ji[q][3 + j] +
+                     H[q][3 * i + 2] * Ji[q][6 + j];
+    const double tr = g[0] + g[4] + g[8];
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      FM_UNROLL
+    for (int j = 0; j < 3; j++)
+      sg[3 * i + j] =
+          mu * (g[3 * i + j] + g[3 * j + i]) + (i == j ? lambda * tr : 0.0);
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      FM_UNROLL
+    for (int k = 0; k < 3; k++)
+      S[q][3 * i + k] =
+          wd[q] * (sg[3 * i] * Ji[q][3 * k] + sg[3 * i + 1] * Ji[q][3 * k + 1] +
+                   sg[3 * i + 2] * Ji[q][3 * k + 2]);
+  }
+  FM_UNROLL
+  for (int a = 0; a < 10; a++) {
+    double f[3] = {0.0, 0.0, 0.0};
+    FM_UNROLL
+    for (int q = 0; q < 4; q++)
+      FM_UNROLL
+    for (int k = 0; k < 3; k++)
+      if (dN[q][3 * a + k] != 0.0)
+        FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      f[i] += S[q][3 * i + k] * dN[q][3 * a + k];
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      fe[3 * a + i] = f[i];
+  }
   return mindet;
 }
 
@@ -416,7 +429,8 @@ FM_HD double fm_tet10_apply(const double *xe, double E, double nu,
  * fe invalid). */
 FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
                           const double *ue, double *fe) {
-  return npe == 10 ? fm_tet10_apply(xe, E, nu, ue, fe)
+  const int id[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  return npe == 10 ? fm_tet10_apply_at(xe, id, ue, 0, E, nu, fe)
                    : fm_tet_apply_generic(npe, xe, E, nu, ue, fe);
 }
 

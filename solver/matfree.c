@@ -113,15 +113,17 @@ void fm_matfree_apply(FmMatFree *op, int eliminate, const double *x,
 #pragma omp parallel for schedule(static) if (ne > 2000)
 #endif
   for (int e = 0; e < ne; e++) {
-    double xe[3 * FM_TET_MAX_NPE], ue[3 * FM_TET_MAX_NPE];
     const int *c = op->conn + (size_t)e * npe;
+    double xe[3 * FM_TET_MAX_NPE], ue[3 * FM_TET_MAX_NPE];
     for (int a = 0; a < npe; a++)
       for (int q = 0; q < 3; q++) {
         const int64_t dof = 3 * (int64_t)c[a] + q;
         xe[3 * a + q] = op->x[dof];
         ue[3 * a + q] = fx && fx[dof] ? 0.0 : x[dof];
       }
-    /* the element counts as constants, so the compiler unrolls for them */
+    /* the element counts as constants, so the compiler unrolls for them;
+     * the nodes gathered first (fm_tet10_apply_at could read them where
+     * they lie, as the GPU's kernel does: 15% slower here at 448k DOF) */
     if (npe == 10 && op->generic)
       fm_tet_apply_generic(10, xe, op->E[e], op->nu[e], ue,
                            op->fe + (size_t)e * 30);

@@ -31,7 +31,7 @@ typedef struct {
   int generic;       /* TET10 actions by fm_tet_apply_generic (A/B only) */
 } FmMatFree;
 
-/* FEMORA_MF_ACTION: the TET10 element action, "tet10" (fm_tet10_apply,
+/* FEMORA_MF_ACTION: the TET10 element action, "tet10" (fm_tet10_apply_at,
  * the default) or "generic" (fm_tet_apply_generic: to compare their
  * speed, host and GPU); *generic 1 for the latter.  Fails on another
  * value, naming the case file. */

@@ -172,7 +172,7 @@ static void action_tests(int npe, int curved) {
           "npe %d%s: diagonal %d: %.17g, K %.17g", npe, curved ? " curved" : "",
           i, d[i], K[i * n + i]);
   }
-  /* the generic action (fm_tet_apply takes fm_tet10_apply for TET10):
+  /* the generic action (fm_tet_apply takes fm_tet10_apply_at for TET10):
    * K u as well, so the two agree */
   CHECK(fm_tet_apply_generic(npe, xe, E, nu, u, d) > 0, "det J (generic)");
   for (int i = 0; i < n; i++) {
