@@ -3,6 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "element.h"
 #include "error.h"
@@ -293,26 +296,79 @@ int fm_csr_scalar_mult(const FmCsr *A, const FmCsr *B, FmCsr *C) {
   return ierr;
 }
 
-int fm_csr_scalar_transpose(const FmCsr *A, FmCsr *T) {
-  const int64_t nnz = A->ptr[A->nrows];
-  if (fm_csr_scalar_alloc(T, A->ncols, A->nrows, nnz))
-    return 1;
-  for (int64_t k = 0; k < nnz; k++)
-    T->ptr[A->col[k] + 1]++;
-  for (int j = 0; j < A->ncols; j++)
-    T->ptr[j + 1] += T->ptr[j];
-  int64_t *next = fm_calloc((size_t)A->ncols + 1, sizeof(int64_t));
-  if (!next) {
-    fm_csr_scalar_free(T);
-    return 1;
-  }
-  memcpy(next, T->ptr, (size_t)A->ncols * sizeof(int64_t));
-  for (int i = 0; i < A->nrows; i++) /* rows in order: columns of T sorted */
+/* T's rows filled by A's row range [r0, r1) with cursors next (T's
+ * columns in order within a row, since A's rows come in order). */
+static void transpose_rows(const FmCsr *A, int r0, int r1, int64_t *next,
+                           FmCsr *T) {
+  for (int i = r0; i < r1; i++)
     for (int64_t k = A->ptr[i]; k < A->ptr[i + 1]; k++) {
       const int64_t p = next[A->col[k]]++;
       T->col[p] = i;
       T->val[p] = A->val[k];
     }
+}
+
+int fm_csr_scalar_transpose(const FmCsr *A, FmCsr *T) {
+  const int64_t nnz = A->ptr[A->nrows];
+  const int nc = A->ncols;
+  if (fm_csr_scalar_alloc(T, nc, A->nrows, nnz))
+    return 1;
+  int nt = 1;
+#ifdef _OPENMP
+  nt = omp_get_max_threads();
+  /* per thread a cursor per column: where that costs at most twice A */
+  if (nnz < 200000 || (double)nc * nt > 2.0 * (double)nnz)
+    nt = 1;
+#endif
+  int64_t *next = fm_calloc((size_t)nt * nc + 1, sizeof(int64_t));
+  if (!next) {
+    fm_csr_scalar_free(T);
+    return 1;
+  }
+  if (nt == 1) {
+    for (int64_t k = 0; k < nnz; k++)
+      T->ptr[A->col[k] + 1]++;
+    for (int j = 0; j < nc; j++)
+      T->ptr[j + 1] += T->ptr[j];
+    memcpy(next, T->ptr, (size_t)nc * sizeof(int64_t));
+    transpose_rows(A, 0, A->nrows, next, T);
+  } else {
+#ifdef _OPENMP
+    /* thread t takes A's rows [t n / nt, (t + 1) n / nt): it counts its
+     * entries per column, a column's cursor for t starts after the
+     * threads before it, so T is the one-thread T */
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = omp_get_thread_num(), n = omp_get_num_threads();
+      const int r0 = (int)((int64_t)A->nrows * t / n),
+                r1 = (int)((int64_t)A->nrows * (t + 1) / n);
+      int64_t *cnt = next + (size_t)t * nc;
+      for (int64_t k = A->ptr[r0]; k < A->ptr[r1]; k++)
+        cnt[A->col[k]]++;
+#pragma omp barrier
+#pragma omp for schedule(static)
+      for (int j = 0; j < nc; j++) {
+        int64_t s = 0;
+        for (int u = 0; u < n; u++)
+          s += next[(size_t)u * nc + j];
+        T->ptr[j + 1] = s;
+      }
+#pragma omp single
+      for (int j = 0; j < nc; j++)
+        T->ptr[j + 1] += T->ptr[j];
+#pragma omp for schedule(static)
+      for (int j = 0; j < nc; j++) {
+        int64_t s = T->ptr[j];
+        for (int u = 0; u < n; u++) {
+          const int64_t c = next[(size_t)u * nc + j];
+          next[(size_t)u * nc + j] = s;
+          s += c;
+        }
+      }
+      transpose_rows(A, r0, r1, cnt, T);
+    }
+#endif
+  }
   free(next);
   return 0;
 }

@@ -294,6 +294,55 @@ FM_HD double fm_tet_apply_generic(int npe, const double *xe, double E,
   return mindet;
 }
 
+/* The determinant of the 3x3 matrix M (row-major) and its inverse into Mi
+ * (not finite where the determinant is 0). */
+FM_HD double fm_det_inv3(const double *M, double *Mi) {
+  const double c0 = M[4] * M[8] - M[5] * M[7], c1 = M[5] * M[6] - M[3] * M[8],
+               c2 = M[3] * M[7] - M[4] * M[6];
+  const double det = M[0] * c0 + M[1] * c1 + M[2] * c2;
+  const double id = 1.0 / det;
+  Mi[0] = c0 * id;
+  Mi[1] = (M[2] * M[7] - M[1] * M[8]) * id;
+  Mi[2] = (M[1] * M[5] - M[2] * M[4]) * id;
+  Mi[3] = c1 * id;
+  Mi[4] = (M[0] * M[8] - M[2] * M[6]) * id;
+  Mi[5] = (M[2] * M[3] - M[0] * M[5]) * id;
+  Mi[6] = c2 * id;
+  Mi[7] = (M[1] * M[6] - M[0] * M[7]) * id;
+  Mi[8] = (M[0] * M[4] - M[1] * M[3]) * id;
+  return det;
+}
+
+/* G[q][3 i + k] = d v_i / d xi_k at TET10 quadrature point q for the
+ * nodal field v (3 per node, node a's at v + 3 c[a]; 0 where mask is set
+ * for that DOF, mask may be NULL), the shape derivatives dN[q] at the
+ * points (constants once unrolled; their zeros skipped). */
+FM_HD void fm_tet10_natural_gradients(const double dN[4][30], const double *v,
+                                      const int *c, const unsigned char *mask,
+                                      double G[4][9]) {
+  FM_UNROLL
+  for (int q = 0; q < 4; q++)
+    FM_UNROLL
+  for (int t = 0; t < 9; t++)
+    G[q][t] = 0.0;
+  FM_UNROLL
+  for (int a = 0; a < 10; a++) {
+    const size_t d = 3 * (size_t)c[a];
+    double va[3];
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      va[i] = mask && mask[d + i] ? 0.0 : v[d + i];
+    FM_UNROLL
+    for (int q = 0; q < 4; q++)
+      FM_UNROLL
+    for (int k = 0; k < 3; k++)
+      if (dN[q][3 * a + k] != 0.0)
+        FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      G[q][3 * i + k] += va[i] * dN[q][3 * a + k];
+  }
+}
+
 /* fe = Ke ue for a TET10 read where its data lie: node a's coordinates
  * x[3 c[a] + i] and displacements u[3 c[a] + i] (0 where fixed[3 c[a] + i]
  * is set; fixed may be NULL); the same 4-point rule as fm_tet_stiffness,
@@ -321,63 +370,19 @@ FM_HD double fm_tet10_apply_at(const double *x, const int *c, const double *u,
     fm_tet_qp(10, q, xi, &w);
     fm_tet_shape(10, xi, 0, dN[q]);
   }
-  /* J[q][3 i + k] = dx_i/dxi_k at point q */
-  double J[4][9] = {{0.0}};
-  FM_UNROLL
-  for (int a = 0; a < 10; a++) {
-    const double *xa = x + 3 * (size_t)c[a];
-    const double v[3] = {xa[0], xa[1], xa[2]};
-    FM_UNROLL
-    for (int q = 0; q < 4; q++)
-      FM_UNROLL
-    for (int k = 0; k < 3; k++)
-      if (dN[q][3 * a + k] != 0.0)
-        FM_UNROLL
-    for (int i = 0; i < 3; i++)
-      J[q][3 * i + k] += v[i] * dN[q][3 * a + k];
-  }
-  /* Ji[q][3 k + j] = dxi_k/dx_j, wd[q] = w det J */
-  double Ji[4][9], wd[4], mindet = 1e300;
+  double J[4][9], Ji[4][9], wd[4], mindet = 1e300;
+  fm_tet10_natural_gradients(dN, x, c, 0, J); /* dx_i/dxi_k */
   FM_UNROLL
   for (int q = 0; q < 4; q++) {
-    const double *M = J[q];
-    const double c0 = M[4] * M[8] - M[5] * M[7], c1 = M[5] * M[6] - M[3] * M[8],
-                 c2 = M[3] * M[7] - M[4] * M[6];
-    const double det = M[0] * c0 + M[1] * c1 + M[2] * c2;
+    const double det = fm_det_inv3(J[q], Ji[q]); /* Ji: dxi_k/dx_j */
     if (det < mindet)
       mindet = det;
-    const double id = 1.0 / det;
-    Ji[q][0] = c0 * id;
-    Ji[q][1] = (M[2] * M[7] - M[1] * M[8]) * id;
-    Ji[q][2] = (M[1] * M[5] - M[2] * M[4]) * id;
-    Ji[q][3] = c1 * id;
-    Ji[q][4] = (M[0] * M[8] - M[2] * M[6]) * id;
-    Ji[q][5] = (M[2] * M[3] - M[0] * M[5]) * id;
-    Ji[q][6] = c2 * id;
-    Ji[q][7] = (M[1] * M[6] - M[0] * M[7]) * id;
-    Ji[q][8] = (M[0] * M[4] - M[1] * M[3]) * id;
     wd[q] = det / 24.0;
   }
   if (!(mindet > 0.0))
     return mindet;
-  /* H[q][3 i + k] = du_i/dxi_k */
-  double H[4][9] = {{0.0}};
-  FM_UNROLL
-  for (int a = 0; a < 10; a++) {
-    const size_t d = 3 * (size_t)c[a];
-    double v[3];
-    FM_UNROLL
-    for (int i = 0; i < 3; i++)
-      v[i] = fixed && fixed[d + i] ? 0.0 : u[d + i];
-    FM_UNROLL
-    for (int q = 0; q < 4; q++)
-      FM_UNROLL
-    for (int k = 0; k < 3; k++)
-      if (dN[q][3 * a + k] != 0.0)
-        FM_UNROLL
-    for (int i = 0; i < 3; i++)
-      H[q][3 * i + k] += v[i] * dN[q][3 * a + k];
-  }
+  double H[4][9]; /* du_i/dxi_k */
+  fm_tet10_natural_gradients(dN, u, c, fixed, H);
   /* S[q][3 i + k] = w det sum_j sigma_ij dxi_k/dx_j */
   double S[4][9];
   FM_UNROLL

@@ -14,64 +14,125 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Row 3 I + p of the embedding: its columns' corner numbers (its corner,
+ * or its edge's two corners: ends) into cols; none where the row or the
+ * column is prescribed.  Returns their number. */
+static int embed_row(int I, int p, const int *corner_of, const int *corner_node,
+                     const int *ends, const char *fixed, int cols[2]) {
+  if (fixed && fixed[3 * (int64_t)I + p])
+    return 0;
+  int c[2], n = 0, kept = 0;
+  if (corner_of[I] >= 0)
+    c[n++] = corner_of[I];
+  else
+    for (int s = 0; s < 2 && ends[2 * I] >= 0; s++)
+      c[n++] = ends[2 * I + s];
+  for (int s = 0; s < n; s++)
+    if (!(fixed && fixed[3 * (int64_t)corner_node[c[s]] + p]))
+      cols[kept++] = c[s];
+  return kept;
+}
+
 /* The embedding P (n0 x n1): a corner node's DOF to its own, a mid-edge
  * node's to the mean of its edge's corners; no entry in a prescribed row or
- * column (a corner's DOF is prescribed where its model node's is). */
+ * column (a corner's DOF is prescribed where its model node's is).  In
+ * parallel (OpenMP), the same P on any number of threads. */
 int fm_pmg_embedding(const FmMesh *m, const int *corner_of,
                      const int *corner_node, const char *fixed, int n1,
                      FmCsr *P) {
-  const int nn = m->nnodes, npe = m->npe, E[6][2] = FM_TET10_EDGES;
+  const int nn = m->nnodes, npe = m->npe, ne = m->nelem;
+  const int E[6][2] = FM_TET10_EDGES;
   int *ends = fm_calloc(2 * (size_t)nn + 1, sizeof(int));
-  if (!ends)
+  unsigned char *cnt = fm_calloc(3 * (size_t)nn + 1, 1);
+  if (!ends || !cnt) {
+    free(ends);
+    free(cnt);
     return 1;
+  }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (nn > 20000)
+#endif
   for (int i = 0; i < 2 * nn; i++)
     ends[i] = -1;
-  for (int e = 0; e < m->nelem; e++) {
+    /* a mid-edge node's two corners (as corner numbers, the smaller first):
+     * every element on its edge writes the same pair */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ne > 5000)
+#endif
+  for (int e = 0; e < ne; e++) {
     const int *c = m->conn + (size_t)e * npe;
     for (int k = 0; k < 6; k++) {
       const int mid = c[4 + k];
-      if (corner_of[mid] < 0 && ends[2 * mid] < 0) {
-        int a = corner_of[c[E[k][0]]], b = corner_of[c[E[k][1]]];
-        if (a > b) {
-          const int t = a;
-          a = b;
-          b = t;
-        }
-        ends[2 * mid] = a;
-        ends[2 * mid + 1] = b;
-      }
+      if (corner_of[mid] >= 0)
+        continue;
+      const int a = corner_of[c[E[k][0]]], b = corner_of[c[E[k][1]]];
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+      ends[2 * mid] = a < b ? a : b;
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+      ends[2 * mid + 1] = a < b ? b : a;
     }
   }
-  int ierr = 0;
-  for (int pass = 0; pass < 2 && !ierr; pass++) {
-    int64_t k = 0;
+  /* unless the mesh gives one node to two edges */
+  int bad = ne;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) reduction(min : bad) if (ne > 5000)
+#endif
+  for (int e = 0; e < ne; e++) {
+    const int *c = m->conn + (size_t)e * npe;
+    for (int k = 0; k < 6; k++) {
+      const int mid = c[4 + k];
+      const int a = corner_of[c[E[k][0]]], b = corner_of[c[E[k][1]]];
+      if (corner_of[mid] < 0 &&
+          (ends[2 * mid] != (a < b ? a : b) ||
+           ends[2 * mid + 1] != (a < b ? b : a)) &&
+          e < bad)
+        bad = e;
+    }
+  }
+  if (bad < ne) {
+    free(ends);
+    free(cnt);
+    return fm_error("%s: element %ld: a mid-edge node lies on another "
+                    "element's different edge too (p-multigrid embedding)",
+                    m->file, m->elem_tag ? m->elem_tag[bad] : (long)bad + 1);
+  }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (nn > 20000)
+#endif
+  for (int I = 0; I < nn; I++)
+    for (int p = 0; p < 3; p++) {
+      int cols[2];
+      cnt[3 * (int64_t)I + p] = (unsigned char)embed_row(
+          I, p, corner_of, corner_node, ends, fixed, cols);
+    }
+  int64_t nnz = 0;
+  for (int64_t r = 0; r < 3 * (int64_t)nn; r++)
+    nnz += cnt[r];
+  int ierr = fm_csr_scalar_alloc(P, 3 * nn, n1, nnz);
+  if (!ierr) {
+    for (int64_t r = 0; r < 3 * (int64_t)nn; r++)
+      P->ptr[r + 1] = P->ptr[r] + cnt[r];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (nn > 20000)
+#endif
     for (int I = 0; I < nn; I++)
       for (int p = 0; p < 3; p++) {
-        const int64_t row = 3 * (int64_t)I + p;
-        int cols[2], nc = 0;
-        if (!(fixed && fixed[row])) {
-          if (corner_of[I] >= 0)
-            cols[nc++] = corner_of[I];
-          else
-            for (int s = 0; s < 2 && ends[2 * I] >= 0; s++)
-              cols[nc++] = ends[2 * I + s];
+        int cols[2];
+        const int nc =
+            embed_row(I, p, corner_of, corner_node, ends, fixed, cols);
+        int64_t k = P->ptr[3 * (int64_t)I + p];
+        for (int s = 0; s < nc; s++, k++) {
+          P->col[k] = 3 * cols[s] + p;
+          P->val[k] = corner_of[I] >= 0 ? 1.0 : 0.5;
         }
-        for (int s = 0; s < nc; s++) {
-          if (fixed && fixed[3 * (int64_t)corner_node[cols[s]] + p])
-            continue;
-          if (pass == 1) {
-            P->col[k] = 3 * cols[s] + p;
-            P->val[k] = corner_of[I] >= 0 ? 1.0 : 0.5;
-          }
-          k++;
-        }
-        if (pass == 1)
-          P->ptr[row + 1] = k;
       }
-    if (pass == 0)
-      ierr = fm_csr_scalar_alloc(P, 3 * nn, n1, k);
   }
   free(ends);
+  free(cnt);
   return ierr;
 }
 

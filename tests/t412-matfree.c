@@ -9,7 +9,9 @@
  *    column, and the embedding reproduces a linear field exactly;
  *  - CG with the p-multigrid converges in few iterations to the solution
  *    of the assembled system preconditioned by smoothed aggregation;
- *  - a TET4 model is refused with a message naming the case. */
+ *  - a TET4 model is refused with a message naming the case;
+ *  - a mid-edge node on two different edges is refused by the embedding;
+ *  - the scalar transpose is the same on 1 and 2 threads. */
 #include <math.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -295,9 +297,83 @@ static void check_model(int partial) {
   fm_model_free(&md);
 }
 
+/* fm_csr_scalar_transpose on a random 60000 x 30000 matrix (its threaded
+ * path from 200,000 nonzeros): the same on 1 and 2 threads, and the
+ * transpose of the transpose is the matrix */
+static void check_transpose(void) {
+  FmCsr A, T1, T2, B;
+  const int m = 60000, n = 30000, per = 5;
+  CHECK(!fm_csr_scalar_alloc(&A, m, n, (int64_t)m * per), "alloc");
+  unsigned s = 12345;
+  for (int i = 0; i < m; i++) {
+    A.ptr[i + 1] = A.ptr[i] + per;
+    for (int k = 0; k < per; k++) { /* sorted distinct columns */
+      s = s * 1103515245u + 12345u;
+      A.col[A.ptr[i] + k] = k * (n / per) + (int)((s >> 8) % (n / per));
+      A.val[A.ptr[i] + k] = (double)(s % 1000) - 500.0;
+    }
+  }
+#ifdef _OPENMP
+  const int nt = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
+  CHECK(!fm_csr_scalar_transpose(&A, &T1), "transpose (1 thread)");
+#ifdef _OPENMP
+  omp_set_num_threads(2);
+#endif
+  CHECK(!fm_csr_scalar_transpose(&A, &T2), "transpose (2 threads)");
+#ifdef _OPENMP
+  omp_set_num_threads(nt);
+#endif
+  const int64_t nnz = A.ptr[m];
+  CHECK(T1.nrows == n && T1.ncols == m && T1.ptr[n] == nnz, "shape");
+  CHECK(!memcmp(T1.ptr, T2.ptr, (n + 1) * sizeof(int64_t)) &&
+            !memcmp(T1.col, T2.col, nnz * sizeof(int)) &&
+            !memcmp(T1.val, T2.val, nnz * sizeof(double)),
+        "the transpose depends on the threads");
+  CHECK(!fm_csr_scalar_transpose(&T2, &B), "transpose back");
+  CHECK(!memcmp(A.ptr, B.ptr, (m + 1) * sizeof(int64_t)) &&
+            !memcmp(A.col, B.col, nnz * sizeof(int)) &&
+            !memcmp(A.val, B.val, nnz * sizeof(double)),
+        "(A^T)^T differs from A");
+  fm_csr_scalar_free(&A);
+  fm_csr_scalar_free(&T1);
+  fm_csr_scalar_free(&T2);
+  fm_csr_scalar_free(&B);
+}
+
+/* element 1's first mid-edge node replaced by its second: that node then
+ * lies on two different edges, which the embedding refuses */
+static void check_bad_mid_node(void) {
+  FmModel md;
+  FmCsr S;
+  unsigned char *fixed;
+  build_system("t412", 6.0, &md, &S, &fixed, 0, NULL);
+  int *corner_of, *corner_node, nc;
+  FmCsr P;
+  memset(&P, 0, sizeof P);
+  CHECK(!fm_pmg_corners(&md.mesh, &corner_of, &corner_node, &nc), "corners");
+  CHECK(!fm_pmg_embedding(&md.mesh, corner_of, corner_node, NULL, 3 * nc, &P),
+        "embedding: %s", fm_error_message());
+  fm_csr_scalar_free(&P);
+  md.mesh.conn[10 + 4] = md.mesh.conn[10 + 5];
+  CHECK(fm_pmg_embedding(&md.mesh, corner_of, corner_node, NULL, 3 * nc, &P),
+        "a mid-edge node on two edges accepted");
+  CHECK(strstr(fm_error_message(), ": element 2: a mid-edge node lies on "
+                                   "another element's different edge") != NULL,
+        "message: %s", fm_error_message());
+  free(corner_of);
+  free(corner_node);
+  free(fixed);
+  fm_csr_scalar_free(&S);
+  fm_model_free(&md);
+}
+
 int main(void) {
   check_model(0);
   check_model(1);
+  check_transpose();
+  check_bad_mid_node();
   /* TET4: refused, naming the case */
   FmModel md;
   FmCsr S;
