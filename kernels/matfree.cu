@@ -81,7 +81,7 @@ __global__ void __launch_bounds__(FM_CUDA_THREADS)
 }
 
 /* The TET10 actions by fm_tet_apply_generic (FEMORA_MF_ACTION=generic:
- * fewer registers, three times the operations; to compare on a GPU) */
+ * element arrays, spills, twice the operations; to compare on a GPU) */
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
     mf_generic_kernel(int nelem, const double *x, const int *conn,
                       const double *Enu, const unsigned char *fixed,
