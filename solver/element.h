@@ -124,6 +124,25 @@ FM_HD void fm_tet_shape(int npe, const double xi[3], double *N, double *dN) {
   }
 }
 
+/* The determinant of the 3x3 matrix M (row-major) and its inverse into Mi
+ * (not finite where the determinant is 0). */
+FM_HD double fm_det_inv3(const double *M, double *Mi) {
+  const double c0 = M[4] * M[8] - M[5] * M[7], c1 = M[5] * M[6] - M[3] * M[8],
+               c2 = M[3] * M[7] - M[4] * M[6];
+  const double det = M[0] * c0 + M[1] * c1 + M[2] * c2;
+  const double id = 1.0 / det;
+  Mi[0] = c0 * id;
+  Mi[1] = (M[2] * M[7] - M[1] * M[8]) * id;
+  Mi[2] = (M[1] * M[5] - M[2] * M[4]) * id;
+  Mi[3] = c1 * id;
+  Mi[4] = (M[0] * M[8] - M[2] * M[6]) * id;
+  Mi[5] = (M[2] * M[3] - M[0] * M[5]) * id;
+  Mi[6] = c2 * id;
+  Mi[7] = (M[1] * M[6] - M[0] * M[7]) * id;
+  Mi[8] = (M[0] * M[4] - M[1] * M[3]) * id;
+  return det;
+}
+
 /* Jacobian J = dx/dxi from coordinates xe[npe][3]; returns det J and fills
  * dNdx[npe][3] with the physical derivatives (when det J != 0). */
 FM_HD double fm_tet_gradients(int npe, const double *xe, const double *dN,
@@ -133,22 +152,10 @@ FM_HD double fm_tet_gradients(int npe, const double *xe, const double *dN,
     for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
         J[i][j] += xe[3 * a + i] * dN[3 * a + j];
-  const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
-                     J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
-                     J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+  double Ji[3][3];
+  const double det = fm_det_inv3(&J[0][0], &Ji[0][0]);
   if (det == 0.0)
     return det;
-  const double id = 1.0 / det;
-  double Ji[3][3];
-  Ji[0][0] = (J[1][1] * J[2][2] - J[1][2] * J[2][1]) * id;
-  Ji[0][1] = (J[0][2] * J[2][1] - J[0][1] * J[2][2]) * id;
-  Ji[0][2] = (J[0][1] * J[1][2] - J[0][2] * J[1][1]) * id;
-  Ji[1][0] = (J[1][2] * J[2][0] - J[1][0] * J[2][2]) * id;
-  Ji[1][1] = (J[0][0] * J[2][2] - J[0][2] * J[2][0]) * id;
-  Ji[1][2] = (J[0][2] * J[1][0] - J[0][0] * J[1][2]) * id;
-  Ji[2][0] = (J[1][0] * J[2][1] - J[1][1] * J[2][0]) * id;
-  Ji[2][1] = (J[0][1] * J[2][0] - J[0][0] * J[2][1]) * id;
-  Ji[2][2] = (J[0][0] * J[1][1] - J[0][1] * J[1][0]) * id;
   /* dN/dx_k = sum_j dN/dxi_j * dxi_j/dx_k = dN/dxi_j * Ji[j][k] */
   if (dNdx)
     for (int a = 0; a < npe; a++)
@@ -292,25 +299,6 @@ FM_HD double fm_tet_apply_generic(int npe, const double *xe, double E,
     fm_add_internal_force(npe, G, sig, wdet, fe);
   }
   return mindet;
-}
-
-/* The determinant of the 3x3 matrix M (row-major) and its inverse into Mi
- * (not finite where the determinant is 0). */
-FM_HD double fm_det_inv3(const double *M, double *Mi) {
-  const double c0 = M[4] * M[8] - M[5] * M[7], c1 = M[5] * M[6] - M[3] * M[8],
-               c2 = M[3] * M[7] - M[4] * M[6];
-  const double det = M[0] * c0 + M[1] * c1 + M[2] * c2;
-  const double id = 1.0 / det;
-  Mi[0] = c0 * id;
-  Mi[1] = (M[2] * M[7] - M[1] * M[8]) * id;
-  Mi[2] = (M[1] * M[5] - M[2] * M[4]) * id;
-  Mi[3] = c1 * id;
-  Mi[4] = (M[0] * M[8] - M[2] * M[6]) * id;
-  Mi[5] = (M[2] * M[3] - M[0] * M[5]) * id;
-  Mi[6] = c2 * id;
-  Mi[7] = (M[1] * M[6] - M[0] * M[7]) * id;
-  Mi[8] = (M[0] * M[4] - M[1] * M[3]) * id;
-  return det;
 }
 
 /* G[q][3 i + k] = d v_i / d xi_k at TET10 quadrature point q for the
