@@ -14,6 +14,15 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The corner numbers of edge k of the TET10 element with nodes c, the
+ * smaller first */
+static void edge_corners(const int *c, int k, const int *corner_of, int ab[2]) {
+  const int E[6][2] = FM_TET10_EDGES;
+  const int a = corner_of[c[E[k][0]]], b = corner_of[c[E[k][1]]];
+  ab[0] = a < b ? a : b;
+  ab[1] = a < b ? b : a;
+}
+
 /* Row 3 I + p of the embedding: its columns' corner numbers (its corner,
  * or its edge's two corners: ends) into cols; none where the row or the
  * column is prescribed.  Returns their number. */
@@ -41,7 +50,6 @@ int fm_pmg_embedding(const FmMesh *m, const int *corner_of,
                      const int *corner_node, const char *fixed, int n1,
                      FmCsr *P) {
   const int nn = m->nnodes, npe = m->npe, ne = m->nelem;
-  const int E[6][2] = FM_TET10_EDGES;
   int *ends = fm_calloc(2 * (size_t)nn + 1, sizeof(int));
   unsigned char *cnt = fm_calloc(3 * (size_t)nn + 1, 1);
   if (!ends || !cnt) {
@@ -54,26 +62,27 @@ int fm_pmg_embedding(const FmMesh *m, const int *corner_of,
 #endif
   for (int i = 0; i < 2 * nn; i++)
     ends[i] = -1;
-    /* a mid-edge node's two corners (as corner numbers, the smaller first):
-     * every element on its edge writes the same pair */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (ne > 5000)
 #endif
+  /* a mid-edge node's two corners: every element on its edge writes the
+   * same pair */
   for (int e = 0; e < ne; e++) {
     const int *c = m->conn + (size_t)e * npe;
     for (int k = 0; k < 6; k++) {
       const int mid = c[4 + k];
       if (corner_of[mid] >= 0)
         continue;
-      const int a = corner_of[c[E[k][0]]], b = corner_of[c[E[k][1]]];
+      int ab[2];
+      edge_corners(c, k, corner_of, ab);
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
-      ends[2 * mid] = a < b ? a : b;
+      ends[2 * mid] = ab[0];
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
-      ends[2 * mid + 1] = a < b ? b : a;
+      ends[2 * mid + 1] = ab[1];
     }
   }
   /* unless the mesh gives one node to two edges */
@@ -85,11 +94,10 @@ int fm_pmg_embedding(const FmMesh *m, const int *corner_of,
     const int *c = m->conn + (size_t)e * npe;
     for (int k = 0; k < 6; k++) {
       const int mid = c[4 + k];
-      const int a = corner_of[c[E[k][0]]], b = corner_of[c[E[k][1]]];
+      int ab[2];
+      edge_corners(c, k, corner_of, ab);
       if (corner_of[mid] < 0 &&
-          (ends[2 * mid] != (a < b ? a : b) ||
-           ends[2 * mid + 1] != (a < b ? b : a)) &&
-          e < bad)
+          (ends[2 * mid] != ab[0] || ends[2 * mid + 1] != ab[1]) && e < bad)
         bad = e;
     }
   }
