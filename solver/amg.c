@@ -1412,7 +1412,11 @@ void fm_amg_free(FmAmg *amg) {
 
 static void *host_alloc(void *ctx, size_t bytes, int level, const char *what) {
   (void)ctx;
-  void *p = calloc(bytes > 0 ? bytes : 1, 1);
+  /* written now: the steps add into some arrays (the Galerkin products),
+   * and a first read of calloc's memory costs a second fault later
+   * (fm_calloc_written; setup 5.0 -> 4.2 s on the default model, build
+   * machine) */
+  void *p = fm_calloc_written(bytes > 0 ? bytes : 1, 1);
   if (!p)
     fm_error("amg: level %d, %s: out of memory (%.1f MB)", level, what,
              (double)bytes / 1e6);

@@ -40,6 +40,156 @@ int64_t fm_csr_find(const FmBlockCsr *A, int r, int c) {
   return (lo <= hi && A->col[lo] == c) ? lo : -1;
 }
 
+/* A thread's set of the distinct nodes of one row: open addressing in a
+ * table of cap (a power of 2) entries, -1 where free; the keys in the order
+ * they came, their table positions beside them to clear them after. */
+typedef struct {
+  int *tab, *key, *pos, cap, n;
+} NodeSet;
+
+static int nodeset_init(NodeSet *s, int most) {
+  s->cap = 64;
+  while (s->cap < 2 * most)
+    s->cap *= 2;
+  s->n = 0;
+  s->tab = malloc((size_t)s->cap * sizeof(int));
+  s->key = malloc(((size_t)most + 1) * sizeof(int));
+  s->pos = malloc(((size_t)most + 1) * sizeof(int));
+  if (!s->tab || !s->key || !s->pos)
+    return 1;
+  for (int k = 0; k < s->cap; k++)
+    s->tab[k] = -1;
+  return 0;
+}
+
+static void nodeset_free(NodeSet *s) {
+  free(s->tab);
+  free(s->key);
+  free(s->pos);
+}
+
+static void nodeset_add(NodeSet *s, int j) {
+  unsigned h = ((unsigned)j * 2654435761u) & (unsigned)(s->cap - 1);
+  while (s->tab[h] != -1) {
+    if (s->tab[h] == j)
+      return;
+    h = (h + 1) & (unsigned)(s->cap - 1);
+  }
+  s->tab[h] = j;
+  s->key[s->n] = j;
+  s->pos[s->n++] = (int)h;
+}
+
+static void nodeset_clear(NodeSet *s) {
+  for (int k = 0; k < s->n; k++)
+    s->tab[s->pos[k]] = -1;
+  s->n = 0;
+}
+
+static void sort_ints(int *v, int64_t n) {
+  if (n > 64) {
+    qsort(v, (size_t)n, sizeof(int), cmp_int);
+    return;
+  }
+  for (int64_t k = 1; k < n; k++) { /* insertion: rows hold about 30 */
+    const int x = v[k];
+    int64_t l = k;
+    for (; l > 0 && v[l - 1] > x; l--)
+      v[l] = v[l - 1];
+    v[l] = x;
+  }
+}
+
+/* The sparsity of rows [0, nrows): pass 0 counts each row's distinct
+ * neighbour nodes into ptr[r + 1], pass 1 writes their columns, sorted.
+ * The rows are split among OpenMP threads, each with its own set (most:
+ * the most candidates of a row); a row's content does not depend on the
+ * thread, so the pattern is the same on any number of threads. */
+static int pattern_pass(const FmMesh *m, int nrows, const int *rows,
+                        const int *colid, const int *nptr, const int *nel,
+                        int most, int pass, FmBlockCsr *A) {
+  const int npe = m->npe;
+  int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel reduction(| : failed) if (nrows > 2000)
+#endif
+  {
+    NodeSet set;
+    failed = nodeset_init(&set, most);
+    /* every thread reaches the loop (OpenMP's rule), a failed one idles */
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1024)
+#endif
+    for (int r = 0; r < nrows; r++) {
+      if (failed)
+        continue;
+      const int i = rows[r];
+      for (int k = nptr[i]; k < nptr[i + 1]; k++)
+        for (int a = 0; a < npe; a++)
+          nodeset_add(&set, m->conn[(size_t)nel[k] * npe + a]);
+      if (pass == 0) {
+        A->ptr[r + 1] = set.n;
+      } else {
+        int *c = A->col + A->ptr[r];
+        for (int k = 0; k < set.n; k++)
+          c[k] = colid[set.key[k]];
+        sort_ints(c, set.n);
+      }
+      nodeset_clear(&set);
+    }
+    nodeset_free(&set);
+  }
+  return failed ? fm_error("sparsity pattern: out of memory (%d candidate "
+                           "nodes per row)",
+                           most)
+                : 0;
+}
+
+/* The values of the rows, a row at a time: row r sums, over node rows[r]'s
+ * elements in element order, that node's rows of the element stiffness
+ * (fm_tet_stiffness_row: fm_tet_stiffness's entries bit for bit).  Each
+ * element's geometry is computed once per node, not once, but the rows are
+ * independent: they are split among OpenMP threads with no shared writes,
+ * each block sums its terms in the same order on any number of threads
+ * (the GPU's order too, kernels/assemble.cu), and a row's blocks stay in
+ * cache while it is summed. */
+static void assemble_values(const FmModel *md, int nrows, const int *rows,
+                            const int *colid, const int *nptr, const int *nel,
+                            FmBlockCsr *A) {
+  const FmMesh *m = &md->mesh;
+  const int npe = m->npe;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 256) if (nrows > 2000)
+#endif
+  for (int r = 0; r < nrows; r++) {
+    const int i = rows[r];
+    double xe[3 * FM_TET_MAX_NPE], Kr[9 * FM_TET_MAX_NPE];
+    /* written before it is read: a read first would map the zero page and
+     * the write then replace it (two faults and a TLB shootdown a page; 2.7
+     * times the time on 2 threads, build machine) */
+    memset(A->val + 9 * A->ptr[r], 0,
+           9 * sizeof(double) * (size_t)(A->ptr[r + 1] - A->ptr[r]));
+    for (int k = nptr[i]; k < nptr[i + 1]; k++) {
+      const int e = nel[k];
+      const int *c = m->conn + (size_t)e * npe;
+      const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+      int a = 0;
+      while (c[a] != i)
+        a++;
+      for (int b = 0; b < npe; b++)
+        for (int q = 0; q < 3; q++)
+          xe[3 * b + q] = m->x[3 * c[b] + q];
+      fm_tet_stiffness_row(npe, xe, mat->E, mat->nu, a, Kr);
+      for (int b = 0; b < npe; b++) {
+        double *blk = A->val + 9 * fm_csr_find(A, r, colid[c[b]]);
+        for (int p = 0; p < 3; p++)
+          for (int q = 0; q < 3; q++)
+            blk[3 * p + q] += Kr[p * 3 * npe + 3 * b + q];
+      }
+    }
+  }
+}
+
 /* The sparsity of the rows, and with md their values too. */
 static int build(const FmMesh *m, const FmModel *md, int nrows, const int *rows,
                  const int *colid, FmBlockCsr *A) {
@@ -49,16 +199,17 @@ static int build(const FmMesh *m, const FmModel *md, int nrows, const int *rows,
   /* node -> element adjacency, and row of each model node (-1: not ours) */
   int *nptr = fm_calloc(nn + 1, sizeof(int));
   int *nel = fm_calloc((size_t)m->nelem * npe, sizeof(int));
-  int *rowof = fm_calloc(nn, sizeof(int));
-  int *mark = fm_calloc(nn, sizeof(int));
-  char *done = fm_calloc(m->nelem, 1);
   A->ptr = fm_calloc((size_t)nrows + 1, sizeof(int64_t));
-  if (!nptr || !nel || !rowof || !mark || !done || !A->ptr)
+  if (!nptr || !nel || !A->ptr)
     goto out;
   for (size_t k = 0; k < (size_t)m->nelem * npe; k++)
     nptr[m->conn[k] + 1]++;
-  for (int i = 0; i < nn; i++)
+  int most = 1;
+  for (int i = 0; i < nn; i++) {
+    if (nptr[i + 1] * npe > most)
+      most = nptr[i + 1] * npe;
     nptr[i + 1] += nptr[i];
+  }
   for (int e = 0; e < m->nelem; e++)
     for (int a = 0; a < npe; a++) {
       const int n = m->conn[(size_t)e * npe + a];
@@ -67,78 +218,27 @@ static int build(const FmMesh *m, const FmModel *md, int nrows, const int *rows,
   for (int i = nn; i > 0; i--)
     nptr[i] = nptr[i - 1];
   nptr[0] = 0;
-  for (int i = 0; i < nn; i++) {
-    rowof[i] = -1;
-    mark[i] = -1;
-  }
-  for (int r = 0; r < nrows; r++)
-    rowof[rows[r]] = r;
 
   /* sparsity: the distinct neighbour nodes of each row node */
-  for (int pass = 0; pass < 2; pass++) {
-    for (int r = 0; r < nrows; r++) {
-      const int i = rows[r];
-      int64_t n = A->ptr[r];
-      for (int k = nptr[i]; k < nptr[i + 1]; k++)
-        for (int a = 0; a < npe; a++) {
-          const int j = m->conn[(size_t)nel[k] * npe + a];
-          if (mark[j] == 2 * i + pass)
-            continue;
-          mark[j] = 2 * i + pass;
-          if (pass)
-            A->col[n] = colid[j];
-          n++;
-        }
-      if (pass == 0)
-        A->ptr[r + 1] = n;
-      else
-        qsort(A->col + A->ptr[r], n - A->ptr[r], sizeof(int), cmp_int);
-    }
-    if (pass == 0) {
-      A->col = fm_calloc(A->ptr[nrows], sizeof(int));
-      if (md)
-        A->val = fm_calloc(9 * (size_t)A->ptr[nrows], sizeof(double));
-      if (!A->col || (md && !A->val))
-        goto out;
-    }
-  }
+  if (pattern_pass(m, nrows, rows, colid, nptr, nel, most, 0, A))
+    goto out;
+  for (int r = 0; r < nrows; r++)
+    A->ptr[r + 1] += A->ptr[r];
+  A->col = fm_calloc(A->ptr[nrows] + 1, sizeof(int));
+  if (md)
+    A->val = fm_calloc(9 * (size_t)A->ptr[nrows] + 1, sizeof(double));
+  if (!A->col || (md && !A->val))
+    goto out;
+  if (pattern_pass(m, nrows, rows, colid, nptr, nel, most, 1, A))
+    goto out;
   A->nrows = nrows;
 
-  /* element loop: each element touching a row node, once */
-  double xe[3 * FM_TET_MAX_NPE], Ke[9 * FM_TET_MAX_NPE * FM_TET_MAX_NPE];
-  for (int r = 0; md && r < nrows; r++) {
-    const int i = rows[r];
-    for (int k = nptr[i]; k < nptr[i + 1]; k++) {
-      const int e = nel[k];
-      if (done[e])
-        continue;
-      done[e] = 1;
-      const int *c = m->conn + (size_t)e * npe;
-      const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
-      for (int a = 0; a < npe; a++)
-        for (int q = 0; q < 3; q++)
-          xe[3 * a + q] = m->x[3 * c[a] + q];
-      fm_tet_stiffness(npe, xe, mat->E, mat->nu, Ke);
-      for (int a = 0; a < npe; a++) {
-        const int ra = rowof[c[a]];
-        if (ra < 0)
-          continue;
-        for (int b = 0; b < npe; b++) {
-          double *blk = A->val + 9 * fm_csr_find(A, ra, colid[c[b]]);
-          for (int p = 0; p < 3; p++)
-            for (int q = 0; q < 3; q++)
-              blk[3 * p + q] += Ke[(size_t)(3 * a + p) * 3 * npe + 3 * b + q];
-        }
-      }
-    }
-  }
+  if (md)
+    assemble_values(md, nrows, rows, colid, nptr, nel, A);
   ierr = 0;
 out:
   free(nptr);
   free(nel);
-  free(rowof);
-  free(mark);
-  free(done);
   if (ierr)
     fm_csr_free(A);
   return ierr;

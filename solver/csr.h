@@ -16,9 +16,10 @@ typedef struct {
 } FmBlockCsr;
 
 /* Assemble the block rows of the nodes rows[0..nrows): row r belongs to
- * model node rows[r]; the column of model node j is colid[j].  Every
- * element touching a row node is computed once; blocks of other rows are
- * dropped (so ranks can build their own rows with no communication). */
+ * model node rows[r]; the column of model node j is colid[j].  Each row
+ * sums its node's rows of its elements' stiffnesses, in element order
+ * (so ranks build their own rows with no communication, and OpenMP
+ * threads rows of their own: the same bits on any number of threads). */
 int fm_csr_assemble(const FmModel *md, int nrows, const int *rows,
                     const int *colid, FmBlockCsr *A);
 

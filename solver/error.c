@@ -40,6 +40,28 @@ void *fm_calloc(size_t n, size_t size) {
   return p;
 }
 
+void *fm_calloc_written(size_t n, size_t size) {
+  if (n == 0)
+    n = 1;
+  if (size && n > SIZE_MAX / size) {
+    fm_error("out of memory: %zu x %zu bytes requested", n, size);
+    return NULL;
+  }
+  const size_t bytes = n * size, piece = (size_t)1 << 20;
+  char *p = malloc(bytes ? bytes : 1);
+  if (!p) {
+    fm_error("out of memory: %zu bytes requested", bytes);
+    return NULL;
+  }
+  const size_t np = (bytes + piece - 1) / piece;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (np > 4)
+#endif
+  for (size_t k = 0; k < np; k++)
+    memset(p + k * piece, 0, k + 1 < np ? piece : bytes - k * piece);
+  return p;
+}
+
 void *fm_realloc(void *p, size_t n, size_t size) {
   if (n == 0)
     n = 1;

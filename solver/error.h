@@ -33,6 +33,11 @@ void fm_error_clear(void);
 /* Allocation helpers: zeroed memory, error recorded on failure. */
 #include <stddef.h>
 void *fm_calloc(size_t n, size_t size);
+/* As fm_calloc, with the zeros written now (by every OpenMP thread when
+ * large), for memory that is read before it is written, as sums (+=) are:
+ * a page of calloc's first read maps the shared zero page, and its first
+ * write then faults again and flushes the other cores' TLBs. */
+void *fm_calloc_written(size_t n, size_t size);
 void *fm_realloc(void *p, size_t n, size_t size);
 #define FM_ALLOC(ptr, n)                                                       \
   do {                                                                         \

@@ -11,7 +11,11 @@
  *    of the assembled system preconditioned by smoothed aggregation;
  *  - a TET4 model is refused with a message naming the case;
  *  - a mid-edge node on two different edges is refused by the embedding;
- *  - the scalar transpose is the same on 1 and 2 threads. */
+ *  - the scalar transpose is the same on 1 and 2 threads;
+ *  - the assembly by rows (csr.c) equals the element-by-element sum of
+ *    fm_tet_stiffness to round-off, has the same bits on 1 and 2 threads
+ *    and for a subset of the rows (a rank's), and its pattern alone is
+ *    fm_csr_pattern's. */
 #include <math.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -20,6 +24,7 @@
 
 #include "amg.h"
 #include "amg_model.h"
+#include "element.h"
 #include "matfree.h"
 #include "pmg.h"
 #include "test_util.h"
@@ -342,6 +347,99 @@ static void check_transpose(void) {
   fm_csr_scalar_free(&B);
 }
 
+/* fm_csr_assemble: see the header */
+static void check_assembly(void) {
+  FmModel md;
+  FmCsr S;
+  unsigned char *fixed;
+  build_system("t412", 5.0, &md, &S, &fixed, 0, NULL);
+  const FmMesh *m = &md.mesh;
+  const int nn = m->nnodes, npe = m->npe;
+  int *ids = malloc(nn * sizeof *ids), *sub = malloc(nn * sizeof *sub), ns = 0;
+  for (int i = 0; i < nn; i++) {
+    ids[i] = i;
+    if (i % 3 == 1)
+      sub[ns++] = i;
+  }
+  FmBlockCsr K1, K2, Ks, Kp;
+#ifdef _OPENMP
+  const int nt = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
+  CHECK(!fm_csr_assemble(&md, nn, ids, ids, &K1), "assemble (1 thread)");
+#ifdef _OPENMP
+  omp_set_num_threads(2);
+#endif
+  CHECK(!fm_csr_assemble(&md, nn, ids, ids, &K2), "assemble (2 threads)");
+  CHECK(!fm_csr_assemble(&md, ns, sub, ids, &Ks), "assemble (a subset)");
+  CHECK(!fm_csr_pattern(m, nn, ids, ids, &Kp), "pattern");
+#ifdef _OPENMP
+  omp_set_num_threads(nt);
+#endif
+  const int64_t nb = K1.ptr[nn];
+  CHECK(nn > 2000, "the model has %d nodes: too few for the threaded path", nn);
+  CHECK(!memcmp(K1.ptr, K2.ptr, (nn + 1) * sizeof(int64_t)) &&
+            !memcmp(K1.col, K2.col, nb * sizeof(int)) &&
+            !memcmp(K1.val, K2.val, 9 * nb * sizeof(double)),
+        "the assembly depends on the threads");
+  CHECK(!memcmp(K1.ptr, Kp.ptr, (nn + 1) * sizeof(int64_t)) &&
+            !memcmp(K1.col, Kp.col, nb * sizeof(int)) && !Kp.val,
+        "fm_csr_pattern differs from the assembly's pattern");
+  for (int r = 0; r < ns; r++) {
+    const int64_t k0 = K1.ptr[sub[r]], len = K1.ptr[sub[r] + 1] - k0;
+    CHECK(Ks.ptr[r + 1] - Ks.ptr[r] == len &&
+              !memcmp(Ks.col + Ks.ptr[r], K1.col + k0, len * sizeof(int)) &&
+              !memcmp(Ks.val + 9 * Ks.ptr[r], K1.val + 9 * k0,
+                      9 * len * sizeof(double)),
+          "row %d of a subset differs from the whole matrix's", sub[r]);
+  }
+  /* element by element: every block reached, none left over, the values
+   * to round-off; columns strictly increasing */
+  double *ref = calloc(9 * nb, sizeof(double)), vmax = 0, dmax = 0;
+  char *hit = calloc(nb, 1);
+  double xe[30], Ke[900];
+  for (int e = 0; e < m->nelem; e++) {
+    const int *c = m->conn + (size_t)e * npe;
+    const FmMaterial *mat = &md.cs.materials[md.elem_mat[e]];
+    for (int a = 0; a < npe; a++)
+      for (int q = 0; q < 3; q++)
+        xe[3 * a + q] = m->x[3 * c[a] + q];
+    fm_tet_stiffness(npe, xe, mat->E, mat->nu, Ke);
+    for (int a = 0; a < npe; a++)
+      for (int b = 0; b < npe; b++) {
+        const int64_t k = fm_csr_find(&K1, c[a], c[b]);
+        CHECK(k >= 0, "element %d: block (%d, %d) missing", e, c[a], c[b]);
+        hit[k] = 1;
+        for (int p = 0; p < 3; p++)
+          for (int q = 0; q < 3; q++)
+            ref[9 * k + 3 * p + q] += Ke[(3 * a + p) * 3 * npe + 3 * b + q];
+      }
+  }
+  for (int r = 0; r < nn; r++)
+    for (int64_t k = K1.ptr[r]; k < K1.ptr[r + 1]; k++) {
+      CHECK(hit[k], "row %d: block %d in no element", r, K1.col[k]);
+      CHECK(k == K1.ptr[r] || K1.col[k] > K1.col[k - 1],
+            "row %d: columns not strictly increasing", r);
+      for (int t = 0; t < 9; t++) {
+        vmax = fmax(vmax, fabs(ref[9 * k + t]));
+        dmax = fmax(dmax, fabs(K1.val[9 * k + t] - ref[9 * k + t]));
+      }
+    }
+  CHECK(dmax <= 1e-13 * vmax, "assembly against element sums: %g of %g", dmax,
+        vmax);
+  free(ref);
+  free(hit);
+  free(ids);
+  free(sub);
+  fm_csr_free(&K1);
+  fm_csr_free(&K2);
+  fm_csr_free(&Ks);
+  fm_csr_free(&Kp);
+  free(fixed);
+  fm_csr_scalar_free(&S);
+  fm_model_free(&md);
+}
+
 /* element 1's first mid-edge node replaced by its second: that node then
  * lies on two different edges, which the embedding refuses */
 static void check_bad_mid_node(void) {
@@ -374,6 +472,7 @@ int main(void) {
   check_model(1);
   check_transpose();
   check_bad_mid_node();
+  check_assembly();
   /* TET4: refused, naming the case */
   FmModel md;
   FmCsr S;
