@@ -124,12 +124,20 @@ FM_HD void fm_tet_shape(int npe, const double xi[3], double *N, double *dN) {
   }
 }
 
-/* The determinant of the 3x3 matrix M (row-major) and its inverse into Mi
- * (not finite where the determinant is 0). */
+/* The determinant of the 3x3 matrix M (row-major), by its first row's
+ * cofactors. */
+FM_HD double fm_det3(const double *M) {
+  return M[0] * (M[4] * M[8] - M[5] * M[7]) +
+         M[1] * (M[5] * M[6] - M[3] * M[8]) +
+         M[2] * (M[3] * M[7] - M[4] * M[6]);
+}
+
+/* The determinant of the 3x3 matrix M (row-major; fm_det3's value) and its
+ * inverse into Mi (not finite where the determinant is 0). */
 FM_HD double fm_det_inv3(const double *M, double *Mi) {
   const double c0 = M[4] * M[8] - M[5] * M[7], c1 = M[5] * M[6] - M[3] * M[8],
                c2 = M[3] * M[7] - M[4] * M[6];
-  const double det = M[0] * c0 + M[1] * c1 + M[2] * c2;
+  const double det = fm_det3(M);
   const double id = 1.0 / det;
   Mi[0] = c0 * id;
   Mi[1] = (M[2] * M[7] - M[1] * M[8]) * id;
@@ -144,7 +152,8 @@ FM_HD double fm_det_inv3(const double *M, double *Mi) {
 }
 
 /* Jacobian J = dx/dxi from coordinates xe[npe][3]; returns det J and fills
- * dNdx[npe][3] with the physical derivatives (when det J != 0). */
+ * dNdx[npe][3] with the physical derivatives (when det J != 0; dNdx NULL:
+ * the determinant alone). */
 FM_HD double fm_tet_gradients(int npe, const double *xe, const double *dN,
                               double *dNdx) {
   double J[3][3] = {{0}};
@@ -152,16 +161,17 @@ FM_HD double fm_tet_gradients(int npe, const double *xe, const double *dN,
     for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
         J[i][j] += xe[3 * a + i] * dN[3 * a + j];
+  if (!dNdx)
+    return fm_det3(&J[0][0]);
   double Ji[3][3];
   const double det = fm_det_inv3(&J[0][0], &Ji[0][0]);
   if (det == 0.0)
     return det;
   /* dN/dx_k = sum_j dN/dxi_j * dxi_j/dx_k = dN/dxi_j * Ji[j][k] */
-  if (dNdx)
-    for (int a = 0; a < npe; a++)
-      for (int k = 0; k < 3; k++)
-        dNdx[3 * a + k] = dN[3 * a + 0] * Ji[0][k] + dN[3 * a + 1] * Ji[1][k] +
-                          dN[3 * a + 2] * Ji[2][k];
+  for (int a = 0; a < npe; a++)
+    for (int k = 0; k < 3; k++)
+      dNdx[3 * a + k] = dN[3 * a + 0] * Ji[0][k] + dN[3 * a + 1] * Ji[1][k] +
+                        dN[3 * a + 2] * Ji[2][k];
   return det;
 }
 

@@ -1530,6 +1530,23 @@ int fm_mesh_elem_in_group(const FmMesh *mesh, int e, int g) {
 /* ------------------------------------------------------------------------ */
 /* Jacobian check                                                            */
 
+/* The smallest det J accepted for the element with corners xe: 1e-12 of
+ * the cube of its longest edge. */
+static double tet_tolerance(const double *xe) {
+  double h2 = 0.0;
+  for (int a = 0; a < 4; a++)
+    for (int b = a + 1; b < 4; b++) {
+      double d2 = 0.0;
+      for (int i = 0; i < 3; i++) {
+        const double d = xe[3 * a + i] - xe[3 * b + i];
+        d2 += d * d;
+      }
+      if (d2 > h2)
+        h2 = d2;
+    }
+  return 1e-12 * h2 * sqrt(h2);
+}
+
 int fm_mesh_check(const FmMesh *mesh) {
   const int npe = mesh->npe;
   if (npe != 4 && npe != 10)
@@ -1550,41 +1567,55 @@ int fm_mesh_check(const FmMesh *mesh) {
       fm_tet_qp(10, q - 4, xi, &w);
     fm_tet_shape(npe, xi, NULL, dN[q]);
   }
+  /* the first failing element, whatever the threads (every thread's
+   * smallest, reduced) */
+  int bad = mesh->nelem, badq = 0;
+  double baddet = 0.0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)                                      \
+    reduction(min                                                              \
+              : bad) if (mesh->nelem > 5000)
+#endif
   for (int e = 0; e < mesh->nelem; e++) {
     double xe[3 * FM_TET_MAX_NPE];
     const int *c = mesh->conn + (size_t)e * npe;
     for (int a = 0; a < npe; a++)
       memcpy(xe + 3 * a, mesh->x + 3 * (size_t)c[a], 3 * sizeof(double));
-    double h2 = 0.0;
-    for (int a = 0; a < 4; a++)
-      for (int b = a + 1; b < 4; b++) {
-        double d2 = 0.0;
-        for (int i = 0; i < 3; i++) {
-          const double d = xe[3 * a + i] - xe[3 * b + i];
-          d2 += d * d;
-        }
-        if (d2 > h2)
-          h2 = d2;
-      }
-    const double tol = 1e-12 * h2 * sqrt(h2);
+    const double tol = tet_tolerance(xe);
     for (int q = 0; q < npts; q++) {
       const double det = fm_tet_gradients(npe, xe, dN[q], NULL);
       if (!(det > 0.0) || !(det > tol)) {
-        char at[64];
-        if (npe == 4)
-          snprintf(at, sizeof at, "%s", "");
-        else if (q < 4)
-          snprintf(at, sizeof at, " at corner %d", q);
-        else
-          snprintf(at, sizeof at, " at quadrature point %d", q - 4);
-        return fm_error("%s: element %ld: inverted or degenerate tetrahedron "
-                        "(det J = %.3g%s)",
-                        mesh->file, mesh->elem_tag ? mesh->elem_tag[e] : e + 1L,
-                        det, at);
+        if (e < bad)
+          bad = e;
+        break;
       }
     }
   }
-  return 0;
+  if (bad == mesh->nelem)
+    return 0;
+  /* that element's first failing point again, for the message */
+  {
+    double xe[3 * FM_TET_MAX_NPE];
+    const int *c = mesh->conn + (size_t)bad * npe;
+    for (int a = 0; a < npe; a++)
+      memcpy(xe + 3 * a, mesh->x + 3 * (size_t)c[a], 3 * sizeof(double));
+    for (badq = 0; badq < npts; badq++) {
+      baddet = fm_tet_gradients(npe, xe, dN[badq], NULL);
+      if (!(baddet > 0.0) || !(baddet > tet_tolerance(xe)))
+        break;
+    }
+  }
+  char at[64];
+  if (npe == 4)
+    snprintf(at, sizeof at, "%s", "");
+  else if (badq < 4)
+    snprintf(at, sizeof at, " at corner %d", badq);
+  else
+    snprintf(at, sizeof at, " at quadrature point %d", badq - 4);
+  return fm_error("%s: element %ld: inverted or degenerate tetrahedron "
+                  "(det J = %.3g%s)",
+                  mesh->file, mesh->elem_tag ? mesh->elem_tag[bad] : bad + 1L,
+                  baddet, at);
 }
 
 /* ------------------------------------------------------------------------ */

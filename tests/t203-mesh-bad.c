@@ -1,9 +1,13 @@
 /* Malformed MSH input: every case fails cleanly (non-zero, one message that
  * names the file and the item), never crashes; truncated and corrupted real
  * meshes (ASCII and binary) included.  Inverted and degenerate elements are
- * caught by fm_mesh_check. */
+ * caught by fm_mesh_check, the first one named whatever the OpenMP threads. */
 #include "error.h"
+#include "generate.h"
 #include "mesh.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,8 +450,67 @@ static void test_inverted(void) {
   }
 }
 
+/* A generated model of many elements (fm_mesh_check's threaded path), two
+ * of them inverted: the first is named, on 1 and 2 threads, as TET4 and
+ * TET10. */
+static void test_inverted_many(void) {
+  FmMesh m;
+  CHECK(fm_generate_implant(4.0, &m) == 0);
+  CHECK(m.nelem > 5000); /* fm_mesh_check threads from 5000 */
+  CHECK(fm_mesh_check(&m) == 0);
+  for (int order = 1; order <= 2; order++) {
+    if (order == 2)
+      CHECK(fm_mesh_set_order(&m, 2) == 0);
+    const int npe = m.npe, e1 = m.nelem / 3, e2 = m.nelem - 5;
+    char want[64];
+    snprintf(want, sizeof want, "element %ld: inverted",
+             m.elem_tag ? m.elem_tag[e1] : e1 + 1L);
+    for (int k = 0; k < 2; k++) { /* two corners swapped (and their edges) */
+      int *c = m.conn + (size_t)(k ? e2 : e1) * npe, t = c[0];
+      c[0] = c[1];
+      c[1] = t;
+      if (npe == 10) { /* edges (1,2) <-> (2,0), (3,0) <-> (3,1) */
+        t = c[6];
+        c[6] = c[5];
+        c[5] = t;
+        t = c[7];
+        c[7] = c[9];
+        c[9] = t;
+      }
+    }
+#ifdef _OPENMP
+    const int nt = omp_get_max_threads();
+    for (int threads = 1; threads <= 2; threads++) {
+      omp_set_num_threads(threads);
+#endif
+      fm_error_clear();
+      CHECK(fm_mesh_check(&m) != 0);
+      CHECK(strstr(fm_error_message(), want) != NULL);
+#ifdef _OPENMP
+    }
+    omp_set_num_threads(nt);
+#endif
+    for (int k = 0; k < 2; k++) { /* back */
+      int *c = m.conn + (size_t)(k ? e2 : e1) * npe, t = c[0];
+      c[0] = c[1];
+      c[1] = t;
+      if (npe == 10) {
+        t = c[6];
+        c[6] = c[5];
+        c[5] = t;
+        t = c[7];
+        c[7] = c[9];
+        c[9] = t;
+      }
+    }
+    CHECK(fm_mesh_check(&m) == 0);
+  }
+  fm_mesh_free(&m);
+}
+
 int main(void) {
   test_cases();
+  test_inverted_many();
   test_truncated_text();
   test_inverted();
   test_corrupt("box_tet4.msh", 397);
