@@ -27,13 +27,20 @@ void fm_error_clear(void) {
   fm_errbuf[0] = 0;
 }
 
-void *fm_calloc(size_t n, size_t size) {
-  if (n == 0)
-    n = 1;
-  if (size && n > SIZE_MAX / size) {
-    fm_error("out of memory: %zu x %zu bytes requested", n, size);
-    return NULL;
+/* n (at least 1) x size fits in a size_t; else 0 after fm_error */
+static int size_fits(size_t *n, size_t size) {
+  if (*n == 0)
+    *n = 1;
+  if (size && *n > SIZE_MAX / size) {
+    fm_error("out of memory: %zu x %zu bytes requested", *n, size);
+    return 0;
   }
+  return 1;
+}
+
+void *fm_calloc(size_t n, size_t size) {
+  if (!size_fits(&n, size))
+    return NULL;
   void *p = calloc(n, size);
   if (!p)
     fm_error("out of memory: %zu bytes requested", n * size);
@@ -41,12 +48,8 @@ void *fm_calloc(size_t n, size_t size) {
 }
 
 void *fm_calloc_written(size_t n, size_t size) {
-  if (n == 0)
-    n = 1;
-  if (size && n > SIZE_MAX / size) {
-    fm_error("out of memory: %zu x %zu bytes requested", n, size);
+  if (!size_fits(&n, size))
     return NULL;
-  }
   const size_t bytes = n * size, piece = (size_t)1 << 20;
   char *p = malloc(bytes ? bytes : 1);
   if (!p) {
@@ -63,12 +66,8 @@ void *fm_calloc_written(size_t n, size_t size) {
 }
 
 void *fm_realloc(void *p, size_t n, size_t size) {
-  if (n == 0)
-    n = 1;
-  if (size && n > SIZE_MAX / size) {
-    fm_error("out of memory: %zu x %zu bytes requested", n, size);
+  if (!size_fits(&n, size))
     return NULL;
-  }
   void *q = realloc(p, n * size);
   if (!q)
     fm_error("out of memory: %zu bytes requested", n * size);

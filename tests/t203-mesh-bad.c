@@ -450,6 +450,22 @@ static void test_inverted(void) {
   }
 }
 
+/* Element e with corners 0 and 1 swapped (and the mid-edge nodes that
+ * follow them): inverted; twice is the identity. */
+static void swap_corners(FmMesh *m, int e) {
+  int *c = m->conn + (size_t)e * m->npe, t = c[0];
+  c[0] = c[1];
+  c[1] = t;
+  if (m->npe == 10) { /* edges (1,2) <-> (2,0), (3,0) <-> (3,1) */
+    t = c[6];
+    c[6] = c[5];
+    c[5] = t;
+    t = c[7];
+    c[7] = c[9];
+    c[9] = t;
+  }
+}
+
 /* A generated model of many elements (fm_mesh_check's threaded path), two
  * of them inverted: the first is named, on 1 and 2 threads, as TET4 and
  * TET10. */
@@ -461,23 +477,12 @@ static void test_inverted_many(void) {
   for (int order = 1; order <= 2; order++) {
     if (order == 2)
       CHECK(fm_mesh_set_order(&m, 2) == 0);
-    const int npe = m.npe, e1 = m.nelem / 3, e2 = m.nelem - 5;
+    const int e1 = m.nelem / 3, e2 = m.nelem - 5;
     char want[64];
     snprintf(want, sizeof want, "element %ld: inverted",
              m.elem_tag ? m.elem_tag[e1] : e1 + 1L);
-    for (int k = 0; k < 2; k++) { /* two corners swapped (and their edges) */
-      int *c = m.conn + (size_t)(k ? e2 : e1) * npe, t = c[0];
-      c[0] = c[1];
-      c[1] = t;
-      if (npe == 10) { /* edges (1,2) <-> (2,0), (3,0) <-> (3,1) */
-        t = c[6];
-        c[6] = c[5];
-        c[5] = t;
-        t = c[7];
-        c[7] = c[9];
-        c[9] = t;
-      }
-    }
+    swap_corners(&m, e1);
+    swap_corners(&m, e2);
 #ifdef _OPENMP
     const int nt = omp_get_max_threads();
     for (int threads = 1; threads <= 2; threads++) {
@@ -490,19 +495,8 @@ static void test_inverted_many(void) {
     }
     omp_set_num_threads(nt);
 #endif
-    for (int k = 0; k < 2; k++) { /* back */
-      int *c = m.conn + (size_t)(k ? e2 : e1) * npe, t = c[0];
-      c[0] = c[1];
-      c[1] = t;
-      if (npe == 10) {
-        t = c[6];
-        c[6] = c[5];
-        c[5] = t;
-        t = c[7];
-        c[7] = c[9];
-        c[9] = t;
-      }
-    }
+    swap_corners(&m, e1);
+    swap_corners(&m, e2);
     CHECK(fm_mesh_check(&m) == 0);
   }
   fm_mesh_free(&m);
