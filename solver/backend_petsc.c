@@ -326,6 +326,28 @@ static PetscErrorCode progress_monitor(KSP ksp, PetscInt it, PetscReal rnorm,
   return 0;
 }
 
+/* GAMG alone (TET4) drops weak links only where the materials' Young's
+ * moduli differ this much or more.  Measured (docs/performance.md, tenth
+ * session), 2 ranks: on the implant + bone + cement model (contrast 44;
+ * 59k and 184k DOF) 0.05 took 53/54 -> 22/23 and 54/56 -> 24/25
+ * iterations and 1.4 times off the time; on one material (NAFEMS LE10,
+ * the Lame cylinder: 73k, 37k DOF) and on the two-material bar (contrast
+ * 2.9, 43k DOF) it changed the iterations by at most 2 but doubled the
+ * setup, 1.4-1.6 times the time.  Where between 2.9 and 44 it starts to
+ * pay is not measured. */
+#define FM_GAMG_CONTRAST 10.0
+
+/* The largest ratio of the Young's moduli of the elements' materials. */
+static double stiffness_contrast(const FmModel *md) {
+  double lo = INFINITY, hi = 0.0;
+  for (int e = 0; e < md->mesh.nelem; e++) {
+    const double E = md->cs.materials[md->elem_mat[e]].E;
+    lo = fmin(lo, E);
+    hi = fmax(hi, E);
+  }
+  return lo > 0.0 && hi > 0.0 ? hi / lo : 1.0;
+}
+
 static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PC pc;
   PetscBool pmg = PETSC_TRUE;
@@ -336,6 +358,7 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PetscCall(KSPGetPC(d->ksp, &pc));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-femora_pmg", &pmg, NULL));
   const char *what;
+  char gamg[128];
   if (!strcmp(be->md->cs.pc, "jacobi")) {
     PetscCall(PCSetType(pc, PCPBJACOBI)); /* 3x3 node blocks */
     what = "PETSc 3x3 point-block Jacobi";
@@ -345,12 +368,18 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   } else {
     PetscCall(PCSetType(pc, PCGAMG));
     what = "PETSc GAMG";
-    /* on the implant model's TET4 mesh (59k DOF) 53/54 -> 22/23
-     * iterations, 2.15 -> 1.47 s; not for TET10 with -femora_pmg 0 (half
-     * the iterations, four times the setup, the same time;
-     * docs/performance.md) */
-    if (be->md->mesh.npe == 4)
+    /* TET4 with a stiffness contrast (FM_GAMG_CONTRAST); not for TET10
+     * with -femora_pmg 0 (half the iterations, four times the setup, the
+     * same time; docs/performance.md) */
+    const double contrast = stiffness_contrast(be->md);
+    if (be->md->mesh.npe == 4 && contrast >= FM_GAMG_CONTRAST) {
       PetscCall(gamg_threshold(pc));
+      snprintf(gamg, sizeof gamg,
+               "PETSc GAMG (links below 0.05 dropped: stiffness contrast "
+               "%.3g)",
+               contrast);
+      what = gamg;
+    }
   }
   /* PETSc options given on the command line may change it */
   snprintf(be->pc_detail, sizeof be->pc_detail, "%s", what);
