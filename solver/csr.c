@@ -165,8 +165,8 @@ static void assemble_values(const FmModel *md, int nrows, const int *rows,
     const int i = rows[r];
     double xe[3 * FM_TET_MAX_NPE], Kr[9 * FM_TET_MAX_NPE];
     /* written before it is read: a read first would map the zero page and
-     * the write then replace it (two faults and a TLB shootdown a page; 2.7
-     * times the time on 2 threads, build machine) */
+     * the write then replace it (two faults and a TLB shootdown a page;
+     * about three times the time on 2 threads, build machine) */
     memset(A->val + 9 * A->ptr[r], 0,
            9 * sizeof(double) * (size_t)(A->ptr[r + 1] - A->ptr[r]));
     for (int k = nptr[i]; k < nptr[i + 1]; k++) {
@@ -196,7 +196,8 @@ static int build(const FmMesh *m, const FmModel *md, int nrows, const int *rows,
   const int npe = m->npe, nn = m->nnodes;
   memset(A, 0, sizeof *A);
   int ierr = 1;
-  /* node -> element adjacency, and row of each model node (-1: not ours) */
+  /* node -> element adjacency (each node's elements in element order), and
+   * the most candidate neighbours of a node */
   int *nptr = fm_calloc(nn + 1, sizeof(int));
   int *nel = fm_calloc((size_t)m->nelem * npe, sizeof(int));
   A->ptr = fm_calloc((size_t)nrows + 1, sizeof(int64_t));
