@@ -1547,6 +1547,25 @@ static double tet_tolerance(const double *xe) {
   return 1e-12 * h2 * sqrt(h2);
 }
 
+/* The first of element e's npts points (natural derivatives dN[q]) where
+ * det J is not above tet_tolerance, its det J in *det; -1: none. */
+static int bad_point(const FmMesh *mesh, int e,
+                     const double (*dN)[3 * FM_TET_MAX_NPE], int npts,
+                     double *det) {
+  const int npe = mesh->npe;
+  double xe[3 * FM_TET_MAX_NPE];
+  const int *c = mesh->conn + (size_t)e * npe;
+  for (int a = 0; a < npe; a++)
+    memcpy(xe + 3 * a, mesh->x + 3 * (size_t)c[a], 3 * sizeof(double));
+  const double tol = tet_tolerance(xe);
+  for (int q = 0; q < npts; q++) {
+    *det = fm_tet_gradients(npe, xe, dN[q], NULL);
+    if (!(*det > 0.0) || !(*det > tol))
+      return q;
+  }
+  return -1;
+}
+
 int fm_mesh_check(const FmMesh *mesh) {
   const int npe = mesh->npe;
   if (npe != 4 && npe != 10)
@@ -1569,42 +1588,19 @@ int fm_mesh_check(const FmMesh *mesh) {
   }
   /* the first failing element, whatever the threads (every thread's
    * smallest, reduced) */
-  int bad = mesh->nelem, badq = 0;
-  double baddet = 0.0;
+  int bad = mesh->nelem;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)                                      \
-    reduction(min                                                              \
-              : bad) if (mesh->nelem > 5000)
+#pragma omp parallel for reduction(min : bad) if (mesh->nelem > 5000)
 #endif
   for (int e = 0; e < mesh->nelem; e++) {
-    double xe[3 * FM_TET_MAX_NPE];
-    const int *c = mesh->conn + (size_t)e * npe;
-    for (int a = 0; a < npe; a++)
-      memcpy(xe + 3 * a, mesh->x + 3 * (size_t)c[a], 3 * sizeof(double));
-    const double tol = tet_tolerance(xe);
-    for (int q = 0; q < npts; q++) {
-      const double det = fm_tet_gradients(npe, xe, dN[q], NULL);
-      if (!(det > 0.0) || !(det > tol)) {
-        if (e < bad)
-          bad = e;
-        break;
-      }
-    }
+    double det;
+    if (bad_point(mesh, e, dN, npts, &det) >= 0 && e < bad)
+      bad = e;
   }
   if (bad == mesh->nelem)
     return 0;
-  /* that element's first failing point again, for the message */
-  {
-    double xe[3 * FM_TET_MAX_NPE];
-    const int *c = mesh->conn + (size_t)bad * npe;
-    for (int a = 0; a < npe; a++)
-      memcpy(xe + 3 * a, mesh->x + 3 * (size_t)c[a], 3 * sizeof(double));
-    for (badq = 0; badq < npts; badq++) {
-      baddet = fm_tet_gradients(npe, xe, dN[badq], NULL);
-      if (!(baddet > 0.0) || !(baddet > tet_tolerance(xe)))
-        break;
-    }
-  }
+  double baddet;
+  const int badq = bad_point(mesh, bad, dN, npts, &baddet);
   char at[64];
   if (npe == 4)
     snprintf(at, sizeof at, "%s", "");
