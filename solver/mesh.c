@@ -11,6 +11,7 @@
 
 #include "element.h"
 #include "error.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -1623,9 +1624,9 @@ typedef struct {
 } WBlock;
 
 int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
-  FILE *f = fopen(path, "w");
+  FILE *f = fm_open_tmp(path); /* renamed into place once whole */
   if (!f)
-    return fm_error("%s: cannot open for writing: %s", path, strerror(errno));
+    return 1;
   const int o2 = mesh->order == 2;
   const WBlock kinds[4] = {
       {mesh->points.conn, mesh->points.entity, mesh->points.n, 1, 15, 0},
@@ -1652,6 +1653,7 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
     free(box);
     free(seen);
     fclose(f);
+    fm_discard_tmp(path);
     return 1;
   }
   for (int k = 0; k < 4; k++)
@@ -1757,10 +1759,9 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
     }
   }
   fprintf(f, "$EndElements\n");
-  const int bad = ferror(f);
-  if (fclose(f) != 0 || bad)
-    return fm_error("%s: write error", path);
-  return 0;
+  if (fm_close_tmp(f, path))
+    return 1;
+  return fm_rename_tmp(path);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -6,20 +6,8 @@
 
 #include <stdio.h>
 
+#include "fileio.h"
 #include "recover.h"
-
-/* Create a directory and its parents (like mkdir -p). */
-int fm_make_dirs(const char *dir);
-
-/* Open path + ".tmp.<pid>" for writing (the temporary name; all below). */
-FILE *fm_open_tmp(const char *path);
-/* Close the temporary file of path (on a write error: remove it and record
- * an error naming the path). */
-int fm_close_tmp(FILE *fp, const char *path);
-/* Rename path + ".tmp" to path. */
-int fm_rename_tmp(const char *path);
-/* Remove path + ".tmp" (a failed run leaves no partial result). */
-void fm_discard_tmp(const char *path);
 
 /* Write one load case as VTU (binary, base64) to path + ".tmp": node copies
  * per material as points; displacement, stress (xx yy zz xy yz xz), von

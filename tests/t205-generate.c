@@ -2,7 +2,10 @@
  * groups, and exact volumes and areas of every part (the model is a union of
  * boxes): bone (24^2 - 11^2) x 80, cement (11^2 - 9^2) x 60, implant
  * 9^2 x 60 + 24^2 x 80; distal 24^2 - 11^2, proximal 24^2, abductor 24 x 20;
- * the MSH file it writes reads back the same. */
+ * the MSH file it writes reads back the same; it is written under a
+ * temporary name renamed into place (none left behind), and a write that
+ * cannot be made names the file. */
+#include <dirent.h>
 #include <string.h>
 
 #include "element.h"
@@ -68,6 +71,18 @@ int main(void) {
   CHECK(r.nnodes == m.nnodes && r.nelem == m.nelem && r.tris.n == m.tris.n,
         "read back differs");
   fm_mesh_free(&r);
+  /* no temporary file left; a failing write (into a directory that does
+   * not exist) names the file and leaves nothing */
+  DIR *dir = opendir(".");
+  struct dirent *de;
+  while (dir && (de = readdir(dir)))
+    CHECK(strncmp(de->d_name, "t205.msh.tmp", 12) != 0, "left behind: %s",
+          de->d_name);
+  if (dir)
+    closedir(dir);
+  CHECK(fm_mesh_write_msh(&m, "t205-none/t205.msh") != 0 &&
+            strstr(fm_error_message(), "t205-none/t205.msh"),
+        "a write into a missing directory: %s", fm_error_message());
   fm_mesh_free(&m);
   CHECK(fm_generate_implant(-1, &m) != 0 &&
             strstr(fm_error_message(), "cell size"),

@@ -1,0 +1,66 @@
+/* Files written atomically: under a temporary name, renamed into place
+ * (fileio.h). */
+#include "fileio.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/* The temporary name of path: unique per process, so that processes writing
+ * the same result (job-array elements) never rename each other's file. */
+static void tmp_name(const char *path, char *tmp, size_t n) {
+  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+}
+
+int fm_make_dirs(const char *dir) {
+  char buf[4800];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return fm_error("%s: cannot create directory: %s", buf,
+                        strerror(errno));
+      *p = '/';
+    }
+  if (mkdir(buf, 0777) && errno != EEXIST)
+    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+  return 0;
+}
+
+FILE *fm_open_tmp(const char *path) {
+  char tmp[4200];
+  tmp_name(path, tmp, sizeof tmp);
+  FILE *fp = fopen(tmp, "wb");
+  if (!fp)
+    fm_error("%s: cannot write: %s", tmp, strerror(errno));
+  return fp;
+}
+
+int fm_close_tmp(FILE *fp, const char *path) {
+  const int bad = ferror(fp);
+  if (fclose(fp) != 0 || bad) {
+    fm_discard_tmp(path);
+    return fm_error("%s: write failed (disk full?)", path);
+  }
+  return 0;
+}
+
+int fm_rename_tmp(const char *path) {
+  char tmp[4200];
+  tmp_name(path, tmp, sizeof tmp);
+  if (rename(tmp, path) != 0) {
+    remove(tmp);
+    return fm_error("%s: cannot rename into place: %s", path, strerror(errno));
+  }
+  return 0;
+}
+
+void fm_discard_tmp(const char *path) {
+  char tmp[4200];
+  tmp_name(path, tmp, sizeof tmp);
+  remove(tmp);
+}

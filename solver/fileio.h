@@ -1,0 +1,22 @@
+/* Files written atomically: under a temporary name (path + ".tmp.<pid>"),
+ * renamed into place once complete, so that a failed or interrupted run
+ * never leaves a partial file under the real name. */
+#ifndef FEMORA_FILEIO_H
+#define FEMORA_FILEIO_H
+
+#include <stdio.h>
+
+/* Create a directory and its parents (like mkdir -p). */
+int fm_make_dirs(const char *dir);
+
+/* Open path + ".tmp.<pid>" for writing (the temporary name; all below). */
+FILE *fm_open_tmp(const char *path);
+/* Close the temporary file of path (on a write error: remove it and record
+ * an error naming the path). */
+int fm_close_tmp(FILE *fp, const char *path);
+/* Rename path + ".tmp" to path. */
+int fm_rename_tmp(const char *path);
+/* Remove path + ".tmp" (a failed run leaves no partial result). */
+void fm_discard_tmp(const char *path);
+
+#endif
