@@ -420,6 +420,8 @@ int main(int argc, char **argv) {
 #endif
   int rank;
   MPI_Comm_rank(comm, &rank);
+  /* ranks on one node share its cores (run.h) */
+  fm_share_cores(fm_local_ranks(comm));
 
   FmRunOptions opt = {outdir, backend, quiet, pc};
   int ierr;

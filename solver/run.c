@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "error.h"
 #include "geometry.h"
@@ -528,6 +531,11 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   int rank, ierr = 0;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &run->ranks);
+#ifdef _OPENMP
+  run->threads = omp_get_max_threads();
+#else
+  run->threads = 1;
+#endif
   Log L = {rank, opt->quiet, NULL};
   if (opt->outdir) {
     if (rank == 0)
@@ -593,9 +601,9 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
   fm_json_string(fp, md->cs.path);
   fprintf(fp,
           ",\n  \"dofs\": %d, \"nodes\": %d, \"elements\": %d, \"order\": %d, "
-          "\"ranks\": %d, \"backend\": ",
+          "\"ranks\": %d, \"threads\": %d, \"backend\": ",
           3 * md->mesh.nnodes, md->mesh.nnodes, md->mesh.nelem, md->mesh.order,
-          run->ranks);
+          run->ranks, run->threads);
   fm_json_string(fp, md->cs.backend);
   fputs(",\n  \"load_cases\": [", fp);
   static const char *comp[6] = {"xx", "yy", "zz", "xy", "yz", "xz"};
@@ -734,4 +742,36 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
   fm_json_string(fp, run->pc_detail);
   fputs("\n}\n", fp);
   return fm_close_tmp(fp, path);
+}
+
+int fm_threads_per_process(int now, int sharers) {
+  const int t = sharers > 1 ? now / sharers : now;
+  return t < 1 ? 1 : t;
+}
+
+int fm_local_ranks(MPI_Comm comm) {
+  int n = 1;
+#ifdef FEMORA_HAVE_MPI
+  MPI_Comm node;
+  if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL,
+                          &node) == MPI_SUCCESS) {
+    MPI_Comm_size(node, &n);
+    MPI_Comm_free(&node);
+  }
+#else
+  (void)comm;
+#endif
+  return n;
+}
+
+int fm_share_cores(int sharers) {
+#ifdef _OPENMP
+  const char *user = getenv("OMP_NUM_THREADS");
+  if ((!user || !*user) && sharers > 1)
+    omp_set_num_threads(fm_threads_per_process(omp_get_max_threads(), sharers));
+  return omp_get_max_threads();
+#else
+  (void)sharers;
+  return 1;
+#endif
 }

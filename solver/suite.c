@@ -14,6 +14,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "error.h"
 #include "output.h"
@@ -87,6 +90,16 @@ static int cmp_case(const void *a, const void *b) {
   return strcmp(((const SuiteCase *)a)->name, ((const SuiteCase *)b)->name);
 }
 
+/* OpenMP's threads for this process (one per CPU it may run on, or the
+ * user's OMP_NUM_THREADS) */
+static int max_threads(void) {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
 static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   char res[4800], so[4800], se[4800];
   snprintf(res, sizeof res, "%s/results", c->out);
@@ -112,8 +125,8 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   size_t ne = 0;
   while (environ[ne])
     ne++;
-  char **envp = fm_calloc(ne + 2, sizeof(char *));
-  char dev[48];
+  char **envp = fm_calloc(ne + 3, sizeof(char *));
+  char dev[48], omp[48];
   if (!envp) {
     posix_spawn_file_actions_destroy(&fa);
     return 1;
@@ -125,7 +138,15 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   const char *base = getenv("FEMORA_DEVICE");
   snprintf(dev, sizeof dev, "FEMORA_DEVICE=%d",
            (base && atoi(base) > 0 ? atoi(base) : 0) + c->slot);
-  envp[k] = dev;
+  envp[k++] = dev;
+  /* cases running at once share the cores: each its share of the threads
+   * (fm_threads_per_process), unless the user set OMP_NUM_THREADS */
+  const char *user_threads = getenv("OMP_NUM_THREADS");
+  if (opt->jobs > 1 && !(user_threads && *user_threads)) {
+    snprintf(omp, sizeof omp, "OMP_NUM_THREADS=%d",
+             fm_threads_per_process(max_threads(), opt->jobs));
+    envp[k++] = omp;
+  }
   c->t0 = now();
   const int rc = posix_spawn(&c->pid, opt->femora, &fa, NULL, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
