@@ -152,16 +152,22 @@ def main():
     if "--max-it" in args:
         max_it = int(args[args.index("--max-it") + 1])
     out = {}
-    try:
-        if force_python:
-            raise ImportError
-        import cupy  # noqa: F401
-        import numpy as np
+    have_cupy = False
+    if not force_python:
+        try:
+            import cupy  # noqa: F401
+            import numpy as np
+            have_cupy = True
+        except ImportError:
+            pass
+    if have_cupy:
         n, nnz, rowptr, col, val, b, x0 = read_system(path, arrays=True)
+        if nnz >= 2 ** 31:
+            raise SystemExit(f"{path}: {nnz} nonzeros: more than CuPy's 32-bit column indices hold")
         x, it, res, secs, spmv_gbs, copy_gbs = cg_cupy(n, nnz, rowptr, col, val, b, x0, rtol, max_it)
         out.update(backend="cupy", spmv_gbs=spmv_gbs, copy_gbs=copy_gbs, spmv_fraction=spmv_gbs / copy_gbs)
         u = float(np.sqrt((x.reshape(-1, 3) ** 2).sum(axis=1)).max()) if n else 0.0
-    except ImportError:
+    else:
         n, nnz, rowptr, col, val, b, x0 = read_system(path)
         if n > 20000:
             raise SystemExit(f"{path}: {n} unknowns: too many for the plain-Python fallback (install CuPy)")
