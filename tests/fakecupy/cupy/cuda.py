@@ -1,0 +1,3 @@
+class Device:
+    def synchronize(self):
+        pass
