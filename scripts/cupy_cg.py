@@ -39,9 +39,9 @@ def read_system(path, arrays=False):
             return (n, nnz, *parts)
         data = f.read()
     o = 0
-    if len(data) != (n + 1) * 8 + nnz * 12 + 2 * n * 8:
-        raise SystemExit(f"{path}: {len(data)} bytes after the header, not the system's "
-                         f"{(n + 1) * 8 + nnz * 12 + 2 * n * 8}")
+    size = (n + 1) * 8 + nnz * 12 + 2 * n * 8
+    if len(data) != size:
+        raise SystemExit(f"{path}: {len(data)} bytes after the header, not the system's {size}")
 
     def take(fmt, count, size):
         nonlocal o

@@ -16,6 +16,15 @@
 #include "geometry.h"
 #include "output.h"
 
+/* the OpenMP threads this process starts (1 without OpenMP) */
+static int omp_threads(void) {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
 /* ---- logging: progress lines on stdout (rank 0) and in OUTDIR/femora.log */
 typedef struct {
   int rank, quiet;
@@ -531,11 +540,7 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   int rank, ierr = 0;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &run->ranks);
-#ifdef _OPENMP
-  run->threads = omp_get_max_threads();
-#else
-  run->threads = 1;
-#endif
+  run->threads = omp_threads();
   Log L = {rank, opt->quiet, NULL};
   if (opt->outdir) {
     if (rank == 0)
@@ -744,8 +749,11 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
   return fm_close_tmp(fp, path);
 }
 
-int fm_threads_per_process(int now, int sharers) {
-  const int t = sharers > 1 ? now / sharers : now;
+int fm_shared_threads(int sharers) {
+  const char *user = getenv("OMP_NUM_THREADS");
+  if ((user && *user) || sharers <= 1)
+    return 0;
+  const int t = omp_threads() / sharers;
   return t < 1 ? 1 : t;
 }
 
@@ -764,14 +772,12 @@ int fm_local_ranks(MPI_Comm comm) {
   return n;
 }
 
-int fm_share_cores(int sharers) {
+void fm_share_cores(int sharers) {
+  const int t = fm_shared_threads(sharers);
 #ifdef _OPENMP
-  const char *user = getenv("OMP_NUM_THREADS");
-  if ((!user || !*user) && sharers > 1)
-    omp_set_num_threads(fm_threads_per_process(omp_get_max_threads(), sharers));
-  return omp_get_max_threads();
+  if (t)
+    omp_set_num_threads(t);
 #else
-  (void)sharers;
-  return 1;
+  (void)t;
 #endif
 }

@@ -62,22 +62,22 @@ int fm_sync_error(MPI_Comm comm, int ierr);
 /* Write summary.json for a finished run (path + ".tmp"; renamed by fm_run). */
 int fm_write_summary_tmp(const FmRun *run, const char *path);
 
-/* OpenMP threads for one of `sharers` processes started on the same CPUs,
- * where each would start `now` by default (OpenMP's default: one per CPU
- * the process may run on): now / sharers, at least 1.  Never more threads
- * than CPUs; where ranks are bound to different sockets it can leave cores
- * idle in the threaded parts rather than oversubscribe them. */
-int fm_threads_per_process(int now, int sharers);
+/* The OpenMP threads for one of `sharers` processes started on the same
+ * CPUs: the threads this process would start (OpenMP's default: one per
+ * CPU it may run on) divided by sharers, at least 1; 0 (leave them as they
+ * are) where the user set OMP_NUM_THREADS or sharers <= 1.  Never more
+ * threads than CPUs; where ranks are bound to different sockets it can
+ * leave cores idle in the threaded parts rather than oversubscribe them. */
+int fm_shared_threads(int sharers);
 /* The ranks of comm on this node (those that share its memory), 1 without
  * MPI.  Collective over comm. */
 int fm_local_ranks(MPI_Comm comm);
-/* Where the user has not set OMP_NUM_THREADS, make this process's OpenMP
- * threads its share among `sharers` processes (fm_threads_per_process):
- * OpenMPI binds more than 2 ranks to a socket each and oversubscribed ones
- * to nothing, so each would otherwise start a thread per core, and N ranks
- * N times the cores' threads in Femora's threaded parts (assembly, mesh
- * check, the plain-C solver).  Returns the threads in use. */
-int fm_share_cores(int sharers);
+/* This process's OpenMP threads set to fm_shared_threads(sharers) where
+ * that is not 0: OpenMPI binds more than 2 ranks to a socket each and
+ * oversubscribed ones to nothing, so each would otherwise start a thread
+ * per core, and N ranks N times the cores' threads in Femora's threaded
+ * parts (assembly, mesh check, the plain-C solver). */
+void fm_share_cores(int sharers);
 
 #define FEMORA_VERSION "0.1.0"
 

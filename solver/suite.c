@@ -14,9 +14,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "error.h"
 #include "output.h"
@@ -90,16 +87,6 @@ static int cmp_case(const void *a, const void *b) {
   return strcmp(((const SuiteCase *)a)->name, ((const SuiteCase *)b)->name);
 }
 
-/* OpenMP's threads for this process (one per CPU it may run on, or the
- * user's OMP_NUM_THREADS) */
-static int max_threads(void) {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
 static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   char res[4800], so[4800], se[4800];
   snprintf(res, sizeof res, "%s/results", c->out);
@@ -139,12 +126,10 @@ static int start(const FmSuiteOptions *opt, SuiteCase *c) {
   snprintf(dev, sizeof dev, "FEMORA_DEVICE=%d",
            (base && atoi(base) > 0 ? atoi(base) : 0) + c->slot);
   envp[k++] = dev;
-  /* cases running at once share the cores: each its share of the threads
-   * (fm_threads_per_process), unless the user set OMP_NUM_THREADS */
-  const char *user_threads = getenv("OMP_NUM_THREADS");
-  if (opt->jobs > 1 && !(user_threads && *user_threads)) {
-    snprintf(omp, sizeof omp, "OMP_NUM_THREADS=%d",
-             fm_threads_per_process(max_threads(), opt->jobs));
+  /* cases running at once share the cores (run.h fm_shared_threads) */
+  const int threads = fm_shared_threads(opt->jobs);
+  if (threads) {
+    snprintf(omp, sizeof omp, "OMP_NUM_THREADS=%d", threads);
     envp[k++] = omp;
   }
   c->t0 = now();
