@@ -33,12 +33,45 @@ typedef struct {
   PetscReal bnorm;
 } PetscData;
 
+/* PETSc's message where an error started ("Unknown Mat type given:
+ * baij"), kept by the error handler this backend pushes, for the one line
+ * petsc_fail writes (the code's generic text alone says too little). */
+static char petsc_message[256];
+
+static PetscErrorCode keep_message(MPI_Comm comm, int line, const char *fun,
+                                   const char *file, PetscErrorCode n,
+                                   PetscErrorType p, const char *mess,
+                                   void *ctx) {
+  (void)comm, (void)line, (void)fun, (void)file, (void)ctx;
+  if (p == PETSC_ERROR_INITIAL) {
+    /* one line, runs of blanks as one */
+    size_t k = 0;
+    for (const char *c = mess ? mess : ""; *c && k + 1 < sizeof petsc_message;
+         c++) {
+      const char ch = (*c == '\n' || *c == '\t') ? ' ' : *c;
+      if (ch != ' ' || (k > 0 && petsc_message[k - 1] != ' '))
+        petsc_message[k++] = ch;
+    }
+    while (k > 0 && petsc_message[k - 1] == ' ')
+      k--;
+    petsc_message[k] = 0;
+  }
+  return n;
+}
+
 /* Turn a PETSc error code into one Femora error line. */
 static int petsc_fail(PetscErrorCode ierr, const char *what) {
   const char *text = NULL;
   PetscErrorMessage(ierr, &text, NULL);
-  return fm_error("PETSc: %s failed: %s (error %d)", what,
-                  text ? text : "unknown error", (int)ierr);
+  int r;
+  if (petsc_message[0])
+    r = fm_error("PETSc: %s failed: %s (%s, error %d)", what, petsc_message,
+                 text ? text : "unknown error", (int)ierr);
+  else
+    r = fm_error("PETSc: %s failed: %s (error %d)", what,
+                 text ? text : "unknown error", (int)ierr);
+  petsc_message[0] = 0;
+  return r;
 }
 #define PCALL(call, what)                                                      \
   do {                                                                         \
@@ -46,6 +79,42 @@ static int petsc_fail(PetscErrorCode ierr, const char *what) {
     if (pe_)                                                                   \
       return petsc_fail(pe_, what);                                            \
   } while (0)
+
+/* The matrix takes its type from the options (-mat_type).  Femora hands
+ * PETSc its rows as CSR arrays, which the AIJ family takes: aij, aijperm,
+ * aijsell, and aijcusparse / aijkokkos in a PETSc built with CUDA / Kokkos
+ * (docs/gpu.md); other types (baij, sbaij, dense, ...) would be left
+ * unassembled, so they are refused by name. */
+static PetscErrorCode mat_set_from_options(Mat A) {
+  PetscFunctionBeginUser;
+  char name[64] = "";
+  PetscBool set = PETSC_FALSE;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mat_type", name, sizeof name,
+                                  &set));
+  PetscErrorCode e = MatSetFromOptions(A);
+  if (e == PETSC_ERR_ARG_UNKNOWN_TYPE)
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE,
+            "-mat_type %s: a type this PETSc does not have (aijcusparse "
+            "needs a PETSc built with CUDA, docs/gpu.md)",
+            name);
+  PetscCall(e);
+  PetscMPIInt size;
+  PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)A), &size));
+  void (*csr)(void) = NULL;
+  PetscCall(PetscObjectQueryFunction((PetscObject)A,
+                                     size > 1 ? "MatMPIAIJSetPreallocationCSR_C"
+                                              : "MatSeqAIJSetPreallocationCSR_C",
+                                     &csr));
+  if (!csr) {
+    MatType type;
+    PetscCall(MatGetType(A, &type));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP,
+            "-mat_type %s: Femora assembles AIJ matrices (aij, aijperm, "
+            "aijsell; aijcusparse with a CUDA-enabled PETSc)",
+            set ? name : type);
+  }
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   const FmModel *md = be->md;
@@ -73,23 +142,28 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   PetscCall(PetscMalloc1(nrow + 1, &ia));
   PetscCall(PetscMalloc1(9 * B.ptr[nown] + 1, &ja));
   PetscCall(PetscMalloc1(9 * B.ptr[nown] + 1, &va));
-  ia[0] = 0;
-  for (int r = 0; r < nown; r++)
+  /* Block row r starts at 9 B.ptr[r]; its scalar row p at 3 deg p beyond
+   * that, so every block row is converted on its own (on every core). */
+  ia[nrow] = 9 * (PetscInt)B.ptr[nown];
+#pragma omp parallel for schedule(static)
+  for (int r = 0; r < nown; r++) {
+    const PetscInt deg = (PetscInt)(B.ptr[r + 1] - B.ptr[r]);
     for (int p = 0; p < 3; p++) {
-      const PetscInt row = 3 * r + p, deg = (PetscInt)(B.ptr[r + 1] - B.ptr[r]);
-      ia[row + 1] = ia[row] + 3 * deg;
+      const PetscInt at = 9 * (PetscInt)B.ptr[r] + 3 * deg * p;
+      ia[3 * r + p] = at;
       for (PetscInt k = 0; k < deg; k++)
         for (int q = 0; q < 3; q++) {
-          ja[ia[row] + 3 * k + q] = 3 * (PetscInt)B.col[B.ptr[r] + k] + q;
-          va[ia[row] + 3 * k + q] = B.val[9 * (B.ptr[r] + k) + 3 * p + q];
+          ja[at + 3 * k + q] = 3 * (PetscInt)B.col[B.ptr[r] + k] + q;
+          va[at + 3 * k + q] = B.val[9 * (B.ptr[r] + k) + 3 * p + q];
         }
     }
+  }
   fm_csr_free(&B);
   PetscCall(MatCreate(be->comm, &d->A));
   PetscCall(MatSetSizes(d->A, nrow, nrow, 3 * (PetscInt)nn, 3 * (PetscInt)nn));
   PetscCall(MatSetBlockSize(d->A, 3));
   PetscCall(MatSetType(d->A, MATAIJ));
-  PetscCall(MatSetFromOptions(d->A));
+  PetscCall(mat_set_from_options(d->A));
   PetscCall(MatSeqAIJSetPreallocationCSR(d->A, ia, ja, va));
   PetscCall(MatMPIAIJSetPreallocationCSR(d->A, ia, ja, va));
   PetscCall(PetscFree(ia));
@@ -488,6 +562,7 @@ static void petsc_destroy(FmBackend *be) {
   free(d->part);
   free(d);
   be->data = NULL;
+  PetscPopErrorHandler();
 }
 
 int fm_backend_create_petsc(FmBackend *be) {
@@ -503,5 +578,7 @@ int fm_backend_create_petsc(FmBackend *be) {
   be->setup = petsc_setup;
   be->solve = petsc_solve;
   be->destroy = petsc_destroy;
+  petsc_message[0] = 0;
+  PetscPushErrorHandler(keep_message, NULL); /* popped by petsc_destroy */
   return 0;
 }

@@ -167,20 +167,26 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "generate")) {
     double hh = 0;
     const char *out = NULL;
+    int ascii = 0, bad = 0;
     for (int i = 3; i < argc; i++) {
       if (!strcmp(argv[i], "-h") && i + 1 < argc)
         hh = atof(argv[++i]);
       else if (!strcmp(argv[i], "-o") && i + 1 < argc)
         out = argv[++i];
+      else if (!strcmp(argv[i], "--ascii"))
+        ascii = 1;
+      else
+        bad = 1;
     }
-    if (argc < 3 || strcmp(argv[2], "implant") || !out || !(hh > 0)) {
-      fprintf(stderr, "usage: femora generate implant -h SIZE -o MODEL.msh\n");
+    if (argc < 3 || strcmp(argv[2], "implant") || !out || !(hh > 0) || bad) {
+      fprintf(stderr, "usage: femora generate implant -h SIZE -o MODEL.msh "
+                      "[--ascii]\n");
       return 2;
     }
     FmMesh gm;
     int ierr = fm_generate_implant(hh, &gm);
-    if (!ierr)
-      ierr = fm_mesh_write_msh(&gm, out);
+    if (!ierr) /* binary MSH 4.1 unless asked: read several times faster */
+      ierr = fm_mesh_write_msh(&gm, out, !ascii);
     if (!ierr)
       printf("%s: %d nodes, %d TET4 elements (order: 2 in a case makes them "
              "TET10)\n",

@@ -1623,7 +1623,43 @@ typedef struct {
   int n, npe, type, dim;
 } WBlock;
 
-int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
+/* One value of the format: in ASCII after PRE, in binary as its 4-byte int
+ * or 8-byte size_t / double (this machine's byte order, which the endianness
+ * check in $MeshFormat declares). */
+static void w_int(FILE *f, int bin, int v, const char *pre) {
+  if (bin) {
+    const int32_t x = v;
+    fwrite(&x, 4, 1, f);
+  } else
+    fprintf(f, "%s%d", pre, v);
+}
+
+static void w_size(FILE *f, int bin, long v, const char *pre) {
+  if (bin) {
+    const uint64_t x = (uint64_t)v;
+    fwrite(&x, 8, 1, f);
+  } else
+    fprintf(f, "%s%ld", pre, v);
+}
+
+static void w_double(FILE *f, int bin, double v, const char *pre) {
+  if (bin)
+    fwrite(&v, 8, 1, f);
+  else
+    fprintf(f, "%s%.17g", pre, v);
+}
+
+static void w_eol(FILE *f, int bin) {
+  if (!bin)
+    fputc('\n', f);
+}
+
+/* A section's end: in binary files after a newline of its own. */
+static void w_end(FILE *f, int bin, const char *name) {
+  fprintf(f, bin ? "\n$End%s\n" : "$End%s\n", name);
+}
+
+int fm_mesh_write_msh(const FmMesh *mesh, const char *path, int bin) {
   FILE *f = fm_open_tmp(path); /* renamed into place once whole */
   if (!f)
     return 1;
@@ -1637,8 +1673,13 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
       {mesh->conn, mesh->elem_entity, mesh->nelem, mesh->npe, o2 ? 11 : 4, 3},
   };
 
-  fprintf(f, "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n");
-  if (mesh->ngroups > 0) {
+  fprintf(f, "$MeshFormat\n4.1 %d 8\n", bin);
+  if (bin) {
+    w_int(f, 1, 1, "");
+    fputc('\n', f);
+  }
+  fprintf(f, "$EndMeshFormat\n");
+  if (mesh->ngroups > 0) { /* ASCII in binary files too */
     fprintf(f, "$PhysicalNames\n%d\n", mesh->ngroups);
     for (int g = 0; g < mesh->ngroups; g++)
       fprintf(f, "%d %d \"%s\"\n", mesh->groups[g].dim, mesh->groups[g].tag,
@@ -1676,22 +1717,27 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
   for (int i = 0; i < mesh->nentities; i++)
     if (mesh->entities[i].dim >= 0 && mesh->entities[i].dim <= 3)
       cnt[mesh->entities[i].dim]++;
-  fprintf(f, "$Entities\n%d %d %d %d\n", cnt[0], cnt[1], cnt[2], cnt[3]);
+  fprintf(f, "$Entities\n");
+  for (int d = 0; d < 4; d++)
+    w_size(f, bin, cnt[d], d ? " " : "");
+  w_eol(f, bin);
   for (int d = 0; d < 4; d++)
     for (int i = 0; i < mesh->nentities; i++) {
       const FmEntity *E = &mesh->entities[i];
       if (E->dim != d)
         continue;
       const double *b = box + 6 * (size_t)i;
-      fprintf(f, "%d", E->tag);
+      w_int(f, bin, E->tag, "");
       for (int k = 0; k < (d == 0 ? 3 : 6); k++)
-        fprintf(f, " %.17g", b[k]);
-      fprintf(f, " %d", E->ngroups);
+        w_double(f, bin, b[k], " ");
+      w_size(f, bin, E->ngroups, " ");
       for (int k = 0; k < E->ngroups; k++)
-        fprintf(f, " %d", mesh->groups[E->groups[k]].tag);
-      fprintf(f, d == 0 ? "\n" : " 0\n");
+        w_int(f, bin, mesh->groups[E->groups[k]].tag, " ");
+      if (d > 0)
+        w_size(f, bin, 0, " "); /* no bounding entities */
+      w_eol(f, bin);
     }
-  fprintf(f, "$EndEntities\n");
+  w_end(f, bin, "Entities");
   free(box);
   free(seen);
 
@@ -1705,17 +1751,30 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
   }
   const int vent =
       mesh->nelem > 0 ? mesh->entities[mesh->elem_entity[0]].tag : 1;
-  fprintf(f, "$Nodes\n%d %d %ld %ld\n", mesh->nnodes > 0, mesh->nnodes, minn,
-          maxn);
+  fprintf(f, "$Nodes\n");
+  w_size(f, bin, mesh->nnodes > 0, "");
+  w_size(f, bin, mesh->nnodes, " ");
+  w_size(f, bin, minn, " ");
+  w_size(f, bin, maxn, " ");
+  w_eol(f, bin);
   if (mesh->nnodes > 0) {
-    fprintf(f, "3 %d 0 %d\n", vent, mesh->nnodes);
-    for (int i = 0; i < mesh->nnodes; i++)
-      fprintf(f, "%ld\n", mesh->node_tag[i]);
-    for (int i = 0; i < mesh->nnodes; i++)
-      fprintf(f, "%.17g %.17g %.17g\n", mesh->x[3 * (size_t)i],
-              mesh->x[3 * (size_t)i + 1], mesh->x[3 * (size_t)i + 2]);
+    w_int(f, bin, 3, "");
+    w_int(f, bin, vent, " ");
+    w_int(f, bin, 0, " ");
+    w_size(f, bin, mesh->nnodes, " ");
+    w_eol(f, bin);
+    for (int i = 0; i < mesh->nnodes; i++) {
+      w_size(f, bin, mesh->node_tag[i], "");
+      w_eol(f, bin);
+    }
+    if (bin) /* x, y, z of every node, as they are held */
+      fwrite(mesh->x, sizeof(double), 3 * (size_t)mesh->nnodes, f);
+    else
+      for (int i = 0; i < mesh->nnodes; i++)
+        fprintf(f, "%.17g %.17g %.17g\n", mesh->x[3 * (size_t)i],
+                mesh->x[3 * (size_t)i + 1], mesh->x[3 * (size_t)i + 2]);
   }
-  fprintf(f, "$EndNodes\n");
+  w_end(f, bin, "Nodes");
 
   /* elements: one block per run of elements on the same entity; volume
    * elements keep their tags, the others are numbered after them */
@@ -1737,8 +1796,12 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
       mine = mesh->elem_tag[e];
   if (ntotal == 0)
     mine = maxe = 0;
-  fprintf(f, "$Elements\n%ld %ld %ld %ld\n", nblocks, ntotal, mine,
-          maxe + nbound);
+  fprintf(f, "$Elements\n");
+  w_size(f, bin, nblocks, "");
+  w_size(f, bin, ntotal, " ");
+  w_size(f, bin, mine, " ");
+  w_size(f, bin, maxe + nbound, " ");
+  w_eol(f, bin);
   long next = maxe + 1;
   for (int k = 0; k < 4; k++) {
     const WBlock *K = &kinds[k];
@@ -1747,18 +1810,22 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path) {
       int e2 = e;
       while (e2 < K->n && K->ent[e2] == K->ent[e])
         e2++;
-      fprintf(f, "%d %d %d %d\n", K->dim, mesh->entities[K->ent[e]].tag,
-              K->type, e2 - e);
+      w_int(f, bin, K->dim, "");
+      w_int(f, bin, mesh->entities[K->ent[e]].tag, " ");
+      w_int(f, bin, K->type, " ");
+      w_size(f, bin, e2 - e, " ");
+      w_eol(f, bin);
       for (int i = e; i < e2; i++) {
-        fprintf(f, "%ld", k == 3 ? mesh->elem_tag[i] : next++);
+        w_size(f, bin, k == 3 ? mesh->elem_tag[i] : next++, "");
         for (int a = 0; a < K->npe; a++)
-          fprintf(f, " %ld", mesh->node_tag[K->conn[(size_t)i * K->npe + a]]);
-        fputc('\n', f);
+          w_size(f, bin, mesh->node_tag[K->conn[(size_t)i * K->npe + a]],
+                 " ");
+        w_eol(f, bin);
       }
       e = e2;
     }
   }
-  fprintf(f, "$EndElements\n");
+  w_end(f, bin, "Elements");
   if (fm_close_tmp(f, path))
     return 1;
   return fm_rename_tmp(path);

@@ -92,8 +92,9 @@ int fm_mesh_elem_in_group(const FmMesh *mesh, int e, int g);
  * the element size.  Error names the file and the Gmsh element tag. */
 int fm_mesh_check(const FmMesh *mesh);
 
-/* Write the mesh as MSH 4.1 ASCII (used by tests and tools). */
-int fm_mesh_write_msh(const FmMesh *mesh, const char *path);
+/* Write the mesh as MSH 4.1, ASCII or (binary = 1) binary, under a
+ * temporary name renamed into place once whole (femora generate, tests). */
+int fm_mesh_write_msh(const FmMesh *mesh, const char *path, int binary);
 
 void fm_mesh_free(FmMesh *mesh);
 

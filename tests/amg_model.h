@@ -39,7 +39,7 @@ static inline void build_system(const char *name, double h, FmModel *md,
   fclose(fp);
   FmMesh m;
   memset(md, 0, sizeof *md);
-  if (fm_generate_implant(h, &m) || fm_mesh_write_msh(&m, msh) ||
+  if (fm_generate_implant(h, &m) || fm_mesh_write_msh(&m, msh, 1) ||
       fm_case_read(yaml, &md->cs) || fm_model_build(md, md->cs.mesh_file)) {
     fprintf(stderr, "%s: %s\n", name, fm_error_message());
     exit(1);

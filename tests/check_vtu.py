@@ -45,9 +45,10 @@ def check(path):
         assert len(vals) == ncomp * ncells, f"cell data {name}"
 
 
-for f in sys.argv[1:]:
-    try:
-        check(f)
-    except Exception as e:  # one line naming the file and the fault
-        print(f"{f}: {e}")
-        sys.exit(1)
+if __name__ == "__main__":
+    for f in sys.argv[1:]:
+        try:
+            check(f)
+        except Exception as e:  # one line naming the file and the fault
+            print(f"{f}: {e}")
+            sys.exit(1)

@@ -215,17 +215,21 @@ static void check_box(const FmMesh *m, int order) {
   CHECK(fm_mesh_check(m) == 0);
 }
 
+/* written as ASCII and as binary MSH, read back exactly (bit for bit) */
 static void roundtrip(const FmMesh *m, const char *out) {
-  FmMesh b;
-  CHECK(fm_mesh_write_msh(m, out) == 0);
-  if (fm_mesh_read_msh(out, &b)) {
-    fprintf(stderr, "read back %s: %s\n", out, fm_error_message());
-    fails++;
-    return;
+  for (int bin = 0; bin < 2; bin++) {
+    FmMesh b;
+    CHECK(fm_mesh_write_msh(m, out, bin) == 0);
+    if (fm_mesh_read_msh(out, &b)) {
+      fprintf(stderr, "read back %s (%s): %s\n", out,
+              bin ? "binary" : "ASCII", fm_error_message());
+      fails++;
+      return;
+    }
+    CHECK(same_mesh(m, &b));
+    fm_mesh_free(&b);
+    remove(out);
   }
-  CHECK(same_mesh(m, &b));
-  fm_mesh_free(&b);
-  remove(out);
 }
 
 static void test_box(void) {

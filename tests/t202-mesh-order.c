@@ -166,7 +166,7 @@ static void test_elevate(const char *name) {
   CHECK(m.nnodes == corners + edges);
   /* written and read back: the same TET10 mesh */
   FmMesh b;
-  CHECK(fm_mesh_write_msh(&m, "t202-elevated.msh") == 0);
+  CHECK(fm_mesh_write_msh(&m, "t202-elevated.msh", 0) == 0);
   if (!read_mesh("t202-elevated.msh", &b)) {
     CHECK(same_topology(&m, &b));
     fm_mesh_free(&b);

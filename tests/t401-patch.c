@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
         m.x[3 * i + k] += 0.06 * (2.0 * rand() / RAND_MAX - 1.0);
   if (fm_mesh_check(&m))
     memcpy(m.x, x0, sizeof(double) * 3 * m.nnodes); /* too much: keep it */
-  CHECK(fm_mesh_write_msh(&m, "t401-distorted.msh") == 0, "%s",
+  CHECK(fm_mesh_write_msh(&m, "t401-distorted.msh", 0) == 0, "%s",
         fm_error_message());
   free(x0);
   free(bnd);
