@@ -30,6 +30,7 @@
  * device to host are written there (two numbers).
  * CUDASIM_SPGEMM_UNSORTED=1: SpGEMM's rows come out in reverse column
  * order (cuSPARSE does not promise sorted rows). */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -443,6 +444,35 @@ void check_arg(const char *kernel, int index, const void *p) {
   init();
   if (p && !find((uintptr_t)p, false))
     fail("kernel %s: argument %d (%p) is not device memory", kernel, index, p);
+}
+
+/* Host memory is what is mapped in this process and is no allocation's:
+ * msync fails with ENOMEM on an unmapped page.  A word of a structure that
+ * is not a pointer (a count, a double, two ints) is an address nothing is
+ * mapped at, except by a coincidence this check accepts. */
+static bool host_mapped(uintptr_t a) {
+  if (a < 65536) /* NULL and small integers: never mapped */
+    return false;
+  void *page = (void *)(a & ~(uintptr_t)(PAGE - 1));
+  return msync(page, PAGE, MS_ASYNC) == 0 || errno != ENOMEM;
+}
+
+void check_struct_arg(const char *kernel, int index, const void *s,
+                      size_t bytes) {
+  init();
+#if defined(__SANITIZE_ADDRESS__)
+  return; /* ASan's shadow maps most of the address space */
+#endif
+  for (size_t k = 0; k + 8 <= bytes; k += 8) {
+    uintptr_t w;
+    memcpy(&w, (const char *)s + k, 8);
+    if (!w || find(w, true)) /* NULL, device memory (or just past it) */
+      continue;
+    if (host_mapped(w))
+      fail("kernel %s: argument %d holds at byte %zu the address %p, which "
+           "is not device memory (a host pointer inside a structure)",
+           kernel, index, k, (void *)w);
+  }
 }
 
 void launch(const char *kernel, long long grid, long long block, bool sync,

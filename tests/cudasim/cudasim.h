@@ -9,7 +9,9 @@
  *    its barriers as on the GPU; a barrier in a kernel launched with
  *    FM_LAUNCH is reported and aborts);
  *  - every pointer argument of a launch must point into memory from
- *    cudaMalloc (a host pointer is reported and aborts);
+ *    cudaMalloc (a host pointer is reported and aborts), and so must
+ *    every pointer held in a structure passed by value (its words that
+ *    are addresses of host memory are reported);
  *  - __shared__ variables are static (one block runs at a time), atomics
  *    plain operations (one thread runs at a time).
  * What it cannot show: races between threads, timing, the GPU's rounding
@@ -25,6 +27,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "cuda_runtime.h"
@@ -69,10 +72,18 @@ struct Call {
   ~Call();
 };
 
+/* a structure passed by value: none of its 8-byte words may be the
+ * address of host memory (a pointer held inside it, read by the kernel) */
+void check_struct_arg(const char *kernel, int index, const void *s,
+                      size_t bytes);
+
 template <class T> inline void arg(const char *k, int i, T *p) {
   check_arg(k, i, (const void *)p);
 }
-template <class T> inline void arg(const char *, int, const T &) {}
+template <class T> inline void arg(const char *k, int i, const T &v) {
+  if constexpr (std::is_class_v<T>)
+    check_struct_arg(k, i, &v, sizeof v);
+}
 
 /* the arguments take the kernel's parameter types at the call (as a
  * launch converts them: NULL to a pointer) */

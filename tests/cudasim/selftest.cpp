@@ -72,6 +72,17 @@ __global__ void write_kernel(int n, double *x) {
   if (threadIdx.x == 0 && blockIdx.x == 0)
     x[n] = 1.0; /* one past the end */
 }
+/* a structure passed by value, as FmAmgArgs is */
+struct Held {
+  int n;
+  double scale;
+  double *x;
+};
+__global__ void held_kernel(Held h) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < h.n;
+       i += gridDim.x * blockDim.x)
+    h.x[i] = h.scale * i;
+}
 __global__ void barrier_kernel(double *x) {
   __syncthreads();
   x[threadIdx.x] = 0;
@@ -116,6 +127,13 @@ static int fault(const char *name) {
   } else if (!strcmp(name, "host-argument")) {
     static double h[10];
     FM_LAUNCH(write_kernel, 1, 32)(5, h);
+  } else if (!strcmp(name, "struct-argument")) {
+    static double h[10];
+    FM_LAUNCH(held_kernel, 1, 32)(Held{10, 2.0, h});
+  } else if (!strcmp(name, "struct-argument-heap")) {
+    double *h = (double *)malloc(10 * sizeof(double));
+    FM_LAUNCH(held_kernel, 1, 32)(Held{10, 2.0, h});
+    free(h);
   } else if (!strcmp(name, "barrier-without-sync")) {
     cudaMalloc(&d, 64 * sizeof(double));
     FM_LAUNCH(barrier_kernel, 1, 64)(d);
@@ -225,6 +243,19 @@ int main(int argc, char **argv) {
     EXPECT(bad == 0, "index kernel: %d wrong", bad);
     FM_LAUNCH(index_kernel, 0, 128)(n, d); /* an empty grid */
     EXPECT(cudaGetLastError() == cudaErrorInvalidValue, "empty grid accepted");
+    cudaFree(d);
+  }
+  /* a structure passed by value holding a device pointer (and a pointer
+   * just past an allocation's end, as a range's end would be) */
+  {
+    double *d = NULL;
+    OK(cudaMalloc(&d, 100 * sizeof(double)));
+    FM_LAUNCH(held_kernel, 2, 32)(Held{100, 0.5, d});
+    FM_LAUNCH(held_kernel, 1, 32)(Held{0, 1e300, d + 100});
+    OK(cudaGetLastError());
+    std::vector<double> h = down(d, 100);
+    EXPECT(h[99] == 49.5 && h[1] == 0.5, "structure argument: %g %g", h[99],
+           h[1]);
     cudaFree(d);
   }
   /* a grid-wide sum through block barriers, shuffles, the last block */
@@ -477,6 +508,10 @@ int main(int argc, char **argv) {
   expect_fault(self, "host-touch", NULL, 0, "host code touched device memory");
   expect_fault(self, "host-argument", NULL, 0,
                "kernel write_kernel: argument 1");
+  expect_fault(self, "struct-argument", NULL, 0,
+               "kernel held_kernel: argument 0 holds at byte 16 the address");
+  expect_fault(self, "struct-argument-heap", NULL, 0,
+               "a host pointer inside a structure");
   expect_fault(self, "barrier-without-sync", NULL, 0, "needs FM_LAUNCH_SYNC");
   expect_fault(self, "deadlock", NULL, 0, "deadlock");
   expect_fault(self, "two-barriers", NULL, 0, "different __syncthreads");
