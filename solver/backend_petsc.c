@@ -37,6 +37,7 @@ typedef struct {
  * baij"), kept by the error handler this backend pushes, for the one line
  * petsc_fail writes (the code's generic text alone says too little). */
 static char petsc_message[256];
+static PetscErrorCode petsc_message_code; /* the error it started */
 
 static PetscErrorCode keep_message(MPI_Comm comm, int line, const char *fun,
                                    const char *file, PetscErrorCode n,
@@ -44,6 +45,7 @@ static PetscErrorCode keep_message(MPI_Comm comm, int line, const char *fun,
                                    void *ctx) {
   (void)comm, (void)line, (void)fun, (void)file, (void)ctx;
   if (p == PETSC_ERROR_INITIAL) {
+    petsc_message_code = n;
     /* one line, runs of blanks as one */
     size_t k = 0;
     for (const char *c = mess ? mess : ""; *c && k + 1 < sizeof petsc_message;
@@ -64,7 +66,7 @@ static int petsc_fail(PetscErrorCode ierr, const char *what) {
   const char *text = NULL;
   PetscErrorMessage(ierr, &text, NULL);
   int r;
-  if (petsc_message[0])
+  if (petsc_message[0] && petsc_message_code == ierr) /* not a stale one */
     r = fm_error("PETSc: %s failed: %s (%s, error %d)", what, petsc_message,
                  text ? text : "unknown error", (int)ierr);
   else
