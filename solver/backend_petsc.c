@@ -126,6 +126,13 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   /* Each rank builds the rows of the nodes it owns, with no communication
    * (elements on a rank boundary are computed by both ranks). */
   const int nown = d->nown;
+  const PetscInt nrow = 3 * (PetscInt)nown;
+  /* the matrix's type first: a type refused costs no assembly */
+  PetscCall(MatCreate(be->comm, &d->A));
+  PetscCall(MatSetSizes(d->A, nrow, nrow, 3 * (PetscInt)nn, 3 * (PetscInt)nn));
+  PetscCall(MatSetBlockSize(d->A, 3));
+  PetscCall(MatSetType(d->A, MATAIJ));
+  PetscCall(mat_set_from_options(d->A));
   int *rows;
   FmBlockCsr B;
   PetscCall(PetscMalloc1(nown + 1, &rows));
@@ -138,7 +145,6 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   }
   PetscCall(PetscFree(rows));
   /* scalar CSR: row 3r+p holds the 3 columns of every neighbour block */
-  const PetscInt nrow = 3 * (PetscInt)nown;
   PetscInt *ia, *ja;
   PetscScalar *va;
   PetscCall(PetscMalloc1(nrow + 1, &ia));
@@ -161,11 +167,6 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
     }
   }
   fm_csr_free(&B);
-  PetscCall(MatCreate(be->comm, &d->A));
-  PetscCall(MatSetSizes(d->A, nrow, nrow, 3 * (PetscInt)nn, 3 * (PetscInt)nn));
-  PetscCall(MatSetBlockSize(d->A, 3));
-  PetscCall(MatSetType(d->A, MATAIJ));
-  PetscCall(mat_set_from_options(d->A));
   PetscCall(MatSeqAIJSetPreallocationCSR(d->A, ia, ja, va));
   PetscCall(MatMPIAIJSetPreallocationCSR(d->A, ia, ja, va));
   PetscCall(PetscFree(ia));
