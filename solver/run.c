@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -533,6 +535,61 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   return 0;
 }
 
+/* A run that failed leaves no result of its own in OUTDIR (they are put in
+ * place only once all are written), but a previous run's results there
+ * would pass for this one's.  They are moved, not removed, to
+ * OUTDIR/previous (summary.json, checks.txt, the VTU files), and the log
+ * says so. */
+static int is_result_file(const char *n) {
+  const size_t len = strlen(n);
+  return !strcmp(n, "summary.json") || !strcmp(n, "checks.txt") ||
+         (len > 4 && !strcmp(n + len - 4, ".vtu"));
+}
+
+static void set_aside_previous(const char *outdir, FILE *log) {
+  char path[4200], to[4300];
+  snprintf(path, sizeof path, "%s/summary.json", outdir);
+  if (access(path, F_OK) != 0)
+    return; /* no finished run there */
+  snprintf(to, sizeof to, "%s/previous", outdir);
+  if (mkdir(to, 0777) != 0 && errno != EEXIST) { /* the run's error stays */
+    if (log)
+      fprintf(log, "warning: %s: %s\n", to, strerror(errno));
+    return;
+  }
+  /* previous/ holds one run's results: a still earlier run's go (the run
+   * being set aside finished after them) */
+  DIR *d = opendir(to);
+  struct dirent *de;
+  while (d && (de = readdir(d)))
+    if (is_result_file(de->d_name)) {
+      snprintf(path, sizeof path, "%s/previous/%s", outdir, de->d_name);
+      remove(path);
+    }
+  if (d)
+    closedir(d);
+  d = opendir(outdir);
+  int moved = 0;
+  while (d && (de = readdir(d))) {
+    if (!is_result_file(de->d_name))
+      continue;
+    snprintf(path, sizeof path, "%s/%s", outdir, de->d_name);
+    snprintf(to, sizeof to, "%s/previous/%s", outdir, de->d_name);
+    if (rename(path, to) == 0)
+      moved++;
+    else if (log)
+      fprintf(log, "warning: %s: could not be moved to previous/: %s\n",
+              path, strerror(errno));
+  }
+  if (d)
+    closedir(d);
+  if (log)
+    fprintf(log,
+            "the results of an earlier run (%d files: summary.json, checks, "
+            "VTU) were moved to %s/previous: they are not this run's\n",
+            moved, outdir);
+}
+
 static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
                       const FmRunOptions *opt, FmRun *run) {
   memset(run, 0, sizeof *run);
@@ -555,6 +612,8 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   ierr = run_pipeline(comm, case_path, given, opt, run, &L, t0);
   if (ierr && L.log)
     fprintf(L.log, "error: %s\n", fm_error_message());
+  if (ierr && rank == 0 && opt->outdir)
+    set_aside_previous(opt->outdir, L.log);
   if (L.log)
     fclose(L.log);
   return ierr;

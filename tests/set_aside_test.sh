@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# t718: a run that fails leaves no earlier run's results where its own would
+# be.  Results go into OUTDIR only once all are written, so a failed run
+# writes none; an earlier run's summary.json, checks and VTU files there
+# are moved (not removed) to OUTDIR/previous, and femora.log says so.
+# usage: set_aside_test.sh FEMORA SOURCE_DIR
+set -u
+femora=$1 src=$(cd "$2" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+good="$src/tests/bad/good.yaml"
+sed -e "s|file: *\([^,}]*\)msh|file: $work/missing.msh|" "$good" > "$work/bad.yaml"
+grep -q "$work/missing.msh" "$work/bad.yaml" || fail "could not make the failing case"
+out="$work/out"
+
+"$femora" run "$good" -o "$out" --quiet || fail "first run"
+cp "$out/summary.json" "$work/first.json"
+ls "$out"/*.vtu > /dev/null 2>&1 || fail "first run: no VTU"
+
+"$femora" run "$work/bad.yaml" -o "$out" --quiet 2> "$work/err" && fail "the failing case ran"
+grep -q "missing.msh" "$work/err" || fail "the error does not name the mesh: $(cat "$work/err")"
+[ ! -e "$out/summary.json" ] || fail "a failed run left a summary.json in place"
+! ls "$out"/*.vtu > /dev/null 2>&1 || fail "a failed run left VTU files in place"
+cmp -s "$out/previous/summary.json" "$work/first.json" || fail "previous/summary.json is not the first run's"
+ls "$out"/previous/*.vtu > /dev/null 2>&1 || fail "the first run's VTU files were not kept in previous/"
+grep -q "moved to .*previous: they are not this run's" "$out/femora.log" || fail "the log does not say so"
+
+# failing again moves nothing: previous/ keeps the first run's
+"$femora" run "$work/bad.yaml" -o "$out" --quiet 2> /dev/null && fail "the failing case ran"
+cmp -s "$out/previous/summary.json" "$work/first.json" || fail "a second failure changed previous/"
+
+# a run that succeeds puts its results in place; a failure after it sets
+# those aside, replacing the older ones
+"$femora" run "$good" -o "$out" --quiet || fail "third run"
+[ -e "$out/summary.json" ] || fail "third run: no summary"
+cp "$out/summary.json" "$work/third.json"
+touch "$out/previous/stale.vtu"
+"$femora" run "$work/bad.yaml" -o "$out" --quiet 2> /dev/null && fail "the failing case ran"
+cmp -s "$out/previous/summary.json" "$work/third.json" || fail "previous/ does not hold the last finished run"
+[ ! -e "$out/previous/stale.vtu" ] || fail "previous/ mixes two runs' files"
+echo PASS
