@@ -538,51 +538,89 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
 /* A run that failed leaves no result of its own in OUTDIR (they are put in
  * place only once all are written), but a previous run's results there
  * would pass for this one's.  They are moved, not removed, to
- * OUTDIR/previous (summary.json, checks.txt, the VTU files), and the log
- * says so. */
-static int is_result_file(const char *n) {
-  const size_t len = strlen(n);
-  return !strcmp(n, "summary.json") || !strcmp(n, "checks.txt") ||
-         (len > 4 && !strcmp(n + len - 4, ".vtu"));
+ * OUTDIR/previous: summary.json, checks.txt, fatigue.vtu and the VTU file
+ * of every load case the earlier summary.json names (no other file of the
+ * folder), and the log says so. */
+static int move_result(const char *outdir, const char *name, FILE *log) {
+  char from[4200], to[4300];
+  snprintf(from, sizeof from, "%s/%s", outdir, name);
+  snprintf(to, sizeof to, "%s/previous/%s", outdir, name);
+  if (access(from, F_OK) != 0)
+    return 0;
+  if (rename(from, to) == 0)
+    return 1;
+  if (log)
+    fprintf(log, "warning: %s: could not be moved to previous/: %s\n", from,
+            strerror(errno));
+  return 0;
+}
+
+/* the load cases' VTU names in a summary.json this program wrote: each
+ * load case's object opens with {"name": "NAME", "iterations" */
+static int move_load_case_vtus(const char *outdir, const char *summary,
+                               FILE *log) {
+  int moved = 0;
+  const char *key = "{\"name\": \"";
+  for (const char *p = strstr(summary, key); p; p = strstr(p + 1, key)) {
+    char name[FM_NAME_MAX], file[4200];
+    size_t k = 0;
+    const char *q = p + strlen(key);
+    for (; *q && *q != '"' && k + 1 < sizeof name; q++) {
+      if (*q == '\\' && q[1]) /* an escaped character: the character */
+        q++;
+      name[k++] = *q;
+    }
+    name[k] = 0;
+    if (*q != '"' || strncmp(q, "\", \"iterations\"", 15))
+      continue; /* a probe's or a group's name */
+    char path[4200];
+    vtu_path("", name, path, sizeof path); /* "/NAME.vtu" */
+    snprintf(file, sizeof file, "%s", path + 1);
+    moved += move_result(outdir, file, log);
+  }
+  return moved;
 }
 
 static void set_aside_previous(const char *outdir, FILE *log) {
-  char path[4200], to[4300];
+  char path[4200];
   snprintf(path, sizeof path, "%s/summary.json", outdir);
-  if (access(path, F_OK) != 0)
+  FILE *f = fopen(path, "rb");
+  if (!f)
     return; /* no finished run there */
-  snprintf(to, sizeof to, "%s/previous", outdir);
-  if (mkdir(to, 0777) != 0 && errno != EEXIST) { /* the run's error stays */
+  char *summary = NULL;
+  long len = -1;
+  if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+      fseek(f, 0, SEEK_SET) == 0 && (summary = malloc((size_t)len + 1)))
+    summary[fread(summary, 1, (size_t)len, f)] = 0;
+  fclose(f);
+  snprintf(path, sizeof path, "%s/previous", outdir);
+  if (mkdir(path, 0777) != 0 && errno != EEXIST) { /* the run's error stays */
     if (log)
-      fprintf(log, "warning: %s: %s\n", to, strerror(errno));
+      fprintf(log, "warning: %s: %s\n", path, strerror(errno));
+    free(summary);
     return;
   }
   /* previous/ holds one run's results: a still earlier run's go (the run
-   * being set aside finished after them) */
-  DIR *d = opendir(to);
+   * set aside now finished after them) */
+  DIR *d = opendir(path);
   struct dirent *de;
-  while (d && (de = readdir(d)))
-    if (is_result_file(de->d_name)) {
-      snprintf(path, sizeof path, "%s/previous/%s", outdir, de->d_name);
-      remove(path);
-    }
-  if (d)
-    closedir(d);
-  d = opendir(outdir);
-  int moved = 0;
   while (d && (de = readdir(d))) {
-    if (!is_result_file(de->d_name))
-      continue;
-    snprintf(path, sizeof path, "%s/%s", outdir, de->d_name);
-    snprintf(to, sizeof to, "%s/previous/%s", outdir, de->d_name);
-    if (rename(path, to) == 0)
-      moved++;
-    else if (log)
-      fprintf(log, "warning: %s: could not be moved to previous/: %s\n",
-              path, strerror(errno));
+    const char *n = de->d_name;
+    const size_t nl = strlen(n);
+    if (!strcmp(n, "summary.json") || !strcmp(n, "checks.txt") ||
+        (nl > 4 && !strcmp(n + nl - 4, ".vtu"))) {
+      char old[4600];
+      snprintf(old, sizeof old, "%s/%s", path, n);
+      remove(old);
+    }
   }
   if (d)
     closedir(d);
+  int moved = summary ? move_load_case_vtus(outdir, summary, log) : 0;
+  moved += move_result(outdir, "fatigue.vtu", log);
+  moved += move_result(outdir, "checks.txt", log);
+  moved += move_result(outdir, "summary.json", log);
+  free(summary);
   if (log)
     fprintf(log,
             "the results of an earlier run (%d files: summary.json, checks, "

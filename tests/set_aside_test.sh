@@ -18,12 +18,14 @@ out="$work/out"
 cp "$out/summary.json" "$work/first.json"
 ls "$out"/*.vtu > /dev/null 2>&1 || fail "first run: no VTU"
 
+echo "not femora's" > "$out/mine.vtu" # a user's file in the folder stays
 "$femora" run "$work/bad.yaml" -o "$out" --quiet 2> "$work/err" && fail "the failing case ran"
+[ -e "$out/mine.vtu" ] || fail "a file femora did not write was moved"
 grep -q "missing.msh" "$work/err" || fail "the error does not name the mesh: $(cat "$work/err")"
 [ ! -e "$out/summary.json" ] || fail "a failed run left a summary.json in place"
-! ls "$out"/*.vtu > /dev/null 2>&1 || fail "a failed run left VTU files in place"
+[ "$(ls "$out"/*.vtu)" = "$out/mine.vtu" ] || fail "a failed run left VTU files in place: $(ls "$out")"
 cmp -s "$out/previous/summary.json" "$work/first.json" || fail "previous/summary.json is not the first run's"
-ls "$out"/previous/*.vtu > /dev/null 2>&1 || fail "the first run's VTU files were not kept in previous/"
+[ -e "$out/previous/pull.vtu" ] || fail "the first run's VTU file was not kept in previous/"
 grep -q "moved to .*previous: they are not this run's" "$out/femora.log" || fail "the log does not say so"
 
 # failing again moves nothing: previous/ keeps the first run's
@@ -39,4 +41,14 @@ touch "$out/previous/stale.vtu"
 "$femora" run "$work/bad.yaml" -o "$out" --quiet 2> /dev/null && fail "the failing case ran"
 cmp -s "$out/previous/summary.json" "$work/third.json" || fail "previous/ does not hold the last finished run"
 [ ! -e "$out/previous/stale.vtu" ] || fail "previous/ mixes two runs' files"
+# with fatigue and checks: every file of the earlier run goes, by the load
+# case names its summary.json gives
+fb="$src/cases/validation/closed_form/fatigue_bar.yaml"
+"$femora" run "$fb" -o "$work/fb" --quiet || fail "the fatigue bar"
+before=$(cd "$work/fb" && ls | grep -v 'femora.log\|mesh.msh' | sort | tr '\n' ' ')
+case $before in *checks.txt*fatigue.vtu*summary.json*) ;; *) fail "the fatigue bar wrote: $before" ;; esac
+"$femora" run "$work/bad.yaml" -o "$work/fb" --quiet 2> /dev/null && fail "the failing case ran"
+after=$(cd "$work/fb/previous" && ls | sort | tr '\n' ' ')
+[ "$after" = "$before" ] || fail "previous/ holds '$after', the earlier run wrote '$before'"
+[ "$(ls "$work/fb" | grep -v mesh.msh)" = "$(printf 'femora.log\nprevious')" ] || fail "left in place: $(ls "$work/fb")"
 echo PASS
