@@ -100,14 +100,13 @@ static PetscErrorCode mat_set_from_options(Mat A) {
             "needs a PETSc built with CUDA, docs/gpu.md)",
             name);
   PetscCall(e);
-  PetscMPIInt size;
-  PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)A), &size));
-  void (*csr)(void) = NULL;
+  /* either form (an mpiaij type on one rank has only the MPI one) */
+  void (*seq)(void) = NULL, (*mpi)(void) = NULL;
   PetscCall(PetscObjectQueryFunction((PetscObject)A,
-                                     size > 1 ? "MatMPIAIJSetPreallocationCSR_C"
-                                              : "MatSeqAIJSetPreallocationCSR_C",
-                                     &csr));
-  if (!csr) {
+                                     "MatSeqAIJSetPreallocationCSR_C", &seq));
+  PetscCall(PetscObjectQueryFunction((PetscObject)A,
+                                     "MatMPIAIJSetPreallocationCSR_C", &mpi));
+  if (!seq && !mpi) {
     MatType type;
     PetscCall(MatGetType(A, &type));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP,
@@ -349,6 +348,14 @@ static PetscErrorCode setup_pmg(FmBackend *be, PetscData *d, PC pc) {
   PetscCall(VecRestoreArray(coords, &cx));
   PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+  /* P of the stiffness's type (-mat_type: mpiaij on one rank, aijcusparse
+   * on GPUs), for PETSc's product P^T A P and the cycle's products */
+  MatType atype;
+  PetscBool same;
+  PetscCall(MatGetType(d->A, &atype));
+  PetscCall(PetscObjectTypeCompare((PetscObject)P, atype, &same));
+  if (!same)
+    PetscCall(MatConvert(P, atype, MAT_INPLACE_MATRIX, &P));
   PetscCall(MatPtAP(d->A, P, MAT_INITIAL_MATRIX, 2.0, &Ac));
   PetscCall(MatSetBlockSize(Ac, 3));
   PetscCall(MatSetOption(Ac, MAT_SYMMETRIC, PETSC_TRUE));

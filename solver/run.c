@@ -541,10 +541,60 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
  * OUTDIR/previous: summary.json, checks.txt, fatigue.vtu and the VTU file
  * of every load case the earlier summary.json names (no other file of the
  * folder), and the log says so. */
-static int move_result(const char *outdir, const char *name, FILE *log) {
+typedef int (*ResultFn)(const char *dir, const char *name, FILE *log);
+
+/* FN on each result file of the run whose summary.json is in DIR: the VTU
+ * of each load case (each load case's object there opens with {"name":
+ * NAME, "iterations", NAME as fm_json_string writes it), fatigue.vtu,
+ * checks.txt, summary.json last.  Returns how many FN took (returned 1);
+ * -1 where DIR holds no summary.json. */
+static int each_result(const char *dir, ResultFn fn, FILE *log) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/summary.json", dir);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return -1;
+  char *summary = NULL;
+  long len = -1;
+  if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+      fseek(f, 0, SEEK_SET) == 0 && (summary = malloc((size_t)len + 1)))
+    summary[fread(summary, 1, (size_t)len, f)] = 0;
+  fclose(f);
+  int n = 0;
+  const char *key = "{\"name\": \"";
+  for (const char *p = summary ? strstr(summary, key) : NULL; p;
+       p = strstr(p + 1, key)) {
+    char name[FM_NAME_MAX];
+    size_t k = 0;
+    const char *q = p + strlen(key);
+    for (; *q && *q != '"' && k + 1 < sizeof name; q++) {
+      unsigned int u;
+      if (q[0] == '\\' && q[1] == 'u' && sscanf(q + 2, "%4x", &u) == 1) {
+        name[k++] = (char)(u < 0x80 ? u : '?'); /* \u00XX: a control byte */
+        q += 5;
+      } else {
+        if (*q == '\\' && q[1]) /* \" or \\ */
+          q++;
+        name[k++] = *q;
+      }
+    }
+    name[k] = 0;
+    if (*q != '"' || strncmp(q, "\", \"iterations\"", 15))
+      continue; /* a probe's or a group's name */
+    vtu_path("", name, path, sizeof path); /* "/NAME.vtu" */
+    n += fn(dir, path + 1, log);
+  }
+  free(summary);
+  n += fn(dir, "fatigue.vtu", log);
+  n += fn(dir, "checks.txt", log);
+  n += fn(dir, "summary.json", log);
+  return n;
+}
+
+static int move_to_previous(const char *dir, const char *name, FILE *log) {
   char from[4200], to[4300];
-  snprintf(from, sizeof from, "%s/%s", outdir, name);
-  snprintf(to, sizeof to, "%s/previous/%s", outdir, name);
+  snprintf(from, sizeof from, "%s/%s", dir, name);
+  snprintf(to, sizeof to, "%s/previous/%s", dir, name);
   if (access(from, F_OK) != 0)
     return 0;
   if (rename(from, to) == 0)
@@ -555,72 +605,28 @@ static int move_result(const char *outdir, const char *name, FILE *log) {
   return 0;
 }
 
-/* the load cases' VTU names in a summary.json this program wrote: each
- * load case's object opens with {"name": "NAME", "iterations" */
-static int move_load_case_vtus(const char *outdir, const char *summary,
-                               FILE *log) {
-  int moved = 0;
-  const char *key = "{\"name\": \"";
-  for (const char *p = strstr(summary, key); p; p = strstr(p + 1, key)) {
-    char name[FM_NAME_MAX], file[4200];
-    size_t k = 0;
-    const char *q = p + strlen(key);
-    for (; *q && *q != '"' && k + 1 < sizeof name; q++) {
-      if (*q == '\\' && q[1]) /* an escaped character: the character */
-        q++;
-      name[k++] = *q;
-    }
-    name[k] = 0;
-    if (*q != '"' || strncmp(q, "\", \"iterations\"", 15))
-      continue; /* a probe's or a group's name */
-    char path[4200];
-    vtu_path("", name, path, sizeof path); /* "/NAME.vtu" */
-    snprintf(file, sizeof file, "%s", path + 1);
-    moved += move_result(outdir, file, log);
-  }
-  return moved;
+static int remove_result(const char *dir, const char *name, FILE *log) {
+  char path[4200];
+  (void)log;
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  return remove(path) == 0;
 }
 
 static void set_aside_previous(const char *outdir, FILE *log) {
   char path[4200];
   snprintf(path, sizeof path, "%s/summary.json", outdir);
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  if (access(path, F_OK) != 0)
     return; /* no finished run there */
-  char *summary = NULL;
-  long len = -1;
-  if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0 && (summary = malloc((size_t)len + 1)))
-    summary[fread(summary, 1, (size_t)len, f)] = 0;
-  fclose(f);
   snprintf(path, sizeof path, "%s/previous", outdir);
   if (mkdir(path, 0777) != 0 && errno != EEXIST) { /* the run's error stays */
     if (log)
       fprintf(log, "warning: %s: %s\n", path, strerror(errno));
-    free(summary);
     return;
   }
   /* previous/ holds one run's results: a still earlier run's go (the run
-   * set aside now finished after them) */
-  DIR *d = opendir(path);
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    const char *n = de->d_name;
-    const size_t nl = strlen(n);
-    if (!strcmp(n, "summary.json") || !strcmp(n, "checks.txt") ||
-        (nl > 4 && !strcmp(n + nl - 4, ".vtu"))) {
-      char old[4600];
-      snprintf(old, sizeof old, "%s/%s", path, n);
-      remove(old);
-    }
-  }
-  if (d)
-    closedir(d);
-  int moved = summary ? move_load_case_vtus(outdir, summary, log) : 0;
-  moved += move_result(outdir, "fatigue.vtu", log);
-  moved += move_result(outdir, "checks.txt", log);
-  moved += move_result(outdir, "summary.json", log);
-  free(summary);
+   * set aside now finished after it); other files there stay */
+  each_result(path, remove_result, log);
+  const int moved = each_result(outdir, move_to_previous, log);
   if (log)
     fprintf(log,
             "the results of an earlier run (%d files: summary.json, checks, "

@@ -5,8 +5,10 @@
 # AIJ subclasses it has stand in for them: aijperm and aijsell inherit the
 # CSR preallocation Femora hands its rows to, as aijcusparse does.  Each must
 # be the type the solve ran with (-ksp_view) and give the default run's
-# displacements to 1e-6, on one rank and on two; a type that cannot take the
-# rows (baij) and one this PETSc lacks are refused in one line naming them.
+# displacements to 1e-6, on one rank and on two (and an mpi type on one:
+# the p-multigrid's interpolation takes the stiffness's type); a type that
+# cannot take the rows (baij) and one this PETSc lacks are refused in one
+# line naming them.
 # usage: mat_types_test.sh FEMORA SOURCE_DIR
 set -u
 femora=$1 src=$(cd "$2" && pwd)
@@ -40,15 +42,17 @@ for f in files:
     print(f"{os.path.basename(sys.argv[3])} {os.path.basename(f)}: {len(a)} values, at most {worst:.2g} apart")
 PY
 }
-for np in 1 2; do
-  for t in aijperm aijsell; do
-    out="$work/$t-$np"
-    "$femora" run "$case_file" -o "$out" --backend cpu --np "$np" --quiet -- -mat_type "$t" -ksp_view \
-      > "$work/$t-$np.log" 2>&1 || { cat "$work/$t-$np.log"; fail "-mat_type $t on $np rank(s)"; }
-    want=$([ "$np" = 1 ] && echo "seq$t" || echo "mpi$t")
-    grep -q "type: $want\$" "$work/$t-$np.log" || fail "-mat_type $t on $np rank(s): the solve's matrix is not $want"
-    agree "$work/aij" "$out"
-  done
+# NP TYPE: the type the solve's matrix must have (an mpi type on one rank
+# too, as job scripts name it whatever the rank count)
+for run in "1 aijperm seqaijperm" "1 aijsell seqaijsell" "1 mpiaijperm mpiaijperm" \
+           "2 aijperm mpiaijperm" "2 aijsell mpiaijsell"; do
+  set -- $run
+  np=$1 t=$2 want=$3
+  out="$work/$t-$np"
+  "$femora" run "$case_file" -o "$out" --backend cpu --np "$np" --quiet -- -mat_type "$t" -ksp_view \
+    > "$work/$t-$np.log" 2>&1 || { cat "$work/$t-$np.log"; fail "-mat_type $t on $np rank(s)"; }
+  grep -q "type: $want\$" "$work/$t-$np.log" || fail "-mat_type $t on $np rank(s): the solve's matrix is not $want"
+  agree "$work/aij" "$out"
 done
 
 refused() { # -mat_type T exits 1 with one line naming T and saying WHAT

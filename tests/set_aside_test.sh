@@ -33,22 +33,37 @@ grep -q "moved to .*previous: they are not this run's" "$out/femora.log" || fail
 cmp -s "$out/previous/summary.json" "$work/first.json" || fail "a second failure changed previous/"
 
 # a run that succeeds puts its results in place; a failure after it sets
-# those aside, replacing the older ones
+# those aside, replacing the older ones in previous/ (a user's file there
+# stays)
 "$femora" run "$good" -o "$out" --quiet || fail "third run"
 [ -e "$out/summary.json" ] || fail "third run: no summary"
 cp "$out/summary.json" "$work/third.json"
-touch "$out/previous/stale.vtu"
+echo "not femora's" > "$out/previous/mine.vtu"
 "$femora" run "$work/bad.yaml" -o "$out" --quiet 2> /dev/null && fail "the failing case ran"
 cmp -s "$out/previous/summary.json" "$work/third.json" || fail "previous/ does not hold the last finished run"
-[ ! -e "$out/previous/stale.vtu" ] || fail "previous/ mixes two runs' files"
-# with fatigue and checks: every file of the earlier run goes, by the load
-# case names its summary.json gives
+[ -e "$out/previous/mine.vtu" ] || fail "a file femora did not write was removed from previous/"
+
+# with fatigue and checks, into the same folder: every file of that run
+# goes, by the load case names its summary.json gives, and none of the
+# older run's (its pull.vtu) stays beside them in previous/
 fb="$src/cases/validation/closed_form/fatigue_bar.yaml"
-"$femora" run "$fb" -o "$work/fb" --quiet || fail "the fatigue bar"
-before=$(cd "$work/fb" && ls | grep -v 'femora.log\|mesh.msh' | sort | tr '\n' ' ')
+rm -f "$out/previous/mine.vtu"
+"$femora" run "$fb" -o "$out" --quiet || fail "the fatigue bar"
+before=$(cd "$out" && ls | grep -v 'femora.log\|mesh.msh\|previous\|mine.vtu' | sort | tr '\n' ' ')
 case $before in *checks.txt*fatigue.vtu*summary.json*) ;; *) fail "the fatigue bar wrote: $before" ;; esac
-"$femora" run "$work/bad.yaml" -o "$work/fb" --quiet 2> /dev/null && fail "the failing case ran"
-after=$(cd "$work/fb/previous" && ls | sort | tr '\n' ' ')
+"$femora" run "$work/bad.yaml" -o "$out" --quiet 2> /dev/null && fail "the failing case ran"
+after=$(cd "$out/previous" && ls | sort | tr '\n' ' ')
 [ "$after" = "$before" ] || fail "previous/ holds '$after', the earlier run wrote '$before'"
-[ "$(ls "$work/fb" | grep -v mesh.msh)" = "$(printf 'femora.log\nprevious')" ] || fail "left in place: $(ls "$work/fb")"
+[ "$(ls "$out" | grep -v 'mesh.msh\|mine.vtu')" = "$(printf 'femora.log\nprevious')" ] || fail "left in place: $(ls "$out")"
+
+# a load case name with a control character (written \u0009 in the
+# summary, its VTU pu_ll.vtu)
+sed -e 's|name: pull|name: "pu\\tll"|' "$good" > "$work/tab.yaml"
+grep -q 'pu\\tll' "$work/tab.yaml" || fail "could not make the tab case"
+sed -e "s|file: ../../meshes|file: $src/meshes|" -i "$work/tab.yaml"
+"$femora" run "$work/tab.yaml" -o "$work/tab" --quiet || fail "the tab case"
+[ -e "$work/tab/pu_ll.vtu" ] || fail "the tab case wrote: $(ls "$work/tab")"
+"$femora" run "$work/bad.yaml" -o "$work/tab" --quiet 2> /dev/null && fail "the failing case ran"
+[ -e "$work/tab/previous/pu_ll.vtu" ] && [ ! -e "$work/tab/pu_ll.vtu" ] ||
+  fail "the tab case's VTU was not set aside: $(ls "$work/tab" "$work/tab/previous")"
 echo PASS

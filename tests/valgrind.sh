@@ -17,4 +17,8 @@ valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite 
 rc=$?
 if [ "$rc" -eq 99 ]; then echo "FAIL: valgrind found errors:"; cat "$out/vg.txt"; exit 1; fi
 [ "$rc" -eq "$want" ] || { echo "FAIL: exit $rc, expected $want"; cat "$out/stderr"; exit 1; }
+# FEMORA_VG_EXPECT: the error line must say this (the path under test ran)
+if [ -n "${FEMORA_VG_EXPECT:-}" ] && ! grep -qF -- "$FEMORA_VG_EXPECT" "$out/stderr"; then
+  echo "FAIL: no '$FEMORA_VG_EXPECT' in:"; cat "$out/stderr"; exit 1
+fi
 exit 0

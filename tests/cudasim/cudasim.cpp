@@ -460,8 +460,12 @@ static bool host_mapped(uintptr_t a) {
 void check_struct_arg(const char *kernel, int index, const void *s,
                       size_t bytes) {
   init();
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) /* GCC */
   return; /* ASan's shadow maps most of the address space */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang */
+  return;
+#endif
 #endif
   for (size_t k = 0; k + 8 <= bytes; k += 8) {
     uintptr_t w;
