@@ -411,15 +411,16 @@ static PetscErrorCode progress_monitor(KSP ksp, PetscInt it, PetscReal rnorm,
 }
 
 /* GAMG alone (TET4) drops weak links only where the materials' Young's
- * moduli differ this much or more.  Measured (docs/performance.md, tenth
- * session), 2 ranks: on the implant + bone + cement model (contrast 44;
- * 59k and 184k DOF) 0.05 took 53/54 -> 22/23 and 54/56 -> 24/25
- * iterations and 1.4 times off the time; on one material (NAFEMS LE10,
- * the Lame cylinder: 73k, 37k DOF) and on the two-material bar (contrast
- * 2.9, 43k DOF) it changed the iterations by at most 2 but doubled the
- * setup, 1.4-1.6 times the time.  Where between 2.9 and 44 it starts to
- * pay is not measured. */
-#define FM_GAMG_CONTRAST 10.0
+ * moduli differ this much or more.  Measured (docs/performance.md), 2
+ * ranks, the implant + bone + cement model at 184k DOF with the cement's
+ * modulus varied (contrast 7.1 to 88, twelfth session): 0.05 keeps the
+ * iterations at 24-30 where PETSc's -1 needs 33 at 7.1, 35 at 10, 43 at
+ * 20, 55 at 44 and 70 at 88, but doubles the setup (+1 s): with two load
+ * cases -1 is 1.2 times faster at 10 and 20, 0.05 as fast at 44 and 1.3
+ * times faster at 88; on one material (NAFEMS LE10, the Lame cylinder)
+ * and at 2.9 it only costs (tenth session).  The boundary lies between 20
+ * and 44. */
+#define FM_GAMG_CONTRAST 30.0
 
 /* The largest ratio of the Young's moduli of the elements' materials. */
 static double stiffness_contrast(const FmModel *md) {
