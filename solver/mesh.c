@@ -1818,8 +1818,7 @@ int fm_mesh_write_msh(const FmMesh *mesh, const char *path, int bin) {
       for (int i = e; i < e2; i++) {
         w_size(f, bin, k == 3 ? mesh->elem_tag[i] : next++, "");
         for (int a = 0; a < K->npe; a++)
-          w_size(f, bin, mesh->node_tag[K->conn[(size_t)i * K->npe + a]],
-                 " ");
+          w_size(f, bin, mesh->node_tag[K->conn[(size_t)i * K->npe + a]], " ");
         w_eol(f, bin);
       }
       e = e2;

@@ -221,8 +221,8 @@ static void roundtrip(const FmMesh *m, const char *out) {
     FmMesh b;
     CHECK(fm_mesh_write_msh(m, out, bin) == 0);
     if (fm_mesh_read_msh(out, &b)) {
-      fprintf(stderr, "read back %s (%s): %s\n", out,
-              bin ? "binary" : "ASCII", fm_error_message());
+      fprintf(stderr, "read back %s (%s): %s\n", out, bin ? "binary" : "ASCII",
+              fm_error_message());
       fails++;
       return;
     }
