@@ -33,47 +33,18 @@ typedef struct {
   PetscReal bnorm;
 } PetscData;
 
-/* PETSc's message where an error started ("Unknown Mat type given:
- * baij"), kept by the error handler this backend pushes, for the one line
- * petsc_fail writes (the code's generic text alone says too little). */
-static char petsc_message[256];
-static PetscErrorCode petsc_message_code; /* the error it started */
-
-static PetscErrorCode keep_message(MPI_Comm comm, int line, const char *fun,
-                                   const char *file, PetscErrorCode n,
-                                   PetscErrorType p, const char *mess,
-                                   void *ctx) {
-  (void)comm, (void)line, (void)fun, (void)file, (void)ctx;
-  if (p == PETSC_ERROR_INITIAL) {
-    petsc_message_code = n;
-    /* one line, runs of blanks as one */
-    size_t k = 0;
-    for (const char *c = mess ? mess : ""; *c && k + 1 < sizeof petsc_message;
-         c++) {
-      const char ch = (*c == '\n' || *c == '\t') ? ' ' : *c;
-      if (ch != ' ' || (k > 0 && petsc_message[k - 1] != ' '))
-        petsc_message[k++] = ch;
-    }
-    while (k > 0 && petsc_message[k - 1] == ' ')
-      k--;
-    petsc_message[k] = 0;
-  }
-  return n;
-}
-
-/* Turn a PETSc error code into one Femora error line. */
+/* Turn a PETSc error code into one Femora error line: PETSc's message
+ * where the error started ("Unknown Mat type given: baij"; fm_error folds
+ * its newlines) and the code's generic text. */
 static int petsc_fail(PetscErrorCode ierr, const char *what) {
   const char *text = NULL;
-  PetscErrorMessage(ierr, &text, NULL);
-  int r;
-  if (petsc_message[0] && petsc_message_code == ierr) /* not a stale one */
-    r = fm_error("PETSc: %s failed: %s (%s, error %d)", what, petsc_message,
-                 text ? text : "unknown error", (int)ierr);
-  else
-    r = fm_error("PETSc: %s failed: %s (error %d)", what,
-                 text ? text : "unknown error", (int)ierr);
-  petsc_message[0] = 0;
-  return r;
+  char *specific = NULL;
+  PetscErrorMessage(ierr, &text, &specific);
+  if (specific && specific[0])
+    return fm_error("PETSc: %s failed: %s (%s, error %d)", what, specific,
+                    text ? text : "unknown error", (int)ierr);
+  return fm_error("PETSc: %s failed: %s (error %d)", what,
+                  text ? text : "unknown error", (int)ierr);
 }
 #define PCALL(call, what)                                                      \
   do {                                                                         \
@@ -91,8 +62,8 @@ static PetscErrorCode mat_set_from_options(Mat A) {
   PetscFunctionBeginUser;
   char name[64] = "";
   PetscBool set = PETSC_FALSE;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-mat_type", name, sizeof name,
-                                  &set));
+  PetscCall(
+      PetscOptionsGetString(NULL, NULL, "-mat_type", name, sizeof name, &set));
   PetscErrorCode e = MatSetFromOptions(A);
   if (e == PETSC_ERR_ARG_UNKNOWN_TYPE)
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE,
@@ -573,7 +544,6 @@ static void petsc_destroy(FmBackend *be) {
   free(d->part);
   free(d);
   be->data = NULL;
-  PetscPopErrorHandler();
 }
 
 int fm_backend_create_petsc(FmBackend *be) {
@@ -589,7 +559,5 @@ int fm_backend_create_petsc(FmBackend *be) {
   be->setup = petsc_setup;
   be->solve = petsc_solve;
   be->destroy = petsc_destroy;
-  petsc_message[0] = 0;
-  PetscPushErrorHandler(keep_message, NULL); /* popped by petsc_destroy */
   return 0;
 }

@@ -12,10 +12,21 @@ int fm_error(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(fm_errbuf, sizeof fm_errbuf, fmt, ap);
   va_end(ap);
-  /* one line: fold any newline the caller let through */
-  for (char *p = fm_errbuf; *p; p++)
-    if (*p == '\n' || *p == '\r')
-      *p = ' ';
+  /* one line: fold any newline the caller let through (PETSc's messages
+   * have some) into one space with the blanks around it */
+  char *w = fm_errbuf;
+  for (const char *p = fm_errbuf; *p; p++) {
+    if (*p == '\n' || *p == '\r') {
+      while (w > fm_errbuf && (w[-1] == ' ' || w[-1] == '\t'))
+        w--;
+      while (p[1] == ' ' || p[1] == '\t' || p[1] == '\n' || p[1] == '\r')
+        p++;
+      if (w > fm_errbuf && p[1])
+        *w++ = ' ';
+    } else
+      *w++ = *p;
+  }
+  *w = 0;
   return 1;
 }
 

@@ -3,6 +3,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,4 +64,33 @@ void fm_discard_tmp(const char *path) {
   char tmp[4200];
   tmp_name(path, tmp, sizeof tmp);
   remove(tmp);
+}
+
+char *fm_read_text(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap + 1);
+  while (buf) {
+    len += fread(buf + len, 1, cap - len, f);
+    if (len < cap)
+      break;
+    char *more = realloc(buf, 2 * cap + 1);
+    if (!more)
+      free(buf);
+    buf = more;
+    cap *= 2;
+  }
+  const int err = !buf ? ENOMEM : ferror(f) ? EIO : 0;
+  fclose(f);
+  if (err) {
+    free(buf);
+    errno = err;
+    return NULL;
+  }
+  buf[len] = 0;
+  if (n)
+    *n = len;
+  return buf;
 }

@@ -19,4 +19,10 @@ int fm_rename_tmp(const char *path);
 /* Remove path + ".tmp" (a failed run leaves no partial result). */
 void fm_discard_tmp(const char *path);
 
+/* The whole file at path, NUL-terminated, its length in *n (n may be
+ * NULL); NULL where it cannot be opened or read, errno saying why.
+ * Records no error (a caller cleaning up after one keeps its message).
+ * The caller frees it. */
+char *fm_read_text(const char *path, size_t *n);
+
 #endif

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fileio.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -231,39 +232,10 @@ static int scan_declarations(const char *text, size_t n, GeoDecls *D) {
 }
 
 static int read_text(const char *path, char **text, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return fm_error("%s: cannot open geometry script: %s", path,
-                    strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  char *buf = fm_calloc(cap + 1, 1);
-  if (!buf) {
-    fclose(f);
-    return 1;
-  }
-  for (;;) {
-    size_t got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (len < cap)
-      break;
-    char *p = fm_realloc(buf, 2 * cap + 1, 1);
-    if (!p) {
-      free(buf);
-      fclose(f);
-      return 1;
-    }
-    buf = p;
-    cap *= 2;
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(buf);
-    return fm_error("%s: cannot read geometry script", path);
-  }
-  buf[len] = 0;
-  *text = buf;
-  *n = len;
+  *text = fm_read_text(path, n);
+  if (!*text)
+    return fm_error("%s: cannot %s geometry script: %s", path,
+                    errno == EIO ? "read" : "open", strerror(errno));
   return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -551,15 +550,9 @@ typedef int (*ResultFn)(const char *dir, const char *name, FILE *log);
 static int each_result(const char *dir, ResultFn fn, FILE *log) {
   char path[4200];
   snprintf(path, sizeof path, "%s/summary.json", dir);
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  if (access(path, F_OK) != 0)
     return -1;
-  char *summary = NULL;
-  long len = -1;
-  if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0 && (summary = malloc((size_t)len + 1)))
-    summary[fread(summary, 1, (size_t)len, f)] = 0;
-  fclose(f);
+  char *summary = fm_read_text(path, NULL); /* NULL: summary.json alone */
   int n = 0;
   const char *key = "{\"name\": \"";
   for (const char *p = summary ? strstr(summary, key) : NULL; p;
@@ -580,7 +573,7 @@ static int each_result(const char *dir, ResultFn fn, FILE *log) {
     }
     name[k] = 0;
     if (*q != '"' || strncmp(q, "\", \"iterations\"", 15))
-      continue; /* a probe's or a group's name */
+      continue;                            /* a probe's or a group's name */
     vtu_path("", name, path, sizeof path); /* "/NAME.vtu" */
     n += fn(dir, path + 1, log);
   }

@@ -169,16 +169,7 @@ static int next_check(char **cursor, char *fld[9]) {
 static void collect(SuiteCase *c) {
   char path[4800];
   snprintf(path, sizeof path, "%s/results/checks.txt", c->out);
-  FILE *f = fopen(path, "rb");
-  if (f) {
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    c->checks = n >= 0 ? calloc((size_t)n + 1, 1) : NULL;
-    if (c->checks && fread(c->checks, 1, (size_t)n, f) != (size_t)n)
-      c->checks[0] = 0;
-    fclose(f);
-  }
+  c->checks = fm_read_text(path, NULL);
   char *copy = c->checks ? strdup(c->checks) : NULL, *cur = copy, *fld[9];
   while (next_check(&cur, fld)) {
     c->nchecks++;
@@ -190,7 +181,7 @@ static void collect(SuiteCase *c) {
   free(copy);
   if (c->status != 0) {
     snprintf(path, sizeof path, "%s/stderr.txt", c->out);
-    f = fopen(path, "r");
+    FILE *f = fopen(path, "r");
     if (f && fgets(c->first_error, sizeof c->first_error, f)) {
       c->first_error[strcspn(c->first_error, "\n")] = 0;
     } else {
