@@ -1,8 +1,8 @@
 /* GPU assembly of the global stiffness (3x3 block CSR, fm_cuda.h), the
  * symmetric elimination of prescribed DOFs, and the 3x3 point-block Jacobi
- * preconditioner.  The element math is element.h's (fm_tet_stiffness_row:
- * fm_tet_stiffness's entries, a node's rows at a time), the code the CPU
- * runs. */
+ * preconditioner.  The element math is element.h's (fm_tet_stiffness_row,
+ * and for TET10 its node-by-node pieces fm_tet10_*: fm_tet_stiffness's
+ * entries, a node's rows at a time), the code the CPU runs. */
 #include <climits>
 #include <cmath>
 
@@ -48,16 +48,79 @@ extern "C" int fm_cuda_scalar_stiffness(const FmCudaData *d, int *ptr, int *col,
  * that element's stiffness (fm_tet_stiffness_row) added at the columns
  * found by binary search in the row's sorted columns.  No atomics: every
  * entry is summed in element order, so the matrix has the same bits on
- * every run, and no thread holds a whole element matrix (9 npe doubles
- * instead of 9 npe^2: a 560-byte stack frame for TET10, not 7488).  The
+ * every run, and no thread holds a whole element matrix (TET4: its node's
+ * 3 x 12 rows; TET10 a block at a time, no element arrays: no stack frame,
+ * was 7488 bytes with whole element matrices, then 576 with rows).  The
  * element's geometric work is repeated for each of its nodes.  flag: the
  * smallest failing element (a non-positive Jacobian or a block missing). */
+template <int NPE>
+__device__ inline void
+assemble_slot(const double *x, const int *c, double E, double nu, int a, int r,
+              int e, const int *bptr, const int *bcol, double *val, int *flag);
+
+/* TET10: node a's blocks one by one (fm_tet10_stiffness_rows_at's sums:
+ * the element's geometry once, then each block from the two nodes'
+ * gradients), added as soon as made; no element arrays, no spills (nvcc
+ * 13, sm_90). */
+template <>
+__device__ inline void
+assemble_slot<10>(const double *x, const int *c, double E, double nu, int a,
+                  int r, int e, const int *bptr, const int *bcol, double *val,
+                  int *flag) {
+  double lambda, mu, dN[4][30], Ji[4][9], wd[4], Ga[4][3];
+  fm_lame(E, nu, &lambda, &mu);
+  fm_tet10_qp_derivatives(dN);
+  if (!(fm_tet10_geometry_at(dN, x, c, Ji, wd) > 0.0)) {
+    atomicMin(flag, e);
+    return;
+  }
+  fm_tet10_node_gradients(dN, Ji, a, Ga);
+  FM_UNROLL
+  for (int b = 0; b < 10; b++) {
+    double Gb[4][3], Kab[9];
+    fm_tet10_node_gradients(dN, Ji, b, Gb);
+    fm_tet10_block(Ga, Gb, wd, lambda, mu, Kab);
+    const int k = fm_cuda_find_block(bptr, bcol, r, c[b]);
+    if (k < 0) {
+      atomicMin(flag, e);
+      continue;
+    }
+    for (int t = 0; t < 9; t++)
+      val[9 * (size_t)k + t] += Kab[t];
+  }
+}
+
+/* TET4: node a's rows, fm_tet_stiffness_row (the element is small) */
+template <>
+__device__ inline void assemble_slot<4>(const double *x, const int *c, double E,
+                                        double nu, int a, int r, int e,
+                                        const int *bptr, const int *bcol,
+                                        double *val, int *flag) {
+  double xe[12], Kr[36];
+  for (int b = 0; b < 4; b++)
+    for (int i = 0; i < 3; i++)
+      xe[3 * b + i] = x[3 * (size_t)c[b] + i];
+  if (!(fm_tet_stiffness_row(4, xe, E, nu, a, Kr) > 0.0)) {
+    atomicMin(flag, e);
+    return;
+  }
+  for (int b = 0; b < 4; b++) {
+    const int k = fm_cuda_find_block(bptr, bcol, r, c[b]);
+    if (k < 0) {
+      atomicMin(flag, e);
+      continue;
+    }
+    for (int p = 0; p < 3; p++)
+      for (int q = 0; q < 3; q++)
+        val[9 * (size_t)k + 3 * p + q] += Kr[p * 12 + 3 * b + q];
+  }
+}
+
 template <int NPE>
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
     assemble_kernel(int nn, const double *x, const int *conn, const double *Enu,
                     const int *sptr, const int *slot, const int *bptr,
                     const int *bcol, double *val, int *flag) {
-  double xe[3 * NPE], Kr[9 * NPE];
   for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < nn;
        r += gridDim.x * blockDim.x) {
     for (int k = bptr[r]; k < bptr[r + 1]; k++)
@@ -65,25 +128,9 @@ __global__ void __launch_bounds__(FM_CUDA_THREADS)
         val[9 * (size_t)k + t] = 0.0;
     for (int s = sptr[r]; s < sptr[r + 1]; s++) {
       const int e = slot[s] / NPE, a = slot[s] % NPE;
-      const int *c = conn + (size_t)e * NPE;
-      for (int b = 0; b < NPE; b++)
-        for (int i = 0; i < 3; i++)
-          xe[3 * b + i] = x[3 * (size_t)c[b] + i];
-      if (!(fm_tet_stiffness_row(NPE, xe, Enu[2 * (size_t)e],
-                                 Enu[2 * (size_t)e + 1], a, Kr) > 0.0)) {
-        atomicMin(flag, e);
-        continue;
-      }
-      for (int b = 0; b < NPE; b++) {
-        const int k = fm_cuda_find_block(bptr, bcol, r, c[b]);
-        if (k < 0) {
-          atomicMin(flag, e);
-          continue;
-        }
-        for (int p = 0; p < 3; p++)
-          for (int q = 0; q < 3; q++)
-            val[9 * (size_t)k + 3 * p + q] += Kr[p * 3 * NPE + 3 * b + q];
-      }
+      assemble_slot<NPE>(x, conn + (size_t)e * NPE, Enu[2 * (size_t)e],
+                         Enu[2 * (size_t)e + 1], a, r, e, bptr, bcol, val,
+                         flag);
     }
   }
 }

@@ -47,18 +47,19 @@ mf_element_arrays(int e, const double *x, const int *conn, double E, double nu,
     o[i] = f[i];
 }
 
-/* Element e's slots of fe (as mf_element_arrays); the TET10 action by
- * fm_tet10_apply_at, which reads the nodes where they lie and keeps no
- * element arrays (no spills) */
+/* Element e's slots of fe (as mf_element_arrays); the TET10 action and
+ * diagonal by fm_tet10_apply_at and fm_tet10_diagonal_at, which read the
+ * nodes where they lie and keep no element arrays (no spills) */
 template <int NPE, int MODE, int GENERIC>
 __device__ inline void mf_element(int e, const double *x, const int *conn,
                                   const double *Enu, const unsigned char *fixed,
                                   const double *u, double *fe, int *flag) {
   const double E = Enu[2 * (size_t)e], nu = Enu[2 * (size_t)e + 1];
   double *o = fe + (size_t)e * 3 * NPE;
-  if (NPE == 10 && MODE == 0 && !GENERIC) {
-    if (!(fm_tet10_apply_at(x, conn + (size_t)e * 10, u, fixed, E, nu, o) >
-          0.0)) {
+  if (NPE == 10 && !GENERIC) {
+    const int *c = conn + (size_t)e * 10;
+    if (!((MODE == 1 ? fm_tet10_diagonal_at(x, c, E, nu, 1, o)
+                     : fm_tet10_apply_at(x, c, u, fixed, E, nu, o)) > 0.0)) {
       if (flag)
         atomicMin(flag, e);
       for (int i = 0; i < 30; i++)

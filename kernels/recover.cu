@@ -1,11 +1,12 @@
 /* Stress recovery on the GPU: the displacement the solve left on the device
  * (FmCudaData.x) gives, per element, the stresses at its nodes and its
- * internal forces (element.h's fm_tet_nodal_stress, the code the CPU runs in
- * recover.c), summed per node copy and per node by the node's own thread
- * over its elements in element order (no atomics: the same bits on every
- * run; each element's work is repeated for each of its nodes); then per
- * copy the mean, von Mises and the principal stresses.  Only these fields
- * come down (the summaries, reactions and probes are O(n) on the host). */
+ * internal forces (element.h's fm_tet_nodal_stress and, for TET10, its node
+ * by node form fm_tet10_node_stress_at: the code the CPU runs in recover.c),
+ * summed per node copy and per node by the node's own thread over its elements
+ * in element order (no atomics: the same bits on every run; each element's work
+ * is repeated for each of its nodes); then per copy the mean, von Mises and the
+ * principal stresses.  Only these fields come down (the summaries, reactions
+ * and probes are O(n) on the host). */
 #include "fm_cuda.h"
 
 #include "../solver/element.h"
@@ -14,7 +15,41 @@
  * a; in element order) the element's stresses and forces, node a's added
  * to the node's copy in that element and to the node's internal force.
  * stress and fint start at 0; a copy belongs to one node, so no other
- * thread writes it. */
+ * thread writes it.  TET10 by fm_tet10_node_stress_at (node a's part of
+ * the CPU's fm_tet10_nodal_stress_at, the same sums): no element arrays,
+ * no spills (nvcc 13, sm_90). */
+template <int NPE>
+__device__ inline void recover_slot(const double *x, const int *c, double E,
+                                    double nu, const double *u, int a,
+                                    double sa[6], double fa[3]) {
+  double xe[3 * NPE], ue[3 * NPE], fe[3 * NPE];
+  for (int b = 0; b < NPE; b++)
+    for (int j = 0; j < 3; j++) {
+      xe[3 * b + j] = x[3 * (size_t)c[b] + j];
+      ue[3 * b + j] = u[3 * (size_t)c[b] + j];
+      fe[3 * b + j] = 0.0;
+    }
+  double sn[FM_TET_MAX_NPE][6];
+  fm_tet_nodal_stress(NPE, xe, ue, E, nu, sn, fe);
+  /* node a's values by an unrolled selection: indexing sn and fe by a
+   * (known at run time only) would put both in local memory */
+  FM_UNROLL
+  for (int b = 0; b < NPE; b++)
+    if (b == a) {
+      for (int k = 0; k < 6; k++)
+        sa[k] = sn[b][k];
+      for (int j = 0; j < 3; j++)
+        fa[j] = fe[3 * b + j];
+    }
+}
+
+template <>
+__device__ inline void recover_slot<10>(const double *x, const int *c, double E,
+                                        double nu, const double *u, int a,
+                                        double sa[6], double fa[3]) {
+  fm_tet10_node_stress_at(x, c, u, E, nu, a, sa, fa);
+}
+
 template <int NPE>
 __global__ void __launch_bounds__(FM_CUDA_THREADS)
     recover_kernel(int nn, const double *x, const int *conn, const double *Enu,
@@ -24,28 +59,9 @@ __global__ void __launch_bounds__(FM_CUDA_THREADS)
        i += gridDim.x * blockDim.x) {
     for (int s = sptr[i]; s < sptr[i + 1]; s++) {
       const int e = slot[s] / NPE, a = slot[s] % NPE;
-      const int *c = conn + (size_t)e * NPE;
-      double xe[3 * NPE], ue[3 * NPE], fe[3 * NPE];
-      for (int b = 0; b < NPE; b++)
-        for (int j = 0; j < 3; j++) {
-          xe[3 * b + j] = x[3 * (size_t)c[b] + j];
-          ue[3 * b + j] = u[3 * (size_t)c[b] + j];
-          fe[3 * b + j] = 0.0;
-        }
-      double sn[FM_TET_MAX_NPE][6];
-      fm_tet_nodal_stress(NPE, xe, ue, Enu[2 * (size_t)e],
-                          Enu[2 * (size_t)e + 1], sn, fe);
-      /* node a's values by an unrolled selection: indexing sn and fe by a
-       * (known at run time only) would put both in local memory */
-      double sa[6], fa[3];
-      FM_UNROLL
-      for (int b = 0; b < NPE; b++)
-        if (b == a) {
-          for (int k = 0; k < 6; k++)
-            sa[k] = sn[b][k];
-          for (int j = 0; j < 3; j++)
-            fa[j] = fe[3 * b + j];
-        }
+      double sa[6] = {0.0}, fa[3] = {0.0};
+      recover_slot<NPE>(x, conn + (size_t)e * NPE, Enu[2 * (size_t)e],
+                        Enu[2 * (size_t)e + 1], u, a, sa, fa);
       const size_t cp = (size_t)elem_copy[slot[s]];
       for (int k = 0; k < 6; k++)
         stress[6 * cp + k] += sa[k];

@@ -193,16 +193,18 @@ FM_HD void fm_lame(double E, double nu, double *lambda, double *mu) {
   *mu = E / (2.0 * (1.0 + nu));
 }
 
-/* Rows of nodes a0 <= a < a1 of the element stiffness of an isotropic
- * linear elastic tetrahedron into K (row-major, 3 (a1 - a0) rows of 3npe,
- * interleaved DOFs: K[(3 (a - a0) + i) 3npe + 3b + j] = Ke[3a + i][3b + j]):
- * K_ab,ij = sum_q w det (lambda Ga_i Gb_j + mu Ga_j Gb_i
+/* Rows of nodes a0 <= a < a1 of the element stiffness (any element; the
+ * TET4's, and the reference of fm_tet10_stiffness_rows_at in t101) of an
+ * isotropic linear elastic tetrahedron into K (row-major, 3 (a1 - a0) rows of
+ * 3npe, interleaved DOFs: K[(3 (a - a0) + i) 3npe + 3b + j] = Ke[3a + i][3b +
+ * j]): K_ab,ij = sum_q w det (lambda Ga_i Gb_j + mu Ga_j Gb_i
  *                        + mu delta_ij (Ga . Gb)).
  * Each entry is summed the same way whatever a0 and a1.  Returns the
  * smallest det J over the quadrature points (<= 0 means inverted or
  * degenerate; K then invalid). */
-FM_HD double fm_tet_stiffness_rows(int npe, const double *xe, double E,
-                                   double nu, int a0, int a1, double *K) {
+FM_HD double fm_tet_stiffness_rows_generic(int npe, const double *xe, double E,
+                                           double nu, int a0, int a1,
+                                           double *K) {
   double lambda, mu;
   fm_lame(E, nu, &lambda, &mu);
   const int n = 3 * npe;
@@ -231,22 +233,6 @@ FM_HD double fm_tet_stiffness_rows(int npe, const double *xe, double E,
       }
   }
   return mindet;
-}
-
-/* Element stiffness Ke[3npe][3npe] (row-major, interleaved DOFs).  Returns
- * the smallest det J (<= 0: Ke invalid). */
-FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
-                              double *Ke) {
-  return fm_tet_stiffness_rows(npe, xe, E, nu, 0, npe, Ke);
-}
-
-/* Node a's three rows of the element stiffness, Kr[3][3npe]: the entries
- * of fm_tet_stiffness, bit for bit.  For an assembly by rows
- * (kernels/assemble.cu: each node sums its elements' rows in element
- * order, no atomics).  Returns the smallest det J (<= 0: Kr invalid). */
-FM_HD double fm_tet_stiffness_row(int npe, const double *xe, double E,
-                                  double nu, int a, double *Kr) {
-  return fm_tet_stiffness_rows(npe, xe, E, nu, a, a + 1, Kr);
 }
 
 /* Strain (Voigt, engineering shear) from physical gradients and element
@@ -341,6 +327,143 @@ FM_HD void fm_tet10_natural_gradients(const double dN[4][30], const double *v,
   }
 }
 
+/* The TET10 shape derivatives at the four points of its rule, dN[q][30]
+ * (fm_tet_qp, fm_tet_shape): constants once the callers' loops are
+ * unrolled, so the functions below skip their zeros at compile time. */
+FM_HD void fm_tet10_qp_derivatives(double dN[4][30]) {
+  FM_UNROLL
+  for (int q = 0; q < 4; q++) {
+    double xi[3], w;
+    fm_tet_qp(10, q, xi, &w);
+    fm_tet_shape(10, xi, 0, dN[q]);
+  }
+}
+
+/* A TET10's geometry at the four points, its node a's coordinates at
+ * x + 3 c[a]: Ji[q][3 k + j] = dxi_k/dx_j and wd[q] = w det J.  Returns the
+ * smallest det J (<= 0: inverted or degenerate, Ji and wd invalid). */
+FM_HD double fm_tet10_geometry_at(const double dN[4][30], const double *x,
+                                  const int *c, double Ji[4][9], double wd[4]) {
+  double J[4][9], mindet = 1e300;
+  fm_tet10_natural_gradients(dN, x, c, 0, J); /* dx_i/dxi_k */
+  FM_UNROLL
+  for (int q = 0; q < 4; q++) {
+    const double det = fm_det_inv3(J[q], Ji[q]);
+    if (det < mindet)
+      mindet = det;
+    wd[q] = det / 24.0;
+  }
+  return mindet;
+}
+
+/* Node a's physical gradients at the four points, Ga[q][j] = dN_a/dx_j
+ * (dN_a/dxi_k Ji[q][3 k + j], the zeros of dN skipped).  a may be known at
+ * run time only: it is selected by an unrolled comparison, so that dN
+ * stays constants and nothing is indexed in local memory. */
+FM_HD void fm_tet10_node_gradients(const double dN[4][30],
+                                   const double Ji[4][9], int a,
+                                   double Ga[4][3]) {
+  FM_UNROLL
+  for (int q = 0; q < 4; q++)
+    Ga[q][0] = Ga[q][1] = Ga[q][2] = 0.0; /* a out of range: zeros */
+  FM_UNROLL
+  for (int b = 0; b < 10; b++)
+    if (b == a)
+      FM_UNROLL
+  for (int q = 0; q < 4; q++)
+    FM_UNROLL
+  for (int j = 0; j < 3; j++) {
+    double g = 0.0;
+    FM_UNROLL
+    for (int k = 0; k < 3; k++)
+      if (dN[q][3 * b + k] != 0.0)
+        g += dN[q][3 * b + k] * Ji[q][3 * k + j];
+    Ga[q][j] = g;
+  }
+}
+
+/* A TET10's stresses at the four points from the nodal displacements u (3
+ * per node at u + 3 c[a]; 0 where fixed is set, fixed may be NULL): S[q][3
+ * i + k] = w det sum_j sigma_ij dxi_k/dx_j, and where sig is not NULL the
+ * stresses themselves, Voigt (xx, yy, zz, xy, yz, xz) as fm_hooke. */
+FM_HD void fm_tet10_stresses_at(const double dN[4][30], const double Ji[4][9],
+                                const double wd[4], const double *u,
+                                const int *c, const unsigned char *fixed,
+                                double E, double nu, double S[4][9],
+                                double sig[4][6]) {
+  double lambda, mu;
+  fm_lame(E, nu, &lambda, &mu);
+  double H[4][9]; /* du_i/dxi_k */
+  fm_tet10_natural_gradients(dN, u, c, fixed, H);
+  FM_UNROLL
+  for (int q = 0; q < 4; q++) {
+    double g[9], sg[9]; /* du_i/dx_j, sigma */
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      FM_UNROLL
+    for (int j = 0; j < 3; j++)
+      g[3 * i + j] = H[q][3 * i] * Ji[q][j] + H[q][3 * i + 1] * Ji[q][3 + j] +
+                     H[q][3 * i + 2] * Ji[q][6 + j];
+    const double tr = g[0] + g[4] + g[8];
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      FM_UNROLL
+    for (int j = 0; j < 3; j++)
+      sg[3 * i + j] =
+          mu * (g[3 * i + j] + g[3 * j + i]) + (i == j ? lambda * tr : 0.0);
+    if (sig) {
+      sig[q][0] = sg[0];
+      sig[q][1] = sg[4];
+      sig[q][2] = sg[8];
+      sig[q][3] = sg[1];
+      sig[q][4] = sg[5];
+      sig[q][5] = sg[2];
+    }
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      FM_UNROLL
+    for (int k = 0; k < 3; k++)
+      S[q][3 * i + k] =
+          wd[q] * (sg[3 * i] * Ji[q][3 * k] + sg[3 * i + 1] * Ji[q][3 * k + 1] +
+                   sg[3 * i + 2] * Ji[q][3 * k + 2]);
+  }
+}
+
+/* Node a's force, f_i = sum_q S[q][3 i + k] dN_a/dxi_k(q) (a known at
+ * compile time once unrolled: the zeros of dN skipped). */
+FM_HD void fm_tet10_node_force(const double dN[4][30], const double S[4][9],
+                               int a, double f[3]) {
+  f[0] = f[1] = f[2] = 0.0;
+  FM_UNROLL
+  for (int q = 0; q < 4; q++)
+    FM_UNROLL
+  for (int k = 0; k < 3; k++)
+    if (dN[q][3 * a + k] != 0.0)
+      FM_UNROLL
+  for (int i = 0; i < 3; i++)
+    f[i] += S[q][3 * i + k] * dN[q][3 * a + k];
+}
+
+/* Node a's stress from the four points' (fm_tet_nodal_stress's
+ * extrapolation: the linear field through the points at the corners,
+ * (sig_a - B sum sig) / (A - B); a mid-edge node the mean of its two
+ * corners). */
+FM_HD void fm_tet10_node_stress(const double sig[4][6], int a, double s[6]) {
+  const int edges[6][2] = FM_TET10_EDGES;
+  const double qa = FM_TET4P_A, qb = FM_TET4P_B;
+  FM_UNROLL
+  for (int k = 0; k < 6; k++) {
+    const double sum = sig[0][k] + sig[1][k] + sig[2][k] + sig[3][k];
+    if (a < 4) {
+      s[k] = (sig[a][k] - qb * sum) / (qa - qb);
+    } else {
+      const int i = edges[a - 4][0], j = edges[a - 4][1];
+      s[k] = 0.5 * ((sig[i][k] - qb * sum) / (qa - qb) +
+                    (sig[j][k] - qb * sum) / (qa - qb));
+    }
+  }
+}
+
 /* fe = Ke ue for a TET10 read where its data lie: node a's coordinates
  * x[3 c[a] + i] and displacements u[3 c[a] + i] (0 where fixed[3 c[a] + i]
  * is set; fixed may be NULL); the same 4-point rule as fm_tet_stiffness,
@@ -359,70 +482,177 @@ FM_HD void fm_tet10_natural_gradients(const double dN[4][30], const double *v,
 FM_HD double fm_tet10_apply_at(const double *x, const int *c, const double *u,
                                const unsigned char *fixed, double E, double nu,
                                double *fe) {
-  double lambda, mu;
-  fm_lame(E, nu, &lambda, &mu);
-  double dN[4][30];
-  FM_UNROLL
-  for (int q = 0; q < 4; q++) {
-    double xi[3], w;
-    fm_tet_qp(10, q, xi, &w);
-    fm_tet_shape(10, xi, 0, dN[q]);
-  }
-  double J[4][9], Ji[4][9], wd[4], mindet = 1e300;
-  fm_tet10_natural_gradients(dN, x, c, 0, J); /* dx_i/dxi_k */
-  FM_UNROLL
-  for (int q = 0; q < 4; q++) {
-    const double det = fm_det_inv3(J[q], Ji[q]); /* Ji: dxi_k/dx_j */
-    if (det < mindet)
-      mindet = det;
-    wd[q] = det / 24.0;
-  }
+  double dN[4][30], Ji[4][9], wd[4], S[4][9];
+  fm_tet10_qp_derivatives(dN);
+  const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
   if (!(mindet > 0.0))
     return mindet;
-  double H[4][9]; /* du_i/dxi_k */
-  fm_tet10_natural_gradients(dN, u, c, fixed, H);
-  /* S[q][3 i + k] = w det sum_j sigma_ij dxi_k/dx_j */
-  double S[4][9];
+  fm_tet10_stresses_at(dN, Ji, wd, u, c, fixed, E, nu, S, 0);
   FM_UNROLL
-  for (int q = 0; q < 4; q++) {
-    double g[9], sg[9]; /* du_i/dx_j, sigma */
-    FM_UNROLL
-    for (int i = 0; i < 3; i++)
-      FM_UNROLL
-    for (int j = 0; j < 3; j++)
-      g[3 * i + j] = H[q][3 * i] * Ji[q][j] + H[q][3 * i + 1] * Ji[q][3 + j] +
-                     H[q][3 * i + 2] * Ji[q][6 + j];
-    const double tr = g[0] + g[4] + g[8];
-    FM_UNROLL
-    for (int i = 0; i < 3; i++)
-      FM_UNROLL
-    for (int j = 0; j < 3; j++)
-      sg[3 * i + j] =
-          mu * (g[3 * i + j] + g[3 * j + i]) + (i == j ? lambda * tr : 0.0);
-    FM_UNROLL
-    for (int i = 0; i < 3; i++)
-      FM_UNROLL
-    for (int k = 0; k < 3; k++)
-      S[q][3 * i + k] =
-          wd[q] * (sg[3 * i] * Ji[q][3 * k] + sg[3 * i + 1] * Ji[q][3 * k + 1] +
-                   sg[3 * i + 2] * Ji[q][3 * k + 2]);
-  }
+  for (int a = 0; a < 10; a++)
+    fm_tet10_node_force(dN, S, a, fe + 3 * a);
+  return mindet;
+}
+
+/* A TET10's stresses at its nodes sn[a] and its internal forces, added to
+ * fe, from the displacements u, read where the data lie (as
+ * fm_tet10_apply_at): fm_tet_nodal_stress for TET10 (recover.c).  Returns
+ * the smallest det J (<= 0: nothing written). */
+FM_HD double fm_tet10_nodal_stress_at(const double *x, const int *c,
+                                      const double *u, double E, double nu,
+                                      double sn[FM_TET_MAX_NPE][6],
+                                      double *fe) {
+  double dN[4][30], Ji[4][9], wd[4], S[4][9], sig[4][6];
+  fm_tet10_qp_derivatives(dN);
+  const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
+  if (!(mindet > 0.0))
+    return mindet;
+  fm_tet10_stresses_at(dN, Ji, wd, u, c, 0, E, nu, S, sig);
   FM_UNROLL
   for (int a = 0; a < 10; a++) {
-    double f[3] = {0.0, 0.0, 0.0};
-    FM_UNROLL
-    for (int q = 0; q < 4; q++)
-      FM_UNROLL
-    for (int k = 0; k < 3; k++)
-      if (dN[q][3 * a + k] != 0.0)
-        FM_UNROLL
-    for (int i = 0; i < 3; i++)
-      f[i] += S[q][3 * i + k] * dN[q][3 * a + k];
+    double f[3];
+    fm_tet10_node_force(dN, S, a, f);
     FM_UNROLL
     for (int i = 0; i < 3; i++)
-      fe[3 * a + i] = f[i];
+      fe[3 * a + i] += f[i];
+    fm_tet10_node_stress(sig, a, sn[a]);
   }
   return mindet;
+}
+
+/* Node a's part of fm_tet10_nodal_stress_at alone, a known at run time
+ * (the GPU's recovery: a thread per node): its stress sa and its internal
+ * force fa (overwritten), the same bits.  Returns the smallest det J (<=
+ * 0: nothing written). */
+FM_HD double fm_tet10_node_stress_at(const double *x, const int *c,
+                                     const double *u, double E, double nu,
+                                     int a, double sa[6], double fa[3]) {
+  double dN[4][30], Ji[4][9], wd[4], S[4][9], sig[4][6];
+  fm_tet10_qp_derivatives(dN);
+  const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
+  if (!(mindet > 0.0))
+    return mindet;
+  fm_tet10_stresses_at(dN, Ji, wd, u, c, 0, E, nu, S, sig);
+  FM_UNROLL
+  for (int b = 0; b < 10; b++)
+    if (b == a) {
+      fm_tet10_node_force(dN, S, b, fa);
+      fm_tet10_node_stress(sig, b, sa);
+    }
+  return mindet;
+}
+
+/* Node a's 3x3 blocks of a TET10's stiffness with node b, Kab[3 i + j] =
+ * sum_q w det (lambda Ga_i Gb_j + mu Ga_j Gb_i + mu delta_ij Ga . Gb), from
+ * the two nodes' gradients (fm_tet10_node_gradients). */
+FM_HD void fm_tet10_block(const double Ga[4][3], const double Gb[4][3],
+                          const double wd[4], double lambda, double mu,
+                          double Kab[9]) {
+  FM_UNROLL
+  for (int t = 0; t < 9; t++)
+    Kab[t] = 0.0;
+  FM_UNROLL
+  for (int q = 0; q < 4; q++) {
+    const double *ga = Ga[q], *gb = Gb[q];
+    const double dot = ga[0] * gb[0] + ga[1] * gb[1] + ga[2] * gb[2];
+    FM_UNROLL
+    for (int i = 0; i < 3; i++)
+      FM_UNROLL
+    for (int j = 0; j < 3; j++) {
+      double v = lambda * ga[i] * gb[j] + mu * ga[j] * gb[i];
+      if (i == j)
+        v += mu * dot;
+      Kab[3 * i + j] += wd[q] * v;
+    }
+  }
+}
+
+/* Rows of nodes a0 <= a < a1 of a TET10's stiffness read where its
+ * coordinates lie (fm_tet_stiffness_rows for TET10, the same layout): node
+ * by node, each block by fm_tet10_block, the GPU's assembly's
+ * (kernels/assemble.cu) sums.  Returns the smallest det J (<= 0: K
+ * invalid). */
+FM_HD double fm_tet10_stiffness_rows_at(const double *x, const int *c, double E,
+                                        double nu, int a0, int a1, double *K) {
+  double lambda, mu, dN[4][30], Ji[4][9], wd[4];
+  fm_lame(E, nu, &lambda, &mu);
+  fm_tet10_qp_derivatives(dN);
+  const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
+  if (!(mindet > 0.0))
+    return mindet;
+  for (int a = a0; a < a1; a++) {
+    double Ga[4][3];
+    fm_tet10_node_gradients(dN, Ji, a, Ga);
+    FM_UNROLL
+    for (int b = 0; b < 10; b++) {
+      double Gb[4][3], Kab[9];
+      fm_tet10_node_gradients(dN, Ji, b, Gb);
+      fm_tet10_block(Ga, Gb, wd, lambda, mu, Kab);
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+          K[(3 * (a - a0) + i) * 30 + 3 * b + j] = Kab[3 * i + j];
+    }
+  }
+  return mindet;
+}
+
+/* The diagonal (bs 1: de[30]) or the 3x3 diagonal blocks (bs 3: de[90]) of
+ * a TET10's stiffness read where its coordinates lie (fm_tet_diagonal_bs
+ * for TET10): fm_tet10_block's sums, node by node.  Returns the smallest
+ * det J (<= 0: de invalid). */
+FM_HD double fm_tet10_diagonal_at(const double *x, const int *c, double E,
+                                  double nu, int bs, double *de) {
+  double lambda, mu, dN[4][30], Ji[4][9], wd[4];
+  fm_lame(E, nu, &lambda, &mu);
+  fm_tet10_qp_derivatives(dN);
+  const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
+  if (!(mindet > 0.0))
+    return mindet;
+  FM_UNROLL
+  for (int a = 0; a < 10; a++) {
+    double Ga[4][3], Kaa[9];
+    fm_tet10_node_gradients(dN, Ji, a, Ga);
+    fm_tet10_block(Ga, Ga, wd, lambda, mu, Kaa);
+    FM_UNROLL
+    for (int i = 0; i < 3; i++) {
+      if (bs == 3) {
+        FM_UNROLL
+        for (int j = 0; j < 3; j++)
+          de[9 * a + 3 * i + j] = Kaa[3 * i + j];
+      } else {
+        de[3 * a + i] = Kaa[4 * i];
+      }
+    }
+  }
+  return mindet;
+}
+
+/* Rows of nodes a0 <= a < a1 of the element stiffness into K (row-major,
+ * 3 (a1 - a0) rows of 3npe, interleaved DOFs): TET10 by
+ * fm_tet10_stiffness_rows_at, TET4 by fm_tet_stiffness_rows_generic.  Each
+ * entry is summed the same way whatever a0 and a1.  Returns the smallest
+ * det J (<= 0: K invalid). */
+FM_HD double fm_tet_stiffness_rows(int npe, const double *xe, double E,
+                                   double nu, int a0, int a1, double *K) {
+  const int id[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  return npe == 10 ? fm_tet10_stiffness_rows_at(xe, id, E, nu, a0, a1, K)
+                   : fm_tet_stiffness_rows_generic(npe, xe, E, nu, a0, a1, K);
+}
+
+/* Element stiffness Ke[3npe][3npe] (row-major, interleaved DOFs).  Returns
+ * the smallest det J (<= 0: Ke invalid). */
+FM_HD double fm_tet_stiffness(int npe, const double *xe, double E, double nu,
+                              double *Ke) {
+  return fm_tet_stiffness_rows(npe, xe, E, nu, 0, npe, Ke);
+}
+
+/* Node a's three rows of the element stiffness, Kr[3][3npe]: the entries
+ * of fm_tet_stiffness, bit for bit.  For an assembly by rows
+ * (kernels/assemble.cu: each node sums its elements' rows in element
+ * order, no atomics).  Returns the smallest det J (<= 0: Kr invalid). */
+FM_HD double fm_tet_stiffness_row(int npe, const double *xe, double E,
+                                  double nu, int a, double *Kr) {
+  return fm_tet_stiffness_rows(npe, xe, E, nu, a, a + 1, Kr);
 }
 
 /* fe = Ke ue without forming Ke (the matrix-free operator, matfree.c and
@@ -440,9 +670,14 @@ FM_HD double fm_tet_apply(int npe, const double *xe, double E, double nu,
 /* The diagonal of Ke (bs 1: de[3npe]) or its 3x3 diagonal blocks (bs 3:
  * de[9npe], node a's block row-major at de + 9a): K_aa,ij = sum_q w det
  * (lambda G_ai G_aj + mu G_aj G_ai + mu delta_ij |G_a|^2), as
- * fm_tet_stiffness sums them.  Returns the smallest det J. */
+ * fm_tet_stiffness sums them (TET10: fm_tet10_diagonal_at, Ke's entries bit
+ * for bit).  Returns the smallest det J. */
 FM_HD double fm_tet_diagonal_bs(int npe, int bs, const double *xe, double E,
                                 double nu, double *de) {
+  if (npe == 10) {
+    const int id[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    return fm_tet10_diagonal_at(xe, id, E, nu, bs, de);
+  }
   double lambda, mu, mindet = 1e300;
   fm_lame(E, nu, &lambda, &mu);
   for (int i = 0; i < 3 * bs * npe; i++)
@@ -519,11 +754,12 @@ FM_HD void fm_principal(const double s[6], double p[3]) {
  * integration points, extrapolated to the nodes (TET4: the constant value;
  * TET10: the linear field through the 4 Gauss points at the corners,
  * s_corner = (g - b sum g) / (a - b), mid-edge nodes the mean of their
- * corners).  The same code recovers stresses on the CPU (recover.c) and the
- * GPU (kernels/recover.cu). */
-FM_HD void fm_tet_nodal_stress(int npe, const double *xe, const double *ue,
-                               double E, double nu,
-                               double sn[FM_TET_MAX_NPE][6], double *fe) {
+ * corners).  Any element: the TET4's, and fm_tet10_nodal_stress_at's
+ * reference in t101. */
+FM_HD void fm_tet_nodal_stress_generic(int npe, const double *xe,
+                                       const double *ue, double E, double nu,
+                                       double sn[FM_TET_MAX_NPE][6],
+                                       double *fe) {
   const int nq = fm_tet_nqp(npe);
   const double qa = 0.5854101966249685, qb = 0.1381966011250105;
   const int edges[6][2] = FM_TET10_EDGES;
@@ -548,6 +784,20 @@ FM_HD void fm_tet_nodal_stress(int npe, const double *xe, const double *ue,
     for (int j = 0; j < 6; j++)
       sn[4 + j][k] = 0.5 * (sn[edges[j][0]][k] + sn[edges[j][1]][k]);
   }
+}
+
+/* One element's stresses at its nodes and its internal forces (added to
+ * fe), as fm_tet_nodal_stress_generic: TET10 by fm_tet10_nodal_stress_at.
+ * The CPU's recovery (recover.c); the GPU's takes a node at a time
+ * (fm_tet10_node_stress_at, kernels/recover.cu). */
+FM_HD void fm_tet_nodal_stress(int npe, const double *xe, const double *ue,
+                               double E, double nu,
+                               double sn[FM_TET_MAX_NPE][6], double *fe) {
+  const int id[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  if (npe == 10)
+    fm_tet10_nodal_stress_at(xe, id, ue, E, nu, sn, fe);
+  else
+    fm_tet_nodal_stress_generic(npe, xe, ue, E, nu, sn, fe);
 }
 
 /* Inverse of a 3x3 matrix (row-major); returns 0 when singular. */

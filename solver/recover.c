@@ -138,39 +138,70 @@ void fm_post_free(FmPost *post) {
   memset(post, 0, sizeof *post);
 }
 
+int fm_recover_chunk = 16384;
+
 int fm_recover_fields(const FmModel *md, const FmPost *post, const double *u,
                       double *stress, double *vm, double *princ, double *fint) {
   const FmMesh *m = &md->mesh;
   const int npe = m->npe;
   double *count = fm_calloc((size_t)post->ncopy + 1, sizeof(double));
-  if (!count)
+  const int chunk = m->nelem < fm_recover_chunk ? m->nelem : fm_recover_chunk;
+  double *buf = fm_calloc((size_t)chunk * npe * 9 + 1, sizeof(double));
+  if (!count || !buf) {
+    free(count);
+    free(buf);
     return 1;
+  }
   memset(stress, 0, 6 * (size_t)post->ncopy * sizeof(double));
   memset(fint, 0, 3 * (size_t)m->nnodes * sizeof(double));
   /* Element loop: stresses at integration points, extrapolated to the
-   * element's nodes (element.h), accumulated per copy; internal forces. */
-  for (int e = 0; e < m->nelem; e++) {
-    const int *c = m->conn + (size_t)e * npe;
-    const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
-    double xe[3 * FM_TET_MAX_NPE], ue[3 * FM_TET_MAX_NPE],
-        fe[3 * FM_TET_MAX_NPE] = {0};
-    for (int a = 0; a < npe; a++)
-      for (int i = 0; i < 3; i++) {
-        xe[3 * a + i] = m->x[3 * c[a] + i];
-        ue[3 * a + i] = u[3 * c[a] + i];
+   * element's nodes (element.h), accumulated per copy; internal forces.
+   * The element math of a chunk runs on every core, each element into its
+   * own part of buf (node a's stress at 6 a, its force at 6 npe + 3 a); the
+   * sums then take the elements in order, so the fields have the same bits
+   * on any number of threads. */
+  for (int e0 = 0; e0 < m->nelem; e0 += chunk) {
+    const int n = m->nelem - e0 < chunk ? m->nelem - e0 : chunk;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 1024)
+#endif
+    for (int k = 0; k < n; k++) {
+      const int e = e0 + k;
+      const int *c = m->conn + (size_t)e * npe;
+      const FmMaterial *mat = &md->cs.materials[md->elem_mat[e]];
+      double xe[3 * FM_TET_MAX_NPE], ue[3 * FM_TET_MAX_NPE],
+          sn[FM_TET_MAX_NPE][6];
+      double *o = buf + (size_t)k * npe * 9, *fe = o + 6 * npe;
+      for (int a = 0; a < npe; a++)
+        for (int i = 0; i < 3; i++) {
+          xe[3 * a + i] = m->x[3 * c[a] + i];
+          ue[3 * a + i] = u[3 * c[a] + i];
+          fe[3 * a + i] = 0.0;
+        }
+      fm_tet_nodal_stress(npe, xe, ue, mat->E, mat->nu, sn, fe);
+      for (int a = 0; a < npe; a++)
+        for (int t = 0; t < 6; t++)
+          o[6 * a + t] = sn[a][t];
+    }
+    for (int k = 0; k < n; k++) {
+      const int e = e0 + k;
+      const int *c = m->conn + (size_t)e * npe;
+      const double *o = buf + (size_t)k * npe * 9, *fe = o + 6 * npe;
+      for (int a = 0; a < npe; a++)
+        for (int i = 0; i < 3; i++)
+          fint[3 * c[a] + i] += fe[3 * a + i];
+      for (int a = 0; a < npe; a++) {
+        const int cp = post->elem_copy[(size_t)e * npe + a];
+        for (int t = 0; t < 6; t++)
+          stress[6 * (size_t)cp + t] += o[6 * a + t];
+        count[cp] += 1.0;
       }
-    double sn[FM_TET_MAX_NPE][6];
-    fm_tet_nodal_stress(npe, xe, ue, mat->E, mat->nu, sn, fe);
-    for (int a = 0; a < npe; a++)
-      for (int i = 0; i < 3; i++)
-        fint[3 * c[a] + i] += fe[3 * a + i];
-    for (int a = 0; a < npe; a++) {
-      const int cp = post->elem_copy[(size_t)e * npe + a];
-      for (int k = 0; k < 6; k++)
-        stress[6 * (size_t)cp + k] += sn[a][k];
-      count[cp] += 1.0;
     }
   }
+  free(buf);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (post->ncopy > 4096)
+#endif
   for (int cp = 0; cp < post->ncopy; cp++) {
     for (int k = 0; k < 6; k++)
       stress[6 * (size_t)cp + k] /= count[cp];

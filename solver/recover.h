@@ -54,9 +54,15 @@ void fm_post_free(FmPost *post);
 int fm_recover(const FmModel *md, const FmPost *post, double *u,
                const double *f, FmResult *res);
 
+/* Elements per chunk of fm_recover_fields: their stresses and forces
+ * computed on every core into a buffer (9 doubles a node: 11.5 MB for
+ * TET10 at the default 16384), then added in element order by one thread
+ * (a variable for the tests, t412). */
+extern int fm_recover_chunk;
 /* The nodal fields of displacement u: stress averaged per copy (6 per
  * copy), von Mises (1) and principal stresses (3, descending) per copy, and
- * the internal forces fint (3 per node, for the reactions). */
+ * the internal forces fint (3 per node, for the reactions); the same bits
+ * on any number of threads. */
 int fm_recover_fields(const FmModel *md, const FmPost *post, const double *u,
                       double *stress, double *vm, double *princ, double *fint);
 /* The same, computed elsewhere (the GPU, where u lives: FmBackend.fields) */

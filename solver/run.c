@@ -111,6 +111,19 @@ static void vtu_path(const char *outdir, const char *lcname, char *out,
   snprintf(out, n, "%s/%s.vtu", outdir, safe);
 }
 
+/* The path of this run's result k in OUTDIR, in the order they are renamed
+ * into place: the load cases' VTU files (k < nvtu), fatigue.vtu, checks.txt,
+ * summary.json. */
+static void result_path(const FmModel *md, const char *outdir, int k, int nvtu,
+                        char *path, size_t n) {
+  static const char *const last[3] = {"fatigue.vtu", "checks.txt",
+                                      "summary.json"};
+  if (k < nvtu)
+    vtu_path(outdir, md->cs.load_cases[k].name, path, n);
+  else
+    snprintf(path, n, "%s/%s", outdir, last[k - nvtu]);
+}
+
 static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
                         const FmRunOptions *opt, FmRun *run, Log *L,
                         double t0) {
@@ -491,34 +504,39 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     run->t.output = MPI_Wtime() - t4;
     run->t.total = MPI_Wtime() - t0;
     snprintf(path, sizeof path, "%s/summary.json", outdir);
-    if (!ierr)
-      ierr = fm_write_summary_tmp(run, path);
+    int sum_written = 0;
     if (!ierr) {
-      for (int lc = 0; lc < nwritten && !ierr; lc++) {
-        vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
-        ierr = fm_rename_tmp(path);
-      }
-      snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
-      if (!ierr && fat_written)
-        ierr = fm_rename_tmp(path);
-      snprintf(path, sizeof path, "%s/checks.txt", outdir);
-      if (!ierr && chk_written)
-        ierr = fm_rename_tmp(path);
-      snprintf(path, sizeof path, "%s/summary.json", outdir);
-      if (!ierr)
-        ierr = fm_rename_tmp(path);
-    } else {
-      for (int lc = 0; lc < nwritten; lc++) {
-        vtu_path(outdir, md->cs.load_cases[lc].name, path, sizeof path);
-        fm_discard_tmp(path);
-      }
-      snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
-      if (fat_written)
-        fm_discard_tmp(path);
-      snprintf(path, sizeof path, "%s/checks.txt", outdir);
-      if (chk_written)
-        fm_discard_tmp(path);
+      ierr = fm_write_summary_tmp(run, path);
+      sum_written = !ierr;
     }
+    /* Into place: the earlier run's summary.json goes first, this run's
+     * comes last, so that no summary.json ever stands beside files that
+     * are not its run's (a rename failing half way would have left the
+     * earlier summary with this run's VTU files).  Should a rename fail,
+     * the files of this run already renamed are removed: the run failed. */
+    const int nres = nwritten + 3;
+    const int written[3] = {fat_written, chk_written, sum_written};
+    if (!ierr && remove(path) != 0 && errno != ENOENT)
+      ierr = fm_error("%s: cannot remove the earlier run's summary before "
+                      "writing this run's: %s",
+                      path, strerror(errno));
+    int renamed = 0;
+    for (int k = 0; k < nres; k++) {
+      if (k >= nwritten && !written[k - nwritten])
+        continue;
+      result_path(md, outdir, k, nwritten, path, sizeof path);
+      if (ierr) {
+        fm_discard_tmp(path);
+      } else {
+        ierr = fm_rename_tmp(path);
+        renamed = ierr ? renamed : k + 1;
+      }
+    }
+    for (int k = 0; ierr && k < renamed; k++)
+      if (k < nwritten || written[k - nwritten]) {
+        result_path(md, outdir, k, nwritten, path, sizeof path);
+        remove(path);
+      }
   }
   FM_CALL(fm_sync_error(comm, ierr));
   run->t.output = MPI_Wtime() - t4;

@@ -66,4 +66,23 @@ sed -e "s|file: ../../meshes|file: $src/meshes|" -i "$work/tab.yaml"
 "$femora" run "$work/bad.yaml" -o "$work/tab" --quiet 2> /dev/null && fail "the failing case ran"
 [ -e "$work/tab/previous/pu_ll.vtu" ] && [ ! -e "$work/tab/pu_ll.vtu" ] ||
   fail "the tab case's VTU was not set aside: $(ls "$work/tab" "$work/tab/previous")"
+
+# renaming into place failing half way (fatigue.vtu a folder here: the
+# load case's VTU is renamed before it): no summary.json stands beside
+# files that are not its run's, the new VTU renamed already is removed,
+# no temporary file stays
+fb="$src/cases/validation/closed_form/fatigue_bar.yaml"
+half="$work/half"
+"$femora" run "$fb" -o "$half" --quiet || fail "the fatigue bar (half)"
+lcvtu=$(cd "$half" && ls *.vtu | grep -v fatigue.vtu | head -1)
+[ -n "$lcvtu" ] || fail "the fatigue bar wrote no load case VTU: $(ls "$half")"
+rm "$half/fatigue.vtu" && mkdir "$half/fatigue.vtu" && touch "$half/fatigue.vtu/x"
+"$femora" run "$fb" -o "$half" --quiet 2> "$work/err" && fail "a run whose rename fails passed"
+grep -q "fatigue.vtu: cannot rename into place" "$work/err" || fail "the error: $(cat "$work/err")"
+[ ! -e "$half/summary.json" ] || fail "a summary.json stays beside another run's files"
+[ ! -e "$half/$lcvtu" ] || fail "the failed run's $lcvtu stays in place"
+ls "$half" | grep -q tmp && fail "temporary files left: $(ls "$half")"
+rm -r "$half/fatigue.vtu"
+"$femora" run "$fb" -o "$half" --quiet || fail "the fatigue bar after the half rename"
+[ -e "$half/summary.json" ] && [ -e "$half/$lcvtu" ] || fail "the run after: $(ls "$half")"
 echo PASS

@@ -141,6 +141,78 @@ static void stiffness_tests(int npe) {
         "inverted TET4 not detected by the element diagonal");
 }
 
+/* The TET10 element math read where the data lie (fm_tet10_*_at: the
+ * stiffness, diagonal and recovery of the CPU and the GPU) against the
+ * generic element-array code, and node by node against element by element
+ * bit for bit. */
+static void tet10_at_tests(const double *xe, double E, double nu,
+                           const double *K, int curved) {
+  const char *v = curved ? " curved" : "";
+  double Kg[900], db[90], u[30], sn[10][6], sg[10][6], fe[30] = {0},
+                                                       fg[30] = {0};
+  CHECK(fm_tet_stiffness_rows_generic(10, xe, E, nu, 0, 10, Kg) > 0,
+        "det J (generic stiffness)");
+  double kmax = 0;
+  for (int i = 0; i < 900; i++)
+    kmax = fmax(kmax, fabs(Kg[i]));
+  for (int i = 0; i < 900; i++)
+    CHECK(fabs(K[i] - Kg[i]) <= 1e-13 * kmax,
+          "TET10%s: stiffness entry %d: %.17g, generic %.17g", v, i, K[i],
+          Kg[i]);
+  /* the diagonal blocks: Ke's, bit for bit */
+  CHECK(fm_tet_diagonal_blocks(10, xe, E, nu, db) > 0, "det J (blocks)");
+  for (int a = 0; a < 10; a++)
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++)
+        CHECK(db[9 * a + 3 * i + j] == K[(3 * a + i) * 30 + 3 * a + j],
+              "TET10%s: diagonal block %d (%d,%d): %.17g, Ke %.17g", v, a, i, j,
+              db[9 * a + 3 * i + j], K[(3 * a + i) * 30 + 3 * a + j]);
+  /* recovery: stresses at the nodes and internal forces */
+  for (int i = 0; i < 30; i++)
+    u[i] = 1e-3 * (sin(1.3 * i) + 0.2 * i);
+  fm_tet_nodal_stress(10, xe, u, E, nu, sn, fe);
+  fm_tet_nodal_stress_generic(10, xe, u, E, nu, sg, fg);
+  double smax = 0, fmx = 0;
+  for (int a = 0; a < 10; a++)
+    for (int k = 0; k < 6; k++)
+      smax = fmax(smax, fabs(sg[a][k]));
+  for (int i = 0; i < 30; i++)
+    fmx = fmax(fmx, fabs(fg[i]));
+  for (int a = 0; a < 10; a++) {
+    for (int k = 0; k < 6; k++)
+      CHECK(fabs(sn[a][k] - sg[a][k]) <= 1e-12 * smax,
+            "TET10%s: stress %d of node %d: %.17g, generic %.17g", v, k, a,
+            sn[a][k], sg[a][k]);
+    for (int i = 0; i < 3; i++)
+      CHECK(fabs(fe[3 * a + i] - fg[3 * a + i]) <= 1e-12 * fmx,
+            "TET10%s: internal force %d of node %d: %.17g, generic %.17g", v, i,
+            a, fe[3 * a + i], fg[3 * a + i]);
+    /* node a alone (the GPU's recovery): the same bits */
+    const int id[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    double sa[6], fa[3];
+    CHECK(fm_tet10_node_stress_at(xe, id, u, E, nu, a, sa, fa) > 0,
+          "det J (node)");
+    CHECK(!memcmp(sa, sn[a], sizeof sa) && !memcmp(fa, fe + 3 * a, sizeof fa),
+          "TET10%s: node %d alone differs from the element's", v, a);
+  }
+  /* a linear field u = A x: the same stress, Hooke's, at every node */
+  const double A[9] = {1e-3, 2e-4, -3e-4, 5e-4, -7e-4, 1e-4, 3e-4, 6e-4, 2e-3};
+  for (int a = 0; a < 10; a++)
+    for (int i = 0; i < 3; i++)
+      u[3 * a + i] = A[3 * i] * xe[3 * a] + A[3 * i + 1] * xe[3 * a + 1] +
+                     A[3 * i + 2] * xe[3 * a + 2];
+  const double eps[6] = {A[0],        A[4],        A[8],
+                         A[1] + A[3], A[5] + A[7], A[2] + A[6]};
+  double sig[6];
+  fm_hooke(E, nu, eps, sig);
+  fm_tet_nodal_stress(10, xe, u, E, nu, sn, fe);
+  for (int a = 0; a < 10; a++)
+    for (int k = 0; k < 6; k++)
+      CHECK(fabs(sn[a][k] - sig[k]) <= 1e-12 * fabs(sig[0]),
+            "TET10%s: linear field: stress %d at node %d %.17g, Hooke %.17g", v,
+            k, a, sn[a][k], sig[k]);
+}
+
 /* The matrix-free element action and diagonal against the formed Ke: the
  * same quadrature, so round-off apart; on a curved TET10 too (mid-edge
  * nodes moved off the chords). */
@@ -201,6 +273,8 @@ static void action_tests(int npe, int curved) {
     CHECK(fm_tet_apply_generic(10, xb, E, nu, u, f) <= 0,
           "TET10 with a negative Jacobian not detected by the generic action");
   }
+  if (npe == 10)
+    tet10_at_tests(xe, E, nu, K, curved);
   /* node a's rows (the GPU's assembly by rows): Ke's rows, bit for bit */
   for (int a = 0; a < npe; a++) {
     double Kr[90];

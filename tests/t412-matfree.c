@@ -27,6 +27,7 @@
 #include "element.h"
 #include "matfree.h"
 #include "pmg.h"
+#include "recover.h"
 #include "test_util.h"
 
 static void mf_apply(void *ctx, const double *x, double *y) {
@@ -467,12 +468,103 @@ static void check_bad_mid_node(void) {
   fm_model_free(&md);
 }
 
+/* The recovery's fields (solver/recover.c: the element math of a chunk on
+ * every core, the sums in element order) have the same bits on one and two
+ * threads and with chunks smaller than the model, and equal a plain serial
+ * element loop's */
+static void check_recovery(void) {
+  FmModel md;
+  FmCsr S;
+  unsigned char *fixed;
+  build_system("t412r", 5.0, &md, &S, &fixed, 0, NULL);
+  const FmMesh *m = &md.mesh;
+  const int nn = m->nnodes, npe = m->npe;
+  FmPost post;
+  CHECK(!fm_post_init(&md, &post), "post init: %s", fm_error_message());
+  const size_t nc = (size_t)post.ncopy;
+  double *u = malloc(3 * (size_t)nn * sizeof *u);
+  for (int i = 0; i < nn; i++)
+    for (int k = 0; k < 3; k++)
+      u[3 * i + k] = 1e-3 * sin(0.37 * m->x[3 * i] + 0.11 * k) *
+                     cos(0.23 * m->x[3 * i + 1] - 0.19 * m->x[3 * i + 2]);
+  double *f[3][4]; /* stress, vm, princ, fint of three runs */
+  const size_t len[4] = {6 * nc, nc, 3 * nc, 3 * (size_t)nn};
+  for (int r = 0; r < 3; r++)
+    for (int k = 0; k < 4; k++)
+      f[r][k] = malloc(len[k] * sizeof(double));
+  const int chunk = fm_recover_chunk;
+#ifdef _OPENMP
+  const int nt = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
+  CHECK(!fm_recover_fields(&md, &post, u, f[0][0], f[0][1], f[0][2], f[0][3]),
+        "recovery (1 thread)");
+#ifdef _OPENMP
+  omp_set_num_threads(2);
+#endif
+  CHECK(!fm_recover_fields(&md, &post, u, f[1][0], f[1][1], f[1][2], f[1][3]),
+        "recovery (2 threads)");
+  fm_recover_chunk = 1500; /* several chunks, each threaded, the last short */
+  CHECK(m->nelem > 3000 && m->nelem % 1500, "%d elements", m->nelem);
+  CHECK(!fm_recover_fields(&md, &post, u, f[2][0], f[2][1], f[2][2], f[2][3]),
+        "recovery (2 threads, chunks)");
+  fm_recover_chunk = chunk;
+#ifdef _OPENMP
+  omp_set_num_threads(nt);
+#endif
+  for (int r = 1; r < 3; r++)
+    for (int k = 0; k < 4; k++)
+      CHECK(!memcmp(f[0][k], f[r][k], len[k] * sizeof(double)),
+            "recovery run %d, field %d: not the one thread's bits", r, k);
+  /* a plain serial element loop, its sums in element order */
+  double *st = calloc(6 * nc, sizeof(double)), *fi = calloc(3 * nn, 8),
+         *cnt = calloc(nc, sizeof(double));
+  for (int e = 0; e < m->nelem; e++) {
+    const int *c = m->conn + (size_t)e * npe;
+    const FmMaterial *mat = &md.cs.materials[md.elem_mat[e]];
+    double xe[30], ue[30], fe[30] = {0}, sn[10][6];
+    for (int a = 0; a < npe; a++)
+      for (int i = 0; i < 3; i++) {
+        xe[3 * a + i] = m->x[3 * c[a] + i];
+        ue[3 * a + i] = u[3 * c[a] + i];
+      }
+    fm_tet_nodal_stress(npe, xe, ue, mat->E, mat->nu, sn, fe);
+    for (int a = 0; a < npe; a++) {
+      const int cp = post.elem_copy[(size_t)e * npe + a];
+      for (int i = 0; i < 3; i++)
+        fi[3 * c[a] + i] += fe[3 * a + i];
+      for (int t = 0; t < 6; t++)
+        st[6 * cp + t] += sn[a][t];
+      cnt[cp] += 1.0;
+    }
+  }
+  for (size_t cp = 0; cp < nc; cp++)
+    for (int t = 0; t < 6; t++)
+      st[6 * cp + t] /= cnt[cp];
+  CHECK(!memcmp(st, f[0][0], 6 * nc * sizeof(double)),
+        "recovered stresses differ from a serial element loop's");
+  CHECK(!memcmp(fi, f[0][3], 3 * (size_t)nn * sizeof(double)),
+        "internal forces differ from a serial element loop's");
+  free(st);
+  free(fi);
+  free(cnt);
+  for (int r = 0; r < 3; r++)
+    for (int k = 0; k < 4; k++)
+      free(f[r][k]);
+  free(u);
+  fm_post_free(&post);
+  free(fixed);
+  fm_csr_scalar_free(&S);
+  fm_model_free(&md);
+}
+
 int main(void) {
   check_model(0);
   check_model(1);
   check_transpose();
   check_bad_mid_node();
   check_assembly();
+  check_recovery();
   /* TET4: refused, naming the case */
   FmModel md;
   FmCsr S;
