@@ -321,8 +321,10 @@ int fm_cuda_dot(FmCudaData *d, int n, const double *a, const double *b,
 
 /* ---- matrix-free stiffness and p-multigrid (kernels/matfree.cu) ---- */
 
-/* local memory per thread of the element-action kernel (the estimate) */
-int fm_cuda_matfree_local_bytes(int npe, size_t *bytes);
+/* local memory per thread of the element kernels, the largest of the
+ * action's, the diagonal's and, where generic (FEMORA_MF_ACTION=generic),
+ * the generic action's (the estimate) */
+int fm_cuda_matfree_local_bytes(int npe, int generic, size_t *bytes);
 /* y = alpha K x + beta y with d->mf (eliminated once mf->eliminate) */
 int fm_cuda_matfree_apply(FmCudaData *d, double alpha, const double *x,
                           double beta, double *y);

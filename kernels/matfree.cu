@@ -157,9 +157,20 @@ static int element_pass(FmCudaData *d, int mode, const double *u, int *flag) {
   return 0;
 }
 
-extern "C" int fm_cuda_matfree_local_bytes(int npe, size_t *bytes) {
-  return fm_cuda_local_bytes(npe, mf_element_kernel<4>, mf_element_kernel<10>,
-                             bytes);
+extern "C" int fm_cuda_matfree_local_bytes(int npe, int generic,
+                                           size_t *bytes) {
+  size_t act = 0, diag = 0, gen = 0;
+  FM_CALL(fm_cuda_local_bytes(npe, mf_element_kernel<4>, mf_element_kernel<10>,
+                              &act));
+  FM_CALL(fm_cuda_local_bytes(npe, mf_diagonal_kernel<4>,
+                              mf_diagonal_kernel<10>, &diag));
+  if (generic && npe == 10)
+    FM_CALL(
+        fm_cuda_local_bytes(10, mf_generic_kernel, mf_generic_kernel, &gen));
+  *bytes = act > diag ? act : diag;
+  if (gen > *bytes)
+    *bytes = gen;
+  return 0;
 }
 
 extern "C" int fm_cuda_matfree_apply(FmCudaData *d, double alpha,

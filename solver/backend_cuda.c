@@ -619,7 +619,9 @@ static int assemble_pmg(FmBackend *be) {
   if (!ierr) {
     size_t local = 0, local4 = 0, local_rec = 0, resident = 0;
     size_t freeb = 0, total = 0;
-    ierr = fm_cuda_matfree_local_bytes(10, &local) ||
+    int generic = 0;
+    ierr = fm_matfree_action(md->cs.path, &generic) ||
+           fm_cuda_matfree_local_bytes(10, generic, &local) ||
            fm_cuda_assemble_local_bytes(4, &local4) ||
            fm_cuda_recover_local_bytes(10, &local_rec) ||
            resident_threads(cb, &resident);

@@ -497,7 +497,7 @@ FM_HD double fm_tet10_apply_at(const double *x, const int *c, const double *u,
 /* A TET10's stresses at its nodes sn[a] and its internal forces, added to
  * fe, from the displacements u, read where the data lie (as
  * fm_tet10_apply_at): fm_tet_nodal_stress for TET10 (recover.c).  Returns
- * the smallest det J (<= 0: nothing written). */
+ * the smallest det J (<= 0: the stresses zero, fe unchanged). */
 FM_HD double fm_tet10_nodal_stress_at(const double *x, const int *c,
                                       const double *u, double E, double nu,
                                       double sn[FM_TET_MAX_NPE][6],
@@ -505,8 +505,12 @@ FM_HD double fm_tet10_nodal_stress_at(const double *x, const int *c,
   double dN[4][30], Ji[4][9], wd[4], S[4][9], sig[4][6];
   fm_tet10_qp_derivatives(dN);
   const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
-  if (!(mindet > 0.0))
+  if (!(mindet > 0.0)) {
+    for (int a = 0; a < 10; a++) /* zeros: nothing to recover */
+      for (int k = 0; k < 6; k++)
+        sn[a][k] = 0.0;
     return mindet;
+  }
   fm_tet10_stresses_at(dN, Ji, wd, u, c, 0, E, nu, S, sig);
   FM_UNROLL
   for (int a = 0; a < 10; a++) {
@@ -523,15 +527,19 @@ FM_HD double fm_tet10_nodal_stress_at(const double *x, const int *c,
 /* Node a's part of fm_tet10_nodal_stress_at alone, a known at run time
  * (the GPU's recovery: a thread per node): its stress sa and its internal
  * force fa (overwritten), the same bits.  Returns the smallest det J (<=
- * 0: nothing written). */
+ * 0: both zero). */
 FM_HD double fm_tet10_node_stress_at(const double *x, const int *c,
                                      const double *u, double E, double nu,
                                      int a, double sa[6], double fa[3]) {
   double dN[4][30], Ji[4][9], wd[4], S[4][9], sig[4][6];
   fm_tet10_qp_derivatives(dN);
   const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
-  if (!(mindet > 0.0))
+  if (!(mindet > 0.0)) {
+    for (int k = 0; k < 6; k++) /* zeros: nothing to recover */
+      sa[k] = 0.0;
+    fa[0] = fa[1] = fa[2] = 0.0;
     return mindet;
+  }
   fm_tet10_stresses_at(dN, Ji, wd, u, c, 0, E, nu, S, sig);
   FM_UNROLL
   for (int b = 0; b < 10; b++)
@@ -571,15 +579,18 @@ FM_HD void fm_tet10_block(const double Ga[4][3], const double Gb[4][3],
  * coordinates lie (fm_tet_stiffness_rows for TET10, the same layout): node
  * by node, each block by fm_tet10_block, the GPU's assembly's
  * (kernels/assemble.cu) sums.  Returns the smallest det J (<= 0: K
- * invalid). */
+ * zero). */
 FM_HD double fm_tet10_stiffness_rows_at(const double *x, const int *c, double E,
                                         double nu, int a0, int a1, double *K) {
   double lambda, mu, dN[4][30], Ji[4][9], wd[4];
   fm_lame(E, nu, &lambda, &mu);
   fm_tet10_qp_derivatives(dN);
   const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
-  if (!(mindet > 0.0))
+  if (!(mindet > 0.0)) {
+    for (int i = 0; i < 90 * (a1 - a0); i++) /* zeros: defined, if of no use */
+      K[i] = 0.0;
     return mindet;
+  }
   for (int a = a0; a < a1; a++) {
     double Ga[4][3];
     fm_tet10_node_gradients(dN, Ji, a, Ga);
@@ -599,15 +610,18 @@ FM_HD double fm_tet10_stiffness_rows_at(const double *x, const int *c, double E,
 /* The diagonal (bs 1: de[30]) or the 3x3 diagonal blocks (bs 3: de[90]) of
  * a TET10's stiffness read where its coordinates lie (fm_tet_diagonal_bs
  * for TET10): fm_tet10_block's sums, node by node.  Returns the smallest
- * det J (<= 0: de invalid). */
+ * det J (<= 0: de zero). */
 FM_HD double fm_tet10_diagonal_at(const double *x, const int *c, double E,
                                   double nu, int bs, double *de) {
   double lambda, mu, dN[4][30], Ji[4][9], wd[4];
   fm_lame(E, nu, &lambda, &mu);
   fm_tet10_qp_derivatives(dN);
   const double mindet = fm_tet10_geometry_at(dN, x, c, Ji, wd);
-  if (!(mindet > 0.0))
+  if (!(mindet > 0.0)) {
+    for (int i = 0; i < 3 * bs * 10; i++) /* zeros: defined, if of no use */
+      de[i] = 0.0;
     return mindet;
+  }
   FM_UNROLL
   for (int a = 0; a < 10; a++) {
     double Ga[4][3], Kaa[9];

@@ -145,7 +145,8 @@ int fm_recover_fields(const FmModel *md, const FmPost *post, const double *u,
   const FmMesh *m = &md->mesh;
   const int npe = m->npe;
   double *count = fm_calloc((size_t)post->ncopy + 1, sizeof(double));
-  const int chunk = m->nelem < fm_recover_chunk ? m->nelem : fm_recover_chunk;
+  const int most = fm_recover_chunk > 0 ? fm_recover_chunk : 1;
+  const int chunk = m->nelem < most ? m->nelem : most;
   double *buf = fm_calloc((size_t)chunk * npe * 9 + 1, sizeof(double));
   if (!count || !buf) {
     free(count);

@@ -509,17 +509,28 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       ierr = fm_write_summary_tmp(run, path);
       sum_written = !ierr;
     }
-    /* Into place: the earlier run's summary.json goes first, this run's
-     * comes last, so that no summary.json ever stands beside files that
-     * are not its run's (a rename failing half way would have left the
-     * earlier summary with this run's VTU files).  Should a rename fail,
-     * the files of this run already renamed are removed: the run failed. */
+    /* Into place: the earlier run's summary.json is renamed away first
+     * (summary.json.earlier) and this run's comes last, so that no
+     * summary.json ever stands beside files that are not its run's (a
+     * rename failing half way would have left the earlier summary with this
+     * run's VTU files).  Should a rename fail, the run fails: its files
+     * already renamed are removed and the earlier summary comes back, so
+     * that the failure sets the earlier run's results aside as any other
+     * (set_aside_previous; those its VTU files this run replaced are
+     * gone).  Done, the earlier summary goes. */
     const int nres = nwritten + 3;
     const int written[3] = {fat_written, chk_written, sum_written};
-    if (!ierr && remove(path) != 0 && errno != ENOENT)
-      ierr = fm_error("%s: cannot remove the earlier run's summary before "
-                      "writing this run's: %s",
-                      path, strerror(errno));
+    char earlier[4300];
+    snprintf(earlier, sizeof earlier, "%s.earlier", path);
+    int had_earlier = 0;
+    if (!ierr) {
+      if (rename(path, earlier) == 0)
+        had_earlier = 1;
+      else if (errno != ENOENT)
+        ierr = fm_error("%s: cannot move the earlier run's summary away "
+                        "before writing this run's: %s",
+                        path, strerror(errno));
+    }
     int renamed = 0;
     for (int k = 0; k < nres; k++) {
       if (k >= nwritten && !written[k - nwritten])
@@ -537,6 +548,10 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
         result_path(md, outdir, k, nwritten, path, sizeof path);
         remove(path);
       }
+    snprintf(path, sizeof path, "%s/summary.json", outdir);
+    if (had_earlier && (ierr ? rename(earlier, path) : remove(earlier)) != 0 &&
+        L->log)
+      fprintf(L->log, "warning: %s: %s\n", earlier, strerror(errno));
   }
   FM_CALL(fm_sync_error(comm, ierr));
   run->t.output = MPI_Wtime() - t4;

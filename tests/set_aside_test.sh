@@ -70,10 +70,11 @@ sed -e "s|file: ../../meshes|file: $src/meshes|" -i "$work/tab.yaml"
 # renaming into place failing half way (fatigue.vtu a folder here: the
 # load case's VTU is renamed before it): no summary.json stands beside
 # files that are not its run's, the new VTU renamed already is removed,
-# no temporary file stays
-fb="$src/cases/validation/closed_form/fatigue_bar.yaml"
+# no temporary file stays, and the earlier run's results are set aside as
+# by any failure (its summary and checks in previous/)
 half="$work/half"
 "$femora" run "$fb" -o "$half" --quiet || fail "the fatigue bar (half)"
+cp "$half/summary.json" "$work/half-first.json"
 lcvtu=$(cd "$half" && ls *.vtu | grep -v fatigue.vtu | head -1)
 [ -n "$lcvtu" ] || fail "the fatigue bar wrote no load case VTU: $(ls "$half")"
 rm "$half/fatigue.vtu" && mkdir "$half/fatigue.vtu" && touch "$half/fatigue.vtu/x"
@@ -81,8 +82,12 @@ rm "$half/fatigue.vtu" && mkdir "$half/fatigue.vtu" && touch "$half/fatigue.vtu/
 grep -q "fatigue.vtu: cannot rename into place" "$work/err" || fail "the error: $(cat "$work/err")"
 [ ! -e "$half/summary.json" ] || fail "a summary.json stays beside another run's files"
 [ ! -e "$half/$lcvtu" ] || fail "the failed run's $lcvtu stays in place"
-ls "$half" | grep -q tmp && fail "temporary files left: $(ls "$half")"
-rm -r "$half/fatigue.vtu"
+[ ! -e "$half/checks.txt" ] || fail "the earlier run's checks.txt stays in place"
+ls "$half" | grep -q 'tmp\|earlier' && fail "temporary files left: $(ls "$half")"
+cmp -s "$half/previous/summary.json" "$work/half-first.json" || fail "previous/summary.json is not the earlier run's"
+[ -e "$half/previous/checks.txt" ] || fail "the earlier run's checks.txt was not set aside: $(ls "$half/previous")"
+rm -rf "$half/fatigue.vtu" "$half/previous/fatigue.vtu"
 "$femora" run "$fb" -o "$half" --quiet || fail "the fatigue bar after the half rename"
 [ -e "$half/summary.json" ] && [ -e "$half/$lcvtu" ] || fail "the run after: $(ls "$half")"
+ls "$half" | grep -q 'tmp\|earlier' && fail "temporary files left after a good run: $(ls "$half")"
 echo PASS

@@ -272,6 +272,32 @@ static void action_tests(int npe, int curved) {
           "TET10 with a negative Jacobian not detected by the action");
     CHECK(fm_tet_apply_generic(10, xb, E, nu, u, f) <= 0,
           "TET10 with a negative Jacobian not detected by the generic action");
+    /* ... and by the stiffness, the diagonal and the recovery, which then
+     * give zeros (defined values: a caller that adds them adds nothing) */
+    double Kb[900], sb[10][6], fb[30] = {0};
+    for (int i = 0; i < 900; i++)
+      Kb[i] = 1.0;
+    for (int i = 0; i < 30; i++)
+      f[i] = 1.0;
+    for (int a = 0; a < 10; a++)
+      for (int k = 0; k < 6; k++)
+        sb[a][k] = 1.0;
+    CHECK(fm_tet_stiffness(10, xb, E, nu, Kb) <= 0,
+          "TET10 with a negative Jacobian not detected by the stiffness");
+    CHECK(fm_tet_diagonal(10, xb, E, nu, f) <= 0,
+          "TET10 with a negative Jacobian not detected by the diagonal");
+    fm_tet_nodal_stress(10, xb, u, E, nu, sb, fb);
+    for (int i = 0; i < 900; i++)
+      CHECK(Kb[i] == 0.0, "inverted TET10: stiffness entry %d %g", i, Kb[i]);
+    for (int i = 0; i < 30; i++)
+      CHECK(f[i] == 0.0 && fb[i] == 0.0,
+            "inverted TET10: diagonal %d %g, "
+            "force %g",
+            i, f[i], fb[i]);
+    for (int a = 0; a < 10; a++)
+      for (int k = 0; k < 6; k++)
+        CHECK(sb[a][k] == 0.0, "inverted TET10: stress %d of node %d: %g", k, a,
+              sb[a][k]);
   }
   if (npe == 10)
     tet10_at_tests(xe, E, nu, K, curved);
