@@ -77,9 +77,8 @@ assemble_slot<10>(const double *x, const int *c, double E, double nu, int a,
   fm_tet10_node_gradients(dN, Ji, a, Ga);
   FM_UNROLL
   for (int b = 0; b < 10; b++) {
-    double Gb[4][3], Kab[9];
-    fm_tet10_node_gradients(dN, Ji, b, Gb);
-    fm_tet10_block(Ga, Gb, wd, lambda, mu, Kab);
+    double Kab[9];
+    fm_tet10_block_with(dN, Ji, wd, lambda, mu, Ga, b, Kab);
     const int k = fm_cuda_find_block(bptr, bcol, r, c[b]);
     if (k < 0) {
       atomicMin(flag, e);

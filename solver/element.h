@@ -575,6 +575,16 @@ FM_HD void fm_tet10_block(const double Ga[4][3], const double Gb[4][3],
   }
 }
 
+/* Node a's 3x3 block with node b (fm_tet10_block), from node a's
+ * gradients Ga and b's made here (b known at compile time once unrolled). */
+FM_HD void fm_tet10_block_with(const double dN[4][30], const double Ji[4][9],
+                               const double wd[4], double lambda, double mu,
+                               const double Ga[4][3], int b, double Kab[9]) {
+  double Gb[4][3];
+  fm_tet10_node_gradients(dN, Ji, b, Gb);
+  fm_tet10_block(Ga, Gb, wd, lambda, mu, Kab);
+}
+
 /* Rows of nodes a0 <= a < a1 of a TET10's stiffness read where its
  * coordinates lie (fm_tet_stiffness_rows for TET10, the same layout): node
  * by node, each block by fm_tet10_block, the GPU's assembly's
@@ -596,9 +606,8 @@ FM_HD double fm_tet10_stiffness_rows_at(const double *x, const int *c, double E,
     fm_tet10_node_gradients(dN, Ji, a, Ga);
     FM_UNROLL
     for (int b = 0; b < 10; b++) {
-      double Gb[4][3], Kab[9];
-      fm_tet10_node_gradients(dN, Ji, b, Gb);
-      fm_tet10_block(Ga, Gb, wd, lambda, mu, Kab);
+      double Kab[9];
+      fm_tet10_block_with(dN, Ji, wd, lambda, mu, Ga, b, Kab);
       for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
           K[(3 * (a - a0) + i) * 30 + 3 * b + j] = Kab[3 * i + j];
