@@ -47,6 +47,18 @@ static inline int MPI_Bcast(void *buf, int n, MPI_Datatype t, int root,
   (void)buf, (void)n, (void)t, (void)root, (void)c;
   return 0;
 }
+/* one process sends to no other (never called: nothing is spread) */
+#define MPI_STATUS_IGNORE NULL
+static inline int MPI_Send(const void *buf, int n, MPI_Datatype t, int to,
+                           int tag, MPI_Comm c) {
+  (void)buf, (void)n, (void)t, (void)to, (void)tag, (void)c;
+  return 1;
+}
+static inline int MPI_Recv(void *buf, int n, MPI_Datatype t, int from, int tag,
+                           MPI_Comm c, void *status) {
+  (void)buf, (void)n, (void)t, (void)from, (void)tag, (void)c, (void)status;
+  return 1;
+}
 static inline int MPI_Barrier(MPI_Comm c) {
   (void)c;
   return 0;

@@ -124,6 +124,51 @@ static void result_path(const FmModel *md, const char *outdir, int k, int nvtu,
     snprintf(path, n, "%s/%s", outdir, last[k - nvtu]);
 }
 
+/* The recovered fields of one load case as one array (spread runs: made
+ * by the rank that solved it, sent to rank 0): stress (6 per node copy),
+ * von Mises (1), principal stresses (3), internal forces (3 per node). */
+static size_t fields_size(const FmModel *md, const FmPost *post) {
+  return 10 * (size_t)post->ncopy + 3 * (size_t)md->mesh.nnodes;
+}
+
+static int owner_fields(FmBackend *be, const FmModel *md, const FmPost *post,
+                        const double *u, double *fld) {
+  const size_t nc = (size_t)post->ncopy;
+  double *stress = fld, *vm = fld + 6 * nc, *princ = fld + 7 * nc,
+         *fint = fld + 10 * nc;
+  return be->fields ? be->fields(be, md, post, u, stress, vm, princ, fint)
+                    : fm_recover_fields(md, post, u, stress, vm, princ, fint);
+}
+
+/* FmFieldsFn over fields made elsewhere (ctx: owner_fields's array) */
+static int given_fields(void *ctx, const FmModel *md, const FmPost *post,
+                        const double *u, double *stress, double *vm,
+                        double *princ, double *fint) {
+  const double *fld = ctx;
+  const size_t nc = (size_t)post->ncopy;
+  (void)u;
+  memcpy(stress, fld, 6 * nc * sizeof(double));
+  memcpy(vm, fld + 6 * nc, nc * sizeof(double));
+  memcpy(princ, fld + 7 * nc, 3 * nc * sizeof(double));
+  memcpy(fint, fld + 10 * nc, 3 * (size_t)md->mesh.nnodes * sizeof(double));
+  return 0;
+}
+
+/* n doubles from one rank to another, in pieces of at most 2^27 (MPI
+ * counts are ints) */
+#define FM_MSG_DOUBLES ((size_t)1 << 27)
+static void send_doubles(const double *v, size_t n, int to, MPI_Comm comm) {
+  for (size_t k = 0; k < n; k += FM_MSG_DOUBLES)
+    MPI_Send(v + k, (int)(n - k < FM_MSG_DOUBLES ? n - k : FM_MSG_DOUBLES),
+             MPI_DOUBLE, to, 17, comm);
+}
+
+static void recv_doubles(double *v, size_t n, int from, MPI_Comm comm) {
+  for (size_t k = 0; k < n; k += FM_MSG_DOUBLES)
+    MPI_Recv(v + k, (int)(n - k < FM_MSG_DOUBLES ? n - k : FM_MSG_DOUBLES),
+             MPI_DOUBLE, from, 17, comm, MPI_STATUS_IGNORE);
+}
+
 static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
                         const FmRunOptions *opt, FmRun *run, Log *L,
                         double t0) {
@@ -251,30 +296,44 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     ierr = 1;
   double *f = NULL, *lc_time = NULL;
   double **us = NULL; /* spread: the solutions, until recovered */
+  double **fs = NULL; /* spread: their fields, made by the owner */
+  const size_t nfield = fields_size(md, &run->post);
   if (!ierr) {
     f = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
     lc_time = fm_calloc((size_t)run->nlc + 1, sizeof(double));
     us = fm_calloc((size_t)run->nlc + 1, sizeof(double *));
-    if (!f || !lc_time || !us)
+    fs = fm_calloc((size_t)run->nlc + 1, sizeof(double *));
+    if (!f || !lc_time || !us || !fs)
       ierr = 1;
   }
   ierr = fm_sync_error(comm, ierr); /* an allocation may fail on one rank */
   if (spread && !ierr) {
-    /* each rank solves its own load cases, with no communication */
+    /* each rank solves its own load cases, with no communication, and
+     * recovers their fields where the solution is (its GPU: only result
+     * fields come down; or its cores) */
     const double ts = MPI_Wtime();
+    double trec = 0.0;
     for (int lc = rank; lc < run->nlc && !ierr; lc += size) {
       us[lc] = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
-      ierr = !us[lc];
+      fs[lc] = fm_calloc(nfield, sizeof(double));
+      ierr = !us[lc] || !fs[lc];
       if (!ierr)
         ierr = fm_model_load_vector(md, lc, f);
       const double t = MPI_Wtime();
       prog.start = prog.last = t;
       if (!ierr)
         ierr = be.solve(&be, lc, f, us[lc], &run->info[lc]);
-      lc_time[lc] = MPI_Wtime() - t;
+      const double tr = MPI_Wtime();
+      lc_time[lc] = tr - t;
+      if (!ierr)
+        ierr = owner_fields(&be, md, &run->post, us[lc], fs[lc]);
+      trec += MPI_Wtime() - tr;
     }
     ierr = fm_sync_error(comm, ierr);
-    run->t.solve = MPI_Wtime() - ts;
+    /* the recovery counts as recovery: the slowest rank's */
+    MPI_Allreduce(MPI_IN_PLACE, &trec, 1, MPI_DOUBLE, MPI_MAX, comm);
+    run->t.recovery += trec;
+    run->t.solve = MPI_Wtime() - ts - trec;
   }
   for (int lc = 0; lc < run->nlc && !ierr; lc++) {
     double *u = NULL;
@@ -297,6 +356,21 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       run->info[lc].iterations = (int)meta[0];
       run->info[lc].residual = meta[1];
       lc_time[lc] = meta[2];
+      /* the owner's fields to rank 0 (its memory first: a failure there
+       * stops every rank before anything is sent) */
+      if (owner != 0 && rank == 0) {
+        fs[lc] = fm_calloc(nfield, sizeof(double));
+        ierr = !fs[lc];
+      }
+      ierr = fm_sync_error(comm, ierr);
+      if (ierr) {
+        free(u);
+        break;
+      }
+      if (owner != 0 && rank == owner)
+        send_doubles(fs[lc], nfield, 0, comm);
+      if (owner != 0 && rank == 0)
+        recv_doubles(fs[lc], nfield, owner, comm);
       ierr = fm_model_load_vector(md, lc, f);
       ierr = fm_sync_error(comm, ierr);
       te = MPI_Wtime();
@@ -322,11 +396,20 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       break;
     }
     if (rank == 0) {
-      /* the GPU's own recovery only where it holds this solution */
-      ierr = fm_recover_ex(md, &run->post, u, f, &run->res[lc],
-                           spread ? NULL : be.fields, &be);
+      /* spread: the owner's fields; else the GPU's own recovery (it holds
+       * this solution) or the host's */
+      if (spread)
+        ierr = fm_recover_ex(md, &run->post, u, f, &run->res[lc], given_fields,
+                             fs[lc]);
+      else
+        ierr =
+            fm_recover_ex(md, &run->post, u, f, &run->res[lc], be.fields, &be);
     } else {
       run->res[lc].u = u;
+    }
+    if (fs) {
+      free(fs[lc]);
+      fs[lc] = NULL;
     }
     ierr = fm_sync_error(comm, ierr);
     run->t.recovery += MPI_Wtime() - te;
@@ -363,6 +446,9 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   for (int lc = 0; us && lc < run->nlc; lc++)
     free(us[lc]);
   free(us);
+  for (int lc = 0; fs && lc < run->nlc; lc++)
+    free(fs[lc]);
+  free(fs);
   run->device_peak_mb = be.device_peak_mb;
   run->spmv_gbs = be.spmv_gbs;
   run->copy_gbs = be.copy_gbs;

@@ -68,6 +68,29 @@ int main(int argc, char **argv) {
             one.info[lc].iterations, two.info[lc].iterations);
       CHECK_CLOSE(two.res[lc].groups[0].max_von_mises,
                   one.res[lc].groups[0].max_von_mises, 1e-12, 0);
+      /* the fields, recovered by the rank that solved the load case (its
+       * device with cuda) and sent to rank 0: rank 0's own */
+      const int nc = one.post.ncopy;
+      double vdiff = 0, vmax = 0;
+      for (int k = 0; k < nc; k++) {
+        vdiff = fmax(vdiff, fabs(one.res[lc].vm[k] - two.res[lc].vm[k]));
+        vmax = fmax(vmax, fabs(one.res[lc].vm[k]));
+        for (int t = 0; t < 6; t++)
+          vdiff = fmax(vdiff, fabs(one.res[lc].stress[6 * k + t] -
+                                   two.res[lc].stress[6 * k + t]));
+        for (int t = 0; t < 3; t++)
+          vdiff = fmax(vdiff, fabs(one.res[lc].princ[3 * k + t] -
+                                   two.res[lc].princ[3 * k + t]));
+      }
+      CHECK(vmax > 0 && vdiff <= 1e-10 * vmax,
+            "load case %d: two ranks' stress fields differ by %g of %g", lc,
+            vdiff, vmax);
+      for (int i = 0; i < 3; i++)
+        CHECK_CLOSE(two.res[lc].reaction_sum[i], one.res[lc].reaction_sum[i],
+                    1e-10,
+                    fmax(fabs(one.res[lc].applied[0]),
+                         fmax(fabs(one.res[lc].applied[1]),
+                              fabs(one.res[lc].applied[2]))));
     }
   }
   /* every rank holds every solution */
