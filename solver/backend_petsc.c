@@ -31,7 +31,16 @@ typedef struct {
   FmBackend *be; /* for the progress callback */
   int lc;        /* load case being solved */
   PetscReal bnorm;
+  long long too_many; /* this rank's nonzeros, when past PETSc's indices */
 } PetscData;
+
+/* The largest index PETSc takes (PetscInt: 32 bits in Debian's build);
+ * FEMORA_PETSC_MAX_INDEX lowers it (tests: t720). */
+static long long petsc_max_index(void) {
+  const char *e = getenv("FEMORA_PETSC_MAX_INDEX");
+  const long long v = e && *e ? atoll(e) : 0;
+  return v > 0 && v < (long long)PETSC_MAX_INT ? v : (long long)PETSC_MAX_INT;
+}
 
 /* Turn a PETSc error code into one Femora error line: PETSc's message
  * where the error started ("Unknown Mat type given: baij"; fm_error folds
@@ -114,6 +123,14 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM, "%s", fm_error_message());
   }
   PetscCall(PetscFree(rows));
+  /* PETSc's indices: a rank's nonzeros must fit them (a 32-bit PetscInt
+   * holds about 25M DOF of TET10 rows on one rank) */
+  if (9 * (long long)B.ptr[nown] > petsc_max_index() ||
+      3 * (long long)nn > petsc_max_index()) {
+    d->too_many = 9 * (long long)B.ptr[nown];
+    fm_csr_free(&B);
+    PetscFunctionReturn(0);
+  }
   /* scalar CSR: row 3r+p holds the 3 columns of every neighbour block */
   PetscInt *ia, *ja;
   PetscScalar *va;
@@ -226,6 +243,14 @@ static int petsc_assemble(FmBackend *be) {
     d->perm[i] = count[d->part[i]]++;
   free(count);
   PCALL(assemble_matrix(be, d), "matrix assembly");
+  if (d->too_many)
+    return fm_error("%s: rank %d of %d holds %lld nonzeros of the stiffness "
+                    "(%lld DOFs in all), more than PETSc's indices take "
+                    "(%lld): "
+                    "run on more ranks (--np), or with a PETSc configured "
+                    "--with-64-bit-indices, or use --backend ref",
+                    be->md->cs.path, d->rank, d->size, d->too_many,
+                    3 * (long long)m->nnodes, petsc_max_index());
   return 0;
 }
 
