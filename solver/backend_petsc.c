@@ -31,7 +31,7 @@ typedef struct {
   FmBackend *be; /* for the progress callback */
   int lc;        /* load case being solved */
   PetscReal bnorm;
-  long long too_many; /* this rank's nonzeros, when past PETSc's indices */
+  long long too_many; /* the most nonzeros of a rank, past PETSc's indices */
 } PetscData;
 
 /* The largest index PETSc takes (PetscInt: 32 bits in Debian's build);
@@ -125,11 +125,16 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   PetscCall(PetscFree(rows));
   /* PETSc's indices: a rank's nonzeros must fit them (a 32-bit PetscInt
    * holds about 25M DOF of TET10 rows on one rank) */
-  if (9 * (long long)B.ptr[nown] > petsc_max_index() ||
-      3 * (long long)nn > petsc_max_index()) {
-    d->too_many = 9 * (long long)B.ptr[nown];
-    fm_csr_free(&B);
-    PetscFunctionReturn(0);
+  {
+    /* decided on every rank alike (the most of any rank): a rank that
+     * stopped here alone would leave the others waiting in PETSc */
+    long long most = 9 * (long long)B.ptr[nown];
+    MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_LONG_LONG, MPI_MAX, be->comm);
+    if (most > petsc_max_index()) {
+      d->too_many = most;
+      fm_csr_free(&B);
+      PetscFunctionReturn(0);
+    }
   }
   /* scalar CSR: row 3r+p holds the 3 columns of every neighbour block */
   PetscInt *ia, *ja;
@@ -225,6 +230,13 @@ static int petsc_assemble(FmBackend *be) {
   MPI_Comm_rank(be->comm, &d->rank);
   MPI_Comm_size(be->comm, &d->size);
   d->nnodes = m->nnodes;
+  /* the DOFs themselves are PETSc indices (the same on every rank) */
+  if (3 * (long long)m->nnodes > petsc_max_index())
+    return fm_error("%s: %lld DOFs, more than PETSc's indices take (%lld): "
+                    "use a PETSc configured --with-64-bit-indices, or "
+                    "--backend ref",
+                    be->md->cs.path, 3 * (long long)m->nnodes,
+                    petsc_max_index());
   d->perm = fm_calloc(m->nnodes, sizeof(int));
   d->part = fm_calloc(m->nnodes, sizeof(int));
   if (!d->perm || !d->part)
@@ -244,13 +256,14 @@ static int petsc_assemble(FmBackend *be) {
   free(count);
   PCALL(assemble_matrix(be, d), "matrix assembly");
   if (d->too_many)
-    return fm_error("%s: rank %d of %d holds %lld nonzeros of the stiffness "
-                    "(%lld DOFs in all), more than PETSc's indices take "
-                    "(%lld): "
-                    "run on more ranks (--np), or with a PETSc configured "
-                    "--with-64-bit-indices, or use --backend ref",
-                    be->md->cs.path, d->rank, d->size, d->too_many,
-                    3 * (long long)m->nnodes, petsc_max_index());
+    return fm_error("%s: a rank holds %lld nonzeros of the stiffness (the most "
+                    "of %d rank%s; %lld DOFs in all), more than PETSc's "
+                    "indices take (%lld): run on more ranks (--np), or with a "
+                    "PETSc configured --with-64-bit-indices, or use --backend "
+                    "ref",
+                    be->md->cs.path, d->too_many, d->size,
+                    d->size > 1 ? "s" : "", 3 * (long long)m->nnodes,
+                    petsc_max_index());
   return 0;
 }
 

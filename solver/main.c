@@ -9,12 +9,9 @@
 #ifdef FEMORA_HAVE_PETSC
 #include <petscsys.h>
 #endif
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -78,21 +75,9 @@ static int under_mpi(void) {
          getenv("PMIX_RANK");
 }
 
-/* The mpiexec of relaunch, for the signals a scheduler or `kill` sends to
- * femora alone (Ctrl-C reaches the whole process group by itself). */
-static volatile pid_t mpiexec_pid = 0;
-static volatile sig_atomic_t forwarded = 0;
-static void forward_signal(int sig) {
-  forwarded = sig;
-  if (mpiexec_pid > 0)
-    kill(mpiexec_pid, sig);
-}
-
 /* femora run ... --np N: start N ranks of this very program through mpiexec.
  * Running as root needs OpenMPI's explicit consent; more ranks than cores
- * need --oversubscribe.  mpiexec runs quiet (-q): a rank's error is its
- * one line, without mpiexec's box about a non-zero exit; a rank that dies
- * of a signal, which mpiexec would have reported, femora reports. */
+ * need --oversubscribe. */
 static int relaunch(int np, int argc, char **argv) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -108,7 +93,6 @@ static int relaunch(int np, int argc, char **argv) {
     return 1;
   int k = 0;
   args[k++] = "mpiexec";
-  args[k++] = "-q";
   args[k++] = "--oversubscribe";
   args[k++] = "-n";
   args[k++] = npbuf;
@@ -131,56 +115,13 @@ static int relaunch(int np, int argc, char **argv) {
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
   }
   fflush(stdout);
-  fflush(stderr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execvp("mpiexec", args);
-    fprintf(stderr,
-            "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
-            "installed? scripts/setup installs it)\n",
-            np);
-    _exit(127);
-  }
+  execvp("mpiexec", args);
+  fprintf(stderr,
+          "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
+          "installed? scripts/setup installs it)\n",
+          np);
   free(args);
-  if (pid < 0) {
-    fprintf(stderr, "femora: error: --np %d: cannot start mpiexec: %s\n", np,
-            strerror(errno));
-    return 1;
-  }
-  mpiexec_pid = pid;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = forward_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-  sigaction(SIGUSR1, &sa, NULL);
-  sigaction(SIGUSR2, &sa, NULL);
-  signal(SIGINT, SIG_IGN); /* the process group's: mpiexec has it */
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) {
-      fprintf(stderr, "femora: error: --np %d: waiting for mpiexec: %s\n", np,
-              strerror(errno));
-      return 1;
-    }
-  if (forwarded) {
-    fprintf(stderr,
-            "femora: error: --np %d: stopped by signal %d (%s), passed to "
-            "mpiexec\n",
-            np, (int)forwarded, strsignal((int)forwarded));
-    return 128 + (int)forwarded;
-  }
-  if (WIFSIGNALED(status)) {
-    fprintf(stderr, "femora: error: --np %d: mpiexec ended on signal %d (%s)\n",
-            np, WTERMSIG(status), strsignal(WTERMSIG(status)));
-    return 128 + WTERMSIG(status);
-  }
-  const int rc = WEXITSTATUS(status);
-  if (rc > 128 && rc < 128 + 65) /* a rank's signal, as mpiexec reports it */
-    fprintf(stderr, "femora: error: --np %d: a rank ended on signal %d (%s)\n",
-            np, rc - 128, strsignal(rc - 128));
-  return rc;
+  return 1;
 }
 #endif
 
