@@ -11,6 +11,10 @@
 #include "output.h"
 #include "report.h"
 
+#ifdef FEMORA_HAVE_PETSC
+#include <petscsys.h>
+#endif
+
 #define FM_G 9.81 /* m/s^2: body weight = mass * g (N with mass in kg) */
 
 /* FNV-1a of a file's bytes, folded into h. */
@@ -25,6 +29,16 @@ static unsigned long long hash_file(const char *path, unsigned long long h) {
   }
   fclose(f);
   return h;
+}
+
+/* FNV-1a of a string (and its end), folded into h. */
+static unsigned long long hash_str(const char *v, unsigned long long h) {
+  for (const char *p = v ? v : "";; p++) {
+    h ^= (unsigned char)*p;
+    h *= 1099511628211ULL;
+    if (!*p)
+      return h;
+  }
 }
 
 static unsigned long long hash_double(double v, unsigned long long h) {
@@ -141,7 +155,8 @@ static unsigned long long step_hash(const FmScenario *s, int i,
 
 static void step_dir(const char *outdir, const FmScenario *s, int i, char *out,
                      size_t n) {
-  snprintf(out, n, "%s/age_%g", outdir, s->age[i]);
+  snprintf(out, n, "%s/age_%.10g", outdir, s->age[i]); /* 8.5 and 8.500001
+                                                         apart */
 }
 
 /* step.txt: the numbers a finished step leaves for the summary and for
@@ -378,6 +393,21 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     hin[k] = hash_file(inputs[k][1], fnv);
     h0 = hash_file(inputs[k][1], h0);
   }
+  /* and what made the results besides the files: femora's version, the
+   * backend, the preconditioner and the PETSc options (a step solved
+   * otherwise is not resumed as if made by this run) */
+  h0 = hash_str(FEMORA_VERSION, h0);
+  h0 = hash_str(opt->backend, h0);
+  h0 = hash_str(opt->pc, h0);
+#ifdef FEMORA_HAVE_PETSC
+  {
+    char *all = NULL;
+    if (!PetscOptionsGetAll(NULL, &all)) {
+      h0 = hash_str(all, h0);
+      PetscFree(all);
+    }
+  }
+#endif
   if (rank == 0) { /* the inputs and their hashes, for the report */
     char ip[4300];
     snprintf(ip, sizeof ip, "%s/inputs.txt", outdir);
@@ -425,7 +455,15 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
                s.age[i], dir);
       continue;
     }
-    ierr = solve_step(&s, i, dir, opt, &st);
+    { /* an earlier step.txt of other inputs goes first: should this
+       * solve fail, it would otherwise pass for its results next time */
+      char sp[4400];
+      snprintf(sp, sizeof sp, "%s/step.txt", dir);
+      if (remove(sp) != 0 && errno != ENOENT)
+        ierr = fm_error("%s: cannot remove: %s", sp, strerror(errno));
+    }
+    if (!ierr)
+      ierr = solve_step(&s, i, dir, opt, &st);
     if (!ierr)
       ierr = write_step(dir, h, &st);
     if (!ierr && !opt->quiet)
