@@ -31,6 +31,7 @@ typedef struct {
   int status; /* exit status; -1 not run */
   int nchecks, npass;
   char first_error[1024];
+  int signal; /* the signal that ended the run, 0 if none */
   int slow;
   double median;
   double worst; /* largest error / tolerance over the case's checks */
@@ -180,16 +181,32 @@ static void collect(SuiteCase *c) {
   }
   free(copy);
   if (c->status != 0) {
+    /* the run's error: its last "femora: error:" line (warnings of MPI or
+     * PETSc may come first), else its first line, else how it ended */
     snprintf(path, sizeof path, "%s/stderr.txt", c->out);
     FILE *f = fopen(path, "r");
-    if (f && fgets(c->first_error, sizeof c->first_error, f)) {
-      c->first_error[strcspn(c->first_error, "\n")] = 0;
-    } else {
-      snprintf(c->first_error, sizeof c->first_error, "exit status %d",
-               c->status);
+    char line[1024];
+    int found = 0, first = 1;
+    c->first_error[0] = 0;
+    while (f && fgets(line, sizeof line, f)) {
+      line[strcspn(line, "\n")] = 0;
+      const int err = !strncmp(line, "femora: error:", 14);
+      if (err || (first && !found))
+        snprintf(c->first_error, sizeof c->first_error, "%s", line);
+      found |= err;
+      first = 0;
     }
     if (f)
       fclose(f);
+    if (c->signal) {
+      const size_t n = strlen(c->first_error);
+      snprintf(c->first_error + n, sizeof c->first_error - n,
+               "%skilled by signal %d (%s)", n ? "; " : "", c->signal,
+               strsignal(c->signal));
+    } else if (!c->first_error[0]) {
+      snprintf(c->first_error, sizeof c->first_error, "exit status %d",
+               c->status);
+    }
   }
 }
 
@@ -212,6 +229,11 @@ static void read_history(const char *path) {
         continue;
       *q = 0;
       if (strcmp(p + 1, g_cases[k].name))
+        continue;
+      /* seconds,passed,checks: a run that failed (checks -1) says nothing
+       * of the time a run takes */
+      int passed, checks;
+      if (sscanf(q + 1, "%*f,%d,%d", &passed, &checks) == 2 && checks < 0)
         continue;
       if (n == cap) {
         cap = cap ? 2 * cap : 16;
@@ -491,6 +513,14 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
     snprintf(g_cases[k].out, sizeof g_cases[k].out, "%s/cases/%s", opt->outdir,
              safe);
   }
+  /* two cases must not share a results folder (a/b.yaml and a.b.yaml) */
+  for (int k = 0; k < g_ncases; k++)
+    for (int j = k + 1; j < g_ncases; j++)
+      if (!strcmp(g_cases[k].out, g_cases[j].out))
+        return fm_error("%s: cases '%s' and '%s' would share the results "
+                        "folder %s: rename one",
+                        opt->dir, g_cases[k].name, g_cases[j].name,
+                        g_cases[k].out);
   printf("suite: %d case%s from %s, %d at a time\n", g_ncases,
          g_ncases > 1 ? "s" : "", opt->dir, opt->jobs);
   fflush(stdout);
@@ -514,13 +544,16 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
       break;
     int status;
     const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0 && errno == EINTR)
+      continue;
     if (pid < 0)
       break;
     for (int k = 0; k < g_ncases; k++)
       if (g_cases[k].pid == pid) {
         SuiteCase *c = &g_cases[k];
         c->seconds = now() - c->t0;
-        c->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+        c->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        c->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + c->signal;
         c->pid = 0;
         running--;
         collect(c);

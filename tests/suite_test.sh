@@ -43,6 +43,17 @@ grep -q 'SLOW' "$work/log2" || fail "no SLOW line"
 grep -rq "assembly: ref backend" "$work/out5" || fail "suite --backend ref did not run the ref backend"
 "$femora" suite "$work/cases" -o "$work/out6" --backend gpu > "$work/log6" 2>&1 && fail "suite --backend gpu accepted"
 grep -q "usage: femora suite" "$work/log6" || fail "no usage line for a bad backend"
+# a run that failed (checks -1) says nothing of the time: the median of
+# a history of only such runs is none, so no SLOW
+printf '2026-01-01T00:00:00Z,good/pull,0.001,0,-1,nan\n2026-01-02T00:00:00Z,good/pull,0.001,0,-1,nan\n' > "$work/hist2.csv"
+"$femora" suite "$work/cases" -o "$work/out7" --history "$work/hist2.csv" --max-slowdown 1.25 > "$work/log7" 2>&1 ||
+  { cat "$work/log7"; fail "failed runs in the history made the case SLOW"; }
+# two cases that would share a results folder (a/b.yaml, a.b.yaml)
+mkdir -p "$work/dup/a"
+cp "$work/cases/good/pull.yaml" "$work/dup/a/b.yaml"
+cp "$work/cases/good/pull.yaml" "$work/dup/a.b.yaml"
+"$femora" suite "$work/dup" -o "$work/out8" > "$work/log8" 2>&1 && fail "cases sharing a results folder accepted"
+grep -q "femora: error: .*cases 'a.b' and 'a/b' would share the results folder" "$work/log8" || { cat "$work/log8"; fail "shared folder message"; }
 # no folder / no cases
 "$femora" suite "$work/nothing" -o "$work/out4" > "$work/log4" 2>&1 && fail "missing folder accepted"
 grep -q "femora: error: .*nothing: not a folder" "$work/log4" || fail "missing folder message"
