@@ -239,9 +239,13 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
   for (int k = 0; k < run.md.cs.fatigue.ncycles; k++)
     st->cycles += run.md.cs.fatigue.cycles[k].count;
   st->nodes = run.md.mesh.nnodes;
-  st->ngroups = run.md.cs.nmaterials < FM_SCENARIO_MAX_GROUPS
-                    ? run.md.cs.nmaterials
-                    : FM_SCENARIO_MAX_GROUPS;
+  if (run.md.cs.nmaterials > FM_SCENARIO_MAX_GROUPS) {
+    const int nm = run.md.cs.nmaterials;
+    fm_run_free(&run);
+    return fm_error("%s: age %g: %d materials; a scenario follows at most %d",
+                    s->path, s->age[i], nm, FM_SCENARIO_MAX_GROUPS);
+  }
+  st->ngroups = run.md.cs.nmaterials;
   for (int g = 0; g < st->ngroups; g++) {
     snprintf(st->group[g], FM_NAME_MAX, "%s", run.md.cs.materials[g].group);
     const FmFatigueGroupStats *gs = &run.fatigue.groups[g];
@@ -285,8 +289,10 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   char jpath[4300];
   snprintf(jpath, sizeof jpath, "%s/scenario.json", outdir);
   fp = fm_open_tmp(jpath);
-  if (!fp)
+  if (!fp) {
+    fm_discard_tmp(path);
     return 1;
+  }
   fputs("{\"title\": ", fp);
   fm_json_string(fp, s->title);
   fputs(", \"scenario\": ", fp);
@@ -340,8 +346,15 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
     fm_json_number(fp, r->failure_age[g]); /* null: damage stays below 1 */
   }
   fputs("}}\n", fp);
-  FM_CALL(fm_close_tmp(fp, jpath));
-  FM_CALL(fm_rename_tmp(path));
+  /* both written before either is renamed; neither left half way */
+  if (fm_close_tmp(fp, jpath)) {
+    fm_discard_tmp(path);
+    return 1;
+  }
+  if (fm_rename_tmp(path)) {
+    fm_discard_tmp(jpath);
+    return 1;
+  }
   return fm_rename_tmp(jpath);
 }
 
