@@ -11,9 +11,17 @@
 #include "error.h"
 
 /* The temporary name of path: unique per process, so that processes writing
- * the same result (job-array elements) never rename each other's file. */
+ * the same result (job-array elements) never rename each other's file; the
+ * host's name too, as processes on different nodes of a shared file system
+ * (containers above all) can have the same pid. */
 static void tmp_name(const char *path, char *tmp, size_t n) {
-  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+  static char host[64];
+  if (!host[0] && (gethostname(host, sizeof host - 1) != 0 || !host[0]))
+    snprintf(host, sizeof host, "host");
+  for (char *p = host; *p; p++) /* a file-name part */
+    if (*p == '/' || *p == ' ')
+      *p = '_';
+  snprintf(tmp, n, "%s.tmp.%s.%ld", path, host, (long)getpid());
 }
 
 int fm_make_dirs(const char *dir) {
