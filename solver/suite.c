@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,18 @@ typedef struct {
 static SuiteCase *g_cases;
 static int g_ncases, g_cap;
 static const char *g_root;
+
+/* A signal to the suite (SIGTERM, SIGHUP, SIGINT) is passed on to the
+ * cases running, and no case starts after it; the suite then writes its
+ * reports and fails.  (A terminal's Ctrl-C reaches the cases as well: a
+ * case, a plain femora run, takes a second one the same.) */
+static volatile sig_atomic_t g_stop = 0;
+static void stop_cases(int sig) {
+  g_stop = sig;
+  for (int k = 0; k < g_ncases; k++)
+    if (g_cases[k].pid > 0)
+      kill(g_cases[k].pid, sig);
+}
 
 static double now(void) {
   struct timespec ts;
@@ -526,8 +539,16 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   fflush(stdout);
   /* run, at most jobs at once */
   int next = 0, running = 0, ierr = 0;
+  g_stop = 0;
+  struct sigaction sa, old_sa[3];
+  const int sigs[3] = {SIGTERM, SIGHUP, SIGINT};
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = stop_cases;
+  sigemptyset(&sa.sa_mask);
+  for (int k = 0; k < 3; k++)
+    sigaction(sigs[k], &sa, &old_sa[k]);
   while ((next < g_ncases || running > 0) && !ierr) {
-    while (running < opt->jobs && next < g_ncases && !ierr) {
+    while (running < opt->jobs && next < g_ncases && !ierr && !g_stop) {
       /* the lowest slot no running case holds */
       int slot = 0;
       for (int busy = 1; busy; slot += busy) {
@@ -565,8 +586,14 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
         fflush(stdout);
       }
   }
-  while (running > 0 && wait(NULL) > 0)
-    running--;
+  while (running > 0) {
+    if (wait(NULL) > 0)
+      running--;
+    else if (errno != EINTR)
+      break;
+  }
+  for (int k = 0; k < 3; k++)
+    sigaction(sigs[k], &old_sa[k], NULL);
   FM_CALL(ierr);
 
   /* history: compare, then append */
@@ -609,6 +636,15 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   FM_CALL(write_reports(opt, hist, nfail, nchecks));
   printf("reports: %s/junit.xml, %s/suite.html; history: %s\n", opt->outdir,
          opt->outdir, hist);
+  if (g_stop) {
+    int notrun = 0;
+    for (int k = 0; k < g_ncases; k++)
+      notrun += g_cases[k].status != 0;
+    return fm_error("%s: stopped by signal %d (%s), passed on to the cases "
+                    "running: %d of %d cases did not run through",
+                    opt->dir, (int)g_stop, strsignal((int)g_stop), notrun,
+                    g_ncases);
+  }
   /* the closing line CI dashboards read */
   printf("%d passed, %d failed\n", npass, nfail);
   *nfailed = nfail;

@@ -54,6 +54,27 @@ cp "$work/cases/good/pull.yaml" "$work/dup/a/b.yaml"
 cp "$work/cases/good/pull.yaml" "$work/dup/a.b.yaml"
 "$femora" suite "$work/dup" -o "$work/out8" > "$work/log8" 2>&1 && fail "cases sharing a results folder accepted"
 grep -q "femora: error: .*cases 'a.b' and 'a/b' would share the results folder" "$work/log8" || { cat "$work/log8"; fail "shared folder message"; }
+# a signal to the suite reaches the case running (a long one: the
+# default model), no case starts after it, the reports are written and
+# the suite fails saying so
+mkdir -p "$work/long"
+sed -e "s|geo: ../meshes|geo: $src/meshes|" "$src/cases/segmental_walking.yaml" > "$work/long/a.yaml"
+printf 'expected:\n  - {quantity: reaction, group: distal, component: z, value: 1, tolerance: 1e9, kind: closed_form, source: none}\n' >> "$work/long/a.yaml"
+cp "$work/cases/good/pull.yaml" "$work/long/b.yaml"
+"$femora" suite "$work/long" -o "$work/out9" > "$work/log9" 2>&1 &
+spid=$!
+for _ in $(seq 100); do [ -e "$work/out9/cases/a/stderr.txt" ] && break; sleep 0.1; done
+[ -e "$work/out9/cases/a/stderr.txt" ] || fail "the long case did not start"
+sleep 0.5
+kill -TERM $spid
+wait $spid
+rc=$?
+[ $rc -eq 1 ] || { cat "$work/log9"; fail "suite stopped by SIGTERM: exit $rc"; }
+grep -q "femora: error: .*stopped by signal 15 (Terminated), passed on to the cases running: 2 of 2 cases did not run through" "$work/log9" || { cat "$work/log9"; fail "stop message"; }
+[ ! -e "$work/out9/cases/b" ] || fail "a case started after the signal"
+[ -e "$work/out9/junit.xml" ] || fail "no reports after the signal"
+sleep 0.5
+pgrep -f "$work/long/a.yaml" > /dev/null && fail "the running case outlived the suite"
 # no folder / no cases
 "$femora" suite "$work/nothing" -o "$work/out4" > "$work/log4" 2>&1 && fail "missing folder accepted"
 grep -q "femora: error: .*nothing: not a folder" "$work/log4" || fail "missing folder message"
