@@ -16,11 +16,13 @@
  * (containers above all) can have the same pid. */
 static void tmp_name(const char *path, char *tmp, size_t n) {
   static char host[64];
-  if (!host[0] && (gethostname(host, sizeof host - 1) != 0 || !host[0]))
-    snprintf(host, sizeof host, "host");
-  for (char *p = host; *p; p++) /* a file-name part */
-    if (*p == '/' || *p == ' ')
-      *p = '_';
+  if (!host[0]) {
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+      snprintf(host, sizeof host, "host");
+    for (char *p = host; *p; p++) /* a file-name part */
+      if (*p == '/' || *p == ' ')
+        *p = '_';
+  }
   snprintf(tmp, n, "%s.tmp.%s.%ld", path, host, (long)getpid());
 }
 

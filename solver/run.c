@@ -126,31 +126,46 @@ static void result_path(const FmModel *md, const char *outdir, int k, int nvtu,
 
 /* The recovered fields of one load case as one array (spread runs: made
  * by the rank that solved it, sent to rank 0): stress (6 per node copy),
- * von Mises (1), principal stresses (3), internal forces (3 per node). */
+ * von Mises (1), principal stresses (3), internal forces (3 per node);
+ * part[k] and len[k] (doubles) each of the four in fld, the whole's length
+ * returned. */
+static size_t fields_parts(const FmModel *md, const FmPost *post, double *fld,
+                           double **part, size_t *len) {
+  const size_t nc = (size_t)post->ncopy,
+               n[4] = {6 * nc, nc, 3 * nc, 3 * (size_t)md->mesh.nnodes};
+  size_t at = 0;
+  for (int k = 0; k < 4; k++) {
+    if (part)
+      part[k] = fld + at;
+    if (len)
+      len[k] = n[k];
+    at += n[k];
+  }
+  return at;
+}
+
 static size_t fields_size(const FmModel *md, const FmPost *post) {
-  return 10 * (size_t)post->ncopy + 3 * (size_t)md->mesh.nnodes;
+  return fields_parts(md, post, NULL, NULL, NULL);
 }
 
 static int owner_fields(FmBackend *be, const FmModel *md, const FmPost *post,
                         const double *u, double *fld) {
-  const size_t nc = (size_t)post->ncopy;
-  double *stress = fld, *vm = fld + 6 * nc, *princ = fld + 7 * nc,
-         *fint = fld + 10 * nc;
-  return be->fields ? be->fields(be, md, post, u, stress, vm, princ, fint)
-                    : fm_recover_fields(md, post, u, stress, vm, princ, fint);
+  double *p[4];
+  fields_parts(md, post, fld, p, NULL);
+  return be->fields ? be->fields(be, md, post, u, p[0], p[1], p[2], p[3])
+                    : fm_recover_fields(md, post, u, p[0], p[1], p[2], p[3]);
 }
 
 /* FmFieldsFn over fields made elsewhere (ctx: owner_fields's array) */
 static int given_fields(void *ctx, const FmModel *md, const FmPost *post,
                         const double *u, double *stress, double *vm,
                         double *princ, double *fint) {
-  const double *fld = ctx;
-  const size_t nc = (size_t)post->ncopy;
+  double *p[4], *to[4] = {stress, vm, princ, fint};
+  size_t len[4];
   (void)u;
-  memcpy(stress, fld, 6 * nc * sizeof(double));
-  memcpy(vm, fld + 6 * nc, nc * sizeof(double));
-  memcpy(princ, fld + 7 * nc, 3 * nc * sizeof(double));
-  memcpy(fint, fld + 10 * nc, 3 * (size_t)md->mesh.nnodes * sizeof(double));
+  fields_parts(md, post, ctx, p, len);
+  for (int k = 0; k < 4; k++)
+    memcpy(to[k], p[k], len[k] * sizeof(double));
   return 0;
 }
 
@@ -376,7 +391,7 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
         recv_doubles(fs[lc], nfield, owner, comm);
       ierr = fm_model_load_vector(md, lc, f);
       ierr = fm_sync_error(comm, ierr);
-      te = ts; /* gathering the results counts as recovery */
+      /* te stays ts: gathering the results counts as recovery */
     } else {
       u = fm_calloc(3 * (size_t)md->mesh.nnodes, sizeof(double));
       ierr = fm_sync_error(comm, !u);

@@ -199,14 +199,12 @@ static void collect(SuiteCase *c) {
     snprintf(path, sizeof path, "%s/stderr.txt", c->out);
     FILE *f = fopen(path, "r");
     char line[1024];
-    int found = 0, first = 1;
+    int first = 1;
     c->first_error[0] = 0;
     while (f && fgets(line, sizeof line, f)) {
       line[strcspn(line, "\n")] = 0;
-      const int err = !strncmp(line, "femora: error:", 14);
-      if (err || (first && !found))
+      if (first || !strncmp(line, "femora: error:", 14))
         snprintf(c->first_error, sizeof c->first_error, "%s", line);
-      found |= err;
       first = 0;
     }
     if (f)

@@ -30,6 +30,19 @@
 #include "recover.h"
 #include "test_util.h"
 
+/* OpenMP's thread count set to n (nothing without OpenMP); returns the
+ * count before, to set back */
+static int set_threads(int n) {
+#ifdef _OPENMP
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(n);
+  return before;
+#else
+  (void)n;
+  return 1;
+#endif
+}
+
 static void mf_apply(void *ctx, const double *x, double *y) {
   fm_matfree_apply(ctx, 1, x, y);
 }
@@ -319,18 +332,11 @@ static void check_transpose(void) {
       A.val[A.ptr[i] + k] = (double)(s % 1000) - 500.0;
     }
   }
-#ifdef _OPENMP
-  const int nt = omp_get_max_threads();
-  omp_set_num_threads(1);
-#endif
+  const int nt = set_threads(1);
   CHECK(!fm_csr_scalar_transpose(&A, &T1), "transpose (1 thread)");
-#ifdef _OPENMP
-  omp_set_num_threads(2);
-#endif
+  set_threads(2);
   CHECK(!fm_csr_scalar_transpose(&A, &T2), "transpose (2 threads)");
-#ifdef _OPENMP
-  omp_set_num_threads(nt);
-#endif
+  set_threads(nt);
   const int64_t nnz = A.ptr[m];
   CHECK(T1.nrows == n && T1.ncols == m && T1.ptr[n] == nnz, "shape");
   CHECK(!memcmp(T1.ptr, T2.ptr, (n + 1) * sizeof(int64_t)) &&
@@ -363,20 +369,13 @@ static void check_assembly(void) {
       sub[ns++] = i;
   }
   FmBlockCsr K1, K2, Ks, Kp;
-#ifdef _OPENMP
-  const int nt = omp_get_max_threads();
-  omp_set_num_threads(1);
-#endif
+  const int nt = set_threads(1);
   CHECK(!fm_csr_assemble(&md, nn, ids, ids, &K1), "assemble (1 thread)");
-#ifdef _OPENMP
-  omp_set_num_threads(2);
-#endif
+  set_threads(2);
   CHECK(!fm_csr_assemble(&md, nn, ids, ids, &K2), "assemble (2 threads)");
   CHECK(!fm_csr_assemble(&md, ns, sub, ids, &Ks), "assemble (a subset)");
   CHECK(!fm_csr_pattern(m, nn, ids, ids, &Kp), "pattern");
-#ifdef _OPENMP
-  omp_set_num_threads(nt);
-#endif
+  set_threads(nt);
   const int64_t nb = K1.ptr[nn];
   CHECK(nn > 2000, "the model has %d nodes: too few for the threaded path", nn);
   CHECK(!memcmp(K1.ptr, K2.ptr, (nn + 1) * sizeof(int64_t)) &&
@@ -493,15 +492,10 @@ static void check_recovery(void) {
     for (int k = 0; k < 4; k++)
       f[r][k] = malloc(len[k] * sizeof(double));
   const int chunk = fm_recover_chunk;
-#ifdef _OPENMP
-  const int nt = omp_get_max_threads();
-  omp_set_num_threads(1);
-#endif
+  const int nt = set_threads(1);
   CHECK(!fm_recover_fields(&md, &post, u, f[0][0], f[0][1], f[0][2], f[0][3]),
         "recovery (1 thread)");
-#ifdef _OPENMP
-  omp_set_num_threads(2);
-#endif
+  set_threads(2);
   CHECK(!fm_recover_fields(&md, &post, u, f[1][0], f[1][1], f[1][2], f[1][3]),
         "recovery (2 threads)");
   fm_recover_chunk = 1500; /* several chunks, each threaded, the last short */
@@ -509,9 +503,7 @@ static void check_recovery(void) {
   CHECK(!fm_recover_fields(&md, &post, u, f[2][0], f[2][1], f[2][2], f[2][3]),
         "recovery (2 threads, chunks)");
   fm_recover_chunk = chunk;
-#ifdef _OPENMP
-  omp_set_num_threads(nt);
-#endif
+  set_threads(nt);
   for (int r = 1; r < 3; r++)
     for (int k = 0; k < 4; k++)
       CHECK(!memcmp(f[0][k], f[r][k], len[k] * sizeof(double)),
