@@ -29,6 +29,7 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "geoscan.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -51,87 +52,6 @@ typedef struct {
   int n, cap;
   GeoDecl *d;
 } GeoDecls;
-
-typedef struct {
-  const char *s;
-  size_t i, n;
-} Lex;
-
-enum { T_END, T_IDENT, T_STRING, T_PUNCT, T_OTHER };
-
-typedef struct {
-  int kind;
-  char text[256]; /* identifier or string contents (truncated) */
-  char c;         /* punctuation character */
-} Tok;
-
-static int is_ident0(int c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-static int is_ident1(int c) {
-  return is_ident0(c) || (c >= '0' && c <= '9');
-}
-
-/* Next token, skipping white space and // and C comments. */
-static Tok lex_next(Lex *L) {
-  Tok t = {T_END, "", 0};
-  const char *s = L->s;
-  for (;;) {
-    while (L->i < L->n &&
-           (s[L->i] == ' ' || s[L->i] == '\t' || s[L->i] == '\n' ||
-            s[L->i] == '\r' || s[L->i] == '\f' || s[L->i] == '\v'))
-      L->i++;
-    if (L->i + 1 < L->n && s[L->i] == '/' && s[L->i + 1] == '/') {
-      while (L->i < L->n && s[L->i] != '\n')
-        L->i++;
-      continue;
-    }
-    if (L->i + 1 < L->n && s[L->i] == '/' && s[L->i + 1] == '*') {
-      L->i += 2;
-      while (L->i + 1 < L->n && !(s[L->i] == '*' && s[L->i + 1] == '/'))
-        L->i++;
-      L->i = L->i + 2 <= L->n ? L->i + 2 : L->n;
-      continue;
-    }
-    break;
-  }
-  if (L->i >= L->n)
-    return t;
-  int c = (unsigned char)s[L->i];
-  if (is_ident0(c)) {
-    size_t k = 0;
-    while (L->i < L->n && is_ident1((unsigned char)s[L->i])) {
-      if (k + 1 < sizeof t.text)
-        t.text[k++] = s[L->i];
-      L->i++;
-    }
-    t.text[k] = 0;
-    t.kind = T_IDENT;
-  } else if (c == '"') {
-    size_t k = 0;
-    L->i++;
-    while (L->i < L->n && s[L->i] != '"') {
-      if (s[L->i] == '\\' && L->i + 1 < L->n)
-        L->i++;
-      if (k + 1 < sizeof t.text)
-        t.text[k++] = s[L->i];
-      L->i++;
-    }
-    if (L->i < L->n)
-      L->i++;
-    t.text[k] = 0;
-    t.kind = T_STRING;
-  } else if (strchr("[](){},;=", c)) {
-    t.kind = T_PUNCT;
-    t.c = (char)c;
-    L->i++;
-  } else {
-    t.kind = T_OTHER;
-    t.c = (char)c;
-    L->i++;
-  }
-  return t;
-}
 
 static int decls_add(GeoDecls *D, const char *name, const char *onelab) {
   for (int k = 0; k < D->n; k++)
@@ -157,16 +77,16 @@ static int decls_add(GeoDecls *D, const char *name, const char *onelab) {
 /* Parse the entries of one DefineConstant[ ... ] (the '[' already read):
  *   ident = expr | ident = { expr, attr, ..., Name "X", ... } | ident[] = ...
  * separated by commas at bracket depth 0, up to the closing ']'. */
-static int scan_define_constant(Lex *L, GeoDecls *D) {
+static int scan_define_constant(FmGeoLex *L, GeoDecls *D) {
   for (;;) {
-    Tok t = lex_next(L);
-    if (t.kind == T_END)
+    FmGeoTok t = fm_geo_next(L);
+    if (t.kind == FM_GEO_END)
       return 0;
-    if (t.kind == T_PUNCT && t.c == ']')
+    if (t.kind == FM_GEO_PUNCT && t.c == ']')
       return 0;
-    if (t.kind == T_PUNCT && t.c == ',')
+    if (t.kind == FM_GEO_PUNCT && t.c == ',')
       continue;
-    if (t.kind != T_IDENT)
+    if (t.kind != FM_GEO_IDENT)
       continue; /* tolerate anything odd */
     char name[128];
     snprintf(name, sizeof name, "%.127s", t.text);
@@ -174,12 +94,12 @@ static int scan_define_constant(Lex *L, GeoDecls *D) {
     /* walk the rest of the entry to ',' or ']' at depth 0 */
     int depth = 0, brace = 0, after_name = 0, end = 0;
     for (;;) {
-      Tok u = lex_next(L);
-      if (u.kind == T_END) {
+      FmGeoTok u = fm_geo_next(L);
+      if (u.kind == FM_GEO_END) {
         end = 1;
         break;
       }
-      if (u.kind == T_PUNCT) {
+      if (u.kind == FM_GEO_PUNCT) {
         if (u.c == '(' || u.c == '[' || u.c == '{') {
           depth++;
           if (u.c == '{')
@@ -198,12 +118,12 @@ static int scan_define_constant(Lex *L, GeoDecls *D) {
         after_name = 0;
         continue;
       }
-      if (u.kind == T_IDENT && brace > 0 && !strcmp(u.text, "Name")) {
+      if (u.kind == FM_GEO_IDENT && brace > 0 && !strcmp(u.text, "Name")) {
         after_name = 1;
         continue;
       }
-      if (u.kind == T_STRING && after_name && !onelab[0])
-        snprintf(onelab, sizeof onelab, "%s", u.text);
+      if (u.kind == FM_GEO_STRING && after_name && !onelab[0])
+        snprintf(onelab, sizeof onelab, "%.255s", u.text);
       after_name = 0;
     }
     if (decls_add(D, name, onelab))
@@ -213,22 +133,46 @@ static int scan_define_constant(Lex *L, GeoDecls *D) {
   }
 }
 
-static int scan_declarations(const char *text, size_t n, GeoDecls *D) {
-  Lex L = {text, 0, n};
-  Tok prev = {T_END, "", 0};
+static int scan_text(const char *text, size_t n, GeoDecls *D) {
+  FmGeoLex L = fm_geo_lex(text, n);
+  int prev_define = 0; /* the token before was DefineConstant */
   for (;;) {
-    Tok t = lex_next(&L);
-    if (t.kind == T_END)
+    FmGeoTok t = fm_geo_next(&L);
+    if (t.kind == FM_GEO_END)
       return 0;
-    if (t.kind == T_PUNCT && t.c == '[' && prev.kind == T_IDENT &&
-        !strcmp(prev.text, "DefineConstant")) {
+    if (t.kind == FM_GEO_PUNCT && t.c == '[' && prev_define) {
       if (scan_define_constant(&L, D))
         return 1;
-      prev.kind = T_END;
+      prev_define = 0;
       continue;
     }
-    prev = t;
+    prev_define = t.kind == FM_GEO_IDENT && !strcmp(t.text, "DefineConstant");
   }
+}
+
+static int read_text(const char *path, char **text, size_t *n);
+
+/* The DefineConstant declarations of the script at path and of the
+ * scripts it includes (Gmsh takes theirs alike). */
+static int scan_declarations(const char *path, GeoDecls *D) {
+  char *text = NULL;
+  size_t ntext = 0;
+  FM_CALL(read_text(path, &text, &ntext));
+  int rc = scan_text(text, ntext, D);
+  free(text);
+  FmGeoInputs in;
+  if (rc || fm_geo_inputs(path, &in))
+    return 1;
+  for (int k = 0; k < in.n && !rc; k++) {
+    if (!in.script[k])
+      continue;
+    text = fm_read_text(in.path[k], &ntext);
+    if (text) /* one missing: Gmsh names it when it opens the script */
+      rc = scan_text(text, ntext, D);
+    free(text);
+  }
+  fm_geo_inputs_free(&in);
+  return rc;
 }
 
 static int read_text(const char *path, char **text, size_t *n) {
@@ -562,12 +506,8 @@ int fm_geometry_mesh(const char *geo_path, int nparams,
   if (nparams < 0 || (nparams > 0 && (!names || !values)))
     return fm_error("%s: bad parameter list", geo_path);
 
-  char *text = NULL;
-  size_t ntext = 0;
-  FM_CALL(read_text(geo_path, &text, &ntext));
   GeoDecls D = {0, 0, NULL};
-  int rc = scan_declarations(text, ntext, &D);
-  free(text);
+  int rc = scan_declarations(geo_path, &D);
   if (rc) {
     free(D.d);
     return 1;

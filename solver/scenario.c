@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
+#include "geoscan.h"
 #include "output.h"
 #include "report.h"
 
@@ -20,8 +22,13 @@
 /* FNV-1a of a file's bytes, folded into h. */
 static unsigned long long hash_file(const char *path, unsigned long long h) {
   FILE *f = fopen(path, "rb");
-  if (!f)
+  if (!f) { /* missing (or unreadable): not the same as empty */
+    for (const char *m = "\377missing"; *m; m++) {
+      h ^= (unsigned char)*m;
+      h *= 1099511628211ULL;
+    }
     return h;
+  }
   int ch;
   while ((ch = fgetc(f)) != EOF) {
     h ^= (unsigned char)ch;
@@ -358,6 +365,56 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   return fm_rename_tmp(jpath);
 }
 
+/* The files every step's results come from, labelled for inputs.txt. */
+typedef struct {
+  struct {
+    char label[16];
+    char path[FM_PATH_MAX];
+  } * item;
+  int n;
+  int unresolved;                   /* files named by expressions */
+  char where[FM_GEO_PATH_MAX + 64]; /* the first of them */
+} Inputs;
+
+static int add_input(Inputs *in, const char *label, const char *path) {
+  void *ni = fm_realloc(in->item, (size_t)in->n + 1, sizeof *in->item);
+  if (!ni)
+    return 1;
+  in->item = ni;
+  snprintf(in->item[in->n].label, sizeof in->item[in->n].label, "%s", label);
+  snprintf(in->item[in->n].path, sizeof in->item[in->n].path, "%s", path);
+  in->n++;
+  return 0;
+}
+
+/* The scenario, its case, the mesh or the geometry script with the files
+ * it includes or merges, the material library. */
+static int scenario_inputs(const FmScenario *s, Inputs *in) {
+  FM_CALL(add_input(in, "scenario", s->path));
+  FM_CALL(add_input(in, "case", s->case_path));
+  FmCase c;
+  int ierr = fm_case_read(s->case_path, &c);
+  if (ierr) /* the same error comes again when the first step is solved */
+    return 0;
+  if (c.geo_file[0]) {
+    FmGeoInputs g;
+    ierr = add_input(in, "geometry", c.geo_file);
+    if (!ierr && fm_geo_inputs(c.geo_file, &g) == 0) {
+      for (int k = 0; k < g.n && !ierr; k++)
+        ierr = add_input(in, "geometry-input", g.path[k]);
+      in->unresolved = g.unresolved;
+      snprintf(in->where, sizeof in->where, "%s", g.where);
+      fm_geo_inputs_free(&g);
+    }
+  } else {
+    ierr = add_input(in, "mesh", c.mesh_file);
+  }
+  if (!ierr)
+    ierr = add_input(in, "materials", c.fatigue.library_file);
+  fm_case_free(&c);
+  return ierr;
+}
+
 int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
                     FmScenarioResult *res) {
   return fm_scenario_run_step(comm, path, opt, -1, res);
@@ -381,31 +438,18 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     return 1;
   }
   /* inputs of every step: the scenario, the case, the mesh or geometry
-   * script, the material library */
+   * script and the files it reads, the material library */
   const unsigned long long fnv = 1469598103934665603ULL;
-  char inputs[4][2][FM_PATH_MAX];
-  int ninputs = 0;
-  unsigned long long h0 = fnv, hin[4];
-  snprintf(inputs[ninputs][0], FM_PATH_MAX, "scenario");
-  snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", s.path);
-  snprintf(inputs[ninputs][0], FM_PATH_MAX, "case");
-  snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", s.case_path);
-  {
-    FmCase c;
-    if (!fm_case_read(s.case_path, &c)) {
-      snprintf(inputs[ninputs][0], FM_PATH_MAX, "%s",
-               c.geo_file[0] ? "geometry" : "mesh");
-      snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s",
-               c.geo_file[0] ? c.geo_file : c.mesh_file);
-      snprintf(inputs[ninputs][0], FM_PATH_MAX, "materials");
-      snprintf(inputs[ninputs++][1], FM_PATH_MAX, "%s", c.fatigue.library_file);
-    }
-    fm_case_free(&c);
+  Inputs in = {0};
+  ierr = scenario_inputs(&s, &in);
+  if (fm_sync_error(comm, ierr)) {
+    free(in.item);
+    fm_scenario_free(&s);
+    return 1;
   }
-  for (int k = 0; k < ninputs; k++) {
-    hin[k] = hash_file(inputs[k][1], fnv);
-    h0 = hash_file(inputs[k][1], h0);
-  }
+  unsigned long long h0 = fnv;
+  for (int k = 0; k < in.n; k++)
+    h0 = hash_file(in.item[k].path, h0);
   /* and what made the results besides the files: femora's version, the
    * backend, the preconditioner and the PETSc options (a step solved
    * otherwise is not resumed as if made by this run) */
@@ -421,6 +465,13 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     }
   }
 #endif
+  /* a geometry script naming a file by an expression: the inputs cannot
+   * all be checked, so no step is taken from an earlier run */
+  const int no_resume = in.unresolved;
+  if (rank == 0 && no_resume && !opt->quiet)
+    printf("scenario: %s names a file by an expression (%d such statement%s): "
+           "no step is resumed, as its inputs cannot all be checked\n",
+           in.where, in.unresolved, in.unresolved > 1 ? "s" : "");
   if (rank == 0) { /* the inputs and their hashes, for the report */
     char ip[4300];
     snprintf(ip, sizeof ip, "%s/inputs.txt", outdir);
@@ -428,13 +479,19 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     ierr = !fp;
     if (fp) {
       fprintf(fp, "femora %s -\n", FEMORA_VERSION);
-      for (int k = 0; k < ninputs; k++)
-        fprintf(fp, "%s %s %016llx\n", inputs[k][0], inputs[k][1], hin[k]);
+      for (int k = 0; k < in.n; k++) {
+        const unsigned long long hk = hash_file(in.item[k].path, fnv);
+        if (access(in.item[k].path, R_OK))
+          fprintf(fp, "%s %s missing\n", in.item[k].label, in.item[k].path);
+        else
+          fprintf(fp, "%s %s %016llx\n", in.item[k].label, in.item[k].path, hk);
+      }
       ierr = fm_close_tmp(fp, ip);
       if (!ierr)
         ierr = fm_rename_tmp(ip);
     }
   }
+  free(in.item);
   if (fm_sync_error(comm, ierr)) {
     fm_scenario_free(&s);
     return 1;
@@ -461,7 +518,7 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     step_dir(outdir, &s, i, dir, sizeof dir);
     const unsigned long long h = step_hash(&s, i, h0);
     FmScenarioStep st;
-    if (read_step(dir, h, &st)) {
+    if (!no_resume && read_step(dir, h, &st)) {
       resumed++;
       if (!opt->quiet)
         printf("  age %g: finished earlier (%s/step.txt), not solved again\n",

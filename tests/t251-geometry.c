@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "geometry.h"
+#include "mesh.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -257,6 +258,30 @@ int main(void) {
   if (!rc)
     check_box_msh(out, 1, 100, 10, 10);
 
+  /* 8: parameters declared in an included script can be set (Gmsh
+   * registers its DefineConstants as the script's own) */
+  write_file("t251-params.geo",
+             "DefineConstant[ L = {1, Name \"Parameters/L\"} ];\n");
+  write_file("t251-inc.geo", "SetFactory(\"OpenCASCADE\");\n"
+                             "Include \"t251-params.geo\";\n"
+                             "Box(1) = {0, 0, 0, L, 1, 1};\n"
+                             "Physical Volume(\"solid\") = {1};\n"
+                             "Mesh.MeshSizeMax = 0.5;\n");
+  char incp[1][128] = {"L"};
+  double incv[1] = {3};
+  rc = fm_geometry_mesh("t251-inc.geo", 1, (const char(*)[128])incp, incv, 1,
+                        out);
+  CHECK(rc == 0, "a parameter of an included script: %s", fm_error_message());
+  if (!rc) {
+    FmMesh m;
+    CHECK(fm_mesh_read_msh(out, &m) == 0, "%s", fm_error_message());
+    double xmax = 0;
+    for (int i = 0; i < m.nnodes; i++)
+      xmax = fmax(xmax, m.x[3 * i]);
+    CHECK(fabs(xmax - 3) < 1e-12, "box length %g, not L = 3", xmax);
+    fm_mesh_free(&m);
+  }
+
   /* no temporary files left next to the output */
   char tname[512];
   snprintf(tname, sizeof tname, "%s.%ld.tmp.msh", out, (long)getpid());
@@ -266,6 +291,8 @@ int main(void) {
   remove("t251-noname.geo");
   remove("t251-nophys.geo");
   remove("t251-nomesh.geo");
+  remove("t251-params.geo");
+  remove("t251-inc.geo");
   remove(out);
   if (failures)
     fprintf(stderr, "t251: %d failure(s)\n", failures);

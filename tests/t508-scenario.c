@@ -6,6 +6,98 @@
 #include "run_util.h"
 #include "scenario.h"
 
+#include <stdarg.h>
+
+#include "fileio.h"
+
+/* Writes path with text (printf style). */
+static void put(const char *path, const char *fmt, ...) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    perror(path);
+    exit(1);
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(f, fmt, ap);
+  va_end(ap);
+  fclose(f);
+}
+
+/* Runs scenario path in out; the number of steps resumed (-1: failed). */
+static int resumed(const char *path, const char *out) {
+  FmRunOptions opt = {out, NULL, 1, NULL};
+  FmScenarioResult r;
+  if (fm_scenario_run(PETSC_COMM_WORLD, path, &opt, &r)) {
+    fprintf(stderr, "%s\n", fm_error_message());
+    fm_scenario_result_free(&r);
+    return -1;
+  }
+  const int n = r.resumed;
+  fm_scenario_result_free(&r);
+  return n;
+}
+
+/* A file the geometry script includes is an input of every step: changed,
+ * nothing is resumed; a file named by an expression, which cannot be
+ * checked, means nothing is ever resumed. */
+static void check_included_files(void) {
+  if (system("rm -rf t508-inc t508-inc.out t508-expr.out && mkdir t508-inc"))
+    exit(1);
+  char *bar = fm_read_text(src_path("meshes/bar2.geo"), NULL);
+  char *base =
+      fm_read_text(src_path("cases/test/scenario_bar_case.yaml"), NULL);
+  char *scen =
+      fm_read_text(src_path("cases/test/scenario_zero_growth.yaml"), NULL);
+  char *g = base ? strstr(base, "../../meshes/bar2.geo") : NULL;
+  char *c = scen ? strstr(scen, "scenario_bar_case.yaml") : NULL;
+  if (!bar || !g || !c) {
+    fprintf(stderr, "t508: cannot read the bar case\n");
+    exit(1);
+  }
+  /* the parameters declared in the script the case names, the rest in
+   * the included file */
+  char *body = strstr(bar, "Box(1)");
+  if (!body) {
+    fprintf(stderr, "t508: bar2.geo has no Box(1)\n");
+    exit(1);
+  }
+  put("t508-inc/part.geo", "%s", body);
+  char *rest = strdup(body);
+  *body = 0;
+  put("t508-inc/main.geo", "%sInclude \"part.geo\";\n", bar);
+  put("t508-inc/expr.geo", "%sInclude StrCat(\"pa\", \"rt.geo\");\n", bar);
+  *g = 0;
+  put("t508-inc/case.yaml", "%smain.geo%s", base,
+      g + strlen("../../meshes/bar2.geo"));
+  put("t508-inc/case_expr.yaml", "%sexpr.geo%s", base,
+      g + strlen("../../meshes/bar2.geo"));
+  *c = 0;
+  put("t508-inc/scenario.yaml", "%scase.yaml%s", scen,
+      c + strlen("scenario_bar_case.yaml"));
+  put("t508-inc/scenario_expr.yaml", "%scase_expr.yaml%s", scen,
+      c + strlen("scenario_bar_case.yaml"));
+  CHECK(resumed("t508-inc/scenario.yaml", "t508-inc.out") == 0,
+        "included: first run");
+  CHECK(resumed("t508-inc/scenario.yaml", "t508-inc.out") == 3,
+        "included, unchanged: not resumed");
+  put("t508-inc/part.geo", "%s// changed\n", rest);
+  CHECK(resumed("t508-inc/scenario.yaml", "t508-inc.out") == 0,
+        "the included file changed: resumed all the same");
+  char *inputs = fm_read_text("t508-inc.out/inputs.txt", NULL);
+  CHECK(inputs && strstr(inputs, "geometry-input t508-inc/part.geo "),
+        "inputs.txt: %s", inputs ? inputs : "(none)");
+  free(inputs);
+  CHECK(resumed("t508-inc/scenario_expr.yaml", "t508-expr.out") == 0,
+        "named by an expression: first run");
+  CHECK(resumed("t508-inc/scenario_expr.yaml", "t508-expr.out") == 0,
+        "named by an expression: resumed");
+  free(rest);
+  free(bar);
+  free(base);
+  free(scen);
+}
+
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRunOptions opt = {"t508.out", NULL, 1, NULL};
@@ -78,6 +170,7 @@ int main(int argc, char **argv) {
   CHECK(r2.resumed == 2, "after a failed run: resumed %d of 3", r2.resumed);
   fm_scenario_result_free(&r1);
   fm_scenario_result_free(&r2);
+  check_included_files();
   /* bad input */
   FILE *fp = fopen("t508-bad.yaml", "w");
   fprintf(
