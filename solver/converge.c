@@ -241,9 +241,7 @@ int fm_converge(MPI_Comm comm, const char *case_path,
         "%s: mesh.parameters.%s: converge needs the mesh-size parameter set in "
         "the case (it is divided by the ratio at each level)",
         case_path, opt->parameter);
-  if (rank == 0 && mkdir(opt->outdir, 0777) && errno != EEXIST)
-    return fm_error("%s: cannot create directory: %s", opt->outdir,
-                    strerror(errno));
+  FM_CALL(fm_sync_error(comm, rank == 0 ? fm_make_dirs(opt->outdir) : 0));
   res->nlevels = opt->levels;
   for (int l = 0; l < opt->levels; l++) {
     res->h[l] = h0 / pow(opt->ratio, l);

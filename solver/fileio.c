@@ -39,6 +39,11 @@ int fm_make_dirs(const char *dir) {
     }
   if (mkdir(buf, 0777) && errno != EEXIST)
     return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+  struct stat st; /* EEXIST: a directory, or something else by that name */
+  if (stat(buf, &st) != 0)
+    return fm_error("%s: cannot create directory: %s", buf, strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return fm_error("%s: exists and is not a directory", buf);
   return 0;
 }
 

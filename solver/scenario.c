@@ -431,8 +431,8 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
   int ierr = fm_scenario_read(path, &s);
   FM_CALL(fm_sync_error(comm, ierr));
   const char *outdir = opt->outdir;
-  if (rank == 0 && mkdir(outdir, 0777) && errno != EEXIST)
-    ierr = fm_error("%s: cannot create directory: %s", outdir, strerror(errno));
+  if (rank == 0)
+    ierr = fm_make_dirs(outdir);
   if (fm_sync_error(comm, ierr)) {
     fm_scenario_free(&s);
     return 1;
