@@ -208,6 +208,22 @@ static double trace(const double s[6]) {
   return s[0] + s[1] + s[2];
 }
 
+/* 1 where all n values are finite numbers */
+static int all_finite(const double *v, int n) {
+  for (int k = 0; k < n; k++)
+    if (!isfinite(v[k]))
+      return 0;
+  return 1;
+}
+
+/* A cycle of states that are not all numbers: everything NaN, so every
+ * result made from it is NaN, never taken for safe. */
+static void nan_cycle(FmFatigueCycle *c) {
+  for (int k = 0; k < 6; k++)
+    c->sa[k] = c->sm[k] = NAN;
+  c->sh_max = c->sh_min = c->vm_max = NAN;
+}
+
 void fm_fatigue_cycle_pair(const double s1[6], const double s2[6],
                            FmFatigueCycle *c) {
   for (int k = 0; k < 6; k++) {
@@ -215,9 +231,12 @@ void fm_fatigue_cycle_pair(const double s1[6], const double s2[6],
     c->sm[k] = 0.5 * (s1[k] + s2[k]);
   }
   c->sh_max = fmax(trace(s1), trace(s2)) / 3.0;
+  c->sh_min = fmin(trace(s1), trace(s2)) / 3.0;
   c->vm_max = fmax(fm_von_mises(s1), fm_von_mises(s2));
   c->i = 0;
   c->j = 1;
+  if (!all_finite(s1, 6) || !all_finite(s2, 6))
+    nan_cycle(c);
 }
 
 int fm_fatigue_cycle_states(const double *s, int n, FmFatigueCycle *c) {
@@ -225,10 +244,11 @@ int fm_fatigue_cycle_states(const double *s, int n, FmFatigueCycle *c) {
     return fm_error("fatigue cycle: needs at least one stress state (got %d)",
                     n);
   int bi = 0, bj = 0;
-  double best = -1.0, shmax = -HUGE_VAL, vmmax = 0.0;
+  double best = -1.0, shmax = -HUGE_VAL, shmin = HUGE_VAL, vmmax = 0.0;
   for (int i = 0; i < n; i++) {
     const double *si = s + 6 * i;
     shmax = fmax(shmax, trace(si) / 3.0);
+    shmin = fmin(shmin, trace(si) / 3.0);
     vmmax = fmax(vmmax, fm_von_mises(si));
     for (int j = i + 1; j < n; j++) {
       double d[6];
@@ -244,9 +264,12 @@ int fm_fatigue_cycle_states(const double *s, int n, FmFatigueCycle *c) {
   }
   fm_fatigue_cycle_pair(s + 6 * bi, s + 6 * bj, c);
   c->sh_max = shmax;
+  c->sh_min = shmin;
   c->vm_max = vmmax;
   c->i = bi;
   c->j = bj;
+  if (!all_finite(s, 6 * n))
+    nan_cycle(c);
   return 0;
 }
 
@@ -261,11 +284,103 @@ double fm_signed_max_principal(const double s[6]) {
   return fabs(p[2]) > fabs(p[0]) ? p[2] : p[0];
 }
 
+/* Eigenvalues l and unit eigenvectors v[k] (rows) of the symmetric matrix
+ * of Voigt s, by cyclic Jacobi rotations (accurate to rounding relative to
+ * the matrix's norm; a fixed most of sweeps, so NaN input ends too). */
+static void sym_eigen(const double s[6], double l[3], double v[3][3]) {
+  double a[3][3] = {{s[0], s[3], s[5]}, {s[3], s[1], s[4]}, {s[5], s[4], s[2]}};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      v[i][j] = i == j;
+  for (int sweep = 0; sweep < 50; sweep++) {
+    const double off = fabs(a[0][1]) + fabs(a[0][2]) + fabs(a[1][2]);
+    const double diag = fabs(a[0][0]) + fabs(a[1][1]) + fabs(a[2][2]);
+    if (!(off > 1e-300) || !(off > 1e-17 * diag))
+      break;
+    for (int p = 0; p < 2; p++)
+      for (int q = p + 1; q < 3; q++) {
+        if (a[p][q] == 0.0)
+          continue;
+        /* the rotation that zeroes a[p][q] (Golub & Van Loan, 8.5.2) */
+        const double th = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
+        const double t =
+            (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1.0));
+        const double c = 1.0 / sqrt(t * t + 1.0), sn = t * c;
+        for (int k = 0; k < 3; k++) { /* columns p, q */
+          const double akp = a[k][p], akq = a[k][q];
+          a[k][p] = c * akp - sn * akq;
+          a[k][q] = sn * akp + c * akq;
+        }
+        for (int k = 0; k < 3; k++) { /* rows p, q */
+          const double apk = a[p][k], aqk = a[q][k];
+          a[p][k] = c * apk - sn * aqk;
+          a[q][k] = sn * apk + c * aqk;
+        }
+        for (int k = 0; k < 3; k++) { /* eigenvectors: rows of v */
+          const double vp = v[p][k], vq = v[q][k];
+          v[p][k] = c * vp - sn * vq;
+          v[q][k] = sn * vp + c * vq;
+        }
+      }
+  }
+  for (int k = 0; k < 3; k++)
+    l[k] = a[k][k];
+}
+
+/* n^T S m for Voigt S */
+static double form(const double S[6], const double n[3], const double m[3]) {
+  return n[0] * (S[0] * m[0] + S[3] * m[1] + S[5] * m[2]) +
+         n[1] * (S[3] * m[0] + S[1] * m[1] + S[4] * m[2]) +
+         n[2] * (S[5] * m[0] + S[4] * m[1] + S[2] * m[2]);
+}
+
+double fm_mean_on_amplitude_plane(const double sa[6], const double sm[6]) {
+  if (!all_finite(sa, 6) || !all_finite(sm, 6))
+    return NAN;
+  double p[3];
+  fm_principal(sm, p);
+  double la[3], va[3][3];
+  sym_eigen(sa, la, va);
+  const double M = fmax(fabs(la[0]), fmax(fabs(la[1]), fabs(la[2])));
+  if (!(M > 0))
+    return p[0]; /* no amplitude, no plane: the most tensile normal mean */
+  const double tol = 1e-9 * M;
+  double best = -HUGE_VAL;
+  for (int sign = -1; sign <= 1; sign += 2) {
+    /* the directions of the largest amplitude with this sign: their span
+     * holds only such directions (an amplitude of -M and +M mixed is
+     * smaller), so the mean is maximised over each span apart */
+    int k[3], nk = 0;
+    for (int i = 0; i < 3; i++)
+      if (fabs(la[i] - sign * M) <= tol)
+        k[nk++] = i;
+    double q;
+    if (nk == 0)
+      continue;
+    if (nk == 1) {
+      q = form(sm, va[k[0]], va[k[0]]);
+    } else if (nk == 2) { /* the larger eigenvalue of sm on the plane */
+      const double a = form(sm, va[k[0]], va[k[0]]),
+                   b = form(sm, va[k[0]], va[k[1]]),
+                   c = form(sm, va[k[1]], va[k[1]]);
+      q = 0.5 * (a + c) + sqrt(0.25 * (a - c) * (a - c) + b * b);
+    } else {
+      q = p[0];
+    }
+    best = fmax(best, q);
+  }
+  return best;
+}
+
 void fm_fatigue_equivalent(const FmFatigueCycle *c, FmEquivalent eq, double *Sa,
                            double *Sm) {
+  if (!all_finite(c->sa, 6) || !all_finite(c->sm, 6)) {
+    *Sa = *Sm = NAN;
+    return;
+  }
   if (eq == FM_EQ_SIGNED_MAX_PRINCIPAL) {
     *Sa = fabs(fm_signed_max_principal(c->sa));
-    *Sm = fm_signed_max_principal(c->sm);
+    *Sm = fm_mean_on_amplitude_plane(c->sa, c->sm);
   } else {
     *Sa = fm_von_mises(c->sa);
     *Sm = fm_signed_von_mises(c->sm);
@@ -276,6 +391,8 @@ void fm_fatigue_equivalent(const FmFatigueCycle *c, FmEquivalent eq, double *Sa,
 
 double fm_fatigue_sar(const FmFatigueMaterial *m, FmMeanCorrection c, double Sa,
                       double Sm) {
+  if (isnan(Sa) || isnan(Sm))
+    return NAN;
   Sa = fabs(Sa);
   if (c == FM_MEAN_SWT) {
     const double smax = Sm + Sa;
@@ -292,6 +409,8 @@ double fm_fatigue_sar(const FmFatigueMaterial *m, FmMeanCorrection c, double Sa,
 
 double fm_fatigue_safety(const FmFatigueMaterial *m, FmMeanCorrection c,
                          double Sa, double Sm, double Nd) {
+  if (isnan(Sa) || isnan(Sm))
+    return NAN;
   const double Sd = fm_fatigue_strength(m, Nd);
   Sa = fabs(Sa);
   if (c == FM_MEAN_SWT) {
@@ -331,15 +450,26 @@ void fm_fatigue_multiaxial_constants(const FmFatigueMaterial *m, FmMultiaxial c,
   }
 }
 
+/* Sines' 3 sigma_h,mean: the hydrostatic stress's mean over all the
+ * cycle's states, (sigma_h,max + sigma_h,min) / 2, times 3 (Socie &
+ * Marquis 2000, ch. 4); for two states I1(sm) */
+static double sines_mean(const FmFatigueCycle *cy) {
+  return 1.5 * (cy->sh_max + cy->sh_min);
+}
+
 double fm_fatigue_sar_multiaxial(const FmFatigueMaterial *m, FmMultiaxial c,
                                  const FmFatigueCycle *cy) {
   const double vma = fm_von_mises(cy->sa); /* sqrt(3 J2,a) */
   if (c == FM_MULTI_CROSSLAND) {
     const double lambda = m->St > 0 && m->Se > 0 ? m->St / m->Se : NAN;
+    if (isnan(vma) || isnan(cy->sh_max))
+      return NAN;
     const double h = fmax(cy->sh_max, 0.0);
     return (vma / FM_SQRT3 + (3.0 * lambda - FM_SQRT3) * h) / lambda;
   }
-  const double r = fmax(trace(cy->sm), 0.0) / m->Su; /* 3 sigma_h,m / Su */
+  const double r = fmax(sines_mean(cy), 0.0) / m->Su; /* 3 sigma_h,m / Su */
+  if (isnan(vma) || isnan(r))
+    return NAN;
   if (r >= 1.0)
     return HUGE_VAL;
   return vma / (1.0 - r);
@@ -355,9 +485,10 @@ double fm_fatigue_safety_multiaxial(const FmFatigueMaterial *m, FmMultiaxial c,
     return q > 0 ? Sd / q : HUGE_VAL;
   }
   /* Sines in Goodman form: 1/n = vm(sa)/Sd + max(I1(sm), 0)/Su */
-  const double vma = fm_von_mises(cy->sa);
-  const double inv =
-      (vma > 0 ? vma / Sd : 0.0) + fmax(trace(cy->sm), 0.0) / m->Su;
+  const double vma = fm_von_mises(cy->sa), h3 = sines_mean(cy);
+  if (isnan(vma) || isnan(h3))
+    return NAN;
+  const double inv = (vma > 0 ? vma / Sd : 0.0) + fmax(h3, 0.0) / m->Su;
   return inv > 0 ? 1.0 / inv : HUGE_VAL;
 }
 
@@ -365,6 +496,8 @@ double fm_fatigue_safety_multiaxial(const FmFatigueMaterial *m, FmMultiaxial c,
 
 double fm_fatigue_static_safety(const FmFatigueMaterial *m,
                                 const FmFatigueCycle *cy) {
+  if (isnan(cy->vm_max))
+    return NAN;
   return cy->vm_max > 0 ? m->Sy / cy->vm_max : HUGE_VAL;
 }
 

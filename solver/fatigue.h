@@ -4,7 +4,9 @@
  * A self-contained library layer (CPU only, double precision).  The per-node
  * functions are pure: no globals, no allocation, no I/O; they never fail on
  * valid input and never return NaN for a checked material (and criterion:
- * fm_fatigue_check_multiaxial) and finite stresses.  Only the
+ * fm_fatigue_check_multiaxial) and finite stresses; a stress that is not
+ * a finite number gives NaN safety factors, amplitudes and lives (never a
+ * value that reads as safe).  Only the
  * checks (fm_fatigue_material_check, fm_fatigue_check_multiaxial) and
  * fm_fatigue_cycle_states (empty list) record an error with fm_error().
  * The formulas, conventions and sources are in docs/fatigue.md.
@@ -75,7 +77,7 @@ typedef enum {
 /* Scalar equivalents of the amplitude and mean tensors. */
 typedef enum {
   FM_EQ_SIGNED_VON_MISES = 0, /* Sa = vm(sa), Sm = sign(I1(sm)) vm(sm) */
-  FM_EQ_SIGNED_MAX_PRINCIPAL  /* Sa = max|p(sa)|, Sm = p(sm) of largest |p| */
+  FM_EQ_SIGNED_MAX_PRINCIPAL  /* Sa = max|p(sa)|, Sm = n.sm.n on its plane */
 } FmEquivalent;
 
 /* One load cycle at one point, reduced to amplitude and mean tensors. */
@@ -83,6 +85,7 @@ typedef struct {
   double sa[6];  /* amplitude tensor (s_i - s_j) / 2 */
   double sm[6];  /* mean tensor (s_i + s_j) / 2 */
   double sh_max; /* largest hydrostatic stress (trace / 3) over all states */
+  double sh_min; /* smallest hydrostatic stress over all states */
   double vm_max; /* largest von Mises stress over all states */
   int i, j;      /* the pair of states that defines sa and sm */
 } FmFatigueCycle;
@@ -114,7 +117,8 @@ void fm_fatigue_cycle_pair(const double s1[6], const double s2[6],
                            FmFatigueCycle *c);
 /* Cycle from n states s[6n]: the pair (i < j) with the largest von Mises of
  * s_i - s_j ("longest chord"; O(n^2) pairs).  One state: zero amplitude.
- * n < 1 is an error. */
+ * n < 1 is an error.  A state holding a NaN or an infinity makes every
+ * field of the cycle NaN (and so every result made from it: never safe). */
 int fm_fatigue_cycle_states(const double *s, int n, FmFatigueCycle *c);
 
 /* von Mises stress carrying the sign of the first invariant I1 = trace
@@ -123,7 +127,16 @@ double fm_signed_von_mises(const double s[6]);
 /* The principal stress of largest magnitude, with its sign (a tie between
  * +p and -p gives +p). */
 double fm_signed_max_principal(const double s[6]);
-/* Equivalent amplitude (>= 0) and signed mean of a cycle. */
+/* The normal mean stress n.sm.n on the plane of the largest principal
+ * amplitude: n the unit principal direction of sa whose eigenvalue has the
+ * largest magnitude (Socie & Marquis 2000: the mean stress normal to the
+ * plane of the amplitude).  Where that direction is not unique (equal
+ * principal amplitudes; +M and -M both), the largest mean over them
+ * (conservative); no amplitude: the largest principal of sm.  NaN where
+ * sa or sm holds one. */
+double fm_mean_on_amplitude_plane(const double sa[6], const double sm[6]);
+/* Equivalent amplitude (>= 0) and signed mean of a cycle (NaN both where
+ * the cycle holds a NaN). */
 void fm_fatigue_equivalent(const FmFatigueCycle *c, FmEquivalent eq, double *Sa,
                            double *Sm);
 
@@ -148,7 +161,8 @@ double fm_fatigue_safety(const FmFatigueMaterial *m, FmMeanCorrection c,
 void fm_fatigue_multiaxial_constants(const FmFatigueMaterial *m, FmMultiaxial c,
                                      double Nd, double *alpha, double *beta);
 /* Equivalent fully reversed uniaxial amplitude of the cycle under c:
- *   Sines:     vm(sa) / (1 - max(I1(sm), 0) / Su)
+ *   Sines:     vm(sa) / (1 - max(3 sigma_h,mean, 0) / Su), sigma_h,mean =
+ *              (sh_max + sh_min) / 2 over all states (I1(sm) for two)
  *   Crossland: (sqrt(J2,a) + (3 lambda - sqrt(3)) max(sh_max, 0)) / lambda
  * Its life is fm_fatigue_life(m, Sar).  Compressive hydrostatic stress gets
  * no credit (taken as 0).  Crossland needs St and Se: call

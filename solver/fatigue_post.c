@@ -40,6 +40,23 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
       continue;
     }
     const FmFatigueMaterial *fm = &F->groups[g].m;
+    /* a stress that is not a number has no safety: the run fails (the
+     * comparisons below would take it for none, and so for safe) */
+    for (int lc = 0; lc < md->cs.nload_cases; lc++) {
+      const double *s = res[lc].stress + 6 * (size_t)cp;
+      int finite = isfinite(res[lc].vm[cp]);
+      for (int k = 0; k < 6; k++)
+        finite = finite && isfinite(s[k]);
+      if (!finite) {
+        const double *x = md->mesh.x + 3 * (size_t)post->copy_node[cp];
+        free(fg);
+        return fm_error("%s: fatigue: load case '%s': the stress in material "
+                        "'%s' at (%g, %g, %g) is not a finite number, so no "
+                        "safety factor can be given",
+                        md->cs.path, md->cs.load_cases[lc].name,
+                        md->cs.materials[mat].group, x[0], x[1], x[2]);
+      }
+    }
     double vmax = 0.0;
     for (int lc = 0; lc < md->cs.nload_cases; lc++)
       vmax = fmax(vmax, res[lc].vm[cp]);
@@ -54,7 +71,10 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
                                 : res[cs->state[j]].stress + 6 * (size_t)cp,
                6 * sizeof(double));
       FmFatigueCycle cy;
-      FM_CALL(fm_fatigue_cycle_states(states, cs->nstates, &cy));
+      if (fm_fatigue_cycle_states(states, cs->nstates, &cy)) {
+        free(fg);
+        return 1;
+      }
       double Sar, f;
       if (F->multiaxial) {
         Sar = fm_fatigue_sar_multiaxial(fm, F->multi, &cy);

@@ -485,6 +485,13 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
     const FmFatigueSpec *F = &md->cs.fatigue;
     logf_(L, "fatigue: criterion %s, design life %.3g cycles, %d cycle%s",
           F->criterion, F->design_life, F->ncycles, F->ncycles > 1 ? "s" : "");
+    for (int k = 0; k < F->ncycles; k++)
+      if (F->cycles[k].count > F->design_life)
+        logf_(L,
+              "  note: cycle block '%s' holds %.3g cycles, more than the "
+              "design life: its fatigue safety is at %.3g cycles, its damage "
+              "counts them all (read the damage, or raise design_life)",
+              F->cycles[k].name, F->cycles[k].count, F->design_life);
     for (int g = 0; rank == 0 && g < md->cs.nmaterials; g++) {
       const FmFatigueGroupStats *gs = &run->fatigue.groups[g];
       if (!gs->assessed) {

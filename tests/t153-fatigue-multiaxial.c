@@ -11,6 +11,7 @@
 #include "fatigue.h"
 #include "test_util.h"
 
+#include <math.h>
 #include <string.h>
 
 #define REL 1e-6
@@ -225,11 +226,129 @@ static void general_states(void) {
     double alpha, beta;
     fm_fatigue_multiaxial_constants(&m, crit, Nd, &alpha, &beta);
     const double j2a = fm_von_mises(cyn.sa) / S3;
-    const double hyd = crit == FM_MULTI_SINES
-                           ? cyn.sm[0] + cyn.sm[1] + cyn.sm[2] /* 3 sh,mean */
-                           : cyn.sh_max;
+    const double hyd =
+        crit == FM_MULTI_SINES
+            ? 1.5 * (cyn.sh_max + cyn.sh_min) /* 3 sh,mean = I1(sm) */
+            : cyn.sh_max;
     CHECK_CLOSE(j2a + alpha * hyd, beta, 1e-9, 0);
   }
+}
+
+/* The max-principal mean is the normal mean on the plane of the largest
+ * principal amplitude (Socie & Marquis 2000), not sm's largest principal
+ * in whatever direction: states (-300, 500, 0) and (-300, -100, 0) cycle
+ * y by 300 about +200, while x holds -300 steady. */
+static void mean_on_amplitude_plane(void) {
+  const FmFatigueMaterial m = material();
+  const double Nd = 1e6;
+  const double s1[6] = {-300, 500, 0, 0, 0, 0},
+               s2[6] = {-300, -100, 0, 0, 0, 0};
+  FmFatigueCycle cy;
+  fm_fatigue_cycle_pair(s1, s2, &cy);
+  double Sa, Sm;
+  fm_fatigue_equivalent(&cy, FM_EQ_SIGNED_MAX_PRINCIPAL, &Sa, &Sm);
+  CHECK_CLOSE(Sa, 300.0, 1e-12, 0);
+  CHECK_CLOSE(Sm, 200.0, 1e-12, 0); /* was -300: no mean correction */
+  /* Goodman at Nd: 1/n = 300/Sd + 200/900 */
+  const double Sd = fm_fatigue_strength(&m, Nd);
+  CHECK_CLOSE(fm_fatigue_safety(&m, FM_MEAN_GOODMAN, Sa, Sm, Nd),
+              1.0 / (300.0 / Sd + 200.0 / 900.0), 1e-12, 0);
+  /* rotated: the same mean (the plane turns with the states) */
+  const double a[3] = {2.0 / 3, -1.0 / 3, 2.0 / 3}, th = 1.1;
+  const double c = cos(th), sn = sin(th);
+  double Q[3][3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      Q[i][j] = (i == j ? c : 0) + (1 - c) * a[i] * a[j];
+  Q[0][1] -= sn * a[2], Q[1][0] += sn * a[2];
+  Q[0][2] += sn * a[1], Q[2][0] -= sn * a[1];
+  Q[1][2] -= sn * a[0], Q[2][1] += sn * a[0];
+  double r1[6], r2[6];
+  rotate(Q, s1, r1);
+  rotate(Q, s2, r2);
+  FmFatigueCycle cyr;
+  fm_fatigue_cycle_pair(r1, r2, &cyr);
+  double Sar_, Smr;
+  fm_fatigue_equivalent(&cyr, FM_EQ_SIGNED_MAX_PRINCIPAL, &Sar_, &Smr);
+  CHECK_CLOSE(Sar_, 300.0, 1e-12, 0);
+  CHECK_CLOSE(Smr, 200.0, 1e-9, 0);
+  /* equal principal amplitudes in x and y: the largest mean on that plane
+   * (conservative), here 50 in y, not x's -100 nor z's 400 */
+  const double sa2[6] = {300, 300, 0, 0, 0, 0},
+               sm2[6] = {-100, 50, 400, 0, 0, 0};
+  CHECK_CLOSE(fm_mean_on_amplitude_plane(sa2, sm2), 50.0, 1e-12, 0);
+  /* the plane's mean as a 2x2 problem: sm2b has xy shear 60 on it, so its
+   * largest normal mean there is 0.5(-100+50) + sqrt(75^2 + 60^2) */
+  const double sm2b[6] = {-100, 50, 400, 60, 0, 0};
+  CHECK_CLOSE(fm_mean_on_amplitude_plane(sa2, sm2b),
+              -25.0 + sqrt(75.0 * 75.0 + 60.0 * 60.0), 1e-12, 0);
+  /* +300 in x, -300 in y: two planes apart (not their span): y's 80 */
+  const double sa3[6] = {300, -300, 0, 0, 0, 0},
+               sm3[6] = {-100, 80, 400, 0, 0, 0};
+  CHECK_CLOSE(fm_mean_on_amplitude_plane(sa3, sm3), 80.0, 1e-12, 0);
+  /* no amplitude: sm's largest principal */
+  const double z[6] = {0, 0, 0, 0, 0, 0};
+  CHECK_CLOSE(fm_mean_on_amplitude_plane(z, sm3), 400.0, 1e-12, 0);
+}
+
+/* Sines' hydrostatic mean is over all the cycle's states: -300 and +300
+ * axial (the longest chord, I1(sm) = 0) and 200 I (sigma_h = 200):
+ * sigma_h,mean = (200 + (-100)) / 2 = 50 */
+static void sines_mean_over_states(void) {
+  const FmFatigueMaterial m = material();
+  const double Nd = 1e6;
+  const double s[18] = {-300, 0, 0, 0,   0,   0,   300, 0, 0,
+                        0,    0, 0, 200, 200, 200, 0,   0, 0};
+  FmFatigueCycle cy;
+  CHECK(fm_fatigue_cycle_states(s, 3, &cy) == 0, "%s", fm_error_message());
+  CHECK(cy.i == 0 && cy.j == 1, "pair %d %d", cy.i, cy.j);
+  CHECK_CLOSE(cy.sh_min, -100.0, 1e-15, 0);
+  CHECK_CLOSE(cy.sh_max, 200.0, 1e-15, 0);
+  CHECK_CLOSE(fm_fatigue_sar_multiaxial(&m, FM_MULTI_SINES, &cy),
+              300.0 / (1.0 - 150.0 / 900.0), 1e-12, 0);
+  const double Sd = fm_fatigue_strength(&m, Nd);
+  CHECK_CLOSE(fm_fatigue_safety_multiaxial(&m, FM_MULTI_SINES, &cy, Nd),
+              1.0 / (300.0 / Sd + 150.0 / 900.0), 1e-12, 0);
+}
+
+/* A stress that is not a number is never safe: every result NaN */
+static void not_a_number(void) {
+  const FmFatigueMaterial m = material();
+  const double s[12] = {400, 0, 0, 0, 0, 0, NAN, 0, 0, 0, 0, 0};
+  FmFatigueCycle cy;
+  CHECK(fm_fatigue_cycle_states(s, 2, &cy) == 0, "%s", fm_error_message());
+  CHECK(isnan(cy.sa[0]) && isnan(cy.sm[0]) && isnan(cy.vm_max) &&
+            isnan(cy.sh_max),
+        "a NaN state left a number in the cycle");
+  CHECK(isnan(fm_fatigue_static_safety(&m, &cy)), "static safety");
+  for (int eq = 0; eq < 2; eq++) {
+    double Sa, Sm;
+    fm_fatigue_equivalent(&cy, (FmEquivalent)eq, &Sa, &Sm);
+    CHECK(isnan(Sa) && isnan(Sm), "equivalent %d: %g %g", eq, Sa, Sm);
+    for (int c = 0; c <= FM_MEAN_SWT; c++) {
+      CHECK(isnan(fm_fatigue_sar(&m, (FmMeanCorrection)c, Sa, Sm)),
+            "sar, correction %d", c);
+      CHECK(isnan(fm_fatigue_safety(&m, (FmMeanCorrection)c, Sa, Sm, 1e6)),
+            "safety, correction %d", c);
+    }
+  }
+  CHECK(isnan(fm_fatigue_sar(&m, FM_MEAN_SWT, 300, NAN)), "SWT, NaN mean");
+  CHECK(isnan(fm_fatigue_safety(&m, FM_MEAN_GOODMAN, NAN, 100, 1e6)),
+        "Goodman, NaN amplitude");
+  for (int c = 0; c < 2; c++) {
+    CHECK(isnan(fm_fatigue_sar_multiaxial(&m, (FmMultiaxial)c, &cy)),
+          "multiaxial sar %d", c);
+    CHECK(isnan(fm_fatigue_safety_multiaxial(&m, (FmMultiaxial)c, &cy, 1e6)),
+          "multiaxial safety %d", c);
+  }
+  CHECK(isnan(fm_fatigue_life(&m, fm_fatigue_sar_multiaxial(&m, 0, &cy))),
+        "life");
+  /* an infinity likewise */
+  const double inf[12] = {400, 0, 0, 0, 0, 0, 0, INFINITY, 0, 0, 0, 0};
+  fm_fatigue_cycle_pair(inf, inf + 6, &cy);
+  CHECK(isnan(fm_fatigue_static_safety(&m, &cy)), "infinite state: static");
+  CHECK(isnan(fm_fatigue_safety_multiaxial(&m, FM_MULTI_SINES, &cy, 1e6)),
+        "infinite state: Sines");
 }
 
 static void crossland_needs_torsion(void) {
@@ -253,5 +372,8 @@ int main(void) {
   torsion_limit();
   general_states();
   crossland_needs_torsion();
+  mean_on_amplitude_plane();
+  sines_mean_over_states();
+  not_a_number();
   TEST_END();
 }

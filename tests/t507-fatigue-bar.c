@@ -5,6 +5,8 @@
  * endurance limit gives infinite life. */
 #include "run_util.h"
 
+#include "fatigue_post.h"
+
 int main(int argc, char **argv) {
   test_init(&argc, &argv);
   FmRun run;
@@ -44,6 +46,23 @@ int main(int argc, char **argv) {
   }
   CHECK(nl > 0 && nr > 0, "copies: left %d right %d", nl, nr);
   CHECK_CLOSE(run.fatigue.groups[0].max_damage, count / N_l, 1e-6, 0);
+  /* a stress that is not a number (a broken solution) gives no safety
+   * factor: an error naming the load case, the material and the place,
+   * where NaN compared as "no stress" and read as safe before */
+  for (int cp = 0; cp < post->ncopy; cp++)
+    if (strcmp(run.md.cs.materials[post->copy_mat[cp]].group, "left")) {
+      run.res[0].stress[6 * (size_t)cp + 1] = NAN;
+      break;
+    }
+  FmFatigueResult bad;
+  CHECK(fm_fatigue_post(&run.md, post, run.res, &bad) != 0,
+        "a NaN stress assessed");
+  CHECK(strstr(fm_error_message(),
+               "fatigue_bar.yaml: fatigue: load case 'tension': the stress "
+               "in material 'right' at (") != NULL &&
+            strstr(fm_error_message(), "is not a finite number") != NULL,
+        "message: %s", fm_error_message());
+  fm_fatigue_result_free(&bad);
   fm_run_free(&run);
   PetscFinalize();
   TEST_END();
