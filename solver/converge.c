@@ -58,14 +58,50 @@ static int quantities(const FmRun *run, int level, FmConvergeResult *res) {
   return 0;
 }
 
+/* Celik et al. 2008's eq. 3 as a function of p: ln|e32/e21| = h(p) with
+ * h(p) = p ln r21 + ln((r32^p - s) / (r21^p - s)) */
+static double order_lhs(double p, double r21, double r32, double s) {
+  return p * log(r21) + log((pow(r32, p) - s) / (pow(r21, p) - s));
+}
+
+#define FM_CONVERGE_MAX_ORDER 50.0
+
+/* The observed order: the root p > 0 of h(p) = ln|e32/e21| (Celik et al.
+ * 2008, eqs. 3a-c), found by bisection on a bracket, not by their
+ * fixed-point iteration, which diverges or settles on a wrong p where
+ * r21 < r32.  h increases from h(0+) (ln(ln r32 / ln r21) for s = 1, 0 for
+ * s = -1) without bound, so there is no positive root where the
+ * differences do not shrink enough: NAN then (divergent), and where the
+ * root lies above FM_CONVERGE_MAX_ORDER. */
+static double observed_order(double R, double r21, double r32, double s) {
+  const double target = log(R);
+  double lo = 1e-9, hi = 1.0;
+  if (!(order_lhs(lo, r21, r32, s) < target))
+    return NAN;
+  while (order_lhs(hi, r21, r32, s) < target) {
+    lo = hi;
+    hi *= 2;
+    if (hi > FM_CONVERGE_MAX_ORDER)
+      return INFINITY;
+  }
+  for (int it = 0; it < 200 && hi - lo > 1e-13 * hi; it++) {
+    const double mid = 0.5 * (lo + hi);
+    if (order_lhs(mid, r21, r32, s) < target)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 /* Observed order, extrapolated value and GCI from the three finest levels
- * (Celik et al. 2008, eqs. 3-6, with a fixed-point iteration for unequal
- * refinement ratios; safety factor 1.25 for three or more grids). */
+ * (Celik et al. 2008, eqs. 3-6; safety factor 1.25 for three or more
+ * grids). */
 void fm_converge_analyse(FmConvergeResult *res) {
   const int L = res->nlevels;
   for (int k = 0; k < res->nq; k++) {
     FmConvergeQuantity *q = &res->q[k];
-    q->order = q->extrapolated = q->gci_fine = NAN;
+    q->order = q->extrapolated = q->gci_fine = q->oscillation = NAN;
     if (L < 3) {
       q->behaviour = "too few levels";
       continue;
@@ -75,6 +111,10 @@ void fm_converge_analyse(FmConvergeResult *res) {
     /* representative sizes from the node counts: h ~ N^(-1/3) */
     const double r21 = cbrt((double)res->nodes[L - 1] / res->nodes[L - 2]);
     const double r32 = cbrt((double)res->nodes[L - 2] / res->nodes[L - 3]);
+    if (!isfinite(f1) || !isfinite(f2) || !isfinite(f3)) {
+      q->behaviour = "undetermined (a value is not a number)";
+      continue;
+    }
     const double e21 = f2 - f1, e32 = f3 - f2;
     const double scale = fmax(fabs(f1), 1e-300);
     if (fabs(e21) <= 1e-12 * scale && fabs(e32) <= 1e-12 * scale) {
@@ -88,23 +128,27 @@ void fm_converge_analyse(FmConvergeResult *res) {
       continue;
     }
     const double s = (e32 / e21) > 0 ? 1.0 : -1.0;
-    q->behaviour = s > 0 ? "monotone" : "oscillatory";
-    double p = fabs(log(fabs(e32 / e21))) / log(r21);
-    for (int it = 0; it < 100; it++) {
-      const double qq = log((pow(r21, p) - s) / (pow(r32, p) - s));
-      const double pn = fabs(log(fabs(e32 / e21)) + qq) / log(r21);
-      if (!isfinite(pn))
-        break;
-      if (fabs(pn - p) < 1e-10) {
-        p = pn;
-        break;
-      }
-      p = pn;
+    if (s < 0 && f1 != 0) /* Stern et al. 2001: U = (max - min) / 2 */
+      q->oscillation =
+          0.5 * (fmax(f1, fmax(f2, f3)) - fmin(f1, fmin(f2, f3))) / fabs(f1);
+    const double p = observed_order(fabs(e32 / e21), r21, r32, s);
+    if (isnan(p)) { /* the differences do not shrink as the mesh refines */
+      q->behaviour = s > 0 ? "divergent" : "oscillatory, divergent";
+      continue;
     }
+    if (isinf(p)) {
+      q->behaviour = "undetermined (order above 50)";
+      continue;
+    }
+    q->behaviour = s > 0 ? "monotone" : "oscillatory";
     q->order = p;
     const double rp = pow(r21, p);
     q->extrapolated = (rp * f1 - f2) / (rp - 1.0);
-    q->gci_fine = 1.25 * fabs(e21 / f1) / (rp - 1.0);
+    if (f1 != 0)
+      q->gci_fine = 1.25 * fabs(e21 / f1) / (rp - 1.0);
+    else /* relative to a finest value of 0: none */
+      q->behaviour = s > 0 ? "monotone (GCI undefined: finest value 0)"
+                           : "oscillatory (GCI undefined: finest value 0)";
   }
 }
 
@@ -151,6 +195,8 @@ static int write_outputs(const char *outdir, const char *case_path,
     fm_json_number(fp, q->extrapolated);
     fputs(", \"gci_fine\": ", fp);
     fm_json_number(fp, q->gci_fine);
+    fputs(", \"oscillation\": ", fp);
+    fm_json_number(fp, q->oscillation);
     fputs(", \"behaviour\": ", fp);
     fm_json_string(fp, q->behaviour);
     fputc('}', fp);
@@ -175,15 +221,18 @@ static int write_outputs(const char *outdir, const char *case_path,
       "extrapolation and grid convergence index (GCI, safety factor 1.25) from "
       "the "
       "three finest meshes, representative sizes from the node counts (Celik "
-      "et al. "
-      "2008, J Fluids Eng 130:078001; Roache 1998), as used for ASME V&amp;V "
-      "40 "
-      "credibility evidence.</p>\n<table><tr><th>quantity</th>",
+      "et al. 2008, J Fluids Eng 130:078001; Roache 1998), as used for ASME "
+      "V&amp;V 40 credibility evidence; the order solved for by bisection. "
+      "Divergent: the differences do not shrink as the mesh is refined (no "
+      "order, no extrapolation). Oscillatory: half the range of the three "
+      "finest values (Stern et al. 2001, J Fluids Eng 123:793) beside the "
+      "GCI. h is the geometry script's size parameter.</p>\n"
+      "<table><tr><th>quantity</th>",
       FEMORA_VERSION);
   for (int l = 0; l < res->nlevels; l++)
     fprintf(fp, "<th>h = %.4g<br>%d nodes</th>", res->h[l], res->nodes[l]);
   fputs("<th>observed order</th><th>extrapolated</th><th>GCI "
-        "fine</th><th>behaviour</th></tr>\n",
+        "fine</th><th>oscillation</th><th>behaviour</th></tr>\n",
         fp);
   for (int k = 0; k < res->nq; k++) {
     const FmConvergeQuantity *q = &res->q[k];
@@ -192,8 +241,11 @@ static int write_outputs(const char *outdir, const char *case_path,
     fputs("</td>", fp);
     for (int l = 0; l < res->nlevels; l++)
       fprintf(fp, "<td>%.6g</td>", q->value[l]);
-    fprintf(fp, "<td>%.3g</td><td>%.6g</td><td>%.3g%%</td><td>%s</td></tr>\n",
-            q->order, q->extrapolated, 100 * q->gci_fine, q->behaviour);
+    fprintf(fp,
+            "<td>%.3g</td><td>%.6g</td><td>%.3g%%</td><td>%.3g%%</td>"
+            "<td>%s</td></tr>\n",
+            q->order, q->extrapolated, 100 * q->gci_fine, 100 * q->oscillation,
+            q->behaviour);
   }
   fputs("</table>\n", fp);
   double x[FM_PLOT_MAX];
@@ -274,12 +326,22 @@ int fm_converge(MPI_Comm comm, const char *case_path,
     fm_converge_analyse(res);
     ierr = write_outputs(opt->outdir, case_path, res);
     if (!ierr && !opt->quiet) {
-      printf("%-56s %8s %14s %10s  %s\n", "quantity", "order", "extrapolated",
-             "GCI fine", "");
+      printf("%-56s %8s %14s %10s %11s  %s\n", "quantity", "order",
+             "extrapolated", "GCI fine", "oscillation", "");
       for (int k = 0; k < res->nq; k++)
-        printf("%-56.56s %8.3g %14.6g %9.3g%%  %s\n", res->q[k].name,
+        printf("%-56.56s %8.3g %14.6g %9.3g%% %10.3g%%  %s\n", res->q[k].name,
                res->q[k].order, res->q[k].extrapolated,
-               100 * res->q[k].gci_fine, res->q[k].behaviour);
+               100 * res->q[k].gci_fine, 100 * res->q[k].oscillation,
+               res->q[k].behaviour);
+      const int L = res->nlevels;
+      for (int l = L >= 3 ? L - 2 : L; l < L; l++) {
+        const double r = cbrt((double)res->nodes[l] / res->nodes[l - 1]);
+        if (r < 1.3)
+          printf("note: levels %d -> %d refine the mesh by %.3g (from the node "
+                 "counts), less than the 1.3 Celik et al. ask for: the order "
+                 "is sensitive to noise (raise --ratio)\n",
+                 l - 1, l, r);
+      }
       printf("results: %s/converge.html, converge.json, converge.csv\n",
              opt->outdir);
     }

@@ -18,8 +18,15 @@ typedef struct {
   double order;          /* observed order p (NAN when it cannot be computed) */
   double extrapolated;   /* Richardson: (r21^p f1 - f2) / (r21^p - 1) */
   double gci_fine;       /* 1.25 |(f1 - f2) / f1| / (r21^p - 1) */
-  const char *behaviour; /* monotone, oscillatory, converged (no change), too
-                            few levels */
+  double oscillation;    /* oscillatory only: half the range of the three
+                            finest values over |f1| (Stern et al. 2001's
+                            uncertainty for oscillatory convergence; NAN
+                            otherwise) */
+  const char *behaviour; /* monotone, oscillatory, divergent (the differences
+                            do not shrink: no order, no extrapolation),
+                            oscillatory, divergent, converged (no change),
+                            undetermined (why), too few levels; "GCI
+                            undefined" where the finest value is 0 */
 } FmConvergeQuantity;
 
 typedef struct {
