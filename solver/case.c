@@ -1221,10 +1221,10 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
       FM_CALL(get_name(x, v, it2, name));
       e->target = -1;
       if (e->q == FM_Q_REACTION) {
+        int any = 0;
         for (int k = 0; k < c->nconstraints; k++)
-          if (!strcmp(c->constraints[k].group, name) && e->target < 0)
-            e->target = k;
-        if (e->target < 0)
+          any |= !strcmp(c->constraints[k].group, name);
+        if (!any)
           return err(x, v, it2, "no constraint on a group named '%s'", name);
         FM_CALL(map_need(x, en, it, "component", &v));
         item_key(it2, it, "component", 9);
@@ -1233,6 +1233,18 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
           return err(x, v, it2, "must be x, y or z (got %s)",
                      describe(v, b, sizeof b));
         e->component = comp;
+        /* the constraint on the group that restrains the component (a
+         * group may have several, each of some components): the others'
+         * reaction in it is 0 */
+        for (int k = 0; k < c->nconstraints && e->target < 0; k++)
+          if (!strcmp(c->constraints[k].group, name) &&
+              (c->constraints[k].mask & (1 << comp)))
+            e->target = k;
+        if (e->target < 0)
+          return err(x, v, it2,
+                     "no constraint on group '%s' restrains %c, so it has no "
+                     "reaction in %c",
+                     name, "xyz"[comp], "xyz"[comp]);
       } else {
         for (int k = 0; k < c->nmaterials; k++)
           if (!strcmp(c->materials[k].group, name))

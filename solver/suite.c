@@ -193,6 +193,15 @@ static void collect(SuiteCase *c) {
       c->worst = r; /* NaN counts as worst */
   }
   free(copy);
+  if (c->status == 0 && c->nchecks == 0) {
+    /* a case picked for its expected: section that checked nothing (an
+     * empty one): its validation was not done, which is no pass */
+    c->status = 1;
+    snprintf(c->first_error, sizeof c->first_error,
+             "no checks: its expected: section is empty, so nothing was "
+             "validated");
+    return;
+  }
   if (c->status != 0) {
     /* the run's error: its last "femora: error:" line (warnings of MPI or
      * PETSc may come first), else its first line, else how it ended */
@@ -577,7 +586,10 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
         running--;
         collect(c);
         printf("  %-40s %s (%d/%d checks, %.2f s)\n", c->name,
-               c->status                ? "did not run"
+               c->status && !c->nchecks &&
+                       !strncmp(c->first_error, "no checks", 9)
+                   ? "FAIL: no checks"
+               : c->status              ? "did not run"
                : c->npass == c->nchecks ? "pass"
                                         : "FAIL",
                c->npass, c->nchecks, c->seconds);

@@ -48,6 +48,13 @@ grep -q "usage: femora suite" "$work/log6" || fail "no usage line for a bad back
 printf '2026-01-01T00:00:00Z,good/pull,0.001,0,-1,nan\n2026-01-02T00:00:00Z,good/pull,0.001,0,-1,nan\n' > "$work/hist2.csv"
 "$femora" suite "$work/cases" -o "$work/out7" --history "$work/hist2.csv" --max-slowdown 1.25 > "$work/log7" 2>&1 ||
   { cat "$work/log7"; fail "failed runs in the history made the case SLOW"; }
+# a case whose expected: is empty checked nothing: no pass
+mkdir -p "$work/empty"
+printf '%s\nexpected:\n' "$base" > "$work/empty/none.yaml"
+"$femora" suite "$work/empty" -o "$work/out9" > "$work/log9" 2>&1 && { cat "$work/log9"; fail "a case with no checks passed"; }
+grep -q "none .*FAIL: no checks" "$work/log9" || { cat "$work/log9"; fail "no-checks line"; }
+grep -q 'failures="1"' "$work/out9/junit.xml" || fail "junit.xml: the case without checks is no failure"
+grep -q 'no checks: its expected: section is empty' "$work/out9/junit.xml" || fail "junit.xml: no-checks message"
 # two cases that would share a results folder (a/b.yaml, a.b.yaml)
 mkdir -p "$work/dup/a"
 cp "$work/cases/good/pull.yaml" "$work/dup/a/b.yaml"
