@@ -1429,50 +1429,31 @@ static const char *group_label(const FmMesh *mesh, int g, char *buf, size_t n) {
   return buf;
 }
 
-int fm_mesh_group_nodes(const FmMesh *mesh, int g, int *nnodes, int **nodes) {
-  *nnodes = 0;
-  *nodes = NULL;
-  FM_CALL(check_group(mesh, g));
-  const int dim = mesh->groups[g].dim;
-  const int *conn, *ent;
-  int n, npe;
-  switch (dim) {
-  case 3:
-    conn = mesh->conn, ent = mesh->elem_entity, n = mesh->nelem,
-    npe = mesh->npe;
-    break;
-  case 2:
-    conn = mesh->tris.conn, ent = mesh->tris.entity, n = mesh->tris.n,
-    npe = mesh->tris.npe;
-    break;
-  case 1:
-    conn = mesh->lines.conn, ent = mesh->lines.entity, n = mesh->lines.n,
-    npe = mesh->lines.npe;
-    break;
-  default:
-    conn = mesh->points.conn, ent = mesh->points.entity, n = mesh->points.n,
-    npe = 1;
-    break;
-  }
-  char *in, *mark;
-  FM_ALLOC(in, mesh->nentities);
-  mark = fm_calloc((size_t)mesh->nnodes, 1);
-  if (!mark) {
-    free(in);
+/* The sorted unique nodes of the elements (of any dimension) of the
+ * entities marked in in[]. */
+static int entity_nodes(const FmMesh *mesh, const char *in, int *nnodes,
+                        int **nodes) {
+  char *mark = fm_calloc((size_t)mesh->nnodes, 1);
+  if (!mark)
     return 1;
-  }
-  for (int i = 0; i < mesh->nentities; i++)
-    in[i] = entity_in_group(mesh, i, g);
-  for (int e = 0; e < n; e++)
-    if (in[ent[e]])
-      for (int a = 0; a < npe; a++)
-        mark[conn[(size_t)e * npe + a]] = 1;
+  const struct {
+    const int *conn, *ent;
+    int n, npe;
+  } blocks[4] = {
+      {mesh->conn, mesh->elem_entity, mesh->nelem, mesh->npe},
+      {mesh->tris.conn, mesh->tris.entity, mesh->tris.n, mesh->tris.npe},
+      {mesh->lines.conn, mesh->lines.entity, mesh->lines.n, mesh->lines.npe},
+      {mesh->points.conn, mesh->points.entity, mesh->points.n, 1}};
+  for (int b = 0; b < 4; b++)
+    for (int e = 0; e < blocks[b].n; e++)
+      if (in[blocks[b].ent[e]])
+        for (int a = 0; a < blocks[b].npe; a++)
+          mark[blocks[b].conn[(size_t)e * blocks[b].npe + a]] = 1;
   int cnt = 0;
   for (int i = 0; i < mesh->nnodes; i++)
     cnt += mark[i];
-  int *out = fm_calloc((size_t)cnt, sizeof *out);
+  int *out = fm_calloc(cnt > 0 ? (size_t)cnt : 1, sizeof *out);
   if (!out) {
-    free(in);
     free(mark);
     return 1;
   }
@@ -1480,11 +1461,60 @@ int fm_mesh_group_nodes(const FmMesh *mesh, int g, int *nnodes, int **nodes) {
   for (int i = 0; i < mesh->nnodes; i++)
     if (mark[i])
       out[cnt++] = i;
-  free(in);
   free(mark);
   *nnodes = cnt;
   *nodes = out;
   return 0;
+}
+
+/* Copies of the triangles of the entities marked in in[]. */
+static int entity_tris(const FmMesh *mesh, const char *in, int *ntri,
+                       int **conn) {
+  const int npe = mesh->tris.npe;
+  int n = 0;
+  for (int e = 0; e < mesh->tris.n; e++)
+    n += in[mesh->tris.entity[e]] != 0;
+  int *out = fm_calloc(n > 0 ? (size_t)n * (size_t)npe : 1, sizeof *out);
+  if (!out)
+    return 1;
+  n = 0;
+  for (int e = 0; e < mesh->tris.n; e++)
+    if (in[mesh->tris.entity[e]]) {
+      memcpy(out + (size_t)n * npe, mesh->tris.conn + (size_t)e * npe,
+             (size_t)npe * sizeof *out);
+      n++;
+    }
+  *ntri = n;
+  *conn = out;
+  return 0;
+}
+
+/* in[i] = 1 for the entities in a physical group named name of dimension
+ * dmin..dmax; returns how many such groups there are. */
+static int named_entities(const FmMesh *mesh, const char *name, int dmin,
+                          int dmax, char *in) {
+  int ng = 0;
+  for (int g = 0; g < mesh->ngroups; g++)
+    if (mesh->groups[g].dim >= dmin && mesh->groups[g].dim <= dmax &&
+        !strcmp(mesh->groups[g].name, name)) {
+      ng++;
+      for (int i = 0; i < mesh->nentities; i++)
+        in[i] |= (char)entity_in_group(mesh, i, g);
+    }
+  return ng;
+}
+
+int fm_mesh_group_nodes(const FmMesh *mesh, int g, int *nnodes, int **nodes) {
+  *nnodes = 0;
+  *nodes = NULL;
+  FM_CALL(check_group(mesh, g));
+  char *in;
+  FM_ALLOC(in, mesh->nentities > 0 ? mesh->nentities : 1);
+  for (int i = 0; i < mesh->nentities; i++)
+    in[i] = (char)entity_in_group(mesh, i, g);
+  const int ierr = entity_nodes(mesh, in, nnodes, nodes);
+  free(in);
+  return ierr;
 }
 
 int fm_mesh_group_tris(const FmMesh *mesh, int g, int *ntri, int **conn) {
@@ -1497,29 +1527,36 @@ int fm_mesh_group_tris(const FmMesh *mesh, int g, int *ntri, int **conn) {
                     group_label(mesh, g, lab, sizeof lab), mesh->groups[g].dim);
   }
   char *in;
-  FM_ALLOC(in, mesh->nentities);
+  FM_ALLOC(in, mesh->nentities > 0 ? mesh->nentities : 1);
   for (int i = 0; i < mesh->nentities; i++)
-    in[i] = entity_in_group(mesh, i, g);
-  const int npe = mesh->tris.npe;
-  int n = 0;
-  for (int e = 0; e < mesh->tris.n; e++)
-    n += in[mesh->tris.entity[e]];
-  int *out = fm_calloc((size_t)n * (size_t)npe, sizeof *out);
-  if (!out) {
-    free(in);
-    return 1;
-  }
-  n = 0;
-  for (int e = 0; e < mesh->tris.n; e++)
-    if (in[mesh->tris.entity[e]]) {
-      memcpy(out + (size_t)n * npe, mesh->tris.conn + (size_t)e * npe,
-             (size_t)npe * sizeof *out);
-      n++;
-    }
+    in[i] = (char)entity_in_group(mesh, i, g);
+  const int ierr = entity_tris(mesh, in, ntri, conn);
   free(in);
-  *ntri = n;
-  *conn = out;
-  return 0;
+  return ierr;
+}
+
+int fm_mesh_named_nodes(const FmMesh *mesh, const char *name, int dmin,
+                        int dmax, int *ngroups, int *nnodes, int **nodes) {
+  *ngroups = *nnodes = 0;
+  *nodes = NULL;
+  char *in;
+  FM_ALLOC(in, mesh->nentities > 0 ? mesh->nentities : 1);
+  *ngroups = named_entities(mesh, name, dmin, dmax, in);
+  const int ierr = *ngroups ? entity_nodes(mesh, in, nnodes, nodes) : 0;
+  free(in);
+  return ierr;
+}
+
+int fm_mesh_named_tris(const FmMesh *mesh, const char *name, int *ngroups,
+                       int *ntri, int **conn) {
+  *ngroups = *ntri = 0;
+  *conn = NULL;
+  char *in;
+  FM_ALLOC(in, mesh->nentities > 0 ? mesh->nentities : 1);
+  *ngroups = named_entities(mesh, name, 2, 2, in);
+  const int ierr = *ngroups ? entity_tris(mesh, in, ntri, conn) : 0;
+  free(in);
+  return ierr;
 }
 
 int fm_mesh_elem_in_group(const FmMesh *mesh, int e, int g) {

@@ -84,6 +84,16 @@ int fm_mesh_group_nodes(const FmMesh *mesh, int g, int *nnodes, int **nodes);
  * connectivity (ntri * mesh->tris.npe). */
 int fm_mesh_group_tris(const FmMesh *mesh, int g, int *ntri, int **conn);
 
+/* As the two above over every physical group named name (of dimension
+ * dmin..dmax; the triangles: surfaces), the union: Gmsh lets several
+ * groups, of one dimension or of several, share a name, and a case's group
+ * means all of them.  *ngroups: how many there are (0: none, nothing
+ * listed). */
+int fm_mesh_named_nodes(const FmMesh *mesh, const char *name, int dmin,
+                        int dmax, int *ngroups, int *nnodes, int **nodes);
+int fm_mesh_named_tris(const FmMesh *mesh, const char *name, int *ngroups,
+                       int *ntri, int **conn);
+
 /* 1 when volume element e belongs to physical group g. */
 int fm_mesh_elem_in_group(const FmMesh *mesh, int e, int g);
 

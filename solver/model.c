@@ -170,12 +170,14 @@ static int collect_constraints(FmModel *md) {
 }
 
 int fm_model_constraint_nodes(const FmModel *md, int k, int *n, int **nodes) {
-  const int g = fm_mesh_find_group(&md->mesh, md->cs.constraints[k].group, -1);
-  if (g < 0)
+  int ng = 0;
+  FM_CALL(fm_mesh_named_nodes(&md->mesh, md->cs.constraints[k].group, 0, 2, &ng,
+                              n, nodes));
+  if (ng == 0)
     return fm_error("%s: constraints[%d].group: no physical group named '%s' "
                     "in %s",
                     md->cs.path, k, md->cs.constraints[k].group, md->mesh_path);
-  return fm_mesh_group_nodes(&md->mesh, g, n, nodes);
+  return 0;
 }
 
 int fm_model_build(FmModel *md, const char *msh_path) {
@@ -294,13 +296,12 @@ static int face_orientation(const FmMesh *m, int ntri, const int *conn, int npf,
 static int surface_load(const FmModel *md, int lc, int l, double *f) {
   const FmMesh *m = &md->mesh;
   const FmLoad *ld = &md->cs.load_cases[lc].loads[l];
-  const int g = fm_mesh_find_group(m, ld->group, 2);
-  if (g < 0)
+  int ntri = 0, *conn = NULL, ng = 0;
+  FM_CALL(fm_mesh_named_tris(m, ld->group, &ng, &ntri, &conn));
+  if (ng == 0)
     return fm_error("%s: load_cases[%d].loads[%d].group: no surface group "
                     "named '%s' in %s",
                     md->cs.path, lc, l, ld->group, md->mesh_path);
-  int ntri = 0, *conn = NULL;
-  FM_CALL(fm_mesh_group_tris(m, g, &ntri, &conn));
   const int npf = m->tris.npe;
   if (ntri == 0) {
     free(conn);
