@@ -240,7 +240,8 @@ static void sort3(int k[3]) {
 }
 
 /* sign[t] = +1 when the node order of triangle t gives the outward normal
- * of the tetrahedron it bounds, -1 otherwise (0: no tetrahedron found). */
+ * of the tetrahedron it bounds, -1 otherwise (0: no tetrahedron found; 2:
+ * two, on either side: an interface or an interior surface). */
 static int face_orientation(const FmMesh *m, int ntri, const int *conn, int npf,
                             signed char *sign) {
   FaceKey *keys = NULL;
@@ -269,8 +270,10 @@ static int face_orientation(const FmMesh *m, int ntri, const int *conn, int npf,
         hit--;
       for (; hit < keys + ntri && cmp_face(hit, &k) == 0; hit++) {
         const int t = hit->tri;
-        if (sign[t])
+        if (sign[t]) { /* a second tetrahedron: no outside */
+          sign[t] = 2;
           continue;
+        }
         const double *x0 = m->x + 3 * conn[npf * t],
                      *x1 = m->x + 3 * conn[npf * t + 1],
                      *x2 = m->x + 3 * conn[npf * t + 2], *xo = m->x + 3 * c[f];
@@ -350,6 +353,18 @@ static int surface_load(const FmModel *md, int lc, int l, double *f) {
         ierr = fm_error("%s: load_cases[%d].loads[%d].group: a triangle of "
                         "'%s' is not a face of any tetrahedron in %s",
                         md->cs.path, lc, l, ld->group, md->mesh_path);
+        break;
+      }
+      if (sign[k] == 2) {
+        double c[3] = {0, 0, 0};
+        for (int a = 0; a < 3; a++)
+          for (int i = 0; i < 3; i++)
+            c[i] += xe[3 * a + i] / 3;
+        ierr = fm_error(
+            "%s: load_cases[%d].loads[%d].pressure: the face of '%s' at "
+            "(%g, %g, %g) lies between two elements (an interface), so the "
+            "side a pressure pushes is not defined; give a traction vector",
+            md->cs.path, lc, l, ld->group, c[0], c[1], c[2]);
         break;
       }
       pk = p * sign[k];
