@@ -51,81 +51,101 @@ int fm_post_init(const FmModel *md, FmPost *post) {
   FM_ALLOC(post->probe_xi, 3 * np);
   for (int p = 0; p < np; p++) {
     const double *X = md->cs.probes[p].x;
-    int found = -1;
-    double best = -1e300, bestxi[3] = {0, 0, 0};
-    for (int e = 0; e < m->nelem && found < 0; e++) {
-      const int *c = m->conn + (size_t)e * npe;
-      double lo[3] = {1e300, 1e300, 1e300}, hi[3] = {-1e300, -1e300, -1e300};
-      for (int a = 0; a < npe; a++)
-        for (int k = 0; k < 3; k++) {
-          const double v = m->x[3 * c[a] + k];
-          if (v < lo[k])
-            lo[k] = v;
-          if (v > hi[k])
-            hi[k] = v;
-        }
-      double h = 0.0;
-      for (int k = 0; k < 3; k++)
-        h = fmax(h, hi[k] - lo[k]);
-      const double tol = 1e-9 * h;
-      if (X[0] < lo[0] - tol || X[0] > hi[0] + tol || X[1] < lo[1] - tol ||
-          X[1] > hi[1] + tol || X[2] < lo[2] - tol || X[2] > hi[2] + tol)
-        continue;
-      /* Newton on x(xi) = X starting from the centroid (exact in one step
-       * for straight-edged elements) */
-      double xe[3 * FM_TET_MAX_NPE], xi[3] = {0.25, 0.25, 0.25};
-      for (int a = 0; a < npe; a++)
-        for (int k = 0; k < 3; k++)
-          xe[3 * a + k] = m->x[3 * c[a] + k];
-      for (int it = 0; it < 20; it++) {
-        double N[FM_TET_MAX_NPE], dN[3 * FM_TET_MAX_NPE], x[3] = {0, 0, 0},
-                                                          J[3][3] = {{0}};
-        fm_tet_shape(npe, xi, N, dN);
-        for (int a = 0; a < npe; a++)
-          for (int i = 0; i < 3; i++) {
-            x[i] += N[a] * xe[3 * a + i];
-            for (int j = 0; j < 3; j++)
-              J[i][j] += xe[3 * a + i] * dN[3 * a + j];
-          }
-        double r[3] = {X[0] - x[0], X[1] - x[1], X[2] - x[2]};
-        const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
-                           J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
-                           J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
-        if (det == 0.0)
-          break;
-        /* Cramer's rule */
-        double dx[3];
-        for (int col = 0; col < 3; col++) {
-          double M[3][3];
-          memcpy(M, J, sizeof M);
-          for (int i = 0; i < 3; i++)
-            M[i][col] = r[i];
-          dx[col] = (M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
-                     M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
-                     M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0])) /
-                    det;
-        }
-        for (int k = 0; k < 3; k++)
-          xi[k] += dx[k];
-        if (fabs(dx[0]) + fabs(dx[1]) + fabs(dx[2]) < 1e-14)
-          break;
-      }
-      const double L0 = 1.0 - xi[0] - xi[1] - xi[2];
-      const double minL = fmin(fmin(L0, xi[0]), fmin(xi[1], xi[2]));
-      if (minL > best) {
-        best = minL;
-        memcpy(bestxi, xi, sizeof bestxi);
-        if (minL >= -1e-9)
-          found = e;
-      }
-    }
-    if (found < 0)
+    if (fm_mesh_locate(m, X, &post->probe_elem[p], post->probe_xi + 3 * p))
       return fm_error("%s: probes[%d] '%s': point (%g, %g, %g) is outside "
                       "the mesh",
                       md->cs.path, p, md->cs.probes[p].name, X[0], X[1], X[2]);
-    post->probe_elem[p] = found;
-    memcpy(post->probe_xi + 3 * p, bestxi, sizeof bestxi);
   }
+  return 0;
+}
+
+int fm_mesh_locate(const FmMesh *m, const double X[3], int *elem,
+                   double xi_out[3]) {
+  const int npe = m->npe;
+  int found = -1;
+  double best = -1e300, bestxi[3] = {0, 0, 0};
+  for (int e = 0; e < m->nelem && found < 0; e++) {
+    const int *c = m->conn + (size_t)e * npe;
+    double lo[3] = {1e300, 1e300, 1e300}, hi[3] = {-1e300, -1e300, -1e300};
+    for (int a = 0; a < npe; a++)
+      for (int k = 0; k < 3; k++) {
+        const double v = m->x[3 * c[a] + k];
+        if (v < lo[k])
+          lo[k] = v;
+        if (v > hi[k])
+          hi[k] = v;
+      }
+    double h = 0.0;
+    for (int k = 0; k < 3; k++)
+      h = fmax(h, hi[k] - lo[k]);
+    /* a curved TET10 reaches beyond its nodes: x(L) = the straight
+     * element's + sum over edges of 4 L_i L_j d_ij, d_ij the mid node's
+     * offset from its edge's midpoint, and sum 4 L_i L_j <= 3/2 */
+    double bulge = 0.0;
+    if (npe == 10) {
+      static const int edges[6][2] = FM_TET10_EDGES;
+      for (int q = 0; q < 6; q++)
+        for (int k = 0; k < 3; k++)
+          bulge = fmax(bulge, fabs(m->x[3 * c[4 + q] + k] -
+                                   0.5 * (m->x[3 * c[edges[q][0]] + k] +
+                                          m->x[3 * c[edges[q][1]] + k])));
+    }
+    const double tol = 1e-9 * h + 1.5 * bulge;
+    if (X[0] < lo[0] - tol || X[0] > hi[0] + tol || X[1] < lo[1] - tol ||
+        X[1] > hi[1] + tol || X[2] < lo[2] - tol || X[2] > hi[2] + tol)
+      continue;
+    /* Newton on x(xi) = X starting from the centroid (exact in one step
+     * for straight-edged elements) */
+    double xe[3 * FM_TET_MAX_NPE], xi[3] = {0.25, 0.25, 0.25};
+    for (int a = 0; a < npe; a++)
+      for (int k = 0; k < 3; k++)
+        xe[3 * a + k] = m->x[3 * c[a] + k];
+    for (int it = 0; it < 20; it++) {
+      double N[FM_TET_MAX_NPE], dN[3 * FM_TET_MAX_NPE], x[3] = {0, 0, 0},
+                                                        J[3][3] = {{0}};
+      fm_tet_shape(npe, xi, N, dN);
+      for (int a = 0; a < npe; a++)
+        for (int i = 0; i < 3; i++) {
+          x[i] += N[a] * xe[3 * a + i];
+          for (int j = 0; j < 3; j++)
+            J[i][j] += xe[3 * a + i] * dN[3 * a + j];
+        }
+      double r[3] = {X[0] - x[0], X[1] - x[1], X[2] - x[2]};
+      const double det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
+                         J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
+                         J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+      if (det == 0.0)
+        break;
+      /* Cramer's rule */
+      double dx[3];
+      for (int col = 0; col < 3; col++) {
+        double M[3][3];
+        memcpy(M, J, sizeof M);
+        for (int i = 0; i < 3; i++)
+          M[i][col] = r[i];
+        dx[col] = (M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
+                   M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+                   M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0])) /
+                  det;
+      }
+      for (int k = 0; k < 3; k++)
+        xi[k] += dx[k];
+      if (fabs(dx[0]) + fabs(dx[1]) + fabs(dx[2]) < 1e-14)
+        break;
+    }
+    const double L0 = 1.0 - xi[0] - xi[1] - xi[2];
+    const double minL = fmin(fmin(L0, xi[0]), fmin(xi[1], xi[2]));
+    if (minL > best) {
+      best = minL;
+      memcpy(bestxi, xi, sizeof bestxi);
+      if (minL >= -1e-9)
+        found = e;
+    }
+  }
+  if (found < 0)
+    return 1;
+  *elem = found;
+  memcpy(xi_out, bestxi, sizeof bestxi);
   return 0;
 }
 

@@ -47,6 +47,12 @@ typedef struct {
 /* Build node copies and locate probes (error names a probe outside the
  * mesh). */
 int fm_post_init(const FmModel *md, FmPost *post);
+/* The element holding point X and its reference coordinates xi (Newton on
+ * x(xi) = X, curved TET10 elements included: the search box of each is
+ * widened by how far its mid nodes lie off their edges).  Returns 1,
+ * recording no error, where no element holds X (to 1e-9 in barycentric
+ * terms). */
+int fm_mesh_locate(const FmMesh *m, const double X[3], int *elem, double xi[3]);
 void fm_post_free(FmPost *post);
 
 /* Recover everything for displacement u (taken over by the result) and load
