@@ -770,6 +770,18 @@ FM_HD void fm_principal(const double s[6], double p[3]) {
   p[0] = m + 2.0 * q * cos(phi);
   p[2] = m + 2.0 * q * cos(phi + twopi3);
   p[1] = 3.0 * m - p[0] - p[2];
+  /* descending as promised, also where rounding of nearly equal values
+   * put p[1] a hair outside */
+  if (p[1] > p[0]) {
+    const double t = p[0];
+    p[0] = p[1];
+    p[1] = t;
+  }
+  if (p[2] > p[1]) {
+    const double t = p[1];
+    p[1] = p[2];
+    p[2] = t;
+  }
 }
 
 /* One element's stresses at its nodes (Voigt, sn[a][0..6)) and its internal

@@ -365,6 +365,18 @@ static void stress_tests(void) {
   fm_principal(shear, p);
   CHECK_CLOSE(p[0], 40, 1e-12, 1);
   CHECK_CLOSE(p[2], -40, 1e-12, 1);
+  /* nearly equal values: still descending (rounding put the middle one a
+   * hair above the largest); a sweep of small perturbations */
+  for (int i = 0; i < 2000; i++) {
+    const double d = 1e-6 * ((i * 7919) % 1000 - 500) / 500.0;
+    const double e = 1e-9 * ((i * 104729) % 1000 - 500) / 500.0;
+    const double near[6] = {1000, 1000 + d, 1000 + e, 1e-7 * d, 0, 3e-8 * e};
+    fm_principal(near, p);
+    CHECK(p[0] >= p[1] && p[1] >= p[2], "case %d: %.17g %.17g %.17g", i, p[0],
+          p[1], p[2]);
+    if (fm_test_failures > 5)
+      break;
+  }
 }
 
 int main(void) {
