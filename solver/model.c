@@ -42,31 +42,103 @@ static void sym_eigen6(double A[6][6], double ev[6]) {
     ev[i] = A[i][i];
 }
 
-/* The prescribed DOFs must remove all six rigid-body modes: the Gram matrix
- * of the modes restricted to those DOFs must be non-singular. */
-static int check_rigid(const FmModel *md) {
-  const FmMesh *m = &md->mesh;
-  double c[3] = {0, 0, 0}, lo[3] = {1e300, 1e300, 1e300},
-         hi[3] = {-1e300, -1e300, -1e300};
-  for (int i = 0; i < m->nnodes; i++)
-    for (int k = 0; k < 3; k++) {
-      const double v = m->x[3 * i + k];
-      if (v < lo[k])
-        lo[k] = v;
-      if (v > hi[k])
-        hi[k] = v;
-    }
-  double L = 0.0;
-  for (int k = 0; k < 3; k++) {
-    c[k] = 0.5 * (lo[k] + hi[k]);
-    if (hi[k] - lo[k] > L)
-      L = hi[k] - lo[k];
+/* The root of node i in the union-find forest parent[] (halving paths). */
+static int uf_root(int *parent, int i) {
+  while (parent[i] != i) {
+    parent[i] = parent[parent[i]];
+    i = parent[i];
   }
-  if (L <= 0.0)
-    L = 1.0;
-  double G[6][6] = {{0}};
-  for (int d = 0; d < md->ndir; d++) {
+  return i;
+}
+
+/* The separate parts of the mesh (elements sharing no node with another
+ * part): part[e] for every element, 0..nparts-1 in the order of their
+ * first elements. */
+static int mesh_parts(const FmMesh *m, int *part, int *nparts) {
+  int *parent = NULL;
+  FM_ALLOC(parent, m->nnodes > 0 ? m->nnodes : 1);
+  for (int i = 0; i < m->nnodes; i++)
+    parent[i] = i;
+  /* the corners join an element (its mid nodes lie between them) */
+  for (int e = 0; e < m->nelem; e++) {
+    const int *c = m->conn + (size_t)m->npe * e;
+    const int r0 = uf_root(parent, c[0]);
+    for (int a = 1; a < 4; a++) {
+      const int r = uf_root(parent, c[a]);
+      if (r != r0)
+        parent[r] = r0;
+    }
+  }
+  int *label = fm_calloc(m->nnodes > 0 ? (size_t)m->nnodes : 1, sizeof(int));
+  if (!label) {
+    free(parent);
+    return 1;
+  }
+  int n = 0;
+  for (int e = 0; e < m->nelem; e++) {
+    const int r = uf_root(parent, m->conn[(size_t)m->npe * e]);
+    if (!label[r])
+      label[r] = ++n;
+    part[e] = label[r] - 1;
+  }
+  free(label);
+  free(parent);
+  *nparts = n;
+  return 0;
+}
+
+/* The prescribed DOFs must remove all six rigid-body modes of every
+ * separate part of the mesh: the Gram matrix of a part's modes restricted
+ * to its prescribed DOFs must be non-singular.  (A part that shares no
+ * node with the others, an implant meshed apart from its bone, is a body
+ * of its own: held only by its own constraints.) */
+static int check_rigid(FmModel *md) {
+  const FmMesh *m = &md->mesh;
+  int *part = NULL, np = 0;
+  FM_ALLOC(part, m->nelem > 0 ? m->nelem : 1);
+  if (mesh_parts(m, part, &np)) {
+    free(part);
+    return 1;
+  }
+  md->nparts = np;
+  /* per part: its nodes' box (centre and size, to scale the rotations),
+   * its Gram matrix, an element of it */
+  int *node_part =
+      fm_calloc(m->nnodes > 0 ? (size_t)m->nnodes : 1, sizeof(int));
+  double *box = fm_calloc((size_t)np * 6 + 1, sizeof(double));
+  double(*G)[6][6] = fm_calloc((size_t)np + 1, sizeof *G);
+  int *first = fm_calloc((size_t)np + 1, sizeof(int)),
+      *count = fm_calloc((size_t)np + 1, sizeof(int));
+  int ierr = !node_part || !box || !G || !first || !count;
+  for (int q = 0; q < np && !ierr; q++)
+    for (int k = 0; k < 3; k++) {
+      box[6 * q + k] = 1e300;
+      box[6 * q + 3 + k] = -1e300;
+    }
+  for (int e = m->nelem - 1; e >= 0 && !ierr; e--) {
+    const int q = part[e];
+    first[q] = e;
+    count[q]++;
+    for (int a = 0; a < m->npe; a++) {
+      const int i = m->conn[(size_t)m->npe * e + a];
+      node_part[i] = q;
+      for (int k = 0; k < 3; k++) {
+        box[6 * q + k] = fmin(box[6 * q + k], m->x[3 * i + k]);
+        box[6 * q + 3 + k] = fmax(box[6 * q + 3 + k], m->x[3 * i + k]);
+      }
+    }
+  }
+  for (int d = 0; d < md->ndir && !ierr; d++) {
     const int node = md->dir_dof[d] / 3, comp = md->dir_dof[d] % 3;
+    const int q = node_part[node];
+    const double *lo = box + 6 * q, *hi = lo + 3;
+    double c[3], L = 0.0;
+    for (int k = 0; k < 3; k++) {
+      c[k] = 0.5 * (lo[k] + hi[k]);
+      L = fmax(L, hi[k] - lo[k]);
+    }
+    if (!(L > 0.0))
+      L = 1.0;
     const double x = (m->x[3 * node] - c[0]) / L,
                  y = (m->x[3 * node + 1] - c[1]) / L,
                  z = (m->x[3 * node + 2] - c[2]) / L;
@@ -88,24 +160,48 @@ static int check_rigid(const FmModel *md) {
     }
     for (int i = 0; i < 6; i++)
       for (int j = 0; j < 6; j++)
-        G[i][j] += r[i] * r[j];
+        G[q][i][j] += r[i] * r[j];
   }
-  double ev[6];
-  sym_eigen6(G, ev);
-  double emax = 0.0;
-  int nfree = 0;
-  for (int i = 0; i < 6; i++)
-    if (ev[i] > emax)
-      emax = ev[i];
-  for (int i = 0; i < 6; i++)
-    if (ev[i] <= 1e-10 * (emax > 0 ? emax : 1.0))
-      nfree++;
-  if (nfree > 0)
-    return fm_error("%s: constraints: the model is not constrained against "
-                    "rigid motion (%d of 6 rigid-body modes are free); fix "
-                    "more components or groups",
-                    md->cs.path, nfree);
-  return 0;
+  for (int q = 0; q < np && !ierr; q++) {
+    double ev[6];
+    sym_eigen6(G[q], ev);
+    double emax = 0.0;
+    int nfree = 0;
+    for (int i = 0; i < 6; i++)
+      if (ev[i] > emax)
+        emax = ev[i];
+    for (int i = 0; i < 6; i++)
+      if (ev[i] <= 1e-10 * (emax > 0 ? emax : 1.0))
+        nfree++;
+    if (nfree == 0)
+      continue;
+    if (np == 1) {
+      ierr = fm_error("%s: constraints: the model is not constrained against "
+                      "rigid motion (%d of 6 rigid-body modes are free); fix "
+                      "more components or groups",
+                      md->cs.path, nfree);
+    } else {
+      const double *lo = box + 6 * q, *hi = lo + 3;
+      const int e = first[q];
+      ierr = fm_error(
+          "%s: constraints: the mesh is %d separate parts (they share no "
+          "nodes), and part %d (%d elements of material '%s', within (%g, %g, "
+          "%g)-(%g, %g, %g)) is not constrained against rigid motion (%d of "
+          "6 rigid-body modes are free): mesh touching volumes so that they "
+          "share their interface (Gmsh: BooleanFragments), or constrain the "
+          "part",
+          md->cs.path, np, q + 1, count[q],
+          md->cs.materials[md->elem_mat[e]].group, lo[0], lo[1], lo[2], hi[0],
+          hi[1], hi[2], nfree);
+    }
+  }
+  free(part);
+  free(node_part);
+  free(box);
+  free(G);
+  free(first);
+  free(count);
+  return ierr;
 }
 
 static int collect_constraints(FmModel *md) {

@@ -16,6 +16,7 @@ typedef struct {
   int *dir_dof;
   double *dir_val;
   char mesh_path[4096]; /* the MSH file that was read */
+  int nparts;           /* separate parts of the mesh (sharing no nodes) */
 } FmModel;
 
 /* Build the model from a parsed case whose mesh file exists (fm_run meshes

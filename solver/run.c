@@ -239,6 +239,12 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   logf_(L, "mesh: %s: %d nodes, %d TET%d elements, %d DOFs (%.2f s)", msh,
         md->mesh.nnodes, md->mesh.nelem, md->mesh.npe, 3 * md->mesh.nnodes,
         run->t.mesh);
+  if (md->nparts > 1)
+    logf_(L,
+          "  note: the mesh is %d separate parts (they share no nodes), "
+          "each held by its own constraints: volumes that touch carry no load "
+          "across unless meshed together (Gmsh: BooleanFragments)",
+          md->nparts);
 
   /* assemble and set up: a one-process backend (ref, cuda) under MPI runs
    * on every rank with the whole model, and the load cases are spread over
