@@ -1,6 +1,7 @@
 /* Fatigue assessment math (see fatigue.h for the interface and
  * docs/fatigue.md for the formulas, conventions and sources). */
 #include "fatigue.h"
+#include "linalg.h"
 
 #include "element.h"
 #include "error.h"
@@ -285,46 +286,10 @@ double fm_signed_max_principal(const double s[6]) {
 }
 
 /* Eigenvalues l and unit eigenvectors v[k] (rows) of the symmetric matrix
- * of Voigt s, by cyclic Jacobi rotations (accurate to rounding relative to
- * the matrix's norm; a fixed most of sweeps, so NaN input ends too). */
+ * of Voigt s. */
 static void sym_eigen(const double s[6], double l[3], double v[3][3]) {
-  double a[3][3] = {{s[0], s[3], s[5]}, {s[3], s[1], s[4]}, {s[5], s[4], s[2]}};
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++)
-      v[i][j] = i == j;
-  for (int sweep = 0; sweep < 50; sweep++) {
-    const double off = fabs(a[0][1]) + fabs(a[0][2]) + fabs(a[1][2]);
-    const double diag = fabs(a[0][0]) + fabs(a[1][1]) + fabs(a[2][2]);
-    if (!(off > 1e-300) || !(off > 1e-17 * diag))
-      break;
-    for (int p = 0; p < 2; p++)
-      for (int q = p + 1; q < 3; q++) {
-        if (a[p][q] == 0.0)
-          continue;
-        /* the rotation that zeroes a[p][q] (Golub & Van Loan, 8.5.2) */
-        const double th = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
-        const double t =
-            (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1.0));
-        const double c = 1.0 / sqrt(t * t + 1.0), sn = t * c;
-        for (int k = 0; k < 3; k++) { /* columns p, q */
-          const double akp = a[k][p], akq = a[k][q];
-          a[k][p] = c * akp - sn * akq;
-          a[k][q] = sn * akp + c * akq;
-        }
-        for (int k = 0; k < 3; k++) { /* rows p, q */
-          const double apk = a[p][k], aqk = a[q][k];
-          a[p][k] = c * apk - sn * aqk;
-          a[q][k] = sn * apk + c * aqk;
-        }
-        for (int k = 0; k < 3; k++) { /* eigenvectors: rows of v */
-          const double vp = v[p][k], vq = v[q][k];
-          v[p][k] = c * vp - sn * vq;
-          v[q][k] = sn * vp + c * vq;
-        }
-      }
-  }
-  for (int k = 0; k < 3; k++)
-    l[k] = a[k][k];
+  double a[9] = {s[0], s[3], s[5], s[3], s[1], s[4], s[5], s[4], s[2]};
+  fm_sym_eigen(3, a, l, &v[0][0]);
 }
 
 /* n^T S m for Voigt S */

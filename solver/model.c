@@ -7,40 +7,7 @@
 
 #include "element.h"
 #include "error.h"
-
-/* Symmetric 6x6 eigenvalues by cyclic Jacobi rotations (small and exact
- * enough for the rigid-body check). */
-static void sym_eigen6(double A[6][6], double ev[6]) {
-  for (int sweep = 0; sweep < 100; sweep++) {
-    double off = 0.0;
-    for (int p = 0; p < 6; p++)
-      for (int q = p + 1; q < 6; q++)
-        off += A[p][q] * A[p][q];
-    if (off < 1e-300)
-      break;
-    for (int p = 0; p < 6; p++)
-      for (int q = p + 1; q < 6; q++) {
-        if (fabs(A[p][q]) < 1e-300)
-          continue;
-        const double th = (A[q][q] - A[p][p]) / (2.0 * A[p][q]);
-        const double t =
-            (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1.0));
-        const double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
-        for (int k = 0; k < 6; k++) {
-          const double akp = A[k][p], akq = A[k][q];
-          A[k][p] = c * akp - s * akq;
-          A[k][q] = s * akp + c * akq;
-        }
-        for (int k = 0; k < 6; k++) {
-          const double apk = A[p][k], aqk = A[q][k];
-          A[p][k] = c * apk - s * aqk;
-          A[q][k] = s * apk + c * aqk;
-        }
-      }
-  }
-  for (int i = 0; i < 6; i++)
-    ev[i] = A[i][i];
-}
+#include "linalg.h"
 
 /* The root of node i in the union-find forest parent[] (halving paths). */
 static int uf_root(int *parent, int i) {
@@ -164,7 +131,7 @@ static int check_rigid(FmModel *md) {
   }
   for (int q = 0; q < np && !ierr; q++) {
     double ev[6];
-    sym_eigen6(G[q], ev);
+    fm_sym_eigen(6, &G[q][0][0], ev, NULL);
     double emax = 0.0;
     int nfree = 0;
     for (int i = 0; i < 6; i++)
