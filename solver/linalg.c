@@ -10,6 +10,12 @@ void fm_sym_eigen(int n, double *a, double *ev, double *v) {
     for (int i = 0; i < n; i++)
       for (int j = 0; j < n; j++)
         v[i * n + j] = i == j;
+  for (int i = 0; i < n * n; i++)
+    if (!isfinite(a[i])) { /* not a number in, none out */
+      for (int k = 0; k < n; k++)
+        ev[k] = NAN;
+      return;
+    }
   for (int sweep = 0; sweep < 100; sweep++) {
     double off = 0.0, diag = 0.0;
     for (int p = 0; p < n; p++) {
