@@ -1457,6 +1457,39 @@ int fm_case_read(const char *path, FmCase *c) {
   return ierr;
 }
 
+int fm_case_has_expected(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return 0;
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  int has = 0;
+  if (!yaml_parser_initialize(&parser)) {
+    fclose(f);
+    return 0;
+  }
+  yaml_parser_set_input_file(&parser, f);
+  if (yaml_parser_load(&parser, &doc)) {
+    const yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root && root->type == YAML_MAPPING_NODE)
+      for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+           p < root->data.mapping.pairs.top && !has; p++) {
+        const yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+        has = k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == 8 &&
+              !memcmp(k->data.scalar.value, "expected", 8);
+      }
+    yaml_document_delete(&doc);
+  } else { /* not YAML: a case only if it says so */
+    rewind(f);
+    char line[4096];
+    while (!has && fgets(line, sizeof line, f))
+      has = strstr(line, "expected") != NULL;
+  }
+  yaml_parser_delete(&parser);
+  fclose(f);
+  return has;
+}
+
 void fm_case_free(FmCase *c) {
   if (!c)
     return;

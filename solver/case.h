@@ -157,6 +157,14 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material);
 
 void fm_case_free(FmCase *c);
 
+/* Whether the YAML file at path is a validation case for `femora suite`: 1
+ * where its first document is a mapping with an `expected` key (in any
+ * style: block, flow, quoted), 0 where it is YAML without one or cannot be
+ * opened; a file libyaml cannot parse is 1 where it mentions `expected`
+ * anywhere (it then fails in the suite with its syntax error instead of
+ * being skipped), else 0. */
+int fm_case_has_expected(const char *path);
+
 /* ---- growth scenario (docs/scenario.md) ---- */
 typedef struct {
   char group[FM_NAME_MAX];

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "case.h"
 #include "error.h"
 #include "output.h"
 #include "report.h"
@@ -62,22 +63,15 @@ static double now(void) {
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-/* a case file: *.yaml with a top-level "expected:" line */
+/* a case file: *.yaml or *.yml whose top level has an expected: section */
 static int visit(const char *path, const struct stat *st, int type,
                  struct FTW *ftw) {
   (void)st, (void)ftw;
   const size_t n = strlen(path);
-  if (type != FTW_F || n < 6 || strcmp(path + n - 5, ".yaml"))
-    return 0;
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return 0;
-  char line[512];
-  int has = 0;
-  while (!has && fgets(line, sizeof line, f))
-    has = !strncmp(line, "expected:", 9);
-  fclose(f);
-  if (!has)
+  const size_t ext = n >= 6 && !strcmp(path + n - 5, ".yaml")  ? 5
+                     : n >= 5 && !strcmp(path + n - 4, ".yml") ? 4
+                                                               : 0;
+  if (type != FTW_F || !ext || !fm_case_has_expected(path))
     return 0;
   if (g_ncases == g_cap) {
     g_cap = g_cap ? 2 * g_cap : 16;
@@ -92,7 +86,7 @@ static int visit(const char *path, const struct stat *st, int type,
   const char *rel = path + strlen(g_root);
   while (*rel == '/')
     rel++;
-  snprintf(c->name, sizeof c->name, "%.*s", (int)(strlen(rel) - 5), rel);
+  snprintf(c->name, sizeof c->name, "%.*s", (int)(strlen(rel) - ext), rel);
   c->status = -1;
   return 0;
 }
@@ -486,8 +480,8 @@ int fm_suite_find(const char *dir, int *n, char (**paths)[4096],
     return fm_error("%s: cannot read the folder", dir);
   if (g_ncases == 0)
     return fm_error(
-        "%s: no case with expected results (*.yaml with an 'expected:' "
-        "section) found",
+        "%s: no case with expected results (*.yaml or *.yml with an "
+        "'expected:' section) found",
         dir);
   qsort(g_cases, g_ncases, sizeof *g_cases, cmp_case);
   *paths = fm_calloc(g_ncases, sizeof **paths);
@@ -519,8 +513,8 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
     return fm_error("%s: cannot read the folder", opt->dir);
   if (g_ncases == 0)
     return fm_error(
-        "%s: no case with expected results (*.yaml with an 'expected:' "
-        "section) found",
+        "%s: no case with expected results (*.yaml or *.yml with an "
+        "'expected:' section) found",
         opt->dir);
   qsort(g_cases, g_ncases, sizeof *g_cases, cmp_case);
   FM_CALL(fm_make_dirs(opt->outdir));
@@ -537,9 +531,9 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   for (int k = 0; k < g_ncases; k++)
     for (int j = k + 1; j < g_ncases; j++)
       if (!strcmp(g_cases[k].out, g_cases[j].out))
-        return fm_error("%s: cases '%s' and '%s' would share the results "
+        return fm_error("%s: cases %s and %s would share the results "
                         "folder %s: rename one",
-                        opt->dir, g_cases[k].name, g_cases[j].name,
+                        opt->dir, g_cases[k].path, g_cases[j].path,
                         g_cases[k].out);
   printf("suite: %d case%s from %s, %d at a time\n", g_ncases,
          g_ncases > 1 ? "s" : "", opt->dir, opt->jobs);

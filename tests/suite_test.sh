@@ -60,7 +60,21 @@ mkdir -p "$work/dup/a"
 cp "$work/cases/good/pull.yaml" "$work/dup/a/b.yaml"
 cp "$work/cases/good/pull.yaml" "$work/dup/a.b.yaml"
 "$femora" suite "$work/dup" -o "$work/out8" > "$work/log8" 2>&1 && fail "cases sharing a results folder accepted"
-grep -q "femora: error: .*cases 'a.b' and 'a/b' would share the results folder" "$work/log8" || { cat "$work/log8"; fail "shared folder message"; }
+grep -q "femora: error: .*cases .*/dup/a.b.yaml and .*/dup/a/b.yaml would share the results folder" "$work/log8" || { cat "$work/log8"; fail "shared folder message"; }
+# a case is one whose YAML has a top-level expected: in any style (flow,
+# quoted key) and either extension; one nested deeper is not; a file that
+# is not YAML but mentions expected runs and fails with its syntax error
+mkdir -p "$work/styles"
+flow=$(printf '%s' "$base" | paste -sd, -)
+printf '{%s, expected: [{quantity: reaction, group: xmin, component: x, value: -10, tolerance: 1e-6, kind: closed_form, source: equilibrium}]}\n' "$flow" > "$work/styles/flow.yaml"
+printf '%s\n"expected":\n  - {quantity: reaction, group: xmin, component: x, value: -10, tolerance: 1e-6, kind: closed_form, source: equilibrium}\n' "$base" > "$work/styles/quoted.yml"
+printf 'title: a note\nnotes: {expected: none}\n' > "$work/styles/nested.yaml"
+printf '%s\nexpected: [\n' "$base" > "$work/styles/broken.yaml"
+"$femora" suite "$work/styles" -o "$work/out10" > "$work/log10" 2>&1 && { cat "$work/log10"; fail "a broken case passed"; }
+grep -q "^suite: 3 cases from" "$work/log10" || { cat "$work/log10"; fail "cases found: expected flow, quoted, broken"; }
+grep -q "^2 passed, 1 failed$" "$work/log10" || { cat "$work/log10"; fail "flow and quoted should pass, broken fail"; }
+grep -q "broken .*did not run" "$work/log10" || { cat "$work/log10"; fail "the broken case should not run"; }
+grep -q 'YAML syntax error' "$work/out10/cases/broken/stderr.txt" || fail "the broken case's syntax error"
 # a signal to the suite reaches the case running (a long one: the
 # default model), no case starts after it, the reports are written and
 # the suite fails saying so
