@@ -1511,14 +1511,20 @@ void fm_case_free(FmCase *c) {
 /* ------------------------------------------------------------------------ */
 /* growth scenario                                                          */
 
-int fm_cdc_boys_p50(double age, double *kg) {
-  /* CDC 2000 growth charts, boys, 50th percentile, body mass at ages 8..18
-   * (shared/REFERENCES.md, marked [V]) */
-  static const double table[11] = {25.75, 28.68, 32.09, 36.07, 40.67, 45.81,
-                                   51.23, 56.49, 61.10, 64.70, 67.29};
+int fm_cdc_mass_p50(int girls, double age, double *kg) {
+  /* CDC 2000 growth charts (National Center for Health Statistics), weight
+   * for age, 50th percentile (the LMS median M) at ages 8..18, i.e. the
+   * table's rows Agemos = 12 age + 0.5 of wtage.csv.  Boys:
+   * shared/REFERENCES.md, marked [V].  Girls: the same table's Sex = 2
+   * rows; the copy read was checked by its boys' rows, which agree with
+   * REFERENCES.md's at all eleven ages. */
+  static const double table[2][11] = {{25.75, 28.68, 32.09, 36.07, 40.67, 45.81,
+                                       51.23, 56.49, 61.10, 64.70, 67.29},
+                                      {25.76, 29.14, 33.06, 37.39, 41.83, 45.98,
+                                       49.49, 52.14, 53.95, 55.18, 56.23}};
   if (!(age >= 8 && age <= 18) || age != floor(age))
     return 1;
-  *kg = table[(int)age - 8];
+  *kg = table[girls ? 1 : 0][(int)age - 8];
   return 0;
 }
 
@@ -1586,18 +1592,20 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
                  s->age[i - 1]);
   }
   FM_CALL(map_need(x, root, "", "body_mass", &v));
-  if (v->type == YAML_SCALAR_NODE && !strcmp(sval(v), "cdc_boys_p50")) {
-    strcpy(s->mass_source, "cdc_boys_p50");
+  if (v->type == YAML_SCALAR_NODE &&
+      (!strcmp(sval(v), "cdc_boys_p50") || !strcmp(sval(v), "cdc_girls_p50"))) {
+    const int girls = !strcmp(sval(v), "cdc_girls_p50");
+    strcpy(s->mass_source, sval(v));
     for (int i = 0; i < s->nages; i++)
-      if (fm_cdc_boys_p50(s->age[i], &s->mass[i]))
+      if (fm_cdc_mass_p50(girls, s->age[i], &s->mass[i]))
         return err(x, v, "body_mass",
-                   "the bundled CDC table covers whole ages 8 "
-                   "to 18; age %g is not in it (give body_mass as a list)",
+                   "the bundled CDC tables cover whole ages 8 "
+                   "to 18; age %g is not in them (give body_mass as a list)",
                    s->age[i]);
   } else if (v->type == YAML_SCALAR_NODE && !is_quoted(v) &&
              (isalpha((unsigned char)sval(v)[0]) || sval(v)[0] == '_')) {
     return err(x, v, "body_mass",
-               "unknown table %s (bundled: cdc_boys_p50; or "
+               "unknown table %s (bundled: cdc_boys_p50, cdc_girls_p50; or "
                "a list of kg per age)",
                describe(v, b, sizeof b));
   } else {

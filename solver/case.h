@@ -182,7 +182,7 @@ typedef struct {
   char path[FM_PATH_MAX];      /* scenario file */
   char case_path[FM_PATH_MAX]; /* base case, resolved */
   char title[256];
-  char mass_source[64];                  /* "cdc_boys_p50" or "list" */
+  char mass_source[64]; /* "cdc_boys_p50", "cdc_girls_p50", "list" */
   char extension_parameter[FM_NAME_MAX]; /* geometry parameter (extension) */
   int nages;
   double *age, *mass, *extension, *steps_per_day; /* per age */
@@ -199,9 +199,10 @@ typedef struct {
 int fm_scenario_read(const char *path, FmScenario *s);
 void fm_scenario_free(FmScenario *s);
 
-/* Body mass (kg) of boys at the 50th percentile, CDC 2000 growth charts,
- * ages 8 to 18 (whole years); returns 0 and sets *kg, or non-zero outside. */
-int fm_cdc_boys_p50(double age, double *kg);
+/* Body mass (kg) of boys (girls = 0) or girls (1) at the 50th percentile,
+ * CDC 2000 growth charts, ages 8 to 18 (whole years); returns 0 and sets
+ * *kg, or non-zero outside. */
+int fm_cdc_mass_p50(int girls, double age, double *kg);
 
 /* Bundled fatigue material library (materials/fatigue.yaml of the source
  * tree, or $FEMORA_MATERIALS when set). */

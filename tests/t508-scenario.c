@@ -194,9 +194,32 @@ int main(int argc, char **argv) {
   fclose(fp);
   CHECK(fm_scenario_read("t508-bad.yaml", &s) != 0,
         "age 6 accepted for the CDC table");
-  CHECK(strstr(fm_error_message(), "body_mass: the bundled CDC table covers "
+  CHECK(strstr(fm_error_message(), "body_mass: the bundled CDC tables cover "
                                    "whole ages 8 to 18; age 6") != NULL,
         "message: %s", fm_error_message());
+  /* the two CDC tables (50th percentile, wtage.csv's M at 12 age + 0.5
+   * months): boys from shared/REFERENCES.md, girls from the Sex = 2 rows */
+  const double want[2][3] = {{25.75, 40.67, 67.29}, {25.76, 41.83, 56.23}};
+  for (int girls = 0; girls < 2; girls++) {
+    fp = fopen("t508-cdc.yaml", "w");
+    fprintf(fp,
+            "case: %s\nages: [8, 12, 18]\nbody_mass: cdc_%s_p50\n"
+            "steps_per_day: 1000\nactivities: [{name: w, loads: [{group: "
+            "xmax, percent_bw: [1, 0, 0]}]}]\n",
+            src_path("cases/test/scenario_bar_case.yaml"),
+            girls ? "girls" : "boys");
+    fclose(fp);
+    if (fm_scenario_read("t508-cdc.yaml", &s)) {
+      CHECK(0, "cdc table %d: %s", girls, fm_error_message());
+      continue;
+    }
+    for (int i = 0; i < 3; i++)
+      CHECK(s.mass[i] == want[girls][i], "cdc %s age %g: %g kg, want %g",
+            girls ? "girls" : "boys", s.age[i], s.mass[i], want[girls][i]);
+    CHECK(!strcmp(s.mass_source, girls ? "cdc_girls_p50" : "cdc_boys_p50"),
+          "mass source %s", s.mass_source);
+    fm_scenario_free(&s);
+  }
   PetscFinalize();
   TEST_END();
 }
