@@ -433,6 +433,10 @@ __global__ void __launch_bounds__(FM_CUDA_THREADS)
     fm_amg_step(step, i, &a);
 }
 
+extern "C" int fm_cuda_amg_local_bytes(size_t *bytes) {
+  return fm_cuda_local_bytes(4, step_kernel, step_kernel, bytes);
+}
+
 /* 64-bit offsets of a 32-bit CSR's rows + 1 (allocated). */
 static int widen(const FmCudaAmg *g, int l, int rows, const int *p32,
                  int64_t **p64) {
@@ -586,6 +590,16 @@ static int galerkin(FmCudaAmg *g, int l, const FmAmgCsr *Ptv, const double *s,
   DevCsr A;
   FM_CALL(level_csr(g, l, tA, &A));
   const int n = A.rows;
+  /* cuSPARSE's product writes A P with 32-bit offsets before its size can
+   * be asked: refused where it may not fit.  A P has about 1.6 times A's
+   * nonzeros on the TET10 implant model (docs/gpu.md); 2.5 leaves a
+   * margin */
+  if (25 * (int64_t)A.nnz / 10 > INT_MAX)
+    return fm_error("amg: level %d: FEMORA_AMG_GALERKIN=spgemm: an operator "
+                    "of %d nonzeros; A P may pass cuSPARSE's 32-bit offsets "
+                    "(leave FEMORA_AMG_GALERKIN unset: the default products "
+                    "count in 64 bits)",
+                    l, A.nnz);
   if (Ptv->rows != n)
     return fm_error("amg: level %d: P_tent has %d rows, the operator %d", l,
                     Ptv->rows, n);
@@ -1001,13 +1015,17 @@ extern "C" int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g) {
   FM_CALL(fm_amg_coarse_inverse(amg, &inv));
   g->nc = amg->lev[nlev - 1].n;
   const size_t cb = (size_t)g->nc * (size_t)g->nc * sizeof(double);
-  cudaError_t e = cudaMalloc((void **)&g->cinv, cb > 0 ? cb : 8);
-  if (e == cudaSuccess)
-    e = cudaMemcpy(g->cinv, inv, cb, cudaMemcpyHostToDevice);
+  /* the memory estimate counts min(n, coarse_max) rows; a coarsening that
+   * stalled above that gets needed against free memory here */
+  if (dev_alloc((void **)&g->cinv, cb, nlev - 1,
+                "the coarsest level's dense inverse", g->device_name)) {
+    free(inv);
+    return 1;
+  }
+  const cudaError_t e = cudaMemcpy(g->cinv, inv, cb, cudaMemcpyHostToDevice);
   free(inv);
   if (e != cudaSuccess)
-    return fm_cuda_fail("cudaMalloc / cudaMemcpy (the coarsest level's dense "
-                        "inverse)",
+    return fm_cuda_fail("cudaMemcpy (the coarsest level's dense inverse)",
                         cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
                         __LINE__);
   g->bytes = bytes + bufs + cb;

@@ -286,8 +286,8 @@ int fm_cuda_block_jacobi(FmCudaData *d, int *bad_node);
 /* r->stress, vm, princ, fint from the displacement d->x (the last solve) */
 int fm_cuda_recover(FmCudaData *d, FmCudaRecover *r);
 
-/* Bytes of local memory one thread of the recovery kernel needs (the
- * memory estimate, as fm_cuda_assemble_local_bytes). */
+/* Bytes of local memory one thread of the recovery's kernels needs (the
+ * larger; the memory estimate, as fm_cuda_assemble_local_bytes). */
 int fm_cuda_recover_local_bytes(int npe, size_t *bytes);
 
 /* ---- multigrid on the device (kernels/amg.cu) ---- */
@@ -312,6 +312,10 @@ int fm_cuda_amg_upload_host(FmCudaData *d, FmCudaAmg *g,
  * the widened offsets, creates the cuSPARSE descriptors, SpMV buffers and
  * work vectors, and puts the coarse inverse up. */
 int fm_cuda_amg_finish(FmAmg *amg, FmCudaAmg *g);
+
+/* Bytes of local memory one thread of the multigrid setup's step kernel
+ * needs (the memory estimate, as fm_cuda_assemble_local_bytes). */
+int fm_cuda_amg_local_bytes(size_t *bytes);
 /* The table of device operations the V-cycle of amg.c runs on. */
 void fm_cuda_amg_ops(FmCudaAmg *g, FmAmgOps *ops);
 void fm_cuda_amg_free(FmCudaAmg *g);

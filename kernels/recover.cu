@@ -71,11 +71,21 @@ __global__ void __launch_bounds__(FM_CUDA_THREADS)
   }
 }
 
+/* per copy: mean over the elements that share it, von Mises, principal */
+__global__ void copy_kernel(int ncopy, const double *inv_count, double *stress,
+                            double *vm, double *princ);
+
 extern "C" int fm_cuda_recover_local_bytes(int npe, size_t *bytes) {
-  return fm_cuda_local_bytes(npe, recover_kernel<4>, recover_kernel<10>, bytes);
+  size_t copy = 0; /* the larger of the two kernels' (the element's, the
+                      per-copy principal stresses') */
+  FM_CALL(fm_cuda_local_bytes(npe, recover_kernel<4>, recover_kernel<10>,
+                              bytes));
+  FM_CALL(fm_cuda_local_bytes(npe, copy_kernel, copy_kernel, &copy));
+  if (copy > *bytes)
+    *bytes = copy;
+  return 0;
 }
 
-/* per copy: mean over the elements that share it, von Mises, principal */
 __global__ void copy_kernel(int ncopy, const double *inv_count, double *stress,
                             double *vm, double *princ) {
   for (int cp = blockIdx.x * blockDim.x + threadIdx.x; cp < ncopy;

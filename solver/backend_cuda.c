@@ -41,7 +41,8 @@ typedef struct {
   FmCudaPmg pmg;
   FmCudaData c;
   FmAmgStack stack;
-  double *x1;            /* corner coordinates (host, until the setup) */
+  int ncopy;  /* node copies of the recovery (fm_post_count_copies) */
+  double *x1; /* corner coordinates (host, until the setup) */
   unsigned char *fixed1; /* corner DOFs prescribed (host, until the setup) */
 } CudaBackend;
 
@@ -170,18 +171,22 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *   recovery  24 nn + (8 npe + 16) nelem  coordinates, connectivity, copies
  *             + 4 (nn + 1) + 4 npe nelem every node's element slots
  *             + 88 ncopy + 24 nn         per-copy fields, internal forces
- *                                        (ncopy taken as 1.25 nn)
+ *                                        (ncopy: a copy of a node for
+ *                                        each material at it, counted)
  *   coarse    8 m^2                      multigrid: the dense inverse of
  *                                        the coarsest level (m: min(n,
- *                                        coarse_max))
+ *                                        coarse_max); a coarsening that
+ *                                        stalls above it, up to 10000
+ *                                        rows, is checked when allocated)
  *   plus, during assembly:
  *   elements  24 nn + (4 npe + 16) nelem coordinates, connectivity, E, nu
  *             + 4 (nn + 1) + 4 npe nelem every node's element slots
  *             + local * resident         the element and recovery kernels'
  *                                        local memory (the larger), reserved
  *                                        for every resident thread */
-static size_t estimate_bytes(const FmCudaData *d, size_t local_per_thread,
-                             size_t resident, int amg) {
+static size_t estimate_bytes(const FmCudaData *d, size_t ncopy,
+                             size_t local_per_thread, size_t resident,
+                             int amg) {
   const size_t n = (size_t)d->n, nn = (size_t)d->nn, nnz = (size_t)d->nnz;
   const size_t nb = (size_t)d->nb;
   const size_t matrix =
@@ -196,7 +201,7 @@ static size_t estimate_bytes(const FmCudaData *d, size_t local_per_thread,
                           4 * (nn + 1) + 4 * (size_t)d->npe * d->nelem +
                           local_per_thread * resident;
   const size_t recovery =
-      52 * nn + 4 + (12 * (size_t)d->npe + 16) * d->nelem + 110 * nn;
+      52 * nn + 4 + (12 * (size_t)d->npe + 16) * d->nelem + 88 * ncopy;
   return matrix + vectors + spmv + small + recovery + elements +
          (amg ? coarse_bytes(n) : 0);
 }
@@ -220,9 +225,15 @@ static int check_memory(CudaBackend *cb) {
   FM_CALL(fm_cuda_recover_local_bytes(d->npe, &local_rec));
   if (local_rec > local) /* the driver's reservation: the largest kernel's */
     local = local_rec;
+  if (cb->use_amg) {
+    FM_CALL(fm_cuda_amg_local_bytes(&local_rec));
+    if (local_rec > local)
+      local = local_rec;
+  }
   FM_CALL(resident_threads(cb, &resident));
   FM_CUDA_CHECK(cudaMemGetInfo(&freeb, &total));
-  const size_t need = estimate_bytes(d, local, resident, cb->use_amg);
+  const size_t need =
+      estimate_bytes(d, (size_t)cb->ncopy, local, resident, cb->use_amg);
   if (need > freeb)
     return fm_error("backend cuda: model needs %s of GPU memory, %s free "
                     "on %s%s",
@@ -457,14 +468,14 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
  *             + 28 nc + 4 + 48 nelem + local4 * resident (its assembly:
  *                                        coordinates, connectivity, E, nu,
  *                                        slots)
- *   recovery  24 nn + 4 npe nelem + 110 nn  (as estimate_bytes, sharing
+ *   recovery  24 nn + 4 npe nelem + 88 ncopy  (as estimate_bytes, sharing
  *                                        the element data)
  *   small     twice estimate_bytes's
  *   coarse    8 m^2                      the dense inverse of the coarsest
  *                                        level (m: min(n1, coarse_max)) */
 static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
-                                 int64_t pnnz, int64_t rnnz, size_t local,
-                                 size_t local4, size_t resident) {
+                                 size_t ncopy, int64_t pnnz, int64_t rnnz,
+                                 size_t local, size_t local4, size_t resident) {
   const size_t n = (size_t)d->n, nn = (size_t)d->nn, ne = (size_t)d->nelem;
   const size_t npe = (size_t)d->npe, n1 = (size_t)c->n, nc = (size_t)c->nn;
   const size_t nnz1 = (size_t)c->nnz, nb1 = (size_t)c->nb;
@@ -476,7 +487,7 @@ static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
                         8 * (n1 + 1) + 20 * 12 * nnz1 / 10 + 8 * (nc + 1) +
                         28 * nc + 4 + 48 * ne + local4 * resident;
   /* the recovery shares the coordinates, connectivity and (E, nu) */
-  const size_t recovery = 24 * nn + 4 * npe * ne + 110 * nn;
+  const size_t recovery = 24 * nn + 4 * npe * ne + 88 * ncopy;
   const size_t small = 2 * (8 * 3 * FM_CUDA_MAX_BLOCKS + 128);
   return fine + elements + embedding + corner + recovery + small +
          coarse_bytes(n1);
@@ -555,6 +566,7 @@ static int assemble_pmg(FmBackend *be) {
     return fm_error("backend cuda: %d elements: this version indexes the "
                     "element forces with 32-bit integers",
                     m->nelem);
+  FM_CALL(fm_post_count_copies(md, &cb->ncopy));
   d->nn = m->nnodes;
   d->n = 3 * m->nnodes;
   d->npe = m->npe;
@@ -617,21 +629,24 @@ static int assemble_pmg(FmBackend *be) {
   }
   /* the memory check, then the fine level, then the corner level */
   if (!ierr) {
-    size_t local = 0, local4 = 0, local_rec = 0, resident = 0;
+    size_t local = 0, local4 = 0, local_rec = 0, local_amg = 0, resident = 0;
     size_t freeb = 0, total = 0;
     int generic = 0;
     ierr = fm_matfree_action(md->cs.path, &generic) ||
            fm_cuda_matfree_local_bytes(10, generic, &local) ||
            fm_cuda_assemble_local_bytes(4, &local4) ||
            fm_cuda_recover_local_bytes(10, &local_rec) ||
+           fm_cuda_amg_local_bytes(&local_amg) ||
            resident_threads(cb, &resident);
     if (local_rec > local) /* the driver's reservation: the largest's */
       local = local_rec;
+    if (local_amg > local)
+      local = local_amg;
     if (!ierr && cudaMemGetInfo(&freeb, &total) != cudaSuccess)
       ierr = fm_error("backend cuda: cudaMemGetInfo failed on %s",
                       cb->device_name);
     const size_t need =
-        estimate_pmg_bytes(d, c, P.ptr ? P.ptr[P.nrows] : 0,
+        estimate_pmg_bytes(d, c, (size_t)cb->ncopy, P.ptr ? P.ptr[P.nrows] : 0,
                            R.ptr ? R.ptr[R.nrows] : 0, local, local4, resident);
     if (!ierr && need > freeb)
       ierr = fm_error("backend cuda: model needs %s of GPU memory, %s free "
@@ -725,6 +740,7 @@ static int cuda_assemble(FmBackend *be) {
     return assemble_pmg(be);
   int64_t *bptr = NULL;
   int *bcol = NULL;
+  FM_CALL(fm_post_count_copies(be->md, &cb->ncopy));
   FM_CALL(block_structure(m, &bptr, &bcol));
   const int64_t nblocks = bptr[m->nnodes];
   if (9 * nblocks > INT_MAX) {
@@ -823,8 +839,9 @@ static int recovery_room(CudaBackend *cb) {
   const size_t nn = (size_t)d->nn, npe = (size_t)d->npe;
   const size_t ne = (size_t)d->nelem;
   /* with the matrix-free stiffness the element data are shared */
-  const size_t need = (d->mf ? 24 * nn + 4 * npe * ne + 110 * nn
-                             : 52 * nn + 4 + (12 * npe + 16) * ne + 110 * nn) +
+  const size_t nc = (size_t)cb->ncopy;
+  const size_t need = (d->mf ? 24 * nn + 4 * npe * ne + 88 * nc
+                             : 52 * nn + 4 + (12 * npe + 16) * ne + 88 * nc) +
                       local * resident;
   if (need > freeb)
     return fm_error("backend cuda: after the multigrid setup (%s), stress "

@@ -1,49 +1,94 @@
 #include "recover.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "element.h"
 #include "error.h"
 
-int fm_post_init(const FmModel *md, FmPost *post) {
+/* Node copies, one for each material and node it touches, numbered
+ * material by material and within one in the order of the elements'
+ * nodes; elem_copy[e * npe + a] (where not NULL) the copy of element e's
+ * node a.  O(nelem npe + nmat + nnodes): the elements sorted by material
+ * (stably) and each node stamped with the last material that took it. */
+static int number_copies(const FmModel *md, int *elem_copy, int *ncopy) {
   const FmMesh *m = &md->mesh;
   const int nmat = md->cs.nmaterials, npe = m->npe;
+  int *start = fm_calloc((size_t)nmat + 1, sizeof(int));
+  int *order = fm_calloc((size_t)m->nelem + 1, sizeof(int));
+  int *stamp = fm_calloc((size_t)m->nnodes + 1, sizeof(int));
+  int *idx = fm_calloc((size_t)m->nnodes + 1, sizeof(int));
+  int ierr = !start || !order || !stamp || !idx;
+  if (!ierr) {
+    for (int e = 0; e < m->nelem; e++)
+      if (md->elem_mat[e] >= 0 && md->elem_mat[e] < nmat)
+        start[md->elem_mat[e] + 1]++;
+    for (int mat = 0; mat < nmat; mat++)
+      start[mat + 1] += start[mat];
+    for (int e = 0; e < m->nelem; e++)
+      if (md->elem_mat[e] >= 0 && md->elem_mat[e] < nmat)
+        order[start[md->elem_mat[e]]++] = e;
+    for (int mat = nmat; mat > 0; mat--) /* back to the starts */
+      start[mat] = start[mat - 1];
+    start[0] = 0;
+    for (int i = 0; i < m->nnodes; i++)
+      stamp[i] = -1;
+    int64_t count = 0;
+    for (int mat = 0; mat < nmat && !ierr; mat++)
+      for (int k = start[mat]; k < start[mat + 1]; k++) {
+        const int e = order[k];
+        for (int a = 0; a < npe; a++) {
+          const int n = m->conn[(size_t)e * npe + a];
+          if (stamp[n] != mat) {
+            stamp[n] = mat;
+            idx[n] = (int)count++;
+          }
+          if (elem_copy)
+            elem_copy[(size_t)e * npe + a] = idx[n];
+        }
+        if (count > INT_MAX) {
+          ierr = fm_error("%s: more than %d node copies (nodes times the "
+                          "materials at them)",
+                          md->cs.path, INT_MAX);
+          break;
+        }
+      }
+    *ncopy = (int)count;
+  }
+  free(start);
+  free(order);
+  free(stamp);
+  free(idx);
+  return ierr;
+}
+
+int fm_post_count_copies(const FmModel *md, int *ncopy) {
+  *ncopy = 0;
+  return number_copies(md, NULL, ncopy);
+}
+
+int fm_post_init(const FmModel *md, FmPost *post) {
+  const FmMesh *m = &md->mesh;
+  const int npe = m->npe;
   memset(post, 0, sizeof *post);
   /* copies: for each material, each node it touches */
-  int *idx = NULL;
-  FM_ALLOC(idx, m->nnodes);
   FM_ALLOC(post->elem_copy, (size_t)m->nelem * npe);
   int ncopy = 0;
-  for (int mat = 0; mat < nmat; mat++) {
-    for (int i = 0; i < m->nnodes; i++)
-      idx[i] = -1;
-    for (int e = 0; e < m->nelem; e++) {
-      if (md->elem_mat[e] != mat)
-        continue;
-      for (int a = 0; a < npe; a++) {
-        const int n = m->conn[(size_t)e * npe + a];
-        if (idx[n] < 0)
-          idx[n] = ncopy++;
-        post->elem_copy[(size_t)e * npe + a] = idx[n];
-      }
-    }
-  }
+  FM_CALL(number_copies(md, post->elem_copy, &ncopy));
   post->ncopy = ncopy;
   post->copy_node = fm_calloc(ncopy, sizeof(int));
   post->copy_mat = fm_calloc(ncopy, sizeof(int));
-  if (!post->copy_node || !post->copy_mat) {
-    free(idx);
+  if (!post->copy_node || !post->copy_mat)
     return 1;
-  }
   for (int e = 0; e < m->nelem; e++)
     for (int a = 0; a < npe; a++) {
       const int c = post->elem_copy[(size_t)e * npe + a];
       post->copy_node[c] = m->conn[(size_t)e * npe + a];
       post->copy_mat[c] = md->elem_mat[e];
     }
-  free(idx);
 
   /* probes */
   const int np = md->cs.nprobes;

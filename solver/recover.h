@@ -47,6 +47,9 @@ typedef struct {
 /* Build node copies and locate probes (error names a probe outside the
  * mesh). */
 int fm_post_init(const FmModel *md, FmPost *post);
+/* The number of node copies fm_post_init makes (one per material and node
+ * it touches), without making them: what the GPU's memory estimate counts. */
+int fm_post_count_copies(const FmModel *md, int *ncopy);
 /* The element holding point X and its reference coordinates xi (Newton on
  * x(xi) = X, curved TET10 elements included: the search box of each is
  * widened by how far its mid nodes lie off their edges).  Returns 1,

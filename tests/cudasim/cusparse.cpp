@@ -253,6 +253,11 @@ cusparseSpMV_bufferSize(cusparseHandle_t h, cusparseOperation_t op,
                         cusparseSpMVAlg_t alg, size_t *bytes) {
   if (!h || !h->alive)
     cudasim::fail("cusparseSpMV_bufferSize: no handle");
+  /* CUDASIM_CUSPARSE_BSR=invalid: a cuSPARSE that refuses to size a BSR
+   * product with a status other than NOT_SUPPORTED */
+  const char *b = getenv("CUDASIM_CUSPARSE_BSR");
+  if (A && A->bsr && b && !strcmp(b, "invalid"))
+    return CUSPARSE_STATUS_INVALID_VALUE;
   const cusparseStatus_t st =
       spmv_check(op, A, x, y, t, alg, "cusparseSpMV_bufferSize");
   if (st == CUSPARSE_STATUS_SUCCESS) {
