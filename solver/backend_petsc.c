@@ -561,6 +561,22 @@ static int petsc_solve(FmBackend *be, int lc, const double *f, double *u,
                     be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
                     info->iterations, info->residual,
                     KSPConvergedReasons[reason]);
+  /* options after -- that loosen the test (-ksp_rtol, -ksp_atol): the
+   * answer must still meet solver.rtol, with the other backends' slack.
+   * (With Femora's own tolerances the true residual may end a little above
+   * the recurrence's, rounding at a tight rtol: that answer stands.) */
+  PetscReal krtol = 0, katol = 0, kdtol = 0;
+  PetscInt kmax = 0;
+  PCALL(KSPGetTolerances(d->ksp, &krtol, &katol, &kdtol, &kmax),
+        "KSPGetTolerances");
+  const int loosened = krtol > be->md->cs.rtol || katol > 1e-300;
+  if (loosened && !(info->residual <= 10 * be->md->cs.rtol))
+    return fm_error("%s: load_cases[%d] '%s': solver stopped (%s) at a true "
+                    "relative residual %.3g, above solver.rtol %g: no result "
+                    "(check the PETSc options given after --)",
+                    be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
+                    KSPConvergedReasons[reason], info->residual,
+                    be->md->cs.rtol);
   return 0;
 }
 

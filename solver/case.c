@@ -8,6 +8,7 @@
 #include "case.h"
 
 #include "error.h"
+#include "fileio.h"
 
 #include <yaml.h>
 
@@ -648,6 +649,19 @@ static int read_load(Ctx *x, const yaml_node_t *n, const char *item,
   return 0;
 }
 
+void fm_case_file_stem(const char *name, char *out, size_t cap) {
+  size_t i = 0;
+  for (; name[i] && i + 1 < cap; i++) {
+    const char ch = name[i];
+    out[i] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
+                 ? ch
+                 : '_';
+  }
+  if (cap)
+    out[i] = 0;
+}
+
 static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {"name", "loads", NULL};
   char it[ITEM_MAX], ik[ITEM_MAX], il[ITEM_MAX];
@@ -671,6 +685,29 @@ static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
                    "duplicate load case name '%s' (also "
                    "load_cases[%ld].name)",
                    lc->name, j);
+    if (!strcmp(lc->name, "zero"))
+      return err(x, name, ik,
+                 "'zero' is reserved: it is the unloaded state in "
+                 "fatigue.cycles");
+    /* each load case's results go to NAME.vtu, its characters outside
+     * [A-Za-z0-9._-] made '_': two names must not make one file, nor
+     * fatigue.vtu */
+    char stem[FM_NAME_MAX], other[FM_NAME_MAX];
+    fm_case_file_stem(lc->name, stem, sizeof stem);
+    if (!strcmp(stem, "fatigue"))
+      return err(x, name, ik,
+                 "'%s' would write fatigue.vtu, the fatigue results' file: "
+                 "rename it",
+                 lc->name);
+    for (long j = 0; j < i; j++) {
+      fm_case_file_stem(c->load_cases[j].name, other, sizeof other);
+      if (!strcmp(stem, other))
+        return err(x, name, ik,
+                   "'%s' would write the same file %s.vtu as "
+                   "load_cases[%ld] '%s' (characters other than letters, "
+                   "digits, '.', '-', '_' become '_'): rename one",
+                   lc->name, stem, j, c->load_cases[j].name);
+    }
     item_key(ik, it, "loads", 5);
     FM_CALL(check_seq(x, loads, ik, "loads", 0));
     FM_ALLOC(lc->loads, seq_size(loads));
@@ -860,11 +897,11 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
 /* Fill g->m from entry g->library of the library file. */
 static int read_library_entry(const char *libpath, const char *case_item,
                               FmFatigueGroup *g) {
-  FILE *f = fopen(libpath, "rb");
+  FILE *f = fm_open_regular(libpath);
   if (!f)
     return fm_error("%s: cannot open the fatigue material library (%s), "
                     "needed by %s",
-                    libpath, strerror(errno), case_item);
+                    libpath, fm_open_error(), case_item);
   yaml_parser_t parser;
   yaml_document_t doc;
   int ierr = 0;
@@ -1401,10 +1438,10 @@ int fm_case_read(const char *path, FmCase *c) {
   c->rtol = 1e-8;
   c->max_it = 10000;
 
-  FILE *f = fopen(path, "rb");
+  FILE *f = fm_open_regular(path);
   if (!f) {
     char why[256];
-    snprintf(why, sizeof why, "%s", strerror(errno));
+    snprintf(why, sizeof why, "%s", fm_open_error());
     fm_case_free(c);
     return fm_error("%s: cannot open case file (%s)", path, why);
   }
@@ -1458,7 +1495,7 @@ int fm_case_read(const char *path, FmCase *c) {
 }
 
 int fm_case_has_expected(const char *path) {
-  FILE *f = fopen(path, "rb");
+  FILE *f = fm_open_regular(path);
   if (!f)
     return 0;
   yaml_parser_t parser;
@@ -1706,10 +1743,10 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
 int fm_scenario_read(const char *path, FmScenario *s) {
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
-  FILE *f = fopen(path, "rb");
+  FILE *f = fm_open_regular(path);
   if (!f)
     return fm_error("%s: cannot open scenario file (%s)", path,
-                    strerror(errno));
+                    fm_open_error());
   yaml_parser_t parser;
   yaml_document_t doc;
   int ierr;
@@ -1862,9 +1899,13 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
   }
 
   /* material of each volume group (-1: none) */
-  int *gmat = fm_calloc((size_t)m->ngroups, sizeof *gmat);
-  if (!gmat)
+  int *gmat = fm_calloc((size_t)m->ngroups + 1, sizeof *gmat);
+  char *gmat_used = fm_calloc((size_t)c->nmaterials + 1, 1);
+  if (!gmat || !gmat_used) {
+    free(gmat);
+    free(gmat_used);
     return 1;
+  }
   for (int g = 0; g < m->ngroups; g++) {
     gmat[g] = -1;
     if (m->groups[g].dim != 3 || !m->groups[g].name[0])
@@ -1941,7 +1982,17 @@ int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material) {
     }
     if (elem_material)
       elem_material[e] = mat;
+    if (mat >= 0)
+      gmat_used[mat] = 1;
   }
+  /* a material whose group has no elements: its "results" would be the
+   * empty set's (a maximum of -1 at the origin) */
+  for (int i = 0; i < c->nmaterials && !ierr; i++)
+    if (!gmat_used[i])
+      ierr = fm_error("%s: materials.%s: volume group '%s' in %s has no "
+                      "elements",
+                      cf, c->materials[i].group, c->materials[i].group, mf);
+  free(gmat_used);
   free(gmat);
   return ierr;
 }

@@ -6,6 +6,8 @@
 #ifndef FEMORA_CASE_H
 #define FEMORA_CASE_H
 
+#include <stddef.h>
+
 #include "fatigue.h"
 #include "mesh.h"
 
@@ -156,6 +158,10 @@ int fm_case_read(const char *path, FmCase *c);
 int fm_case_check_mesh(const FmCase *c, const FmMesh *m, int *elem_material);
 
 void fm_case_free(FmCase *c);
+
+/* The file name stem of a load case's results (NAME.vtu): its characters
+ * other than letters, digits, '.', '-' and '_' made '_'. */
+void fm_case_file_stem(const char *name, char *out, size_t cap);
 
 /* Whether the YAML file at path is a validation case for `femora suite`: 1
  * where its first document is a mapping with an `expected` key (in any

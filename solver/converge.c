@@ -273,8 +273,10 @@ int fm_converge(MPI_Comm comm, const char *case_path,
   if (opt->levels < 2 || opt->levels > FM_CONVERGE_MAX_LEVELS)
     return fm_error("converge: --levels must be 2 to %d (got %d)",
                     FM_CONVERGE_MAX_LEVELS, opt->levels);
-  if (!(opt->ratio > 1.0))
-    return fm_error("converge: --ratio must be > 1 (got %g)", opt->ratio);
+  if (!(opt->ratio > 1.0) || !(opt->ratio <= 10.0))
+    return fm_error("converge: --ratio must be above 1 and at most 10 (got "
+                    "%g)",
+                    opt->ratio);
   FmCase c;
   FM_CALL(fm_case_read(case_path, &c));
   double h0 = NAN;

@@ -3,6 +3,8 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -81,8 +83,41 @@ void fm_discard_tmp(const char *path) {
   remove(tmp);
 }
 
+static char open_why[128];
+
+const char *fm_open_error(void) {
+  return open_why;
+}
+
+FILE *fm_open_regular(const char *path) {
+  /* non-blocking: opening a FIFO must not wait for a writer */
+  const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(open_why, sizeof open_why, "%s", strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    const int dir = S_ISDIR(st.st_mode);
+    close(fd);
+    snprintf(open_why, sizeof open_why, "%s",
+             dir ? "a folder, not a file"
+                 : "not a regular file (a device, FIFO or socket)");
+    return NULL;
+  }
+  const int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0)
+    (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    snprintf(open_why, sizeof open_why, "%s", strerror(errno));
+    close(fd);
+  }
+  return f;
+}
+
 char *fm_read_text(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
+  FILE *f = fm_open_regular(path);
   if (!f)
     return NULL;
   size_t cap = 1 << 16, len = 0;
@@ -101,6 +136,7 @@ char *fm_read_text(const char *path, size_t *n) {
   fclose(f);
   if (err) {
     free(buf);
+    snprintf(open_why, sizeof open_why, "%s", strerror(err));
     errno = err;
     return NULL;
   }

@@ -19,8 +19,15 @@ int fm_rename_tmp(const char *path);
 /* Remove path + ".tmp" (a failed run leaves no partial result). */
 void fm_discard_tmp(const char *path);
 
-/* The whole file at path, NUL-terminated, its length in *n (n may be
- * NULL); NULL where it cannot be opened or read, errno saying why.
+/* An input file opened for reading ("rb"), or NULL, with fm_open_error()
+ * saying why: a folder, or anything but a regular file (a FIFO would
+ * block, /dev/zero never end), is refused without reading it. */
+FILE *fm_open_regular(const char *path);
+const char *fm_open_error(void);
+
+/* The whole file at path (a regular file: fm_open_regular),
+ * NUL-terminated, its length in *n (n may be NULL); NULL where it cannot
+ * be opened or read, fm_open_error() saying why.
  * Records no error (a caller cleaning up after one keeps its message).
  * The caller frees it. */
 char *fm_read_text(const char *path, size_t *n);

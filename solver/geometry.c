@@ -20,11 +20,18 @@
 #include "geometry.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gmshc.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include "error.h"
@@ -44,8 +51,10 @@ int fm_geometry_available(void) {
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-  char name[128];   /* identifier in the script */
-  char onelab[256]; /* its Name attribute ("" when none) */
+  char name[128];       /* identifier in the script */
+  char onelab[256];     /* its Name attribute ("" when none) */
+  int has_min, has_max; /* a Min / Max attribute given as a number */
+  double min, max;
 } GeoDecl;
 
 typedef struct {
@@ -53,11 +62,11 @@ typedef struct {
   GeoDecl *d;
 } GeoDecls;
 
-static int decls_add(GeoDecls *D, const char *name, const char *onelab) {
+static int decls_add(GeoDecls *D, const GeoDecl *e) {
   for (int k = 0; k < D->n; k++)
-    if (!strcmp(D->d[k].name, name)) {
-      if (!D->d[k].onelab[0] && onelab[0])
-        snprintf(D->d[k].onelab, sizeof D->d[k].onelab, "%s", onelab);
+    if (!strcmp(D->d[k].name, e->name)) {
+      if (!D->d[k].onelab[0] && e->onelab[0])
+        snprintf(D->d[k].onelab, sizeof D->d[k].onelab, "%s", e->onelab);
       return 0;
     }
   if (D->n == D->cap) {
@@ -68,10 +77,28 @@ static int decls_add(GeoDecls *D, const char *name, const char *onelab) {
     D->d = p;
     D->cap = cap;
   }
-  GeoDecl *g = &D->d[D->n++];
-  snprintf(g->name, sizeof g->name, "%s", name);
-  snprintf(g->onelab, sizeof g->onelab, "%s", onelab);
+  D->d[D->n++] = *e;
   return 0;
+}
+
+/* A Min or Max attribute's value where it is a number literal (followed by
+ * ',' or '}'), read from the text after the keyword; 0 where it is an
+ * expression (not checked here: Gmsh evaluates it). */
+static int literal_after(const FmGeoLex *L, double *v) {
+  const char *s = L->s + L->i, *end = L->s + L->n;
+  char buf[64];
+  size_t k = 0;
+  while (s < end && (*s == ' ' || *s == '\t'))
+    s++;
+  while (s < end && k + 1 < sizeof buf && strchr("+-.0123456789eE", *s))
+    buf[k++] = *s++;
+  buf[k] = 0;
+  while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+    s++;
+  char *stop = NULL;
+  *v = strtod(buf, &stop);
+  return k > 0 && stop && !*stop && isfinite(*v) && s < end &&
+         (*s == ',' || *s == '}');
 }
 
 /* Parse the entries of one DefineConstant[ ... ] (the '[' already read):
@@ -88,9 +115,9 @@ static int scan_define_constant(FmGeoLex *L, GeoDecls *D) {
       continue;
     if (t.kind != FM_GEO_IDENT)
       continue; /* tolerate anything odd */
-    char name[128];
-    snprintf(name, sizeof name, "%.127s", t.text);
-    char onelab[256] = "";
+    GeoDecl e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.name, sizeof e.name, "%.127s", t.text);
     /* walk the rest of the entry to ',' or ']' at depth 0 */
     int depth = 0, brace = 0, after_name = 0, end = 0;
     for (;;) {
@@ -122,11 +149,21 @@ static int scan_define_constant(FmGeoLex *L, GeoDecls *D) {
         after_name = 1;
         continue;
       }
-      if (u.kind == FM_GEO_STRING && after_name && !onelab[0])
-        snprintf(onelab, sizeof onelab, "%.255s", u.text);
+      if (u.kind == FM_GEO_IDENT && brace == 1 && depth == 1 &&
+          (!strcmp(u.text, "Min") || !strcmp(u.text, "Max"))) {
+        double v;
+        if (literal_after(L, &v)) {
+          if (u.text[1] == 'i')
+            e.has_min = 1, e.min = v;
+          else
+            e.has_max = 1, e.max = v;
+        }
+      }
+      if (u.kind == FM_GEO_STRING && after_name && !e.onelab[0])
+        snprintf(e.onelab, sizeof e.onelab, "%.255s", u.text);
       after_name = 0;
     }
-    if (decls_add(D, name, onelab))
+    if (decls_add(D, &e))
       return 1;
     if (end)
       return 0;
@@ -179,7 +216,7 @@ static int read_text(const char *path, char **text, size_t *n) {
   *text = fm_read_text(path, n);
   if (!*text)
     return fm_error("%s: cannot %s geometry script: %s", path,
-                    errno == EIO ? "read" : "open", strerror(errno));
+                    errno == EIO ? "read" : "open", fm_open_error());
   return 0;
 }
 
@@ -495,6 +532,121 @@ static int mesh_session(const char *geo, const GeoDecls *D, int nparams,
   return 0;
 }
 
+/* One Gmsh session: initialize, mesh, write, finalize. */
+static int session(const char *geo_path, const GeoDecls *D, int nparams,
+                   const char (*names)[128], const double *values, int order,
+                   const char *tmp, const char *out_msh) {
+  int ierr = 0, rc;
+  char *argv[] = {"femora", NULL};
+#ifdef _OPENMP
+  /* gmshInitialize sets the whole process's OpenMP thread count to Gmsh's
+   * General.NumThreads (1 by default): keep the caller's */
+  const int omp_threads = omp_get_max_threads();
+#endif
+  gmshInitialize(1, argv, 0, &ierr);
+  if (ierr) {
+    rc = fm_error("%s: cannot initialize Gmsh", geo_path);
+  } else {
+    rc = mesh_session(geo_path, D, nparams, names, values, order, tmp, out_msh);
+    gmshOnelabClear("", &ierr);
+    gmshFinalize(&ierr);
+  }
+#ifdef _OPENMP
+  omp_set_num_threads(omp_threads);
+#endif
+  return rc;
+}
+
+/* The session in a child process: Gmsh ends the process on some bad
+ * geometry (an exception thrown inside its OpenMP loops calls
+ * std::terminate: a mesh size of 0, for one), so a crash there must not
+ * take femora with it.  The child's error line comes back through a pipe;
+ * what Gmsh prints on its way down goes nowhere.  The mesh is the file
+ * tmp, as before. */
+static int session_in_child(const char *geo_path, const GeoDecls *D,
+                            int nparams, const char (*names)[128],
+                            const double *values, int order, const char *tmp,
+                            const char *out_msh) {
+  int fds[2];
+  if (pipe(fds))
+    return fm_error("%s: cannot mesh: pipe: %s", geo_path, strerror(errno));
+  fflush(NULL); /* nothing buffered is written twice */
+  const pid_t parent = getpid();
+  (void)parent; /* (Linux only) */
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return fm_error("%s: cannot mesh: fork: %s", geo_path, strerror(e));
+  }
+  if (pid == 0) {
+#ifdef __linux__
+    /* ends with femora (a suite's SIGTERM, a job's end) */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(1);
+#endif
+    close(fds[0]);
+    const int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    const int rc =
+        session(geo_path, D, nparams, names, values, order, tmp, out_msh);
+    if (rc) {
+      const char *m = fm_error_message();
+      size_t len = strlen(m), off = 0;
+      while (off < len) {
+        const ssize_t w = write(fds[1], m + off, len - off);
+        if (w <= 0)
+          break;
+        off += (size_t)w;
+      }
+    }
+    close(fds[1]);
+    _exit(rc ? 1 : 0);
+  }
+  close(fds[1]);
+  char msg[2048];
+  size_t len = 0;
+  for (;;) {
+    const ssize_t r = read(fds[0], msg + len, sizeof msg - 1 - len);
+    if (r > 0 && len + (size_t)r < sizeof msg - 1) {
+      len += (size_t)r;
+      continue;
+    }
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r > 0)
+      len += (size_t)r;
+    break;
+  }
+  msg[len] = 0;
+  close(fds[0]);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return fm_error("%s: cannot mesh: waitpid: %s", geo_path,
+                      strerror(errno));
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    return 0;
+  if (WIFEXITED(st) && msg[0])
+    return fm_error("%s", msg);
+  char params[512] = "";
+  size_t pl = 0;
+  for (int p = 0; p < nparams && pl < sizeof params; p++)
+    pl += (size_t)snprintf(params + pl, sizeof params - pl, "%s%s = %g",
+                           p ? ", " : "; parameters ", names[p], values[p]);
+  if (WIFSIGNALED(st))
+    return fm_error("%s: Gmsh crashed while meshing it (signal %d, %s): a "
+                    "geometry or mesh size it cannot mesh%s",
+                    geo_path, WTERMSIG(st), strsignal(WTERMSIG(st)), params);
+  return fm_error("%s: Gmsh ended with status %d while meshing it%s", geo_path,
+                  WEXITSTATUS(st), params);
+}
+
 int fm_geometry_mesh(const char *geo_path, int nparams,
                      const char (*names)[128], const double *values, int order,
                      const char *out_msh) {
@@ -537,6 +689,14 @@ int fm_geometry_mesh(const char *geo_path, int nparams,
     } else if (!isfinite(values[p])) {
       rc = fm_error("%s: parameter '%s' must be a finite number", geo_path,
                     names[p]);
+    } else if (D.d[k].has_min && values[p] < D.d[k].min) {
+      rc = fm_error("%s: parameter '%s' = %.15g is below the Min %.15g of "
+                    "its DefineConstant",
+                    geo_path, names[p], values[p], D.d[k].min);
+    } else if (D.d[k].has_max && values[p] > D.d[k].max) {
+      rc = fm_error("%s: parameter '%s' = %.15g is above the Max %.15g of "
+                    "its DefineConstant",
+                    geo_path, names[p], values[p], D.d[k].max);
     }
   }
   if (rc) {
@@ -554,27 +714,8 @@ int fm_geometry_mesh(const char *geo_path, int nparams,
   }
   snprintf(tmp, tlen, "%s.%ld.tmp.msh", out_msh, (long)getpid());
 
-  int ierr = 0;
-  char *argv[] = {"femora", NULL};
-#ifdef _OPENMP
-  /* gmshInitialize sets the whole process's OpenMP thread count to Gmsh's
-   * General.NumThreads (1 by default), which would leave every later
-   * OpenMP loop of the run (the ref backend, the multigrid setup) on one
-   * core: keep the caller's */
-  const int omp_threads = omp_get_max_threads();
-#endif
-  gmshInitialize(1, argv, 0, &ierr);
-  if (ierr) {
-    rc = fm_error("%s: cannot initialize Gmsh", geo_path);
-  } else {
-    rc =
-        mesh_session(geo_path, &D, nparams, names, values, order, tmp, out_msh);
-    gmshOnelabClear("", &ierr);
-    gmshFinalize(&ierr);
-  }
-#ifdef _OPENMP
-  omp_set_num_threads(omp_threads);
-#endif
+  rc = session_in_child(geo_path, &D, nparams, names, values, order, tmp,
+                        out_msh);
   free(D.d);
 
   if (!rc && rename(tmp, out_msh) != 0)

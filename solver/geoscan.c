@@ -171,7 +171,7 @@ static int scan_file(Scan *s, const char *path, int depth) {
   char *text = fm_read_text(path, &len);
   if (!text) {
     if (depth == 0)
-      return fm_error("%s: cannot read: %s", path, strerror(errno));
+      return fm_error("%s: cannot read: %s", path, fm_open_error());
     return 0; /* listed; Gmsh will say it is missing when meshing */
   }
   char dir[FM_GEO_PATH_MAX];

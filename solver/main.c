@@ -9,6 +9,9 @@
 #ifdef FEMORA_HAVE_PETSC
 #include <petscsys.h>
 #endif
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +70,54 @@ static void usage(FILE *fp) {
       "Outputs: OUTDIR/summary.json, one VTU per load case, femora.log;\n"
       "a scenario: OUTDIR/scenario.json, scenario.csv, age_*/ per step.\n"
       "Documentation: docs/cli.md and docs/case-file.md.\n");
+}
+
+/* A whole number in [lo, hi] for option opt, the whole text read, or a
+ * one-line error (returns 2, the usage exit status). */
+static int opt_int(const char *opt, const char *text, long lo, long hi,
+                   int *out) {
+  char *end = NULL;
+  errno = 0;
+  const long v = strtol(text, &end, 10);
+  if (!*text || *end || errno || v < lo || v > hi) {
+    fprintf(stderr,
+            "femora: error: %s '%s': expected a whole number from %ld to "
+            "%ld\n",
+            opt, text, lo, hi);
+    return 2;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+/* A finite number above lo (or at it, where lo_in) and at most hi. */
+static int opt_num(const char *opt, const char *text, double lo, int lo_in,
+                   double hi, double *out) {
+  char *end = NULL;
+  errno = 0;
+  const double v = strtod(text, &end);
+  if (!*text || *end || errno || !isfinite(v) || v < lo ||
+      (v == lo && !lo_in) || v > hi) {
+    fprintf(stderr,
+            "femora: error: %s '%s': expected a number %s %g and at most "
+            "%g\n",
+            opt, text, lo_in ? "from" : "above", lo, hi);
+    return 2;
+  }
+  *out = v;
+  return 0;
+}
+
+/* Options that take a value: one given last without it is named as such
+ * (it was "unknown") */
+static int missing_value(const char *opt, int i, int argc,
+                         const char *const *names) {
+  for (; *names; names++)
+    if (!strcmp(opt, *names) && i + 1 >= argc) {
+      fprintf(stderr, "femora: error: %s needs a value\n", opt);
+      return 1;
+    }
+  return 0;
 }
 
 #ifdef FEMORA_HAVE_MPI
@@ -168,9 +219,10 @@ int main(int argc, char **argv) {
     const char *out = NULL;
     int ascii = 0, bad = 0;
     for (int i = 3; i < argc; i++) {
-      if (!strcmp(argv[i], "-h") && i + 1 < argc)
-        hh = atof(argv[++i]);
-      else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+      if (!strcmp(argv[i], "-h") && i + 1 < argc) {
+        if (opt_num("generate: -h", argv[++i], 0, 0, 1e300, &hh))
+          return 2;
+      } else if (!strcmp(argv[i], "-o") && i + 1 < argc)
         out = argv[++i];
       else if (!strcmp(argv[i], "--ascii"))
         ascii = 1;
@@ -213,13 +265,18 @@ int main(int argc, char **argv) {
     for (int i = 2; i < argc; i++) {
       if (!strcmp(argv[i], "-o") && i + 1 < argc)
         so.outdir = argv[++i];
-      else if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
-        so.nodes = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--ntasks-per-node") && i + 1 < argc)
-        so.ntasks_per_node = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--gpus-per-node") && i + 1 < argc)
-        so.gpus_per_node = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--time") && i + 1 < argc)
+      else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
+        if (opt_int("submit: --nodes", argv[++i], 1, 100000, &so.nodes))
+          return 2;
+      } else if (!strcmp(argv[i], "--ntasks-per-node") && i + 1 < argc) {
+        if (opt_int("submit: --ntasks-per-node", argv[++i], 1, 100000,
+                    &so.ntasks_per_node))
+          return 2;
+      } else if (!strcmp(argv[i], "--gpus-per-node") && i + 1 < argc) {
+        if (opt_int("submit: --gpus-per-node", argv[++i], 0, 1024,
+                    &so.gpus_per_node))
+          return 2;
+      } else if (!strcmp(argv[i], "--time") && i + 1 < argc)
         so.time = argv[++i];
       else if (!strcmp(argv[i], "--partition") && i + 1 < argc)
         so.partition = argv[++i];
@@ -234,10 +291,20 @@ int main(int argc, char **argv) {
         return 2;
       }
     }
-    int h = 0, m = 0, sec = 0;
+    int h = 0, m = 0, sec = 0, used = -1;
+    /* the time and partition go into the job script: nothing but what
+     * Slurm takes there (a newline would start another #SBATCH line) */
+    int part_ok = 1;
+    for (const char *c = so.partition; c && *c; c++)
+      if (!(isalnum((unsigned char)*c) || strchr("_-.,", *c)))
+        part_ok = 0;
+    if (so.partition && !*so.partition)
+      part_ok = 0;
     if (!so.target || so.nodes < 1 || so.ntasks_per_node < 1 ||
         so.gpus_per_node < 0 ||
-        sscanf(so.time, "%d:%d:%d", &h, &m, &sec) != 3) {
+        sscanf(so.time, "%d:%d:%d%n", &h, &m, &sec, &used) != 3 ||
+        used != (int)strlen(so.time) || h < 0 || m < 0 || m > 59 || sec < 0 ||
+        sec > 59 || !part_ok) {
       fprintf(
           stderr,
           "usage: femora submit CASE.yaml|SUITE_DIR|SCENARIO.yaml [-o OUTDIR] "
@@ -271,13 +338,16 @@ int main(int argc, char **argv) {
     for (int i = 2; i < argc; i++) {
       if (!strcmp(argv[i], "-o") && i + 1 < argc)
         so.outdir = argv[++i];
-      else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
-        so.jobs = atoi(argv[++i]);
-      else if (!strcmp(argv[i], "--history") && i + 1 < argc)
+      else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) {
+        if (opt_int("suite: --jobs", argv[++i], 1, 4096, &so.jobs))
+          return 2;
+      } else if (!strcmp(argv[i], "--history") && i + 1 < argc)
         so.history = argv[++i];
-      else if (!strcmp(argv[i], "--max-slowdown") && i + 1 < argc)
-        so.max_slowdown = atof(argv[++i]);
-      else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
+      else if (!strcmp(argv[i], "--max-slowdown") && i + 1 < argc) {
+        if (opt_num("suite: --max-slowdown", argv[++i], 1, 0, 1e6,
+                    &so.max_slowdown))
+          return 2;
+      } else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
         so.backend = argv[++i];
       else if (argv[i][0] != '-' && !so.dir)
         so.dir = argv[i];
@@ -324,33 +394,43 @@ int main(int argc, char **argv) {
              *pc = NULL;
   int np = 0, quiet = 0, petsc_first = argc, levels = 3, step = -1;
   double ratio = 1.5;
+  static const char *const valued[] = {
+      "-o",     "--np",     "--backend", "--preconditioner",
+      "--step", "--levels", "--ratio",   "--parameter",
+      NULL};
   for (int i = 2; i < argc; i++) {
+    if (missing_value(argv[i], i, argc, valued))
+      return 2;
+    if (i + 1 < argc && argv[i][0] == '-' && strcmp(argv[i], "--") &&
+        !argv[i + 1][0] &&
+        (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--backend") ||
+         !strcmp(argv[i], "--preconditioner") ||
+         !strcmp(argv[i], "--parameter"))) {
+      fprintf(stderr, "femora: error: %s: the value is empty\n", argv[i]);
+      return 2;
+    }
     if (!strcmp(argv[i], "--")) {
       petsc_first = i + 1;
       break;
     } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
       outdir = argv[++i];
     } else if (!strcmp(argv[i], "--np") && i + 1 < argc) {
-      char *end;
-      np = (int)strtol(argv[++i], &end, 10);
-      if (*end || np < 1) {
-        fprintf(stderr,
-                "femora: error: --np: expected a positive integer, "
-                "got '%s'\n",
-                argv[i]);
+      if (opt_int("--np", argv[++i], 1, 4096, &np))
         return 2;
-      }
     } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
       backend = argv[++i];
     } else if (!converge && !strcmp(argv[i], "--preconditioner") &&
                i + 1 < argc) {
       pc = argv[++i];
     } else if (scenario && !strcmp(argv[i], "--step") && i + 1 < argc) {
-      step = atoi(argv[++i]);
+      if (opt_int("--step", argv[++i], 0, 1000000, &step))
+        return 2;
     } else if (converge && !strcmp(argv[i], "--levels") && i + 1 < argc) {
-      levels = atoi(argv[++i]);
+      if (opt_int("--levels", argv[++i], 2, FM_CONVERGE_MAX_LEVELS, &levels))
+        return 2;
     } else if (converge && !strcmp(argv[i], "--ratio") && i + 1 < argc) {
-      ratio = atof(argv[++i]);
+      if (opt_num("--ratio", argv[++i], 1, 0, 10, &ratio))
+        return 2;
     } else if (converge && !strcmp(argv[i], "--parameter") && i + 1 < argc) {
       param = argv[++i];
     } else if (!strcmp(argv[i], "--quiet")) {

@@ -675,11 +675,19 @@ static int rd_nodes(Rd *r) {
         return rd_fail(r, "node tag %lld: too large", t);
       r->ftag[total + i] = (long)t;
     }
-    const int extra = (param && (dim == 1 || dim == 2)) ? dim : 0;
+    const int extra = param ? dim : 0; /* u, v, w as the dimension has */
     for (long long i = 0; i < n; i++) {
       double *x = r->fx + 3 * (total + i);
-      for (int k = 0; k < 3; k++)
+      for (int k = 0; k < 3; k++) {
         FM_CALL(rd_double(r, &x[k], "coordinate"));
+        /* far beyond any implant in any unit: the element checks' h^3
+         * would overflow and call sound elements degenerate */
+        if (fabs(x[k]) > 1e15)
+          return rd_fail(r,
+                         "node %ld: coordinate %g is out of range (at "
+                         "most 1e15 in size)",
+                         r->ftag[total + i], x[k]);
+      }
       for (int k = 0; k < extra; k++) {
         double u;
         FM_CALL(rd_double(r, &u, "parametric coordinate"));
@@ -860,9 +868,9 @@ static int rd_elements(Rd *r) {
 }
 
 static int read_file(Rd *r, const char *path) {
-  FILE *f = fopen(path, "rb");
+  FILE *f = fm_open_regular(path);
   if (!f)
-    return fm_error("%s: cannot open: %s", path, strerror(errno));
+    return fm_error("%s: cannot open: %s", path, fm_open_error());
   size_t cap = 1 << 20, len = 0;
   if (fseek(f, 0, SEEK_END) == 0) { /* regular file: read it in one go */
     const long sz = ftell(f);
@@ -896,11 +904,11 @@ static int read_file(Rd *r, const char *path) {
     if (got == 0)
       break;
   }
-  const int bad = ferror(f);
+  const int bad = ferror(f) ? errno : 0;
   fclose(f);
   if (bad) {
     free(buf);
-    return fm_error("%s: read error", path);
+    return fm_error("%s: read error: %s", path, strerror(bad));
   }
   buf[len] = 0;
   r->buf = buf;
@@ -1037,6 +1045,51 @@ static void take_boundary(FmBoundary *b, Kind *k, int npe) {
 }
 
 /* Move the parsed data into the mesh, keeping only referenced nodes. */
+typedef struct {
+  int k[4]; /* sorted corner nodes (the 4th -1 for a triangle) */
+  int e;
+} CornerKey;
+
+static int cmp_corner_key(const void *a, const void *b) {
+  const CornerKey *x = a, *y = b;
+  for (int i = 0; i < 4; i++)
+    if (x->k[i] != y->k[i])
+      return (x->k[i] > y->k[i]) - (x->k[i] < y->k[i]);
+  return (x->e > y->e) - (x->e < y->e);
+}
+
+/* Two elements of a kind (tetrahedra; triangles) on the same corner
+ * nodes: an element listed twice doubles its stiffness or its load,
+ * silently */
+static int check_duplicates(const Rd *r, int kind, int ncorner) {
+  const Kind *k = &r->kinds[kind];
+  if (k->n < 2)
+    return 0;
+  CornerKey *key;
+  FM_ALLOC(key, k->n);
+  for (int e = 0; e < k->n; e++) {
+    for (int a = 0; a < 4; a++)
+      key[e].k[a] = a < ncorner ? k->conn[(size_t)e * k->npe + a] : -1;
+    for (int a = 1; a < ncorner; a++) /* insertion sort of 3-4 values */
+      for (int b = a; b > 0 && key[e].k[b - 1] > key[e].k[b]; b--) {
+        const int t = key[e].k[b];
+        key[e].k[b] = key[e].k[b - 1];
+        key[e].k[b - 1] = t;
+      }
+    key[e].e = e;
+  }
+  qsort(key, (size_t)k->n, sizeof *key, cmp_corner_key);
+  int ierr = 0;
+  for (int i = 1; i < k->n && !ierr; i++)
+    if (!memcmp(key[i].k, key[i - 1].k, sizeof key[i].k))
+      ierr = fm_error("%s: element %ld: the same corner nodes as element %ld "
+                      "(a %s listed twice)",
+                      r->file, k->tag[key[i].e], k->tag[key[i - 1].e],
+                      kind_name(kind, k->order));
+  free(key);
+  return ierr;
+}
+
 static int build_mesh(Rd *r, FmMesh *m) {
   Kind *vol = &r->kinds[K_VOL];
   if (vol->n == 0)
@@ -1053,15 +1106,51 @@ static int build_mesh(Rd *r, FmMesh *m) {
                       kind_name(K_VOL, order));
   }
   FM_CALL(resolve_groups(r));
+  FM_CALL(check_duplicates(r, K_VOL, 4));
+  FM_CALL(check_duplicates(r, K_TRI, 3));
 
-  /* compact nodes: keep those referenced, in file order */
+  /* compact nodes: keep those of the tetrahedra, in file order; a point,
+   * curve or surface element with a node of none lies off the meshed
+   * volume (a physical surface of a volume in no physical group, a
+   * physical point not embedded): loads and constraints there would act
+   * on nodes without stiffness */
   int *newidx;
   FM_ALLOC(newidx, r->nfnodes);
-  for (int kind = 0; kind < K_NKINDS; kind++) {
-    const Kind *k = &r->kinds[kind];
-    const size_t nc = (size_t)k->n * (size_t)k->npe;
+  {
+    const size_t nc = (size_t)vol->n * (size_t)vol->npe;
     for (size_t i = 0; i < nc; i++)
-      newidx[k->conn[i]] = 1;
+      newidx[vol->conn[i]] = 1;
+  }
+  for (int kind = 0; kind < K_NKINDS; kind++) {
+    Kind *k = &r->kinds[kind];
+    if (kind == K_VOL)
+      continue;
+    int kept = 0;
+    for (int e = 0; e < k->n; e++) {
+      int off = -1;
+      for (int a = 0; a < k->npe && off < 0; a++)
+        if (!newidx[k->conn[(size_t)e * k->npe + a]])
+          off = k->conn[(size_t)e * k->npe + a];
+      if (off >= 0 && r->ents[k->ent[e]].ngroups > 0) {
+        free(newidx);
+        return fm_error("%s: element %ld: node %ld belongs to no "
+                        "tetrahedron (a %s element of a physical group off "
+                        "the meshed volume: is its volume in a physical "
+                        "group?)",
+                        r->file, k->tag[e], r->ftag[off],
+                        kind_name(kind, k->order));
+      }
+      if (off >= 0)
+        continue; /* in no group (construction points, SaveAll): dropped */
+      if (kept != e) {
+        memmove(k->conn + (size_t)kept * k->npe, k->conn + (size_t)e * k->npe,
+                (size_t)k->npe * sizeof(int));
+        k->ent[kept] = k->ent[e];
+        k->tag[kept] = k->tag[e];
+      }
+      kept++;
+    }
+    k->n = kept;
   }
   int nn = 0;
   for (int i = 0; i < r->nfnodes; i++)
@@ -1278,6 +1367,12 @@ static int elevate(FmMesh *m) {
   for (int i = 0; i < nn; i++)
     if (tags[i] > maxtag)
       maxtag = tags[i];
+  if (maxtag > LONG_MAX - 1 - (long)nmid) {
+    fm_error("%s: mesh order 2: node tag %ld leaves no room for the tags of "
+             "%lld mid nodes",
+             m->file, maxtag, nmid);
+    goto done;
+  }
   for (int i = nn; i < nn2; i++)
     tags[i] = maxtag + 1 + (i - nn);
 

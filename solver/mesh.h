@@ -62,8 +62,12 @@ typedef struct {
 /* Read a Gmsh MSH 4.1 file (ASCII or binary, either endianness of the host).
  * Accepts TET4 (type 4) or TET10 (type 11) volume elements, TRI3/TRI6 (2/9),
  * LINE2/LINE3 (1/8) and POINT (15).  Any other element type is an error that
- * names the file, the element tag and the type.  Nodes not referenced by any
- * element are dropped.  Errors (fm_error) name the file and what is wrong. */
+ * names the file, the element tag and the type.  Only the nodes of the
+ * tetrahedra are kept: a point, line or triangle element with another node
+ * is dropped where it is in no physical group (a construction point) and
+ * an error where it is in one (it lies off the meshed volume); two
+ * tetrahedra, or two triangles, on the same corner nodes are an error.
+ * Errors (fm_error) name the file and what is wrong. */
 int fm_mesh_read_msh(const char *path, FmMesh *mesh);
 
 /* Convert the mesh to the requested order: 2 turns TET4 into TET10 (with

@@ -99,15 +99,7 @@ int fm_sync_error(MPI_Comm comm, int ierr) {
 static void vtu_path(const char *outdir, const char *lcname, char *out,
                      size_t n) {
   char safe[FM_NAME_MAX];
-  size_t i = 0;
-  for (; lcname[i] && i < sizeof safe - 1; i++) {
-    const char ch = lcname[i];
-    safe[i] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-               (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
-                  ? ch
-                  : '_';
-  }
-  safe[i] = 0;
+  fm_case_file_stem(lcname, safe, sizeof safe);
   snprintf(out, n, "%s/%s.vtu", outdir, safe);
 }
 
@@ -435,6 +427,11 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
       free(fs[lc]);
       fs[lc] = NULL;
     }
+    if (!ierr && rank == 0 && !isfinite(run->res[lc].max_displacement))
+      ierr = fm_error("%s: load_cases[%d] '%s': the displacement is not "
+                      "finite (overflow: are the materials' E and the loads "
+                      "in consistent units?): no result",
+                      md->cs.path, lc, md->cs.load_cases[lc].name);
     ierr = fm_sync_error(comm, ierr);
     run->t.recovery += MPI_Wtime() - te;
     if (ierr)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "geometry.h"
 #include "mesh.h"
 
@@ -282,6 +283,54 @@ int main(void) {
     fm_mesh_free(&m);
   }
 
+  /* 9: a value outside a DefineConstant's Min or Max is refused before
+   * meshing (box.geo: Min 1e-6 on every size) */
+  remove(out);
+  double vz[1] = {0};
+  rc = fm_geometry_mesh(box, 1, (const char(*)[128])names + 3, vz, 1, out);
+  expect_error(rc, "below Min", "box.geo: parameter 'h' = 0 is below the Min",
+               "1e-06");
+  write_file("t251-max.geo",
+             "DefineConstant[ L = {1, Min 0.5, Max 2, Name \"Parameters/L\"} "
+             "];\nSetFactory(\"OpenCASCADE\");\nBox(1) = {0, 0, 0, L, 1, 1};\n"
+             "Physical Volume(\"solid\") = {1};\n");
+  double v3[1] = {3};
+  rc =
+      fm_geometry_mesh("t251-max.geo", 1, (const char(*)[128])incp, v3, 1, out);
+  expect_error(rc, "above Max",
+               "t251-max.geo: parameter 'L' = 3 is above the "
+               "Max 2",
+               NULL);
+  CHECK(!file_exists(out), "output written despite errors");
+
+  /* 10: Gmsh ending the process (a size of 0 where the script declares no
+   * Min: std::terminate inside its meshing) is an error line, not a crash
+   * of femora */
+  {
+    char bar[4096];
+    snprintf(bar, sizeof bar, "%s/meshes/bar2.geo", src);
+    size_t nt = 0;
+    char *text = fm_read_text(bar, &nt);
+    CHECK(text != NULL, "cannot read %s", bar);
+    if (text) {
+      FILE *f = fopen("t251-nomin.geo", "w");
+      for (const char *t = text; *t; t++) /* drop every "Min 1e-6, " */
+        if (!strncmp(t, "Min 1e-6, ", 10))
+          t += 9;
+        else
+          fputc(*t, f);
+      fclose(f);
+      free(text);
+      char hp[1][128] = {"h"};
+      rc = fm_geometry_mesh("t251-nomin.geo", 1, (const char(*)[128])hp, vz, 1,
+                            out);
+      expect_error(rc, "Gmsh's abort",
+                   "t251-nomin.geo: Gmsh crashed while meshing it (signal",
+                   "parameters h = 0");
+      CHECK(!file_exists(out), "output written despite a crash");
+    }
+  }
+
   /* no temporary files left next to the output */
   char tname[512];
   snprintf(tname, sizeof tname, "%s.%ld.tmp.msh", out, (long)getpid());
@@ -293,6 +342,8 @@ int main(void) {
   remove("t251-nomesh.geo");
   remove("t251-params.geo");
   remove("t251-inc.geo");
+  remove("t251-max.geo");
+  remove("t251-nomin.geo");
   remove(out);
   if (failures)
     fprintf(stderr, "t251: %d failure(s)\n", failures);
