@@ -880,11 +880,28 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
       fputc('}', fp);
     }
     fputs("},\n     \"reactions\": {", fp);
+    /* one entry per group (a JSON key once): a group in several
+     * constraints takes each component from the first that restrains it */
+    int nout = 0;
     for (int k = 0; k < md->cs.nconstraints; k++) {
-      fputs(k ? ",\n       " : "\n       ", fp);
-      fm_json_string(fp, md->cs.constraints[k].group);
+      const char *g = md->cs.constraints[k].group;
+      int seen = 0;
+      for (int j = 0; j < k && !seen; j++)
+        seen = !strcmp(md->cs.constraints[j].group, g);
+      if (seen)
+        continue;
+      double v[3] = {0, 0, 0};
+      for (int cc = 0; cc < 3; cc++)
+        for (int j = k; j < md->cs.nconstraints; j++)
+          if (!strcmp(md->cs.constraints[j].group, g) &&
+              (md->cs.constraints[j].mask & (1 << cc))) {
+            v[cc] = r->reaction[j][cc];
+            break;
+          }
+      fputs(nout++ ? ",\n       " : "\n       ", fp);
+      fm_json_string(fp, g);
       fputs(": ", fp);
-      vec3(fp, r->reaction[k]);
+      vec3(fp, v);
     }
     fputs("},\n     \"applied_force\": ", fp);
     vec3(fp, r->applied);
