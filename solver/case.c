@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "report.h"
 
 #include <yaml.h>
 
@@ -1615,6 +1616,10 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
   FM_CALL(resolve(x, &tmp, v, "case", file, s->case_path));
   FM_CALL(map_need(x, root, "", "ages", &ages));
   FM_CALL(check_seq(x, ages, "ages", "ages in years", 0));
+  if (seq_size(ages) > FM_PLOT_MAX)
+    return err(x, ages, "ages",
+               "%ld ages: at most %d (the report's plots against age)",
+               seq_size(ages), FM_PLOT_MAX);
   s->nages = (int)seq_size(ages);
   FM_ALLOC(s->age, s->nages);
   FM_ALLOC(s->mass, s->nages);

@@ -11,7 +11,7 @@
 #include "output.h"
 #include "run.h"
 
-#define MAXG 16
+#define MAXG FM_REPORT_MAX_GROUPS
 #define MAXA FM_PLOT_MAX
 
 typedef struct {
@@ -23,13 +23,38 @@ typedef struct {
       dcum[MAXG][MAXA], at[MAXG][MAXA][3];
 } Table;
 
+/* One CSV field at s (quoted or not) into out; where it ends (at the
+ * comma after it), or NULL. */
+static const char *csv_field(const char *s, char *out, size_t cap) {
+  size_t k = 0;
+  if (*s != '"') {
+    while (*s && *s != ',' && *s != '\n' && k + 1 < cap)
+      out[k++] = *s++;
+    out[k] = 0;
+    return *s == ',' ? s : NULL;
+  }
+  for (s++;; s++) {
+    if (!*s)
+      return NULL;
+    if (*s == '"') {
+      if (s[1] != '"')
+        break;
+      s++;
+    }
+    if (k + 1 < cap)
+      out[k++] = *s;
+  }
+  out[k] = 0;
+  return s + 1;
+}
+
 static int read_csv(const char *path, Table *t) {
   FILE *fp = fopen(path, "r");
   if (!fp)
     return fm_error("%s: cannot open (femora report needs the results of "
                     "femora scenario)",
                     path);
-  char line[1024];
+  char line[2048];
   int ln = 1, ierr = 0;
   if (!fgets(line, sizeof line, fp) || strncmp(line, "age,", 4)) {
     fclose(fp);
@@ -41,14 +66,17 @@ static int read_csv(const char *path, Table *t) {
     double age, mass, ext, cyc, vm, ss, sf, dy, dc, ax, ay, az;
     int nodes;
     char g[FM_NAME_MAX];
-    char fmt[128];
-    snprintf(fmt, sizeof fmt,
-             "%%lg,%%lg,%%lg,%%lg,%%d,%%%d[^,],%%lg,%%lg,%%lg,%%lg,%%lg,%%lg,%%"
-             "lg,%%lg",
-             FM_NAME_MAX - 1);
-    /* nan fields are written as "nan": strtod reads them */
-    if (sscanf(line, fmt, &age, &mass, &ext, &cyc, &nodes, g, &vm, &ss, &sf,
-               &dy, &dc, &ax, &ay, &az) != 14) {
+    /* nan fields are written as "nan": strtod reads them; the group is
+     * quoted as RFC 4180 has it where it holds a comma or a quote */
+    int used = 0;
+    const char *rest = NULL;
+    if (sscanf(line, "%lg,%lg,%lg,%lg,%d,%n", &age, &mass, &ext, &cyc, &nodes,
+               &used) == 5 &&
+        used > 0)
+      rest = csv_field(line + used, g, sizeof g);
+    if (!rest || *rest != ',' ||
+        sscanf(rest + 1, "%lg,%lg,%lg,%lg,%lg,%lg,%lg,%lg", &vm, &ss, &sf, &dy,
+               &dc, &ax, &ay, &az) != 8) {
       ierr = fm_error("%s: line %d: malformed row", path, ln);
       break;
     }

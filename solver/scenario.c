@@ -270,6 +270,22 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
   return 0;
 }
 
+/* A CSV field: quoted (RFC 4180) where it holds a comma, a quote or a
+ * line break (a material's name may) */
+static void csv_string(FILE *fp, const char *v) {
+  if (!strpbrk(v, ",\"\r\n")) {
+    fputs(v, fp);
+    return;
+  }
+  fputc('"', fp);
+  for (; *v; v++) {
+    if (*v == '"')
+      fputc('"', fp);
+    fputc(*v, fp);
+  }
+  fputc('"', fp);
+}
+
 static int write_summary(const FmScenario *s, const FmScenarioResult *r,
                          const char *outdir) {
   char path[4300];
@@ -283,14 +299,15 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
           "min_fatigue_x,min_fatigue_y,min_fatigue_z\n");
   for (int i = 0; i < r->nsteps; i++) {
     const FmScenarioStep *st = &r->steps[i];
-    for (int g = 0; g < st->ngroups; g++)
-      fprintf(
-          fp,
-          "%g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
-          st->age, st->mass, st->extension, st->cycles, st->nodes, st->group[g],
-          st->max_vm[g], st->min_static[g], st->min_fatigue[g], st->damage[g],
-          st->cumulative[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
-          st->at_fatigue[g][2]);
+    for (int g = 0; g < st->ngroups; g++) {
+      fprintf(fp, "%g,%.6g,%.6g,%.6g,%d,", st->age, st->mass, st->extension,
+              st->cycles, st->nodes);
+      csv_string(fp, st->group[g]);
+      fprintf(fp, ",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", st->max_vm[g],
+              st->min_static[g], st->min_fatigue[g], st->damage[g],
+              st->cumulative[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
+              st->at_fatigue[g][2]);
+    }
   }
   FM_CALL(fm_close_tmp(fp, path));
   char jpath[4300];
@@ -411,6 +428,9 @@ static int scenario_inputs(const FmScenario *s, Inputs *in) {
   }
   if (!ierr)
     ierr = add_input(in, "materials", c.fatigue.library_file);
+  if (!ierr && c.nmaterials > FM_REPORT_MAX_GROUPS) /* before any solve */
+    ierr = fm_error("%s: %d materials: a scenario's report plots at most %d",
+                    s->case_path, c.nmaterials, FM_REPORT_MAX_GROUPS);
   fm_case_free(&c);
   return ierr;
 }

@@ -197,6 +197,19 @@ int main(int argc, char **argv) {
   CHECK(strstr(fm_error_message(), "body_mass: the bundled CDC tables cover "
                                    "whole ages 8 to 18; age 6") != NULL,
         "message: %s", fm_error_message());
+  /* more ages than the report plots: refused when read, not after every
+   * step has been solved */
+  fp = fopen("t508-bad.yaml", "w");
+  fprintf(fp, "case: x.yaml\nages: [");
+  for (int i = 0; i < 257; i++)
+    fprintf(fp, "%s%g", i ? ", " : "", 8 + 0.01 * i);
+  fprintf(fp, "]\nbody_mass: cdc_boys_p50\nsteps_per_day: 1000\n"
+              "activities: [{name: w, loads: [{group: xmax, percent_bw: [1, "
+              "0, 0]}]}]\n");
+  fclose(fp);
+  CHECK(fm_scenario_read("t508-bad.yaml", &s) != 0, "257 ages accepted");
+  CHECK(strstr(fm_error_message(), "ages: 257 ages: at most 256") != NULL,
+        "message: %s", fm_error_message());
   /* the two CDC tables (50th percentile, wtage.csv's M at 12 age + 0.5
    * months): boys from shared/REFERENCES.md, girls from the Sex = 2 rows */
   const double want[2][3] = {{25.75, 40.67, 67.29}, {25.76, 41.83, 56.23}};

@@ -61,6 +61,26 @@ int main(int argc, char **argv) {
     free(h);
   }
   fm_scenario_result_free(&r);
+  /* a material whose name holds a comma and a quote: its CSV field is
+   * quoted (RFC 4180) and the report reads it back (a bare comma made the
+   * row "malformed" after every step had been solved) */
+  if (system("rm -rf t510-q && mkdir -p t510-q && cp t510.out/inputs.txt "
+             "t510-q/"))
+    return 1;
+  FILE *fq = fopen("t510-q/scenario.csv", "w");
+  fprintf(fq, "age,body_mass_kg,extension_mm,cycles,nodes,group,max_von_mises,"
+              "min_static_safety,min_fatigue_safety,damage_year,damage_"
+              "cumulative,min_fatigue_x,min_fatigue_y,min_fatigue_z\n"
+              "8,30,0,36525,339,\"so,\"\"lid\"\"\",303.8,2.6,1.01,0.003,"
+              "0.003,1,0.4,0.5\n"
+              "9,31,0,36525,339,\"so,\"\"lid\"\"\",313.9,2.5,0.98,0.004,"
+              "0.007,1,0.4,0.5\n");
+  fclose(fq);
+  CHECK(fm_report_write("t510-q") == 0, "quoted group: %s", fm_error_message());
+  h = slurp("t510-q/report.html");
+  CHECK(h && strstr(h, "so,&quot;lid&quot;"),
+        "the quoted name is not in the report");
+  free(h);
   CHECK(fm_report_write("t510-empty") != 0,
         "report of an empty directory succeeded");
   CHECK(strstr(fm_error_message(), "t510-empty/scenario.csv: cannot open") !=
