@@ -783,21 +783,42 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   MPI_Comm_size(comm, &run->ranks);
   run->threads = omp_threads();
   Log L = {rank, opt->quiet, NULL};
+  if (!given) { /* a case that cannot be read leaves OUTDIR untouched */
+    FmCase c;
+    ierr = fm_case_read(case_path, &c);
+    fm_case_free(&c);
+    FM_CALL(fm_sync_error(comm, ierr));
+  }
+  char log_path[4200], earlier_log[4300];
   if (opt->outdir) {
     if (rank == 0)
       ierr = fm_make_dirs(opt->outdir);
     FM_CALL(fm_sync_error(comm, ierr));
     if (rank == 0) {
-      char path[4200];
-      snprintf(path, sizeof path, "%s/femora.log", opt->outdir);
-      L.log = fopen(path, "w");
+      /* a finished run's log is kept until this run has finished, to go
+       * with its results to previous/ should this run fail */
+      snprintf(log_path, sizeof log_path, "%s/femora.log", opt->outdir);
+      snprintf(earlier_log, sizeof earlier_log, "%s/femora.log.earlier",
+               opt->outdir);
+      char summary[4200];
+      snprintf(summary, sizeof summary, "%s/summary.json", opt->outdir);
+      if (access(summary, F_OK) == 0)
+        (void)rename(log_path, earlier_log);
+      L.log = fopen(log_path, "w");
     }
   }
   ierr = run_pipeline(comm, case_path, given, opt, run, &L, t0);
   if (ierr && L.log)
     fprintf(L.log, "error: %s\n", fm_error_message());
-  if (ierr && rank == 0 && opt->outdir)
+  if (ierr && rank == 0 && opt->outdir) {
     set_aside_previous(opt->outdir, L.log);
+    char to[4400];
+    snprintf(to, sizeof to, "%s/previous/femora.log", opt->outdir);
+    if (access(earlier_log, F_OK) == 0 && rename(earlier_log, to) != 0)
+      (void)remove(earlier_log);
+  } else if (rank == 0 && opt->outdir) {
+    (void)remove(earlier_log);
+  }
   if (L.log)
     fclose(L.log);
   return ierr;

@@ -27,6 +27,13 @@ grep -q "missing.msh" "$work/err" || fail "the error does not name the mesh: $(c
 cmp -s "$out/previous/summary.json" "$work/first.json" || fail "previous/summary.json is not the first run's"
 [ -e "$out/previous/pull.vtu" ] || fail "the first run's VTU file was not kept in previous/"
 grep -q "moved to .*previous: they are not this run's" "$out/femora.log" || fail "the log does not say so"
+# the earlier run's log goes with its results (it was overwritten)
+grep -q "^results: " "$out/previous/femora.log" || fail "previous/femora.log is not the first run's log"
+grep -q "^error: " "$out/previous/femora.log" && fail "previous/femora.log is the failed run's"
+[ ! -e "$out/femora.log.earlier" ] || fail "femora.log.earlier left behind"
+# a case file that cannot be read touches no folder
+"$femora" run "$work/no-such-case.yaml" -o "$work/never" --quiet 2> /dev/null && fail "a missing case ran"
+[ ! -e "$work/never" ] || fail "a missing case made its output folder"
 
 # failing again moves nothing: previous/ keeps the first run's
 "$femora" run "$work/bad.yaml" -o "$out" --quiet 2> /dev/null && fail "the failing case ran"
@@ -52,7 +59,7 @@ rm -f "$out/previous/mine.vtu"
 before=$(cd "$out" && ls | grep -v 'femora.log\|mesh.msh\|previous\|mine.vtu' | sort | tr '\n' ' ')
 case $before in *checks.txt*fatigue.vtu*summary.json*) ;; *) fail "the fatigue bar wrote: $before" ;; esac
 "$femora" run "$work/bad.yaml" -o "$out" --quiet 2> /dev/null && fail "the failing case ran"
-after=$(cd "$out/previous" && ls | sort | tr '\n' ' ')
+after=$(cd "$out/previous" && ls | grep -v 'femora.log' | sort | tr '\n' ' ')
 [ "$after" = "$before" ] || fail "previous/ holds '$after', the earlier run wrote '$before'"
 [ "$(ls "$out" | grep -v 'mesh.msh\|mine.vtu')" = "$(printf 'femora.log\nprevious')" ] || fail "left in place: $(ls "$out")"
 
