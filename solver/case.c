@@ -1083,8 +1083,14 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
     int known = 0;
     for (int j = 0; j < c->nmaterials; j++)
       known |= !strcmp(c->materials[j].group, g->group);
-    if (!known)
-      return err(x, k, it, "not a material of this case (materials: ...)");
+    if (!known) {
+      char list[512] = "";
+      size_t off = 0;
+      for (int j = 0; j < c->nmaterials && off + 1 < sizeof list; j++)
+        off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+                                j ? ", " : "", c->materials[j].group);
+      return err(x, k, it, "not a material of this case (materials: %s)", list);
+    }
     FM_CALL(check_map(x, gv, it, gkeys,
                       "a map {library: ..., surface: ..., or values}"));
     g->m.k_surf = 1.0;

@@ -97,8 +97,8 @@ int fm_post_init(const FmModel *md, FmPost *post) {
   for (int p = 0; p < np; p++) {
     const double *X = md->cs.probes[p].x;
     if (fm_mesh_locate(m, X, &post->probe_elem[p], post->probe_xi + 3 * p))
-      return fm_error("%s: probes[%d] '%s': point (%g, %g, %g) is outside "
-                      "the mesh",
+      return fm_error("%s: probes[%d] '%s': point (%.10g, %.10g, %.10g) is "
+                      "outside the mesh",
                       md->cs.path, p, md->cs.probes[p].name, X[0], X[1], X[2]);
   }
   return 0;

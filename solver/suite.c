@@ -535,6 +535,14 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
                         "folder %s: rename one",
                         opt->dir, g_cases[k].path, g_cases[j].path,
                         g_cases[k].out);
+  /* the history must be writable before hours of cases, not after */
+  if (opt->history) {
+    FILE *hf = fopen(opt->history, "a");
+    if (!hf)
+      return fm_error("%s: --history: cannot append to it: %s", opt->history,
+                      strerror(errno));
+    fclose(hf);
+  }
   printf("suite: %d case%s from %s, %d at a time\n", g_ncases,
          g_ncases > 1 ? "s" : "", opt->dir, opt->jobs);
   fflush(stdout);

@@ -75,6 +75,10 @@ grep -q "^suite: 3 cases from" "$work/log10" || { cat "$work/log10"; fail "cases
 grep -q "^2 passed, 1 failed$" "$work/log10" || { cat "$work/log10"; fail "flow and quoted should pass, broken fail"; }
 grep -q "broken .*did not run" "$work/log10" || { cat "$work/log10"; fail "the broken case should not run"; }
 grep -q 'YAML syntax error' "$work/out10/cases/broken/stderr.txt" || fail "the broken case's syntax error"
+# a history that cannot be written fails the suite before any case runs
+"$femora" suite "$work/cases" -o "$work/out11" --history /proc/nope/h.csv > "$work/log11" 2>&1 && fail "an unwritable history accepted"
+grep -q "femora: error: /proc/nope/h.csv: --history: cannot append to it" "$work/log11" || { cat "$work/log11"; fail "history message"; }
+[ ! -e "$work/out11/cases" ] || fail "cases ran before the history was found unwritable"
 # a signal to the suite reaches the case running (a long one: the
 # default model), no case starts after it, the reports are written and
 # the suite fails saying so
