@@ -1392,6 +1392,48 @@ static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
 /* ------------------------------------------------------------------------ */
 /* reading                                                                  */
 
+/* Flow collections nested deeper than this are refused before libyaml
+ * reads the file: its scanner takes time quadratic in the depth (a 200 KB
+ * file of nested brackets ran for minutes). */
+#define FM_YAML_MAX_DEPTH 64
+
+static int check_nesting(const char *path) {
+  size_t n = 0;
+  char *t = fm_read_text(path, &n);
+  if (!t)
+    return 0; /* the open that follows says why */
+  int depth = 0, line = 1, ierr = 0;
+  char quote = 0;
+  for (size_t i = 0; i < n && !ierr; i++) {
+    const char ch = t[i];
+    if (ch == '\n')
+      line++;
+    if (quote) {
+      if (ch == '\\' && quote == '"' && i + 1 < n)
+        i++;
+      else if (ch == quote)
+        quote = 0;
+      continue;
+    }
+    if (ch == '#' &&
+        (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t' || t[i - 1] == '\n')) {
+      while (i + 1 < n && t[i + 1] != '\n')
+        i++;
+      continue;
+    }
+    if (ch == '"' || (ch == '\'' && (i == 0 || strchr(" \t\n[{,:", t[i - 1]))))
+      quote = ch;
+    else if (ch == '[' || ch == '{') {
+      if (++depth > FM_YAML_MAX_DEPTH)
+        ierr = fm_error("%s:%d: collections nested more than %d deep", path,
+                        line, FM_YAML_MAX_DEPTH);
+    } else if ((ch == ']' || ch == '}') && depth > 0)
+      depth--;
+  }
+  free(t);
+  return ierr;
+}
+
 static int yaml_fail(const char *path, const yaml_parser_t *p) {
   const char *prob = p->problem ? p->problem : "unknown error";
   switch (p->error) {
@@ -1445,6 +1487,10 @@ int fm_case_read(const char *path, FmCase *c) {
   c->rtol = 1e-8;
   c->max_it = 10000;
 
+  if (check_nesting(path)) {
+    fm_case_free(c);
+    return 1;
+  }
   FILE *f = fm_open_regular(path);
   if (!f) {
     char why[256];
@@ -1754,6 +1800,7 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
 int fm_scenario_read(const char *path, FmScenario *s) {
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
+  FM_CALL(check_nesting(path));
   FILE *f = fm_open_regular(path);
   if (!f)
     return fm_error("%s: cannot open scenario file (%s)", path,
