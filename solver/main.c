@@ -32,8 +32,8 @@ static void usage(FILE *fp) {
   fprintf(
       fp,
       "usage: femora run CASE.yaml [-o OUTDIR] [--np N] [--backend "
-      "cpu|cuda|auto] [--preconditioner amg|pmg|jacobi] [--quiet] [-- PETSc "
-      "options...]\n"
+      "cpu|ref|cuda|auto] [--preconditioner amg|pmg|jacobi] [--quiet] [-- "
+      "PETSc options...]\n"
       "       femora scenario SCENARIO.yaml [-o OUTDIR] [--np N] [--backend B] "
       "[--preconditioner P] [-- PETSc options...]\n"
       "       femora report OUTDIR   (HTML report of a scenario's results)\n"
@@ -62,7 +62,7 @@ static void usage(FILE *fp) {
       "  --preconditioner P  amg, pmg (TET10: matrix-free p-multigrid) or "
       "jacobi\n"
       "                (default: the case's solver.preconditioner, else "
-      "amg)\n"
+      "pmg for TET10, amg for TET4)\n"
       "  --quiet       no progress lines\n"
       "  -- ...        options passed to PETSc untouched, e.g. -ksp_monitor "
       "-log_view\n"
