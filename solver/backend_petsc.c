@@ -13,6 +13,7 @@
 #include "element.h"
 #include "error.h"
 #include "partition.h"
+#include "run.h"
 
 typedef struct {
   int rank, size;
@@ -118,11 +119,16 @@ static PetscErrorCode assemble_matrix(FmBackend *be, PetscData *d) {
   for (int i = 0; i < nn; i++)
     if (d->part[i] == d->rank)
       rows[d->perm[i] - d->start] = i;
-  if (fm_csr_assemble(md, nown, rows, d->perm, &B)) {
-    PetscCall(PetscFree(rows));
+  /* a rank's assembly failing (its memory) is every rank's error, with
+   * its message: one stopping alone would leave the others waiting in the
+   * reduction below */
+  const int failed = fm_csr_assemble(md, nown, rows, d->perm, &B) != 0;
+  PetscCall(PetscFree(rows));
+  if (fm_sync_error(be->comm, failed)) {
+    if (!failed)
+      fm_csr_free(&B);
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM, "%s", fm_error_message());
   }
-  PetscCall(PetscFree(rows));
   /* PETSc's indices: a rank's nonzeros must fit them (a 32-bit PetscInt
    * holds about 25M DOF of TET10 rows on one rank) */
   {
@@ -237,14 +243,18 @@ static int petsc_assemble(FmBackend *be) {
                     "--backend ref",
                     be->md->cs.path, 3 * (long long)m->nnodes,
                     petsc_max_index());
+  /* memory failing on one rank: every rank stops here, before PETSc's
+   * collectives */
   d->perm = fm_calloc(m->nnodes, sizeof(int));
   d->part = fm_calloc(m->nnodes, sizeof(int));
-  if (!d->perm || !d->part)
-    return 1;
-  FM_CALL(fm_partition_rcb(m->nnodes, m->x, d->size, d->part));
   int *count = fm_calloc(d->size + 1, sizeof(int));
-  if (!count)
+  int bad = !d->perm || !d->part || !count;
+  if (!bad)
+    bad = fm_partition_rcb(m->nnodes, m->x, d->size, d->part);
+  if (fm_sync_error(be->comm, bad)) {
+    free(count);
     return 1;
+  }
   for (int i = 0; i < m->nnodes; i++)
     count[d->part[i] + 1]++;
   for (int p = 0; p < d->size; p++)

@@ -588,6 +588,12 @@ static int session_in_child(const char *geo_path, const GeoDecls *D,
       _exit(1);
 #endif
     close(fds[0]);
+    /* the default actions: a handler inherited from PETSc or MPI (an
+     * abort that tries to reach the MPI runtime) must not run in here */
+    static const int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE,  SIGILL,
+                               SIGTERM, SIGINT,  SIGHUP, SIGQUIT, SIGPIPE};
+    for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+      signal(sigs[k], SIG_DFL);
     const int null = open("/dev/null", O_WRONLY);
     if (null >= 0) {
       dup2(null, 1);

@@ -247,9 +247,11 @@ static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
   ierr = fm_backend_create(md->cs.backend, comm, md, &be);
   /* every rank must take the same road (auto may find a GPU on some nodes
    * and not on others) */
-  int one[2] = {ierr ? 0 : be.one_process, ierr ? 0 : -be.one_process};
-  MPI_Allreduce(MPI_IN_PLACE, one, 2, MPI_INT, MPI_MIN, comm);
-  if (!ierr && one[0] != -one[1])
+  int one[3] = {ierr ? 0 : be.one_process, ierr ? 0 : -be.one_process,
+                -(ierr != 0)};
+  MPI_Allreduce(MPI_IN_PLACE, one, 3, MPI_INT, MPI_MIN, comm);
+  /* (a rank that failed: its own error, through the sync below) */
+  if (!ierr && one[2] == 0 && one[0] != -one[1])
     ierr = fm_error("%s: solver.backend: %s chose a GPU on some ranks and "
                     "not on others; name the backend (cpu or cuda)",
                     md->cs.path, md->cs.backend);

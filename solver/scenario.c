@@ -160,8 +160,8 @@ static unsigned long long step_hash(const FmScenario *s, int i,
   return h;
 }
 
-static void step_dir(const char *outdir, const FmScenario *s, int i, char *out,
-                     size_t n) {
+void fm_scenario_step_dir(const char *outdir, const FmScenario *s, int i,
+                          char *out, size_t n) {
   snprintf(out, n, "%s/age_%.10g", outdir, s->age[i]); /* 8.5 and 8.500001
                                                          apart */
 }
@@ -535,7 +535,7 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     if (only >= 0 && i != only)
       continue;
     char dir[4300];
-    step_dir(outdir, &s, i, dir, sizeof dir);
+    fm_scenario_step_dir(outdir, &s, i, dir, sizeof dir);
     const unsigned long long h = step_hash(&s, i, h0);
     FmScenarioStep st;
     if (!no_resume && read_step(dir, h, &st)) {
@@ -574,7 +574,7 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
   ierr = 0;
   for (int i = 0; i < s.nages && !ierr; i++) {
     char dir[4300];
-    step_dir(outdir, &s, i, dir, sizeof dir);
+    fm_scenario_step_dir(outdir, &s, i, dir, sizeof dir);
     const unsigned long long h = step_hash(&s, i, h0);
     if (!read_step(dir, h, &res->steps[i]))
       ierr = fm_error(

@@ -41,4 +41,9 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
                          FmScenarioResult *res);
 void fm_scenario_result_free(FmScenarioResult *res);
 
+/* The folder of step i of scenario s under outdir (OUTDIR/age_A, A to 10
+ * digits: 8.5 and 8.500001 apart); femora status looks there too. */
+void fm_scenario_step_dir(const char *outdir, const FmScenario *s, int i,
+                          char *out, size_t n);
+
 #endif

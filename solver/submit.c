@@ -12,6 +12,7 @@
 #include "case.h"
 #include "error.h"
 #include "output.h"
+#include "scenario.h"
 #include "suite.h"
 
 typedef enum { KIND_CASE, KIND_SUITE, KIND_SCENARIO } Kind;
@@ -328,7 +329,9 @@ int fm_status(const char *jobid) {
     FmScenario s;
     FM_CALL(fm_scenario_read(target, &s));
     for (int k = 0; k < s.nages; k++) {
-      snprintf(path, sizeof path, "%s/age_%g/step.txt", outdir, s.age[k]);
+      char sdir[4300];
+      fm_scenario_step_dir(outdir, &s, k, sdir, sizeof sdir);
+      snprintf(path, sizeof path, "%s/step.txt", sdir);
       char slog[4800];
       snprintf(slog, sizeof slog, "%s/slurm-%s_%d.out", outdir, jobid, k);
       if (exists(path))

@@ -554,8 +554,13 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = stop_cases;
   sigemptyset(&sa.sa_mask);
-  for (int k = 0; k < 3; k++)
-    sigaction(sigs[k], &sa, &old_sa[k]);
+  for (int k = 0; k < 3; k++) {
+    /* a signal ignored (nohup: SIGHUP) stays ignored, for the suite and
+     * the cases it starts */
+    sigaction(sigs[k], NULL, &old_sa[k]);
+    if (old_sa[k].sa_handler != SIG_IGN)
+      sigaction(sigs[k], &sa, NULL);
+  }
   while ((next < g_ncases || running > 0) && !ierr) {
     while (running < opt->jobs && next < g_ncases && !ierr && !g_stop) {
       /* the lowest slot no running case holds */

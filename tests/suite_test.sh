@@ -100,6 +100,28 @@ grep -q "femora: error: .*stopped by signal 15 (Terminated), passed on to the ca
 [ -e "$work/out9/junit.xml" ] || fail "no reports after the signal"
 sleep 0.5
 pgrep -f "$work/long/a.yaml" > /dev/null && fail "the running case outlived the suite"
+# a suite started with SIGHUP ignored (nohup) goes on through a hangup,
+# its case too; SIGTERM still stops both
+"$femora" suite "$work/long" -o "$work/out12" > "$work/log12" 2>&1 &
+spid=$!
+for _ in $(seq 100); do [ -e "$work/out12/cases/a/stderr.txt" ] && break; sleep 0.1; done
+sleep 0.5
+kill -HUP $spid 2>/dev/null
+sleep 0.5
+kill -0 $spid 2>/dev/null && fail "setup: the suite's SIGHUP should have stopped it here (not ignored)"
+wait $spid
+sh -c 'trap "" HUP; exec "$0" suite "$1" -o "$2" > "$3" 2>&1' "$femora" "$work/long" "$work/out13" "$work/log13" &
+spid=$!
+for _ in $(seq 100); do [ -e "$work/out13/cases/a/stderr.txt" ] && break; sleep 0.1; done
+sleep 0.5
+kill -HUP $spid
+sleep 0.5
+kill -0 $spid 2>/dev/null || { cat "$work/log13"; fail "an ignored SIGHUP stopped the suite"; }
+pgrep -f "$work/long/a.yaml" > /dev/null || fail "an ignored SIGHUP stopped the case"
+kill -TERM $spid
+wait $spid
+sleep 0.5
+pgrep -f "$work/long/a.yaml" > /dev/null && fail "the case outlived the suite (SIGHUP ignored)"
 # no folder / no cases
 "$femora" suite "$work/nothing" -o "$work/out4" > "$work/log4" 2>&1 && fail "missing folder accepted"
 grep -q "femora: error: .*nothing: not a folder" "$work/log4" || fail "missing folder message"
