@@ -428,9 +428,9 @@ static int scenario_inputs(const FmScenario *s, Inputs *in) {
   }
   if (!ierr)
     ierr = add_input(in, "materials", c.fatigue.library_file);
-  if (!ierr && c.nmaterials > FM_REPORT_MAX_GROUPS) /* before any solve */
-    ierr = fm_error("%s: %d materials: a scenario's report plots at most %d",
-                    s->case_path, c.nmaterials, FM_REPORT_MAX_GROUPS);
+  if (!ierr && c.nmaterials > FM_SCENARIO_MAX_GROUPS) /* before any solve */
+    ierr = fm_error("%s: %d materials: a scenario follows at most %d",
+                    s->case_path, c.nmaterials, FM_SCENARIO_MAX_GROUPS);
   fm_case_free(&c);
   return ierr;
 }
@@ -569,10 +569,12 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     fm_scenario_free(&s);
     return 0;
   }
-  /* gather through the step files (every rank wrote its own) */
+  /* gather through the step files (every rank wrote its own), read by
+   * rank 0 alone and sent on (ranks on other nodes reading files just
+   * renamed into place on a shared file system may not see them yet) */
   MPI_Barrier(comm);
   ierr = 0;
-  for (int i = 0; i < s.nages && !ierr; i++) {
+  for (int i = 0; i < s.nages && !ierr && rank == 0; i++) {
     char dir[4300];
     fm_scenario_step_dir(outdir, &s, i, dir, sizeof dir);
     const unsigned long long h = step_hash(&s, i, h0);
@@ -580,6 +582,10 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
       ierr = fm_error(
           "%s/step.txt: missing or unreadable after the step was solved", dir);
   }
+  ierr = fm_sync_error(comm, ierr);
+  if (!ierr)
+    MPI_Bcast(res->steps, (int)(s.nages * sizeof *res->steps), MPI_BYTE, 0,
+              comm);
   if (!ierr) {
     /* cumulative damage per group (largest node each year: conservative when
      * the critical node moves) and the age at which it reaches 1 */
