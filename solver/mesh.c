@@ -1045,48 +1045,58 @@ static void take_boundary(FmBoundary *b, Kind *k, int npe) {
 }
 
 /* Move the parsed data into the mesh, keeping only referenced nodes. */
-typedef struct {
-  int k[4]; /* sorted corner nodes (the 4th -1 for a triangle) */
-  int e;
-} CornerKey;
-
-static int cmp_corner_key(const void *a, const void *b) {
-  const CornerKey *x = a, *y = b;
-  for (int i = 0; i < 4; i++)
-    if (x->k[i] != y->k[i])
-      return (x->k[i] > y->k[i]) - (x->k[i] < y->k[i]);
-  return (x->e > y->e) - (x->e < y->e);
-}
-
 /* Two elements of a kind (tetrahedra; triangles) on the same corner
  * nodes: an element listed twice doubles its stiffness or its load,
- * silently */
+ * silently.  The elements bucketed by their smallest corner (a counting
+ * sort: linear time), then compared within a bucket (a few each). */
 static int check_duplicates(const Rd *r, int kind, int ncorner) {
   const Kind *k = &r->kinds[kind];
   if (k->n < 2)
     return 0;
-  CornerKey *key;
-  FM_ALLOC(key, k->n);
-  for (int e = 0; e < k->n; e++) {
-    for (int a = 0; a < 4; a++)
-      key[e].k[a] = a < ncorner ? k->conn[(size_t)e * k->npe + a] : -1;
-    for (int a = 1; a < ncorner; a++) /* insertion sort of 3-4 values */
-      for (int b = a; b > 0 && key[e].k[b - 1] > key[e].k[b]; b--) {
-        const int t = key[e].k[b];
-        key[e].k[b] = key[e].k[b - 1];
-        key[e].k[b - 1] = t;
-      }
-    key[e].e = e;
+  int *key, *start, *order;
+  FM_ALLOC(key, 4 * (size_t)k->n);
+  start = fm_calloc((size_t)r->nfnodes + 1, sizeof *start);
+  order = fm_calloc((size_t)k->n, sizeof *order);
+  if (!start || !order) {
+    free(key);
+    free(start);
+    free(order);
+    return 1;
   }
-  qsort(key, (size_t)k->n, sizeof *key, cmp_corner_key);
-  int ierr = 0;
-  for (int i = 1; i < k->n && !ierr; i++)
-    if (!memcmp(key[i].k, key[i - 1].k, sizeof key[i].k))
-      ierr = fm_error("%s: element %ld: the same corner nodes as element %ld "
-                      "(a %s listed twice)",
-                      r->file, k->tag[key[i].e], k->tag[key[i - 1].e],
-                      kind_name(kind, k->order));
+  for (int e = 0; e < k->n; e++) {
+    int *q = key + 4 * (size_t)e;
+    for (int a = 0; a < 4; a++)
+      q[a] = a < ncorner ? k->conn[(size_t)e * k->npe + a] : -1;
+    for (int a = 1; a < ncorner; a++) /* insertion sort of 3-4 values */
+      for (int b = a; b > 0 && q[b - 1] > q[b]; b--) {
+        const int t = q[b];
+        q[b] = q[b - 1];
+        q[b - 1] = t;
+      }
+    start[q[0] + 1]++;
+  }
+  for (int i = 0; i < r->nfnodes; i++)
+    start[i + 1] += start[i];
+  for (int e = 0; e < k->n; e++)
+    order[start[key[4 * (size_t)e]]++] = e;
+  int ierr = 0, lo = 0;
+  for (int i = 0; i < r->nfnodes && !ierr; i++) { /* start[i]: bucket end */
+    const int hi = start[i];
+    for (int x = lo; x < hi && !ierr; x++)
+      for (int y = x + 1; y < hi && !ierr; y++) {
+        const int ex = order[x], ey = order[y];
+        if (!memcmp(key + 4 * (size_t)ex, key + 4 * (size_t)ey,
+                    4 * sizeof *key))
+          ierr = fm_error("%s: element %ld: the same corner nodes as element "
+                          "%ld (a %s listed twice)",
+                          r->file, k->tag[ey], k->tag[ex],
+                          kind_name(kind, k->order));
+      }
+    lo = hi;
+  }
   free(key);
+  free(start);
+  free(order);
   return ierr;
 }
 
