@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include "submit.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,34 @@ static void shq(FILE *fp, const char *s) {
   fputc('\'', fp);
 }
 
+/* A path Slurm's #SBATCH line takes as it is (no blank, quote or line
+ * break); another is given on sbatch's command line, quoted. */
+static int plain_path(const char *s) {
+  return !strpbrk(s, " \t\r\n'\"\\");
+}
+
+/* s single-quoted for the shell into out (NULL where it does not fit) */
+static char *shq_buf(const char *s, char *out, size_t cap) {
+  size_t k = 0;
+  if (cap < 3)
+    return NULL;
+  out[k++] = '\'';
+  for (; *s; s++) {
+    const char *piece = *s == '\'' ? "'\\''" : NULL;
+    const size_t len = piece ? 4 : 1;
+    if (k + len + 2 > cap)
+      return NULL;
+    if (piece)
+      memcpy(out + k, piece, len);
+    else
+      out[k] = *s;
+    k += len;
+  }
+  out[k++] = '\'';
+  out[k] = 0;
+  return out;
+}
+
 static void header(FILE *fp, const FmSubmitOptions *o, const char *name,
                    int array_n, const char *log) {
   fprintf(fp,
@@ -63,7 +92,13 @@ static void header(FILE *fp, const FmSubmitOptions *o, const char *name,
     fprintf(fp, "#SBATCH --gpus-per-node=%d\n", o->gpus_per_node);
   if (array_n > 0)
     fprintf(fp, "#SBATCH --array=0-%d\n", array_n - 1);
-  fprintf(fp, "#SBATCH --output=%s\nset -u\n", log);
+  if (plain_path(log))
+    fprintf(fp, "#SBATCH --output=%s\n", log);
+  else
+    fputs("# (--output: on sbatch's command line, the path has blanks or "
+          "quotes)\n",
+          fp);
+  fputs("set -u\n", fp);
   fputs("# OpenMPI asks for consent to run as root\n"
         "if [ \"$(id -u)\" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 "
         "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi\n",
@@ -81,12 +116,16 @@ static int write_script(const char *path, const char *text) {
   return 0;
 }
 
-/* sbatch --parsable [extra] script -> job id */
-static int sbatch(const char *script, const char *extra, char *jobid,
-                  size_t n) {
-  char cmd[9000];
-  snprintf(cmd, sizeof cmd, "sbatch --parsable %s '%s' 2>&1",
-           extra ? extra : "", script);
+/* sbatch --parsable [extra] [--output log] script -> job id (paths
+ * quoted for the shell: a folder may be called "Tom's runs") */
+static int sbatch(const char *script, const char *extra, const char *log,
+                  char *jobid, size_t n) {
+  char cmd[20000], qs[8900], ql[8900] = "";
+  if (!shq_buf(script, qs, sizeof qs) ||
+      (!plain_path(log) && !shq_buf(log, ql, sizeof ql)))
+    return fm_error("%s: path too long for the sbatch command", script);
+  snprintf(cmd, sizeof cmd, "sbatch --parsable %s %s%s %s 2>&1",
+           extra ? extra : "", ql[0] ? "--output=" : "", ql, qs);
   FILE *p = popen(cmd, "r");
   if (!p)
     return fm_error("sbatch: cannot run: %s", strerror(errno));
@@ -145,9 +184,12 @@ int fm_submit(const FmSubmitOptions *o) {
   FILE *fp = open_memstream(&buf, &len);
   if (!fp)
     return fm_error("out of memory");
-  char log[4300], base[256];
+  char log[4300], log2[4300] = "", base[256];
   const char *b = strrchr(abs_target, '/');
   snprintf(base, sizeof base, "femora-%.200s", b ? b + 1 : abs_target);
+  for (char *c = base; *c; c++) /* the job's name: one word */
+    if (!(isalnum((unsigned char)*c) || strchr("._-", *c)))
+      *c = '_';
   if (kind == KIND_CASE) {
     snprintf(log, sizeof log, "%s/slurm-%%j.out", abs_out);
     header(fp, o, base, 0, log);
@@ -201,8 +243,8 @@ int fm_submit(const FmSubmitOptions *o) {
     o1.ntasks_per_node = 1;
     o1.gpus_per_node = 0;
     fp = open_memstream(&buf2, &len);
-    snprintf(log, sizeof log, "%s/slurm-%%j-summary.out", abs_out);
-    header(fp, &o1, "femora-scenario-summary", 0, log);
+    snprintf(log2, sizeof log2, "%s/slurm-%%j-summary.out", abs_out);
+    header(fp, &o1, "femora-scenario-summary", 0, log2);
     fputs("# all steps are finished: gather them, summary and report\nexec ",
           fp);
     shq(fp, o->femora);
@@ -232,11 +274,11 @@ int fm_submit(const FmSubmitOptions *o) {
     return ierr;
 
   char jobid[64], jobid2[64] = "";
-  FM_CALL(sbatch(script, NULL, jobid, sizeof jobid));
+  FM_CALL(sbatch(script, NULL, log, jobid, sizeof jobid));
   if (kind == KIND_SCENARIO) {
     char dep[128];
     snprintf(dep, sizeof dep, "--dependency=afterok:%s", jobid);
-    FM_CALL(sbatch(script2, dep, jobid2, sizeof jobid2));
+    FM_CALL(sbatch(script2, dep, log2, jobid2, sizeof jobid2));
   }
   /* register the job: femora status finds its outputs */
   char reg[4300], path[4400];
@@ -274,6 +316,12 @@ static int exists(const char *p) {
 }
 
 int fm_status(const char *jobid) {
+  /* a Slurm job id: digits (it goes into a file name and a command) */
+  int digits = jobid[0] != 0;
+  for (const char *c = jobid; *c; c++)
+    digits &= *c >= '0' && *c <= '9';
+  if (!digits || strlen(jobid) > 20)
+    return fm_error("job '%s': not a Slurm job id (digits)", jobid);
   char reg[4300], path[4400];
   jobs_dir(reg, sizeof reg);
   snprintf(path, sizeof path, "%s/%s", reg, jobid);
@@ -282,16 +330,31 @@ int fm_status(const char *jobid) {
     return fm_error(
         "job %s: not submitted by femora submit on this machine (%s)", jobid,
         path);
+  /* "key value" lines, the value the rest of the line (paths may hold
+   * blanks) */
   char kind[32] = "", outdir[4096] = "", target[4096] = "", sjob[64] = "";
-  int n = 0;
-  if (fscanf(
-          f,
-          "kind %31s elements %d outdir %4095s target %4095s summary_job %63s",
-          kind, &n, outdir, target, sjob) != 5) {
-    fclose(f);
-    return fm_error("%s: unreadable job record", path);
+  int n = -1, got = 0;
+  char rec[4200];
+  while (fgets(rec, sizeof rec, f)) {
+    rec[strcspn(rec, "\n")] = 0;
+    char *v = strchr(rec, ' ');
+    if (!v)
+      continue;
+    *v++ = 0;
+    if (!strcmp(rec, "kind"))
+      got |= 1, snprintf(kind, sizeof kind, "%s", v);
+    else if (!strcmp(rec, "elements"))
+      got |= 2, n = atoi(v);
+    else if (!strcmp(rec, "outdir"))
+      got |= 4, snprintf(outdir, sizeof outdir, "%s", v);
+    else if (!strcmp(rec, "target"))
+      got |= 8, snprintf(target, sizeof target, "%s", v);
+    else if (!strcmp(rec, "summary_job"))
+      got |= 16, snprintf(sjob, sizeof sjob, "%s", v);
   }
   fclose(f);
+  if (got != 31 || n < 0)
+    return fm_error("%s: unreadable job record", path);
   /* queue state, when squeue answers */
   char cmd[256], line[512];
   snprintf(cmd, sizeof cmd, "squeue -h -r -j %s -o %%T 2>/dev/null", jobid);

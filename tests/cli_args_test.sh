@@ -41,4 +41,6 @@ check "usage: femora submit" submit "$case" --time 1:2:3junk --dry-run
 check "usage: femora submit" submit "$case" --partition "$(printf 'a\n#SBATCH --x')" --dry-run
 check "generate: -h '0x'" generate implant -h 0x -o "$work/m.msh"
 [ ! -e "$work/m.msh" ] || fail "generate wrote a mesh"
+"$femora" status '1;ls' >out.txt 2>err.txt && fail "status accepted a job id that is no number"
+grep -q "job '1;ls': not a Slurm job id" err.txt || { cat err.txt; fail "status: message"; }
 echo "cli_args_test: $n bad command lines refused"

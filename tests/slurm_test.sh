@@ -79,7 +79,10 @@ printf '%s\n' "$case" > "$T/suite/a/pull.yaml"
 printf '%s\n' "$case" | sed 's/\[10, 0, 0\]/[20, 0, 0]/; s/value: -10/value: -20/' > "$T/suite/b/pull.yaml"
 "$femora" submit "$T/suite" -o "$T/out-suite" --time 00:05:00 --dry-run | grep -q '#SBATCH --array=0-1' || fail "dry run: no job array of 2"
 js=$("$femora" submit "$T/suite" -o "$T/out-suite" --time 00:05:00) || fail "submit suite"
-jc=$("$femora" submit "$src/tests/bad/good.yaml" -o "$T/out-case" --ntasks-per-node 2 --time 00:05:00) || fail "submit case"
+# a folder with a blank and a quote: the sbatch command quotes it, --output
+# goes there rather than into an #SBATCH line
+"$femora" submit "$src/tests/bad/good.yaml" -o "$T/out case's" --dry-run | grep -q "^# (--output: on sbatch's command line" || fail "dry run: --output of a path with blanks"
+jc=$("$femora" submit "$src/tests/bad/good.yaml" -o "$T/out case's" --ntasks-per-node 2 --time 00:05:00) || fail "submit case"
 jz=$("$femora" submit "$src/cases/test/scenario_zero_growth.yaml" -o "$T/out-scen" --time 00:05:00 2>/dev/null) || fail "submit scenario"
 for i in $(seq 120); do
   [ -z "$(squeue -h 2>/dev/null)" ] && break
@@ -93,7 +96,8 @@ for n in a.pull b.pull; do
   grep -q '^pass' "$T/out-suite/cases/$n/checks.txt" || fail "suite case $n: no passing check"
 done
 "$femora" status "$jc" | grep -q '1 finished' || fail "case status"
-grep -q '"ranks": 2' "$T/out-case/summary.json" || fail "the case did not run on 2 MPI ranks"
+grep -q '"ranks": 2' "$T/out case's/summary.json" || fail "the case did not run on 2 MPI ranks"
+ls "$T/out case's"/slurm-*.out > /dev/null 2>&1 || fail "no Slurm log in the folder with a blank"
 "$femora" status "$jz" | tee "$T/status-scen" | grep -q '3 finished, 0 failed.*summary written' || fail "scenario status: $(cat "$T/status-scen")"
 [ -f "$T/out-scen/report.html" ] || fail "scenario report missing"
 "$femora" status 999999 >/dev/null 2>&1 && fail "status of an unknown job succeeded"
