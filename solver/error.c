@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char fm_errbuf[2048];
+static char fm_errbuf[12288]; /* two paths of 4096 and the fault */
 
 int fm_error(const char *fmt, ...) {
   va_list ap;

@@ -615,7 +615,7 @@ static int session_in_child(const char *geo_path, const GeoDecls *D,
     _exit(rc ? 1 : 0);
   }
   close(fds[1]);
-  char msg[2048];
+  char msg[12288];
   size_t len = 0;
   for (;;) {
     const ssize_t r = read(fds[0], msg + len, sizeof msg - 1 - len);

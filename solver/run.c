@@ -87,7 +87,7 @@ int fm_sync_error(MPI_Comm comm, int ierr) {
   MPI_Allreduce(&me, &who, 1, MPI_INT, MPI_MIN, comm);
   if (who == size)
     return 0;
-  char msg[2048];
+  static char msg[12288]; /* as fm_errbuf */
   snprintf(msg, sizeof msg, "%s", fm_error_message());
   MPI_Bcast(msg, sizeof msg, MPI_CHAR, who, comm);
   fm_error("%s", msg);
