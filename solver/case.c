@@ -1548,6 +1548,11 @@ int fm_case_read(const char *path, FmCase *c) {
 }
 
 int fm_case_has_expected(const char *path) {
+  return fm_yaml_has_top_key(path, "expected");
+}
+
+int fm_yaml_has_top_key(const char *path, const char *key) {
+  const size_t klen = strlen(key);
   FILE *f = fm_open_regular(path);
   if (!f)
     return 0;
@@ -1565,15 +1570,16 @@ int fm_case_has_expected(const char *path) {
       for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
            p < root->data.mapping.pairs.top && !has; p++) {
         const yaml_node_t *k = yaml_document_get_node(&doc, p->key);
-        has = k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == 8 &&
-              !memcmp(k->data.scalar.value, "expected", 8);
+        has = k && k->type == YAML_SCALAR_NODE &&
+              k->data.scalar.length == klen &&
+              !memcmp(k->data.scalar.value, key, klen);
       }
     yaml_document_delete(&doc);
   } else { /* not YAML: a case only if it says so */
     rewind(f);
     char line[4096];
     while (!has && fgets(line, sizeof line, f))
-      has = strstr(line, "expected") != NULL;
+      has = strstr(line, key) != NULL;
   }
   yaml_parser_delete(&parser);
   fclose(f);

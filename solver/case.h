@@ -170,6 +170,9 @@ void fm_case_file_stem(const char *name, char *out, size_t cap);
  * anywhere (it then fails in the suite with its syntax error instead of
  * being skipped), else 0. */
 int fm_case_has_expected(const char *path);
+/* The same for any top-level key (femora submit: `ages` makes a
+ * scenario). */
+int fm_yaml_has_top_key(const char *path, const char *key);
 
 /* ---- growth scenario (docs/scenario.md) ---- */
 typedef struct {

@@ -24,19 +24,6 @@ static int is_dir(const char *p) {
   return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
-static int has_top_key(const char *path, const char *key) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return 0;
-  char line[1024];
-  int found = 0;
-  const size_t n = strlen(key);
-  while (!found && fgets(line, sizeof line, f))
-    found = !strncmp(line, key, n) && line[n] == ':';
-  fclose(f);
-  return found;
-}
-
 /* Single-quote a string for the shell. */
 static void shq(FILE *fp, const char *s) {
   fputc('\'', fp);
@@ -155,9 +142,9 @@ static void jobs_dir(char *out, size_t n) {
 }
 
 int fm_submit(const FmSubmitOptions *o) {
-  Kind kind = is_dir(o->target)                ? KIND_SUITE
-              : has_top_key(o->target, "ages") ? KIND_SCENARIO
-                                               : KIND_CASE;
+  Kind kind = is_dir(o->target)                        ? KIND_SUITE
+              : fm_yaml_has_top_key(o->target, "ages") ? KIND_SCENARIO
+                                                       : KIND_CASE;
   char abs_out[4096], abs_target[4096];
   FM_CALL(fm_make_dirs(o->outdir));
   if (!realpath(o->outdir, abs_out))

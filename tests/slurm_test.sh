@@ -79,6 +79,10 @@ printf '%s\n' "$case" > "$T/suite/a/pull.yaml"
 printf '%s\n' "$case" | sed 's/\[10, 0, 0\]/[20, 0, 0]/; s/value: -10/value: -20/' > "$T/suite/b/pull.yaml"
 "$femora" submit "$T/suite" -o "$T/out-suite" --time 00:05:00 --dry-run | grep -q '#SBATCH --array=0-1' || fail "dry run: no job array of 2"
 js=$("$femora" submit "$T/suite" -o "$T/out-suite" --time 00:05:00) || fail "submit suite"
+# a scenario written in flow style is one (it was taken for a case: the
+# `ages:` line was looked for)
+printf '{case: %s, ages: [8, 9, 10], body_mass: [30, 30, 30], steps_per_day: 100, activities: [{name: pull, loads: [{group: xmax, percent_bw: [1, 0, 0]}]}]}\n' "$src/cases/test/scenario_bar_case.yaml" > "$T/flow_scen.yaml"
+"$femora" submit "$T/flow_scen.yaml" -o "$T/out-flow" --dry-run | grep -q '#SBATCH --array=0-2' || fail "dry run: a flow-style scenario is no job array of 3"
 # a folder with a blank and a quote: the sbatch command quotes it, --output
 # goes there rather than into an #SBATCH line
 "$femora" submit "$src/tests/bad/good.yaml" -o "$T/out case's" --dry-run | grep -q "^# (--output: on sbatch's command line" || fail "dry run: --output of a path with blanks"
