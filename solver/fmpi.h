@@ -16,6 +16,7 @@ typedef int MPI_Op;
 #define MPI_COMM_WORLD 0
 #define MPI_COMM_SELF 1
 #define MPI_CHAR 1
+#define MPI_BYTE 1
 #define MPI_INT 4
 #define MPI_DOUBLE 8
 #define MPI_MIN 0
