@@ -78,8 +78,8 @@ __global__ void copy_kernel(int ncopy, const double *inv_count, double *stress,
 extern "C" int fm_cuda_recover_local_bytes(int npe, size_t *bytes) {
   size_t copy = 0; /* the larger of the two kernels' (the element's, the
                       per-copy principal stresses') */
-  FM_CALL(fm_cuda_local_bytes(npe, recover_kernel<4>, recover_kernel<10>,
-                              bytes));
+  FM_CALL(
+      fm_cuda_local_bytes(npe, recover_kernel<4>, recover_kernel<10>, bytes));
   FM_CALL(fm_cuda_local_bytes(npe, copy_kernel, copy_kernel, &copy));
   if (copy > *bytes)
     *bytes = copy;
