@@ -1397,11 +1397,7 @@ static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
  * file of nested brackets ran for minutes). */
 #define FM_YAML_MAX_DEPTH 64
 
-static int check_nesting(const char *path) {
-  size_t n = 0;
-  char *t = fm_read_text(path, &n);
-  if (!t)
-    return 0; /* the open that follows says why */
+static int check_nesting(const char *path, const char *t, size_t n) {
   int depth = 0, line = 1, ierr = 0;
   char quote = 0;
   for (size_t i = 0; i < n && !ierr; i++) {
@@ -1430,8 +1426,22 @@ static int check_nesting(const char *path) {
     } else if ((ch == ']' || ch == '}') && depth > 0)
       depth--;
   }
-  free(t);
   return ierr;
+}
+
+/* The text of a YAML input (a regular file), its nesting checked, for
+ * libyaml to parse from memory: the file is read once. */
+static int yaml_text(const char *path, const char *what, char **text,
+                     size_t *n) {
+  *text = fm_read_text(path, n);
+  if (!*text)
+    return fm_error("%s: cannot open %s (%s)", path, what, fm_open_error());
+  if (check_nesting(path, *text, *n)) {
+    free(*text);
+    *text = NULL;
+    return 1;
+  }
+  return 0;
 }
 
 static int yaml_fail(const char *path, const yaml_parser_t *p) {
@@ -1487,26 +1497,21 @@ int fm_case_read(const char *path, FmCase *c) {
   c->rtol = 1e-8;
   c->max_it = 10000;
 
-  if (check_nesting(path)) {
+  char *text = NULL;
+  size_t ntext = 0;
+  if (yaml_text(path, "case file", &text, &ntext)) {
     fm_case_free(c);
     return 1;
-  }
-  FILE *f = fm_open_regular(path);
-  if (!f) {
-    char why[256];
-    snprintf(why, sizeof why, "%s", fm_open_error());
-    fm_case_free(c);
-    return fm_error("%s: cannot open case file (%s)", path, why);
   }
   yaml_parser_t parser;
   yaml_document_t doc;
   int ierr = 0;
   if (!yaml_parser_initialize(&parser)) {
-    fclose(f);
+    free(text);
     fm_case_free(c);
     return fm_error("%s: out of memory initialising the YAML parser", path);
   }
-  yaml_parser_set_input_file(&parser, f);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
   if (!yaml_parser_load(&parser, &doc)) {
     ierr = yaml_fail(path, &parser);
   } else {
@@ -1537,7 +1542,7 @@ int fm_case_read(const char *path, FmCase *c) {
     yaml_document_delete(&doc);
   }
   yaml_parser_delete(&parser);
-  fclose(f);
+  free(text);
   if (ierr) {
     char keep[FM_PATH_MAX];
     memcpy(keep, c->path, sizeof keep);
@@ -1806,19 +1811,17 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
 int fm_scenario_read(const char *path, FmScenario *s) {
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
-  FM_CALL(check_nesting(path));
-  FILE *f = fm_open_regular(path);
-  if (!f)
-    return fm_error("%s: cannot open scenario file (%s)", path,
-                    fm_open_error());
+  char *text = NULL;
+  size_t ntext = 0;
+  FM_CALL(yaml_text(path, "scenario file", &text, &ntext));
   yaml_parser_t parser;
   yaml_document_t doc;
   int ierr;
   if (!yaml_parser_initialize(&parser)) {
-    fclose(f);
+    free(text);
     return fm_error("%s: out of memory initialising the YAML parser", path);
   }
-  yaml_parser_set_input_file(&parser, f);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
   if (!yaml_parser_load(&parser, &doc)) {
     ierr = yaml_fail(path, &parser);
   } else {
@@ -1829,7 +1832,7 @@ int fm_scenario_read(const char *path, FmScenario *s) {
     yaml_document_delete(&doc);
   }
   yaml_parser_delete(&parser);
-  fclose(f);
+  free(text);
   if (ierr) {
     char keep[FM_PATH_MAX];
     memcpy(keep, s->path, sizeof keep);

@@ -617,17 +617,12 @@ static int session_in_child(const char *geo_path, const GeoDecls *D,
   close(fds[1]);
   char msg[12288];
   size_t len = 0;
-  for (;;) {
+  while (len < sizeof msg - 1) {
     const ssize_t r = read(fds[0], msg + len, sizeof msg - 1 - len);
-    if (r > 0 && len + (size_t)r < sizeof msg - 1) {
-      len += (size_t)r;
-      continue;
-    }
-    if (r < 0 && errno == EINTR)
-      continue;
     if (r > 0)
       len += (size_t)r;
-    break;
+    else if (!(r < 0 && errno == EINTR))
+      break;
   }
   msg[len] = 0;
   close(fds[0]);

@@ -90,33 +90,35 @@ static int opt_int(const char *opt, const char *text, long lo, long hi,
   return 0;
 }
 
-/* A finite number above lo (or at it, where lo_in) and at most hi. */
-static int opt_num(const char *opt, const char *text, double lo, int lo_in,
-                   double hi, double *out) {
+/* A finite number above lo and at most hi. */
+static int opt_num(const char *opt, const char *text, double lo, double hi,
+                   double *out) {
   char *end = NULL;
   errno = 0;
   const double v = strtod(text, &end);
-  if (!*text || *end || errno || !isfinite(v) || v < lo ||
-      (v == lo && !lo_in) || v > hi) {
+  if (!*text || *end || errno || !isfinite(v) || !(v > lo) || v > hi) {
     fprintf(stderr,
-            "femora: error: %s '%s': expected a number %s %g and at most "
+            "femora: error: %s '%s': expected a number above %g and at most "
             "%g\n",
-            opt, text, lo_in ? "from" : "above", lo, hi);
+            opt, text, lo, hi);
     return 2;
   }
   *out = v;
   return 0;
 }
 
-/* Options that take a value: one given last without it is named as such
- * (it was "unknown") */
-static int missing_value(const char *opt, int i, int argc,
-                         const char *const *names) {
-  for (; *names; names++)
-    if (!strcmp(opt, *names) && i + 1 >= argc) {
-      fprintf(stderr, "femora: error: %s needs a value\n", opt);
+/* An option of names (those that take a value) given last without its
+ * value (it was "unknown"), or with an empty one: named. */
+static int bad_value(char **argv, int i, int argc, const char *const *names) {
+  for (; *names; names++) {
+    if (strcmp(argv[i], *names))
+      continue;
+    if (i + 1 >= argc || !argv[i + 1][0]) {
+      fprintf(stderr, "femora: error: %s%s\n", argv[i],
+              i + 1 >= argc ? " needs a value" : ": the value is empty");
       return 1;
     }
+  }
   return 0;
 }
 
@@ -220,7 +222,7 @@ int main(int argc, char **argv) {
     int ascii = 0, bad = 0;
     for (int i = 3; i < argc; i++) {
       if (!strcmp(argv[i], "-h") && i + 1 < argc) {
-        if (opt_num("generate: -h", argv[++i], 0, 0, 1e300, &hh))
+        if (opt_num("generate: -h", argv[++i], 0, 1e300, &hh))
           return 2;
       } else if (!strcmp(argv[i], "-o") && i + 1 < argc)
         out = argv[++i];
@@ -344,7 +346,7 @@ int main(int argc, char **argv) {
       } else if (!strcmp(argv[i], "--history") && i + 1 < argc)
         so.history = argv[++i];
       else if (!strcmp(argv[i], "--max-slowdown") && i + 1 < argc) {
-        if (opt_num("suite: --max-slowdown", argv[++i], 1, 0, 1e6,
+        if (opt_num("suite: --max-slowdown", argv[++i], 1, 1e6,
                     &so.max_slowdown))
           return 2;
       } else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
@@ -399,16 +401,8 @@ int main(int argc, char **argv) {
       "--step", "--levels", "--ratio",   "--parameter",
       NULL};
   for (int i = 2; i < argc; i++) {
-    if (missing_value(argv[i], i, argc, valued))
+    if (bad_value(argv, i, argc, valued))
       return 2;
-    if (i + 1 < argc && argv[i][0] == '-' && strcmp(argv[i], "--") &&
-        !argv[i + 1][0] &&
-        (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--backend") ||
-         !strcmp(argv[i], "--preconditioner") ||
-         !strcmp(argv[i], "--parameter"))) {
-      fprintf(stderr, "femora: error: %s: the value is empty\n", argv[i]);
-      return 2;
-    }
     if (!strcmp(argv[i], "--")) {
       petsc_first = i + 1;
       break;
@@ -429,7 +423,7 @@ int main(int argc, char **argv) {
       if (opt_int("--levels", argv[++i], 2, FM_CONVERGE_MAX_LEVELS, &levels))
         return 2;
     } else if (converge && !strcmp(argv[i], "--ratio") && i + 1 < argc) {
-      if (opt_num("--ratio", argv[++i], 1, 0, 10, &ratio))
+      if (opt_num("--ratio", argv[++i], 1, 10, &ratio))
         return 2;
     } else if (converge && !strcmp(argv[i], "--parameter") && i + 1 < argc) {
       param = argv[++i];

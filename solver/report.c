@@ -10,8 +10,9 @@
 #include "mesh.h"
 #include "output.h"
 #include "run.h"
+#include "scenario.h"
 
-#define MAXG FM_REPORT_MAX_GROUPS
+#define MAXG FM_SCENARIO_MAX_GROUPS /* the materials a scenario follows */
 #define MAXA FM_PLOT_MAX
 
 typedef struct {

@@ -10,9 +10,6 @@ int fm_report_write(const char *outdir);
  * FM_PLOT_MAX); log10 y axis when logy; non-finite values are gaps. */
 #include <stdio.h>
 #define FM_PLOT_MAX 256
-/* materials the scenario report plots (scenario: refused above it before
- * anything is solved) */
-#define FM_REPORT_MAX_GROUPS 64
 void fm_svg_plot(FILE *fp, const char *title, const char *xlabel,
                  const char *ylabel, int n, const double *x, int ns,
                  const char (*names)[128], double y[][FM_PLOT_MAX], int logy);

@@ -176,24 +176,17 @@ static void recv_doubles(double *v, size_t n, int from, MPI_Comm comm) {
              MPI_DOUBLE, from, 17, comm, MPI_STATUS_IGNORE);
 }
 
-static int run_pipeline(MPI_Comm comm, const char *case_path, FmCase *given,
-                        const FmRunOptions *opt, FmRun *run, Log *L,
-                        double t0) {
+static int run_pipeline(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
+                        FmRun *run, Log *L, double t0) {
   int rank, ierr;
   MPI_Comm_rank(comm, &rank);
   FmModel *md = &run->md;
   const char *outdir = opt->outdir;
 
   /* case and mesh */
-  if (given) {
-    md->cs = *given; /* taken over */
-    memset(given, 0, sizeof *given);
-    case_path = md->cs.path;
-    ierr = 0;
-  } else {
-    ierr = fm_case_read(case_path, &md->cs);
-  }
-  FM_CALL(fm_sync_error(comm, ierr));
+  md->cs = *cs; /* taken over */
+  memset(cs, 0, sizeof *cs);
+  const char *case_path = md->cs.path;
   if (opt->backend && opt->backend[0])
     snprintf(md->cs.backend, sizeof md->cs.backend, "%s", opt->backend);
   if (opt->pc && opt->pc[0]) {
@@ -776,8 +769,8 @@ static void set_aside_previous(const char *outdir, FILE *log) {
             moved, outdir);
 }
 
-static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
-                      const FmRunOptions *opt, FmRun *run) {
+static int run_common(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
+                      FmRun *run) {
   memset(run, 0, sizeof *run);
   const double t0 = MPI_Wtime();
   int rank, ierr = 0;
@@ -785,12 +778,6 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
   MPI_Comm_size(comm, &run->ranks);
   run->threads = omp_threads();
   Log L = {rank, opt->quiet, NULL};
-  if (!given) { /* a case that cannot be read leaves OUTDIR untouched */
-    FmCase c;
-    ierr = fm_case_read(case_path, &c);
-    fm_case_free(&c);
-    FM_CALL(fm_sync_error(comm, ierr));
-  }
   char log_path[4200], earlier_log[4300];
   if (opt->outdir) {
     if (rank == 0)
@@ -809,7 +796,7 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
       L.log = fopen(log_path, "w");
     }
   }
-  ierr = run_pipeline(comm, case_path, given, opt, run, &L, t0);
+  ierr = run_pipeline(comm, cs, opt, run, &L, t0);
   if (ierr && L.log)
     fprintf(L.log, "error: %s\n", fm_error_message());
   if (ierr && rank == 0 && opt->outdir) {
@@ -828,12 +815,19 @@ static int run_common(MPI_Comm comm, const char *case_path, FmCase *given,
 
 int fm_run(MPI_Comm comm, const char *case_path, const FmRunOptions *opt,
            FmRun *run) {
-  return run_common(comm, case_path, NULL, opt, run);
+  /* read first: a case that cannot be read leaves OUTDIR untouched */
+  FmCase c;
+  if (fm_sync_error(comm, fm_case_read(case_path, &c))) {
+    fm_case_free(&c);
+    memset(run, 0, sizeof *run);
+    return 1;
+  }
+  return fm_run_case(comm, &c, opt, run);
 }
 
 int fm_run_case(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
                 FmRun *run) {
-  const int ierr = run_common(comm, cs->path, cs, opt, run);
+  const int ierr = run_common(comm, cs, opt, run);
   fm_case_free(cs); /* in case the pipeline stopped before taking it over */
   return ierr;
 }

@@ -42,28 +42,6 @@ static int plain_path(const char *s) {
   return !strpbrk(s, " \t\r\n'\"\\");
 }
 
-/* s single-quoted for the shell into out (NULL where it does not fit) */
-static char *shq_buf(const char *s, char *out, size_t cap) {
-  size_t k = 0;
-  if (cap < 3)
-    return NULL;
-  out[k++] = '\'';
-  for (; *s; s++) {
-    const char *piece = *s == '\'' ? "'\\''" : NULL;
-    const size_t len = piece ? 4 : 1;
-    if (k + len + 2 > cap)
-      return NULL;
-    if (piece)
-      memcpy(out + k, piece, len);
-    else
-      out[k] = *s;
-    k += len;
-  }
-  out[k++] = '\'';
-  out[k] = 0;
-  return out;
-}
-
 static void header(FILE *fp, const FmSubmitOptions *o, const char *name,
                    int array_n, const char *log) {
   fprintf(fp,
@@ -107,13 +85,22 @@ static int write_script(const char *path, const char *text) {
  * quoted for the shell: a folder may be called "Tom's runs") */
 static int sbatch(const char *script, const char *extra, const char *log,
                   char *jobid, size_t n) {
-  char cmd[20000], qs[8900], ql[8900] = "";
-  if (!shq_buf(script, qs, sizeof qs) ||
-      (!plain_path(log) && !shq_buf(log, ql, sizeof ql)))
-    return fm_error("%s: path too long for the sbatch command", script);
-  snprintf(cmd, sizeof cmd, "sbatch --parsable %s %s%s %s 2>&1",
-           extra ? extra : "", ql[0] ? "--output=" : "", ql, qs);
+  char *cmd = NULL;
+  size_t clen = 0;
+  FILE *c = open_memstream(&cmd, &clen);
+  if (!c)
+    return fm_error("out of memory");
+  fprintf(c, "sbatch --parsable %s ", extra ? extra : "");
+  if (!plain_path(log)) {
+    fputs("--output=", c);
+    shq(c, log);
+    fputc(' ', c);
+  }
+  shq(c, script);
+  fputs(" 2>&1", c);
+  fclose(c);
   FILE *p = popen(cmd, "r");
+  free(cmd);
   if (!p)
     return fm_error("sbatch: cannot run: %s", strerror(errno));
   char line[1024] = "";
