@@ -112,7 +112,14 @@ static int ref_assemble(FmBackend *be) {
   free(g);
   double sum = 0;
   for (int r = 0; r < nn; r++) {
-    const double *b = d->A.val + 9 * fm_csr_find(&d->A, r, r);
+    /* every node is in an element, so coupled with itself: a row without
+     * its diagonal block is a pattern built wrong */
+    const int64_t k = fm_csr_find(&d->A, r, r);
+    if (k < 0)
+      return fm_error("backend ref: node %d has no diagonal block (the "
+                      "stiffness pattern is wrong)",
+                      r + 1);
+    const double *b = d->A.val + 9 * k;
     sum += fabs(b[0]) + fabs(b[4]) + fabs(b[8]);
   }
   d->diag = sum > 0 ? sum / (3.0 * nn) : 1.0;

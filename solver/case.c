@@ -653,10 +653,12 @@ static int read_load(Ctx *x, const yaml_node_t *n, const char *item,
 void fm_case_file_stem(const char *name, char *out, size_t cap) {
   size_t i = 0;
   for (; name[i] && i + 1 < cap; i++) {
-    const char ch = name[i];
+    const unsigned char ch = (unsigned char)name[i];
+    /* non-ASCII bytes (UTF-8: libyaml has checked it) kept: Gehen, größer */
     out[i] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
-                 ? ch
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
+              ch >= 0x80)
+                 ? (char)ch
                  : '_';
   }
   if (cap)
@@ -690,8 +692,8 @@ static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
       return err(x, name, ik,
                  "'zero' is reserved: it is the unloaded state in "
                  "fatigue.cycles");
-    /* each load case's results go to NAME.vtu, its characters outside
-     * [A-Za-z0-9._-] made '_': two names must not make one file, nor
+    /* each load case's results go to NAME.vtu, its ASCII characters
+     * outside [A-Za-z0-9._-] made '_': two names must not make one file, nor
      * fatigue.vtu */
     char stem[FM_NAME_MAX], other[FM_NAME_MAX];
     fm_case_file_stem(lc->name, stem, sizeof stem);
@@ -705,8 +707,8 @@ static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
       if (!strcmp(stem, other))
         return err(x, name, ik,
                    "'%s' would write the same file %s.vtu as "
-                   "load_cases[%ld] '%s' (characters other than letters, "
-                   "digits, '.', '-', '_' become '_'): rename one",
+                   "load_cases[%ld] '%s' (ASCII characters other than "
+                   "letters, digits, '.', '-', '_' become '_'): rename one",
                    lc->name, stem, j, c->load_cases[j].name);
     }
     item_key(ik, it, "loads", 5);
@@ -805,7 +807,10 @@ static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
   return 0;
 }
 
-static int yaml_fail(const char *path, const yaml_parser_t *p);
+static int yaml_load(const char *path, yaml_parser_t *parser,
+                     yaml_document_t *doc);
+
+static int check_nesting(const char *path, const char *t, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* fatigue (docs/fatigue.md)                                                */
@@ -898,24 +903,28 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
 /* Fill g->m from entry g->library of the library file. */
 static int read_library_entry(const char *libpath, const char *case_item,
                               FmFatigueGroup *g) {
-  FILE *f = fm_open_regular(libpath);
-  if (!f)
+  size_t ntext = 0;
+  char *text = fm_read_text(libpath, &ntext);
+  if (!text)
     return fm_error("%s: cannot open the fatigue material library (%s), "
                     "needed by %s",
                     libpath, fm_open_error(), case_item);
+  if (check_nesting(libpath, text, ntext)) {
+    free(text);
+    return 1;
+  }
   yaml_parser_t parser;
   yaml_document_t doc;
   int ierr = 0;
   if (!yaml_parser_initialize(&parser)) {
-    fclose(f);
+    free(text);
     return fm_error("%s: out of memory initialising the YAML parser", libpath);
   }
-  yaml_parser_set_input_file(&parser, f);
-  if (!yaml_parser_load(&parser, &doc)) {
-    ierr = yaml_fail(libpath, &parser);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
+  if (yaml_load(libpath, &parser, &doc)) {
     yaml_parser_delete(&parser);
-    fclose(f);
-    return ierr;
+    free(text);
+    return 1;
   }
   Ctx x = {libpath, &doc};
   char it[ITEM_MAX];
@@ -994,7 +1003,7 @@ static int read_library_entry(const char *libpath, const char *case_item,
 out:
   yaml_document_delete(&doc);
   yaml_parser_delete(&parser);
-  fclose(f);
+  free(text);
   return ierr;
 }
 
@@ -1397,10 +1406,11 @@ static int read_root(Ctx *x, const yaml_node_t *root, FmCase *c) {
  * file of nested brackets ran for minutes). */
 #define FM_YAML_MAX_DEPTH 64
 
-static int check_nesting(const char *path, const char *t, size_t n) {
-  int depth = 0, line = 1, ierr = 0;
+/* the line where flow collections first nest deeper than the limit, or 0 */
+static int too_deep(const char *t, size_t n) {
+  int depth = 0, line = 1;
   char quote = 0;
-  for (size_t i = 0; i < n && !ierr; i++) {
+  for (size_t i = 0; i < n; i++) {
     const char ch = t[i];
     if (ch == '\n')
       line++;
@@ -1421,12 +1431,18 @@ static int check_nesting(const char *path, const char *t, size_t n) {
       quote = ch;
     else if (ch == '[' || ch == '{') {
       if (++depth > FM_YAML_MAX_DEPTH)
-        ierr = fm_error("%s:%d: collections nested more than %d deep", path,
-                        line, FM_YAML_MAX_DEPTH);
+        return line;
     } else if ((ch == ']' || ch == '}') && depth > 0)
       depth--;
   }
-  return ierr;
+  return 0;
+}
+
+static int check_nesting(const char *path, const char *t, size_t n) {
+  const int line = too_deep(t, n);
+  return line ? fm_error("%s:%d: collections nested more than %d deep", path,
+                         line, FM_YAML_MAX_DEPTH)
+              : 0;
 }
 
 /* The text of a YAML input (a regular file), its nesting checked, for
@@ -1463,6 +1479,135 @@ static int yaml_fail(const char *path, const yaml_parser_t *p) {
     return fm_error("%s:%lu: YAML syntax error: %s", path,
                     (unsigned long)p->problem_mark.line + 1, prob);
   }
+}
+
+/* YAML merge keys (YAML 1.1's `<<: *anchor` or `<<: [*a, *b]`, which
+ * libyaml leaves to the application): a mapping takes the keys of the
+ * merged mappings that it does not give itself (of several, the first
+ * listed wins), and its `<<` goes.  Merges chain (a merged mapping's own
+ * merges come first); a merge into itself, a chain deeper than 64 and a
+ * mapping grown past 1024 keys (or 100000 merged keys in a file: a file
+ * that multiplies its size by aliases) are refused. */
+#define FM_YAML_MERGE_DEPTH 64
+#define FM_YAML_MERGE_PAIRS 1024
+#define FM_YAML_MERGE_TOTAL 100000
+
+typedef struct {
+  const char *path;
+  yaml_document_t *doc;
+  unsigned char *state; /* per node id: 1 merging, 2 done */
+  long total;
+} Merge;
+
+static int is_merge_key(const yaml_node_t *k) {
+  return k && k->type == YAML_SCALAR_NODE &&
+         k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+         k->data.scalar.length == 2 && !memcmp(k->data.scalar.value, "<<", 2);
+}
+
+static int has_key(yaml_document_t *doc, const yaml_node_t *map, int key) {
+  const yaml_node_t *k = yaml_document_get_node(doc, key);
+  for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+       p < map->data.mapping.pairs.top; p++) {
+    if (p->key == key)
+      return 1;
+    const yaml_node_t *q = yaml_document_get_node(doc, p->key);
+    if (k && q && k->type == YAML_SCALAR_NODE && q->type == YAML_SCALAR_NODE &&
+        k->data.scalar.length == q->data.scalar.length &&
+        !memcmp(k->data.scalar.value, q->data.scalar.value,
+                k->data.scalar.length))
+      return 1;
+  }
+  return 0;
+}
+
+static int merge_node(Merge *m, int id, int depth) {
+  yaml_node_t *n = yaml_document_get_node(m->doc, id);
+  if (!n || n->type != YAML_MAPPING_NODE || m->state[id] == 2)
+    return 0;
+  const unsigned long line = (unsigned long)n->start_mark.line + 1;
+  if (m->state[id] == 1)
+    return fm_error("%s:%lu: <<: merges a mapping into itself", m->path, line);
+  if (depth > FM_YAML_MERGE_DEPTH)
+    return fm_error("%s:%lu: <<: merges chained more than %d deep", m->path,
+                    line, FM_YAML_MERGE_DEPTH);
+  m->state[id] = 1;
+  int src[FM_YAML_MERGE_DEPTH], nsrc = 0, seen = 0;
+  yaml_node_pair_t *p = n->data.mapping.pairs.start;
+  const long np = n->data.mapping.pairs.top - p;
+  long w = 0;
+  for (long i = 0; i < np; i++) {
+    if (!is_merge_key(yaml_document_get_node(m->doc, p[i].key))) {
+      p[w++] = p[i];
+      continue;
+    }
+    const yaml_node_t *v = yaml_document_get_node(m->doc, p[i].value);
+    const unsigned long vline =
+        (unsigned long)yaml_document_get_node(m->doc, p[i].key)
+            ->start_mark.line +
+        1;
+    if (seen++)
+      return fm_error("%s:%lu: <<: given twice in one mapping", m->path, vline);
+    const int one = v->type == YAML_MAPPING_NODE;
+    const yaml_node_item_t *it = one ? NULL : v->data.sequence.items.start;
+    const long nit = one ? 1
+                     : v->type == YAML_SEQUENCE_NODE
+                         ? (long)(v->data.sequence.items.top - it)
+                         : 0;
+    if (nit == 0 || nit > FM_YAML_MERGE_DEPTH)
+      return fm_error("%s:%lu: <<: must be a mapping or a list of 1 to %d "
+                      "mappings",
+                      m->path, vline, FM_YAML_MERGE_DEPTH);
+    for (long j = 0; j < nit; j++) {
+      const int s = one ? p[i].value : it[j];
+      const yaml_node_t *sn = yaml_document_get_node(m->doc, s);
+      if (!sn || sn->type != YAML_MAPPING_NODE)
+        return fm_error("%s:%lu: <<: item %ld is not a mapping", m->path, vline,
+                        j + 1);
+      src[nsrc++] = s;
+    }
+  }
+  n->data.mapping.pairs.top = n->data.mapping.pairs.start + w;
+  for (int j = 0; j < nsrc; j++) {
+    FM_CALL(merge_node(m, src[j], depth + 1));
+    /* appending may move n's pairs, never the nodes */
+    const yaml_node_t *sn = yaml_document_get_node(m->doc, src[j]);
+    const long ns = sn->data.mapping.pairs.top - sn->data.mapping.pairs.start;
+    for (long k = 0; k < ns; k++) {
+      const yaml_node_pair_t q = sn->data.mapping.pairs.start[k];
+      n = yaml_document_get_node(m->doc, id);
+      if (has_key(m->doc, n, q.key))
+        continue;
+      if (n->data.mapping.pairs.top - n->data.mapping.pairs.start >=
+              FM_YAML_MERGE_PAIRS ||
+          ++m->total > FM_YAML_MERGE_TOTAL)
+        return fm_error("%s:%lu: <<: merging makes more than %d keys in a "
+                        "mapping or %d in the file",
+                        m->path, line, FM_YAML_MERGE_PAIRS,
+                        FM_YAML_MERGE_TOTAL);
+      if (!yaml_document_append_mapping_pair(m->doc, id, q.key, q.value))
+        return fm_error("%s: out of memory merging YAML mappings", m->path);
+    }
+  }
+  m->state[id] = 2;
+  return 0;
+}
+
+/* Parse the next document (libyaml), its merge keys applied.  On failure
+ * nothing is left to delete. */
+static int yaml_load(const char *path, yaml_parser_t *parser,
+                     yaml_document_t *doc) {
+  if (!yaml_parser_load(parser, doc))
+    return yaml_fail(path, parser);
+  const long nn = doc->nodes.top - doc->nodes.start;
+  Merge m = {path, doc, fm_calloc((size_t)nn + 1, 1), 0};
+  int ierr = m.state ? 0 : 1;
+  for (long id = 1; id <= nn && !ierr; id++)
+    ierr = merge_node(&m, (int)id, 0);
+  free(m.state);
+  if (ierr)
+    yaml_document_delete(doc);
+  return ierr;
 }
 
 static void set_dir(FmCase *c) {
@@ -1512,9 +1657,7 @@ int fm_case_read(const char *path, FmCase *c) {
     return fm_error("%s: out of memory initialising the YAML parser", path);
   }
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
-  if (!yaml_parser_load(&parser, &doc)) {
-    ierr = yaml_fail(path, &parser);
-  } else {
+  if (!(ierr = yaml_load(path, &parser, &doc))) {
     Ctx x = {path, &doc};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root) {
@@ -1558,17 +1701,19 @@ int fm_case_has_expected(const char *path) {
 
 int fm_yaml_has_top_key(const char *path, const char *key) {
   const size_t klen = strlen(key);
-  FILE *f = fm_open_regular(path);
-  if (!f)
+  size_t n = 0;
+  char *text = fm_read_text(path, &n);
+  if (!text)
     return 0;
   yaml_parser_t parser;
   yaml_document_t doc;
   int has = 0;
-  if (!yaml_parser_initialize(&parser)) {
-    fclose(f);
-    return 0;
+  if (too_deep(text, n) || !yaml_parser_initialize(&parser)) {
+    has = strstr(text, key) != NULL; /* as for a file libyaml refuses */
+    free(text);
+    return has;
   }
-  yaml_parser_set_input_file(&parser, f);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, n);
   if (yaml_parser_load(&parser, &doc)) {
     const yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root && root->type == YAML_MAPPING_NODE)
@@ -1580,14 +1725,10 @@ int fm_yaml_has_top_key(const char *path, const char *key) {
               !memcmp(k->data.scalar.value, key, klen);
       }
     yaml_document_delete(&doc);
-  } else { /* not YAML: a case only if it says so */
-    rewind(f);
-    char line[4096];
-    while (!has && fgets(line, sizeof line, f))
-      has = strstr(line, key) != NULL;
-  }
+  } else /* not YAML: a case only if it says so */
+    has = strstr(text, key) != NULL;
   yaml_parser_delete(&parser);
-  fclose(f);
+  free(text);
   return has;
 }
 
@@ -1822,9 +1963,7 @@ int fm_scenario_read(const char *path, FmScenario *s) {
     return fm_error("%s: out of memory initialising the YAML parser", path);
   }
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
-  if (!yaml_parser_load(&parser, &doc)) {
-    ierr = yaml_fail(path, &parser);
-  } else {
+  if (!(ierr = yaml_load(path, &parser, &doc))) {
     Ctx x = {path, &doc};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     ierr = root ? read_scenario_root(&x, root, s)

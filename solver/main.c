@@ -12,9 +12,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -122,10 +124,148 @@ static int bad_value(char **argv, int i, int argc, const char *const *names) {
   return 0;
 }
 
+/* An option given twice (the first would be overridden silently): named.
+ * Called with each argument that is not an option's value. */
+typedef struct {
+  const char *seen[32];
+  int n;
+} Seen;
+
+static int given_twice(Seen *s, const char *cmd, const char *arg) {
+  if (arg[0] != '-' || !strcmp(arg, "--"))
+    return 0;
+  for (int k = 0; k < s->n; k++)
+    if (!strcmp(s->seen[k], arg)) {
+      fprintf(stderr, "femora: error: %s: option %s given twice\n", cmd, arg);
+      return 1;
+    }
+  if (s->n < 32)
+    s->seen[s->n++] = arg;
+  return 0;
+}
+
 #ifdef FEMORA_HAVE_MPI
 static int under_mpi(void) {
   return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") ||
          getenv("PMIX_RANK");
+}
+
+/* mpiexec's two notices after a rank's own error exit ("Primary job
+ * terminated normally, but 1 process returned a non-zero exit code" and
+ * "mpiexec detected that one or more processes exited with non-zero
+ * status"): the rank has printed its one error line, and these boxes only
+ * repeat that it failed.  Every other box (a rank killed by a signal, a
+ * launch that failed) passes. */
+static int mpi_noise(const char *box) {
+  return strstr(box, "terminated normally, but") ||
+         strstr(box, "exited with non-zero status");
+}
+
+static int dash_line(const char *l) {
+  size_t n = 0;
+  while (l[n] == '-')
+    n++;
+  return n >= 20 && (l[n] == '\n' || l[n] == 0);
+}
+
+static volatile sig_atomic_t mpiexec_pid;
+
+/* a signal sent to femora itself (kill, not the terminal's, which reaches
+ * mpiexec too) goes on to mpiexec, as if femora were mpiexec */
+static void forward_signal(int sig, siginfo_t *info, void *ctx) {
+  (void)ctx;
+  if (mpiexec_pid > 0 && info && info->si_code <= 0)
+    kill((pid_t)mpiexec_pid, sig);
+}
+
+/* Run mpiexec with args, its standard error passed on less the notice
+ * boxes above; its exit status (128 + the signal that ended it). */
+static int run_mpiexec(char **args, int np) {
+  int fd[2];
+  if (pipe(fd))
+    return fprintf(stderr, "femora: error: --np %d: pipe: %s\n", np,
+                   strerror(errno)),
+           1;
+  const pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "femora: error: --np %d: fork: %s\n", np, strerror(errno));
+    close(fd[0]);
+    close(fd[1]);
+    return 1;
+  }
+  if (pid == 0) {
+    close(fd[0]);
+    if (dup2(fd[1], 2) < 0)
+      _exit(127);
+    close(fd[1]);
+    execvp("mpiexec", args);
+    fprintf(stderr,
+            "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
+            "installed? scripts/setup installs it)\n",
+            np);
+    _exit(127);
+  }
+  close(fd[1]);
+  mpiexec_pid = pid;
+  static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,
+                             SIGQUIT, SIGUSR1, SIGUSR2};
+  struct sigaction sa, old[sizeof sigs / sizeof *sigs];
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = forward_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++)
+    sigaction(sigs[k], &sa, &old[k]);
+  FILE *in = fdopen(fd[0], "r");
+  char *line = NULL, *box = NULL;
+  size_t cap = 0, nbox = 0, capbox = 0;
+  int inbox = 0;
+  while (in && getline(&line, &cap, in) > 0) {
+    if (!inbox && !dash_line(line)) {
+      fputs(line, stderr);
+      continue;
+    }
+    const size_t n = strlen(line);
+    if (nbox + n + 1 > capbox) {
+      char *b = realloc(box, 2 * (nbox + n + 1));
+      if (!b) { /* pass the box on as it is */
+        if (box)
+          fwrite(box, 1, nbox, stderr);
+        fputs(line, stderr);
+        nbox = 0;
+        inbox = 0;
+        continue;
+      }
+      box = b;
+      capbox = 2 * (nbox + n + 1);
+    }
+    memcpy(box + nbox, line, n + 1);
+    nbox += n;
+    if (inbox && dash_line(line)) { /* the box closes */
+      if (!mpi_noise(box))
+        fputs(box, stderr);
+      nbox = 0;
+      inbox = 0;
+    } else
+      inbox = 1;
+  }
+  if (nbox) /* a box left open */
+    fwrite(box, 1, nbox, stderr);
+  free(line);
+  free(box);
+  if (in)
+    fclose(in);
+  else
+    close(fd[0]);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  mpiexec_pid = 0;
+  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++)
+    sigaction(sigs[k], &old[k], NULL);
+  return WIFEXITED(st)     ? WEXITSTATUS(st)
+         : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+                           : 1;
 }
 
 /* femora run ... --np N: start N ranks of this very program through mpiexec.
@@ -168,13 +308,10 @@ static int relaunch(int np, int argc, char **argv) {
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
   }
   fflush(stdout);
-  execvp("mpiexec", args);
-  fprintf(stderr,
-          "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
-          "installed? scripts/setup installs it)\n",
-          np);
+  fflush(stderr);
+  const int rc = run_mpiexec(args, np);
   free(args);
-  return 1;
+  return rc;
 }
 #endif
 
@@ -220,7 +357,10 @@ int main(int argc, char **argv) {
     double hh = 0;
     const char *out = NULL;
     int ascii = 0, bad = 0;
+    Seen seen = {{0}, 0};
     for (int i = 3; i < argc; i++) {
+      if (given_twice(&seen, "generate", argv[i]))
+        return 2;
       if (!strcmp(argv[i], "-h") && i + 1 < argc) {
         if (opt_num("generate: -h", argv[++i], 0, 1e300, &hh))
           return 2;
@@ -264,7 +404,10 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "submit")) {
     FmSubmitOptions so = {NULL, NULL, NULL, 1, 1, 0, "01:00:00", NULL, 0};
+    Seen seen = {{0}, 0};
     for (int i = 2; i < argc; i++) {
+      if (given_twice(&seen, "submit", argv[i]))
+        return 2;
       if (!strcmp(argv[i], "-o") && i + 1 < argc)
         so.outdir = argv[++i];
       else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
@@ -337,7 +480,10 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "suite")) {
     FmSuiteOptions so = {NULL, "suite.out", NULL, 1, 0.0, NULL, NULL};
+    Seen seen = {{0}, 0};
     for (int i = 2; i < argc; i++) {
+      if (given_twice(&seen, "suite", argv[i]))
+        return 2;
       if (!strcmp(argv[i], "-o") && i + 1 < argc)
         so.outdir = argv[++i];
       else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) {
@@ -400,8 +546,10 @@ int main(int argc, char **argv) {
       "-o",     "--np",     "--backend", "--preconditioner",
       "--step", "--levels", "--ratio",   "--parameter",
       NULL};
+  Seen seen = {{0}, 0};
   for (int i = 2; i < argc; i++) {
-    if (bad_value(argv, i, argc, valued))
+    if (bad_value(argv, i, argc, valued) ||
+        given_twice(&seen, argv[1], argv[i]))
       return 2;
     if (!strcmp(argv[i], "--")) {
       petsc_first = i + 1;

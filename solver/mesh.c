@@ -139,6 +139,8 @@ typedef struct {
   /* physical names */
   FmGroup *groups;
   int ngroups, capgroups;
+  int *ghash; /* (dim, tag) -> group index + 1, 0 = empty; ghcap slots */
+  int ghcap;
   /* entities: physical tags kept raw in groups[] until the end */
   FmEntity *ents;
   int nents, capents;
@@ -407,6 +409,66 @@ static int rd_mesh_format(Rd *r) {
   return rd_section_end(r);
 }
 
+/* The physical groups by (dim, tag): an open-addressing hash, so that a
+ * file with hundreds of thousands of groups reads in linear time. */
+static unsigned grp_slot(int dim, int tag, int cap) {
+  uint32_t h = (uint32_t)tag * 2654435761u ^ (uint32_t)dim * 40503u;
+  h ^= h >> 15;
+  return h & (unsigned)(cap - 1);
+}
+
+/* index of group (dim, tag), or -1 */
+static int grp_find(const Rd *r, int dim, int tag) {
+  if (!r->ghcap)
+    return -1;
+  for (unsigned i = grp_slot(dim, tag, r->ghcap);;
+       i = (i + 1) & (unsigned)(r->ghcap - 1)) {
+    const int g = r->ghash[i] - 1;
+    if (g < 0)
+      return -1;
+    if (r->groups[g].dim == dim && r->groups[g].tag == tag)
+      return g;
+  }
+}
+
+static void grp_insert(Rd *r, int g) {
+  unsigned i = grp_slot(r->groups[g].dim, r->groups[g].tag, r->ghcap);
+  while (r->ghash[i])
+    i = (i + 1) & (unsigned)(r->ghcap - 1);
+  r->ghash[i] = g + 1;
+}
+
+/* a new group (dim, tag) at *g, its name empty (not yet in the table) */
+static int grp_add(Rd *r, int dim, int tag, int *g) {
+  if (r->ngroups == r->capgroups) {
+    if (r->capgroups >= INT_MAX / 4)
+      return rd_fail(r, "too many physical groups");
+    const int cap = r->capgroups ? 2 * r->capgroups : 16;
+    FmGroup *ng = fm_realloc(r->groups, (size_t)cap, sizeof *ng);
+    if (!ng)
+      return 1;
+    r->groups = ng;
+    r->capgroups = cap;
+  }
+  if (2 * (r->ngroups + 1) > r->ghcap) { /* at most half full */
+    const int cap = r->ghcap ? 2 * r->ghcap : 64;
+    int *h = fm_calloc((size_t)cap, sizeof *h);
+    if (!h)
+      return 1;
+    free(r->ghash);
+    r->ghash = h;
+    r->ghcap = cap;
+    for (int j = 0; j < r->ngroups; j++)
+      grp_insert(r, j);
+  }
+  *g = r->ngroups++;
+  memset(&r->groups[*g], 0, sizeof r->groups[*g]);
+  r->groups[*g].dim = dim;
+  r->groups[*g].tag = tag;
+  grp_insert(r, *g);
+  return 0;
+}
+
 static int rd_physical_names(Rd *r) {
   long long n;
   /* always ASCII, even in binary files */
@@ -447,30 +509,16 @@ static int rd_physical_names(Rd *r) {
                      tag, FM_NAME_MAX - 1);
       break;
     }
-    for (int g = 0; g < r->ngroups; g++)
-      if (r->groups[g].dim == dim && r->groups[g].tag == tag) {
-        ierr = rd_fail(r, "physical group %d (dimension %d) named twice", tag,
-                       dim);
-        break;
-      }
-    if (ierr)
+    if (grp_find(r, dim, tag) >= 0) {
+      ierr =
+          rd_fail(r, "physical group %d (dimension %d) named twice", tag, dim);
       break;
-    if (r->ngroups == r->capgroups) {
-      const int cap = r->capgroups ? 2 * r->capgroups : 16;
-      FmGroup *g = fm_realloc(r->groups, (size_t)cap, sizeof *g);
-      if (!g) {
-        ierr = 1;
-        break;
-      }
-      r->groups = g;
-      r->capgroups = cap;
     }
-    FmGroup *g = &r->groups[r->ngroups++];
-    memset(g, 0, sizeof *g);
-    g->dim = dim;
-    g->tag = tag;
-    memcpy(g->name, s, len);
-    g->name[len] = 0;
+    int g;
+    if ((ierr = grp_add(r, dim, tag, &g)))
+      break;
+    memcpy(r->groups[g].name, s, len);
+    r->groups[g].name[len] = 0;
   }
   r->binary = bin;
   if (ierr)
@@ -671,6 +719,8 @@ static int rd_nodes(Rd *r) {
     for (long long i = 0; i < n; i++) {
       long long t;
       FM_CALL(rd_size(r, &t, "node tag"));
+      if (t == 0)
+        return rd_fail(r, "node tag 0: node tags start at 1");
       if (t > LONG_MAX)
         return rd_fail(r, "node tag %lld: too large", t);
       r->ftag[total + i] = (long)t;
@@ -839,6 +889,8 @@ static int rd_elements(Rd *r) {
     for (long long i = 0; i < n; i++) {
       long long t;
       FM_CALL(rd_size(r, &t, "element tag"));
+      if (t == 0)
+        return rd_fail(r, "element tag 0: element tags start at 1");
       if (t > LONG_MAX)
         return rd_fail(r, "element tag %lld: too large", t);
       int *c = k->conn + (size_t)k->n * (size_t)npe;
@@ -978,45 +1030,44 @@ static int parse(Rd *r) {
 /* Turn the raw physical tags of the entities into group indices, adding
  * unnamed groups for tags without a $PhysicalNames entry. */
 static int resolve_groups(Rd *r) {
+  int *seen = NULL; /* group -> last entity (+1) that listed it */
+  int capseen = 0;
   for (int i = 0; i < r->nents; i++) {
     FmEntity *e = &r->ents[i];
     int m = 0;
     for (int k = 0; k < e->ngroups; k++) {
       const int tag = e->groups[k];
-      int g = -1;
-      for (int j = 0; j < r->ngroups; j++)
-        if (r->groups[j].dim == e->dim && r->groups[j].tag == tag) {
-          g = j;
-          break;
-        }
-      if (g < 0) {
-        if (r->ngroups == r->capgroups) {
-          const int cap = r->capgroups ? 2 * r->capgroups : 16;
-          FmGroup *ng = fm_realloc(r->groups, (size_t)cap, sizeof *ng);
-          if (!ng)
-            return 1;
-          r->groups = ng;
-          r->capgroups = cap;
-        }
-        g = r->ngroups++;
-        memset(&r->groups[g], 0, sizeof r->groups[g]);
-        r->groups[g].dim = e->dim;
-        r->groups[g].tag = tag;
+      int g = grp_find(r, e->dim, tag);
+      if (g < 0 && grp_add(r, e->dim, tag, &g)) {
+        free(seen);
+        return 1;
       }
-      int dup = 0;
-      for (int j = 0; j < m; j++)
-        dup |= e->groups[j] == g;
-      if (!dup)
+      if (g >= capseen) {
+        const int cap = r->capgroups;
+        int *ns = fm_realloc(seen, (size_t)cap, sizeof *ns);
+        if (!ns) {
+          free(seen);
+          return 1;
+        }
+        memset(ns + capseen, 0, (size_t)(cap - capseen) * sizeof *ns);
+        seen = ns;
+        capseen = cap;
+      }
+      if (seen[g] != i + 1) { /* a tag listed twice counts once */
+        seen[g] = i + 1;
         e->groups[m++] = g;
+      }
     }
     e->ngroups = m;
   }
+  free(seen);
   return 0;
 }
 
 static void rd_free(Rd *r) {
   free(r->buf);
   free(r->groups);
+  free(r->ghash);
   if (r->ents)
     for (int i = 0; i < r->nents; i++)
       free(r->ents[i].groups);

@@ -207,6 +207,20 @@ static void test_cases(void) {
        0);
   expect_fail("negnode", b, "node tag -4", "negative");
   make(b, sizeof b, 0, 0, 0,
+       "$Nodes\n1 5 0 5\n3 1 0 5\n0\n2\n3\n4\n5\n0 0 0\n1 0 0\n0 1 0\n0 0 "
+       "1\n1 1 1\n$EndNodes\n",
+       "$Elements\n1 1 1 1\n3 1 4 1\n1 0 2 3 4\n$EndElements\n");
+  expect_fail("zeronode", b, "node tag 0", "start at 1");
+  make(b, sizeof b, 0, 0, 0, 0,
+       "$Elements\n1 1 0 0\n3 1 4 1\n0 1 2 3 4\n$EndElements\n");
+  expect_fail("zeroelem", b, "element tag 0", "start at 1");
+  make(b, sizeof b, 0,
+       "$PhysicalNames\n3\n3 1 \"solid\"\n2 1 \"face\"\n3 1 "
+       "\"again\"\n$EndPhysicalNames\n",
+       0, 0, 0);
+  expect_fail("nametwice", b, "physical group 1 (dimension 3) named twice",
+              NULL);
+  make(b, sizeof b, 0, 0, 0,
        "$Nodes\n1 5 1 5\n3 1 0 5\n1\n2\n3\n4\n5\n0 0 0\n1 0 0\n0 1 0\n0 0 "
        "nan\n1 1 1\n$EndNodes\n",
        0);
@@ -312,6 +326,61 @@ static void test_cases(void) {
   expect_fail("partitioned", b, "partitioned meshes are not supported", NULL);
   make(b, sizeof b, 0, 0, 0, 0, "$EndElements\n");
   expect_fail("strayend", b, "$EndElements without its section", NULL);
+}
+
+/* Many physical groups (found by a hash since the sixteenth session):
+ * 3000 named surface groups, the volume's entity listing its named group
+ * twice, an unnamed one and a named surface tag (dimension 3, so another
+ * group, unnamed); every element's groups as listed. */
+static void test_many_groups(void) {
+  const int ng = 3000;
+  const size_t cap = 64 * (size_t)ng + 4096;
+  char *b = malloc(cap), *q = b;
+  if (!b) {
+    fails++;
+    return;
+  }
+  q += sprintf(q, "%s$PhysicalNames\n%d\n", HEAD, ng + 1);
+  for (int t = 1; t <= ng; t++)
+    q += sprintf(q, "2 %d \"surface %d\"\n", t, t);
+  q += sprintf(q, "3 %d \"solid\"\n$EndPhysicalNames\n", 2 * ng);
+  q += sprintf(q,
+               "$Entities\n0 0 1 1\n1 0 0 0 1 1 1 1 %d 0\n"
+               "1 0 0 0 1 1 1 5 %d 77 %d 1500 %d 1 1\n$EndEntities\n",
+               ng / 2, 2 * ng, 2 * ng, 2 * ng);
+  q += sprintf(q, "%s%s", NODES, ELEMS);
+  FmMesh m;
+  if (!expect_ok("many_groups", b, &m)) {
+    const int solid = fm_mesh_find_group(&m, "solid", 3);
+    const int face = fm_mesh_find_group(&m, "surface 1500", 2);
+    CHECK(m.ngroups == ng + 3);
+    CHECK(solid == ng && face == 1499);
+    CHECK(fm_mesh_find_group(&m, "surface 1500", 3) < 0);
+    for (int e = 0; e < m.nelem; e++) {
+      CHECK(fm_mesh_elem_in_group(&m, e, solid));
+      CHECK(!fm_mesh_elem_in_group(&m, e, face));
+    }
+    /* the entity's groups: solid once, then 77 and 1500 of dimension 3 */
+    const FmEntity *v = NULL;
+    for (int i = 0; i < m.nentities; i++)
+      if (m.entities[i].dim == 3)
+        v = &m.entities[i];
+    CHECK(v && v->ngroups == 3);
+    if (v && v->ngroups == 3) {
+      CHECK(v->groups[0] == solid);
+      CHECK(m.groups[v->groups[1]].tag == 77 &&
+            m.groups[v->groups[1]].dim == 3 &&
+            m.groups[v->groups[1]].name[0] == 0);
+      CHECK(m.groups[v->groups[2]].tag == 1500 &&
+            m.groups[v->groups[2]].dim == 3 &&
+            m.groups[v->groups[2]].name[0] == 0);
+    }
+    int n = 0, *nodes = NULL;
+    CHECK(fm_mesh_group_nodes(&m, face, &n, &nodes) == 0 && n == 3);
+    free(nodes);
+    fm_mesh_free(&m);
+  }
+  free(b);
 }
 
 /* Truncate text at every byte: each must fail, none may crash. */
@@ -504,6 +573,7 @@ static void test_inverted_many(void) {
 
 int main(void) {
   test_cases();
+  test_many_groups();
   test_inverted_many();
   test_truncated_text();
   test_inverted();

@@ -232,6 +232,67 @@ static void test_defaults(void) {
   }
   CHECK(c.nprobes == 0 && c.vtu == 1 && c.max_it == 10000);
   fm_case_free(&c);
+
+  /* merge keys: a mapping's own keys win, then the first merged mapping;
+   * merges chain; a quoted "<<" is an ordinary (here unknown) key */
+  write_file(
+      "merge.yaml",
+      "mesh: {file: m.msh}\n"
+      "materials:\n"
+      "  ti: &ti {E: 110000, nu: 0.34}\n"
+      "  stiff: &stiff {<<: *ti, E: 200000}\n"
+      "  a: {<<: [*stiff, {nu: 0.2, E: 1}], nu: 0.3}\n"
+      "  b: {<<: [{nu: 0.25}, *stiff]}\n"
+      "  c: *stiff\n"
+      "constraints:\n  - &fix {group: g, fix: all}\n"
+      "  - {<<: *fix, group: h}\n"
+      "load_cases:\n  - {name: one, loads: [{group: s, pressure: 1}]}\n");
+  if (!read_ok("merge.yaml", &c))
+    return;
+  CHECK(c.nmaterials == 5);
+  if (c.nmaterials == 5) {
+    CHECK_STR(c.materials[1].group, "stiff");
+    CHECK_NUM(c.materials[0].E, 110000);
+    CHECK_NUM(c.materials[1].E, 200000);
+    CHECK_NUM(c.materials[1].nu, 0.34);
+    CHECK_NUM(c.materials[2].E, 200000);
+    CHECK_NUM(c.materials[2].nu, 0.3);
+    CHECK_NUM(c.materials[3].E, 200000);
+    CHECK_NUM(c.materials[3].nu, 0.25);
+    CHECK_NUM(c.materials[4].E, 200000);
+    CHECK_NUM(c.materials[4].nu, 0.34);
+  }
+  CHECK(c.nconstraints == 2);
+  if (c.nconstraints == 2) {
+    CHECK_STR(c.constraints[1].group, "h");
+    CHECK(c.constraints[1].mask == 7);
+  }
+  fm_case_free(&c);
+  /* load-case file names: ASCII specials made '_', non-ASCII kept, so
+   * names that differ only in a non-ASCII letter make different files */
+  write_file(
+      "utf8.yaml",
+      "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}}\n"
+      "constraints: [{group: g, fix: all}]\n"
+      "load_cases:\n"
+      "  - {name: \"Treppe hin\u00e4b\", loads: [{group: s, pressure: 1}]}\n"
+      "  - {name: \"Treppe hin\u00f6b\", loads: [{group: s, pressure: 1}]}\n");
+  if (read_ok("utf8.yaml", &c)) {
+    char a[FM_NAME_MAX], b[FM_NAME_MAX];
+    fm_case_file_stem(c.load_cases[0].name, a, sizeof a);
+    fm_case_file_stem(c.load_cases[1].name, b, sizeof b);
+    CHECK_STR(a, "Treppe_hin\xc3\xa4"
+                 "b");
+    CHECK_STR(b, "Treppe_hin\xc3\xb6"
+                 "b");
+    fm_case_free(&c);
+  }
+  remove("utf8.yaml");
+  write_file("merge.yaml",
+             "mesh: {file: m.msh, \"<<\": {order: 1}}\n" BASE_TAIL);
+  CHECK(fm_case_read("merge.yaml", &c) != 0);
+  CHECK(strstr(fm_error_message(), "mesh.<<: unknown key"));
+  remove("merge.yaml");
 }
 
 static void test_paths(void) {

@@ -107,6 +107,24 @@ static const Bad bad[] = {
      "materials.implant", "duplicate key (first given at line 3)", 4},
     {M "materials:\n  implant: 5\n" CON LC, "materials.implant",
      "must be a map", 3},
+    /* merge keys (<<) */
+    {M "materials:\n  implant: &t {E: 100, nu: 0.3, <<: *t}\n" CON LC, "<<",
+     "merges a mapping into itself", 3},
+    {M "materials:\n  implant: {E: 100, nu: 0.3,\n    <<: 5}\n" CON LC, "<<",
+     "must be a mapping or a list", 4},
+    {M "materials:\n  implant: {<<: {E: 1}, <<: {nu: 0.3}}\n" CON LC, "<<",
+     "given twice", 3},
+    {M "materials:\n  implant: {<<: [{E: 1}, 3], nu: 0.3}\n" CON LC, "<<",
+     "item 2 is not a mapping", 3},
+    {M "materials:\n  a: &t {E: 100, nu: 0.3}\n  implant: {<<: *t, colour: "
+       "red}\n" CON LC,
+     "materials.implant.colour", "unknown key", 4},
+    {M
+     "materials:\n  a: &t {E: -1, nu: 0.3}\n  implant: {<<: *t, nu: 0.2}\n" CON
+         LC,
+     "materials.a.E", "must be > 0", 3},
+    {M "materials:\n  implant: {<<: {E: -1}, nu: 0.2}\n" CON LC,
+     "materials.implant.E", "must be > 0", 3},
     /* constraints */
     {M MAT "constraints: []\n" LC, "constraints", "must not be empty", 4},
     {M MAT "constraints: {group: a, fix: all}\n" LC, "constraints",

@@ -70,6 +70,23 @@ static void try_read(const char *data, size_t n, const char *label) {
   fm_case_free(&c);
 }
 
+/* Expect a refusal naming the fault. */
+static void try_refused(const char *data, size_t n, const char *label,
+                        const char *fault) {
+  FmCase c;
+  write_bytes(data, n);
+  fm_error_clear();
+  if (!fm_case_read(path, &c)) {
+    fprintf(stderr, "%s: accepted\n", label);
+    fails++;
+  } else if (!strstr(fm_error_message(), fault)) {
+    fprintf(stderr, "%s: message '%s', expected '%s'\n", label,
+            fm_error_message(), fault);
+    fails++;
+  }
+  fm_case_free(&c);
+}
+
 int main(void) {
   char dir[] = "/tmp/femora-t304-XXXXXX";
   if (!mkdtemp(dir)) {
@@ -138,6 +155,34 @@ int main(void) {
     try_read(lng, off, "long scalars");
     free(lng);
   }
+  {
+    /* merge keys: nested past 64, a mapping past 1024 keys, a file that
+     * multiplies its keys by merging (each refused, one line) */
+    const size_t cap = 4 << 20;
+    char *t = malloc(cap);
+    size_t off = (size_t)sprintf(t, "x:\n  m0: &m0 {k: 1}\n");
+    for (int i = 1; i <= 100; i++)
+      off += (size_t)sprintf(t + off, "  m%d: &m%d {<<: *m%d}\n", i, i, i - 1);
+    try_read(t, off, "merge chain"); /* each merged once, in order */
+    off = (size_t)sprintf(t, "x:\n");
+    for (int i = 1; i <= 100; i++)
+      off += (size_t)sprintf(t + off, "%*s<<:\n", 2 * i, "");
+    off += (size_t)sprintf(t + off, "%*sk: 1\n", 202, "");
+    try_refused(t, off, "merge nested", "chained more than 64 deep");
+    off = (size_t)sprintf(t, "x:\n  w: &w {");
+    for (int i = 0; i < 1100; i++)
+      off += (size_t)sprintf(t + off, "%sk%d: 1", i ? ", " : "", i);
+    off += (size_t)sprintf(t + off, "}\n  v: {<<: *w, z: 2}\n");
+    try_refused(t, off, "merge wide", "more than 1024 keys");
+    off = (size_t)sprintf(t, "x:\n  w: &w {");
+    for (int i = 0; i < 1000; i++)
+      off += (size_t)sprintf(t + off, "%sk%d: 1", i ? ", " : "", i);
+    off += (size_t)sprintf(t + off, "}\n");
+    for (int i = 0; i < 200; i++)
+      off += (size_t)sprintf(t + off, "  v%d: {<<: *w}\n", i);
+    try_refused(t, off, "merge many", "in the file");
+    free(t);
+  }
   static const char *const hostile[] = {
       /* recursive anchor */
       "mesh: {file: m.msh}\nmaterials: &a {x: *a}\nconstraints: &c [*c]\n"
@@ -175,6 +220,14 @@ int main(void) {
       "'",
       "\"",
       "mesh: {file: m.msh, file: n.msh}\n",
+      "<<: {mesh: {file: m.msh}}\n",
+      "a: &a {<<: *a}\n",
+      "a: &a [{<<: *a}]\n",
+      "a: &a {b: {<<: *a}}\n",
+      "<<: *a\n",
+      "a: {<<: [], b: 1}\n",
+      "a: {<<: ~}\n",
+      "a: {<<: {<<: {<<: {c: 1}}}}\n",
   };
   for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
     snprintf(label, sizeof label, "hostile[%zu]", i);
