@@ -4,7 +4,8 @@
 # "3x" as 3, "abc" as 0: --max-slowdown abc switched the slowdown gate off,
 # --np 4294967297 ran one rank); an option given last without its value
 # is named as such (it was "unknown"); an empty value is refused; submit's
-# --time and --partition, written into the job script, take nothing else.
+# --time and --partition, written into the job script, take nothing else;
+# an option given twice is refused (the first was overridden silently).
 # usage: cli_args_test.sh FEMORA SOURCE_DIR
 set -u
 femora=$1 src=$(cd "$2" && pwd)
@@ -37,6 +38,11 @@ check "suite: --max-slowdown 'abc'" suite "$work" --max-slowdown abc
 check "suite: --max-slowdown '0.5'" suite "$work" --max-slowdown 0.5
 check "suite: --jobs '2x'" suite "$work" --jobs 2x
 check "submit: --nodes '2x'" submit "$case" --nodes 2x --dry-run
+check "run: option -o given twice" run "$case" -o a -o b
+check "scenario: option --np given twice" scenario "$case" --np 2 --quiet --np 3
+check "suite: option --jobs given twice" suite "$work" --jobs 1 --jobs 2
+check "submit: option --time given twice" submit "$case" --time 1:00:00 --time 2:00:00 --dry-run
+check "generate: option -h given twice" generate implant -h 1 -h 2 -o m.msh
 check "usage: femora submit" submit "$case" --time 1:2:3junk --dry-run
 check "usage: femora submit" submit "$case" --partition "$(printf 'a\n#SBATCH --x')" --dry-run
 check "generate: -h '0x'" generate implant -h 0x -o "$work/m.msh"
