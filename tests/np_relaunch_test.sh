@@ -17,33 +17,21 @@ cat > "$work/bin/mpiexec" <<'EOS'
 #!/usr/bin/env bash
 printf '%s\n' "$@" > "$T721_DIR/args"
 env | grep -q '^OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1$' && touch "$T721_DIR/root-ok"
+dashes=--------------------------------------------------------------------------
+box() { printf '%s\n' "$dashes" "$@" "$dashes" >&2; }
+primary() { box "Primary job  terminated normally, but 1 process returned" \
+  "a non-zero exit code. Per user-direction, the job has been aborted."; }
 case $T721_MODE in
   segv)
-    cat >&2 <<'EOB'
---------------------------------------------------------------------------
-Primary job  terminated normally, but 1 process returned
-a non-zero exit code. Per user-direction, the job has been aborted.
---------------------------------------------------------------------------
---------------------------------------------------------------------------
-mpiexec noticed that process rank 1 with PID 0 on node x exited on signal 11 (Segmentation fault).
---------------------------------------------------------------------------
-EOB
+    primary
+    box "mpiexec noticed that process rank 1 with PID 0 on node x exited on signal 11 (Segmentation fault)."
     exit 139 ;;
   bad)
     echo "femora: error: case.yaml: something" >&2
-    cat >&2 <<'EOB'
---------------------------------------------------------------------------
-Primary job  terminated normally, but 1 process returned
-a non-zero exit code. Per user-direction, the job has been aborted.
---------------------------------------------------------------------------
---------------------------------------------------------------------------
-mpiexec detected that one or more processes exited with non-zero status, thus causing
-the job to be terminated. The first process to do so was:
-
-  Process name: [[30496,1],0]
-  Exit code:    1
---------------------------------------------------------------------------
-EOB
+    primary
+    box "mpiexec detected that one or more processes exited with non-zero status, thus causing" \
+      "the job to be terminated. The first process to do so was:" "" \
+      "  Process name: [[30496,1],0]" "  Exit code:    1"
     exit 1 ;;
   good) exit 0 ;;
   term)
