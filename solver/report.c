@@ -276,18 +276,15 @@ int fm_report_write(const char *outdir) {
         "end</th><th>damage reaches 1 at age</th></tr>\n",
         fp);
   for (int g = 0; g < t->ng; g++) {
-    double ms = INFINITY, mf = INFINITY, fail = NAN;
+    double ms = INFINITY, mf = INFINITY, cum[MAXA];
     for (int a = 0; a < t->na; a++) {
       if (isfinite(t->sstat[g][a]))
         ms = fmin(ms, t->sstat[g][a]);
       if (isfinite(t->sfat[g][a]))
         mf = fmin(mf, t->sfat[g][a]);
-      const double prev = a ? t->dcum[g][a - 1] : 0.0;
-      if (isnan(fail) && prev < 1 && t->dcum[g][a] >= 1) {
-        const double span = a + 1 < t->na ? t->age[a + 1] - t->age[a] : 1.0;
-        fail = t->age[a] + span * (1 - prev) / (t->dcum[g][a] - prev);
-      }
     }
+    /* as the scenario found it (the CSV's damage to 17 digits) */
+    const double fail = fm_scenario_damage(t->na, t->age, t->dyear[g], cum);
     const int assessed = isfinite(ms);
     fputs("<tr><td class=\"l\">", fp);
     fm_xml_text(fp, t->group[g]);
@@ -313,8 +310,9 @@ int fm_report_write(const char *outdir) {
   fputs(
       "</table>\n<p>Static safety: yield strength over the largest von Mises "
       "stress. Fatigue safety: factor on the stress cycle for the design life. "
-      "Damage: Miner's sum of the largest nodal damage of each year "
-      "(docs/scenario.md).</p>\n",
+      "Damage: Miner's sum of the largest nodal damage of a year, "
+      "taken as linear in time between two ages and added up from the "
+      "first age to the last (docs/scenario.md).</p>\n",
       fp);
 
   /* plots */

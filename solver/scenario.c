@@ -128,7 +128,10 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
         lc->loads[l].v[k] = A->loads[l].percent_bw[k] / 100.0 * bw;
     }
   }
-  /* one fatigue block per activity: a year of its steps, peak to unloaded */
+  /* one fatigue block per activity: a year of its gait cycles, peak to
+   * unloaded.  Each leg is loaded once a gait cycle, which is two steps
+   * (13,000 steps a day are 2.4e6 gait cycles a year: REFERENCES.md,
+   * Tudor-Locke et al. 2010). */
   free(c->fatigue.cycles);
   c->fatigue.ncycles = s->nactivities;
   c->fatigue.cycles = fm_calloc(s->nactivities, sizeof *c->fatigue.cycles);
@@ -140,12 +143,47 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
     cy->nstates = 2;
     cy->state[0] = a;
     cy->state[1] = -1;
-    cy->count = s->steps_per_day[i] * 365.25 * s->activities[a].share;
+    cy->count = s->steps_per_day[i] / 2 * 365.25 * s->activities[a].share;
     if (!(cy->count > 0))
-      cy->count = 1e-300; /* no steps: no damage */
+      cy->count = 0; /* no steps: no damage (fm_miner_block), whatever N */
   }
   c->vtu = 1;
   return 0;
+}
+
+double fm_scenario_damage(int n, const double *age, const double *rate,
+                          double *cum) {
+  double fail = NAN;
+  for (int i = 0; i < n; i++)
+    if (isnan(rate[i])) {
+      for (int j = 0; j < n; j++)
+        cum[j] = NAN;
+      return NAN;
+    }
+  if (n == 1) { /* one year at the one age's rate */
+    cum[0] = rate[0];
+    return rate[0] >= 1 ? age[0] + (isinf(rate[0]) ? 0 : 1 / rate[0]) : NAN;
+  }
+  cum[0] = 0;
+  for (int i = 1; i < n; i++) {
+    const double s = age[i] - age[i - 1], d0 = rate[i - 1], d1 = rate[i];
+    const double c0 = cum[i - 1];
+    cum[i] = c0 + s * (d0 + d1) / 2;
+    if (!isnan(fail) || !(cum[i] >= 1))
+      continue;
+    if (isinf(d0) || isinf(d1)) {
+      fail = age[i - 1];
+      continue;
+    }
+    /* c0 + d0 t + k t^2 / 2 = 1 with k = (d1 - d0) / s, 0 <= t <= s: the
+     * root that cancels nothing, t = 2 r / (d0 + sqrt(d0^2 + 2 k r)) */
+    const double r = 1 - c0, k = (d1 - d0) / s;
+    const double disc = fmax(d0 * d0 + 2 * k * r, 0.0);
+    const double den = d0 + sqrt(disc);
+    const double t = den > 0 ? 2 * r / den : s;
+    fail = age[i - 1] + fmin(fmax(t, 0.0), s);
+  }
+  return fail;
 }
 
 /* Hash of everything step i depends on. */
@@ -300,10 +338,12 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   for (int i = 0; i < r->nsteps; i++) {
     const FmScenarioStep *st = &r->steps[i];
     for (int g = 0; g < st->ngroups; g++) {
-      fprintf(fp, "%g,%.6g,%.6g,%.6g,%d,", st->age, st->mass, st->extension,
+      fprintf(fp, "%.10g,%.6g,%.6g,%.6g,%d,", st->age, st->mass, st->extension,
               st->cycles, st->nodes);
       csv_string(fp, st->group[g]);
-      fprintf(fp, ",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", st->max_vm[g],
+      /* the damage to 17 digits: the report finds the failure age from it
+       * as the scenario did */
+      fprintf(fp, ",%.6g,%.6g,%.6g,%.17g,%.17g,%.6g,%.6g,%.6g\n", st->max_vm[g],
               st->min_static[g], st->min_fatigue[g], st->damage[g],
               st->cumulative[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
               st->at_fatigue[g][2]);
@@ -474,6 +514,9 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
    * backend, the preconditioner and the PETSc options (a step solved
    * otherwise is not resumed as if made by this run) */
   h0 = hash_str(FEMORA_VERSION, h0);
+  /* how a step's cycles are counted: steps written by a femora that took
+   * a step for a cycle (before 2026-12-07) are solved again */
+  h0 = hash_str("cycles: gait cycles, steps / 2", h0);
   h0 = hash_str(opt->backend, h0);
   h0 = hash_str(opt->pc, h0);
 #ifdef FEMORA_HAVE_PETSC
@@ -590,20 +633,20 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     /* cumulative damage per group (largest node each year: conservative when
      * the critical node moves) and the age at which it reaches 1 */
     const int ng = res->steps[0].ngroups;
-    for (int g = 0; g < ng; g++) {
-      double cum = 0.0;
-      res->failure_age[g] = NAN;
-      for (int i = 0; i < s.nages; i++) {
-        FmScenarioStep *st = &res->steps[i];
-        /* the step covers [age_i, age_i+1) (the last step: one year) */
-        const double span = i + 1 < s.nages ? s.age[i + 1] - s.age[i] : 1.0;
-        const double d = st->damage[g] * span;
-        if (cum < 1.0 && cum + d >= 1.0 && isnan(res->failure_age[g]))
-          res->failure_age[g] = s.age[i] + span * (1.0 - cum) / d;
-        cum += d;
-        st->cumulative[g] = cum;
-      }
+    double *rate = fm_calloc(2 * (size_t)s.nages, sizeof *rate);
+    if (!rate)
+      ierr = 1;
+    for (int g = 0; g < ng && rate; g++) {
+      double *cum = rate + s.nages;
+      for (int i = 0; i < s.nages; i++)
+        rate[i] = res->steps[i].damage[g];
+      res->failure_age[g] = fm_scenario_damage(s.nages, s.age, rate, cum);
+      for (int i = 0; i < s.nages; i++)
+        res->steps[i].cumulative[g] = cum[i];
     }
+    free(rate);
+  }
+  if (!ierr) {
     if (rank == 0)
       ierr = write_summary(&s, res, outdir);
     if (rank == 0 && !ierr)
@@ -632,7 +675,8 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
       if (last->assessed[g]) {
         if (isnan(res->failure_age[g]))
           printf("  %s: cumulative damage %.3g at age %g: below 1\n",
-                 last->group[g], last->cumulative[g], last->age + 1);
+                 last->group[g], last->cumulative[g],
+                 s.nages > 1 ? last->age : last->age + 1);
         else
           printf("  %s: cumulative damage reaches 1 at age %.2f\n",
                  last->group[g], res->failure_age[g]);

@@ -118,8 +118,8 @@ static void stiffness_tests(int npe) {
   for (int i = 0; i < n; i++)
     for (int j = 0; j < n; j++)
       e += s[i] * K[i * n + j] * s[j];
-  /* energy of u = (x, 0, 0): eps_xx = 1, sigma_xx = lambda + 2 mu; e = V
-   * (lambda + 2mu) */
+  /* u^T K u of u = (x, 0, 0), twice its strain energy: eps_xx = 1,
+   * sigma_xx = lambda + 2 mu; e = V (lambda + 2mu) */
   double lambda, mu, fe[30];
   fm_lame(E, nu, &lambda, &mu);
   const double b0[3] = {0, 0, 0};

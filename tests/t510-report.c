@@ -81,6 +81,25 @@ int main(int argc, char **argv) {
   CHECK(h && strstr(h, "so,&quot;lid&quot;"),
         "the quoted name is not in the report");
   free(h);
+  /* a failure age: damage of a year 0.5 at 8 and 1.5 at 9 reaches 1 at
+   * 9.00 (0.5 t + 0.5 t^2 = 1 at t = 1); the rates rising from 1 to 3 over
+   * 8..10, at 8.73 (sqrt(3) - 1) */
+  fq = fopen("t510-q/scenario.csv", "w");
+  fprintf(fq, "age,body_mass_kg,extension_mm,cycles,nodes,group,max_von_mises,"
+              "min_static_safety,min_fatigue_safety,damage_year,damage_"
+              "cumulative,min_fatigue_x,min_fatigue_y,min_fatigue_z\n"
+              "8,30,0,36525,339,a,303.8,2.6,1.01,0.5,0,1,0.4,0.5\n"
+              "8,30,0,36525,339,b,303.8,2.6,1.01,1,0,1,0.4,0.5\n"
+              "9,31,0,36525,339,a,313.9,2.5,0.98,1.5,1,1,0.4,0.5\n"
+              "9,31,0,36525,339,b,313.9,2.5,0.98,2,1.5,1,0.4,0.5\n");
+  fclose(fq);
+  CHECK(fm_report_write("t510-q") == 0, "failure ages: %s", fm_error_message());
+  h = slurp("t510-q/report.html");
+  CHECK(h && strstr(h, "<td class=\"warn\">9.00</td>"),
+        "failure age 9.00 not in the summary");
+  CHECK(h && strstr(h, "<td class=\"warn\">8.73</td>"),
+        "failure age 8.73 not in the summary");
+  free(h);
   CHECK(fm_report_write("t510-empty") != 0,
         "report of an empty directory succeeded");
   CHECK(strstr(fm_error_message(), "t510-empty/scenario.csv: cannot open") !=
