@@ -1485,12 +1485,13 @@ static int yaml_fail(const char *path, const yaml_parser_t *p) {
  * libyaml leaves to the application): a mapping takes the keys of the
  * merged mappings that it does not give itself (of several, the first
  * listed wins), and its `<<` goes.  Merges chain (a merged mapping's own
- * merges come first); a merge into itself, a chain deeper than 64 and a
- * mapping grown past 1024 keys (or 100000 merged keys in a file: a file
- * that multiplies its size by aliases) are refused. */
+ * merges come first); a merge into itself, a chain deeper than 64, a
+ * mapping with merges of more than 1024 keys and more than 20000 keys
+ * merged in a file (a file that multiplies its size by aliases) are
+ * refused. */
 #define FM_YAML_MERGE_DEPTH 64
 #define FM_YAML_MERGE_PAIRS 1024
-#define FM_YAML_MERGE_TOTAL 100000
+#define FM_YAML_MERGE_TOTAL 20000
 
 typedef struct {
   const char *path;
@@ -1576,15 +1577,17 @@ static int merge_node(Merge *m, int id, int depth) {
     for (long k = 0; k < ns; k++) {
       const yaml_node_pair_t q = sn->data.mapping.pairs.start[k];
       n = yaml_document_get_node(m->doc, id);
-      if (has_key(m->doc, n, q.key))
-        continue;
+      /* each key merged is looked up among at most 1024, and at most
+       * 20000 are merged in a file: bounded work whatever the aliases */
       if (n->data.mapping.pairs.top - n->data.mapping.pairs.start >=
               FM_YAML_MERGE_PAIRS ||
           ++m->total > FM_YAML_MERGE_TOTAL)
-        return fm_error("%s:%lu: <<: merging makes more than %d keys in a "
-                        "mapping or %d in the file",
+        return fm_error("%s:%lu: <<: a mapping with merges holds at most %d "
+                        "keys, and a file merges at most %d",
                         m->path, line, FM_YAML_MERGE_PAIRS,
                         FM_YAML_MERGE_TOTAL);
+      if (has_key(m->doc, n, q.key))
+        continue;
       if (!yaml_document_append_mapping_pair(m->doc, id, q.key, q.value))
         return fm_error("%s: out of memory merging YAML mappings", m->path);
     }
@@ -1593,18 +1596,25 @@ static int merge_node(Merge *m, int id, int depth) {
   return 0;
 }
 
-/* Parse the next document (libyaml), its merge keys applied.  On failure
- * nothing is left to delete. */
-static int yaml_load(const char *path, yaml_parser_t *parser,
-                     yaml_document_t *doc) {
-  if (!yaml_parser_load(parser, doc))
-    return yaml_fail(path, parser);
+/* Apply the merge keys of a loaded document (on failure it is left
+ * merged in part, for the caller to delete). */
+static int apply_merges(const char *path, yaml_document_t *doc) {
   const long nn = doc->nodes.top - doc->nodes.start;
   Merge m = {path, doc, fm_calloc((size_t)nn + 1, 1), 0};
   int ierr = m.state ? 0 : 1;
   for (long id = 1; id <= nn && !ierr; id++)
     ierr = merge_node(&m, (int)id, 0);
   free(m.state);
+  return ierr;
+}
+
+/* Parse the next document (libyaml), its merge keys applied.  On failure
+ * nothing is left to delete. */
+static int yaml_load(const char *path, yaml_parser_t *parser,
+                     yaml_document_t *doc) {
+  if (!yaml_parser_load(parser, doc))
+    return yaml_fail(path, parser);
+  const int ierr = apply_merges(path, doc);
   if (ierr)
     yaml_document_delete(doc);
   return ierr;
@@ -1715,6 +1725,9 @@ int fm_yaml_has_top_key(const char *path, const char *key) {
   }
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, n);
   if (yaml_parser_load(&parser, &doc)) {
+    /* a top-level key may come through a merge (<<: *common); a file
+     * whose merges are refused is looked at as it is */
+    (void)apply_merges(path, &doc);
     const yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root && root->type == YAML_MAPPING_NODE)
       for (yaml_node_pair_t *p = root->data.mapping.pairs.start;

@@ -12,11 +12,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -150,128 +148,10 @@ static int under_mpi(void) {
          getenv("PMIX_RANK");
 }
 
-/* mpiexec's two notices after a rank's own error exit ("Primary job
- * terminated normally, but 1 process returned a non-zero exit code" and
- * "mpiexec detected that one or more processes exited with non-zero
- * status"): the rank has printed its one error line, and these boxes only
- * repeat that it failed.  Every other box (a rank killed by a signal, a
- * launch that failed) passes. */
-static int mpi_noise(const char *box) {
-  return strstr(box, "terminated normally, but") ||
-         strstr(box, "exited with non-zero status");
-}
-
-static int dash_line(const char *l) {
-  size_t n = 0;
-  while (l[n] == '-')
-    n++;
-  return n >= 20 && (l[n] == '\n' || l[n] == 0);
-}
-
-static volatile sig_atomic_t mpiexec_pid;
-
-/* a signal sent to femora itself (kill, not the terminal's, which reaches
- * mpiexec too) goes on to mpiexec, as if femora were mpiexec */
-static void forward_signal(int sig, siginfo_t *info, void *ctx) {
-  (void)ctx;
-  if (mpiexec_pid > 0 && info && info->si_code <= 0)
-    kill((pid_t)mpiexec_pid, sig);
-}
-
-/* Run mpiexec with args, its standard error passed on less the notice
- * boxes above; its exit status (128 + the signal that ended it). */
-static int run_mpiexec(char **args, int np) {
-  int fd[2];
-  if (pipe(fd))
-    return fprintf(stderr, "femora: error: --np %d: pipe: %s\n", np,
-                   strerror(errno)),
-           1;
-  const pid_t pid = fork();
-  if (pid < 0) {
-    fprintf(stderr, "femora: error: --np %d: fork: %s\n", np, strerror(errno));
-    close(fd[0]);
-    close(fd[1]);
-    return 1;
-  }
-  if (pid == 0) {
-    close(fd[0]);
-    if (dup2(fd[1], 2) < 0)
-      _exit(127);
-    close(fd[1]);
-    execvp("mpiexec", args);
-    fprintf(stderr,
-            "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
-            "installed? scripts/setup installs it)\n",
-            np);
-    _exit(127);
-  }
-  close(fd[1]);
-  mpiexec_pid = pid;
-  static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,
-                             SIGQUIT, SIGUSR1, SIGUSR2};
-  struct sigaction sa, old[sizeof sigs / sizeof *sigs];
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = forward_signal;
-  sa.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++)
-    sigaction(sigs[k], &sa, &old[k]);
-  FILE *in = fdopen(fd[0], "r");
-  char *line = NULL, *box = NULL;
-  size_t cap = 0, nbox = 0, capbox = 0;
-  int inbox = 0;
-  while (in && getline(&line, &cap, in) > 0) {
-    if (!inbox && !dash_line(line)) {
-      fputs(line, stderr);
-      continue;
-    }
-    const size_t n = strlen(line);
-    if (nbox + n + 1 > capbox) {
-      char *b = realloc(box, 2 * (nbox + n + 1));
-      if (!b) { /* pass the box on as it is */
-        if (box)
-          fwrite(box, 1, nbox, stderr);
-        fputs(line, stderr);
-        nbox = 0;
-        inbox = 0;
-        continue;
-      }
-      box = b;
-      capbox = 2 * (nbox + n + 1);
-    }
-    memcpy(box + nbox, line, n + 1);
-    nbox += n;
-    if (inbox && dash_line(line)) { /* the box closes */
-      if (!mpi_noise(box))
-        fputs(box, stderr);
-      nbox = 0;
-      inbox = 0;
-    } else
-      inbox = 1;
-  }
-  if (nbox) /* a box left open */
-    fwrite(box, 1, nbox, stderr);
-  free(line);
-  free(box);
-  if (in)
-    fclose(in);
-  else
-    close(fd[0]);
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-    ;
-  mpiexec_pid = 0;
-  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++)
-    sigaction(sigs[k], &old[k], NULL);
-  return WIFEXITED(st)     ? WEXITSTATUS(st)
-         : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
-                           : 1;
-}
-
 /* femora run ... --np N: start N ranks of this very program through mpiexec.
  * Running as root needs OpenMPI's explicit consent; more ranks than cores
  * need --oversubscribe. */
-static int relaunch(int np, int argc, char **argv) {
+static int relaunch(int np, int np_at, int argc, char **argv) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) {
@@ -291,7 +171,7 @@ static int relaunch(int np, int argc, char **argv) {
   args[k++] = npbuf;
   args[k++] = self;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--np")) {
+    if (i == np_at) { /* the --np option parsed (not a value "--np") */
       i++;
       continue;
     }
@@ -308,10 +188,13 @@ static int relaunch(int np, int argc, char **argv) {
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
   }
   fflush(stdout);
-  fflush(stderr);
-  const int rc = run_mpiexec(args, np);
+  execvp("mpiexec", args);
+  fprintf(stderr,
+          "femora: error: --np %d: cannot start mpiexec (is OpenMPI "
+          "installed? scripts/setup installs it)\n",
+          np);
   free(args);
-  return rc;
+  return 1;
 }
 #endif
 
@@ -540,7 +423,7 @@ int main(int argc, char **argv) {
   }
   const char *case_path = NULL, *outdir = NULL, *backend = NULL, *param = "h",
              *pc = NULL;
-  int np = 0, quiet = 0, petsc_first = argc, levels = 3, step = -1;
+  int np = 0, np_at = -1, quiet = 0, petsc_first = argc, levels = 3, step = -1;
   double ratio = 1.5;
   static const char *const valued[] = {
       "-o",     "--np",     "--backend", "--preconditioner",
@@ -557,6 +440,7 @@ int main(int argc, char **argv) {
     } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
       outdir = argv[++i];
     } else if (!strcmp(argv[i], "--np") && i + 1 < argc) {
+      np_at = i;
       if (opt_int("--np", argv[++i], 1, 4096, &np))
         return 2;
     } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
@@ -597,7 +481,7 @@ int main(int argc, char **argv) {
   }
 #ifdef FEMORA_HAVE_MPI
   if (np > 1 && !under_mpi())
-    return relaunch(np, argc, argv);
+    return relaunch(np, np_at, argc, argv);
 #else
   if (np > 1) {
     fprintf(stderr,

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
 /* Gmsh element types                                                        */
@@ -141,6 +143,7 @@ typedef struct {
   int ngroups, capgroups;
   int *ghash; /* (dim, tag) -> group index + 1, 0 = empty; ghcap slots */
   int ghcap;
+  uint64_t gseed; /* the hash's key, from the process and the time */
   /* entities: physical tags kept raw in groups[] until the end */
   FmEntity *ents;
   int nents, capents;
@@ -410,18 +413,25 @@ static int rd_mesh_format(Rd *r) {
 }
 
 /* The physical groups by (dim, tag): an open-addressing hash, so that a
- * file with hundreds of thousands of groups reads in linear time. */
-static unsigned grp_slot(int dim, int tag, int cap) {
-  uint32_t h = (uint32_t)tag * 2654435761u ^ (uint32_t)dim * 40503u;
-  h ^= h >> 15;
-  return h & (unsigned)(cap - 1);
+ * file with hundreds of thousands of groups reads in linear time.  Keyed
+ * (a seed of the process and the time, mixed by MurmurHash3's finaliser):
+ * tags chosen to collide in a fixed hash made 20000 groups take seconds.
+ * Only the time taken depends on the key, never a result. */
+static unsigned grp_slot(const Rd *r, int dim, int tag) {
+  uint64_t h = ((uint64_t)(uint32_t)tag << 2 | (uint64_t)(dim & 3)) ^ r->gseed;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return (unsigned)h & (unsigned)(r->ghcap - 1);
 }
 
 /* index of group (dim, tag), or -1 */
 static int grp_find(const Rd *r, int dim, int tag) {
   if (!r->ghcap)
     return -1;
-  for (unsigned i = grp_slot(dim, tag, r->ghcap);;
+  for (unsigned i = grp_slot(r, dim, tag);;
        i = (i + 1) & (unsigned)(r->ghcap - 1)) {
     const int g = r->ghash[i] - 1;
     if (g < 0)
@@ -432,7 +442,7 @@ static int grp_find(const Rd *r, int dim, int tag) {
 }
 
 static void grp_insert(Rd *r, int g) {
-  unsigned i = grp_slot(r->groups[g].dim, r->groups[g].tag, r->ghcap);
+  unsigned i = grp_slot(r, r->groups[g].dim, r->groups[g].tag);
   while (r->ghash[i])
     i = (i + 1) & (unsigned)(r->ghcap - 1);
   r->ghash[i] = g + 1;
@@ -1267,6 +1277,9 @@ int fm_mesh_read_msh(const char *path, FmMesh *mesh) {
   Rd r;
   memset(&r, 0, sizeof r);
   r.file = mesh->file;
+  r.gseed = ((uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^
+             (uint64_t)(uintptr_t)&r) *
+            0x9e3779b97f4a7c15ULL;
   int ierr = read_file(&r, path);
   if (!ierr)
     ierr = parse(&r);

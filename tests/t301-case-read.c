@@ -288,6 +288,12 @@ static void test_defaults(void) {
     fm_case_free(&c);
   }
   remove("utf8.yaml");
+  /* a top-level key that comes through a merge is found (suite, submit) */
+  write_file("top.yaml", "<<: {expected: {}, ages: [8]}\nmesh: {file: m}\n");
+  CHECK(fm_yaml_has_top_key("top.yaml", "expected"));
+  CHECK(fm_yaml_has_top_key("top.yaml", "mesh"));
+  CHECK(!fm_yaml_has_top_key("top.yaml", "materials"));
+  remove("top.yaml");
   write_file("merge.yaml",
              "mesh: {file: m.msh, \"<<\": {order: 1}}\n" BASE_TAIL);
   CHECK(fm_case_read("merge.yaml", &c) != 0);

@@ -173,14 +173,26 @@ int main(void) {
     for (int i = 0; i < 1100; i++)
       off += (size_t)sprintf(t + off, "%sk%d: 1", i ? ", " : "", i);
     off += (size_t)sprintf(t + off, "}\n  v: {<<: *w, z: 2}\n");
-    try_refused(t, off, "merge wide", "more than 1024 keys");
+    try_refused(t, off, "merge wide", "at most 1024");
     off = (size_t)sprintf(t, "x:\n  w: &w {");
     for (int i = 0; i < 1000; i++)
       off += (size_t)sprintf(t + off, "%sk%d: 1", i ? ", " : "", i);
     off += (size_t)sprintf(t + off, "}\n");
     for (int i = 0; i < 200; i++)
       off += (size_t)sprintf(t + off, "  v%d: {<<: *w}\n", i);
-    try_refused(t, off, "merge many", "in the file");
+    try_refused(t, off, "merge many", "merges at most 20000");
+    /* keys already present count too: 64 merges of 1000 keys a mapping */
+    off = (size_t)sprintf(t, "x:\n  w: &w {");
+    for (int i = 0; i < 1000; i++)
+      off += (size_t)sprintf(t + off, "%sk%d: 1", i ? ", " : "", i);
+    off += (size_t)sprintf(t + off, "}\n");
+    for (int i = 0; i < 20; i++) {
+      off += (size_t)sprintf(t + off, "  v%d: {<<: [", i);
+      for (int j = 0; j < 64; j++)
+        off += (size_t)sprintf(t + off, "%s*w", j ? ", " : "");
+      off += (size_t)sprintf(t + off, "]}\n");
+    }
+    try_refused(t, off, "merge repeated", "merges at most 20000");
     free(t);
   }
   static const char *const hostile[] = {
