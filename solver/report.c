@@ -22,6 +22,7 @@ typedef struct {
   char group[MAXG][FM_NAME_MAX];
   double vm[MAXG][MAXA], sstat[MAXG][MAXA], sfat[MAXG][MAXA], dyear[MAXG][MAXA],
       dcum[MAXG][MAXA], at[MAXG][MAXA][3];
+  double design_life; /* NAN in a table of a femora before 2026-12-07 */
 } Table;
 
 /* One CSV field at s (quoted or not) into out; where it ends (at the
@@ -62,9 +63,10 @@ static int read_csv(const char *path, Table *t) {
     return fm_error("%s: line 1: not a scenario table (header missing)", path);
   }
   memset(t, 0, sizeof *t);
+  t->design_life = NAN;
   while (fgets(line, sizeof line, fp)) {
     ln++;
-    double age, mass, ext, cyc, vm, ss, sf, dy, dc, ax, ay, az;
+    double age, mass, ext, cyc, vm, ss, sf, dy, dc, ax, ay, az, life = NAN;
     int nodes;
     char g[FM_NAME_MAX];
     /* nan fields are written as "nan": strtod reads them; the group is
@@ -75,9 +77,11 @@ static int read_csv(const char *path, Table *t) {
                &used) == 5 &&
         used > 0)
       rest = csv_field(line + used, g, sizeof g);
-    if (!rest || *rest != ',' ||
-        sscanf(rest + 1, "%lg,%lg,%lg,%lg,%lg,%lg,%lg,%lg", &vm, &ss, &sf, &dy,
-               &dc, &ax, &ay, &az) != 8) {
+    int nf = 0;
+    if (rest && *rest == ',')
+      nf = sscanf(rest + 1, "%lg,%lg,%lg,%lg,%lg,%lg,%lg,%lg,%lg", &vm, &ss,
+                  &sf, &dy, &dc, &ax, &ay, &az, &life);
+    if (nf != 8 && nf != 9) {
       ierr = fm_error("%s: line %d: malformed row", path, ln);
       break;
     }
@@ -109,6 +113,8 @@ static int read_csv(const char *path, Table *t) {
         t->vm[k][j] = t->sstat[k][j] = t->sfat[k][j] = t->dyear[k][j] =
             t->dcum[k][j] = NAN;
     }
+    if (isnan(t->design_life))
+      t->design_life = life;
     t->vm[k][a] = vm;
     t->sstat[k][a] = ss;
     t->sfat[k][a] = sf;
@@ -307,13 +313,29 @@ int fm_report_write(const char *outdir) {
             t->dcum[g][t->na - 1] >= 1 ? " class=\"warn\"" : "",
             t->dcum[g][t->na - 1], isnan(fail) ? "" : " class=\"warn\"", fa);
   }
-  fputs(
-      "</table>\n<p>Static safety: yield strength over the largest von Mises "
-      "stress. Fatigue safety: factor on the stress cycle for the design life. "
-      "Damage: Miner's sum of the largest nodal damage of a year, "
-      "taken as linear in time between two ages and added up from the "
-      "first age to the last (docs/scenario.md).</p>\n",
-      fp);
+  fputs("</table>\n<p>Static safety: yield strength over the largest von "
+        "Mises stress. Fatigue safety: factor on the stress cycle for the "
+        "design life",
+        fp);
+  double cyc[MAXA], cum[MAXA];
+  for (int a = 0; a < t->na; a++)
+    cyc[a] = t->cycles[a];
+  (void)fm_scenario_damage(t->na, t->age, cyc, cum);
+  const double total = t->na ? cum[t->na - 1] : 0;
+  if (isfinite(t->design_life))
+    fprintf(fp,
+            " of %.3g cycles (the case's <code>fatigue.design_life</code>); "
+            "the ages hold <span%s>%.3g cycles</span>%s",
+            t->design_life, total > t->design_life ? " class=\"warn\"" : "",
+            total,
+            total > t->design_life
+                ? ", more than the design life: the safety factors are not "
+                  "those of the whole span (the damage counts every cycle)"
+                : "");
+  fputs(". Damage: Miner's sum of the largest nodal damage of a year, "
+        "taken as linear in time between two ages and added up from the "
+        "first age to the last (docs/scenario.md).</p>\n",
+        fp);
 
   /* plots */
   fputs("<h2>Plots</h2>\n", fp);

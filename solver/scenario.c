@@ -151,6 +151,20 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
   return 0;
 }
 
+double fm_scenario_cycles_total(const FmScenarioResult *r) {
+  double *v = fm_calloc(3 * (size_t)r->nsteps, sizeof *v);
+  if (!v)
+    return NAN;
+  for (int i = 0; i < r->nsteps; i++) {
+    v[i] = r->steps[i].age;
+    v[r->nsteps + i] = r->steps[i].cycles;
+  }
+  (void)fm_scenario_damage(r->nsteps, v, v + r->nsteps, v + 2 * r->nsteps);
+  const double total = v[3 * r->nsteps - 1];
+  free(v);
+  return total;
+}
+
 double fm_scenario_damage(int n, const double *age, const double *rate,
                           double *cum) {
   double fail = NAN;
@@ -215,9 +229,9 @@ static int write_step(const char *dir, unsigned long long hash,
     return 1;
   fprintf(fp,
           "hash %016llx\nage %.17g\nmass %.17g\nextension %.17g\ncycles %.17g\n"
-          "nodes %d\ngroups %d\n",
-          hash, st->age, st->mass, st->extension, st->cycles, st->nodes,
-          st->ngroups);
+          "design_life %.17g\nnodes %d\ngroups %d\n",
+          hash, st->age, st->mass, st->extension, st->cycles, st->design_life,
+          st->nodes, st->ngroups);
   for (int g = 0; g < st->ngroups; g++)
     fprintf(fp, "group %s %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
             st->group[g], st->assessed[g], st->damage[g], st->min_fatigue[g],
@@ -236,13 +250,13 @@ static int read_step(const char *dir, unsigned long long hash,
   if (!fp)
     return 0;
   unsigned long long h = 0;
-  int ok =
-      fscanf(fp,
-             "hash %llx age %lg mass %lg extension %lg cycles %lg nodes %d "
-             "groups %d",
-             &h, &st->age, &st->mass, &st->extension, &st->cycles, &st->nodes,
-             &st->ngroups) == 7 &&
-      h == hash && st->ngroups >= 0 && st->ngroups <= FM_SCENARIO_MAX_GROUPS;
+  int ok = fscanf(fp,
+                  "hash %llx age %lg mass %lg extension %lg cycles %lg "
+                  "design_life %lg nodes %d groups %d",
+                  &h, &st->age, &st->mass, &st->extension, &st->cycles,
+                  &st->design_life, &st->nodes, &st->ngroups) == 8 &&
+           h == hash && st->ngroups >= 0 &&
+           st->ngroups <= FM_SCENARIO_MAX_GROUPS;
   for (int g = 0; ok && g < st->ngroups; g++) {
     char fmt[64];
     snprintf(fmt, sizeof fmt,
@@ -283,6 +297,7 @@ static int solve_step(const FmScenario *s, int i, const char *dir,
   st->extension = s->extension[i];
   for (int k = 0; k < run.md.cs.fatigue.ncycles; k++)
     st->cycles += run.md.cs.fatigue.cycles[k].count;
+  st->design_life = run.md.cs.fatigue.design_life;
   st->nodes = run.md.mesh.nnodes;
   if (run.md.cs.nmaterials > FM_SCENARIO_MAX_GROUPS) {
     const int nm = run.md.cs.nmaterials;
@@ -334,7 +349,7 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   fprintf(fp,
           "age,body_mass_kg,extension_mm,cycles,nodes,group,max_von_mises,"
           "min_static_safety,min_fatigue_safety,damage_year,damage_cumulative,"
-          "min_fatigue_x,min_fatigue_y,min_fatigue_z\n");
+          "min_fatigue_x,min_fatigue_y,min_fatigue_z,design_life\n");
   for (int i = 0; i < r->nsteps; i++) {
     const FmScenarioStep *st = &r->steps[i];
     for (int g = 0; g < st->ngroups; g++) {
@@ -343,10 +358,10 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
       csv_string(fp, st->group[g]);
       /* the damage to 17 digits: the report finds the failure age from it
        * as the scenario did */
-      fprintf(fp, ",%.6g,%.6g,%.6g,%.17g,%.17g,%.6g,%.6g,%.6g\n", st->max_vm[g],
-              st->min_static[g], st->min_fatigue[g], st->damage[g],
-              st->cumulative[g], st->at_fatigue[g][0], st->at_fatigue[g][1],
-              st->at_fatigue[g][2]);
+      fprintf(fp, ",%.6g,%.6g,%.6g,%.17g,%.17g,%.6g,%.6g,%.6g,%.17g\n",
+              st->max_vm[g], st->min_static[g], st->min_fatigue[g],
+              st->damage[g], st->cumulative[g], st->at_fatigue[g][0],
+              st->at_fatigue[g][1], st->at_fatigue[g][2], st->design_life);
     }
   }
   FM_CALL(fm_close_tmp(fp, path));
@@ -365,6 +380,12 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   fm_json_string(fp, s->case_path);
   fputs(", \"body_mass\": ", fp);
   fm_json_string(fp, s->mass_source);
+  /* the cycles over the ages (per year at each age, linear between them,
+   * as the damage) against the design life of the safety factors */
+  fputs(", \"design_life\": ", fp);
+  fm_json_number(fp, r->steps[0].design_life);
+  fputs(", \"cycles_total\": ", fp);
+  fm_json_number(fp, fm_scenario_cycles_total(r));
   fputs(",\n \"steps\": [", fp);
   for (int i = 0; i < r->nsteps; i++) {
     const FmScenarioStep *st = &r->steps[i];
@@ -681,6 +702,12 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
           printf("  %s: cumulative damage reaches 1 at age %.2f\n",
                  last->group[g], res->failure_age[g]);
       }
+    const double total = fm_scenario_cycles_total(res);
+    if (total > last->design_life)
+      printf("  note: the ages hold %.3g cycles, more than the design life of "
+             "%.3g at which the safety factors are found (the damage counts "
+             "every cycle)\n",
+             total, last->design_life);
     printf("results: %s/report.html, %s/scenario.json, %s/scenario.csv, "
            "%s/age_*/\n",
            outdir, outdir, outdir, outdir);

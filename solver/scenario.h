@@ -13,6 +13,7 @@
 
 typedef struct {
   double age, mass, extension, cycles; /* cycles: all activities, that year */
+  double design_life; /* the case's fatigue.design_life (safety factors') */
   int nodes;
   int ngroups;
   char group[FM_SCENARIO_MAX_GROUPS][FM_NAME_MAX];
@@ -52,6 +53,11 @@ void fm_scenario_result_free(FmScenarioResult *res);
  * rate (not assessed) makes every cum NaN and returns NAN. */
 double fm_scenario_damage(int n, const double *age, const double *rate,
                           double *cum);
+
+/* The cycles of all activities over the ages, counted as the damage is
+ * (a year's cycles at each age, linear between two ages); NAN without
+ * memory. */
+double fm_scenario_cycles_total(const FmScenarioResult *r);
 
 /* The folder of step i of scenario s under outdir (OUTDIR/age_A, A to 10
  * digits: 8.5 and 8.500001 apart); femora status looks there too. */

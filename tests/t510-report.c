@@ -58,6 +58,13 @@ int main(int argc, char **argv) {
           "inputs table incomplete");
     CHECK(strstr(h, "Femora " FEMORA_VERSION) != NULL,
           "software version missing");
+    /* the safety factors' design life (the case's default 1e7) and the
+     * cycles of ages 8 to 10: 100 steps a day, 50 gait cycles, 2 years */
+    CHECK(r.steps[0].design_life == 1e7, "design life %g",
+          r.steps[0].design_life);
+    CHECK(strstr(h, "design life of 1e+07 cycles") &&
+              strstr(h, "<span>3.65e+04 cycles</span>"),
+          "design life and the cycles over the ages not in the report");
     free(h);
   }
   fm_scenario_result_free(&r);
