@@ -236,7 +236,17 @@ static int get_string(Ctx *x, const yaml_node_t *n, const char *item, char *dst,
 /* A name (material, group, load case, probe, parameter). */
 static int get_name(Ctx *x, const yaml_node_t *n, const char *item,
                     char dst[FM_NAME_MAX]) {
-  return get_string(x, n, item, dst, FM_NAME_MAX, 0);
+  FM_CALL(get_string(x, n, item, dst, FM_NAME_MAX, 0));
+  /* a name goes into file names, CSV and the suite's checks.txt (a line
+   * per check, tab-separated: a newline split a failing check in two and
+   * the suite passed the case) */
+  for (const unsigned char *c = (const unsigned char *)dst; *c; c++)
+    if (*c < 0x20 || *c == 0x7f)
+      return err(x, n, item,
+                 "must not contain a control character (a newline, a tab: "
+                 "byte 0x%02x)",
+                 *c);
+  return 0;
 }
 
 static int get_vec3(Ctx *x, const yaml_node_t *n, const char *item,

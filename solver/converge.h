@@ -17,7 +17,16 @@ typedef struct {
   double value[FM_CONVERGE_MAX_LEVELS];
   double order;          /* observed order p (NAN when it cannot be computed) */
   double extrapolated;   /* Richardson: (r21^p f1 - f2) / (r21^p - 1) */
-  double gci_fine;       /* 1.25 |(f1 - f2) / f1| / (r21^p - 1) */
+  double gci_fine;       /* Fs |(f1 - f2) / f1| / (r21^q - 1): in the
+                            asymptotic range Fs = 1.25 and q = p, else
+                            Fs = 3 and q = min(max(0.5, p), formal)
+                            (Oberkampf and Roy 2010, sec. 8.7) */
+  double formal;         /* the element's order for the quantity: TET4/TET10
+                            displacement 2/3, stress 1/2 (NAN: not known,
+                            e.g. a reaction) */
+  double safety;         /* the GCI's safety factor Fs used (NAN: none) */
+  int asymptotic;        /* 1: |p - formal| <= 0.1 formal; 0: not; -1:
+                            unknown (no order, or no formal order) */
   double oscillation;    /* oscillatory only: half the range of the three
                             finest values over |f1| (Stern et al. 2001's
                             uncertainty for oscillatory convergence; NAN

@@ -161,8 +161,10 @@ static int split_check(char *line, char *fld[9]) {
   return nf;
 }
 
-/* The next check of a checks.txt text (cursor into a writable copy). */
-static int next_check(char **cursor, char *fld[9]) {
+/* The next check of a checks.txt text (cursor into a writable copy);
+ * lines that are not checks (9 tab-separated fields) are counted in
+ * *malformed where it is given. */
+static int next_check(char **cursor, char *fld[9], int *malformed) {
   while (*cursor && **cursor) {
     char *line = *cursor, *nl = strchr(line, '\n');
     *cursor = nl ? nl + 1 : NULL;
@@ -170,6 +172,8 @@ static int next_check(char **cursor, char *fld[9]) {
       *nl = 0;
     if (split_check(line, fld) == 9)
       return 1;
+    if (malformed && line[0])
+      (*malformed)++;
   }
   return 0;
 }
@@ -179,14 +183,25 @@ static void collect(SuiteCase *c) {
   snprintf(path, sizeof path, "%s/results/checks.txt", c->out);
   c->checks = fm_read_text(path, NULL);
   char *copy = c->checks ? strdup(c->checks) : NULL, *cur = copy, *fld[9];
-  while (next_check(&cur, fld)) {
+  int malformed = 0;
+  while (next_check(&cur, fld, &malformed)) {
     c->nchecks++;
     c->npass += !strcmp(fld[0], "pass");
     const double r = atof(fld[4]) / atof(fld[5]);
-    if (!(r <= c->worst))
-      c->worst = r; /* NaN counts as worst */
+    if (!isnan(c->worst) && !(r <= c->worst))
+      c->worst = r; /* NaN counts as worst, and stays */
   }
   free(copy);
+  if (c->status == 0 && malformed) {
+    /* a check the suite cannot read is no pass */
+    c->status = 1;
+    c->npass = 0;
+    snprintf(c->first_error, sizeof c->first_error,
+             "results/checks.txt: %d line%s not a check (9 tab-separated "
+             "fields): the case's checks cannot be read",
+             malformed, malformed == 1 ? " is" : "s are");
+    return;
+  }
   if (c->status == 0 && c->nchecks == 0) {
     /* a case picked for its expected: section that checked nothing (an
      * empty one): its validation was not done, which is no pass */
@@ -362,7 +377,7 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       continue;
     }
     char *copy = c->checks ? strdup(c->checks) : NULL, *cur = copy, *fld[9];
-    while (next_check(&cur, fld)) {
+    while (next_check(&cur, fld, NULL)) {
       fputs("  <testcase classname=\"", fp);
       fm_xml_text(fp, c->name);
       fputs("\" name=\"", fp);
@@ -437,7 +452,7 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
       continue;
     }
     char *copy = c->checks ? strdup(c->checks) : NULL, *cur = copy, *fld[9];
-    while (next_check(&cur, fld)) {
+    while (next_check(&cur, fld, NULL)) {
       fputs("<tr><td>", fp);
       fm_xml_text(fp, c->name);
       for (int i = 1; i <= 8; i++) {
@@ -448,11 +463,13 @@ static int write_reports(const FmSuiteOptions *opt, const char *hist, int nfail,
         if (i == 4)
           fputs(!strcmp(fld[6], "absolute") ? " (abs.)" : " (rel.)", fp);
       }
+      char med[32] = "-";
+      if (c->median > 0)
+        snprintf(med, sizeof med, "%.2f", c->median);
       fprintf(fp,
               "</td><td class=\"%s\">%s</td><td>%.2f%s</td><td>%s</td></tr>\n",
               strcmp(fld[0], "pass") ? "fail" : "", fld[0], c->seconds,
-              c->slow ? " <span class=\"fail\">slow</span>" : "",
-              c->median > 0 ? "" : "-");
+              c->slow ? " <span class=\"fail\">slow</span>" : "", med);
     }
     free(copy);
   }
@@ -596,6 +613,8 @@ int fm_suite_run(const FmSuiteOptions *opt, int *nfailed) {
                c->status && !c->nchecks &&
                        !strncmp(c->first_error, "no checks", 9)
                    ? "FAIL: no checks"
+               : c->status && !strncmp(c->first_error, "results/checks.txt", 18)
+                   ? "FAIL: checks unreadable"
                : c->status              ? "did not run"
                : c->npass == c->nchecks ? "pass"
                                         : "FAIL",

@@ -35,6 +35,7 @@ rm "$work/cases/bad/pull.yaml"
 rc=$?
 [ $rc -eq 1 ] || { cat "$work/log2"; fail "slowdown not reported (exit $rc)"; }
 grep -q 'SLOW' "$work/log2" || fail "no SLOW line"
+grep -q '<td>0.00</td></tr>' "$work/out2/suite.html" || fail "suite.html: the history's median time not shown"
 [ "$(wc -l < "$work/hist.csv")" -eq 2 ] || fail "history not appended"
 # without the slowdown limit the same suite passes
 "$femora" suite "$work/cases" -o "$work/out3" > "$work/log3" 2>&1 || { cat "$work/log3"; fail "passing suite failed"; }

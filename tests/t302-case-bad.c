@@ -107,6 +107,13 @@ static const Bad bad[] = {
      "materials.implant", "duplicate key (first given at line 3)", 4},
     {M "materials:\n  implant: 5\n" CON LC, "materials.implant",
      "must be a map", 3},
+    /* a control character in a name (a newline split the suite's
+     * checks.txt line of a failing check: the case passed) */
+    {M MAT CON "load_cases:\n  - name: \"a\\nb\"\n    loads: [{group: top, "
+               "pressure: 1}]\n",
+     "load_cases[0].name", "control character", 7},
+    {M "materials:\n  \"im\\tplant\": {E: 100, nu: 0.3}\n" CON LC,
+     "materials.im\tplant", "control character", 3},
     /* merge keys (<<) */
     {M "materials:\n  implant: &t {E: 100, nu: 0.3, <<: *t}\n" CON LC, "<<",
      "merges a mapping into itself", 3},

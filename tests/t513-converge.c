@@ -41,10 +41,43 @@ static void synthetic(void) {
         r.q[0].behaviour);
   CHECK(r.q[0].gci_fine > 0 && r.q[0].gci_fine < 0.1, "GCI %g",
         r.q[0].gci_fine);
+  /* no formal order given (0 here): GCI with 1.25, asymptotic unknown */
+  const double r21 = cbrt(12000.0 / 3000),
+               e21 = r.q[0].value[1] - r.q[0].value[2];
+  CHECK_CLOSE(r.q[0].gci_fine,
+              1.25 * fabs(e21 / r.q[0].value[2]) / (pow(r21, p) - 1), 1e-12, 0);
+  CHECK(r.q[0].asymptotic == -1 && r.q[0].safety == 1.25, "asymptotic %d",
+        r.q[0].asymptotic);
   CHECK(isnan(r.q[0].oscillation), "oscillation %g", r.q[0].oscillation);
   CHECK(!strcmp(r.q[1].behaviour, "oscillatory"), "behaviour %s",
         r.q[1].behaviour);
   CHECK(r.q[1].oscillation > 0, "oscillation %g", r.q[1].oscillation);
+
+  /* the formal order 2.1 (within 10% of 2): asymptotic, Fs 1.25; formal
+   * 3: not, Fs 3 and the order 2 (kept to 0.5..3); formal 1.5: not, Fs 3
+   * and the order 1.5 */
+  const double formal[3] = {2.1, 3, 1.5}, fs[3] = {1.25, 3, 3},
+               q[3] = {2, 2, 1.5};
+  for (int k = 0; k < 3; k++) {
+    r = levels(nodes);
+    r.nq = 1;
+    exact_levels(&r.q[0], nodes, f0, C, p);
+    r.q[0].formal = formal[k];
+    fm_converge_analyse(&r);
+    CHECK(r.q[0].asymptotic == (k == 0) && r.q[0].safety == fs[k],
+          "formal %g: asymptotic %d, Fs %g", formal[k], r.q[0].asymptotic,
+          r.q[0].safety);
+    CHECK_CLOSE(r.q[0].gci_fine,
+                fs[k] * fabs(e21 / r.q[0].value[2]) / (pow(r21, q[k]) - 1),
+                1e-12, 0);
+    CHECK_CLOSE(r.q[0].order, p, 1e-8, 0);
+  }
+  /* an order between 32 and 50 is found, not called "above 50" */
+  r = levels(nodes);
+  r.nq = 1;
+  exact_levels(&r.q[0], nodes, 0.0, 1.0, 33.0);
+  fm_converge_analyse(&r);
+  CHECK_CLOSE(r.q[0].order, 33.0, 1e-6, 0);
 
   /* the fine ratio below the coarse one (r21 = 1.2, r32 = 2), where the
    * fixed-point iteration ran away (p = 2810, GCI 1e-225) */
@@ -150,6 +183,14 @@ int main(int argc, char **argv) {
         "extrapolated %g, finest %g, Lame %g", h->extrapolated, h->value[2],
         hoop);
   CHECK(h->gci_fine > 0 && h->gci_fine < 0.01, "GCI %g", h->gci_fine);
+  /* its observed order (about 5.8) is far from TET10's 2 in stress: not
+   * in the asymptotic range, so the GCI takes Fs 3 and order 2, and its
+   * band holds Lame's value (with 1.25 and 5.8 it was 0.014% against an
+   * error of 0.20%) */
+  CHECK(h->formal == 2 && h->asymptotic == 0 && h->safety == 3,
+        "formal %g asymptotic %d Fs %g", h->formal, h->asymptotic, h->safety);
+  CHECK(fabs(h->value[2] - hoop) <= h->gci_fine * fabs(h->value[2]),
+        "Lame %g outside %g +- %g%%", hoop, h->value[2], 100 * h->gci_fine);
   PetscFinalize();
   TEST_END();
 }
