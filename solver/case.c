@@ -675,6 +675,36 @@ void fm_case_file_stem(const char *name, char *out, size_t cap) {
     out[i] = 0;
 }
 
+/* A load case's results go to NAME.vtu (fm_case_file_stem): name must not
+ * write fatigue.vtu, nor the file of one of the n names before it
+ * (name_at(k, ctx), what[k] for the message). */
+static int check_file_stem(Ctx *x, const yaml_node_t *n, const char *item,
+                           const char *name,
+                           const char *(*name_at)(const void *, long),
+                           const void *ctx, long nbefore, const char *what) {
+  char stem[FM_NAME_MAX], other[FM_NAME_MAX];
+  fm_case_file_stem(name, stem, sizeof stem);
+  if (!strcmp(stem, "fatigue"))
+    return err(x, n, item,
+               "'%s' would write fatigue.vtu, the fatigue results' file: "
+               "rename it",
+               name);
+  for (long j = 0; j < nbefore; j++) {
+    fm_case_file_stem(name_at(ctx, j), other, sizeof other);
+    if (!strcmp(stem, other))
+      return err(x, n, item,
+                 "'%s' would write the same file %s.vtu as %s[%ld] '%s' "
+                 "(ASCII characters other than letters, digits, '.', '-', "
+                 "'_' become '_'): rename one",
+                 name, stem, what, j, name_at(ctx, j));
+  }
+  return 0;
+}
+
+static const char *load_case_name(const void *ctx, long j) {
+  return ((const FmCase *)ctx)->load_cases[j].name;
+}
+
 static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {"name", "loads", NULL};
   char it[ITEM_MAX], ik[ITEM_MAX], il[ITEM_MAX];
@@ -702,25 +732,8 @@ static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
       return err(x, name, ik,
                  "'zero' is reserved: it is the unloaded state in "
                  "fatigue.cycles");
-    /* each load case's results go to NAME.vtu, its ASCII characters
-     * outside [A-Za-z0-9._-] made '_': two names must not make one file, nor
-     * fatigue.vtu */
-    char stem[FM_NAME_MAX], other[FM_NAME_MAX];
-    fm_case_file_stem(lc->name, stem, sizeof stem);
-    if (!strcmp(stem, "fatigue"))
-      return err(x, name, ik,
-                 "'%s' would write fatigue.vtu, the fatigue results' file: "
-                 "rename it",
-                 lc->name);
-    for (long j = 0; j < i; j++) {
-      fm_case_file_stem(c->load_cases[j].name, other, sizeof other);
-      if (!strcmp(stem, other))
-        return err(x, name, ik,
-                   "'%s' would write the same file %s.vtu as "
-                   "load_cases[%ld] '%s' (ASCII characters other than "
-                   "letters, digits, '.', '-', '_' become '_'): rename one",
-                   lc->name, stem, j, c->load_cases[j].name);
-    }
+    FM_CALL(check_file_stem(x, name, ik, lc->name, load_case_name, c, i,
+                            "load_cases"));
     item_key(ik, it, "loads", 5);
     FM_CALL(check_seq(x, loads, ik, "loads", 0));
     FM_ALLOC(lc->loads, seq_size(loads));
@@ -970,6 +983,14 @@ static int read_library_entry(const char *libpath, const char *case_item,
                     case_item, g->library, libpath);
     goto out;
   }
+  /* a library's own keys are checked as a case's are: a misspelt k_surf
+   * was dropped, and 1 used */
+  static const char *const lib_keys[] = {
+      "Sy", "Su",       "Se",      "Ne",     "St",       "R",
+      "sn", "sn_table", "basquin", "k_surf", "Su_shear", "Su_compression",
+      NULL};
+  if ((ierr = check_map(&x, fn, it, lib_keys, "a map of fatigue data")))
+    goto out;
   if ((ierr = read_fatigue_values(&x, fn, it, &g->m, 1)))
     goto out;
   yaml_node_t *sn = map_get(&x, fn, "sn");
@@ -977,9 +998,26 @@ static int read_library_entry(const char *libpath, const char *case_item,
     g->m.sn = FM_SN_BASQUIN;
   else if (sn && sn->type == YAML_SCALAR_NODE && !strcmp(sval(sn), "table"))
     g->m.sn = FM_SN_TABLE;
-  /* surface / process variant */
+  else if (sn) {
+    char is[ITEM_MAX + 4];
+    snprintf(is, sizeof is, "%s.sn", it);
+    ierr = err(&x, sn, is, "must be basquin or table");
+    goto out;
+  }
+  /* surface / process variant: one number, or a map of variants */
   yaml_node_t *ks = map_get(&x, fn, "k_surf");
-  if (ks && ks->type == YAML_MAPPING_NODE && map_size(ks) > 0) {
+  char iks[ITEM_MAX + 8];
+  snprintf(iks, sizeof iks, "%s.k_surf", it);
+  if (ks && ks->type == YAML_SCALAR_NODE) {
+    if ((ierr = get_number(&x, ks, iks, &g->m.k_surf)))
+      goto out;
+    if (g->surface[0])
+      ierr = fm_error("%s.surface: library material '%s' has one k_surf, "
+                      "no surface variants",
+                      case_item, g->library);
+  } else if (ks && (ks->type != YAML_MAPPING_NODE || map_size(ks) == 0)) {
+    ierr = err(&x, ks, iks, "must be a number or a map of surface variants");
+  } else if (ks) {
     yaml_node_t *kv = NULL;
     if (g->surface[0])
       kv = map_get(&x, ks, g->surface);
@@ -1318,6 +1356,18 @@ static int read_expected(Ctx *x, const yaml_node_t *n, FmCase *c) {
              e->q == FM_Q_MIN_FATIGUE_SAFETY) &&
             !c->fatigue.enabled)
           return err(x, v, it2, "needs the fatigue section");
+        if (e->q == FM_Q_MIN_STATIC_SAFETY || e->q == FM_Q_MIN_FATIGUE_SAFETY) {
+          /* a material not assessed has no safety factor (it read as
+           * inf and failed after the solve) */
+          int assessed = 0;
+          for (int g = 0; g < c->fatigue.ngroups; g++)
+            assessed |= !strcmp(c->fatigue.groups[g].group, name);
+          if (!assessed)
+            return err(x, v, it2,
+                       "material '%s' is not under fatigue.materials, so it "
+                       "has no safety factor",
+                       name);
+        }
       }
     }
     FM_CALL(map_need(x, en, it, "value", &v));
@@ -1815,6 +1865,10 @@ static int get_per_age(Ctx *x, const yaml_node_t *n, const char *item,
   return 0;
 }
 
+static const char *activity_name(const void *ctx, long j) {
+  return ((const FmScenario *)ctx)->activities[j].name;
+}
+
 static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
   static const char *const keys[] = {"title",
                                      "case",
@@ -1939,6 +1993,10 @@ static int read_scenario_root(Ctx *x, const yaml_node_t *root, FmScenario *s) {
     for (int j = 0; j < a; j++)
       if (!strcmp(s->activities[j].name, A->name))
         return err(x, nm, it2, "duplicate activity '%s'", A->name);
+    /* an activity is a load case of every step (NAME.vtu): checked here,
+     * not after the first step's solve */
+    FM_CALL(check_file_stem(x, nm, it2, A->name, activity_name, s, a,
+                            "activities"));
     A->share = 1.0;
     if ((v = map_get(x, an, "share"))) {
       item_key(it2, it, "share", 5);

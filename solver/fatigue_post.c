@@ -30,6 +30,9 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
     gs->assessed = fg[m] >= 0;
     gs->min_static = gs->min_fatigue = gs->min_life = INFINITY;
     gs->max_damage = 0.0;
+    /* no node found (every one infinitely safe, no damage): no place */
+    for (int k = 0; k < 3; k++)
+      gs->at_static[k] = gs->at_fatigue[k] = gs->at_damage[k] = NAN;
   }
   const double zero[6] = {0, 0, 0, 0, 0, 0};
   for (int cp = 0; cp < nc; cp++) {
@@ -105,9 +108,7 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
     }
     if (life < gs->min_life)
       gs->min_life = life;
-    if (dmg > gs->max_damage ||
-        (dmg == gs->max_damage && gs->at_damage[0] == 0 &&
-         gs->at_damage[1] == 0 && gs->at_damage[2] == 0)) {
+    if (dmg > gs->max_damage) {
       gs->max_damage = dmg;
       memcpy(gs->at_damage, x, sizeof gs->at_damage);
     }

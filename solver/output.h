@@ -18,6 +18,7 @@ typedef struct {
   int ncomp;
   const double *data; /* ncomp per node copy */
 } FmField;
+/* res NULL: the extra fields alone (no displacement and stresses). */
 int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
                      const char *title, const FmField *extra, int nextra,
                      const char *path);

@@ -203,22 +203,26 @@ int fm_write_vtu_tmp(const FmModel *md, const FmPost *post, const FmResult *res,
   array_end(fp, &b);
   fputs("      </Cells>\n", fp);
 
-  fputs("      <PointData Vectors=\"displacement\" Scalars=\"von_mises\">\n",
-        fp);
-  for (size_t i = 0; i < nc; i++)
-    memcpy(buf + 3 * i, res->u + 3 * (size_t)post->copy_node[i],
-           3 * sizeof(double));
-  write_doubles(fp, "displacement", 3, NULL, nc, buf);
-  write_doubles(
-      fp, "stress", 6,
-      " ComponentName0=\"XX\" ComponentName1=\"YY\" ComponentName2=\"ZZ\""
-      " ComponentName3=\"XY\" ComponentName4=\"YZ\" ComponentName5=\"XZ\"",
-      nc, res->stress);
-  write_doubles(fp, "von_mises", 1, NULL, nc, res->vm);
-  write_doubles(
-      fp, "principal", 3,
-      " ComponentName0=\"max\" ComponentName1=\"mid\" ComponentName2=\"min\"",
-      nc, res->princ);
+  if (res) {
+    fputs("      <PointData Vectors=\"displacement\" Scalars=\"von_mises\">\n",
+          fp);
+    for (size_t i = 0; i < nc; i++)
+      memcpy(buf + 3 * i, res->u + 3 * (size_t)post->copy_node[i],
+             3 * sizeof(double));
+    write_doubles(fp, "displacement", 3, NULL, nc, buf);
+    write_doubles(
+        fp, "stress", 6,
+        " ComponentName0=\"XX\" ComponentName1=\"YY\" ComponentName2=\"ZZ\""
+        " ComponentName3=\"XY\" ComponentName4=\"YZ\" ComponentName5=\"XZ\"",
+        nc, res->stress);
+    write_doubles(fp, "von_mises", 1, NULL, nc, res->vm);
+    write_doubles(
+        fp, "principal", 3,
+        " ComponentName0=\"max\" ComponentName1=\"mid\" ComponentName2=\"min\"",
+        nc, res->princ);
+  } else /* the extra fields alone (fatigue.vtu) */
+    fprintf(fp, "      <PointData Scalars=\"%s\">\n",
+            nextra ? extra[0].name : "node");
   for (int k = 0; k < nextra; k++)
     write_doubles(fp, extra[k].name, extra[k].ncomp, NULL, nc, extra[k].data);
   array_begin(fp, "Int32", "node", 1, NULL, &b, (uint64_t)nc * 4);

@@ -606,8 +606,9 @@ static int run_pipeline(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
                                  {"life", 1, run->fatigue.life},
                                  {"damage", 1, run->fatigue.damage}};
       snprintf(path, sizeof path, "%s/fatigue.vtu", outdir);
-      ierr = fm_write_vtu_tmp(md, &run->post, &run->res[0], "fatigue", fields,
-                              4, path);
+      /* the fatigue fields alone: the first load case's stresses beside
+       * a safety that another load case governs misled */
+      ierr = fm_write_vtu_tmp(md, &run->post, NULL, "fatigue", fields, 4, path);
       fat_written = !ierr;
     }
     run->t.output = MPI_Wtime() - t4;

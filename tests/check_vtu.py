@@ -37,7 +37,12 @@ def check(path):
     assert all(t in npe for t in types), "cell types"
     assert offs[-1] == len(conn), "offsets"
     assert min(conn) >= 0 and max(conn) < npts, "connectivity out of range"
-    for name, (vals, ncomp) in arrays(piece.find("PointData")).items():
+    pdata = arrays(piece.find("PointData"))
+    if path.endswith("fatigue.vtu"):
+        # the fatigue fields alone: no load case's stresses beside them
+        want = {"static_safety", "fatigue_safety", "life", "damage", "node"}
+        assert set(pdata) == want, f"fatigue.vtu point data {sorted(pdata)}"
+    for name, (vals, ncomp) in pdata.items():
         assert len(vals) == ncomp * npts, f"point data {name}: {len(vals)} values"
         if name in ("displacement", "stress", "von_mises", "principal"):
             assert all(math.isfinite(v) for v in vals), f"{name}: not finite"

@@ -288,6 +288,40 @@ static void test_defaults(void) {
     fm_case_free(&c);
   }
   remove("utf8.yaml");
+  /* a user library: one k_surf number for the entry (it was dropped and
+   * 1 used), a misspelt key and an unknown sn refused */
+  write_file("lib.yaml",
+             "materials:\n  ti: {fatigue: {Sy: 800, Su: 900, Se: 150, Ne: 1e7, "
+             "basquin: {Sf: 1000, b: -0.1}, sn: basquin, k_surf: 0.5}}\n"
+             "  typo: {fatigue: {Sy: 800, Su: 900, basquin: {Sf: 1000, b: "
+             "-0.1}, ksurf: 0.5}}\n"
+             "  badsn: {fatigue: {Sy: 800, Su: 900, basquin: {Sf: 1000, b: "
+             "-0.1}, sn: tabel}}\n");
+  const char *fcase =
+      "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}}\n"
+      "constraints: [{group: g, fix: all}]\n"
+      "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
+      "fatigue: {library_file: lib.yaml, materials: {m: {library: %s}}, "
+      "cycles: [{name: c, load_cases: [a, zero], count: 1}]}\n";
+  char text[1024];
+  snprintf(text, sizeof text, fcase, "ti");
+  write_file("lib_case.yaml", text);
+  if (read_ok("lib_case.yaml", &c)) {
+    CHECK(c.fatigue.ngroups == 1 && c.fatigue.groups[0].m.k_surf == 0.5);
+    fm_case_free(&c);
+  }
+  snprintf(text, sizeof text, fcase, "typo");
+  write_file("lib_case.yaml", text);
+  CHECK(fm_case_read("lib_case.yaml", &c) != 0);
+  CHECK(strstr(fm_error_message(), "materials.typo.fatigue.ksurf") &&
+        strstr(fm_error_message(), "k_surf"));
+  snprintf(text, sizeof text, fcase, "badsn");
+  write_file("lib_case.yaml", text);
+  CHECK(fm_case_read("lib_case.yaml", &c) != 0);
+  CHECK(strstr(fm_error_message(), "materials.badsn.fatigue.sn: must be "
+                                   "basquin or table"));
+  remove("lib.yaml");
+  remove("lib_case.yaml");
   /* a top-level key that comes through a merge is found (suite, submit) */
   write_file("top.yaml", "<<: {expected: {}, ages: [8]}\nmesh: {file: m}\n");
   CHECK(fm_yaml_has_top_key("top.yaml", "expected"));

@@ -114,6 +114,15 @@ static const Bad bad[] = {
      "load_cases[0].name", "control character", 7},
     {M "materials:\n  \"im\\tplant\": {E: 100, nu: 0.3}\n" CON LC,
      "materials.im\tplant", "control character", 3},
+    /* a safety check on a material without fatigue data */
+    {M "materials:\n  implant: {E: 100, nu: 0.3}\n  bone: {E: 10, nu: "
+       "0.3}\n" CON LC
+       "fatigue:\n  materials: {implant: {Sy: 80, Su: 90, Se: 10, Ne: 1e7, "
+       "basquin: {Sf: 100, b: -0.1}}}\n  cycles: [{name: c, load_cases: [a, "
+       "zero], count: 1}]\nexpected:\n  - {quantity: min_static_safety, "
+       "group: bone, value: 1, tolerance: 0.1, kind: closed_form, source: "
+       "x}\n",
+     "expected[0].group", "not under fatigue.materials", 0},
     /* merge keys (<<) */
     {M "materials:\n  implant: &t {E: 100, nu: 0.3, <<: *t}\n" CON LC, "<<",
      "merges a mapping into itself", 3},

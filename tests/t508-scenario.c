@@ -237,6 +237,30 @@ int main(int argc, char **argv) {
   CHECK(strstr(fm_error_message(), "body_mass: the bundled CDC tables cover "
                                    "whole ages 8 to 18; age 6") != NULL,
         "message: %s", fm_error_message());
+  /* activities are the steps' load cases: one named fatigue, or two that
+   * make one VTU file, refused when read (after the first step's solve
+   * before) */
+  const char *const acts[2][2] = {
+      {"[fatigue]", "fatigue.vtu"},
+      {"[walk fast, walk_fast]", "same file walk_fast.vtu"}};
+  for (int k = 0; k < 2; k++) {
+    fp = fopen("t508-bad.yaml", "w");
+    fprintf(fp, "case: x.yaml\nages: [8, 9]\nbody_mass: cdc_boys_p50\n"
+                "steps_per_day: 1000\nactivities:\n");
+    char names[64];
+    snprintf(names, sizeof names, "%s", acts[k][0] + 1);
+    names[strlen(names) - 1] = 0;
+    for (char *t = strtok(names, ","); t; t = strtok(NULL, ","))
+      fprintf(fp,
+              "  - {name: %s, share: 0.5, loads: [{group: xmax, percent_bw: "
+              "[1, 0, 0]}]}\n",
+              t + strspn(t, " "));
+    fclose(fp);
+    CHECK(fm_scenario_read("t508-bad.yaml", &s) != 0, "activity %s accepted",
+          acts[k][0]);
+    CHECK(strstr(fm_error_message(), acts[k][1]) != NULL, "message: %s",
+          fm_error_message());
+  }
   /* more ages than the report plots: refused when read, not after every
    * step has been solved */
   fp = fopen("t508-bad.yaml", "w");
