@@ -431,11 +431,12 @@ extern "C" int fm_cuda_cg_prepare(FmCudaData *d) {
 }
 
 /* One thread per node, q = A x on entry: r = b - q, z = Dinv r, p = z;
- * out = (r.z, r.r, b.b). */
+ * out = (r.z, r.r, b.b on the free DOFs: the prescribed rows' diag * g is
+ * an arbitrary scale, their residual zero). */
 __global__ void residual_kernel(int nn, const double *b, const double *q,
-                                const double *dinv, double *r, double *z,
-                                double *p, double *part, unsigned int *count,
-                                double *out) {
+                                const unsigned char *fixed, const double *dinv,
+                                double *r, double *z, double *p, double *part,
+                                unsigned int *count, double *out) {
   double v[3] = {0.0, 0.0, 0.0};
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < nn;
        i += gridDim.x * blockDim.x) {
@@ -443,7 +444,7 @@ __global__ void residual_kernel(int nn, const double *b, const double *q,
     double rb[3], zb[3];
     for (int k = 0; k < 3; k++) {
       rb[k] = b[o + k] - q[o + k];
-      v[2] += b[o + k] * b[o + k];
+      v[2] += fixed[o + k] ? 0.0 : b[o + k] * b[o + k];
     }
     if (!dinv) { /* multigrid: the caller computes z and p */
       for (int k = 0; k < 3; k++) {
@@ -466,7 +467,7 @@ __global__ void residual_kernel(int nn, const double *b, const double *q,
 
 extern "C" int fm_cuda_cg_residual(FmCudaData *d) {
   FM_LAUNCH_SYNC(residual_kernel, fm_cuda_blocks(d->nn), FM_CUDA_THREADS)
-  (d->nn, d->b, d->q, d->dinv, d->r, d->z, d->p, d->part, d->count,
+  (d->nn, d->b, d->q, d->fixed, d->dinv, d->r, d->z, d->p, d->part, d->count,
    d->s + FM_CUDA_S_RZ); /* RZ, RR, BB are consecutive */
   FM_CUDA_CHECK_LAUNCH(residual_kernel);
   return 0;

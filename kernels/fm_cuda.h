@@ -56,7 +56,7 @@ enum {
   FM_CUDA_S_PQ = 0,   /* p . q */
   FM_CUDA_S_RZ = 1,   /* r . z */
   FM_CUDA_S_RR = 2,   /* r . r */
-  FM_CUDA_S_BB = 3,   /* b . b */
+  FM_CUDA_S_BB = 3,   /* b . b on the free DOFs */
   FM_CUDA_S_DIAG = 4, /* sum of |A_ii| */
   FM_CUDA_S_T1 = 5,   /* scratch (the SpMV check) */
   FM_CUDA_S_T2 = 6,

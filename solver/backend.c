@@ -55,3 +55,30 @@ void fm_backend_destroy(FmBackend *be) {
     be->destroy(be);
   memset(be, 0, sizeof *be);
 }
+
+int fm_solve_verdict(const FmModel *md, int lc, const char *backend,
+                     const FmSolveInfo *info, int not_converged,
+                     int breakdown) {
+  const FmCase *c = &md->cs;
+  const char *name = c->load_cases[lc].name;
+  if (breakdown)
+    return fm_error("%s: load_cases[%d] '%s': solver did not converge: CG "
+                    "broke down after %d iterations (p.Ap or r.z <= 0: the "
+                    "stiffness or the preconditioner is not positive "
+                    "definite), relative residual %.3g (backend %s)",
+                    c->path, lc, name, info->iterations, info->residual,
+                    backend);
+  if (not_converged)
+    return fm_error("%s: load_cases[%d] '%s': solver did not converge "
+                    "within solver.max_it = %d iterations: relative residual "
+                    "%.3g, solver.rtol %g (backend %s)",
+                    c->path, lc, name, c->max_it, info->residual, c->rtol,
+                    backend);
+  if (!(info->residual <= 10 * c->rtol))
+    return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
+                    "iterations, true relative residual %.3g, more than 10 "
+                    "times solver.rtol %g (backend %s)",
+                    c->path, lc, name, info->iterations, info->residual,
+                    c->rtol, backend);
+  return 0;
+}

@@ -15,7 +15,9 @@
 
 typedef struct {
   int iterations;
-  double residual; /* ||f - K u|| / ||f|| on the free DOFs (true residual) */
+  double residual; /* the true residual ||b - A u|| over ||b|| on the free
+                      DOFs (b = f - K g there; the prescribed rows' residual
+                      is zero); the residual itself where ||b|| is 0 */
 } FmSolveInfo;
 
 typedef struct FmBackend FmBackend;
@@ -57,6 +59,13 @@ struct FmBackend {
 int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
                       FmBackend *be);
 void fm_backend_destroy(FmBackend *be);
+
+/* The verdict on a CG solve of the one-process backends (ref, cuda):
+ * an error where CG broke down (p.Ap <= 0), stopped at solver.max_it
+ * above its tolerance (that passed while the true residual was within 10
+ * rtol), or ended with a true residual above 10 rtol or not finite. */
+int fm_solve_verdict(const FmModel *md, int lc, const char *backend,
+                     const FmSolveInfo *info, int not_converged, int breakdown);
 
 /* Per-backend constructors. */
 int fm_backend_create_petsc(FmBackend *be); /* "cpu": PETSc, MPI */

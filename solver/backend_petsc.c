@@ -29,10 +29,12 @@ typedef struct {
   PetscInt *dir_row; /* owned prescribed rows (PETSc numbering) */
   PetscScalar *dir_val;
   double t_assemble, t_setup;
-  FmBackend *be; /* for the progress callback */
-  int lc;        /* load case being solved */
-  PetscReal bnorm;
-  long long too_many; /* the most nonzeros of a rank, past PETSc's indices */
+  FmBackend *be;       /* for the progress callback */
+  int lc;              /* load case being solved */
+  PetscReal bnorm;     /* ||b|| on the free DOFs, for the progress line */
+  PetscReal rtol_base; /* the KSP's rtol after the options: each solve
+                          scales it to ||b|| on the free DOFs */
+  long long too_many;  /* the most nonzeros of a rank, past PETSc's indices */
 } PetscData;
 
 /* The largest index PETSc takes (PetscInt: 32 bits in Debian's build);
@@ -492,6 +494,7 @@ static PetscErrorCode setup_ksp(FmBackend *be, PetscData *d) {
   PetscCall(KSPSetTolerances(d->ksp, be->md->cs.rtol, 1e-300, PETSC_DEFAULT,
                              be->md->cs.max_it));
   PetscCall(KSPSetFromOptions(d->ksp));
+  PetscCall(KSPGetTolerances(d->ksp, &d->rtol_base, NULL, NULL, NULL));
   d->be = be;
   PetscCall(KSPMonitorSet(d->ksp, progress_monitor, d, NULL));
   PetscCall(KSPSetUp(d->ksp));
@@ -530,19 +533,43 @@ static PetscErrorCode solve_one(FmBackend *be, PetscData *d, const double *f,
       VecSetValues(d->x, d->ndir_loc, d->dir_row, d->dir_val, INSERT_VALUES));
   PetscCall(VecAssemblyBegin(d->x));
   PetscCall(VecAssemblyEnd(d->x));
-  PetscCall(VecNorm(d->b, NORM_2, &d->bnorm));
-  PetscCall(KSPSolve(d->ksp, d->b, d->x));
-  PetscCall(KSPGetConvergedReason(d->ksp, reason));
-  PetscInt its;
-  PetscCall(KSPGetIterationNumber(d->ksp, &its));
-  info->iterations = (int)its;
-  /* true relative residual */
-  PetscReal bn, rn;
-  PetscCall(MatMult(d->A, d->x, d->r));
-  PetscCall(VecAYPX(d->r, -1.0, d->b));
-  PetscCall(VecNorm(d->r, NORM_2, &rn));
-  PetscCall(VecNorm(d->b, NORM_2, &bn));
-  info->residual = bn > 0 ? rn / bn : rn;
+  /* the test on the free DOFs: PETSc's is ||r|| <= rtol ||b||, and b's
+   * prescribed rows (diag * g, an arbitrary scale; their residual is 0)
+   * would loosen it by ||b|| / ||b_free|| (6.5 times with a prescribed
+   * displacement on the segmental model) */
+  PetscReal ball;
+  PetscCall(VecNorm(d->b, NORM_2, &ball));
+  PetscCall(VecCopy(d->b, d->r));
+  PetscScalar *rr;
+  PetscCall(VecGetArray(d->r, &rr));
+  for (PetscInt k = 0; k < d->ndir_loc; k++)
+    rr[d->dir_row[k] - 3 * d->start] = 0.0;
+  PetscCall(VecRestoreArray(d->r, &rr));
+  PetscCall(VecNorm(d->r, NORM_2, &d->bnorm));
+  PetscCall(KSPSetTolerances(
+      d->ksp, ball > 0 ? d->rtol_base * (d->bnorm / ball) : d->rtol_base,
+      PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
+  /* CG's residual is recurred: where the true one ends above the
+   * tolerance (rounding; 14 times at rtol 1e-10 on two ranks), CG starts
+   * again from the solution it has (a nonzero guess: its first residual is
+   * the true one), at most twice */
+  info->iterations = 0;
+  for (int pass = 0; pass < 3; pass++) {
+    PetscCall(KSPSolve(d->ksp, d->b, d->x));
+    PetscCall(KSPGetConvergedReason(d->ksp, reason));
+    PetscInt its;
+    PetscCall(KSPGetIterationNumber(d->ksp, &its));
+    info->iterations += (int)its;
+    /* true relative residual, against ||b|| on the free DOFs (the
+     * prescribed rows' residual is zero) */
+    PetscReal rn;
+    PetscCall(MatMult(d->A, d->x, d->r));
+    PetscCall(VecAYPX(d->r, -1.0, d->b));
+    PetscCall(VecNorm(d->r, NORM_2, &rn));
+    info->residual = d->bnorm > 0 ? rn / d->bnorm : rn;
+    if (*reason < 0 || !(info->residual > d->rtol_base))
+      break;
+  }
   /* everyone gets the whole solution in model numbering */
   PetscCall(
       VecScatterBegin(d->toall, d->x, d->xall, INSERT_VALUES, SCATTER_FORWARD));
@@ -571,16 +598,12 @@ static int petsc_solve(FmBackend *be, int lc, const double *f, double *u,
                     be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
                     info->iterations, info->residual,
                     KSPConvergedReasons[reason]);
-  /* options after -- that loosen the test (-ksp_rtol, -ksp_atol): the
-   * answer must still meet solver.rtol, with the other backends' slack.
-   * (With Femora's own tolerances the true residual may end a little above
-   * the recurrence's, rounding at a tight rtol: that answer stands.) */
-  PetscReal krtol = 0, katol = 0, kdtol = 0;
-  PetscInt kmax = 0;
-  PCALL(KSPGetTolerances(d->ksp, &krtol, &katol, &kdtol, &kmax),
-        "KSPGetTolerances");
-  const int loosened = krtol > be->md->cs.rtol || katol > 1e-300;
-  if (loosened && !(info->residual <= 10 * be->md->cs.rtol))
+  /* the answer must meet solver.rtol in the true residual, with the
+   * slack the other backends allow for the recurrence's drift: whatever
+   * the PETSc options after -- (-ksp_rtol, -ksp_atol, a preconditioned
+   * norm, a fixed number of iterations) and however tight the rtol (a
+   * true residual 89 times above an rtol of 1e-12 passed) */
+  if (!(info->residual <= 10 * be->md->cs.rtol))
     return fm_error("%s: load_cases[%d] '%s': solver stopped (%s) at a true "
                     "relative residual %.3g, above solver.rtol %g: no result "
                     "(check the PETSc options given after --)",

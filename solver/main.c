@@ -483,6 +483,7 @@ int main(int argc, char **argv) {
   if (np > 1 && !under_mpi())
     return relaunch(np, np_at, argc, argv);
 #else
+  (void)np_at;
   if (np > 1) {
     fprintf(stderr,
             "femora: error: --np %d: this build has no MPI (built "
