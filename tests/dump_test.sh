@@ -47,3 +47,8 @@ if not (err < 1e-9 and a["residual"] < 1e-9):
              f"Python path {b['max_nodal_displacement']}")
 print(f"t705: the CuPy path (numpy for CuPy): {a['iterations']} iterations, as the Python path")
 PY
+# a solve stopped short of the tolerance is no comparison: exit 1, its
+# line printed (it passed, and the benchmark compared with it)
+PYTHONPATH="$src/tests/fakecupy" "$py" "$src/scripts/cupy_cg.py" "$work/sys.bin" --rtol 1e-10 --max-it 3 > "$work/cg-short.json" 2> "$work/cg-short.err" &&
+  { echo "FAIL: cupy_cg.py stopped at 3 iterations and exited 0"; exit 1; }
+grep -q "CG did not converge: 3 iterations" "$work/cg-short.err" || { cat "$work/cg-short.err"; echo "FAIL: no message for the short solve"; exit 1; }

@@ -1,6 +1,6 @@
 """numpy standing in for the part of CuPy scripts/cupy_cg.py uses (tests only)."""
 import numpy as _np
-from numpy import copyto, empty, empty_like, int32, int64, uint8  # noqa: F401
+from numpy import copyto, diff, empty, empty_like, float64, int32, int64, ones, uint8, where  # noqa: F401
 
 from . import cuda, linalg  # noqa: F401
 
