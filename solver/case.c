@@ -830,10 +830,8 @@ static int read_solver(Ctx *x, const yaml_node_t *n, FmCase *c) {
   return 0;
 }
 
-static int yaml_load(const char *path, yaml_parser_t *parser,
-                     yaml_document_t *doc);
-
-static int check_nesting(const char *path, const char *t, size_t n);
+static int yaml_open(const char *path, const char *what, char **text,
+                     yaml_parser_t *parser, yaml_document_t *doc);
 
 /* ------------------------------------------------------------------------ */
 /* fatigue (docs/fatigue.md)                                                */
@@ -926,29 +924,13 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
 /* Fill g->m from entry g->library of the library file. */
 static int read_library_entry(const char *libpath, const char *case_item,
                               FmFatigueGroup *g) {
-  size_t ntext = 0;
-  char *text = fm_read_text(libpath, &ntext);
-  if (!text)
-    return fm_error("%s: cannot open the fatigue material library (%s), "
-                    "needed by %s",
-                    libpath, fm_open_error(), case_item);
-  if (check_nesting(libpath, text, ntext)) {
-    free(text);
-    return 1;
-  }
+  char what[6200], *text; /* case_item: up to 5120 bytes */
+  snprintf(what, sizeof what, "the fatigue material library, needed by %s",
+           case_item);
   yaml_parser_t parser;
   yaml_document_t doc;
+  FM_CALL(yaml_open(libpath, what, &text, &parser, &doc));
   int ierr = 0;
-  if (!yaml_parser_initialize(&parser)) {
-    free(text);
-    return fm_error("%s: out of memory initialising the YAML parser", libpath);
-  }
-  yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
-  if (yaml_load(libpath, &parser, &doc)) {
-    yaml_parser_delete(&parser);
-    free(text);
-    return 1;
-  }
   Ctx x = {libpath, &doc};
   char it[ITEM_MAX];
   yaml_node_t *root = yaml_document_get_root_node(&doc), *mats = NULL,
@@ -1505,21 +1487,6 @@ static int check_nesting(const char *path, const char *t, size_t n) {
               : 0;
 }
 
-/* The text of a YAML input (a regular file), its nesting checked, for
- * libyaml to parse from memory: the file is read once. */
-static int yaml_text(const char *path, const char *what, char **text,
-                     size_t *n) {
-  *text = fm_read_text(path, n);
-  if (!*text)
-    return fm_error("%s: cannot open %s (%s)", path, what, fm_open_error());
-  if (check_nesting(path, *text, *n)) {
-    free(*text);
-    *text = NULL;
-    return 1;
-  }
-  return 0;
-}
-
 static int yaml_fail(const char *path, const yaml_parser_t *p) {
   const char *prob = p->problem ? p->problem : "unknown error";
   switch (p->error) {
@@ -1668,15 +1635,32 @@ static int apply_merges(const char *path, yaml_document_t *doc) {
   return ierr;
 }
 
-/* Parse the next document (libyaml), its merge keys applied.  On failure
- * nothing is left to delete. */
-static int yaml_load(const char *path, yaml_parser_t *parser,
-                     yaml_document_t *doc) {
-  if (!yaml_parser_load(parser, doc))
-    return yaml_fail(path, parser);
-  const int ierr = apply_merges(path, doc);
-  if (ierr)
-    yaml_document_delete(doc);
+/* A YAML input read whole (a regular file: the file is read once), its
+ * nesting checked, a parser started on the text and its first document
+ * loaded with the merge keys applied.  On failure nothing is left to
+ * free; else the caller deletes doc and parser and frees text. */
+static int yaml_open(const char *path, const char *what, char **text,
+                     yaml_parser_t *parser, yaml_document_t *doc) {
+  size_t n = 0;
+  *text = fm_read_text(path, &n);
+  if (!*text)
+    return fm_error("%s: cannot open %s (%s)", path, what, fm_open_error());
+  int ierr = check_nesting(path, *text, n);
+  if (!ierr && !yaml_parser_initialize(parser))
+    ierr = fm_error("%s: out of memory initialising the YAML parser", path);
+  else if (!ierr) {
+    yaml_parser_set_input_string(parser, (const unsigned char *)*text, n);
+    if (!yaml_parser_load(parser, doc))
+      ierr = yaml_fail(path, parser);
+    else if ((ierr = apply_merges(path, doc)))
+      yaml_document_delete(doc);
+    if (ierr)
+      yaml_parser_delete(parser);
+  }
+  if (ierr) {
+    free(*text);
+    *text = NULL;
+  }
   return ierr;
 }
 
@@ -1713,21 +1697,10 @@ int fm_case_read(const char *path, FmCase *c) {
   c->max_it = 10000;
 
   char *text = NULL;
-  size_t ntext = 0;
-  if (yaml_text(path, "case file", &text, &ntext)) {
-    fm_case_free(c);
-    return 1;
-  }
   yaml_parser_t parser;
   yaml_document_t doc;
-  int ierr = 0;
-  if (!yaml_parser_initialize(&parser)) {
-    free(text);
-    fm_case_free(c);
-    return fm_error("%s: out of memory initialising the YAML parser", path);
-  }
-  yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
-  if (!(ierr = yaml_load(path, &parser, &doc))) {
+  int ierr = yaml_open(path, "case file", &text, &parser, &doc);
+  if (!ierr) {
     Ctx x = {path, &doc};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root) {
@@ -1753,9 +1726,9 @@ int fm_case_read(const char *path, FmCase *c) {
       }
     }
     yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    free(text);
   }
-  yaml_parser_delete(&parser);
-  free(text);
   if (ierr) {
     char keep[FM_PATH_MAX];
     memcpy(keep, c->path, sizeof keep);
@@ -2034,23 +2007,14 @@ int fm_scenario_read(const char *path, FmScenario *s) {
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
   char *text = NULL;
-  size_t ntext = 0;
-  FM_CALL(yaml_text(path, "scenario file", &text, &ntext));
   yaml_parser_t parser;
   yaml_document_t doc;
-  int ierr;
-  if (!yaml_parser_initialize(&parser)) {
-    free(text);
-    return fm_error("%s: out of memory initialising the YAML parser", path);
-  }
-  yaml_parser_set_input_string(&parser, (const unsigned char *)text, ntext);
-  if (!(ierr = yaml_load(path, &parser, &doc))) {
-    Ctx x = {path, &doc};
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    ierr = root ? read_scenario_root(&x, root, s)
-                : fm_error("%s: empty scenario file", path);
-    yaml_document_delete(&doc);
-  }
+  FM_CALL(yaml_open(path, "scenario file", &text, &parser, &doc));
+  Ctx x = {path, &doc};
+  yaml_node_t *root = yaml_document_get_root_node(&doc);
+  const int ierr = root ? read_scenario_root(&x, root, s)
+                        : fm_error("%s: empty scenario file", path);
+  yaml_document_delete(&doc);
   yaml_parser_delete(&parser);
   free(text);
   if (ierr) {
