@@ -317,11 +317,7 @@ int fm_report_write(const char *outdir) {
         "Mises stress. Fatigue safety: factor on the stress cycle for the "
         "design life",
         fp);
-  double cyc[MAXA], cum[MAXA];
-  for (int a = 0; a < t->na; a++)
-    cyc[a] = t->cycles[a];
-  (void)fm_scenario_damage(t->na, t->age, cyc, cum);
-  const double total = t->na ? cum[t->na - 1] : 0;
+  const double total = t->na ? fm_scenario_total(t->na, t->age, t->cycles) : 0;
   if (isfinite(t->design_life))
     fprintf(fp,
             " of %.3g cycles (the case's <code>fatigue.design_life</code>); "

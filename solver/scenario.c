@@ -151,17 +151,12 @@ static int step_case(const FmScenario *s, int i, FmCase *c) {
   return 0;
 }
 
-double fm_scenario_cycles_total(const FmScenarioResult *r) {
-  double *v = fm_calloc(3 * (size_t)r->nsteps, sizeof *v);
-  if (!v)
-    return NAN;
-  for (int i = 0; i < r->nsteps; i++) {
-    v[i] = r->steps[i].age;
-    v[r->nsteps + i] = r->steps[i].cycles;
-  }
-  (void)fm_scenario_damage(r->nsteps, v, v + r->nsteps, v + 2 * r->nsteps);
-  const double total = v[3 * r->nsteps - 1];
-  free(v);
+double fm_scenario_total(int n, const double *age, const double *per_year) {
+  if (n == 1)
+    return per_year[0];
+  double total = 0;
+  for (int i = 1; i < n; i++)
+    total += (age[i] - age[i - 1]) * (per_year[i - 1] + per_year[i]) / 2;
   return total;
 }
 
@@ -182,7 +177,7 @@ double fm_scenario_damage(int n, const double *age, const double *rate,
   for (int i = 1; i < n; i++) {
     const double s = age[i] - age[i - 1], d0 = rate[i - 1], d1 = rate[i];
     const double c0 = cum[i - 1];
-    cum[i] = c0 + s * (d0 + d1) / 2;
+    cum[i] = c0 + fm_scenario_total(2, age + i - 1, rate + i - 1);
     if (!isnan(fail) || !(cum[i] >= 1))
       continue;
     if (isinf(d0) || isinf(d1)) {
@@ -385,7 +380,7 @@ static int write_summary(const FmScenario *s, const FmScenarioResult *r,
   fputs(", \"design_life\": ", fp);
   fm_json_number(fp, r->steps[0].design_life);
   fputs(", \"cycles_total\": ", fp);
-  fm_json_number(fp, fm_scenario_cycles_total(r));
+  fm_json_number(fp, r->cycles_total);
   fputs(",\n \"steps\": [", fp);
   for (int i = 0; i < r->nsteps; i++) {
     const FmScenarioStep *st = &r->steps[i];
@@ -654,20 +649,17 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
     /* cumulative damage per group (largest node each year: conservative when
      * the critical node moves) and the age at which it reaches 1 */
     const int ng = res->steps[0].ngroups;
-    double *rate = fm_calloc(2 * (size_t)s.nages, sizeof *rate);
-    if (!rate)
-      ierr = 1;
-    for (int g = 0; g < ng && rate; g++) {
-      double *cum = rate + s.nages;
+    double rate[FM_PLOT_MAX], cum[FM_PLOT_MAX]; /* the ages: at most that */
+    for (int g = 0; g < ng; g++) {
       for (int i = 0; i < s.nages; i++)
         rate[i] = res->steps[i].damage[g];
       res->failure_age[g] = fm_scenario_damage(s.nages, s.age, rate, cum);
       for (int i = 0; i < s.nages; i++)
         res->steps[i].cumulative[g] = cum[i];
     }
-    free(rate);
-  }
-  if (!ierr) {
+    for (int i = 0; i < s.nages; i++)
+      rate[i] = res->steps[i].cycles;
+    res->cycles_total = fm_scenario_total(s.nages, s.age, rate);
     if (rank == 0)
       ierr = write_summary(&s, res, outdir);
     if (rank == 0 && !ierr)
@@ -702,12 +694,11 @@ int fm_scenario_run_step(MPI_Comm comm, const char *path,
           printf("  %s: cumulative damage reaches 1 at age %.2f\n",
                  last->group[g], res->failure_age[g]);
       }
-    const double total = fm_scenario_cycles_total(res);
-    if (total > last->design_life)
+    if (res->cycles_total > last->design_life)
       printf("  note: the ages hold %.3g cycles, more than the design life of "
              "%.3g at which the safety factors are found (the damage counts "
              "every cycle)\n",
-             total, last->design_life);
+             res->cycles_total, last->design_life);
     printf("results: %s/report.html, %s/scenario.json, %s/scenario.csv, "
            "%s/age_*/\n",
            outdir, outdir, outdir, outdir);

@@ -33,6 +33,9 @@ typedef struct {
   int resumed; /* steps found finished */
   /* age at which the cumulative damage of a group reaches 1 (NAN: never) */
   double failure_age[FM_SCENARIO_MAX_GROUPS];
+  /* the cycles of all activities over the ages, counted as the damage is
+   * (fm_scenario_total of each step's cycles) */
+  double cycles_total;
 } FmScenarioResult;
 
 int fm_scenario_run(MPI_Comm comm, const char *path, const FmRunOptions *opt,
@@ -54,10 +57,10 @@ void fm_scenario_result_free(FmScenarioResult *res);
 double fm_scenario_damage(int n, const double *age, const double *rate,
                           double *cum);
 
-/* The cycles of all activities over the ages, counted as the damage is
- * (a year's cycles at each age, linear between two ages); NAN without
- * memory. */
-double fm_scenario_cycles_total(const FmScenarioResult *r);
+/* The sum over the ages of a quantity given a year at each age, counted as
+ * the damage is (linear in time between two ages; one age alone: one
+ * year of it). */
+double fm_scenario_total(int n, const double *age, const double *per_year);
 
 /* The folder of step i of scenario s under outdir (OUTDIR/age_A, A to 10
  * digits: 8.5 and 8.500001 apart); femora status looks there too. */
