@@ -872,13 +872,26 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
               {"Se", offsetof(FmFatigueMaterial, Se)},
               {"Ne", offsetof(FmFatigueMaterial, Ne)},
               {"St", offsetof(FmFatigueMaterial, St)},
-              {"R", offsetof(FmFatigueMaterial, R)}};
+              {"R", offsetof(FmFatigueMaterial, R)},
+              {"Su_compression", offsetof(FmFatigueMaterial, Suc)}};
   for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
     if ((v = map_get(x, n, nums[i].key))) {
       item_key(it, item, nums[i].key, strlen(nums[i].key));
       FM_CALL(
           get_number_or_null(x, v, it, (double *)((char *)m + nums[i].off)));
     }
+  if ((v = map_get(x, n, "static_criterion"))) {
+    char name[32];
+    item_key(it, item, "static_criterion", 16);
+    FM_CALL(get_string(x, v, it, name, sizeof name, 0));
+    if (!strcmp(name, "von_mises"))
+      m->stat = FM_STATIC_VON_MISES;
+    else if (!strcmp(name, "coulomb_mohr"))
+      m->stat = FM_STATIC_COULOMB_MOHR;
+    else
+      return err(x, v, it, "must be von_mises or coulomb_mohr (got %s)",
+                 describe(v, b, sizeof b));
+  }
   if (!library && (v = map_get(x, n, "k_surf"))) {
     item_key(it, item, "k_surf", 6);
     FM_CALL(get_number(x, v, it, &m->k_surf));
@@ -967,10 +980,20 @@ static int read_library_entry(const char *libpath, const char *case_item,
   }
   /* a library's own keys are checked as a case's are: a misspelt k_surf
    * was dropped, and 1 used */
-  static const char *const lib_keys[] = {
-      "Sy", "Su",       "Se",      "Ne",     "St",       "R",
-      "sn", "sn_table", "basquin", "k_surf", "Su_shear", "Su_compression",
-      NULL};
+  static const char *const lib_keys[] = {"Sy",
+                                         "Su",
+                                         "Se",
+                                         "Ne",
+                                         "St",
+                                         "R",
+                                         "sn",
+                                         "sn_table",
+                                         "basquin",
+                                         "k_surf",
+                                         "Su_compression",
+                                         "static_criterion",
+                                         "Su_shear",
+                                         NULL};
   if ((ierr = check_map(&x, fn, it, lib_keys, "a map of fatigue data")))
     goto out;
   if ((ierr = read_fatigue_values(&x, fn, it, &g->m, 1)))
@@ -1041,9 +1064,20 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
   static const char *const keys[] = {
       "design_life", "criterion", "equivalent", "library_file",
       "materials",   "cycles",    NULL};
-  static const char *const gkeys[] = {"library", "surface", "Sy",       "Su",
-                                      "Se",      "Ne",      "St",       "R",
-                                      "k_surf",  "basquin", "sn_table", NULL};
+  static const char *const gkeys[] = {"library",
+                                      "surface",
+                                      "Sy",
+                                      "Su",
+                                      "Se",
+                                      "Ne",
+                                      "St",
+                                      "R",
+                                      "k_surf",
+                                      "basquin",
+                                      "sn_table",
+                                      "Su_compression",
+                                      "static_criterion",
+                                      NULL};
   static const char *const ckeys[] = {"name", "load_cases", "count", NULL};
   FmFatigueSpec *F = &c->fatigue;
   char it[ITEM_MAX], it2[ITEM_MAX], b[96];

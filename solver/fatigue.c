@@ -163,6 +163,15 @@ int fm_fatigue_material_check(const FmFatigueMaterial *m, const char *ctx) {
                "(got %g)",
                m->Se / FM_SQRT3, m->Se, m->St);
   }
+  if (!(m->Suc >= 0) || !isfinite(m->Suc))
+    FM_FAULT("Su_compression",
+             "ultimate compressive strength must be >= 0 (0: unknown) (got "
+             "%g)",
+             m->Suc);
+  if (m->stat == FM_STATIC_COULOMB_MOHR && !(m->Suc > 0))
+    FM_FAULT("static_criterion",
+             "coulomb_mohr needs the ultimate compressive strength "
+             "Su_compression");
 #undef FM_FAULT
   return 0;
 }
@@ -222,7 +231,7 @@ static int all_finite(const double *v, int n) {
 static void nan_cycle(FmFatigueCycle *c) {
   for (int k = 0; k < 6; k++)
     c->sa[k] = c->sm[k] = NAN;
-  c->sh_max = c->sh_min = c->vm_max = NAN;
+  c->sh_max = c->sh_min = NAN;
 }
 
 void fm_fatigue_cycle_pair(const double s1[6], const double s2[6],
@@ -233,7 +242,6 @@ void fm_fatigue_cycle_pair(const double s1[6], const double s2[6],
   }
   c->sh_max = fmax(trace(s1), trace(s2)) / 3.0;
   c->sh_min = fmin(trace(s1), trace(s2)) / 3.0;
-  c->vm_max = fmax(fm_von_mises(s1), fm_von_mises(s2));
   c->i = 0;
   c->j = 1;
   if (!all_finite(s1, 6) || !all_finite(s2, 6))
@@ -245,12 +253,11 @@ int fm_fatigue_cycle_states(const double *s, int n, FmFatigueCycle *c) {
     return fm_error("fatigue cycle: needs at least one stress state (got %d)",
                     n);
   int bi = 0, bj = 0;
-  double best = -1.0, shmax = -HUGE_VAL, shmin = HUGE_VAL, vmmax = 0.0;
+  double best = -1.0, shmax = -HUGE_VAL, shmin = HUGE_VAL;
   for (int i = 0; i < n; i++) {
     const double *si = s + 6 * i;
     shmax = fmax(shmax, trace(si) / 3.0);
     shmin = fmin(shmin, trace(si) / 3.0);
-    vmmax = fmax(vmmax, fm_von_mises(si));
     for (int j = i + 1; j < n; j++) {
       double d[6];
       for (int k = 0; k < 6; k++)
@@ -266,7 +273,6 @@ int fm_fatigue_cycle_states(const double *s, int n, FmFatigueCycle *c) {
   fm_fatigue_cycle_pair(s + 6 * bi, s + 6 * bj, c);
   c->sh_max = shmax;
   c->sh_min = shmin;
-  c->vm_max = vmmax;
   c->i = bi;
   c->j = bj;
   if (!all_finite(s, 6 * n))
@@ -459,11 +465,17 @@ double fm_fatigue_safety_multiaxial(const FmFatigueMaterial *m, FmMultiaxial c,
 
 /* ---- static check and damage ---- */
 
-double fm_fatigue_static_safety(const FmFatigueMaterial *m,
-                                const FmFatigueCycle *cy) {
-  if (isnan(cy->vm_max))
+double fm_static_safety(const FmFatigueMaterial *m, const double s[6]) {
+  if (!all_finite(s, 6))
     return NAN;
-  return cy->vm_max > 0 ? m->Sy / cy->vm_max : HUGE_VAL;
+  double inv;
+  if (m->stat == FM_STATIC_COULOMB_MOHR) {
+    double p[3];
+    fm_principal(s, p); /* descending */
+    inv = fmax(p[0], 0.0) / m->Su + fmax(-p[2], 0.0) / m->Suc;
+  } else
+    inv = fm_von_mises(s) / m->Sy;
+  return inv > 0 ? 1.0 / inv : HUGE_VAL;
 }
 
 double fm_miner_block(double n, double N) {

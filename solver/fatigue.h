@@ -39,6 +39,14 @@ typedef enum {
   FM_SN_TABLE = 1    /* points (N_i, Sa_i), interpolated linearly in log-log */
 } FmSnKind;
 
+/* Static failure criteria of one stress state (Budynas & Nisbett,
+ * Shigley's Mechanical Engineering Design, 10th ed., sec. 5-4 and 5-9). */
+typedef enum {
+  FM_STATIC_VON_MISES = 0, /* ductile (distortion energy): n = Sy / vm */
+  FM_STATIC_COULOMB_MOHR   /* brittle: 1/n = max(s1, 0)/Su + max(-s3, 0)/Suc,
+                              s1 >= s2 >= s3 the principal stresses */
+} FmStaticCriterion;
+
 /* Fatigue data of one material (one surface/process variant). */
 typedef struct {
   const char *name;   /* material key, used in error messages */
@@ -56,6 +64,9 @@ typedef struct {
   double R;      /* stress ratio of the S-N data: must be -1 */
   double St;     /* fully reversed torsion fatigue limit at Ne, same surface as
                     Se; 0 = unknown (then Crossland cannot be used) */
+  FmStaticCriterion stat; /* the static check's criterion */
+  double Suc; /* ultimate compressive strength (a magnitude, > 0); 0 =
+                 unknown (then Coulomb-Mohr cannot be used) */
 } FmFatigueMaterial;
 
 /* Mean-stress corrections: equivalent fully reversed amplitude Sar. */
@@ -86,7 +97,6 @@ typedef struct {
   double sm[6];  /* mean tensor (s_i + s_j) / 2 */
   double sh_max; /* largest hydrostatic stress (trace / 3) over all states */
   double sh_min; /* smallest hydrostatic stress over all states */
-  double vm_max; /* largest von Mises stress over all states */
   int i, j;      /* the pair of states that defines sa and sm */
 } FmFatigueCycle;
 
@@ -177,9 +187,10 @@ double fm_fatigue_safety_multiaxial(const FmFatigueMaterial *m, FmMultiaxial c,
 
 /* ---- static check and damage ---- */
 
-/* Static safety factor Sy / max von Mises over the cycle's states. */
-double fm_fatigue_static_safety(const FmFatigueMaterial *m,
-                                const FmFatigueCycle *cy);
+/* Static safety factor of one stress state s (Voigt) under m's criterion:
+ * the factor n by which s may be scaled before it fails (+inf for a state
+ * that no scaling fails, NaN for a state that is not finite). */
+double fm_static_safety(const FmFatigueMaterial *m, const double s[6]);
 /* Miner damage of one block of n cycles with life N (0 for infinite life or
  * n = 0; +inf for N = 0 and n > 0). */
 double fm_miner_block(double n, double N);

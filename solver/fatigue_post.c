@@ -28,6 +28,10 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
         fg[m] = g;
     FmFatigueGroupStats *gs = &out->groups[m];
     gs->assessed = fg[m] >= 0;
+    if (gs->assessed)
+      gs->static_criterion = F->groups[fg[m]].m.stat == FM_STATIC_COULOMB_MOHR
+                                 ? "coulomb_mohr"
+                                 : "von_mises";
     gs->min_static = gs->min_fatigue = gs->min_life = INFINITY;
     gs->max_damage = 0.0;
     /* no node found (every one infinitely safe, no damage): no place */
@@ -60,10 +64,10 @@ int fm_fatigue_post(const FmModel *md, const FmPost *post, const FmResult *res,
                         md->cs.materials[mat].group, x[0], x[1], x[2]);
       }
     }
-    double vmax = 0.0;
+    double ns = INFINITY; /* over every load case, those in no cycle too */
     for (int lc = 0; lc < md->cs.nload_cases; lc++)
-      vmax = fmax(vmax, res[lc].vm[cp]);
-    out->static_sf[cp] = vmax > 0 ? fm->Sy / vmax : INFINITY;
+      ns = fmin(ns, fm_static_safety(fm, res[lc].stress + 6 * (size_t)cp));
+    out->static_sf[cp] = ns;
     double sf = INFINITY, life = INFINITY, dmg = 0.0;
     for (int k = 0; k < F->ncycles; k++) {
       const FmCycleSpec *cs = &F->cycles[k];

@@ -313,8 +313,11 @@ int fm_report_write(const char *outdir) {
             t->dcum[g][t->na - 1] >= 1 ? " class=\"warn\"" : "",
             t->dcum[g][t->na - 1], isnan(fail) ? "" : " class=\"warn\"", fa);
   }
-  fputs("</table>\n<p>Static safety: yield strength over the largest von "
-        "Mises stress. Fatigue safety: factor on the stress cycle for the "
+  fputs("</table>\n<p>Static safety: the factor on the stress to the "
+        "material's static criterion (von Mises against the yield strength; "
+        "for brittle materials such as bone Coulomb-Mohr against the tension "
+        "and compression strengths). Fatigue safety: factor on the stress "
+        "cycle for the "
         "design life",
         fp);
   const double total = t->na ? fm_scenario_total(t->na, t->age, t->cycles) : 0;

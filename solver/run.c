@@ -974,6 +974,8 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
       fm_json_number(fp, gs->min_static);
       fputs(", \"min_static_safety_at\": ", fp);
       vec3(fp, gs->at_static);
+      fputs(", \"static_criterion\": ", fp);
+      fm_json_string(fp, gs->static_criterion);
       fputs(", \"min_fatigue_safety\": ", fp);
       fm_json_number(fp, gs->min_fatigue);
       fputs(", \"min_fatigue_safety_at\": ", fp);

@@ -75,9 +75,11 @@ static void cycles(void) {
   CHECK_CLOSE(cy.sa[0], 250.0, 1e-15, 0);
   CHECK_CLOSE(cy.sm[0], 50.0, 1e-15, 0);
   CHECK_CLOSE(cy.sh_max, 100.0, 1e-15, 0); /* 300 / 3 */
-  CHECK_CLOSE(cy.vm_max, 300.0, 1e-15, 0);
   const FmFatigueMaterial m = material();
-  CHECK_CLOSE(fm_fatigue_static_safety(&m, &cy), 800.0 / 300.0, 1e-14, 0);
+  double ns = INFINITY;
+  for (int k = 0; k < 4; k++)
+    ns = fmin(ns, fm_static_safety(&m, s + 6 * k));
+  CHECK_CLOSE(ns, 800.0 / 300.0, 1e-14, 0);
   double Sa, Sm;
   fm_fatigue_equivalent(&cy, FM_EQ_SIGNED_MAX_PRINCIPAL, &Sa, &Sm);
   CHECK_CLOSE(Sa, 250.0, 1e-12, 0);
@@ -317,10 +319,9 @@ static void not_a_number(void) {
   const double s[12] = {400, 0, 0, 0, 0, 0, NAN, 0, 0, 0, 0, 0};
   FmFatigueCycle cy;
   CHECK(fm_fatigue_cycle_states(s, 2, &cy) == 0, "%s", fm_error_message());
-  CHECK(isnan(cy.sa[0]) && isnan(cy.sm[0]) && isnan(cy.vm_max) &&
-            isnan(cy.sh_max),
+  CHECK(isnan(cy.sa[0]) && isnan(cy.sm[0]) && isnan(cy.sh_max),
         "a NaN state left a number in the cycle");
-  CHECK(isnan(fm_fatigue_static_safety(&m, &cy)), "static safety");
+  CHECK(isnan(fm_static_safety(&m, s + 6)), "static safety");
   for (int eq = 0; eq < 2; eq++) {
     double Sa, Sm;
     fm_fatigue_equivalent(&cy, (FmEquivalent)eq, &Sa, &Sm);
@@ -346,9 +347,76 @@ static void not_a_number(void) {
   /* an infinity likewise */
   const double inf[12] = {400, 0, 0, 0, 0, 0, 0, INFINITY, 0, 0, 0, 0};
   fm_fatigue_cycle_pair(inf, inf + 6, &cy);
-  CHECK(isnan(fm_fatigue_static_safety(&m, &cy)), "infinite state: static");
+  CHECK(isnan(fm_static_safety(&m, inf + 6)), "infinite state: static");
   CHECK(isnan(fm_fatigue_safety_multiaxial(&m, FM_MULTI_SINES, &cy, 1e6)),
         "infinite state: Sines");
+}
+
+/* Static criteria on hand-worked states.  Coulomb-Mohr for brittle
+ * materials (Budynas & Nisbett, Shigley's Mechanical Engineering Design,
+ * 10th ed., eq. 5-31; its shear strength St Sc / (St + Sc), eq. 5-33),
+ * with cortical bone's strengths (Reilly & Burstein 1975: tension 133,
+ * compression 193 MPa). */
+static void static_criteria(void) {
+  FmFatigueMaterial m = material();
+  const double vm[6] = {100, 0, 0, 40, 0, 0}; /* vm = sqrt(100^2 + 3 40^2) */
+  CHECK_CLOSE(fm_static_safety(&m, vm), 800.0 / sqrt(14800.0), 1e-14, 0);
+  const double hyd[6] = {100, 100, 100, 0, 0, 0};
+  CHECK(isinf(fm_static_safety(&m, hyd)), "von Mises: hydrostatic state");
+  m.Sy = m.Su = 133;
+  m.Suc = 193;
+  m.Se = 50; /* below Su */
+  m.St = 0;
+  m.stat = FM_STATIC_COULOMB_MOHR;
+  CHECK(fm_fatigue_material_check(&m, "t") == 0, "%s", fm_error_message());
+  const double zero[6] = {0, 0, 0, 0, 0, 0};
+  CHECK(isinf(fm_static_safety(&m, zero)), "no stress");
+  /* uniaxial: the tension strength, the compression strength */
+  const double ten[6] = {50, 0, 0, 0, 0, 0}, com[6] = {0, -50, 0, 0, 0, 0};
+  CHECK_CLOSE(fm_static_safety(&m, ten), 133.0 / 50, 1e-14, 0);
+  CHECK_CLOSE(fm_static_safety(&m, com), 193.0 / 50, 1e-14, 0);
+  /* pure shear (in xz): the shear strength 133 193 / 326 = 78.74 */
+  const double sh[6] = {0, 0, 0, 0, 0, 30};
+  CHECK_CLOSE(fm_static_safety(&m, sh), 133.0 * 193 / 326 / 30, 1e-12, 0);
+  /* hydrostatic tension (von Mises: infinitely safe), biaxial tension and
+   * triaxial compression: the largest principal in tension, the smallest
+   * in compression alone */
+  CHECK_CLOSE(fm_static_safety(&m, hyd), 1.33, 1e-12, 0);
+  const double bi[6] = {40, 80, 0, 0, 0, 0};
+  CHECK_CLOSE(fm_static_safety(&m, bi), 133.0 / 80, 1e-12, 0);
+  const double tri[6] = {-100, -150, -50, 0, 0, 0};
+  CHECK_CLOSE(fm_static_safety(&m, tri), 193.0 / 150, 1e-12, 0);
+  /* a general state: principal (120, 10, -60) rotated about z by 30 deg,
+   * then about x by 45 deg (s = R diag R^T) */
+  const double p[3] = {120, 10, -60}, c = sqrt(3.0) / 2, sn = 0.5,
+               r2 = sqrt(0.5);
+  const double Rz[3][3] = {{c, -sn, 0}, {sn, c, 0}, {0, 0, 1}};
+  const double Rx[3][3] = {{1, 0, 0}, {0, r2, -r2}, {0, r2, r2}};
+  double R[3][3] = {{0}}, S[3][3] = {{0}};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      for (int k = 0; k < 3; k++)
+        R[i][j] += Rx[i][k] * Rz[k][j];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      for (int k = 0; k < 3; k++)
+        S[i][j] += R[i][k] * p[k] * R[j][k];
+  const double gen[6] = {S[0][0], S[1][1], S[2][2], S[0][1], S[1][2], S[0][2]};
+  CHECK_CLOSE(fm_static_safety(&m, gen), 1.0 / (120.0 / 133 + 60.0 / 193),
+              1e-12, 0);
+  /* NaN in, NaN out */
+  const double bad[6] = {0, NAN, 0, 0, 0, 0};
+  CHECK(isnan(fm_static_safety(&m, bad)), "NaN state");
+  /* Coulomb-Mohr without a compressive strength is refused */
+  m.Suc = 0;
+  CHECK(fm_fatigue_material_check(&m, "t") != 0 &&
+            strstr(fm_error_message(), "static_criterion"),
+        "no Su_compression: %s", fm_error_message());
+  m.Suc = -5;
+  m.stat = FM_STATIC_VON_MISES;
+  CHECK(fm_fatigue_material_check(&m, "t") != 0 &&
+            strstr(fm_error_message(), "Su_compression"),
+        "negative Su_compression: %s", fm_error_message());
 }
 
 static void crossland_needs_torsion(void) {
@@ -375,5 +443,6 @@ int main(void) {
   mean_on_amplitude_plane();
   sines_mean_over_states();
   not_a_number();
+  static_criteria();
   TEST_END();
 }

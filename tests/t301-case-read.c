@@ -296,7 +296,13 @@ static void test_defaults(void) {
              "  typo: {fatigue: {Sy: 800, Su: 900, basquin: {Sf: 1000, b: "
              "-0.1}, ksurf: 0.5}}\n"
              "  badsn: {fatigue: {Sy: 800, Su: 900, basquin: {Sf: 1000, b: "
-             "-0.1}, sn: tabel}}\n");
+             "-0.1}, sn: tabel}}\n"
+             "  cm: {fatigue: {Sy: 100, Su: 100, Su_compression: 150, "
+             "static_criterion: coulomb_mohr, basquin: {Sf: 300, b: -0.1}}}\n"
+             "  cm_no_suc: {fatigue: {Sy: 100, Su: 100, static_criterion: "
+             "coulomb_mohr, basquin: {Sf: 300, b: -0.1}}}\n"
+             "  cm_typo: {fatigue: {Sy: 100, Su: 100, static_criterion: "
+             "coulomb, basquin: {Sf: 300, b: -0.1}}}\n");
   const char *fcase =
       "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}}\n"
       "constraints: [{group: g, fix: all}]\n"
@@ -320,6 +326,54 @@ static void test_defaults(void) {
   CHECK(fm_case_read("lib_case.yaml", &c) != 0);
   CHECK(strstr(fm_error_message(), "materials.badsn.fatigue.sn: must be "
                                    "basquin or table"));
+  /* the static criterion: Coulomb-Mohr with its compressive strength, from
+   * the library or the case; without the strength, or misspelt, refused */
+  snprintf(text, sizeof text, fcase, "cm");
+  write_file("lib_case.yaml", text);
+  if (read_ok("lib_case.yaml", &c)) {
+    CHECK(c.fatigue.groups[0].m.stat == FM_STATIC_COULOMB_MOHR &&
+          c.fatigue.groups[0].m.Suc == 150);
+    fm_case_free(&c);
+  }
+  snprintf(text, sizeof text, fcase, "cm_no_suc");
+  write_file("lib_case.yaml", text);
+  CHECK(fm_case_read("lib_case.yaml", &c) != 0);
+  CHECK(strstr(fm_error_message(), "static_criterion: coulomb_mohr needs") &&
+        strstr(fm_error_message(), "Su_compression"));
+  snprintf(text, sizeof text, fcase, "cm_typo");
+  write_file("lib_case.yaml", text);
+  CHECK(fm_case_read("lib_case.yaml", &c) != 0);
+  CHECK(strstr(fm_error_message(), "materials.cm_typo.fatigue.static_"
+                                   "criterion: must be von_mises or "
+                                   "coulomb_mohr"));
+  /* the case's values override the library's: von Mises again */
+  write_file("lib_case.yaml",
+             "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}}\n"
+             "constraints: [{group: g, fix: all}]\n"
+             "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
+             "fatigue: {library_file: lib.yaml, materials: {m: {library: cm, "
+             "static_criterion: von_mises}}, cycles: [{name: c, load_cases: "
+             "[a, zero], count: 1}]}\n");
+  if (read_ok("lib_case.yaml", &c)) {
+    CHECK(c.fatigue.groups[0].m.stat == FM_STATIC_VON_MISES);
+    fm_case_free(&c);
+  }
+  /* the bundled library's cortical bone is judged by Coulomb-Mohr with
+   * Reilly & Burstein's strengths, its titanium by von Mises */
+  write_file("lib_case.yaml",
+             "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}, t: {E: 1, "
+             "nu: 0}}\nconstraints: [{group: g, fix: all}]\n"
+             "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
+             "fatigue: {materials: {m: {library: cortical_bone}, t: "
+             "{library: ti6al4v_wrought_eli}}, cycles: [{name: c, "
+             "load_cases: [a, zero], count: 1}]}\n");
+  if (read_ok("lib_case.yaml", &c)) {
+    const FmFatigueMaterial *b = &c.fatigue.groups[0].m,
+                            *t = &c.fatigue.groups[1].m;
+    CHECK(b->stat == FM_STATIC_COULOMB_MOHR && b->Su == 133 && b->Suc == 193);
+    CHECK(t->stat == FM_STATIC_VON_MISES);
+    fm_case_free(&c);
+  }
   remove("lib.yaml");
   remove("lib_case.yaml");
   /* a top-level key that comes through a merge is found (suite, submit) */

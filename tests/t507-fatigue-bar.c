@@ -46,6 +46,47 @@ int main(int argc, char **argv) {
   }
   CHECK(nl > 0 && nr > 0, "copies: left %d right %d", nl, nr);
   CHECK_CLOSE(run.fatigue.groups[0].max_damage, count / N_l, 1e-6, 0);
+  /* the summary names each material's static criterion */
+  FILE *sj = fopen("t507.out/summary.json", "r");
+  CHECK(sj != NULL, "no t507.out/summary.json");
+  if (sj) {
+    static char text[1 << 16];
+    const size_t n = fread(text, 1, sizeof text - 1, sj);
+    text[n] = 0;
+    fclose(sj);
+    CHECK(strstr(text, "\"left\": {\"min_static_safety\": 2, ") &&
+              strstr(text, "\"static_criterion\": \"von_mises\""),
+          "summary.json: no static criterion for left");
+  }
+  /* the left material as a brittle one (Coulomb-Mohr, Su = 900 in
+   * tension, 300 in compression): 900/400 in tension, 300/400 with every
+   * stress reversed */
+  int gl = -1;
+  for (int g = 0; g < run.md.cs.fatigue.ngroups; g++)
+    if (!strcmp(run.md.cs.fatigue.groups[g].group, "left"))
+      gl = g;
+  CHECK(gl >= 0, "no fatigue group 'left'");
+  for (int pass = 0; gl >= 0 && pass < 2; pass++) {
+    FmFatigueMaterial *ml = &run.md.cs.fatigue.groups[gl].m;
+    const FmFatigueMaterial keep = *ml;
+    ml->stat = FM_STATIC_COULOMB_MOHR;
+    ml->Suc = 300;
+    if (pass == 1)
+      for (size_t k = 0; k < 6 * (size_t)post->ncopy; k++)
+        run.res[0].stress[k] = -run.res[0].stress[k];
+    FmFatigueResult cm;
+    CHECK(fm_fatigue_post(&run.md, post, run.res, &cm) == 0, "%s",
+          fm_error_message());
+    for (int cp = 0; cp < post->ncopy; cp++)
+      if (!strcmp(run.md.cs.materials[post->copy_mat[cp]].group, "left"))
+        CHECK_CLOSE(cm.static_sf[cp], pass ? 300.0 / 400 : 900.0 / 400, 1e-6,
+                    0);
+    fm_fatigue_result_free(&cm);
+    *ml = keep;
+    if (pass == 1)
+      for (size_t k = 0; k < 6 * (size_t)post->ncopy; k++)
+        run.res[0].stress[k] = -run.res[0].stress[k];
+  }
   /* a stress that is not a number (a broken solution) gives no safety
    * factor: an error naming the load case, the material and the place,
    * where NaN compared as "no stress" and read as safe before */
