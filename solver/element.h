@@ -745,8 +745,56 @@ FM_HD double fm_von_mises(const double s[6]) {
               3.0 * (s[3] * s[3] + s[4] * s[4] + s[5] * s[5]));
 }
 
-/* Principal stresses p[0] >= p[1] >= p[2] of a Voigt stress (closed form,
- * trigonometric solution of the characteristic cubic). */
+/* Eigenvalues of a symmetric 3x3 (Voigt s) by cyclic Jacobi rotations
+ * (Golub & Van Loan, Matrix Computations, 4th ed., sec. 8.5): accurate to
+ * rounding of the largest magnitude whatever the gaps between them, which
+ * the closed form is not near a repeated root.  Unsorted in e[3]; a NaN
+ * in s gives NaN. */
+FM_HD void fm_sym3_jacobi(const double s[6], double e[3]) {
+  double a[3][3] = {{s[0], s[3], s[5]}, {s[3], s[1], s[4]}, {s[5], s[4], s[2]}};
+  const int pq[3][3] = {{0, 1, 2}, {0, 2, 1}, {1, 2, 0}}; /* p, q, other */
+  for (int sweep = 0; sweep < 12; sweep++) {
+    int rotated = 0;
+    for (int k = 0; k < 3; k++) {
+      const int p = pq[k][0], q = pq[k][1], r = pq[k][2];
+      const double apq = a[p][q];
+      /* negligible against both diagonal entries: zero (also stops a
+       * sweep that rounding would keep going) */
+      if (!(fabs(apq) > 1e-18 * (fabs(a[p][p]) + fabs(a[q][q]))) &&
+          !isnan(apq)) {
+        a[p][q] = a[q][p] = 0.0;
+        continue;
+      }
+      rotated = 1;
+      const double theta = (a[q][q] - a[p][p]) / (2.0 * apq);
+      /* the smaller root of t^2 + 2 theta t - 1 = 0 (|t| <= 1); for a
+       * huge theta t = 1 / (2 theta) without overflow */
+      const double t = fabs(theta) > 1e150
+                           ? 0.5 / theta
+                           : (theta >= 0 ? 1.0 : -1.0) /
+                                 (fabs(theta) + sqrt(theta * theta + 1.0));
+      const double c = 1.0 / sqrt(t * t + 1.0), sn = t * c;
+      a[p][p] -= t * apq;
+      a[q][q] += t * apq;
+      a[p][q] = a[q][p] = 0.0;
+      const double arp = a[r][p], arq = a[r][q];
+      a[r][p] = a[p][r] = c * arp - sn * arq;
+      a[r][q] = a[q][r] = sn * arp + c * arq;
+    }
+    if (!rotated)
+      break;
+  }
+  e[0] = a[0][0];
+  e[1] = a[1][1];
+  e[2] = a[2][2];
+}
+
+/* Principal stresses p[0] >= p[1] >= p[2] of a Voigt stress: the closed
+ * form (trigonometric solution of the characteristic cubic), whose roots
+ * are accurate to rounding of q / gap (the acos near +-1); where two of
+ * them come within 1e-3 of the deviator's size, Jacobi rotations
+ * (fm_sym3_jacobi) instead, which keep a double root to rounding (the
+ * closed form split diag(5, 5, -3) into 5 +- 3e-8). */
 FM_HD void fm_principal(const double s[6], double p[3]) {
   const double m = (s[0] + s[1] + s[2]) / 3.0;
   const double a = s[0] - m, b = s[1] - m, c = s[2] - m;
@@ -770,18 +818,18 @@ FM_HD void fm_principal(const double s[6], double p[3]) {
   p[0] = m + 2.0 * q * cos(phi);
   p[2] = m + 2.0 * q * cos(phi + twopi3);
   p[1] = 3.0 * m - p[0] - p[2];
-  /* descending as promised, also where rounding of nearly equal values
-   * put p[1] a hair outside */
-  if (p[1] > p[0]) {
-    const double t = p[0];
-    p[0] = p[1];
-    p[1] = t;
+  if (!(fmin(p[0] - p[1], p[1] - p[2]) > 1e-3 * q)) {
+    /* nearly repeated: the rotations (NaN comes here too) */
+    fm_sym3_jacobi(s, p);
   }
-  if (p[2] > p[1]) {
-    const double t = p[1];
-    p[1] = p[2];
-    p[2] = t;
-  }
+  /* descending (the rotations leave them in any order) */
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2 - i; j++)
+      if (p[j + 1] > p[j]) {
+        const double t = p[j];
+        p[j] = p[j + 1];
+        p[j + 1] = t;
+      }
 }
 
 /* One element's stresses at its nodes (Voigt, sn[a][0..6)) and its internal

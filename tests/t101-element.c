@@ -365,6 +365,40 @@ static void stress_tests(void) {
   fm_principal(shear, p);
   CHECK_CLOSE(p[0], 40, 1e-12, 1);
   CHECK_CLOSE(p[2], -40, 1e-12, 1);
+  /* a double root kept to rounding (the closed form alone split it by
+   * 3e-8): diag(5, 5, -3) rotated about z by 30 deg, then about x by
+   * 45 deg; and the Jacobi rotations against the closed form where the
+   * roots are well apart */
+  {
+    const double d[3] = {5, 5, -3}, cz = sqrt(3.0) / 2, sz = 0.5,
+                 r2 = sqrt(0.5);
+    const double Rz[3][3] = {{cz, -sz, 0}, {sz, cz, 0}, {0, 0, 1}};
+    const double Rx[3][3] = {{1, 0, 0}, {0, r2, -r2}, {0, r2, r2}};
+    double R[3][3] = {{0}}, S[3][3] = {{0}};
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++)
+        for (int k = 0; k < 3; k++)
+          R[i][j] += Rx[i][k] * Rz[k][j];
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++)
+        for (int k = 0; k < 3; k++)
+          S[i][j] += R[i][k] * d[k] * R[j][k];
+    const double dr[6] = {S[0][0], S[1][1], S[2][2], S[0][1], S[1][2], S[0][2]};
+    fm_principal(dr, p);
+    CHECK(fabs(p[0] - 5) < 1e-14 && fabs(p[1] - 5) < 1e-14 &&
+              fabs(p[2] + 3) < 1e-14,
+          "double root: %.17g %.17g %.17g", p[0], p[1], p[2]);
+    double e[3];
+    fm_sym3_jacobi(s, e);
+    double lo = fmin(e[0], fmin(e[1], e[2])), hi = fmax(e[0], fmax(e[1], e[2]));
+    CHECK_CLOSE(hi, c + r, 1e-14, 1);
+    CHECK_CLOSE(lo, c - r, 1e-14, 1);
+    CHECK_CLOSE(e[0] + e[1] + e[2] - lo - hi, 10, 1e-14, 1);
+    const double nan_s[6] = {1, 2, NAN, 0, 0, 0};
+    fm_principal(nan_s, p);
+    CHECK(isnan(p[0]) || isnan(p[1]) || isnan(p[2]), "NaN stress: %g %g %g",
+          p[0], p[1], p[2]);
+  }
   /* nearly equal values: still descending (rounding put the middle one a
    * hair above the largest); a sweep of small perturbations */
   for (int i = 0; i < 2000; i++) {
