@@ -4,6 +4,13 @@
 
 #include "error.h"
 
+/* the CPU backend this build has, for the messages */
+#ifdef FEMORA_HAVE_PETSC
+#define FM_CPU_BACKEND "cpu"
+#else
+#define FM_CPU_BACKEND "ref"
+#endif
+
 int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
                       FmBackend *be) {
   memset(be, 0, sizeof *be);
@@ -38,12 +45,12 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
 #ifdef FEMORA_HAVE_CUDA
     if (fm_cuda_device_count() <= 0)
       return fm_error("backend cuda: no CUDA device is available (no GPU or "
-                      "no driver); use --backend cpu or auto");
+                      "no driver); use --backend " FM_CPU_BACKEND " or auto");
     return fm_backend_create_cuda(be);
 #else
     return fm_error("backend cuda: this build of femora has no CUDA backend "
                     "(the CUDA toolkit was not found at build time); use "
-                    "--backend cpu");
+                    "--backend " FM_CPU_BACKEND);
 #endif
   }
   return fm_error("backend '%s': unknown (choose cpu, ref, cuda or auto)",

@@ -72,6 +72,13 @@ static void usage(FILE *fp) {
       "Documentation: docs/cli.md and docs/case-file.md.\n");
 }
 
+/* A backend name femora knows (whether this build has it is told later,
+ * with the reason). */
+static int known_backend(const char *b) {
+  return !strcmp(b, "cpu") || !strcmp(b, "ref") || !strcmp(b, "cuda") ||
+         !strcmp(b, "auto");
+}
+
 /* A whole number in [lo, hi] for option opt, the whole text read, or a
  * one-line error (returns 2, the usage exit status). */
 static int opt_int(const char *opt, const char *text, long lo, long hi,
@@ -390,8 +397,7 @@ int main(int argc, char **argv) {
       }
     }
     if (!so.dir || so.jobs < 1 || so.max_slowdown < 0 ||
-        (so.backend && strcmp(so.backend, "cpu") && strcmp(so.backend, "ref") &&
-         strcmp(so.backend, "cuda") && strcmp(so.backend, "auto"))) {
+        (so.backend && !known_backend(so.backend))) {
       fprintf(
           stderr,
           "usage: femora suite DIR [-o OUTDIR] [--jobs N>=1] [--history FILE] "
@@ -476,7 +482,25 @@ int main(int argc, char **argv) {
     }
   }
   if (!case_path) {
-    usage(stderr);
+    fprintf(stderr,
+            "femora: error: %s: no %s file given (usage: femora %s %s.yaml "
+            "...; femora help)\n",
+            argv[1], scenario ? "scenario" : "case", argv[1],
+            scenario ? "SCENARIO" : "CASE");
+    return 2;
+  }
+  /* names checked before anything is read, meshed or written */
+  if (backend && !known_backend(backend)) {
+    fprintf(stderr,
+            "femora: error: --backend %s: unknown (choose cpu, ref, cuda or "
+            "auto)\n",
+            backend);
+    return 2;
+  }
+  if (pc && strcmp(pc, "amg") && strcmp(pc, "pmg") && strcmp(pc, "jacobi")) {
+    fprintf(stderr,
+            "femora: error: --preconditioner %s: must be amg, pmg or jacobi\n",
+            pc);
     return 2;
   }
 #ifdef FEMORA_HAVE_MPI

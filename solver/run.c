@@ -253,6 +253,8 @@ static int run_pipeline(MPI_Comm comm, FmCase *cs, const FmRunOptions *opt,
     fm_backend_destroy(&be);
     ierr = fm_backend_create(md->cs.backend, MPI_COMM_SELF, md, &be);
   }
+  if (!ierr)
+    run->backend = be.name; /* a string literal: outlives be */
   Progress prog = {L, md, 10.0, 0.0, 0.0};
   const char *pe = getenv("FEMORA_PROGRESS_SECONDS");
   if (!ierr && pe && *pe) {
@@ -870,6 +872,8 @@ int fm_write_summary_tmp(const FmRun *run, const char *path) {
           "\"ranks\": %d, \"threads\": %d, \"backend\": ",
           3 * md->mesh.nnodes, md->mesh.nnodes, md->mesh.nelem, md->mesh.order,
           run->ranks, run->threads);
+  fm_json_string(fp, run->backend ? run->backend : md->cs.backend);
+  fputs(", \"backend_requested\": ", fp);
   fm_json_string(fp, md->cs.backend);
   fputs(",\n  \"load_cases\": [", fp);
   static const char *comp[6] = {"xx", "yy", "zz", "xy", "yz", "xz"};

@@ -43,6 +43,8 @@ typedef struct {
   double spmv_gbs, copy_gbs; /* the GPU's stiffness product and a device
                                 copy, GB/s (0: not measured) */
   char pc_detail[640];       /* the preconditioner, when the backend says */
+  const char *backend;       /* the backend that ran ("cpu", "ref", "cuda";
+                                md.cs.backend is the one asked for) */
 } FmRun;
 
 /* Run a case.  Collective over comm; on error every rank returns non-zero

@@ -5,7 +5,8 @@
 # --np 4294967297 ran one rank); an option given last without its value
 # is named as such (it was "unknown"); an empty value is refused; submit's
 # --time and --partition, written into the job script, take nothing else;
-# an option given twice is refused (the first was overridden silently).
+# an option given twice is refused (the first was overridden silently);
+# unknown backend and preconditioner names are refused before any work.
 # usage: cli_args_test.sh FEMORA SOURCE_DIR
 set -u
 femora=$1 src=$(cd "$2" && pwd)
@@ -43,6 +44,16 @@ check "scenario: option --np given twice" scenario "$case" --np 2 --quiet --np 3
 check "suite: option --jobs given twice" suite "$work" --jobs 1 --jobs 2
 check "submit: option --time given twice" submit "$case" --time 1:00:00 --time 2:00:00 --dry-run
 check "generate: option -h given twice" generate implant -h 1 -h 2 -o m.msh
+# a misspelt backend or preconditioner, or no case file: one line, before
+# anything is meshed or written (run --backend gpu meshed, made OUTDIR and
+# wrote mesh.msh and femora.log, then failed with exit 1; run without a case
+# printed the whole usage)
+check "--backend gpu: unknown (choose cpu, ref, cuda or auto)" run "$case" --backend gpu -o made
+[ ! -e made ] || fail "run --backend gpu made its OUTDIR"
+check "--backend gpu: unknown" converge "$case" --backend gpu
+check "--preconditioner ilu: must be amg, pmg or jacobi" scenario "$case" --preconditioner ilu
+check "run: no case file given" run
+check "scenario: no scenario file given" scenario --quiet
 check "usage: femora submit" submit "$case" --time 1:2:3junk --dry-run
 check "usage: femora submit" submit "$case" --partition "$(printf 'a\n#SBATCH --x')" --dry-run
 check "generate: -h '0x'" generate implant -h 0x -o "$work/m.msh"

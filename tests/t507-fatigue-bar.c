@@ -105,6 +105,30 @@ int main(int argc, char **argv) {
         "message: %s", fm_error_message());
   fm_fatigue_result_free(&bad);
   fm_run_free(&run);
+  /* backend auto: the summary names the backend that ran (it said "auto")
+   * beside the one asked for */
+  FmRunOptions ao = {"t507.auto", "auto", 1, NULL};
+  CHECK(fm_run(PETSC_COMM_WORLD,
+               src_path("cases/validation/closed_form/fatigue_bar.yaml"), &ao,
+               &run) == 0,
+        "%s", fm_error_message());
+  CHECK(run.backend && strcmp(run.backend, "auto"), "backend that ran: %s",
+        run.backend ? run.backend : "(none)");
+  FILE *aj = fopen("t507.auto/summary.json", "r");
+  CHECK(aj != NULL, "no t507.auto/summary.json");
+  if (aj && run.backend) {
+    static char text[1 << 16];
+    const size_t n = fread(text, 1, sizeof text - 1, aj);
+    text[n] = 0;
+    char want[96];
+    snprintf(want, sizeof want,
+             "\"backend\": \"%s\", \"backend_requested\": \"auto\"",
+             run.backend);
+    CHECK(strstr(text, want) != NULL, "summary.json lacks %s", want);
+  }
+  if (aj)
+    fclose(aj);
+  fm_run_free(&run);
   PetscFinalize();
   TEST_END();
 }
