@@ -612,7 +612,7 @@ static int read_constraints(Ctx *x, const yaml_node_t *n, FmCase *c) {
 }
 
 static int read_load(Ctx *x, const yaml_node_t *n, const char *item,
-                     FmLoad *l) {
+                     const FmCase *c, FmLoad *l) {
   static const char *const keys[] = {"group",    "total_force", "pressure",
                                      "traction", "body_force",  NULL};
   static const char *const kinds[] = {"total_force", "pressure", "traction",
@@ -648,10 +648,25 @@ static int read_load(Ctx *x, const yaml_node_t *n, const char *item,
     FM_CALL(get_vec3(x, v, ik, l->v));
   item_key(ik, item, "group", 5);
   if (l->kind == FM_LOAD_BODY_FORCE) {
-    if (g)
-      return err(x, g, ik,
-                 "not allowed with body_force (it acts on every "
-                 "element)");
+    /* optional: one material's elements (self-weight of bone and titanium
+     * apart); without it every element */
+    if (g) {
+      FM_CALL(get_name(x, g, ik, l->group));
+      int known = 0;
+      for (int j = 0; j < c->nmaterials; j++)
+        known |= !strcmp(c->materials[j].group, l->group);
+      if (!known) {
+        char list[512] = "";
+        size_t off = 0;
+        for (int j = 0; j < c->nmaterials && off + 1 < sizeof list; j++)
+          off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+                                  j ? ", " : "", c->materials[j].group);
+        return err(x, g, ik,
+                   "no material named '%s' (a body_force's group is a "
+                   "material of the case: %s)",
+                   l->group, list);
+      }
+    }
   } else {
     if (!g)
       return err(x, n, ik, "missing (required for %s)", kinds[which]);
@@ -739,7 +754,7 @@ static int read_load_cases(Ctx *x, const yaml_node_t *n, FmCase *c) {
     FM_ALLOC(lc->loads, seq_size(loads));
     for (long j = 0; j < seq_size(loads); j++) {
       item_index(il, ik, j);
-      FM_CALL(read_load(x, seq_at(x, loads, j), il, &lc->loads[j]));
+      FM_CALL(read_load(x, seq_at(x, loads, j), il, c, &lc->loads[j]));
       lc->nloads = (int)j + 1;
     }
   }

@@ -28,12 +28,13 @@ typedef enum {
   FM_LOAD_TOTAL_FORCE, /* total force spread as uniform traction over group */
   FM_LOAD_PRESSURE,    /* pressure along the inward normal of the group */
   FM_LOAD_TRACTION,    /* traction vector (force per area) */
-  FM_LOAD_BODY_FORCE   /* force per volume on every element (no group) */
+  FM_LOAD_BODY_FORCE   /* force per volume on every element, or on those of
+                          one material (group) */
 } FmLoadKind;
 
 typedef struct {
   FmLoadKind kind;
-  char group[FM_NAME_MAX]; /* "" for body force */
+  char group[FM_NAME_MAX]; /* body force: a material, "" = every element */
   double v[3];             /* force / traction / body force; pressure in v[0] */
 } FmLoad;
 

@@ -452,7 +452,17 @@ int fm_model_load_vector(const FmModel *md, int lc, double *f) {
       continue;
     }
     double xe[3 * FM_TET_MAX_NPE], fe[3 * FM_TET_MAX_NPE];
+    int only = -1; /* a material's elements alone */
+    for (int k = 0; L->loads[l].group[0] && k < md->cs.nmaterials; k++)
+      if (!strcmp(md->cs.materials[k].group, L->loads[l].group))
+        only = k;
+    if (L->loads[l].group[0] && only < 0)
+      return fm_error("%s: load_cases[%d].loads[%d].group: no material "
+                      "named '%s'",
+                      md->cs.path, lc, l, L->loads[l].group);
     for (int e = 0; e < m->nelem; e++) {
+      if (only >= 0 && md->elem_mat[e] != only)
+        continue;
       const int *c = m->conn + (size_t)m->npe * e;
       for (int a = 0; a < m->npe; a++)
         for (int i = 0; i < 3; i++)

@@ -195,7 +195,10 @@ static const Bad bad[] = {
      "load_cases[0].loads[0].group", "missing (required for pressure)", 9},
     {M MAT CON "load_cases:\n  - name: a\n    loads:\n"
                "      - {group: top, body_force: [0, 0, 1]}\n",
-     "load_cases[0].loads[0].group", "not allowed with body_force", 9},
+     "load_cases[0].loads[0].group",
+     "no material named 'top' (a body_force's group is a material of the "
+     "case: ",
+     9},
     {M MAT CON "load_cases:\n  - name: a\n    loads:\n"
                "      - {group: top, traction: [0, inf, 0]}\n",
      "load_cases[0].loads[0].traction[1]", "finite", 9},
