@@ -341,17 +341,26 @@ int fm_recover_ex(const FmModel *md, const FmPost *post, double *u,
     res->reaction_sum[d % 3] += fint[d] - f[d];
     react_abs += fabs(fint[d] - f[d]);
   }
-  int ierr = 0;
+  /* per constraint: a DOF that several constraints prescribe (a node on
+   * the edge between two clamped faces) counts in the first of them, in
+   * the case's order, so that the constraints' reactions add up to the
+   * total (it counted in each before the seventeenth session) */
+  unsigned char *claimed = fm_calloc(3 * (size_t)m->nnodes, 1);
+  int ierr = !claimed;
   for (int k = 0; k < md->cs.nconstraints && !ierr; k++) {
     int n = 0, *nodes = NULL;
     ierr = fm_model_constraint_nodes(md, k, &n, &nodes);
     for (int i = 0; i < n && !ierr; i++)
-      for (int comp = 0; comp < 3; comp++)
-        if (md->cs.constraints[k].mask & (1 << comp))
-          res->reaction[k][comp] +=
-              fint[3 * nodes[i] + comp] - f[3 * nodes[i] + comp];
+      for (int comp = 0; comp < 3; comp++) {
+        const size_t d = 3 * (size_t)nodes[i] + comp;
+        if (!(md->cs.constraints[k].mask & (1 << comp)) || claimed[d])
+          continue;
+        claimed[d] = 1;
+        res->reaction[k][comp] += fint[d] - f[d];
+      }
     free(nodes);
   }
+  free(claimed);
   free(fint);
   if (ierr)
     return ierr;
