@@ -5,7 +5,10 @@ usage: bench_targets.py BENCH_DIR [--simulator]   the targets (markdown)
        bench_targets.py --table BENCH_DIR         the benchmark's table
 
 BENCH_DIR is scripts/gpu-check's benchmark folder: for each cell size H, a
-folder KIND-H with the summary.json of one run: pmg (the p-multigrid over
+folder KIND-H with the summary.json of a run (and KIND-H.rN of its
+repeats: each time is then the median over the runs, the end-to-end time
+the median of the runs' sums, the GPU peak the largest, the bandwidth the
+first run's, which alone measures it): pmg (the p-multigrid over
 the matrix-free stiffness, the TET10 default), amg (the smoothed
 aggregation on the assembled stiffness), the variants (kernel: amg with
 Femora's BSR kernel; single, transpose, spgemm, compare, generic), gamg
@@ -25,6 +28,7 @@ import glob
 import json
 import os
 import re
+import statistics
 import sys
 
 # the GPU rows of the table, in this order, with what each one is
@@ -50,19 +54,39 @@ def load(path):
 
 
 def e2e(s):
+    if "median_e2e" in s:
+        return s["median_e2e"]
     t = s["timings"]
     return t["assembly"] + t["setup"] + t["solve"]
 
 
+def merged(runs):
+    """One summary from an item's runs (the first first): medians of the
+    times, the largest GPU peak, the first run's bandwidth."""
+    s = dict(runs[0])
+    if len(runs) > 1:
+        s["timings"] = {k: statistics.median(r["timings"][k] for r in runs)
+                        for k in runs[0]["timings"]}
+        s["median_e2e"] = statistics.median(e2e(r) for r in runs)
+        s["gpu_peak_memory_mb"] = max(r.get("gpu_peak_memory_mb", 0) for r in runs)
+    s["runs"] = len(runs)
+    return s
+
+
 def runs_by_size(bench):
-    """{h: {kind: summary}} for every run found, sizes by DOF (smallest first)."""
-    found = {}
-    pat = re.compile(r"^(%s)-(\d+(?:\.\d+)?)$" % "|".join(KINDS))
+    """{h: {kind: summary}} for every item found (its runs merged), sizes by
+    DOF (smallest first)."""
+    found, reps = {}, {}
+    pat = re.compile(r"^(%s)-(\d+(?:\.\d+)?)(?:\.r(\d+))?$" % "|".join(KINDS))
     for p in glob.glob(os.path.join(bench, "*-*")):
         m = pat.match(os.path.basename(p))
         s = load(os.path.join(p, "summary.json")) if m and os.path.isdir(p) else None
         if s:
-            found.setdefault(m.group(2), {})[m.group(1)] = s
+            reps.setdefault((m.group(2), m.group(1)), []).append((int(m.group(3) or 1), s))
+    for (h, kind), rs in reps.items():
+        rs.sort(key=lambda x: x[0])
+        if rs[0][0] == 1:  # repeats without their first run: not an item
+            found.setdefault(h, {})[kind] = merged([r for _, r in rs])
     for p in glob.glob(os.path.join(bench, "cupy-*.json")):
         c = load(p)
         if c:
@@ -98,6 +122,8 @@ def table(bench):
                 cpu.append(f"{r['load_cases'][0]['iterations']} its, {e2e(r):.2f} s, "
                            f"{e2e(r) / e2e(s):.1f}x" if r and kind in ("pmg", "amg") else
                            ("not run" if kind in ("pmg", "amg") else "-"))
+            n = s.get("runs", 1)
+            what = what + (f" (medians of {n} runs)" if n > 1 else " (one run)")
             print(f"| {h} | {kind}: {what} | {s['dofs']} | {lc['iterations']} | "
                   f"{t['assembly']:.3f} | {t['setup']:.3f} | {t['solve']:.3f} | {e2e(s):.3f} | "
                   f"{g:.0f} | {g * 1048576 / s['dofs']:.0f} | {bw} | "
