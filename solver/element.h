@@ -760,7 +760,7 @@ FM_HD void fm_sym3_jacobi(const double s[6], double e[3]) {
       const double apq = a[p][q];
       /* negligible against both diagonal entries: zero (also stops a
        * sweep that rounding would keep going) */
-      if (!(fabs(apq) > 1e-18 * (fabs(a[p][p]) + fabs(a[q][q]))) &&
+      if (!(fabs(apq) > 1e-18 * fmax(fabs(a[p][p]), fabs(a[q][q]))) &&
           !isnan(apq)) {
         a[p][q] = a[q][p] = 0.0;
         continue;
@@ -794,15 +794,39 @@ FM_HD void fm_sym3_jacobi(const double s[6], double e[3]) {
  * are accurate to rounding of q / gap (the acos near +-1); where two of
  * them come within 1e-3 of the deviator's size, Jacobi rotations
  * (fm_sym3_jacobi) instead, which keep a double root to rounding (the
- * closed form split diag(5, 5, -3) into 5 +- 3e-8). */
-FM_HD void fm_principal(const double s[6], double p[3]) {
+ * closed form split diag(5, 5, -3) into 5 +- 3e-8).  Computed on the
+ * stress scaled by a power of two to its largest entry (exact), so that
+ * no scale over- or underflows; a stress that is not finite gives three
+ * NaN. */
+FM_HD void fm_principal(const double s_in[6], double p[3]) {
+  double mx = 0.0;
+  for (int k = 0; k < 6; k++)
+    mx = fmax(mx, fabs(s_in[k]));
+  if (!(mx < INFINITY)) { /* inf, or NaN (fmax drops NaN: look again) */
+    p[0] = p[1] = p[2] = NAN;
+    return;
+  }
+  for (int k = 0; k < 6; k++)
+    if (isnan(s_in[k])) {
+      p[0] = p[1] = p[2] = NAN;
+      return;
+    }
+  if (mx == 0.0) {
+    p[0] = p[1] = p[2] = 0.0;
+    return;
+  }
+  int ex;
+  (void)frexp(mx, &ex); /* mx = f 2^ex, f in [0.5, 1) */
+  double s[6];
+  for (int k = 0; k < 6; k++)
+    s[k] = ldexp(s_in[k], -ex);
   const double m = (s[0] + s[1] + s[2]) / 3.0;
   const double a = s[0] - m, b = s[1] - m, c = s[2] - m;
   const double xy = s[3], yz = s[4], xz = s[5];
   const double q2 = (a * a + b * b + c * c) / 6.0 +
                     (xy * xy + yz * yz + xz * xz) / 3.0; /* J2 / 3 */
-  if (q2 <= 1e-300) {
-    p[0] = p[1] = p[2] = m;
+  if (q2 <= 1e-300) { /* hydrostatic to 1e-150 of the largest entry */
+    p[0] = p[1] = p[2] = ldexp(m, ex);
     return;
   }
   const double det = a * (b * c - yz * yz) - xy * (xy * c - yz * xz) +
@@ -819,9 +843,11 @@ FM_HD void fm_principal(const double s[6], double p[3]) {
   p[2] = m + 2.0 * q * cos(phi + twopi3);
   p[1] = 3.0 * m - p[0] - p[2];
   if (!(fmin(p[0] - p[1], p[1] - p[2]) > 1e-3 * q)) {
-    /* nearly repeated: the rotations (NaN comes here too) */
+    /* nearly repeated: the rotations */
     fm_sym3_jacobi(s, p);
   }
+  for (int k = 0; k < 3; k++)
+    p[k] = ldexp(p[k], ex);
   /* descending (the rotations leave them in any order) */
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < 2 - i; j++)

@@ -40,7 +40,8 @@ typedef enum {
 } FmSnKind;
 
 /* Static failure criteria of one stress state (Budynas & Nisbett,
- * Shigley's Mechanical Engineering Design, 10th ed., sec. 5-4 and 5-9). */
+ * Shigley's Mechanical Engineering Design, 10th ed., ch. 5: distortion energy
+ * for ductile, brittle Coulomb-Mohr for brittle materials). */
 typedef enum {
   FM_STATIC_VON_MISES = 0, /* ductile (distortion energy): n = Sy / vm */
   FM_STATIC_COULOMB_MOHR   /* brittle: 1/n = max(s1, 0)/Su + max(-s3, 0)/Suc,

@@ -349,8 +349,23 @@ int main(int argc, char **argv) {
     }
     char defo[4200];
     if (!so.outdir) {
-      const char *b = strrchr(so.target, '/');
-      snprintf(defo, sizeof defo, "%s.job", b && b[1] ? b + 1 : so.target);
+      /* ./NAME.job: NAME the target's last component, without trailing
+       * slashes and without .yaml/.yml (sdir/ made sdir/.job inside the
+       * suite, e2.yaml made e2.yaml.job) */
+      char base[4096];
+      snprintf(base, sizeof base, "%s", so.target);
+      size_t len = strlen(base);
+      while (len > 1 && base[len - 1] == '/')
+        base[--len] = 0;
+      const char *slash = strrchr(base, '/');
+      char *name = slash && slash[1] ? (char *)slash + 1 : base;
+      char *dot = strrchr(name, '.');
+      if (dot && dot != name && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml")))
+        *dot = 0;
+      if (!name[0] || !strcmp(name, "/") || !strcmp(name, ".") ||
+          !strcmp(name, ".."))
+        name = "femora";
+      snprintf(defo, sizeof defo, "%s.job", name);
       so.outdir = defo;
     }
     char self[4096];

@@ -83,6 +83,12 @@ js=$("$femora" submit "$T/suite" -o "$T/out-suite" --time 00:05:00) || fail "sub
 # `ages:` line was looked for)
 printf '{case: %s, ages: [8, 9, 10], body_mass: [30, 30, 30], steps_per_day: 100, activities: [{name: pull, loads: [{group: xmax, percent_bw: [1, 0, 0]}]}]}\n' "$src/cases/test/scenario_bar_case.yaml" > "$T/flow_scen.yaml"
 "$femora" submit "$T/flow_scen.yaml" -o "$T/out-flow" --dry-run | grep -q '#SBATCH --array=0-2' || fail "dry run: a flow-style scenario is no job array of 3"
+# the default OUTDIR: ./NAME.job, NAME without .yaml and trailing slashes
+# (a folder target made a hidden .job inside it, a case NAME.yaml.job)
+(cd "$T" && "$femora" submit "$src/tests/bad/good.yaml" --dry-run >/dev/null &&
+   "$femora" submit "$T/suite/" --dry-run >/dev/null) || fail "dry runs without -o"
+[ -d "$T/good.job" ] && [ -d "$T/suite.job" ] && [ ! -e "$T/suite/.job" ] ||
+  fail "default OUTDIR: $(ls -a "$T" "$T/suite" | tr '\n' ' ')"
 # a folder with a blank and a quote: the sbatch command quotes it, --output
 # goes there rather than into an #SBATCH line
 "$femora" submit "$src/tests/bad/good.yaml" -o "$T/out case's" --dry-run | grep -q "^# (--output: on sbatch's command line" || fail "dry run: --output of a path with blanks"

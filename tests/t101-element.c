@@ -394,9 +394,39 @@ static void stress_tests(void) {
     CHECK_CLOSE(hi, c + r, 1e-14, 1);
     CHECK_CLOSE(lo, c - r, 1e-14, 1);
     CHECK_CLOSE(e[0] + e[1] + e[2] - lo - hi, 10, 1e-14, 1);
-    const double nan_s[6] = {1, 2, NAN, 0, 0, 0};
+    /* not finite: three NaN (a NaN in the middle came back unsorted
+     * between two numbers) */
+    const double nan_s[6] = {1, NAN, 3, 0, 0, 0},
+                 inf_s[6] = {1, 0, 0, 0, INFINITY, 0};
     fm_principal(nan_s, p);
-    CHECK(isnan(p[0]) || isnan(p[1]) || isnan(p[2]), "NaN stress: %g %g %g",
+    CHECK(isnan(p[0]) && isnan(p[1]) && isnan(p[2]), "NaN stress: %g %g %g",
+          p[0], p[1], p[2]);
+    fm_principal(inf_s, p);
+    CHECK(isnan(p[0]) && isnan(p[1]) && isnan(p[2]), "inf stress: %g %g %g",
+          p[0], p[1], p[2]);
+    /* any scale: the tensor s above times 1e-200, 5e102 (2 q2 q
+     * overflowed) and 1e306; a shear of 1e308 (the rotations' threshold
+     * overflowed): relative to rounding */
+    const double scales[3] = {1e-200, 5e102, 1e306};
+    for (int k = 0; k < 3; k++) {
+      double ss[6];
+      for (int i = 0; i < 6; i++)
+        ss[i] = s[i] * scales[k];
+      fm_principal(ss, p);
+      CHECK(fabs(p[0] / scales[k] - (c + r)) < 1e-12 * (c + r) &&
+                fabs(p[1] / scales[k] - 10) < 1e-12 * (c + r) &&
+                fabs(p[2] / scales[k] - (c - r)) < 1e-12 * (c + r),
+            "scale %g: %.17g %.17g %.17g", scales[k], p[0] / scales[k],
+            p[1] / scales[k], p[2] / scales[k]);
+    }
+    const double big[6] = {1e308, -1e308, 0, 1e308, 0, 0};
+    fm_principal(big, p);
+    CHECK_CLOSE(p[0], sqrt(2.0) * 1e308, 1e-14, 0);
+    CHECK(p[1] == 0 && fabs(p[2] / 1e308 + sqrt(2.0)) < 1e-14,
+          "1e308: %g %g %g", p[0], p[1], p[2]);
+    const double tiny[6] = {1e-200, -1e-200, 0, 0, 0, 0};
+    fm_principal(tiny, p);
+    CHECK(p[0] == 1e-200 && p[1] == 0 && p[2] == -1e-200, "1e-200: %g %g %g",
           p[0], p[1], p[2]);
   }
   /* nearly equal values: still descending (rounding put the middle one a

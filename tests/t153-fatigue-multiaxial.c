@@ -354,7 +354,8 @@ static void not_a_number(void) {
 
 /* Static criteria on hand-worked states.  Coulomb-Mohr for brittle
  * materials (Budynas & Nisbett, Shigley's Mechanical Engineering Design,
- * 10th ed., eq. 5-31; its shear strength St Sc / (St + Sc), eq. 5-33),
+ * 10th ed., ch. 5, brittle Coulomb-Mohr; its pure-shear strength
+ * St Sc / (St + Sc) follows from the criterion with s1 = -s3 = tau),
  * with cortical bone's strengths (Reilly & Burstein 1975: tension 133,
  * compression 193 MPa). */
 static void static_criteria(void) {
