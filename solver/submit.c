@@ -133,15 +133,13 @@ int fm_submit(const FmSubmitOptions *o) {
               : fm_yaml_has_top_key(o->target, "ages") ? KIND_SCENARIO
                                                        : KIND_CASE;
   char abs_out[4096], abs_target[4096];
-  FM_CALL(fm_make_dirs(o->outdir));
-  if (!realpath(o->outdir, abs_out))
-    return fm_error("%s: %s", o->outdir, strerror(errno));
   if (!realpath(o->target, abs_target))
     return fm_error("%s: cannot open: %s", o->target, strerror(errno));
   int n = 0;
   char(*paths)[4096] = NULL, (*names)[512] = NULL;
   FmScenario sc;
   memset(&sc, 0, sizeof sc);
+  /* the target checked before OUTDIR is made: a bad one leaves no folder */
   if (kind == KIND_SUITE) {
     FM_CALL(fm_suite_find(abs_target, &n, &paths, &names));
   } else if (kind == KIND_SCENARIO) {
@@ -151,6 +149,15 @@ int fm_submit(const FmSubmitOptions *o) {
     FmCase c;
     FM_CALL(fm_case_read(abs_target, &c)); /* check it before the queue does */
     fm_case_free(&c);
+  }
+  int derr = fm_make_dirs(o->outdir);
+  if (!derr && !realpath(o->outdir, abs_out))
+    derr = fm_error("%s: %s", o->outdir, strerror(errno));
+  if (derr) {
+    free(paths);
+    free(names);
+    fm_scenario_free(&sc);
+    return derr;
   }
   /* the script */
   char *buf = NULL;

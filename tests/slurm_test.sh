@@ -89,6 +89,11 @@ printf '{case: %s, ages: [8, 9, 10], body_mass: [30, 30, 30], steps_per_day: 100
    "$femora" submit "$T/suite/" --dry-run >/dev/null) || fail "dry runs without -o"
 [ -d "$T/good.job" ] && [ -d "$T/suite.job" ] && [ ! -e "$T/suite/.job" ] ||
   fail "default OUTDIR: $(ls -a "$T" "$T/suite" | tr '\n' ' ')"
+# a target that fails its check makes no OUTDIR
+mkdir -p "$T/empty"
+(cd "$T" && ! "$femora" submit "$T/empty" --dry-run >/dev/null 2>&1) || fail "an empty suite folder submitted"
+[ ! -e "$T/empty.job" ] || fail "a failed submit left its OUTDIR"
+
 # a folder with a blank and a quote: the sbatch command quotes it, --output
 # goes there rather than into an #SBATCH line
 "$femora" submit "$src/tests/bad/good.yaml" -o "$T/out case's" --dry-run | grep -q "^# (--output: on sbatch's command line" || fail "dry run: --output of a path with blanks"
