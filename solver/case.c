@@ -611,6 +611,24 @@ static int read_constraints(Ctx *x, const yaml_node_t *n, FmCase *c) {
   return 0;
 }
 
+/* Whether name is a material (volume group) of the case read so far. */
+static int is_material(const FmCase *c, const char *name) {
+  for (int j = 0; j < c->nmaterials; j++)
+    if (!strcmp(c->materials[j].group, name))
+      return 1;
+  return 0;
+}
+
+/* The case's material names, comma separated, in buf (cut to cap). */
+static const char *material_list(const FmCase *c, char *buf, size_t cap) {
+  size_t off = 0;
+  buf[0] = 0;
+  for (int j = 0; j < c->nmaterials && off + 1 < cap; j++)
+    off += (size_t)snprintf(buf + off, cap - off, "%s%s", j ? ", " : "",
+                            c->materials[j].group);
+  return buf;
+}
+
 static int read_load(Ctx *x, const yaml_node_t *n, const char *item,
                      const FmCase *c, FmLoad *l) {
   static const char *const keys[] = {"group",    "total_force", "pressure",
@@ -652,20 +670,12 @@ static int read_load(Ctx *x, const yaml_node_t *n, const char *item,
      * apart); without it every element */
     if (g) {
       FM_CALL(get_name(x, g, ik, l->group));
-      int known = 0;
-      for (int j = 0; j < c->nmaterials; j++)
-        known |= !strcmp(c->materials[j].group, l->group);
-      if (!known) {
-        char list[512] = "";
-        size_t off = 0;
-        for (int j = 0; j < c->nmaterials && off + 1 < sizeof list; j++)
-          off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
-                                  j ? ", " : "", c->materials[j].group);
+      char list[512];
+      if (!is_material(c, l->group))
         return err(x, g, ik,
                    "no material named '%s' (a body_force's group is a "
                    "material of the case: %s)",
-                   l->group, list);
-      }
+                   l->group, material_list(c, list, sizeof list));
     }
   } else {
     if (!g)
@@ -1168,17 +1178,10 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
     FmFatigueGroup *g = &F->groups[i];
     item_key(it, "fatigue.materials", sval(k), slen(k));
     FM_CALL(get_name(x, k, it, g->group));
-    int known = 0;
-    for (int j = 0; j < c->nmaterials; j++)
-      known |= !strcmp(c->materials[j].group, g->group);
-    if (!known) {
-      char list[512] = "";
-      size_t off = 0;
-      for (int j = 0; j < c->nmaterials && off + 1 < sizeof list; j++)
-        off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
-                                j ? ", " : "", c->materials[j].group);
-      return err(x, k, it, "not a material of this case (materials: %s)", list);
-    }
+    char list[512];
+    if (!is_material(c, g->group))
+      return err(x, k, it, "not a material of this case (materials: %s)",
+                 material_list(c, list, sizeof list));
     FM_CALL(check_map(x, gv, it, gkeys,
                       "a map {library: ..., surface: ..., or values}"));
     g->m.k_surf = 1.0;

@@ -370,20 +370,9 @@ static void stress_tests(void) {
    * 45 deg; and the Jacobi rotations against the closed form where the
    * roots are well apart */
   {
-    const double d[3] = {5, 5, -3}, cz = sqrt(3.0) / 2, sz = 0.5,
-                 r2 = sqrt(0.5);
-    const double Rz[3][3] = {{cz, -sz, 0}, {sz, cz, 0}, {0, 0, 1}};
-    const double Rx[3][3] = {{1, 0, 0}, {0, r2, -r2}, {0, r2, r2}};
-    double R[3][3] = {{0}}, S[3][3] = {{0}};
-    for (int i = 0; i < 3; i++)
-      for (int j = 0; j < 3; j++)
-        for (int k = 0; k < 3; k++)
-          R[i][j] += Rx[i][k] * Rz[k][j];
-    for (int i = 0; i < 3; i++)
-      for (int j = 0; j < 3; j++)
-        for (int k = 0; k < 3; k++)
-          S[i][j] += R[i][k] * d[k] * R[j][k];
-    const double dr[6] = {S[0][0], S[1][1], S[2][2], S[0][1], S[1][2], S[0][2]};
+    const double d[3] = {5, 5, -3};
+    double dr[6];
+    test_rotated_stress(d, dr);
     fm_principal(dr, p);
     CHECK(fabs(p[0] - 5) < 1e-14 && fabs(p[1] - 5) < 1e-14 &&
               fabs(p[2] + 3) < 1e-14,

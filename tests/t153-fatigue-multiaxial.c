@@ -389,20 +389,9 @@ static void static_criteria(void) {
   CHECK_CLOSE(fm_static_safety(&m, tri), 193.0 / 150, 1e-12, 0);
   /* a general state: principal (120, 10, -60) rotated about z by 30 deg,
    * then about x by 45 deg (s = R diag R^T) */
-  const double p[3] = {120, 10, -60}, c = sqrt(3.0) / 2, sn = 0.5,
-               r2 = sqrt(0.5);
-  const double Rz[3][3] = {{c, -sn, 0}, {sn, c, 0}, {0, 0, 1}};
-  const double Rx[3][3] = {{1, 0, 0}, {0, r2, -r2}, {0, r2, r2}};
-  double R[3][3] = {{0}}, S[3][3] = {{0}};
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++)
-      for (int k = 0; k < 3; k++)
-        R[i][j] += Rx[i][k] * Rz[k][j];
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++)
-      for (int k = 0; k < 3; k++)
-        S[i][j] += R[i][k] * p[k] * R[j][k];
-  const double gen[6] = {S[0][0], S[1][1], S[2][2], S[0][1], S[1][2], S[0][2]};
+  const double p[3] = {120, 10, -60};
+  double gen[6];
+  test_rotated_stress(p, gen);
   CHECK_CLOSE(fm_static_safety(&m, gen), 1.0 / (120.0 / 133 + 60.0 / 193),
               1e-12, 0);
   /* NaN in, NaN out */

@@ -35,4 +35,28 @@ static int fm_test_failures = 0;
 
 #define TEST_END() return fm_test_failures ? 1 : 0
 
+/* The Voigt stress (xx yy zz xy yz xz) with principal values d[3] in a frame
+ * turned about z by 30 degrees, then about x by 45 (s = R diag(d) R^T): a
+ * general state whose principal values are known exactly. */
+static inline void test_rotated_stress(const double d[3], double s[6]) {
+  const double c = sqrt(3.0) / 2, sn = 0.5, r2 = sqrt(0.5);
+  const double Rz[3][3] = {{c, -sn, 0}, {sn, c, 0}, {0, 0, 1}};
+  const double Rx[3][3] = {{1, 0, 0}, {0, r2, -r2}, {0, r2, r2}};
+  double R[3][3] = {{0}}, S[3][3] = {{0}};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      for (int k = 0; k < 3; k++)
+        R[i][j] += Rx[i][k] * Rz[k][j];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      for (int k = 0; k < 3; k++)
+        S[i][j] += R[i][k] * d[k] * R[j][k];
+  s[0] = S[0][0];
+  s[1] = S[1][1];
+  s[2] = S[2][2];
+  s[3] = S[0][1];
+  s[4] = S[1][2];
+  s[5] = S[0][2];
+}
+
 #endif
