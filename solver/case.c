@@ -959,9 +959,48 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
   return 0;
 }
 
-/* Fill g->m from entry g->library of the library file. */
+/* The units of a library entry against the case: the entry's E (a number,
+ * or a map of process variants) and the case's E of the material
+ * (case_E) more than 100 times apart is a unit mismatch (the library is
+ * in MPa: a case in Pa or GPa would scale every safety factor by 1e6 or
+ * 1e-3), refused.  An entry without E is not checked. */
+static int check_library_units(Ctx *x, const yaml_node_t *e,
+                               const char *case_item, const FmFatigueGroup *g,
+                               double case_E) {
+  yaml_node_t *en = map_get(x, e, "E");
+  double lo = HUGE_VAL, hi = 0.0, v;
+  char *end;
+  if (en && en->type == YAML_SCALAR_NODE) {
+    v = strtod(sval(en), &end);
+    if (end != sval(en) && v > 0)
+      lo = hi = v;
+  } else if (en && en->type == YAML_MAPPING_NODE) {
+    for (long i = 0; i < map_size(en); i++) {
+      const yaml_node_t *vn = node_at(x, en->data.mapping.pairs.start[i].value);
+      if (vn->type != YAML_SCALAR_NODE)
+        continue;
+      v = strtod(sval(vn), &end);
+      if (end != sval(vn) && v > 0) {
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+      }
+    }
+  }
+  if (!(hi > 0) || !(case_E > 0) || (case_E >= lo / 100 && case_E <= hi * 100))
+    return 0;
+  return fm_error("%s: the material's E = %g is %.3g times the library entry "
+                  "'%s''s E = %g (MPa): the library's stresses are in MPa "
+                  "(with N and mm), so a case in other units would scale "
+                  "every safety factor; give E in MPa, or the fatigue values "
+                  "in the case",
+                  case_item, case_E, case_E > hi ? case_E / hi : case_E / lo,
+                  g->library, case_E > hi ? hi : lo);
+}
+
+/* Fill g->m from entry g->library of the library file; case_E: the case's
+ * E of the material (the units' check). */
 static int read_library_entry(const char *libpath, const char *case_item,
-                              FmFatigueGroup *g) {
+                              FmFatigueGroup *g, double case_E) {
   char what[6200], *text; /* case_item: up to 5120 bytes */
   snprintf(what, sizeof what, "the fatigue material library, needed by %s",
            case_item);
@@ -995,6 +1034,8 @@ static int read_library_entry(const char *libpath, const char *case_item,
                     case_item, g->library, libpath, list);
     goto out;
   }
+  if ((ierr = check_library_units(&x, e, case_item, g, case_E)))
+    goto out;
   snprintf(it, sizeof it, "materials.%s.fatigue", g->library);
   yaml_node_t *fn = map_get(&x, e, "fatigue");
   if (!fn || is_null(fn) || fn->type != YAML_MAPPING_NODE) {
@@ -1195,7 +1236,11 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
       FM_CALL(get_name(x, v, it2, g->library));
       char where[ITEM_MAX + FM_PATH_MAX];
       snprintf(where, sizeof where, "%s:%lu: %s", x->path, line_of(v), it);
-      FM_CALL(read_library_entry(F->library_file, where, g));
+      double case_E = 0;
+      for (int j = 0; j < c->nmaterials; j++)
+        if (!strcmp(c->materials[j].group, g->group))
+          case_E = c->materials[j].E;
+      FM_CALL(read_library_entry(F->library_file, where, g, case_E));
     } else if (g->surface[0]) {
       item_key(it2, it, "surface", 7);
       return err(x, map_get(x, gv, "surface"), it2,

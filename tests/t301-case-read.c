@@ -361,8 +361,8 @@ static void test_defaults(void) {
   /* the bundled library's cortical bone is judged by Coulomb-Mohr with
    * Reilly & Burstein's strengths, its titanium by von Mises */
   write_file("lib_case.yaml",
-             "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}, t: {E: 1, "
-             "nu: 0}}\nconstraints: [{group: g, fix: all}]\n"
+             "mesh: {file: m.msh}\nmaterials: {m: {E: 15500, nu: 0.3}, t: "
+             "{E: 110000, nu: 0.3}}\nconstraints: [{group: g, fix: all}]\n"
              "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
              "fatigue: {materials: {m: {library: cortical_bone}, t: "
              "{library: ti6al4v_wrought_eli}}, cycles: [{name: c, "
@@ -373,6 +373,27 @@ static void test_defaults(void) {
     CHECK(b->stat == FM_STATIC_COULOMB_MOHR && b->Su == 133 && b->Suc == 193);
     CHECK(t->stat == FM_STATIC_VON_MISES);
     fm_case_free(&c);
+  }
+  /* units: a case in Pa or GPa against the library's MPa is refused (every
+   * safety factor would be scaled by 1e-6 or 1e3) */
+  const char *units =
+      "mesh: {file: m.msh}\nmaterials: {m: {E: %s, nu: 0.3}}\n"
+      "constraints: [{group: g, fix: all}]\n"
+      "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
+      "fatigue: {materials: {m: {library: ti6al4v_am, surface: machined}}, "
+      "cycles: [{name: c, load_cases: [a, zero], count: 1}]}\n";
+  const char *Es[3] = {"110e9", "110", "110000"};
+  for (int k = 0; k < 3; k++) {
+    snprintf(text, sizeof text, units, Es[k]);
+    write_file("lib_case.yaml", text);
+    const int bad = fm_case_read("lib_case.yaml", &c) != 0;
+    CHECK(bad == (k < 2));
+    if (bad)
+      CHECK(strstr(fm_error_message(), "fatigue.materials.m: the material's "
+                                       "E = ") &&
+            strstr(fm_error_message(), "library entry 'ti6al4v_am''s E = "));
+    else
+      fm_case_free(&c);
   }
   remove("lib.yaml");
   remove("lib_case.yaml");
