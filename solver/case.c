@@ -1260,6 +1260,21 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
     }
     if (F->multiaxial && fm_fatigue_check_multiaxial(&g->m, F->multi, ctx))
       return 1;
+    /* units: Su/E is the strain at the ultimate strength of a linear
+     * material; above 1 no small-strain analysis holds, and it is the mark
+     * of strengths and modulus in different units (MPa against GPa: 8 for
+     * titanium), below 1e-5 likewise (MPa against Pa: 8e-9) */
+    for (int j = 0; j < c->nmaterials; j++)
+      if (!strcmp(c->materials[j].group, g->group)) {
+        const double eps = g->m.Su / c->materials[j].E;
+        if (!(eps >= 1e-5 && eps <= 1))
+          return err(x, k, it,
+                     "the ultimate strength Su = %g against E = %g is a "
+                     "strain of %.3g at failure, outside 1e-5..1: are the "
+                     "strengths and E in the same units (MPa with N and "
+                     "mm)?",
+                     g->m.Su, c->materials[j].E, eps);
+      }
   }
   FM_CALL(map_need(x, n, "fatigue", "cycles", &cyc));
   FM_CALL(check_seq(x, cyc, "fatigue.cycles", "cycles", 0));

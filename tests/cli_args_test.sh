@@ -52,6 +52,8 @@ check "--backend gpu: unknown (choose cpu, ref, cuda or auto)" run "$case" --bac
 [ ! -e made ] || fail "run --backend gpu made its OUTDIR"
 check "--backend gpu: unknown" converge "$case" --backend gpu
 check "--preconditioner ilu: must be amg, pmg or jacobi" scenario "$case" --preconditioner ilu
+check "--preconditioner ilu: must be amg, pmg or jacobi" run "$case" --preconditioner ilu -o made
+[ ! -e made ] || fail "run --preconditioner ilu made its OUTDIR"
 check "run: no case file given" run
 check "scenario: no scenario file given" scenario --quiet
 check "usage: femora submit" submit "$case" --time 1:2:3junk --dry-run

@@ -39,10 +39,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 # only the --np option goes, not another option's value "--np"
-T721_MODE=good "$femora" run "$good" --preconditioner --np --np 2 -o "$work/o"
+T721_MODE=good "$femora" run "$good" -o --np --np 2
 args=$(tr '\n' ' ' < "$work/args")
 case "$args" in
-  "--oversubscribe -n 2 "*"femora run $good --preconditioner --np -o $work/o ") ;;
+  "--oversubscribe -n 2 "*"femora run $good -o --np ") ;;
   *) fail "a value --np: mpiexec's arguments: $args" ;;
 esac
 

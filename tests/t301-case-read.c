@@ -304,7 +304,7 @@ static void test_defaults(void) {
              "  cm_typo: {fatigue: {Sy: 100, Su: 100, static_criterion: "
              "coulomb, basquin: {Sf: 300, b: -0.1}}}\n");
   const char *fcase =
-      "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}}\n"
+      "mesh: {file: m.msh}\nmaterials: {m: {E: 110000, nu: 0}}\n"
       "constraints: [{group: g, fix: all}]\n"
       "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
       "fatigue: {library_file: lib.yaml, materials: {m: {library: %s}}, "
@@ -348,7 +348,7 @@ static void test_defaults(void) {
                                    "coulomb_mohr"));
   /* the case's values override the library's: von Mises again */
   write_file("lib_case.yaml",
-             "mesh: {file: m.msh}\nmaterials: {m: {E: 1, nu: 0}}\n"
+             "mesh: {file: m.msh}\nmaterials: {m: {E: 110000, nu: 0}}\n"
              "constraints: [{group: g, fix: all}]\n"
              "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
              "fatigue: {library_file: lib.yaml, materials: {m: {library: cm, "
@@ -392,6 +392,27 @@ static void test_defaults(void) {
       CHECK(strstr(fm_error_message(), "fatigue.materials.m: the material's "
                                        "E = ") &&
             strstr(fm_error_message(), "library entry 'ti6al4v_am''s E = "));
+    else
+      fm_case_free(&c);
+  }
+  /* inline strengths against E: a strain at failure outside 1e-5..1
+   * (MPa against Pa or GPa) is refused */
+  const char *inl =
+      "mesh: {file: m.msh}\nmaterials: {m: {E: %s, nu: 0.3}}\n"
+      "constraints: [{group: g, fix: all}]\n"
+      "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
+      "fatigue: {materials: {m: {Sy: 800, Su: 900, basquin: {Sf: 1000, b: "
+      "-0.1}}}, cycles: [{name: c, load_cases: [a, zero], count: 1}]}\n";
+  for (int k = 0; k < 3; k++) {
+    snprintf(text, sizeof text, inl, Es[k]);
+    write_file("lib_case.yaml", text);
+    const int bad = fm_case_read("lib_case.yaml", &c) != 0;
+    CHECK(bad == (k < 2));
+    if (bad)
+      CHECK(strstr(fm_error_message(),
+                   "fatigue.materials.m: the ultimate strength Su = 900 "
+                   "against E = ") &&
+            strstr(fm_error_message(), "outside 1e-5..1"));
     else
       fm_case_free(&c);
   }
