@@ -388,8 +388,9 @@ extern "C" int fm_cuda_pmg_smoother(FmCudaData *d, FmCudaPmg *p, int *bad_row,
   *bad_row = v == INT_MAX ? -1 : v;
   if (*bad_row >= 0)
     return 0;
-  /* 10 Lanczos steps on D^-1 A (r, z, p, q: free before a solve) */
-  enum { STEPS = 10 };
+  /* the host's number of Lanczos steps on D^-1 A (amg.h; r, z, p, q: free
+   * before a solve) */
+  enum { STEPS = FM_AMG_LANCZOS_STEPS };
   double alpha[STEPS], beta[STEPS], rz = 0.0;
   FM_CALL(lanczos_step(d, 0, 0.0, p->dinv));
   FM_CALL(dot_host(d, d->r, d->z, &rz));

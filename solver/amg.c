@@ -230,12 +230,12 @@ static int ordered_sum(const FmAmgDev *dev, FmAmgArgs *a, int64_t nb,
   return 0;
 }
 
-/* Diagonal inverse and lmax of D^-1 A on level l: 10 steps of Jacobi-
- * preconditioned CG from a fixed pseudo-random vector (the Lanczos
+/* Diagonal inverse and lmax of D^-1 A on level l: FM_AMG_LANCZOS_STEPS
+ * steps of Jacobi-preconditioned CG from a fixed pseudo-random vector (the Lanczos
  * tridiagonal of its coefficients): a slight underestimate, hence the 1.1
  * in the Chebyshev interval. */
 static int smoother_setup(FmAmg *amg, int l, Pool *pool) {
-  enum { STEPS = 10 };
+  enum { STEPS = FM_AMG_LANCZOS_STEPS };
   const FmAmgDev *dev = &amg->dev;
   FmAmgLevel *L = &amg->lev[l];
   const int n = L->n;
@@ -1956,7 +1956,7 @@ static double jacobi(int n, const double *dinv, int bs, const double *r,
 int fm_amg_lanczos_lmax(int n, const double *dinv, int bs,
                         void (*apply)(void *ctx, const double *x, double *y),
                         void *ctx, double *lmax) {
-  enum { STEPS = 10 };
+  enum { STEPS = FM_AMG_LANCZOS_STEPS };
   double *r = fm_calloc((size_t)n + 1, sizeof(double)),
          *z = fm_calloc((size_t)n + 1, sizeof(double)),
          *p = fm_calloc((size_t)n + 1, sizeof(double)),

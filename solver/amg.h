@@ -243,6 +243,17 @@ void fm_amg_shape(const FmAmg *amg, FmAmgShape *s);
  * cycle with levels of its own above it: pmg.c). */
 void fm_amg_host_ops(FmAmg *amg, FmAmgOps *o);
 
+/* Preconditioned CG steps of the Chebyshev smoothers' estimate of the
+ * largest eigenvalue of D^-1 A (every level of the multigrid, and the
+ * p-multigrid's top): the tridiagonal's largest Ritz value approaches it
+ * from below.  Ten (PETSc's number) left it at 0.82 of the true value on
+ * a two-material bar of stiffness contrast 1e7, below the 1.1 margin: the
+ * smoother then amplified the top modes, the cycle was not positive
+ * definite and CG broke down (a review's study, seventeenth session);
+ * twenty reach it there, for ten more operator products per level in the
+ * setup. */
+#define FM_AMG_LANCZOS_STEPS 20
+
 /* The largest eigenvalue of the Lanczos tridiagonal of k preconditioned
  * CG steps (alpha, beta: CG's step lengths and direction factors; 1 when
  * k is 0). */
