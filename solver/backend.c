@@ -78,13 +78,13 @@ int fm_solve_verdict(const FmModel *md, int lc, const char *backend,
   if (not_converged)
     return fm_error("%s: load_cases[%d] '%s': solver did not converge "
                     "within solver.max_it = %d iterations: relative residual "
-                    "%.3g, solver.rtol %g (backend %s)",
+                    "%.3g, solver.rtol %g (backend %s)" FM_SOLVE_FLOOR_HINT,
                     c->path, lc, name, c->max_it, info->residual, c->rtol,
                     backend);
   if (!(info->residual <= 10 * c->rtol))
     return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
                     "iterations, true relative residual %.3g, more than 10 "
-                    "times solver.rtol %g (backend %s)",
+                    "times solver.rtol %g (backend %s)" FM_SOLVE_FLOOR_HINT,
                     c->path, lc, name, info->iterations, info->residual,
                     c->rtol, backend);
   return 0;

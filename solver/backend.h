@@ -60,6 +60,15 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
                       FmBackend *be);
 void fm_backend_destroy(FmBackend *be);
 
+/* The hint of a solve that fell short of solver.rtol: rounding bounds the
+ * attainable relative residual (about eps ||K|| ||u|| / ||b||), which thin
+ * parts, large stiffness contrasts and weak supports raise above 1e-8 (a
+ * plate 0.5 mm thick in a 100 mm model: about 1e-6). */
+#define FM_SOLVE_FLOOR_HINT                                                    \
+  "; a residual that stops falling is this model's rounding floor (thin "      \
+  "parts, large stiffness contrasts, weak supports raise it): check the "      \
+  "model, or set solver.rtol above the floor"
+
 /* The verdict on a CG solve of the one-process backends (ref, cuda):
  * an error where CG broke down (p.Ap <= 0), stopped at solver.max_it
  * above its tolerance (that passed while the true residual was within 10

@@ -594,22 +594,23 @@ static int petsc_solve(FmBackend *be, int lc, const double *f, double *u,
   PCALL(solve_one(be, d, f, u, info, &reason), "solve");
   if (reason < 0 || !isfinite(info->residual))
     return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
-                    "iterations, relative residual %.3g (%s)",
+                    "iterations, relative residual %.3g (%s)%s",
                     be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
                     info->iterations, info->residual,
-                    KSPConvergedReasons[reason]);
+                    KSPConvergedReasons[reason],
+                    reason == KSP_DIVERGED_ITS ? FM_SOLVE_FLOOR_HINT : "");
   /* the answer must meet solver.rtol in the true residual, with the
    * slack the other backends allow for the recurrence's drift: whatever
    * the PETSc options after -- (-ksp_rtol, -ksp_atol, a preconditioned
    * norm, a fixed number of iterations) and however tight the rtol (a
    * true residual 89 times above an rtol of 1e-12 passed) */
   if (!(info->residual <= 10 * be->md->cs.rtol))
-    return fm_error("%s: load_cases[%d] '%s': solver stopped (%s) at a true "
-                    "relative residual %.3g, above solver.rtol %g: no result "
-                    "(check the PETSc options given after --)",
-                    be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
-                    KSPConvergedReasons[reason], info->residual,
-                    be->md->cs.rtol);
+    return fm_error(
+        "%s: load_cases[%d] '%s': solver stopped (%s) at a true "
+        "relative residual %.3g, above solver.rtol %g: no result "
+        "(check the PETSc options given after --, if any)" FM_SOLVE_FLOOR_HINT,
+        be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
+        KSPConvergedReasons[reason], info->residual, be->md->cs.rtol);
   return 0;
 }
 

@@ -43,6 +43,7 @@ typedef struct {
   double spmv_gbs, copy_gbs; /* the GPU's stiffness product and a device
                                 copy, GB/s (0: not measured) */
   char pc_detail[640];       /* the preconditioner, when the backend says */
+  double model_size;         /* the diagonal of the mesh's bounding box */
   const char *backend;       /* the backend that ran ("cpu", "ref", "cuda";
                                 md.cs.backend is the one asked for) */
 } FmRun;
