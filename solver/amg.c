@@ -231,9 +231,9 @@ static int ordered_sum(const FmAmgDev *dev, FmAmgArgs *a, int64_t nb,
 }
 
 /* Diagonal inverse and lmax of D^-1 A on level l: FM_AMG_LANCZOS_STEPS
- * steps of Jacobi-preconditioned CG from a fixed pseudo-random vector (the Lanczos
- * tridiagonal of its coefficients): a slight underestimate, hence the 1.1
- * in the Chebyshev interval. */
+ * steps of Jacobi-preconditioned CG from a fixed pseudo-random vector (the
+ * Lanczos tridiagonal of its coefficients): a slight underestimate, hence
+ * the 1.1 in the Chebyshev interval. */
 static int smoother_setup(FmAmg *amg, int l, Pool *pool) {
   enum { STEPS = FM_AMG_LANCZOS_STEPS };
   const FmAmgDev *dev = &amg->dev;
@@ -1198,7 +1198,16 @@ static int setup_levels(FmAmg *amg, const double *x,
     ierr = smoother_setup(amg, l, &pool);
     lap(amg, FM_AMG_T_SMOOTHER, &t);
     pool_release(&pool);
-    if (ierr || amg->lev[l].n <= amg->opt.coarse_max ||
+    /* the last level: small enough, or filled in (a quarter of its entries
+     * nonzero, at most 2 coarse_max rows: its dense factor 72 MB, twice on
+     * a GPU): coarsening a level that dense costs more than its dense solve
+     * (a stiffness contrast of 1e3 on the segmental implant filled 2406
+     * rows 57% and coarsened them to 1518: setup 17.3 s and 41 iterations,
+     * 6.6 s and 30 with this rule; a review's study) */
+    const FmAmgLevel *Ll = &amg->lev[l];
+    const int dense = Ll->n <= 2 * amg->opt.coarse_max &&
+                      (double)Ll->nnz >= 0.25 * (double)Ll->n * (double)Ll->n;
+    if (ierr || Ll->n <= amg->opt.coarse_max || dense ||
         l + 1 >= amg->opt.max_levels || l + 1 >= FM_AMG_MAX_LEVELS)
       break;
     int64_t *cptr = NULL;

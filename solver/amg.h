@@ -10,8 +10,9 @@
  * per aggregate, whose R gives the next level's near-null space; smooth it
  * once, P = (I - 4/(3 lmax) D^-1 A) P_tent, lmax the largest eigenvalue of D^-1
  * A from a few Lanczos steps; Galerkin coarse operator R A P with R = P^T;
- * until the level has at most coarse_max rows, where a dense Cholesky
- * factorisation solves exactly.  Smoother: Chebyshev polynomial of degree
+ * until the level has at most coarse_max rows (or, up to 2 coarse_max, a
+ * quarter of its entries nonzero), where a dense Cholesky factorisation
+ * solves exactly.  Smoother: Chebyshev polynomial of degree
  * cheb_degree in D^-1 A (D the diagonal) on [lmax/10, 1.1 lmax].
  *
  * The V-cycle (fm_amg_cycle) is written once, against a small table of

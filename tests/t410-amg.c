@@ -298,6 +298,35 @@ int main(void) {
     fm_amg_free(&ch);
   }
 
+  /* a level of at most 2 coarse_max rows with a quarter of its entries
+   * nonzero is the last (coarsening it cost more than its dense solve):
+   * none such above the coarsest here, and with coarse_max set to half of
+   * a dense level's rows the hierarchy ends there */
+  int ld = -1;
+  for (int l = 0; l < amg.nlev; l++) {
+    const FmAmgLevel *L = &amg.lev[l];
+    const int dense = (double)L->nnz >= 0.25 * (double)L->n * (double)L->n;
+    CHECK(l + 1 == amg.nlev || !(dense && L->n <= 2 * opt.coarse_max),
+          "level %d: %d rows, %lld nonzeros, not the last", l, L->n,
+          (long long)L->nnz);
+    if (dense && l > 0 && ld < 0 && L->n > 2)
+      ld = l;
+  }
+  CHECK(ld > 0, "no level a quarter full to test the dense rule on");
+  if (ld > 0) {
+    FmAmgOptions od = opt;
+    od.coarse_max = (amg.lev[ld].n + 1) / 2;
+    FmAmg dn;
+    if (fm_amg_setup(&S, md.mesh.x, fixed, &od, &dn)) {
+      fprintf(stderr, "t410: %s\n", fm_error_message());
+      return 1;
+    }
+    CHECK(dn.nlev == ld + 1 && dn.lev[ld].n == amg.lev[ld].n,
+          "coarse_max %d: %d levels, the last of %d rows (level %d: %d rows)",
+          od.coarse_max, dn.nlev, dn.lev[dn.nlev - 1].n, ld, amg.lev[ld].n);
+    fm_amg_free(&dn);
+  }
+
   /* the V-cycle is symmetric positive definite */
   double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y),
          *Mx = malloc(n * sizeof *Mx), *My = malloc(n * sizeof *My);
