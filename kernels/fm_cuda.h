@@ -348,9 +348,9 @@ int fm_cuda_pmg_product(FmCudaPmg *p, int which, double alpha, const double *x,
 int fm_cuda_pmg_cheb(FmCudaPmg *p, double c1, double c2, const double *r,
                      double *d, double *x, int x_zero);
 /* level 0's smoother: p->dinv from the eliminated diagonal, p->emax from
- * 10 Lanczos steps (uses r, z, p, q of d: before a solve); *bad_row (a
- * diagonal not positive) or *bad_elem (a non-positive Jacobian), -1 if
- * none */
+ * FM_AMG_LANCZOS_STEPS Lanczos steps (uses r, z, p, q of d: before a solve);
+ * *bad_row (a diagonal not positive) or *bad_elem (a non-positive Jacobian), -1
+ * if none */
 int fm_cuda_pmg_smoother(FmCudaData *d, FmCudaPmg *p, int *bad_row,
                          int *bad_elem);
 void fm_cuda_pmg_free(FmCudaPmg *p);

@@ -260,7 +260,8 @@ void fm_amg_host_ops(FmAmg *amg, FmAmgOps *o);
  * k is 0). */
 double fm_amg_lanczos_max(int k, const double *alpha, const double *beta);
 
-/* The largest eigenvalue of D^-1 A from 10 Lanczos steps of the host, A
+/* The largest eigenvalue of D^-1 A from FM_AMG_LANCZOS_STEPS Lanczos steps
+ * of the host, A
  * applied by apply(ctx, x, y): y = A x, from the setup's pseudo-random
  * start; dinv: 1 / the diagonal (bs 1), or the inverse 3x3 diagonal
  * blocks, 9 per node row-major (bs 3).  The smoothers' estimate for an

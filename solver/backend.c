@@ -78,7 +78,7 @@ int fm_solve_verdict(const FmModel *md, int lc, const char *backend,
   if (not_converged)
     return fm_error("%s: load_cases[%d] '%s': solver did not converge "
                     "within solver.max_it = %d iterations: relative residual "
-                    "%.3g, solver.rtol %g (backend %s)" FM_SOLVE_FLOOR_HINT,
+                    "%.3g, solver.rtol %g (backend %s)",
                     c->path, lc, name, c->max_it, info->residual, c->rtol,
                     backend);
   if (!(info->residual <= 10 * c->rtol))

@@ -60,7 +60,8 @@ int fm_backend_create(const char *name, MPI_Comm comm, const FmModel *md,
                       FmBackend *be);
 void fm_backend_destroy(FmBackend *be);
 
-/* The hint of a solve that fell short of solver.rtol: rounding bounds the
+/* The hint of a solve that ended (converged by its recurrence, restarted)
+ * short of solver.rtol in the true residual: rounding bounds the
  * attainable relative residual (about eps ||K|| ||u|| / ||b||), which thin
  * parts, large stiffness contrasts and weak supports raise above 1e-8 (a
  * plate 0.5 mm thick in a 100 mm model: about 1e-6). */

@@ -93,15 +93,16 @@ static Bytes human(double bytes) {
 }
 
 /* the coarsest level's dense inverse (n x n doubles): the level has at
- * most coarse_max rows (FEMORA_AMG_COARSE_MAX), or n0, the rows of the
- * operator the hierarchy starts from, if fewer */
+ * most coarse_max rows (FEMORA_AMG_COARSE_MAX), or 2 coarse_max where it
+ * is a quarter full (amg.c), or n0, the rows of the operator the
+ * hierarchy starts from, if fewer */
 static size_t coarse_bytes(size_t n0) {
   FmAmgOptions opt;
   size_t m = n0;
-  if (!fm_amg_options_from_env(&opt) && (size_t)opt.coarse_max < m)
-    m = (size_t)opt.coarse_max;
-  else if (m > 1500)
-    m = 1500; /* (a bad setting is reported by the setup) */
+  if (!fm_amg_options_from_env(&opt) && 2 * (size_t)opt.coarse_max < m)
+    m = 2 * (size_t)opt.coarse_max;
+  else if (m > 3000)
+    m = 3000; /* (a bad setting is reported by the setup) */
   return 8 * m * m;
 }
 
@@ -175,7 +176,7 @@ static int block_structure(const FmMesh *m, int64_t **pptr, int **pcol) {
  *                                        each material at it, counted)
  *   coarse    8 m^2                      multigrid: the dense inverse of
  *                                        the coarsest level (m: min(n,
- *                                        coarse_max); a coarsening that
+ *                                        2 coarse_max); a coarsening that
  *                                        stalls above it, up to 10000
  *                                        rows, is checked when allocated)
  *   plus, during assembly:
@@ -472,7 +473,7 @@ static int assemble_device(FmBackend *be, const int64_t *bptr, const int *bcol,
  *                                        the element data)
  *   small     twice estimate_bytes's
  *   coarse    8 m^2                      the dense inverse of the coarsest
- *                                        level (m: min(n1, coarse_max)) */
+ *                                        level (m: min(n1, 2 coarse_max)) */
 static size_t estimate_pmg_bytes(const FmCudaData *d, const FmCudaData *c,
                                  size_t ncopy, int64_t pnnz, int64_t rnnz,
                                  size_t local, size_t local4, size_t resident) {

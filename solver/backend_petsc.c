@@ -594,11 +594,10 @@ static int petsc_solve(FmBackend *be, int lc, const double *f, double *u,
   PCALL(solve_one(be, d, f, u, info, &reason), "solve");
   if (reason < 0 || !isfinite(info->residual))
     return fm_error("%s: load_cases[%d] '%s': solver did not converge: %d "
-                    "iterations, relative residual %.3g (%s)%s",
+                    "iterations, relative residual %.3g (%s)",
                     be->md->cs.path, lc, be->md->cs.load_cases[lc].name,
                     info->iterations, info->residual,
-                    KSPConvergedReasons[reason],
-                    reason == KSP_DIVERGED_ITS ? FM_SOLVE_FLOOR_HINT : "");
+                    KSPConvergedReasons[reason]);
   /* the answer must meet solver.rtol in the true residual, with the
    * slack the other backends allow for the recurrence's drift: whatever
    * the PETSc options after -- (-ksp_rtol, -ksp_atol, a preconditioned

@@ -963,7 +963,8 @@ static int read_fatigue_values(Ctx *x, const yaml_node_t *n, const char *item,
  * or a map of process variants) and the case's E of the material
  * (case_E) more than 100 times apart is a unit mismatch (the library is
  * in MPa: a case in Pa or GPa would scale every safety factor by 1e6 or
- * 1e-3), refused.  An entry without E is not checked. */
+ * 1e-3) or another material, refused.  An entry without E, or case_E 0
+ * (the case gives the strengths), is not checked. */
 static int check_library_units(Ctx *x, const yaml_node_t *e,
                                const char *case_item, const FmFatigueGroup *g,
                                double case_E) {
@@ -989,10 +990,12 @@ static int check_library_units(Ctx *x, const yaml_node_t *e,
   if (!(hi > 0) || !(case_E > 0) || (case_E >= lo / 100 && case_E <= hi * 100))
     return 0;
   return fm_error("%s: the material's E = %g is %.3g times the library entry "
-                  "'%s''s E = %g (MPa): the library's stresses are in MPa "
-                  "(with N and mm), so a case in other units would scale "
-                  "every safety factor; give E in MPa, or the fatigue values "
-                  "in the case",
+                  "'%s''s E = %g (MPa), so the entry's strengths are not this "
+                  "material's: a case in other units than the library's MPa "
+                  "(with N and mm) would scale every safety factor, and "
+                  "another material (a lattice, cancellous bone) has other "
+                  "strengths; give E in MPa, or this material's Sy and Su in "
+                  "the case",
                   case_item, case_E, case_E > hi ? case_E / hi : case_E / lo,
                   g->library, case_E > hi ? hi : lo);
 }
@@ -1236,9 +1239,12 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
       FM_CALL(get_name(x, v, it2, g->library));
       char where[ITEM_MAX + FM_PATH_MAX];
       snprintf(where, sizeof where, "%s:%lu: %s", x->path, line_of(v), it);
+      /* (not checked where the case gives the strengths: a lattice with
+       * its own Sy and Su and the library's surface variants) */
       double case_E = 0;
       for (int j = 0; j < c->nmaterials; j++)
-        if (!strcmp(c->materials[j].group, g->group))
+        if (!strcmp(c->materials[j].group, g->group) && !map_get(x, gv, "Su") &&
+            !map_get(x, gv, "Sy"))
           case_E = c->materials[j].E;
       FM_CALL(read_library_entry(F->library_file, where, g, case_E));
     } else if (g->surface[0]) {
@@ -1270,9 +1276,10 @@ static int read_fatigue(Ctx *x, const yaml_node_t *n, FmCase *c) {
         if (!(eps >= 1e-5 && eps <= 1))
           return err(x, k, it,
                      "the ultimate strength Su = %g against E = %g is a "
-                     "strain of %.3g at failure, outside 1e-5..1: are the "
-                     "strengths and E in the same units (MPa with N and "
-                     "mm)?",
+                     "strain of %.3g at failure, outside 1e-5..1: the "
+                     "strengths and E in different units (MPa with N and "
+                     "mm), or a material beyond small strains (an "
+                     "elastomer), which linear elasticity cannot assess",
                      g->m.Su, c->materials[j].E, eps);
       }
   }

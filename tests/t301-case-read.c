@@ -395,6 +395,17 @@ static void test_defaults(void) {
     else
       fm_case_free(&c);
   }
+  /* a lattice (E 1000) with its own Sy and Su and the library's S-N and
+   * surface variants: not a unit mismatch */
+  write_file("lib_case.yaml",
+             "mesh: {file: m.msh}\nmaterials: {m: {E: 1000, nu: 0.3}}\n"
+             "constraints: [{group: g, fix: all}]\n"
+             "load_cases: [{name: a, loads: [{group: s, pressure: 1}]}]\n"
+             "fatigue: {materials: {m: {library: ti6al4v_am, surface: "
+             "as_built, Sy: 60, Su: 70, Se: 10}}, cycles: [{name: c, "
+             "load_cases: [a, zero], count: 1}]}\n");
+  if (read_ok("lib_case.yaml", &c))
+    fm_case_free(&c);
   /* inline strengths against E: a strain at failure outside 1e-5..1
    * (MPa against Pa or GPa) is refused */
   const char *inl =
